@@ -1,0 +1,23 @@
+//! The one contract between compiled code (written by `wasmaot-compiler`) and the runtime
+//! (`wasmaot-runtime`): the instance-state layout, trap kinds, runtime calls, symbol names and the
+//! module metadata. Both sides depend on this crate; nothing here is copied into either.
+#![no_std]
+extern crate alloc;
+
+pub mod libcall;
+pub mod metadata;
+pub mod symbols;
+pub mod trap;
+pub mod vmctx;
+
+pub use libcall::Libcall;
+pub use metadata::ModuleMeta;
+pub use trap::TrapKind;
+pub use vmctx::{VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxCounts, VmctxLayout};
+
+/// Size of one WebAssembly page.
+pub const WASM_PAGE_SIZE: u64 = 65536;
+/// Largest number of pages a 32-bit memory may have.
+pub const MAX_WASM_PAGES: u64 = 65536;
+/// Version of this contract; the runtime refuses objects written against another one.
+pub const ABI_VERSION: u32 = 1;

@@ -1,0 +1,234 @@
+//! Everything the runtime needs to instantiate a compiled module, beyond its machine code.
+//! Writer: `compiler::emit` (serialized with postcard into the `wasmaot_metadata` symbol);
+//! reader: the runtime's module loader.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::vmctx::{VmctxCounts, VmctxLayout};
+
+/// A value type (no v128 yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ValType {
+    I32,
+    I64,
+    F32,
+    F64,
+    FuncRef,
+    ExternRef,
+}
+
+/// A function signature.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FuncType {
+    pub params: Vec<ValType>,
+    pub results: Vec<ValType>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableType {
+    /// `FuncRef` or `ExternRef`.
+    pub element: ValType,
+    pub limits: Limits,
+}
+
+/// Limits are in pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryType {
+    pub limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GlobalType {
+    pub content: ValType,
+    pub mutable: bool,
+}
+
+/// A constant expression (WebAssembly 2.0: one instruction).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ConstExpr {
+    I32(i32),
+    I64(i64),
+    /// Bit pattern.
+    F32(u32),
+    /// Bit pattern.
+    F64(u64),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ImportKind {
+    Func(u32),
+    Table(TableType),
+    Memory(MemoryType),
+    Global(GlobalType),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    pub kind: ImportKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExternKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Export {
+    pub name: String,
+    pub kind: ExternKind,
+    pub index: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DataKind {
+    Passive,
+    Active { memory: u32, offset: ConstExpr },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataSegment {
+    pub kind: DataKind,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ElemKind {
+    Passive,
+    Declared,
+    Active { table: u32, offset: ConstExpr },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ElemSegment {
+    pub kind: ElemKind,
+    /// `FuncRef` or `ExternRef`.
+    pub element: ValType,
+    pub items: Vec<ConstExpr>,
+}
+
+/// A trap site: the instruction at `offset` in its function traps with `kind`
+/// (a [`crate::TrapKind`] discriminant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrapSite {
+    pub offset: u32,
+    pub kind: u8,
+}
+
+/// The compiled code of one defined function, as far as the runtime cares.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionCode {
+    pub len: u32,
+    /// Sorted by offset.
+    pub traps: Vec<TrapSite>,
+}
+
+/// How memory accesses were compiled; the runtime must reserve accordingly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryStrategy {
+    /// Bytes reserved per 32-bit memory (accessible part plus guard), or 0 when accesses carry
+    /// explicit bounds checks and only the accessible part need be mapped.
+    pub reservation: u64,
+}
+
+/// The module, as the runtime instantiates it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModuleMeta {
+    pub types: Vec<FuncType>,
+    pub imports: Vec<Import>,
+    /// Type index of every function, imported first.
+    pub func_types: Vec<u32>,
+    /// Every table, imported first.
+    pub tables: Vec<TableType>,
+    /// Every memory, imported first.
+    pub memories: Vec<MemoryType>,
+    /// Every global, imported first.
+    pub globals: Vec<GlobalType>,
+    /// Initializer of each defined global.
+    pub global_inits: Vec<ConstExpr>,
+    pub exports: Vec<Export>,
+    pub start: Option<u32>,
+    pub data: Vec<DataSegment>,
+    pub elems: Vec<ElemSegment>,
+    /// Function names from the name section: (function index, name).
+    pub func_names: Vec<(u32, String)>,
+    /// One per defined function.
+    pub code: Vec<FunctionCode>,
+    pub memory_strategy: MemoryStrategy,
+}
+
+impl ModuleMeta {
+    fn count_imports(&self, pick: impl Fn(&ImportKind) -> bool) -> u32 {
+        self.imports.iter().filter(|i| pick(&i.kind)).count() as u32
+    }
+
+    pub fn imported_funcs(&self) -> u32 {
+        self.count_imports(|k| matches!(k, ImportKind::Func(_)))
+    }
+    pub fn imported_tables(&self) -> u32 {
+        self.count_imports(|k| matches!(k, ImportKind::Table(_)))
+    }
+    pub fn imported_memories(&self) -> u32 {
+        self.count_imports(|k| matches!(k, ImportKind::Memory(_)))
+    }
+    pub fn imported_globals(&self) -> u32 {
+        self.count_imports(|k| matches!(k, ImportKind::Global(_)))
+    }
+
+    /// The counts the vmctx layout is computed from.
+    pub fn vmctx_counts(&self) -> VmctxCounts {
+        let (f, t, m, g) = (
+            self.imported_funcs(),
+            self.imported_tables(),
+            self.imported_memories(),
+            self.imported_globals(),
+        );
+        VmctxCounts {
+            types: self.types.len() as u32,
+            imported_funcs: f,
+            defined_funcs: self.func_types.len() as u32 - f,
+            imported_memories: m,
+            defined_memories: self.memories.len() as u32 - m,
+            imported_tables: t,
+            defined_tables: self.tables.len() as u32 - t,
+            imported_globals: g,
+            defined_globals: self.globals.len() as u32 - g,
+        }
+    }
+
+    pub fn vmctx_layout(&self) -> VmctxLayout {
+        VmctxLayout::new(self.vmctx_counts())
+    }
+
+    /// The name-section name of function `index`, if any.
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.func_names
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .ok()
+            .map(|at| self.func_names[at].1.as_str())
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serializing plain owned data into a Vec cannot fail.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<ModuleMeta, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+}

@@ -1,0 +1,74 @@
+//! Symbol names in the objects the compiler writes. Writer: `compiler::emit`; reader: the
+//! runtime's module loader (by `dlsym` for shared objects, by link for executables).
+
+/// The [`ModuleDescriptor`] of a compiled module.
+pub const MODULE_DESCRIPTOR: &str = "wasmaot_module";
+
+/// Symbol of defined function `index` (an index among defined functions, imports excluded).
+pub fn function(index: u32) -> alloc::string::String {
+    alloc::format!("wasmaot_func_{index}")
+}
+
+/// Symbol of the host-to-wasm trampoline for type `index`.
+pub fn trampoline(index: u32) -> alloc::string::String {
+    alloc::format!("wasmaot_trampoline_{index}")
+}
+
+/// Symbol of the wasm-to-host adapter for type `index`.
+pub fn host_adapter(index: u32) -> alloc::string::String {
+    alloc::format!("wasmaot_host_adapter_{index}")
+}
+
+/// Symbol of the serialized [`crate::ModuleMeta`].
+pub const METADATA: &str = "wasmaot_metadata";
+/// Symbols of the pointer tables the descriptor refers to.
+pub const FUNCTION_TABLE: &str = "wasmaot_function_table";
+pub const TRAMPOLINE_TABLE: &str = "wasmaot_trampoline_table";
+pub const ADAPTER_TABLE: &str = "wasmaot_adapter_table";
+
+/// The root of a compiled module, as laid out in the object (all pointers relocated).
+///
+/// Writer: `compiler::emit` (field by field, offsets from [`descriptor_offsets`]); reader: the
+/// runtime, through this `#[repr(C)]` struct.
+#[repr(C)]
+pub struct ModuleDescriptor {
+    /// [`crate::ABI_VERSION`] of the writer.
+    pub abi_version: u64,
+    /// Serialized [`crate::ModuleMeta`] (postcard).
+    pub metadata: *const u8,
+    pub metadata_len: u64,
+    /// One entry per defined function, in index order.
+    pub functions: *const *const u8,
+    /// One host-to-wasm trampoline per type index.
+    pub trampolines: *const *const u8,
+    /// One wasm-to-host adapter per type index.
+    pub host_adapters: *const *const u8,
+}
+
+/// Byte offsets of the [`ModuleDescriptor`] fields, and its size.
+pub mod descriptor_offsets {
+    pub const ABI_VERSION: usize = 0;
+    pub const METADATA: usize = 8;
+    pub const METADATA_LEN: usize = 16;
+    pub const FUNCTIONS: usize = 24;
+    pub const TRAMPOLINES: usize = 32;
+    pub const HOST_ADAPTERS: usize = 40;
+    pub const SIZE: usize = 48;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn descriptor_layout_matches_offsets() {
+        assert_eq!(offset_of!(ModuleDescriptor, abi_version), descriptor_offsets::ABI_VERSION);
+        assert_eq!(offset_of!(ModuleDescriptor, metadata), descriptor_offsets::METADATA);
+        assert_eq!(offset_of!(ModuleDescriptor, metadata_len), descriptor_offsets::METADATA_LEN);
+        assert_eq!(offset_of!(ModuleDescriptor, functions), descriptor_offsets::FUNCTIONS);
+        assert_eq!(offset_of!(ModuleDescriptor, trampolines), descriptor_offsets::TRAMPOLINES);
+        assert_eq!(offset_of!(ModuleDescriptor, host_adapters), descriptor_offsets::HOST_ADAPTERS);
+        assert_eq!(size_of::<ModuleDescriptor>(), descriptor_offsets::SIZE);
+    }
+}

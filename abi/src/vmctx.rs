@@ -1,0 +1,249 @@
+//! The instance state ("vmctx") compiled code reads. Every wasm function receives the callee's
+//! vmctx as its first argument and the caller's as its second. The layout is computed from the
+//! module's counts by [`VmctxLayout::new`], here only: the compiler uses the offsets to emit loads
+//! and stores, the runtime to allocate and fill the region.
+//!
+//! ```text
+//! header      libcall table, stack limit, instance pointer, spare
+//! type ids    u32 per type index: canonical signature id checked by call_indirect
+//! memories    pointer per memory (imported first) to its VMMemory
+//! def. mems   VMMemory per defined memory
+//! tables      pointer per table (imported first) to its VMTable
+//! def. tables VMTable per defined table
+//! imp. globals pointer per imported global to its VMGlobal
+//! def. globals VMGlobal per defined global
+//! imp. funcs  pointer per imported function to its VMFuncRef
+//! def. funcs  VMFuncRef per defined function (the target of ref.func)
+//! ```
+
+/// Linear memory as compiled code sees it. `base` never moves after instantiation.
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMMemory {
+    pub base: *mut u8,
+    /// Accessible length in bytes; changes on `memory.grow`.
+    pub length: u64,
+}
+
+/// A table: `length` entries of 8 bytes (a `*const VMFuncRef`, or an externref, 0 being null).
+/// `base` may move when the table grows.
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMTable {
+    pub base: *mut u64,
+    pub length: u64,
+}
+
+/// Storage of one global; values are stored little-end first, like wasm memory.
+#[repr(C, align(16))]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VMGlobal {
+    pub bits: [u8; 16],
+}
+
+/// What a `funcref` points at: everything needed to call the function.
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMFuncRef {
+    /// Native code, wasm ABI: `(callee_vmctx, caller_vmctx, params...) -> results`.
+    pub func_ptr: *const u8,
+    /// The callee vmctx passed as first argument.
+    pub vmctx: *mut u8,
+    /// Host-to-wasm trampoline for the function's type:
+    /// `(func_ptr, callee_vmctx, caller_vmctx, values: *mut u64)`.
+    pub trampoline: *const u8,
+    /// Canonical signature id, compared by `call_indirect`.
+    pub type_id: u32,
+    pub _pad: u32,
+}
+
+/// Offsets of `VMMemory`, `VMTable`, `VMFuncRef` fields.
+pub mod field {
+    pub const MEMORY_BASE: i32 = 0;
+    pub const MEMORY_LENGTH: i32 = 8;
+    pub const TABLE_BASE: i32 = 0;
+    pub const TABLE_LENGTH: i32 = 8;
+    pub const FUNCREF_FUNC_PTR: i32 = 0;
+    pub const FUNCREF_VMCTX: i32 = 8;
+    pub const FUNCREF_TRAMPOLINE: i32 = 16;
+    pub const FUNCREF_TYPE_ID: i32 = 24;
+}
+
+/// What the layout depends on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VmctxCounts {
+    pub types: u32,
+    pub imported_funcs: u32,
+    pub defined_funcs: u32,
+    pub imported_memories: u32,
+    pub defined_memories: u32,
+    pub imported_tables: u32,
+    pub defined_tables: u32,
+    pub imported_globals: u32,
+    pub defined_globals: u32,
+}
+
+/// Byte offsets into a vmctx, computed once per module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmctxLayout {
+    pub counts: VmctxCounts,
+    type_ids: u32,
+    memory_ptrs: u32,
+    defined_memories: u32,
+    table_ptrs: u32,
+    defined_tables: u32,
+    imported_globals: u32,
+    defined_globals: u32,
+    imported_funcs: u32,
+    defined_funcs: u32,
+    size: u32,
+}
+
+const fn align(offset: u32, to: u32) -> u32 {
+    offset.div_ceil(to) * to
+}
+
+impl VmctxLayout {
+    /// Address of the libcall table (a `*const [*const u8; LIBCALL_COUNT]`).
+    pub const LIBCALLS: i32 = 0;
+    /// Lowest stack address compiled code may use (Cranelift's `stack_limit`).
+    pub const STACK_LIMIT: i32 = 8;
+    /// Runtime-private pointer back to the owning instance.
+    pub const INSTANCE: i32 = 16;
+    const HEADER_SIZE: u32 = 32;
+
+    pub const MEMORY_SIZE: u32 = core::mem::size_of::<VMMemory>() as u32;
+    pub const TABLE_SIZE: u32 = core::mem::size_of::<VMTable>() as u32;
+    pub const GLOBAL_SIZE: u32 = core::mem::size_of::<VMGlobal>() as u32;
+    pub const FUNCREF_SIZE: u32 = core::mem::size_of::<VMFuncRef>() as u32;
+
+    pub fn new(counts: VmctxCounts) -> VmctxLayout {
+        let mut at = Self::HEADER_SIZE;
+        let mut take = |bytes: u32, alignment: u32| {
+            at = align(at, alignment);
+            let start = at;
+            at += bytes;
+            start
+        };
+        let c = counts;
+        let type_ids = take(4 * c.types, 4);
+        let memory_ptrs = take(8 * (c.imported_memories + c.defined_memories), 8);
+        let defined_memories = take(Self::MEMORY_SIZE * c.defined_memories, 8);
+        let table_ptrs = take(8 * (c.imported_tables + c.defined_tables), 8);
+        let defined_tables = take(Self::TABLE_SIZE * c.defined_tables, 8);
+        let imported_globals = take(8 * c.imported_globals, 8);
+        let defined_globals = take(Self::GLOBAL_SIZE * c.defined_globals, 16);
+        let imported_funcs = take(8 * c.imported_funcs, 8);
+        let defined_funcs = take(Self::FUNCREF_SIZE * c.defined_funcs, 8);
+        let size = align(at, 16);
+        VmctxLayout {
+            counts,
+            type_ids,
+            memory_ptrs,
+            defined_memories,
+            table_ptrs,
+            defined_tables,
+            imported_globals,
+            defined_globals,
+            imported_funcs,
+            defined_funcs,
+            size,
+        }
+    }
+
+    /// Total size in bytes (a multiple of 16).
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+    /// The `u32` canonical signature id of type `index`.
+    pub fn type_id(&self, index: u32) -> u32 {
+        self.type_ids + 4 * index
+    }
+    /// The `*mut VMMemory` of memory `index` (imported or defined).
+    pub fn memory_ptr(&self, index: u32) -> u32 {
+        self.memory_ptrs + 8 * index
+    }
+    /// The inline `VMMemory` of defined memory `index` (counted among defined memories).
+    pub fn defined_memory(&self, index: u32) -> u32 {
+        self.defined_memories + Self::MEMORY_SIZE * index
+    }
+    /// The `*mut VMTable` of table `index`.
+    pub fn table_ptr(&self, index: u32) -> u32 {
+        self.table_ptrs + 8 * index
+    }
+    /// The inline `VMTable` of defined table `index`.
+    pub fn defined_table(&self, index: u32) -> u32 {
+        self.defined_tables + Self::TABLE_SIZE * index
+    }
+    /// The `*mut VMGlobal` of imported global `index`.
+    pub fn imported_global(&self, index: u32) -> u32 {
+        self.imported_globals + 8 * index
+    }
+    /// The inline `VMGlobal` of defined global `index` (counted among defined globals).
+    pub fn defined_global(&self, index: u32) -> u32 {
+        self.defined_globals + Self::GLOBAL_SIZE * index
+    }
+    /// The `*const VMFuncRef` of imported function `index`.
+    pub fn imported_func(&self, index: u32) -> u32 {
+        self.imported_funcs + 8 * index
+    }
+    /// The inline `VMFuncRef` of defined function `index` (counted among defined functions).
+    pub fn defined_func(&self, index: u32) -> u32 {
+        self.defined_funcs + Self::FUNCREF_SIZE * index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn field_offsets_match_structs() {
+        assert_eq!(offset_of!(VMMemory, base) as i32, field::MEMORY_BASE);
+        assert_eq!(offset_of!(VMMemory, length) as i32, field::MEMORY_LENGTH);
+        assert_eq!(offset_of!(VMTable, base) as i32, field::TABLE_BASE);
+        assert_eq!(offset_of!(VMTable, length) as i32, field::TABLE_LENGTH);
+        assert_eq!(offset_of!(VMFuncRef, func_ptr) as i32, field::FUNCREF_FUNC_PTR);
+        assert_eq!(offset_of!(VMFuncRef, vmctx) as i32, field::FUNCREF_VMCTX);
+        assert_eq!(offset_of!(VMFuncRef, trampoline) as i32, field::FUNCREF_TRAMPOLINE);
+        assert_eq!(offset_of!(VMFuncRef, type_id) as i32, field::FUNCREF_TYPE_ID);
+        assert_eq!(size_of::<VMFuncRef>(), 32);
+        assert_eq!(size_of::<VMGlobal>(), 16);
+    }
+
+    #[test]
+    fn regions_do_not_overlap_and_are_aligned() {
+        let counts = VmctxCounts {
+            types: 3,
+            imported_funcs: 2,
+            defined_funcs: 5,
+            imported_memories: 0,
+            defined_memories: 1,
+            imported_tables: 1,
+            defined_tables: 1,
+            imported_globals: 1,
+            defined_globals: 2,
+        };
+        let l = VmctxLayout::new(counts);
+        let ends = [
+            (l.type_id(0), l.type_id(3)),
+            (l.memory_ptr(0), l.memory_ptr(1)),
+            (l.defined_memory(0), l.defined_memory(1)),
+            (l.table_ptr(0), l.table_ptr(2)),
+            (l.defined_table(0), l.defined_table(1)),
+            (l.imported_global(0), l.imported_global(1)),
+            (l.defined_global(0), l.defined_global(2)),
+            (l.imported_func(0), l.imported_func(2)),
+            (l.defined_func(0), l.defined_func(5)),
+        ];
+        let mut prev_end = 32;
+        for (start, end) in ends {
+            assert!(start >= prev_end, "{start} overlaps {prev_end}");
+            prev_end = end;
+        }
+        assert!(l.size() >= prev_end);
+        assert_eq!(l.defined_global(0) % 16, 0);
+        assert_eq!(l.defined_func(0) % 8, 0);
+    }
+}

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Benchmark wasmaot-compiled programs against native builds of the same C code.
+
+For every benches/programs/*.c this script builds
+  * a native executable:   clang -O2 prog.c -o build/prog.native -lm
+  * a wasm32-wasi module:  clang --target=wasm32-wasi --sysroot=/usr -O2 -fuse-ld=lld
+  * an AOT executable:     wasmaot build build/prog.wasm -o build/prog.aot
+checks that native and AOT outputs are identical, then times both variants
+interleaved and reports the median wall time per variant, the ratio and the
+geometric mean of the ratios.  It also measures process start-up time with
+tests/fixtures/hello.c.
+
+Only the Python standard library is used.
+"""
+
+import argparse
+import difflib
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+PROGRAMS_DIR = BENCH_DIR / "programs"
+BUILD_DIR = BENCH_DIR / "build"
+HELLO_SRC = REPO_ROOT / "tests" / "fixtures" / "hello.c"
+
+RUN_TIMEOUT = 600  # seconds, per single run
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg=""):
+    print(msg, flush=True)
+
+
+def run_checked(cmd, what):
+    """Run a build command; raise BenchError with its output if it fails."""
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=RUN_TIMEOUT)
+    except FileNotFoundError:
+        raise BenchError(f"{what}: command not found: {cmd[0]}")
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{what}: timed out: {' '.join(map(str, cmd))}")
+    if proc.returncode != 0:
+        out = proc.stdout.decode(errors="replace")
+        raise BenchError(f"{what} failed (exit {proc.returncode}):\n"
+                         f"  $ {' '.join(map(str, cmd))}\n{out}")
+
+
+def build_native(clang, src, out):
+    run_checked([clang, "-O2", str(src), "-o", str(out), "-lm"], f"native build of {src.name}")
+
+
+def build_wasm(clang, sysroot, src, out):
+    run_checked([clang, "--target=wasm32-wasi", f"--sysroot={sysroot}", "-O2",
+                 "-fuse-ld=lld", str(src), "-o", str(out)], f"wasm build of {src.name}")
+
+
+def build_aot(wasmaot, wasm, out):
+    start = time.perf_counter()
+    run_checked([wasmaot, "build", str(wasm), "-o", str(out)], f"wasmaot build of {wasm.name}")
+    return time.perf_counter() - start
+
+
+def capture(exe, args):
+    try:
+        proc = subprocess.run([str(exe)] + args, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{exe} timed out after {RUN_TIMEOUT} s")
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def check_same_output(name, native, aot, args):
+    n_rc, n_out, n_err = capture(native, args)
+    if n_rc != 0:
+        raise BenchError(f"{name}: native run exited with {n_rc}:\n"
+                         f"{n_err.decode(errors='replace')}")
+    if aot is None:
+        return n_out
+    a_rc, a_out, a_err = capture(aot, args)
+    problems = []
+    if a_rc != n_rc:
+        problems.append(f"exit status differs: native {n_rc}, wasmaot {a_rc}")
+    if a_out != n_out:
+        diff = difflib.unified_diff(
+            n_out.decode(errors="replace").splitlines(keepends=True),
+            a_out.decode(errors="replace").splitlines(keepends=True),
+            fromfile=f"{name} (native)", tofile=f"{name} (wasmaot)")
+        problems.append("stdout differs:\n" + "".join(diff))
+    if problems:
+        err = a_err.decode(errors="replace").strip()
+        if err:
+            problems.append("wasmaot stderr:\n" + err)
+        raise BenchError(f"{name}: OUTPUT MISMATCH\n" + "\n".join(problems))
+    return n_out
+
+
+def time_once(exe, args):
+    start = time.perf_counter()
+    proc = subprocess.run([str(exe)] + args, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                          timeout=RUN_TIMEOUT)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(f"{exe} exited with {proc.returncode} during timing")
+    return elapsed
+
+
+def geomean(values):
+    values = [v for v in values if v > 0]
+    if not values:
+        return float("nan")
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def fmt_ratio(r):
+    return "-" if r is None else f"{r:.2f}x"
+
+
+def print_table(rows, native_only):
+    headers = ["program", "native s"] + ([] if native_only else ["wasmaot s", "ratio"])
+    table = []
+    for name, nat, aot in rows:
+        line = [name, f"{nat:.3f}"]
+        if not native_only:
+            line += [f"{aot:.3f}", fmt_ratio(aot / nat if nat > 0 else None)]
+        table.append(line)
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
+
+    def fmt(cells):
+        return " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                          for i, (c, w) in enumerate(zip(cells, widths)))
+
+    log(fmt(headers))
+    log("-+-".join("-" * w for w in widths))
+    for line in table:
+        log(fmt(line))
+    if not native_only:
+        ratios = [aot / nat for _, nat, aot in rows if nat > 0]
+        log("")
+        log(f"geometric mean of ratios (wasmaot / native): {geomean(ratios):.3f}x")
+
+
+def bench_programs(args, programs):
+    rows = []
+    for src in programs:
+        name = src.stem
+        native = BUILD_DIR / f"{name}.native"
+        wasm = BUILD_DIR / f"{name}.wasm"
+        aot = BUILD_DIR / f"{name}.aot"
+        build_native(args.clang, src, native)
+        build_wasm(args.clang, args.sysroot, src, wasm)
+        msg = f"built {name}: native, wasm ({wasm.stat().st_size} bytes)"
+        if not args.native_only:
+            compile_s = build_aot(args.wasmaot, wasm, aot)
+            msg += f", aot ({aot.stat().st_size} bytes, wasmaot took {compile_s:.2f} s)"
+        log(msg)
+
+    prog_args = [] if args.scale is None else [str(args.scale)]
+    log("")
+    log("checking outputs ...")
+    for src in programs:
+        name = src.stem
+        aot = None if args.native_only else BUILD_DIR / f"{name}.aot"
+        out = check_same_output(name, BUILD_DIR / f"{name}.native", aot, prog_args)
+        first = out.decode(errors="replace").splitlines()[:1]
+        log(f"  {name}: {'ok' if aot else 'native ran'}  ({first[0] if first else ''})")
+
+    log("")
+    log(f"timing ({args.runs} runs per variant, interleaved, median) ...")
+    for src in programs:
+        name = src.stem
+        native = BUILD_DIR / f"{name}.native"
+        aot = BUILD_DIR / f"{name}.aot"
+        nat_times, aot_times = [], []
+        for _ in range(args.runs):
+            nat_times.append(time_once(native, prog_args))
+            if not args.native_only:
+                aot_times.append(time_once(aot, prog_args))
+        nat = statistics.median(nat_times)
+        a = statistics.median(aot_times) if aot_times else None
+        log(f"  {name}: native {nat:.3f} s" + ("" if a is None else f", wasmaot {a:.3f} s"))
+        rows.append((name, nat, a))
+    log("")
+    print_table(rows, args.native_only)
+
+
+def bench_startup(args):
+    if not HELLO_SRC.exists():
+        raise BenchError(f"missing {HELLO_SRC}")
+    native = BUILD_DIR / "hello.native"
+    wasm = BUILD_DIR / "hello.wasm"
+    aot = BUILD_DIR / "hello.aot"
+    build_native(args.clang, HELLO_SRC, native)
+    build_wasm(args.clang, args.sysroot, HELLO_SRC, wasm)
+    variants = [("native", native)]
+    if not args.native_only:
+        build_aot(args.wasmaot, wasm, aot)
+        variants.append(("wasmaot", aot))
+
+    for label, exe in variants:
+        rc, out, err = capture(exe, [])
+        if rc != 0 or out != b"hello, world\n":
+            raise BenchError(f"start-up check: {label} hello printed {out!r} (exit {rc})\n"
+                             f"{err.decode(errors='replace')}")
+
+    total = args.startup_runs
+    batch = max(1, min(args.startup_batch, total))
+    totals = {label: 0.0 for label, _ in variants}
+    counts = {label: 0 for label, _ in variants}
+    # warm-up so the page cache and dynamic loader caches are hot
+    for _, exe in variants:
+        for _ in range(5):
+            time_once(exe, [])
+    done = 0
+    while done < total:
+        n = min(batch, total - done)
+        for label, exe in variants:
+            start = time.perf_counter()
+            for _ in range(n):
+                rc = subprocess.run([str(exe)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                    timeout=RUN_TIMEOUT).returncode
+                if rc != 0:
+                    raise BenchError(f"start-up run of {exe} exited with {rc}")
+            totals[label] += time.perf_counter() - start
+            counts[label] += n
+        done += n
+
+    log("")
+    log(f"start-up (hello, {total} runs per variant, interleaved in batches of {batch}):")
+    means = {label: totals[label] / counts[label] for label in totals}
+    for label, mean in means.items():
+        log(f"  {label:8s} {mean * 1000:8.3f} ms per start")
+    if "wasmaot" in means and means["native"] > 0:
+        log(f"  ratio    {means['wasmaot'] / means['native']:8.2f}x")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--wasmaot", default=str(REPO_ROOT / "target" / "release" / "wasmaot"),
+                    help="path to the wasmaot binary (default: <repo>/target/release/wasmaot)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per variant (default 5)")
+    ap.add_argument("--clang", default="clang-19", help="clang to use (default clang-19)")
+    ap.add_argument("--sysroot", default="/usr", help="wasi sysroot (default /usr)")
+    ap.add_argument("--native-only", action="store_true",
+                    help="skip wasmaot; only build/run the native and wasm variants")
+    ap.add_argument("--scale", type=float, default=None,
+                    help="scale factor passed as argv[1] to every program (default: none)")
+    ap.add_argument("--only", action="append", default=[], metavar="NAME",
+                    help="run only this program (may be repeated)")
+    ap.add_argument("--startup-runs", type=int, default=300,
+                    help="hello runs per variant for the start-up measurement (default 300)")
+    ap.add_argument("--startup-batch", type=int, default=25,
+                    help="runs per batch when interleaving start-up runs (default 25)")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    args = ap.parse_args()
+
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    if args.startup_runs < 1:
+        ap.error("--startup-runs must be at least 1")
+    if shutil.which(args.clang) is None and not os.path.exists(args.clang):
+        log(f"error: clang not found: {args.clang}")
+        return 2
+    if not args.native_only:
+        wasmaot = Path(args.wasmaot)
+        if not (wasmaot.is_file() and os.access(wasmaot, os.X_OK)):
+            log(f"error: wasmaot binary not found or not executable: {wasmaot}\n"
+                f"       build it with `cargo build --release`, pass --wasmaot PATH,\n"
+                f"       or use --native-only")
+            return 2
+        args.wasmaot = str(wasmaot.resolve())
+
+    programs = sorted(PROGRAMS_DIR.glob("*.c"))
+    if args.only:
+        wanted = set(args.only)
+        unknown = wanted - {p.stem for p in programs}
+        if unknown:
+            log(f"error: unknown program(s): {', '.join(sorted(unknown))}")
+            return 2
+        programs = [p for p in programs if p.stem in wanted]
+    if not programs:
+        log(f"error: no programs found in {PROGRAMS_DIR}")
+        return 2
+
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        bench_programs(args, programs)
+        if not args.no_startup:
+            bench_startup(args)
+    except BenchError as e:
+        log("")
+        log(f"FAILED: {e}")
+        return 1
+    except subprocess.TimeoutExpired as e:
+        log("")
+        log(f"FAILED: timed out: {e.cmd}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+//! Compile every function in parallel. Each worker reuses its own contexts and returns a
+//! self-contained value; results are gathered in index order, so output does not depend on the
+//! number of threads.
+
+use cranelift_codegen::ir;
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::Context;
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_module::{FuncId, ModuleReloc};
+use rayon::prelude::*;
+use wasmaot_abi::metadata::TrapSite;
+use wasmparser::FuncValidatorAllocations;
+
+use crate::error::{CompileError, Result};
+use crate::module::FunctionInput;
+use crate::translate::{trap_kind, translate_function, ModuleEnv};
+
+/// Machine code of one function, ready to be placed in the object.
+pub struct CompiledFunction {
+    pub code: Vec<u8>,
+    pub alignment: u64,
+    pub relocs: Vec<ModuleReloc>,
+    pub traps: Vec<TrapSite>,
+}
+
+/// Per-worker state reused across functions.
+struct Worker {
+    context: Context,
+    builder: FunctionBuilderContext,
+    allocs: Option<FuncValidatorAllocations>,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        Worker {
+            context: Context::new(),
+            builder: FunctionBuilderContext::new(),
+            allocs: None,
+        }
+    }
+}
+
+/// Translate and compile all defined functions; `on_done` is called after each one.
+pub fn compile_functions(
+    env: &ModuleEnv<'_>,
+    isa: &dyn TargetIsa,
+    functions: Vec<FunctionInput<'_>>,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<CompiledFunction>> {
+    functions
+        .into_par_iter()
+        .enumerate()
+        .map_init(Worker::default, |worker, (index, input)| {
+            let index = index as u32;
+            worker.context.clear();
+            let allocs = worker.allocs.take().unwrap_or_default();
+            let func = &mut worker.context.func;
+            let allocs = translate_function(env, index, input, func, &mut worker.builder, allocs)?;
+            worker.allocs = Some(allocs);
+            let compiled = compile_ir(&mut worker.context, isa, FuncId::from_u32(index))
+                .map_err(|message| CompileError::Codegen {
+                    func_index: env.imported_funcs() + index,
+                    message,
+                })?;
+            on_done();
+            Ok(compiled)
+        })
+        .collect()
+}
+
+/// Compile the function held by `context` (already translated) into a [`CompiledFunction`].
+pub fn compile_ir(context: &mut Context, isa: &dyn TargetIsa, id: FuncId) -> Result<CompiledFunction, String> {
+    let mut ctrl_plane = Default::default();
+    let compiled = context
+        .compile(isa, &mut ctrl_plane)
+        .map_err(|e| format!("{:?}", e.inner))?;
+    let buffer = &compiled.buffer;
+    let mach_relocs = buffer.relocs().to_vec();
+    let code = buffer.data().to_vec();
+    let alignment = u64::from(buffer.alignment);
+    let mut traps: Vec<TrapSite> = buffer
+        .traps()
+        .iter()
+        .filter_map(|t| {
+            trap_kind(t.code).map(|kind| TrapSite {
+                offset: t.offset,
+                kind: kind as u8,
+            })
+        })
+        .collect();
+    traps.sort_by_key(|t| t.offset);
+    let func: &ir::Function = &context.func;
+    let relocs = mach_relocs
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, func, id))
+        .collect();
+    Ok(CompiledFunction {
+        code,
+        alignment,
+        relocs,
+        traps,
+    })
+}

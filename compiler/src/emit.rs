@@ -1,0 +1,106 @@
+//! Write the object: wasm functions, trampolines and adapters in `.text`, the serialized
+//! metadata, the pointer tables and the module descriptor (see `wasmaot_abi::symbols`).
+
+use cranelift_codegen::ir;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use wasmaot_abi::symbols::{self, descriptor_offsets as at};
+use wasmaot_abi::{ModuleMeta, ABI_VERSION};
+
+use crate::compile::CompiledFunction;
+use crate::error::{CompileError, Result};
+
+/// The code to place, in `FuncId` order: defined functions, then one trampoline and one adapter
+/// per type.
+pub struct ObjectContents<'a> {
+    pub functions: &'a [CompiledFunction],
+    pub trampolines: &'a [CompiledFunction],
+    pub adapters: &'a [CompiledFunction],
+    pub meta: &'a ModuleMeta,
+}
+
+fn emit_err(e: impl std::fmt::Display) -> CompileError {
+    CompileError::Emit(e.to_string())
+}
+
+pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Result<Vec<u8>> {
+    let builder = ObjectBuilder::new(isa, "wasm", cranelift_module::default_libcall_names()).map_err(emit_err)?;
+    let mut module = ObjectModule::new(builder);
+    // Placeholder signature: the object does not care, only ids and bytes matter.
+    let sig = ir::Signature::new(module.isa().default_call_conv());
+    let declare = |module: &mut ObjectModule, name: String| {
+        module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(emit_err)
+    };
+    let types = contents.trampolines.len() as u32;
+    let mut ids = Vec::new();
+    for i in 0..contents.functions.len() as u32 {
+        ids.push(declare(&mut module, symbols::function(i))?);
+    }
+    for i in 0..types {
+        ids.push(declare(&mut module, symbols::trampoline(i))?);
+    }
+    for i in 0..types {
+        ids.push(declare(&mut module, symbols::host_adapter(i))?);
+    }
+    let all = contents.functions.iter().chain(contents.trampolines).chain(contents.adapters);
+    for (id, f) in ids.iter().zip(all) {
+        module
+            .define_function_bytes(*id, f.alignment, &f.code, &f.relocs)
+            .map_err(emit_err)?;
+    }
+    let n = contents.functions.len();
+    let function_table = pointer_table(&mut module, symbols::FUNCTION_TABLE, &ids[..n])?;
+    let trampoline_table = pointer_table(&mut module, symbols::TRAMPOLINE_TABLE, &ids[n..n + types as usize])?;
+    let adapter_table = pointer_table(&mut module, symbols::ADAPTER_TABLE, &ids[n + types as usize..])?;
+    let meta_bytes = contents.meta.to_bytes();
+    let metadata = define_data(&mut module, symbols::METADATA, Linkage::Local, meta_bytes.clone(), |_, _| Ok(()))?;
+
+    let mut bytes = vec![0u8; at::SIZE];
+    bytes[at::ABI_VERSION..at::ABI_VERSION + 8].copy_from_slice(&u64::from(ABI_VERSION).to_le_bytes());
+    bytes[at::METADATA_LEN..at::METADATA_LEN + 8].copy_from_slice(&(meta_bytes.len() as u64).to_le_bytes());
+    define_data(&mut module, symbols::MODULE_DESCRIPTOR, Linkage::Export, bytes, |module, desc| {
+        for (offset, data) in [
+            (at::METADATA, metadata),
+            (at::FUNCTIONS, function_table),
+            (at::TRAMPOLINES, trampoline_table),
+            (at::HOST_ADAPTERS, adapter_table),
+        ] {
+            let gv = module.declare_data_in_data(data, desc);
+            desc.write_data_addr(offset as u32, gv, 0);
+        }
+        Ok(())
+    })?;
+    let product = module.finish();
+    product.emit().map_err(emit_err)
+}
+
+/// A writable array of function addresses (writable so the dynamic linker may relocate it).
+fn pointer_table(module: &mut ObjectModule, name: &str, funcs: &[FuncId]) -> Result<DataId> {
+    let bytes = vec![0u8; funcs.len().max(1) * 8];
+    define_data(module, name, Linkage::Local, bytes, |module, desc| {
+        for (i, id) in funcs.iter().enumerate() {
+            let func = module.declare_func_in_data(*id, desc);
+            desc.write_function_addr((i * 8) as u32, func);
+        }
+        Ok(())
+    })
+}
+
+fn define_data(
+    module: &mut ObjectModule,
+    name: &str,
+    linkage: Linkage,
+    bytes: Vec<u8>,
+    relocate: impl FnOnce(&mut ObjectModule, &mut DataDescription) -> Result<()>,
+) -> Result<DataId> {
+    let id = module.declare_data(name, linkage, true, false).map_err(emit_err)?;
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    desc.set_align(16);
+    relocate(module, &mut desc)?;
+    module.define_data(id, &desc).map_err(emit_err)?;
+    Ok(id)
+}

@@ -1,0 +1,318 @@
+//! Parse and validate a whole module (wasmparser) into the metadata the runtime needs plus the
+//! function bodies left to translate, each with the validator that checks it during translation.
+
+use wasmaot_abi::metadata::{
+    ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
+    GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta, TableType,
+    ValType,
+};
+use wasmparser::{
+    CompositeInnerType, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody,
+    KnownCustom, Name, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
+    ValidatorResources, WasmFeatures,
+};
+
+use crate::error::{CompileError, Result};
+
+/// One function body waiting for translation.
+pub struct FunctionInput<'a> {
+    pub validator: FuncToValidate<ValidatorResources>,
+    pub body: FunctionBody<'a>,
+}
+
+/// A validated module: its metadata (code info still empty) and its function bodies.
+pub struct ParsedModule<'a> {
+    pub meta: ModuleMeta,
+    pub functions: Vec<FunctionInput<'a>>,
+}
+
+/// The WebAssembly features accepted: 2.0 without SIMD.
+pub fn features() -> WasmFeatures {
+    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+}
+
+/// Parse and validate `bytes`.
+pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
+    let mut validator = Validator::new_with_features(features());
+    let mut meta = empty_meta();
+    let mut functions = Vec::new();
+    let mut local_func_types = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload?;
+        match validator.payload(&payload)? {
+            ValidPayload::Func(validator, body) => functions.push(FunctionInput { validator, body }),
+            ValidPayload::Parser(_) => {
+                return Err(CompileError::unsupported("nested modules or components", 0))
+            }
+            ValidPayload::Ok | ValidPayload::End(_) => {}
+        }
+        read_payload(payload, &mut meta, &mut local_func_types)?;
+    }
+    meta.func_types.extend(local_func_types);
+    meta.func_names.sort_by_key(|(index, _)| *index);
+    meta.func_names.dedup_by_key(|(index, _)| *index);
+    Ok(ParsedModule { meta, functions })
+}
+
+fn empty_meta() -> ModuleMeta {
+    ModuleMeta {
+        types: Vec::new(),
+        imports: Vec::new(),
+        func_types: Vec::new(),
+        tables: Vec::new(),
+        memories: Vec::new(),
+        globals: Vec::new(),
+        global_inits: Vec::new(),
+        exports: Vec::new(),
+        start: None,
+        data: Vec::new(),
+        elems: Vec::new(),
+        func_names: Vec::new(),
+        code: Vec::new(),
+        memory_strategy: MemoryStrategy { reservation: 0 },
+    }
+}
+
+fn read_payload(payload: Payload<'_>, meta: &mut ModuleMeta, local_funcs: &mut Vec<u32>) -> Result<()> {
+    match payload {
+        Payload::TypeSection(reader) => {
+            for group in reader {
+                for ty in group?.into_types() {
+                    match &ty.composite_type.inner {
+                        CompositeInnerType::Func(f) => meta.types.push(FuncType {
+                            params: val_types(f.params(), 0)?,
+                            results: val_types(f.results(), 0)?,
+                        }),
+                        _ => return Err(CompileError::unsupported("non-function types", 0)),
+                    }
+                }
+            }
+        }
+        Payload::ImportSection(reader) => {
+            for import in reader.into_imports_with_offsets() {
+                let (offset, import) = import?;
+                let kind = match import.ty {
+                    TypeRef::Func(t) => {
+                        meta.func_types.push(t);
+                        ImportKind::Func(t)
+                    }
+                    TypeRef::Table(t) => {
+                        let t = table_type(&t, offset)?;
+                        meta.tables.push(t);
+                        ImportKind::Table(t)
+                    }
+                    TypeRef::Memory(m) => {
+                        let m = memory_type(&m, offset)?;
+                        meta.memories.push(m);
+                        ImportKind::Memory(m)
+                    }
+                    TypeRef::Global(g) => {
+                        let g = global_type(&g, offset)?;
+                        meta.globals.push(g);
+                        ImportKind::Global(g)
+                    }
+                    _ => return Err(CompileError::unsupported("tag imports", offset)),
+                };
+                meta.imports.push(Import {
+                    module: import.module.to_string(),
+                    name: import.name.to_string(),
+                    kind,
+                });
+            }
+        }
+        Payload::FunctionSection(reader) => {
+            for ty in reader {
+                local_funcs.push(ty?);
+            }
+        }
+        Payload::TableSection(reader) => {
+            for table in reader {
+                let table = table?;
+                if !matches!(table.init, wasmparser::TableInit::RefNull) {
+                    return Err(CompileError::unsupported("table initializer expressions", 0));
+                }
+                meta.tables.push(table_type(&table.ty, 0)?);
+            }
+        }
+        Payload::MemorySection(reader) => {
+            for memory in reader {
+                meta.memories.push(memory_type(&memory?, 0)?);
+            }
+        }
+        Payload::GlobalSection(reader) => {
+            for global in reader {
+                let global = global?;
+                meta.globals.push(global_type(&global.ty, 0)?);
+                meta.global_inits.push(const_expr(&global.init_expr)?);
+            }
+        }
+        Payload::ExportSection(reader) => {
+            for export in reader {
+                let export = export?;
+                let kind = match export.kind {
+                    ExternalKind::Func | ExternalKind::FuncExact => ExternKind::Func,
+                    ExternalKind::Table => ExternKind::Table,
+                    ExternalKind::Memory => ExternKind::Memory,
+                    ExternalKind::Global => ExternKind::Global,
+                    ExternalKind::Tag => return Err(CompileError::unsupported("tags", 0)),
+                };
+                meta.exports.push(Export {
+                    name: export.name.to_string(),
+                    kind,
+                    index: export.index,
+                });
+            }
+        }
+        Payload::StartSection { func, .. } => meta.start = Some(func),
+        Payload::ElementSection(reader) => {
+            for elem in reader {
+                meta.elems.push(elem_segment(elem?)?);
+            }
+        }
+        Payload::DataSection(reader) => {
+            for data in reader {
+                let data = data?;
+                let kind = match data.kind {
+                    wasmparser::DataKind::Passive => DataKind::Passive,
+                    wasmparser::DataKind::Active {
+                        memory_index,
+                        offset_expr,
+                    } => DataKind::Active {
+                        memory: memory_index,
+                        offset: const_expr(&offset_expr)?,
+                    },
+                };
+                meta.data.push(DataSegment {
+                    kind,
+                    bytes: data.data.to_vec(),
+                });
+            }
+        }
+        Payload::CustomSection(reader) => {
+            if let KnownCustom::Name(names) = reader.as_known() {
+                // A malformed name section is ignored, as the spec asks of custom sections.
+                for name in names.into_iter().flatten() {
+                    if let Name::Function(map) = name {
+                        meta.func_names
+                            .extend(map.into_iter().flatten().map(|n| (n.index, n.name.to_string())));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn elem_segment(elem: wasmparser::Element<'_>) -> Result<ElemSegment> {
+    let kind = match elem.kind {
+        ElementKind::Passive => ElemKind::Passive,
+        ElementKind::Declared => ElemKind::Declared,
+        ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => ElemKind::Active {
+            table: table_index.unwrap_or(0),
+            offset: const_expr(&offset_expr)?,
+        },
+    };
+    let (element, items) = match elem.items {
+        ElementItems::Functions(funcs) => {
+            let items = funcs
+                .into_iter()
+                .map(|f| f.map(ConstExpr::RefFunc))
+                .collect::<Result<Vec<_>, _>>()?;
+            (ValType::FuncRef, items)
+        }
+        ElementItems::Expressions(ty, exprs) => {
+            let element = ref_type(ty, elem.range.start)?;
+            let mut items = Vec::new();
+            for expr in exprs {
+                items.push(const_expr(&expr?)?);
+            }
+            (element, items)
+        }
+    };
+    Ok(ElemSegment {
+        kind,
+        element,
+        items,
+    })
+}
+
+/// A constant expression of WebAssembly 2.0: one instruction and `end`.
+pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    let mut reader = expr.get_operators_reader();
+    let offset = reader.original_position();
+    let value = match reader.read()? {
+        Operator::I32Const { value } => ConstExpr::I32(value),
+        Operator::I64Const { value } => ConstExpr::I64(value),
+        Operator::F32Const { value } => ConstExpr::F32(value.bits()),
+        Operator::F64Const { value } => ConstExpr::F64(value.bits()),
+        Operator::RefNull { .. } => ConstExpr::RefNull,
+        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        _ => return Err(CompileError::unsupported("extended constant expressions", offset)),
+    };
+    match reader.read()? {
+        Operator::End => Ok(value),
+        _ => Err(CompileError::unsupported("extended constant expressions", offset)),
+    }
+}
+
+pub fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
+    Ok(match ty {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => return Err(CompileError::unsupported("SIMD (v128)", offset)),
+        wasmparser::ValType::Ref(r) => ref_type(r, offset)?,
+    })
+}
+
+fn val_types(types: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>> {
+    types.iter().map(|t| val_type(*t, offset)).collect()
+}
+
+fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
+    if ty == wasmparser::RefType::FUNCREF {
+        Ok(ValType::FuncRef)
+    } else if ty == wasmparser::RefType::EXTERNREF {
+        Ok(ValType::ExternRef)
+    } else {
+        Err(CompileError::unsupported("typed references", offset))
+    }
+}
+
+fn table_type(ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {
+    if ty.table64 {
+        return Err(CompileError::unsupported("64-bit tables", offset));
+    }
+    Ok(TableType {
+        element: ref_type(ty.element_type, offset)?,
+        limits: Limits {
+            min: ty.initial,
+            max: ty.maximum,
+        },
+    })
+}
+
+fn memory_type(ty: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
+    if ty.memory64 || ty.shared || ty.page_size_log2.is_some() {
+        return Err(CompileError::unsupported("memory64, shared or custom-page memories", offset));
+    }
+    Ok(MemoryType {
+        limits: Limits {
+            min: ty.initial,
+            max: ty.maximum,
+        },
+    })
+}
+
+fn global_type(ty: &wasmparser::GlobalType, offset: u64) -> Result<GlobalType> {
+    Ok(GlobalType {
+        content: val_type(ty.content_type, offset)?,
+        mutable: ty.mutable,
+    })
+}

@@ -1,0 +1,110 @@
+//! Calls: direct, imported, indirect through a table (with its bounds, null and signature
+//! checks), and calls into the runtime's libcall table.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature, Type,
+    UserExternalName, Value,
+};
+use wasmaot_abi::vmctx::field;
+use wasmaot_abi::{Libcall, TrapKind, VmctxLayout};
+use wasmparser::Operator;
+
+use super::FuncTranslator;
+use crate::error::Result;
+
+impl FuncTranslator<'_, '_> {
+    pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> Result<bool> {
+        match *op {
+            Operator::Call { function_index } => self.call(function_index),
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn call(&mut self, func_index: u32) {
+        let type_index = self.env.meta.func_types[func_index as usize];
+        let arity = self.env.meta.types[type_index as usize].params.len();
+        let args = self.popn(arity);
+        let imported = self.env.imported_funcs();
+        let call = if func_index < imported {
+            let funcref = self.load_vmctx_ptr(self.env.layout.imported_func(func_index), true);
+            self.call_funcref(funcref, type_index, &args)
+        } else {
+            let sig = self.builder.import_signature(self.env.signature(type_index));
+            let name = self.builder.func.declare_imported_user_function(UserExternalName {
+                namespace: 0,
+                index: func_index - imported,
+            });
+            let callee = self.builder.import_function(ExtFuncData {
+                name: ExternalName::user(name),
+                signature: sig,
+                colocated: true,
+                patchable: false,
+            });
+            let mut call_args = vec![self.vmctx, self.vmctx];
+            call_args.extend_from_slice(&args);
+            self.builder.ins().call(callee, &call_args)
+        };
+        self.push_call_results(call);
+    }
+
+    /// Call through a `VMFuncRef` whose type is known to be `type_index`.
+    fn call_funcref(&mut self, funcref: Value, type_index: u32, args: &[Value]) -> ir::Inst {
+        let flags = MemFlagsData::trusted().with_readonly();
+        let func_ptr = self.builder.ins().load(types::I64, flags, funcref, field::FUNCREF_FUNC_PTR);
+        let callee_vmctx = self.builder.ins().load(types::I64, flags, funcref, field::FUNCREF_VMCTX);
+        let sig = self.builder.import_signature(self.env.signature(type_index));
+        let mut call_args = vec![callee_vmctx, self.vmctx];
+        call_args.extend_from_slice(args);
+        self.builder.ins().call_indirect(sig, func_ptr, &call_args)
+    }
+
+    fn push_call_results(&mut self, call: ir::Inst) {
+        let results = self.builder.inst_results(call).to_vec();
+        self.stack.extend(results);
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table_index: u32) {
+        let index = self.pop();
+        let arity = self.env.meta.types[type_index as usize].params.len();
+        let args = self.popn(arity);
+        let entry = self.table_entry_address(table_index, index, TrapKind::UndefinedElement);
+        let funcref = self.builder.ins().load(types::I64, MemFlagsData::trusted(), entry, 0);
+        let null = Self::trap_code(TrapKind::UninitializedElement);
+        self.builder.ins().trapz(funcref, null);
+        let flags = MemFlagsData::trusted().with_readonly();
+        let actual = self.builder.ins().load(types::I32, flags, funcref, field::FUNCREF_TYPE_ID);
+        let expected_at = self.env.layout.type_id(type_index) as i32;
+        let expected = self.builder.ins().load(types::I32, flags.with_can_move(), self.vmctx, expected_at);
+        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
+        let trap = Self::trap_code(TrapKind::IndirectCallTypeMismatch);
+        self.builder.ins().trapnz(mismatch, trap);
+        let call = self.call_funcref(funcref, type_index, &args);
+        self.push_call_results(call);
+    }
+
+    /// Call runtime function `libcall` with the caller's vmctx and `args`.
+    pub(super) fn call_libcall(&mut self, libcall: Libcall, args: &[Value], returns: &[Type]) -> Vec<Value> {
+        let mut sig = Signature::new(self.env.call_conv);
+        sig.params.push(AbiParam::new(types::I64));
+        for arg in args {
+            let ty = self.builder.func.dfg.value_type(*arg);
+            sig.params.push(AbiParam::new(ty));
+        }
+        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        let sig = self.builder.import_signature(sig);
+        let table = self.load_vmctx_ptr(VmctxLayout::LIBCALLS as u32, true);
+        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        let slot = (libcall as i32) * 8;
+        let func_ptr = self.builder.ins().load(types::I64, flags, table, slot);
+        let mut call_args = vec![self.vmctx];
+        call_args.extend_from_slice(args);
+        let call = self.builder.ins().call_indirect(sig, func_ptr, &call_args);
+        self.builder.inst_results(call).to_vec()
+    }
+}

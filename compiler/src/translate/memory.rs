@@ -1,0 +1,183 @@
+//! Linear memory: loads and stores of every width, `memory.size`, `memory.grow` and the bulk
+//! memory instructions. Accesses rely on the guard region when they can (no check at all) and
+//! compare against the current length otherwise.
+
+use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use wasmaot_abi::vmctx::field;
+use wasmaot_abi::{Libcall, TrapKind};
+use wasmparser::{MemArg, Operator};
+
+use super::{BoundsChecks, FuncTranslator};
+use crate::error::Result;
+
+/// The memory index an access names (core wasm: always a linear memory).
+fn memarg_memory(memarg: &MemArg) -> u32 {
+    match memarg.target {
+        wasmparser::MemArgTarget::Memory(index) => index,
+        wasmparser::MemArgTarget::Array(_) => 0,
+    }
+}
+
+/// The shape of one load: result type, bytes read, and how they widen.
+#[derive(Clone, Copy)]
+enum Load {
+    Full(Type),
+    Signed(Type, u8),
+    Unsigned(Type, u8),
+}
+
+impl FuncTranslator<'_, '_> {
+    pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use types::{F32, F64, I32, I64};
+        use Operator as O;
+        match *op {
+            O::I32Load { memarg } => self.load(memarg, Load::Full(I32)),
+            O::I64Load { memarg } => self.load(memarg, Load::Full(I64)),
+            O::F32Load { memarg } => self.load(memarg, Load::Full(F32)),
+            O::F64Load { memarg } => self.load(memarg, Load::Full(F64)),
+            O::I32Load8S { memarg } => self.load(memarg, Load::Signed(I32, 1)),
+            O::I32Load8U { memarg } => self.load(memarg, Load::Unsigned(I32, 1)),
+            O::I32Load16S { memarg } => self.load(memarg, Load::Signed(I32, 2)),
+            O::I32Load16U { memarg } => self.load(memarg, Load::Unsigned(I32, 2)),
+            O::I64Load8S { memarg } => self.load(memarg, Load::Signed(I64, 1)),
+            O::I64Load8U { memarg } => self.load(memarg, Load::Unsigned(I64, 1)),
+            O::I64Load16S { memarg } => self.load(memarg, Load::Signed(I64, 2)),
+            O::I64Load16U { memarg } => self.load(memarg, Load::Unsigned(I64, 2)),
+            O::I64Load32S { memarg } => self.load(memarg, Load::Signed(I64, 4)),
+            O::I64Load32U { memarg } => self.load(memarg, Load::Unsigned(I64, 4)),
+            O::I32Store { memarg } | O::F32Store { memarg } => self.store(memarg, 4),
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(memarg, 8),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(memarg, 1),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(memarg, 2),
+            O::I64Store32 { memarg } => self.store(memarg, 4),
+            O::MemorySize { mem } => {
+                let length = self.memory_length(mem);
+                let pages = self.builder.ins().ushr_imm_u(length, 16);
+                let pages = self.builder.ins().ireduce(I32, pages);
+                self.push(pages);
+            }
+            O::MemoryGrow { mem } => {
+                let delta = self.pop();
+                let mem = self.builder.ins().iconst(I32, i64::from(mem));
+                let old = self.call_libcall(Libcall::MemoryGrow, &[mem, delta], &[I32]);
+                self.push(old[0]);
+            }
+            O::MemoryFill { mem } => {
+                let (dst, value, len) = self.pop3();
+                let mem = self.builder.ins().iconst(I32, i64::from(mem));
+                self.call_libcall(Libcall::MemoryFill, &[mem, dst, value, len], &[]);
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let (dst, src, len) = self.pop3();
+                let dst_mem = self.builder.ins().iconst(I32, i64::from(dst_mem));
+                let src_mem = self.builder.ins().iconst(I32, i64::from(src_mem));
+                let args = [dst_mem, src_mem, dst, src, len];
+                self.call_libcall(Libcall::MemoryCopy, &args, &[]);
+            }
+            O::MemoryInit { data_index, mem } => {
+                let (dst, src, len) = self.pop3();
+                let mem = self.builder.ins().iconst(I32, i64::from(mem));
+                let data = self.builder.ins().iconst(I32, i64::from(data_index));
+                self.call_libcall(Libcall::MemoryInit, &[mem, data, dst, src, len], &[]);
+            }
+            O::DataDrop { data_index } => {
+                let data = self.builder.ins().iconst(I32, i64::from(data_index));
+                self.call_libcall(Libcall::DataDrop, &[data], &[]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn load(&mut self, memarg: MemArg, shape: Load) {
+        let index = self.pop();
+        let size = match shape {
+            Load::Full(ty) => ty.bytes() as u8,
+            Load::Signed(_, n) | Load::Unsigned(_, n) => n,
+        };
+        let (addr, offset, flags) = self.heap_address(memarg, index, size);
+        let ins = self.builder.ins();
+        let value = match shape {
+            Load::Full(ty) => ins.load(ty, flags, addr, offset),
+            Load::Signed(ty, 1) => ins.sload8(ty, flags, addr, offset),
+            Load::Unsigned(ty, 1) => ins.uload8(ty, flags, addr, offset),
+            Load::Signed(ty, 2) => ins.sload16(ty, flags, addr, offset),
+            Load::Unsigned(ty, 2) => ins.uload16(ty, flags, addr, offset),
+            Load::Signed(_, _) => ins.sload32(flags, addr, offset),
+            Load::Unsigned(_, _) => ins.uload32(flags, addr, offset),
+        };
+        self.push(value);
+    }
+
+    fn store(&mut self, memarg: MemArg, size: u8) {
+        let value = self.pop();
+        let index = self.pop();
+        let (addr, offset, flags) = self.heap_address(memarg, index, size);
+        let value_size = self.builder.func.dfg.value_type(value).bytes() as u8;
+        let ins = self.builder.ins();
+        match (size, value_size) {
+            (1, _) => ins.istore8(flags, value, addr, offset),
+            (2, _) => ins.istore16(flags, value, addr, offset),
+            (4, 8) => ins.istore32(flags, value, addr, offset),
+            _ => ins.store(flags, value, addr, offset),
+        };
+    }
+
+    /// The native address and immediate offset of an access of `size` bytes at
+    /// `index + memarg.offset`, with the flags the access must carry. Emits a bounds check
+    /// unless the guard region covers the access.
+    fn heap_address(&mut self, memarg: MemArg, index: Value, size: u8) -> (Value, i32, MemFlagsData) {
+        let flags = MemFlagsData::new()
+            .with_endianness(Endianness::Little)
+            .with_trap_code(Some(Self::trap_code(TrapKind::OutOfBoundsMemory)));
+        let base = self.memory_base(memarg_memory(&memarg));
+        let index = self.builder.ins().uextend(types::I64, index);
+        let end = memarg.offset + u64::from(size);
+        let covered = match self.env.bounds_checks {
+            BoundsChecks::GuardPages { guard } => end <= guard && memarg.offset <= i32::MAX as u64,
+            BoundsChecks::Explicit => false,
+        };
+        if covered {
+            let addr = self.builder.ins().iadd(base, index);
+            return (addr, memarg.offset as i32, flags);
+        }
+        let length = self.memory_length(memarg_memory(&memarg));
+        // index < 2^32 and end < 2^33 + 8: the sum cannot wrap in 64 bits.
+        let access_end = self.builder.ins().iadd_imm_u(index, end as i64);
+        let out = self.builder.ins().icmp(
+            cranelift_codegen::ir::condcodes::IntCC::UnsignedGreaterThan,
+            access_end,
+            length,
+        );
+        self.builder.ins().trapnz(out, Self::trap_code(TrapKind::OutOfBoundsMemory));
+        let addr = self.builder.ins().iadd(base, index);
+        let addr = self.builder.ins().iadd_imm_u(addr, memarg.offset as i64);
+        (addr, 0, flags)
+    }
+
+    /// The address of memory `index`'s `VMMemory`.
+    fn memory_struct(&mut self, index: u32) -> (Value, i32) {
+        let imported = self.env.layout.counts.imported_memories;
+        if index < imported {
+            let ptr = self.load_vmctx_ptr(self.env.layout.memory_ptr(index), true);
+            (ptr, 0)
+        } else {
+            let offset = self.env.layout.defined_memory(index - imported);
+            (self.vmctx, offset as i32)
+        }
+    }
+
+    /// Memory `index`'s base; it never moves, so the load may be shared and hoisted.
+    fn memory_base(&mut self, index: u32) -> Value {
+        let (ptr, offset) = self.memory_struct(index);
+        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        self.builder.ins().load(types::I64, flags, ptr, offset + field::MEMORY_BASE)
+    }
+
+    /// Memory `index`'s current length in bytes.
+    fn memory_length(&mut self, index: u32) -> Value {
+        let (ptr, offset) = self.memory_struct(index);
+        let flags = MemFlagsData::trusted();
+        self.builder.ins().load(types::I64, flags, ptr, offset + field::MEMORY_LENGTH)
+    }
+}

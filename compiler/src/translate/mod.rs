@@ -1,0 +1,274 @@
+//! Translation of one wasm function body into one Cranelift function.
+//!
+//! The driver reads like the spec's function validation: declare params and locals, then for
+//! each operator validate it (wasmparser) and translate it. Operators are split by family into
+//! the files beside this one; [`state`] holds the operand and control stacks.
+
+mod calls;
+mod control;
+mod memory;
+mod numeric;
+mod state;
+mod table;
+mod variables;
+
+use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder, MemFlagsData, Signature, TrapCode, Value};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use wasmaot_abi::metadata::{FuncType, ModuleMeta, ValType};
+use wasmaot_abi::{TrapKind, VmctxLayout};
+use wasmparser::{FuncValidator, FuncValidatorAllocations, Operator, ValidatorResources};
+
+use crate::error::{CompileError, Result};
+use crate::module::FunctionInput;
+use state::ControlStack;
+
+/// How linear-memory accesses are kept in bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoundsChecks {
+    /// Rely on a reservation of 4 GiB plus `guard` bytes: no check when `offset + size <= guard`.
+    GuardPages { guard: u64 },
+    /// Compare every access against the current memory length.
+    Explicit,
+}
+
+/// What translating any function of a module needs to know. Shared, read-only.
+pub struct ModuleEnv<'m> {
+    pub meta: &'m ModuleMeta,
+    pub layout: VmctxLayout,
+    pub call_conv: CallConv,
+    pub bounds_checks: BoundsChecks,
+    pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
+}
+
+impl ModuleEnv<'_> {
+    /// The native signature of wasm type `index`: `(callee_vmctx, caller_vmctx, params) -> results`.
+    pub fn signature(&self, index: u32) -> Signature {
+        wasm_signature(&self.meta.types[index as usize], self.call_conv)
+    }
+
+    pub fn imported_funcs(&self) -> u32 {
+        self.layout.counts.imported_funcs
+    }
+}
+
+/// The Cranelift type holding a wasm value (references are pointers).
+pub fn ir_type(ty: ValType) -> ir::Type {
+    match ty {
+        ValType::I32 => types::I32,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+    }
+}
+
+pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.returns.extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig
+}
+
+/// The Cranelift trap code recording `kind`.
+pub fn trap_code(kind: TrapKind) -> TrapCode {
+    match kind {
+        TrapKind::OutOfBoundsMemory => TrapCode::HEAP_OUT_OF_BOUNDS,
+        TrapKind::IntegerDivideByZero => TrapCode::INTEGER_DIVISION_BY_ZERO,
+        TrapKind::IntegerOverflow => TrapCode::INTEGER_OVERFLOW,
+        TrapKind::InvalidConversion => TrapCode::BAD_CONVERSION_TO_INTEGER,
+        TrapKind::StackExhausted => TrapCode::STACK_OVERFLOW,
+        other => TrapCode::unwrap_user(other as u8),
+    }
+}
+
+/// The trap kind recorded by `code`, the inverse of [`trap_code`].
+pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
+    TrapKind::ALL.iter().copied().find(|k| trap_code(*k) == code)
+}
+
+/// Memory flags for accesses to runtime structures compiled code trusts.
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Translates one function; holds the per-function state.
+pub struct FuncTranslator<'a, 'f> {
+    env: &'a ModuleEnv<'a>,
+    builder: FunctionBuilder<'f>,
+    validator: FuncValidator<ValidatorResources>,
+    stack: Vec<Value>,
+    control: ControlStack,
+    /// False after an unconditional branch, until the end of the enclosing block.
+    reachable: bool,
+    locals: Vec<Variable>,
+    /// The callee vmctx, first parameter of every wasm function.
+    vmctx: Value,
+    /// Current operator's byte offset, for errors.
+    offset: u64,
+}
+
+/// Translate defined function `defined_index` into `func`. Returns the validator's allocations
+/// for reuse.
+pub fn translate_function(
+    env: &ModuleEnv<'_>,
+    defined_index: u32,
+    input: FunctionInput<'_>,
+    func: &mut ir::Function,
+    fb_ctx: &mut FunctionBuilderContext,
+    allocs: FuncValidatorAllocations,
+) -> Result<FuncValidatorAllocations> {
+    let func_index = env.imported_funcs() + defined_index;
+    let type_index = env.meta.func_types[func_index as usize];
+    func.signature = env.signature(type_index);
+    func.name = ir::UserFuncName::user(0, defined_index);
+    let validator = input.validator.into_validator(allocs);
+    let mut builder = FunctionBuilder::new(func, fb_ctx);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    builder.seal_block(entry);
+    let vmctx = builder.block_params(entry)[0];
+    let mut t = FuncTranslator {
+        env,
+        builder,
+        validator,
+        stack: Vec::new(),
+        control: ControlStack::default(),
+        reachable: true,
+        locals: Vec::new(),
+        vmctx,
+        offset: input.body.range().start,
+    };
+    t.set_stack_limit();
+    t.declare_params(entry, type_index);
+    t.declare_locals(&input.body)?;
+    let results = env.meta.types[type_index as usize].results.clone();
+    t.push_function_frame(&results);
+    let mut reader = input.body.get_operators_reader()?;
+    while !reader.eof() {
+        t.offset = reader.original_position();
+        let op = reader.read()?;
+        t.validator.op(t.offset, &op)?;
+        t.translate_operator(&op)?;
+    }
+    reader.finish()?;
+    t.builder.finalize(env.frontend_config);
+    Ok(t.validator.into_allocations())
+}
+
+impl<'a, 'f> FuncTranslator<'a, 'f> {
+    fn set_stack_limit(&mut self) {
+        let vmctx_gv = self.builder.create_global_value(ir::GlobalValueData::VMContext);
+        let flags = self.builder.func.dfg.mem_flags.insert_unchecked(trusted());
+        let limit = self.builder.create_global_value(ir::GlobalValueData::Load {
+            base: vmctx_gv,
+            offset: VmctxLayout::STACK_LIMIT.into(),
+            global_type: types::I64,
+            flags,
+        });
+        self.builder.func.stack_limit = Some(limit);
+    }
+
+    fn declare_params(&mut self, entry: ir::Block, type_index: u32) {
+        let params: Vec<Value> = self.builder.block_params(entry)[2..].to_vec();
+        let types = &self.env.meta.types[type_index as usize].params;
+        for (value, ty) in params.into_iter().zip(types) {
+            let var = self.builder.declare_var(ir_type(*ty));
+            self.builder.def_var(var, value);
+            self.locals.push(var);
+        }
+    }
+
+    fn declare_locals(&mut self, body: &wasmparser::FunctionBody<'_>) -> Result<()> {
+        let mut reader = body.get_locals_reader()?;
+        for _ in 0..reader.get_count() {
+            let offset = reader.original_position();
+            let (count, ty) = reader.read()?;
+            self.validator.define_locals(offset, count, ty)?;
+            let ty = crate::module::val_type(ty, offset)?;
+            let zero = self.zero_value(ty);
+            for _ in 0..count {
+                let var = self.builder.declare_var(ir_type(ty));
+                self.builder.def_var(var, zero);
+                self.locals.push(var);
+            }
+        }
+        Ok(())
+    }
+
+    fn zero_value(&mut self, ty: ValType) -> Value {
+        match ty {
+            ValType::I32 => self.builder.ins().iconst(types::I32, 0),
+            ValType::F32 => self.builder.ins().f32const(0.0),
+            ValType::F64 => self.builder.ins().f64const(0.0),
+            ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
+                self.builder.ins().iconst(types::I64, 0)
+            }
+        }
+    }
+
+    /// Translate one operator. Families are tried in turn; each says whether it took the op.
+    fn translate_operator(&mut self, op: &Operator<'_>) -> Result<()> {
+        if !self.reachable {
+            return self.translate_unreachable(op);
+        }
+        let handled = self.translate_control(op)?
+            || self.translate_variable(op)?
+            || self.translate_call(op)?
+            || self.translate_memory(op)?
+            || self.translate_table(op)?
+            || self.translate_numeric(op)?;
+        if handled {
+            Ok(())
+        } else {
+            Err(CompileError::unsupported(format!("operator {op:?}"), self.offset))
+        }
+    }
+
+    // Operand stack helpers.
+
+    fn push(&mut self, value: Value) {
+        self.stack.push(value);
+    }
+
+    fn pop(&mut self) -> Value {
+        // Validation ran first, so the stack holds what the operator needs.
+        self.stack.pop().expect("validated operand stack")
+    }
+
+    fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    fn pop3(&mut self) -> (Value, Value, Value) {
+        let c = self.pop();
+        let (a, b) = self.pop2();
+        (a, b, c)
+    }
+
+    fn popn(&mut self, n: usize) -> Vec<Value> {
+        let at = self.stack.len() - n;
+        self.stack.split_off(at)
+    }
+
+    fn peekn(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    /// Load a pointer-sized field of the vmctx.
+    fn load_vmctx_ptr(&mut self, offset: u32, readonly: bool) -> Value {
+        let mut flags = trusted();
+        if readonly {
+            flags = flags.with_readonly().with_can_move();
+        }
+        self.builder.ins().load(types::I64, flags, self.vmctx, offset as i32)
+    }
+
+    fn trap_code(kind: TrapKind) -> TrapCode {
+        trap_code(kind)
+    }
+}

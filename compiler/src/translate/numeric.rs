@@ -1,0 +1,270 @@
+//! Constants and the numeric instructions: integer and float arithmetic, comparisons,
+//! conversions, reinterpretations, sign extension and saturating truncation.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
+use wasmparser::Operator;
+
+use super::FuncTranslator;
+use crate::error::Result;
+
+impl FuncTranslator<'_, '_> {
+    pub(super) fn translate_numeric(&mut self, op: &Operator<'_>) -> Result<bool> {
+        Ok(self.translate_const(op)
+            || self.translate_int_compare(op)
+            || self.translate_float_compare(op)
+            || self.translate_int_unary(op)
+            || self.translate_int_binary(op)
+            || self.translate_float_unary(op)
+            || self.translate_float_binary(op)
+            || self.translate_conversion(op))
+    }
+
+    fn translate_const(&mut self, op: &Operator<'_>) -> bool {
+        let value = match *op {
+            Operator::I32Const { value } => self.builder.ins().iconst(types::I32, i64::from(value)),
+            Operator::I64Const { value } => self.builder.ins().iconst(types::I64, value),
+            Operator::F32Const { value } => {
+                self.builder.ins().f32const(Ieee32::with_bits(value.bits()))
+            }
+            Operator::F64Const { value } => {
+                self.builder.ins().f64const(Ieee64::with_bits(value.bits()))
+            }
+            _ => return false,
+        };
+        self.push(value);
+        true
+    }
+
+    /// Push a comparison result (an `i8` in Cranelift) as wasm's `i32`.
+    fn push_bool(&mut self, flag: Value) {
+        let value = self.builder.ins().uextend(types::I32, flag);
+        self.push(value);
+    }
+
+    fn translate_int_compare(&mut self, op: &Operator<'_>) -> bool {
+        use IntCC::*;
+        let cc = match op {
+            Operator::I32Eqz | Operator::I64Eqz => {
+                let a = self.pop();
+                let flag = self.builder.ins().icmp_imm_u(Equal, a, 0);
+                self.push_bool(flag);
+                return true;
+            }
+            Operator::I32Eq | Operator::I64Eq => Equal,
+            Operator::I32Ne | Operator::I64Ne => NotEqual,
+            Operator::I32LtS | Operator::I64LtS => SignedLessThan,
+            Operator::I32LtU | Operator::I64LtU => UnsignedLessThan,
+            Operator::I32GtS | Operator::I64GtS => SignedGreaterThan,
+            Operator::I32GtU | Operator::I64GtU => UnsignedGreaterThan,
+            Operator::I32LeS | Operator::I64LeS => SignedLessThanOrEqual,
+            Operator::I32LeU | Operator::I64LeU => UnsignedLessThanOrEqual,
+            Operator::I32GeS | Operator::I64GeS => SignedGreaterThanOrEqual,
+            Operator::I32GeU | Operator::I64GeU => UnsignedGreaterThanOrEqual,
+            _ => return false,
+        };
+        let (a, b) = self.pop2();
+        let flag = self.builder.ins().icmp(cc, a, b);
+        self.push_bool(flag);
+        true
+    }
+
+    fn translate_float_compare(&mut self, op: &Operator<'_>) -> bool {
+        use FloatCC::*;
+        let cc = match op {
+            Operator::F32Eq | Operator::F64Eq => Equal,
+            Operator::F32Ne | Operator::F64Ne => NotEqual,
+            Operator::F32Lt | Operator::F64Lt => LessThan,
+            Operator::F32Gt | Operator::F64Gt => GreaterThan,
+            Operator::F32Le | Operator::F64Le => LessThanOrEqual,
+            Operator::F32Ge | Operator::F64Ge => GreaterThanOrEqual,
+            _ => return false,
+        };
+        let (a, b) = self.pop2();
+        let flag = self.builder.ins().fcmp(cc, a, b);
+        self.push_bool(flag);
+        true
+    }
+
+    fn translate_int_unary(&mut self, op: &Operator<'_>) -> bool {
+        let is_unary = matches!(
+            op,
+            Operator::I32Clz
+                | Operator::I64Clz
+                | Operator::I32Ctz
+                | Operator::I64Ctz
+                | Operator::I32Popcnt
+                | Operator::I64Popcnt
+                | Operator::I32Extend8S
+                | Operator::I32Extend16S
+                | Operator::I64Extend8S
+                | Operator::I64Extend16S
+                | Operator::I64Extend32S
+        );
+        if !is_unary {
+            return false;
+        }
+        let a = self.pop();
+        let value = match op {
+            Operator::I32Clz | Operator::I64Clz => self.builder.ins().clz(a),
+            Operator::I32Ctz | Operator::I64Ctz => self.builder.ins().ctz(a),
+            Operator::I32Popcnt | Operator::I64Popcnt => self.builder.ins().popcnt(a),
+            Operator::I32Extend8S => self.sign_extend_low(a, types::I8, types::I32),
+            Operator::I32Extend16S => self.sign_extend_low(a, types::I16, types::I32),
+            Operator::I64Extend8S => self.sign_extend_low(a, types::I8, types::I64),
+            Operator::I64Extend16S => self.sign_extend_low(a, types::I16, types::I64),
+            _ => self.sign_extend_low(a, types::I32, types::I64),
+        };
+        self.push(value);
+        true
+    }
+
+    fn sign_extend_low(&mut self, a: Value, narrow: Type, wide: Type) -> Value {
+        let low = self.builder.ins().ireduce(narrow, a);
+        self.builder.ins().sextend(wide, low)
+    }
+
+    fn translate_int_binary(&mut self, op: &Operator<'_>) -> bool {
+        use Operator as O;
+        let is_binary = matches!(
+            op,
+            O::I32Add | O::I64Add | O::I32Sub | O::I64Sub | O::I32Mul | O::I64Mul
+                | O::I32DivS | O::I64DivS | O::I32DivU | O::I64DivU | O::I32RemS | O::I64RemS
+                | O::I32RemU | O::I64RemU | O::I32And | O::I64And | O::I32Or | O::I64Or
+                | O::I32Xor | O::I64Xor | O::I32Shl | O::I64Shl | O::I32ShrS | O::I64ShrS
+                | O::I32ShrU | O::I64ShrU | O::I32Rotl | O::I64Rotl | O::I32Rotr | O::I64Rotr
+        );
+        if !is_binary {
+            return false;
+        }
+        let (a, b) = self.pop2();
+        let ins = self.builder.ins();
+        // Cranelift's division traps on zero and on signed overflow, its `srem` of MIN by -1 is
+        // 0, and its shifts and rotates take the amount modulo the width: all as wasm says.
+        let value = match op {
+            O::I32Add | O::I64Add => ins.iadd(a, b),
+            O::I32Sub | O::I64Sub => ins.isub(a, b),
+            O::I32Mul | O::I64Mul => ins.imul(a, b),
+            O::I32DivS | O::I64DivS => ins.sdiv(a, b),
+            O::I32DivU | O::I64DivU => ins.udiv(a, b),
+            O::I32RemS | O::I64RemS => ins.srem(a, b),
+            O::I32RemU | O::I64RemU => ins.urem(a, b),
+            O::I32And | O::I64And => ins.band(a, b),
+            O::I32Or | O::I64Or => ins.bor(a, b),
+            O::I32Xor | O::I64Xor => ins.bxor(a, b),
+            O::I32Shl | O::I64Shl => ins.ishl(a, b),
+            O::I32ShrS | O::I64ShrS => ins.sshr(a, b),
+            O::I32ShrU | O::I64ShrU => ins.ushr(a, b),
+            O::I32Rotl | O::I64Rotl => ins.rotl(a, b),
+            _ => ins.rotr(a, b),
+        };
+        self.push(value);
+        true
+    }
+
+    fn translate_float_unary(&mut self, op: &Operator<'_>) -> bool {
+        use Operator as O;
+        let is_unary = matches!(
+            op,
+            O::F32Abs | O::F64Abs | O::F32Neg | O::F64Neg | O::F32Ceil | O::F64Ceil
+                | O::F32Floor | O::F64Floor | O::F32Trunc | O::F64Trunc | O::F32Nearest
+                | O::F64Nearest | O::F32Sqrt | O::F64Sqrt
+        );
+        if !is_unary {
+            return false;
+        }
+        let a = self.pop();
+        let ins = self.builder.ins();
+        let value = match op {
+            O::F32Abs | O::F64Abs => ins.fabs(a),
+            O::F32Neg | O::F64Neg => ins.fneg(a),
+            O::F32Ceil | O::F64Ceil => ins.ceil(a),
+            O::F32Floor | O::F64Floor => ins.floor(a),
+            O::F32Trunc | O::F64Trunc => ins.trunc(a),
+            O::F32Nearest | O::F64Nearest => ins.nearest(a),
+            _ => ins.sqrt(a),
+        };
+        self.push(value);
+        true
+    }
+
+    fn translate_float_binary(&mut self, op: &Operator<'_>) -> bool {
+        use Operator as O;
+        let is_binary = matches!(
+            op,
+            O::F32Add | O::F64Add | O::F32Sub | O::F64Sub | O::F32Mul | O::F64Mul | O::F32Div
+                | O::F64Div | O::F32Min | O::F64Min | O::F32Max | O::F64Max | O::F32Copysign
+                | O::F64Copysign
+        );
+        if !is_binary {
+            return false;
+        }
+        let (a, b) = self.pop2();
+        let ins = self.builder.ins();
+        // Cranelift's fmin/fmax propagate NaN and order -0 below +0, as wasm requires.
+        let value = match op {
+            O::F32Add | O::F64Add => ins.fadd(a, b),
+            O::F32Sub | O::F64Sub => ins.fsub(a, b),
+            O::F32Mul | O::F64Mul => ins.fmul(a, b),
+            O::F32Div | O::F64Div => ins.fdiv(a, b),
+            O::F32Min | O::F64Min => ins.fmin(a, b),
+            O::F32Max | O::F64Max => ins.fmax(a, b),
+            _ => ins.fcopysign(a, b),
+        };
+        self.push(value);
+        true
+    }
+
+    fn translate_conversion(&mut self, op: &Operator<'_>) -> bool {
+        use types::{F32, F64, I32, I64};
+        use Operator as O;
+        let is_conversion = matches!(
+            op,
+            O::I32WrapI64 | O::I64ExtendI32S | O::I64ExtendI32U
+                | O::I32TruncF32S | O::I32TruncF64S | O::I64TruncF32S | O::I64TruncF64S
+                | O::I32TruncF32U | O::I32TruncF64U | O::I64TruncF32U | O::I64TruncF64U
+                | O::I32TruncSatF32S | O::I32TruncSatF64S | O::I64TruncSatF32S
+                | O::I64TruncSatF64S | O::I32TruncSatF32U | O::I32TruncSatF64U
+                | O::I64TruncSatF32U | O::I64TruncSatF64U
+                | O::F32ConvertI32S | O::F32ConvertI64S | O::F64ConvertI32S | O::F64ConvertI64S
+                | O::F32ConvertI32U | O::F32ConvertI64U | O::F64ConvertI32U | O::F64ConvertI64U
+                | O::F32DemoteF64 | O::F64PromoteF32
+                | O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32
+                | O::F64ReinterpretI64
+        );
+        if !is_conversion {
+            return false;
+        }
+        let a = self.pop();
+        let flags = cranelift_codegen::ir::MemFlagsData::new();
+        let ins = self.builder.ins();
+        // fcvt_to_{s,u}int trap on NaN (invalid conversion) and out of range (integer
+        // overflow), the _sat forms saturate and map NaN to 0: both exactly wasm's rules.
+        let value = match op {
+            O::I32WrapI64 => ins.ireduce(I32, a),
+            O::I64ExtendI32S => ins.sextend(I64, a),
+            O::I64ExtendI32U => ins.uextend(I64, a),
+            O::I32TruncF32S | O::I32TruncF64S => ins.fcvt_to_sint(I32, a),
+            O::I64TruncF32S | O::I64TruncF64S => ins.fcvt_to_sint(I64, a),
+            O::I32TruncF32U | O::I32TruncF64U => ins.fcvt_to_uint(I32, a),
+            O::I64TruncF32U | O::I64TruncF64U => ins.fcvt_to_uint(I64, a),
+            O::I32TruncSatF32S | O::I32TruncSatF64S => ins.fcvt_to_sint_sat(I32, a),
+            O::I64TruncSatF32S | O::I64TruncSatF64S => ins.fcvt_to_sint_sat(I64, a),
+            O::I32TruncSatF32U | O::I32TruncSatF64U => ins.fcvt_to_uint_sat(I32, a),
+            O::I64TruncSatF32U | O::I64TruncSatF64U => ins.fcvt_to_uint_sat(I64, a),
+            O::F32ConvertI32S | O::F32ConvertI64S => ins.fcvt_from_sint(F32, a),
+            O::F64ConvertI32S | O::F64ConvertI64S => ins.fcvt_from_sint(F64, a),
+            O::F32ConvertI32U | O::F32ConvertI64U => ins.fcvt_from_uint(F32, a),
+            O::F64ConvertI32U | O::F64ConvertI64U => ins.fcvt_from_uint(F64, a),
+            O::F32DemoteF64 => ins.fdemote(F32, a),
+            O::F64PromoteF32 => ins.fpromote(F64, a),
+            O::I32ReinterpretF32 => ins.bitcast(I32, flags, a),
+            O::I64ReinterpretF64 => ins.bitcast(I64, flags, a),
+            O::F32ReinterpretI32 => ins.bitcast(F32, flags, a),
+            _ => ins.bitcast(F64, flags, a),
+        };
+        self.push(value);
+        true
+    }
+}

@@ -1,0 +1,112 @@
+//! Tables and references: `table.get/set/size/grow/fill/copy/init`, `elem.drop`, `ref.null`,
+//! `ref.is_null`, `ref.func`.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+use wasmaot_abi::vmctx::field;
+use wasmaot_abi::{Libcall, TrapKind};
+use wasmparser::Operator;
+
+use super::FuncTranslator;
+use crate::error::Result;
+
+impl FuncTranslator<'_, '_> {
+    pub(super) fn translate_table(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use types::{I32, I64};
+        match *op {
+            Operator::TableGet { table } => {
+                let index = self.pop();
+                let entry = self.table_entry_address(table, index, TrapKind::OutOfBoundsTable);
+                let value = self.builder.ins().load(I64, MemFlagsData::trusted(), entry, 0);
+                self.push(value);
+            }
+            Operator::TableSet { table } => {
+                let (index, value) = self.pop2();
+                let entry = self.table_entry_address(table, index, TrapKind::OutOfBoundsTable);
+                self.builder.ins().store(MemFlagsData::trusted(), value, entry, 0);
+            }
+            Operator::TableSize { table } => {
+                let table = self.table_struct(table);
+                let length = self.builder.ins().load(I64, MemFlagsData::trusted(), table, field::TABLE_LENGTH);
+                let length = self.builder.ins().ireduce(I32, length);
+                self.push(length);
+            }
+            Operator::TableGrow { table } => {
+                let (init, delta) = self.pop2();
+                let table = self.builder.ins().iconst(I32, i64::from(table));
+                let old = self.call_libcall(Libcall::TableGrow, &[table, init, delta], &[I32]);
+                self.push(old[0]);
+            }
+            Operator::TableFill { table } => {
+                let (dst, value, len) = self.pop3();
+                let table = self.builder.ins().iconst(I32, i64::from(table));
+                self.call_libcall(Libcall::TableFill, &[table, dst, value, len], &[]);
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (dst, src, len) = self.pop3();
+                let dst_table = self.builder.ins().iconst(I32, i64::from(dst_table));
+                let src_table = self.builder.ins().iconst(I32, i64::from(src_table));
+                let args = [dst_table, src_table, dst, src, len];
+                self.call_libcall(Libcall::TableCopy, &args, &[]);
+            }
+            Operator::TableInit { elem_index, table } => {
+                let (dst, src, len) = self.pop3();
+                let table = self.builder.ins().iconst(I32, i64::from(table));
+                let elem = self.builder.ins().iconst(I32, i64::from(elem_index));
+                self.call_libcall(Libcall::TableInit, &[table, elem, dst, src, len], &[]);
+            }
+            Operator::ElemDrop { elem_index } => {
+                let elem = self.builder.ins().iconst(I32, i64::from(elem_index));
+                self.call_libcall(Libcall::ElemDrop, &[elem], &[]);
+            }
+            Operator::RefNull { .. } => {
+                let null = self.builder.ins().iconst(I64, 0);
+                self.push(null);
+            }
+            Operator::RefIsNull => {
+                let value = self.pop();
+                let flag = self.builder.ins().icmp_imm_u(IntCC::Equal, value, 0);
+                let flag = self.builder.ins().uextend(I32, flag);
+                self.push(flag);
+            }
+            Operator::RefFunc { function_index } => {
+                let funcref = self.funcref_address(function_index);
+                self.push(funcref);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The `VMFuncRef` of function `index`, as a `funcref` value.
+    fn funcref_address(&mut self, index: u32) -> Value {
+        let imported = self.env.imported_funcs();
+        if index < imported {
+            self.load_vmctx_ptr(self.env.layout.imported_func(index), true)
+        } else {
+            let offset = self.env.layout.defined_func(index - imported);
+            self.builder.ins().iadd_imm_u(self.vmctx, i64::from(offset))
+        }
+    }
+
+    /// Pointer to table `index`'s `VMTable` (it does not move; its contents may).
+    fn table_struct(&mut self, index: u32) -> Value {
+        self.load_vmctx_ptr(self.env.layout.table_ptr(index), true)
+    }
+
+    /// Address of entry `index` of `table`, trapping with `kind` when out of bounds.
+    pub(super) fn table_entry_address(&mut self, table: u32, index: Value, kind: TrapKind) -> Value {
+        let table = self.table_struct(table);
+        let flags = MemFlagsData::trusted();
+        let length = self.builder.ins().load(types::I64, flags, table, field::TABLE_LENGTH);
+        let index = self.builder.ins().uextend(types::I64, index);
+        let out = self.builder.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
+        self.builder.ins().trapnz(out, Self::trap_code(kind));
+        let base = self.builder.ins().load(types::I64, flags, table, field::TABLE_BASE);
+        let offset = self.builder.ins().ishl_imm_u(index, 3);
+        self.builder.ins().iadd(base, offset)
+    }
+}
