@@ -6,10 +6,8 @@
 //! ```text
 //! header      libcall table, stack limit, instance pointer, spare
 //! type ids    u32 per type index: canonical signature id checked by call_indirect
-//! memories    pointer per memory (imported first) to its VMMemory
-//! def. mems   VMMemory per defined memory
-//! tables      pointer per table (imported first) to its VMTable
-//! def. tables VMTable per defined table
+//! memories    pointer per memory (imported first) to its VMMemory (owned by the memory)
+//! tables      pointer per table (imported first) to its VMTable (owned by the table)
 //! imp. globals pointer per imported global to its VMGlobal
 //! def. globals VMGlobal per defined global
 //! imp. funcs  pointer per imported function to its VMFuncRef
@@ -57,6 +55,9 @@ pub struct VMFuncRef {
     pub _pad: u32,
 }
 
+/// The value at [`VmctxLayout::MAGIC`] of every instance vmctx.
+pub const VMCTX_MAGIC: u64 = u64::from_le_bytes(*b"wasmvmcx");
+
 /// Offsets of `VMMemory`, `VMTable`, `VMFuncRef` fields.
 pub mod field {
     pub const MEMORY_BASE: i32 = 0;
@@ -89,9 +90,7 @@ pub struct VmctxLayout {
     pub counts: VmctxCounts,
     type_ids: u32,
     memory_ptrs: u32,
-    defined_memories: u32,
     table_ptrs: u32,
-    defined_tables: u32,
     imported_globals: u32,
     defined_globals: u32,
     imported_funcs: u32,
@@ -110,6 +109,9 @@ impl VmctxLayout {
     pub const STACK_LIMIT: i32 = 8;
     /// Runtime-private pointer back to the owning instance.
     pub const INSTANCE: i32 = 16;
+    /// Holds [`VMCTX_MAGIC`] in an instance's vmctx (and 0 in a host function's context), so
+    /// the runtime can tell the two apart.
+    pub const MAGIC: i32 = 24;
     const HEADER_SIZE: u32 = 32;
 
     pub const MEMORY_SIZE: u32 = core::mem::size_of::<VMMemory>() as u32;
@@ -128,9 +130,7 @@ impl VmctxLayout {
         let c = counts;
         let type_ids = take(4 * c.types, 4);
         let memory_ptrs = take(8 * (c.imported_memories + c.defined_memories), 8);
-        let defined_memories = take(Self::MEMORY_SIZE * c.defined_memories, 8);
         let table_ptrs = take(8 * (c.imported_tables + c.defined_tables), 8);
-        let defined_tables = take(Self::TABLE_SIZE * c.defined_tables, 8);
         let imported_globals = take(8 * c.imported_globals, 8);
         let defined_globals = take(Self::GLOBAL_SIZE * c.defined_globals, 16);
         let imported_funcs = take(8 * c.imported_funcs, 8);
@@ -140,9 +140,7 @@ impl VmctxLayout {
             counts,
             type_ids,
             memory_ptrs,
-            defined_memories,
             table_ptrs,
-            defined_tables,
             imported_globals,
             defined_globals,
             imported_funcs,
@@ -163,17 +161,9 @@ impl VmctxLayout {
     pub fn memory_ptr(&self, index: u32) -> u32 {
         self.memory_ptrs + 8 * index
     }
-    /// The inline `VMMemory` of defined memory `index` (counted among defined memories).
-    pub fn defined_memory(&self, index: u32) -> u32 {
-        self.defined_memories + Self::MEMORY_SIZE * index
-    }
     /// The `*mut VMTable` of table `index`.
     pub fn table_ptr(&self, index: u32) -> u32 {
         self.table_ptrs + 8 * index
-    }
-    /// The inline `VMTable` of defined table `index`.
-    pub fn defined_table(&self, index: u32) -> u32 {
-        self.defined_tables + Self::TABLE_SIZE * index
     }
     /// The `*mut VMGlobal` of imported global `index`.
     pub fn imported_global(&self, index: u32) -> u32 {
@@ -229,9 +219,7 @@ mod tests {
         let ends = [
             (l.type_id(0), l.type_id(3)),
             (l.memory_ptr(0), l.memory_ptr(1)),
-            (l.defined_memory(0), l.defined_memory(1)),
             (l.table_ptr(0), l.table_ptr(2)),
-            (l.defined_table(0), l.defined_table(1)),
             (l.imported_global(0), l.imported_global(1)),
             (l.defined_global(0), l.defined_global(2)),
             (l.imported_func(0), l.imported_func(2)),

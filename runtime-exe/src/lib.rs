@@ -1,1 +1,29 @@
-//! exe
+//! The entry point of every executable `wasmaot build` makes. The module's descriptor and the
+//! build-time configuration are linked in beside this library under fixed symbol names.
+#![allow(non_upper_case_globals)]
+
+use std::ffi::{c_char, c_int};
+
+use wasmaot_abi::symbols::ModuleDescriptor;
+
+extern "C" {
+    /// Written by the compiler (`wasmaot_abi::symbols::MODULE_DESCRIPTOR`).
+    static wasmaot_module: ModuleDescriptor;
+    /// Written by `wasmaot build`: the configuration text and its length.
+    static wasmaot_exe_config: u8;
+    static wasmaot_exe_config_len: u64;
+}
+
+/// The process entry point, called by the C runtime.
+#[no_mangle]
+pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+    // SAFETY: `wasmaot build` links exactly these symbols into the executable; the config bytes
+    // are `wasmaot_exe_config_len` long.
+    unsafe {
+        let config = std::slice::from_raw_parts(
+            std::ptr::addr_of!(wasmaot_exe_config),
+            wasmaot_exe_config_len as usize,
+        );
+        wasmaot_runtime::exe::main(std::ptr::addr_of!(wasmaot_module), config)
+    }
+}

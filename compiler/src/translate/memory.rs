@@ -155,16 +155,10 @@ impl FuncTranslator<'_, '_> {
         (addr, 0, flags)
     }
 
-    /// The address of memory `index`'s `VMMemory`.
+    /// The address of memory `index`'s `VMMemory` (imported or not, it lives with the memory).
     fn memory_struct(&mut self, index: u32) -> (Value, i32) {
-        let imported = self.env.layout.counts.imported_memories;
-        if index < imported {
-            let ptr = self.load_vmctx_ptr(self.env.layout.memory_ptr(index), true);
-            (ptr, 0)
-        } else {
-            let offset = self.env.layout.defined_memory(index - imported);
-            (self.vmctx, offset as i32)
-        }
+        let ptr = self.load_vmctx_ptr(self.env.layout.memory_ptr(index), true);
+        (ptr, 0)
     }
 
     /// Memory `index`'s base; it never moves, so the load may be shared and hoisted.

@@ -64,7 +64,7 @@ pub fn ir_type(ty: ValType) -> ir::Type {
 
 pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::special(types::I64, ir::ArgumentPurpose::VMContext));
     sig.params.push(AbiParam::new(types::I64));
     sig.params.extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig.returns.extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));

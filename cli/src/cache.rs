@@ -1,0 +1,45 @@
+//! `run`: build the program once per content, compiler version and flags, keep the executable
+//! in the user's cache directory, and exec it.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use sha2::{Digest, Sha256};
+
+use crate::cli_args::RunArgs;
+use crate::compile_step::{compile_object, options, read_wasm};
+use crate::link::{exe_config, link_executable};
+
+fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("wasmaot");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(home).join(".cache").join("wasmaot");
+    }
+    std::env::temp_dir().join("wasmaot-cache")
+}
+
+pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
+    let wasm = read_wasm(&args.input)?;
+    let config = exe_config(&args.env)?;
+    let opts = options(&args.codegen, None);
+    let mut hasher = Sha256::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(format!("{opts:?}").as_bytes());
+    hasher.update(config.as_bytes());
+    hasher.update(&wasm);
+    let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let dir = cache_dir();
+    let exe = dir.join(&key);
+    if !exe.exists() {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let object = compile_object(&args.input, &wasm, &opts)?;
+        let partial = dir.join(format!("{key}.{}.tmp", std::process::id()));
+        link_executable(&object, &config, &partial)?;
+        std::fs::rename(&partial, &exe).map_err(|e| format!("{}: {e}", exe.display()))?;
+    }
+    let error = Command::new(&exe).arg0(&args.input).args(&args.args).exec();
+    Err(format!("{}: cannot run the compiled program: {error}", args.input.display()))
+}

@@ -1,0 +1,93 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "wasmaot", version, about = "Ahead-of-time WebAssembly compiler: .wasm to native code")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Compile a WASI program into a standalone native executable.
+    Build(BuildArgs),
+    /// Compile a module into a shared object (for the embedding API) or an object file.
+    Compile(CompileArgs),
+    /// Compile (cached by content) and run a WASI program: `wasmaot run app.wasm -- ARGS`.
+    Run(RunArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct CodegenArgs {
+    /// Optimisation: 0 (fast compile), 1 (speed and size), 2 (speed).
+    #[arg(short = 'O', default_value = "2", value_parser = ["0", "1", "2"])]
+    pub opt: String,
+    /// Compile with N threads (default: one per core). The output does not depend on N.
+    #[arg(short = 'j', long = "jobs", default_value_t = 0)]
+    pub jobs: usize,
+    /// How memory accesses are kept in bounds.
+    #[arg(long = "bounds-checks", value_enum, default_value_t = BoundsChecksArg::Guard)]
+    pub bounds_checks: BoundsChecksArg,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum BoundsChecksArg {
+    /// No checks: a 4 GiB reservation plus guard pages catch every out-of-bounds access.
+    Guard,
+    /// Compare every access with the memory size (for hosts short of address space).
+    Explicit,
+}
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The WebAssembly module (a WASI command).
+    pub input: PathBuf,
+    /// The executable to write.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Give the program an environment variable (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    #[command(flatten)]
+    pub codegen: CodegenArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Emit {
+    /// A relocatable object file.
+    Obj,
+    /// A shared object for the embedding API.
+    So,
+}
+
+#[derive(Args)]
+pub struct CompileArgs {
+    pub input: PathBuf,
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// What to write (default: from the output's extension, `.o` for obj, else so).
+    #[arg(long = "emit", value_enum)]
+    pub emit: Option<Emit>,
+    /// Target triple for `--emit obj` (default: this machine).
+    #[arg(long = "target")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub codegen: CodegenArgs,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    pub input: PathBuf,
+    /// Give the program an environment variable (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    #[command(flatten)]
+    pub codegen: CodegenArgs,
+    /// Arguments for the program (after `--`).
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}

@@ -1,0 +1,61 @@
+//! Read a module and compile it to object bytes, with a progress bar on a terminal when there
+//! is a lot to compile.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use wasmaot_compiler::{BoundsChecks, OptLevel, Options, DEFAULT_GUARD_SIZE};
+
+use crate::cli_args::{BoundsChecksArg, CodegenArgs};
+
+/// Functions above which compiling is slow enough to show progress.
+const PROGRESS_THRESHOLD: usize = 1000;
+
+pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
+    let mut options = Options {
+        opt_level: match codegen.opt.as_str() {
+            "0" => OptLevel::O0,
+            "1" => OptLevel::O1,
+            _ => OptLevel::O2,
+        },
+        jobs: codegen.jobs,
+        bounds_checks: match codegen.bounds_checks {
+            BoundsChecksArg::Guard => BoundsChecks::GuardPages {
+                guard: DEFAULT_GUARD_SIZE,
+            },
+            BoundsChecksArg::Explicit => BoundsChecks::Explicit,
+        },
+        ..Options::default()
+    };
+    if let Some(target) = target {
+        options.target = target.to_string();
+    }
+    options
+}
+
+pub fn read_wasm(input: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    if bytes.starts_with(b"(module") || bytes.starts_with(b"(;") {
+        return Err(format!("{}: text format is not accepted; give a binary .wasm", input.display()));
+    }
+    Ok(bytes)
+}
+
+/// Compile `wasm` (read from `input`, named in errors) into an object.
+pub fn compile_object(input: &Path, wasm: &[u8], options: &Options) -> Result<Vec<u8>, String> {
+    let name = |e: wasmaot_compiler::CompileError| format!("{}: {e}", input.display());
+    let functions = wasmaot_compiler::count_functions(wasm).map_err(name)?;
+    let bar = if functions >= PROGRESS_THRESHOLD && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(functions as u64);
+        let style = ProgressStyle::with_template("compiling {bar:40} {pos}/{len} functions")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = wasmaot_compiler::compile(wasm, options, &|| bar.inc(1));
+    bar.finish_and_clear();
+    result.map_err(name)
+}

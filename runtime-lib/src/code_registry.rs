@@ -1,0 +1,94 @@
+//! Where compiled code lives, for the fault handler: a lock-free, append-only list of loaded
+//! modules' code ranges, each with its functions' trap sites. Entries are never freed (modules
+//! stay mapped for the life of the process), so the handler can read them at any moment.
+
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use wasmaot_abi::metadata::TrapSite;
+use wasmaot_abi::TrapKind;
+
+/// One compiled function's place in memory.
+#[derive(Debug)]
+pub struct FunctionRange {
+    pub start: usize,
+    pub end: usize,
+    /// Index in the module's function index space (imports counted).
+    pub func_index: u32,
+    pub traps: Vec<TrapSite>,
+}
+
+/// The code of one module, functions sorted by address.
+#[derive(Debug)]
+pub struct CodeInfo {
+    pub start: usize,
+    pub end: usize,
+    pub functions: Vec<FunctionRange>,
+    pub names: Vec<(u32, String)>,
+}
+
+struct Node {
+    info: &'static CodeInfo,
+    next: *mut Node,
+}
+
+static HEAD: AtomicPtr<Node> = AtomicPtr::new(ptr::null_mut());
+
+/// Add a module's code; it stays registered for the life of the process.
+pub fn register(info: CodeInfo) -> &'static CodeInfo {
+    let info: &'static CodeInfo = Box::leak(Box::new(info));
+    let node = Box::into_raw(Box::new(Node {
+        info,
+        next: ptr::null_mut(),
+    }));
+    let mut head = HEAD.load(Ordering::Acquire);
+    loop {
+        // SAFETY: `node` is ours until published by the successful exchange below.
+        unsafe { (*node).next = head };
+        match HEAD.compare_exchange_weak(head, node, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return info,
+            Err(current) => head = current,
+        }
+    }
+}
+
+/// What is known of the compiled code at `pc`.
+pub struct Location {
+    pub info: &'static CodeInfo,
+    pub function: &'static FunctionRange,
+    pub trap: Option<TrapKind>,
+}
+
+/// Find the function containing `pc` and the trap recorded at it. Async-signal-safe.
+pub fn lookup(pc: usize) -> Option<Location> {
+    let mut node = HEAD.load(Ordering::Acquire);
+    while !node.is_null() {
+        // SAFETY: published nodes are never freed or changed.
+        let (info, next) = unsafe { ((*node).info, (*node).next) };
+        if pc >= info.start && pc < info.end {
+            let at = info.functions.partition_point(|f| f.start <= pc);
+            let function = info.functions.get(at.checked_sub(1)?)?;
+            if pc >= function.end {
+                return None;
+            }
+            let offset = (pc - function.start) as u32;
+            let trap = function
+                .traps
+                .binary_search_by_key(&offset, |t| t.offset)
+                .ok()
+                .and_then(|i| TrapKind::from_u8(function.traps[i].kind));
+            return Some(Location { info, function, trap });
+        }
+        node = next;
+    }
+    None
+}
+
+impl CodeInfo {
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.names
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .ok()
+            .map(|at| self.names[at].1.as_str())
+    }
+}

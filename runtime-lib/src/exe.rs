@@ -1,0 +1,87 @@
+//! The life of a `wasmaot build` executable: load the module linked into it, give it WASI,
+//! run `_start`, and turn the outcome into an exit status (134 for a trap, as an abort would).
+
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
+
+use wasmaot_abi::metadata::ImportKind;
+use wasmaot_abi::symbols::ModuleDescriptor;
+
+use crate::error::Error;
+use crate::instance::{Extern, Instance};
+use crate::module::Module;
+use crate::traps::Trap;
+use crate::wasi::{self, WasiCtx};
+
+/// Exit status of a program that trapped.
+pub const TRAP_EXIT_STATUS: i32 = 134;
+
+/// Settings baked in at build time: one `KEY=VALUE` environment entry per line after `env `.
+pub fn parse_config(config: &[u8]) -> WasiCtx {
+    let mut ctx = WasiCtx::default();
+    for line in config.split(|b| *b == b'\n') {
+        if let Some(entry) = line.strip_prefix(b"env ") {
+            ctx.env.push(entry.to_vec());
+        }
+    }
+    ctx
+}
+
+/// Run the program; returns the process exit status.
+///
+/// # Safety
+/// `descriptor` must be the module descriptor the compiler wrote, linked into this executable.
+pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
+    let mut ctx = parse_config(config);
+    ctx.args = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
+    let program = std::env::args().next().unwrap_or_else(|| "wasm program".to_string());
+    // SAFETY: per the contract.
+    let outcome = unsafe { run(descriptor, ctx) };
+    match outcome {
+        Ok(()) => 0,
+        Err(Error::Trap(Trap::Exit(code))) => code,
+        Err(Error::Trap(trap)) => {
+            let _ = writeln!(std::io::stderr(), "wasm trap: {trap}");
+            TRAP_EXIT_STATUS
+        }
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "{program}: {error}");
+            1
+        }
+    }
+}
+
+/// # Safety
+/// As [`main`].
+unsafe fn run(descriptor: *const ModuleDescriptor, ctx: WasiCtx) -> Result<(), Error> {
+    // SAFETY: per the contract.
+    let module = unsafe { Module::from_descriptor(descriptor, None)? };
+    let ctx = Arc::new(ctx);
+    let imports = wasi_imports(&module, &ctx)?;
+    let instance = Instance::new(&module, &imports)?;
+    let start = instance
+        .get_func("_start")
+        .ok_or_else(|| Error::Link("the module exports no `_start` function (not a WASI command)".to_string()))?;
+    start.call(&[])?;
+    Ok(())
+}
+
+/// Resolve every import of `module` against WASI preview1.
+pub fn wasi_imports(module: &Module, ctx: &Arc<WasiCtx>) -> Result<Vec<Extern>, Error> {
+    let meta = module.meta();
+    meta.imports
+        .iter()
+        .map(|import| match &import.kind {
+            ImportKind::Func(ty) if import.module == wasi::MODULE => {
+                Ok(Extern::Func(wasi::import(ctx, &import.name, &meta.types[*ty as usize])))
+            }
+            _ => Err(Error::Link(format!(
+                "unknown import {}::{} (only {} functions can be imported)",
+                import.module,
+                import.name,
+                wasi::MODULE
+            ))),
+        })
+        .collect()
+}

@@ -1,0 +1,151 @@
+//! The runtime functions compiled code calls (see `wasmaot_abi::Libcall` for the slots and
+//! signatures). Each finds its instance from the caller's vmctx, does the work, and raises a
+//! trap when the spec says so, holding nothing that needs dropping at that point.
+
+use wasmaot_abi::{Libcall, TrapKind};
+
+use crate::instance::{from_vmctx, InstanceInner};
+use crate::traps::{self, Trap};
+
+/// The table compiled code indexes by `Libcall` discriminant; field order is slot order.
+#[repr(C)]
+struct LibcallTable {
+    memory_grow: extern "C" fn(*mut u8, u32, u32) -> u32,
+    memory_fill: extern "C" fn(*mut u8, u32, u32, u32, u32),
+    memory_copy: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
+    memory_init: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
+    data_drop: extern "C" fn(*mut u8, u32),
+    table_grow: extern "C" fn(*mut u8, u32, u64, u32) -> u32,
+    table_fill: extern "C" fn(*mut u8, u32, u32, u64, u32),
+    table_copy: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
+    table_init: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
+    elem_drop: extern "C" fn(*mut u8, u32),
+    raise_trap: extern "C" fn(*mut u8, u32),
+}
+
+static TABLE: LibcallTable = LibcallTable {
+    memory_grow,
+    memory_fill,
+    memory_copy,
+    memory_init,
+    data_drop,
+    table_grow,
+    table_fill,
+    table_copy,
+    table_init,
+    elem_drop,
+    raise_trap,
+};
+
+const _: () = assert!(std::mem::size_of::<LibcallTable>() == 8 * wasmaot_abi::libcall::LIBCALL_COUNT);
+const _: () = assert!(std::mem::offset_of!(LibcallTable, raise_trap) == 8 * Libcall::RaiseTrap as usize);
+const _: () = assert!(std::mem::offset_of!(LibcallTable, table_grow) == 8 * Libcall::TableGrow as usize);
+const _: () = assert!(std::mem::offset_of!(LibcallTable, elem_drop) == 8 * Libcall::ElemDrop as usize);
+
+pub(crate) fn table_address() -> usize {
+    &TABLE as *const LibcallTable as usize
+}
+
+fn instance<'a>(vmctx: *mut u8) -> &'a InstanceInner {
+    match from_vmctx(vmctx) {
+        Some(instance) => instance,
+        None => traps::raise(Trap::Host("runtime call without an instance".to_string())),
+    }
+}
+
+fn check(result: Result<(), TrapKind>) {
+    if let Err(kind) = result {
+        traps::raise(Trap::wasm(kind));
+    }
+}
+
+extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u32 {
+    let memory = &instance(vmctx).memories[memory as usize];
+    memory.grow(u64::from(delta)).map_or(u32::MAX, |old| old as u32)
+}
+
+fn fill(instance: &InstanceInner, memory: u32, dst: u32, value: u32, len: u32) -> Result<(), TrapKind> {
+    let bytes = instance.memories[memory as usize]
+        .slice(u64::from(dst), u64::from(len))
+        .ok_or(TrapKind::OutOfBoundsMemory)?;
+    bytes.fill(value as u8);
+    Ok(())
+}
+
+extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, value: u32, len: u32) {
+    check(fill(instance(vmctx), memory, dst, value, len));
+}
+
+fn copy(instance: &InstanceInner, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> Result<(), TrapKind> {
+    let (dst_mem, src_mem) = (&instance.memories[dst_mem as usize], &instance.memories[src_mem as usize]);
+    let len = u64::from(len);
+    let source = src_mem.slice(u64::from(src), len).ok_or(TrapKind::OutOfBoundsMemory)?;
+    let source = source.as_ptr();
+    let target = dst_mem.slice(u64::from(dst), len).ok_or(TrapKind::OutOfBoundsMemory)?;
+    // SAFETY: both ranges were checked to lie in their memories; `copy` allows overlap.
+    unsafe { std::ptr::copy(source, target.as_mut_ptr(), len as usize) };
+    Ok(())
+}
+
+extern "C" fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) {
+    check(copy(instance(vmctx), dst_mem, src_mem, dst, src, len));
+}
+
+extern "C" fn memory_init(vmctx: *mut u8, memory: u32, data: u32, dst: u32, src: u32, len: u32) {
+    check(instance(vmctx).memory_init(memory, data, dst, src, len));
+}
+
+extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
+    instance(vmctx).data_drop(data);
+}
+
+extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: u64, delta: u32) -> u32 {
+    let table = &instance(vmctx).tables[table as usize];
+    table.grow(u64::from(delta), init).map_or(u32::MAX, |old| old as u32)
+}
+
+fn table_fill_checked(instance: &InstanceInner, table: u32, dst: u32, value: u64, len: u32) -> Result<(), TrapKind> {
+    let elements = instance.tables[table as usize].elements();
+    let range = elements
+        .get_mut(dst as usize..dst as usize + len as usize)
+        .ok_or(TrapKind::OutOfBoundsTable)?;
+    range.fill(value);
+    Ok(())
+}
+
+extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, value: u64, len: u32) {
+    check(table_fill_checked(instance(vmctx), table, dst, value, len));
+}
+
+fn table_copy_checked(instance: &InstanceInner, dst_t: u32, src_t: u32, dst: u32, src: u32, len: u32) -> Result<(), TrapKind> {
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    let source = instance.tables[src_t as usize].elements();
+    if src + len > source.len() {
+        return Err(TrapKind::OutOfBoundsTable);
+    }
+    let source_ptr = source[src..].as_ptr();
+    let target = instance.tables[dst_t as usize].elements();
+    if dst + len > target.len() {
+        return Err(TrapKind::OutOfBoundsTable);
+    }
+    // SAFETY: both ranges checked; the tables may be the same, and `copy` allows overlap.
+    unsafe { std::ptr::copy(source_ptr, target[dst..].as_mut_ptr(), len) };
+    Ok(())
+}
+
+extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) {
+    check(table_copy_checked(instance(vmctx), dst_table, src_table, dst, src, len));
+}
+
+extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) {
+    check(instance(vmctx).table_init(table, elem, dst, src, len));
+}
+
+extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
+    instance(vmctx).elem_drop(elem);
+}
+
+extern "C" fn raise_trap(_vmctx: *mut u8, kind: u32) {
+    let kind = TrapKind::from_u8(kind as u8).unwrap_or(TrapKind::Unreachable);
+    traps::raise(Trap::wasm(kind));
+}

@@ -1,0 +1,100 @@
+//! Linear memory: a fixed reservation whose accessible prefix grows. The base never moves, so
+//! compiled code may keep it in a register; the `VMMemory` compiled code reads lives here, boxed,
+//! and every instance using the memory points at it.
+
+use std::cell::UnsafeCell;
+
+use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
+use wasmaot_abi::{VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
+
+use crate::error::Error;
+use crate::sys::mmap::Reservation;
+
+pub struct Memory {
+    vm: Box<UnsafeCell<VMMemory>>,
+    reservation: Reservation,
+    max_pages: u64,
+    pub ty: MemoryType,
+}
+
+// SAFETY: compiled code and the runtime on one thread at a time mutate the VMMemory; WebAssembly
+// 2.0 has no shared memories.
+unsafe impl Send for Memory {}
+// SAFETY: as above.
+unsafe impl Sync for Memory {}
+
+impl Memory {
+    pub fn new(ty: MemoryType, strategy: MemoryStrategy) -> Result<Memory, Error> {
+        let max_pages = ty.limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
+        let reserve = if strategy.reservation > 0 {
+            strategy.reservation
+        } else {
+            max_pages * WASM_PAGE_SIZE
+        };
+        let reservation = Reservation::new(reserve as usize)
+            .map_err(|e| Error::Resource(format!("reserving {reserve} bytes for a memory: {e}")))?;
+        let initial = ty.limits.min * WASM_PAGE_SIZE;
+        reservation
+            .make_accessible(0, initial as usize)
+            .map_err(|e| Error::Resource(format!("mapping {initial} bytes of memory: {e}")))?;
+        let vm = VMMemory {
+            base: reservation.base(),
+            length: initial,
+        };
+        Ok(Memory {
+            vm: Box::new(UnsafeCell::new(vm)),
+            reservation,
+            max_pages,
+            ty,
+        })
+    }
+
+    /// The struct compiled code reads.
+    pub fn vm_ptr(&self) -> *mut VMMemory {
+        self.vm.get()
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        self.reservation.base()
+    }
+
+    /// Current length in bytes.
+    pub fn len(&self) -> u64 {
+        // SAFETY: reading a u64 the owning thread writes (see the Send/Sync note).
+        unsafe { (*self.vm.get()).length }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.len() / WASM_PAGE_SIZE
+    }
+
+    /// Grow by `delta` pages; the old size in pages, or `None` if the limit forbids it.
+    pub fn grow(&self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages || new * WASM_PAGE_SIZE > self.reservation.len() as u64 {
+            return None;
+        }
+        let old_bytes = (old * WASM_PAGE_SIZE) as usize;
+        let added = (delta * WASM_PAGE_SIZE) as usize;
+        self.reservation.make_accessible(old_bytes, added).ok()?;
+        // SAFETY: see the Send/Sync note; compiled code re-reads the length after calls.
+        unsafe { (*self.vm.get()).length = new * WASM_PAGE_SIZE };
+        Some(old)
+    }
+
+    /// The bytes `[offset, offset + len)`, if inside the memory.
+    pub fn slice(&self, offset: u64, len: u64) -> Option<&mut [u8]> {
+        let end = offset.checked_add(len)?;
+        if end > self.len() {
+            return None;
+        }
+        // SAFETY: the range is inside the accessible part of our reservation. Wasm memory is
+        // untyped bytes; callers hold the slice only during one runtime or host call.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.base().add(offset as usize), len as usize) })
+    }
+}

@@ -1,0 +1,134 @@
+//! A compiled module as loaded into this process: its metadata, and the addresses of its
+//! functions, trampolines and adapters, read from the module descriptor.
+
+use std::ffi::CString;
+use std::path::Path;
+use std::sync::Arc;
+
+use wasmaot_abi::symbols::{ModuleDescriptor, MODULE_DESCRIPTOR};
+use wasmaot_abi::{ModuleMeta, VmctxLayout, ABI_VERSION};
+
+use crate::code_registry::{self, CodeInfo, FunctionRange};
+use crate::error::Error;
+use crate::types::signature_id;
+
+/// A loaded, ready-to-instantiate module. Cheap to clone.
+#[derive(Clone)]
+pub struct Module(pub(crate) Arc<ModuleInner>);
+
+pub(crate) struct ModuleInner {
+    pub meta: ModuleMeta,
+    pub layout: VmctxLayout,
+    pub functions: Vec<*const u8>,
+    pub trampolines: Vec<*const u8>,
+    pub adapters: Vec<*const u8>,
+    /// Canonical signature id of each type index.
+    pub type_ids: Vec<u32>,
+    /// The `dlopen` handle, kept open for the life of the process (code stays registered).
+    _library: Option<usize>,
+}
+
+// SAFETY: the raw pointers are addresses of immutable, process-lifetime code.
+unsafe impl Send for ModuleInner {}
+// SAFETY: as above; nothing in a ModuleInner is mutated after loading.
+unsafe impl Sync for ModuleInner {}
+
+impl Module {
+    /// Load a precompiled module (`wasmaot compile m.wasm -o m.so`).
+    pub fn load(path: &Path) -> Result<Module, Error> {
+        let c_path = CString::new(path.as_os_str().as_encoded_bytes())
+            .map_err(|_| Error::Load(format!("{}: path contains NUL", path.display())))?;
+        // SAFETY: dlopen on a path; the library's initialisers are the linker's only.
+        let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        if handle.is_null() {
+            return Err(Error::Load(format!("{}: {}", path.display(), dl_error())));
+        }
+        let name = CString::new(MODULE_DESCRIPTOR).unwrap_or_default();
+        // SAFETY: `handle` is a live library handle.
+        let symbol = unsafe { libc::dlsym(handle, name.as_ptr()) };
+        if symbol.is_null() {
+            return Err(Error::Load(format!("{}: not a wasmaot module", path.display())));
+        }
+        // SAFETY: the symbol is a ModuleDescriptor written by the compiler (checked by version).
+        unsafe { Module::from_descriptor(symbol.cast(), Some(handle as usize)) }
+    }
+
+    /// Build a module from a descriptor linked into this process.
+    ///
+    /// # Safety
+    /// `descriptor` must point to a module descriptor written by the wasmaot compiler that stays
+    /// mapped for the life of the process.
+    pub unsafe fn from_descriptor(descriptor: *const ModuleDescriptor, library: Option<usize>) -> Result<Module, Error> {
+        // SAFETY: per the contract, a valid descriptor.
+        let d = unsafe { &*descriptor };
+        if d.abi_version != u64::from(ABI_VERSION) {
+            return Err(Error::Load(format!(
+                "compiled for runtime ABI {} but this runtime speaks {ABI_VERSION}",
+                d.abi_version
+            )));
+        }
+        // SAFETY: metadata/metadata_len describe the serialized bytes in the object.
+        let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
+        let meta = ModuleMeta::from_bytes(bytes).map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
+        let layout = meta.vmctx_layout();
+        let defined = layout.counts.defined_funcs as usize;
+        let types = meta.types.len();
+        // SAFETY: the tables have one entry per defined function / per type.
+        let (functions, trampolines, adapters) = unsafe {
+            (
+                std::slice::from_raw_parts(d.functions, defined).to_vec(),
+                std::slice::from_raw_parts(d.trampolines, types).to_vec(),
+                std::slice::from_raw_parts(d.host_adapters, types).to_vec(),
+            )
+        };
+        let type_ids = meta.types.iter().map(signature_id).collect();
+        code_registry::register(code_info(&meta, &functions));
+        Ok(Module(Arc::new(ModuleInner {
+            meta,
+            layout,
+            functions,
+            trampolines,
+            adapters,
+            type_ids,
+            _library: library,
+        })))
+    }
+
+    pub fn meta(&self) -> &ModuleMeta {
+        &self.0.meta
+    }
+}
+
+fn code_info(meta: &ModuleMeta, functions: &[*const u8]) -> CodeInfo {
+    let imported = meta.imported_funcs();
+    let mut ranges: Vec<FunctionRange> = functions
+        .iter()
+        .zip(&meta.code)
+        .enumerate()
+        .map(|(i, (start, code))| FunctionRange {
+            start: *start as usize,
+            end: *start as usize + code.len as usize,
+            func_index: imported + i as u32,
+            traps: code.traps.clone(),
+        })
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    CodeInfo {
+        start: ranges.first().map_or(0, |r| r.start),
+        end: ranges.last().map_or(0, |r| r.end),
+        functions: ranges,
+        names: meta.func_names.clone(),
+    }
+}
+
+fn dl_error() -> String {
+    // SAFETY: dlerror returns a thread-local C string or null.
+    let message = unsafe { libc::dlerror() };
+    if message.is_null() {
+        return "unknown dlopen error".to_string();
+    }
+    // SAFETY: non-null dlerror results are NUL-terminated strings.
+    unsafe { std::ffi::CStr::from_ptr(message) }
+        .to_string_lossy()
+        .into_owned()
+}

@@ -1,0 +1,80 @@
+//! Address-space reservations for linear memories.
+
+use std::io;
+use std::ptr;
+
+/// A range of address space, unmapped on drop.
+#[derive(Debug)]
+pub struct Reservation {
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the reservation is plain address space; who may touch it is governed by its owner.
+unsafe impl Send for Reservation {}
+// SAFETY: as above; the struct itself is immutable.
+unsafe impl Sync for Reservation {}
+
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+}
+
+#[allow(clippy::len_without_is_empty)]
+impl Reservation {
+    /// Reserve `len` bytes of inaccessible address space (rounded up to pages).
+    pub fn new(len: usize) -> io::Result<Reservation> {
+        let len = len.max(1).next_multiple_of(page_size());
+        // SAFETY: an anonymous PROT_NONE mapping at a kernel-chosen address aliases nothing.
+        let base = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Reservation {
+            base: base.cast(),
+            len,
+        })
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Make `[offset, offset + len)` readable and writable (zero-filled on first touch).
+    pub fn make_accessible(&self, offset: usize, len: usize) -> io::Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        assert!(offset + len <= self.len, "inside the reservation");
+        // SAFETY: the range lies inside our own mapping (checked above).
+        let rc = unsafe {
+            libc::mprotect(self.base.add(offset).cast(), len, libc::PROT_READ | libc::PROT_WRITE)
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: we own the mapping and nobody uses it after its owner dropped it.
+        unsafe {
+            libc::munmap(self.base.cast(), self.len);
+        }
+    }
+}

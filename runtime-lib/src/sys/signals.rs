@@ -1,0 +1,125 @@
+//! Fault handlers. SIGSEGV, SIGBUS, SIGILL and SIGFPE raised by compiled wasm code become traps;
+//! every other fault goes to the handler that was installed before ours (or the default action).
+//! The handler takes no lock and allocates nothing.
+
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::mem::MaybeUninit;
+use std::sync::Once;
+
+/// Decides whether a fault at `pc` is a wasm trap; if so, records it and returns the jump buffer
+/// to unwind to.
+pub type FaultClassifier = fn(pc: usize, signal: i32) -> Option<*mut c_void>;
+
+const SIGNALS: [i32; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+static mut PREVIOUS: [MaybeUninit<libc::sigaction>; 4] = [MaybeUninit::uninit(); 4];
+static mut CLASSIFIER: Option<FaultClassifier> = None;
+static INSTALL: Once = Once::new();
+
+/// Install the handlers (once per process).
+pub fn install(classifier: FaultClassifier) {
+    INSTALL.call_once(|| {
+        // SAFETY: runs once, before any handler can read these statics.
+        unsafe {
+            CLASSIFIER = Some(classifier);
+            for (i, signal) in SIGNALS.iter().enumerate() {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = handler as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut action.sa_mask);
+                let previous = std::ptr::addr_of_mut!(PREVIOUS[i]).cast::<libc::sigaction>();
+                libc::sigaction(*signal, &action, previous);
+            }
+        }
+    });
+    ensure_alt_stack();
+}
+
+thread_local! {
+    static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
+}
+
+const ALT_STACK_SIZE: usize = 64 * 1024;
+
+/// Give this thread an alternate signal stack, so a fault on an exhausted stack can be handled.
+fn ensure_alt_stack() {
+    if ALT_STACK_READY.with(|r| r.get()) {
+        return;
+    }
+    // SAFETY: sigaltstack with a null new stack only reads the current setting.
+    let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::sigaltstack(std::ptr::null(), &mut current) };
+    if current.ss_flags & libc::SS_DISABLE == 0 && current.ss_size >= ALT_STACK_SIZE {
+        ALT_STACK_READY.with(|r| r.set(true));
+        return;
+    }
+    // The stack is leaked on purpose: it must outlive any signal delivered to this thread.
+    let memory = Box::leak(vec![0u8; ALT_STACK_SIZE].into_boxed_slice());
+    let stack = libc::stack_t {
+        ss_sp: memory.as_mut_ptr().cast(),
+        ss_flags: 0,
+        ss_size: ALT_STACK_SIZE,
+    };
+    // SAFETY: `stack` describes memory that lives forever.
+    unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
+    ALT_STACK_READY.with(|r| r.set(true));
+}
+
+extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
+    let pc = program_counter(context);
+    // SAFETY: CLASSIFIER is written once before handlers are installed.
+    if let Some(classify) = unsafe { CLASSIFIER } {
+        if let Some(buf) = classify(pc, signal) {
+            // SAFETY: the classifier returned this thread's live jump buffer.
+            unsafe { super::unwind(buf) }
+        }
+    }
+    forward(signal, info, context);
+}
+
+/// Hand a fault that is not ours to the previous handler, or restore the default action and
+/// return so the faulting instruction runs again and the process dies as it would have.
+fn forward(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
+    let Some(i) = SIGNALS.iter().position(|s| *s == signal) else {
+        return;
+    };
+    // SAFETY: PREVIOUS[i] was filled by sigaction in `install` before the handler existed.
+    let previous = unsafe { std::ptr::addr_of!(PREVIOUS[i]).cast::<libc::sigaction>().read() };
+    let action = previous.sa_sigaction;
+    if action == libc::SIG_DFL || action == libc::SIG_IGN {
+        // SAFETY: restoring a disposition that was valid before us.
+        unsafe { libc::sigaction(signal, &previous, std::ptr::null_mut()) };
+    } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: the previous handler expects exactly these arguments.
+        let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) = unsafe { std::mem::transmute(action) };
+        f(signal, info, context);
+    } else {
+        // SAFETY: a plain handler takes the signal number.
+        let f: extern "C" fn(i32) = unsafe { std::mem::transmute(action) };
+        f(signal);
+    }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn program_counter(context: *mut c_void) -> usize {
+    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
+    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+fn program_counter(context: *mut c_void) -> usize {
+    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
+    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.pc as usize }
+}
+
+#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
+fn program_counter(context: *mut c_void) -> usize {
+    // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
+    unsafe { (*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss.__pc as usize }
+}
+
+#[cfg(all(target_os = "macos", target_arch = "x86_64"))]
+fn program_counter(context: *mut c_void) -> usize {
+    // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
+    unsafe { (*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss.__rip as usize }
+}
