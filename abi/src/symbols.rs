@@ -63,12 +63,30 @@ mod tests {
 
     #[test]
     fn descriptor_layout_matches_offsets() {
-        assert_eq!(offset_of!(ModuleDescriptor, abi_version), descriptor_offsets::ABI_VERSION);
-        assert_eq!(offset_of!(ModuleDescriptor, metadata), descriptor_offsets::METADATA);
-        assert_eq!(offset_of!(ModuleDescriptor, metadata_len), descriptor_offsets::METADATA_LEN);
-        assert_eq!(offset_of!(ModuleDescriptor, functions), descriptor_offsets::FUNCTIONS);
-        assert_eq!(offset_of!(ModuleDescriptor, trampolines), descriptor_offsets::TRAMPOLINES);
-        assert_eq!(offset_of!(ModuleDescriptor, host_adapters), descriptor_offsets::HOST_ADAPTERS);
+        assert_eq!(
+            offset_of!(ModuleDescriptor, abi_version),
+            descriptor_offsets::ABI_VERSION
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, metadata),
+            descriptor_offsets::METADATA
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, metadata_len),
+            descriptor_offsets::METADATA_LEN
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, functions),
+            descriptor_offsets::FUNCTIONS
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, trampolines),
+            descriptor_offsets::TRAMPOLINES
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, host_adapters),
+            descriptor_offsets::HOST_ADAPTERS
+        );
         assert_eq!(size_of::<ModuleDescriptor>(), descriptor_offsets::SIZE);
     }
 }

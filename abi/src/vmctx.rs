@@ -194,10 +194,19 @@ mod tests {
         assert_eq!(offset_of!(VMMemory, length) as i32, field::MEMORY_LENGTH);
         assert_eq!(offset_of!(VMTable, base) as i32, field::TABLE_BASE);
         assert_eq!(offset_of!(VMTable, length) as i32, field::TABLE_LENGTH);
-        assert_eq!(offset_of!(VMFuncRef, func_ptr) as i32, field::FUNCREF_FUNC_PTR);
+        assert_eq!(
+            offset_of!(VMFuncRef, func_ptr) as i32,
+            field::FUNCREF_FUNC_PTR
+        );
         assert_eq!(offset_of!(VMFuncRef, vmctx) as i32, field::FUNCREF_VMCTX);
-        assert_eq!(offset_of!(VMFuncRef, trampoline) as i32, field::FUNCREF_TRAMPOLINE);
-        assert_eq!(offset_of!(VMFuncRef, type_id) as i32, field::FUNCREF_TYPE_ID);
+        assert_eq!(
+            offset_of!(VMFuncRef, trampoline) as i32,
+            field::FUNCREF_TRAMPOLINE
+        );
+        assert_eq!(
+            offset_of!(VMFuncRef, type_id) as i32,
+            field::FUNCREF_TYPE_ID
+        );
         assert_eq!(size_of::<VMFuncRef>(), 32);
         assert_eq!(size_of::<VMGlobal>(), 16);
     }

@@ -30,7 +30,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     hasher.update(format!("{opts:?}").as_bytes());
     hasher.update(config.as_bytes());
     hasher.update(&wasm);
-    let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let dir = cache_dir();
     let exe = dir.join(&key);
     if !exe.exists() {
@@ -41,5 +45,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
         std::fs::rename(&partial, &exe).map_err(|e| format!("{}: {e}", exe.display()))?;
     }
     let error = Command::new(&exe).arg0(&args.input).args(&args.args).exec();
-    Err(format!("{}: cannot run the compiled program: {error}", args.input.display()))
+    Err(format!(
+        "{}: cannot run the compiled program: {error}",
+        args.input.display()
+    ))
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "wasmaot", version, about = "Ahead-of-time WebAssembly compiler: .wasm to native code")]
+#[command(
+    name = "wasmaot",
+    version,
+    about = "Ahead-of-time WebAssembly compiler: .wasm to native code"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -37,7 +37,10 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
 pub fn read_wasm(input: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
     if bytes.starts_with(b"(module") || bytes.starts_with(b"(;") {
-        return Err(format!("{}: text format is not accepted; give a binary .wasm", input.display()));
+        return Err(format!(
+            "{}: text format is not accepted; give a binary .wasm",
+            input.display()
+        ));
     }
     Ok(bytes)
 }

@@ -10,7 +10,13 @@ use crate::compile_step::{compile_object, options, read_wasm};
 static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
 
 /// System libraries the Rust runtime library needs.
-const SYSTEM_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-lgcc_s"];
+const SYSTEM_LIBS: &[&str] = &[
+    "-Wl,--as-needed",
+    "-static-libgcc",
+    "-lpthread",
+    "-ldl",
+    "-lm",
+];
 
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
@@ -45,7 +51,11 @@ pub fn compile(args: &CompileArgs) -> Result<ExitCode, String> {
         return Err("--target is only for --emit obj (shared objects are for this machine)".into());
     }
     let wasm = read_wasm(&args.input)?;
-    let object = compile_object(&args.input, &wasm, &options(&args.codegen, args.target.as_deref()))?;
+    let object = compile_object(
+        &args.input,
+        &wasm,
+        &options(&args.codegen, args.target.as_deref()),
+    )?;
     match emit {
         Emit::Obj => write(&args.output, &object)?,
         Emit::So => link_shared(&object, &args.output)?,
@@ -69,7 +79,10 @@ impl Scratch {
                 return Ok(Scratch(dir));
             }
         }
-        Err(format!("cannot create a scratch directory in {}", base.display()))
+        Err(format!(
+            "cannot create a scratch directory in {}",
+            base.display()
+        ))
     }
 }
 
@@ -84,12 +97,18 @@ fn linker() -> String {
 }
 
 fn run_linker(command: &mut Command, output: &Path) -> Result<(), String> {
-    let result = command
-        .output()
-        .map_err(|e| format!("cannot run the linker `{}`: {e} (install a C compiler, or set CC)", linker()))?;
+    let result = command.output().map_err(|e| {
+        format!(
+            "cannot run the linker `{}`: {e} (install a C compiler, or set CC)",
+            linker()
+        )
+    })?;
     if !result.status.success() {
         let stderr = String::from_utf8_lossy(&result.stderr);
-        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        let first = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
         return Err(format!("{}: linking failed: {first}", output.display()));
     }
     Ok(())

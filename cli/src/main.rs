@@ -13,7 +13,20 @@ use clap::Parser;
 use cli_args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("bad command line");
+            eprintln!("{first} (see wasmaot --help)");
+            return ExitCode::from(1);
+        }
+    };
     let result = match cli.command {
         Command::Build(args) => link::build(&args),
         Command::Compile(args) => link::compile(&args),

@@ -13,7 +13,7 @@ use wasmparser::FuncValidatorAllocations;
 
 use crate::error::{CompileError, Result};
 use crate::module::FunctionInput;
-use crate::translate::{trap_kind, translate_function, ModuleEnv};
+use crate::translate::{translate_function, trap_kind, ModuleEnv};
 
 /// Machine code of one function, ready to be placed in the object.
 pub struct CompiledFunction {
@@ -57,11 +57,12 @@ pub fn compile_functions(
             let func = &mut worker.context.func;
             let allocs = translate_function(env, index, input, func, &mut worker.builder, allocs)?;
             worker.allocs = Some(allocs);
-            let compiled = compile_ir(&mut worker.context, isa, FuncId::from_u32(index))
-                .map_err(|message| CompileError::Codegen {
+            let compiled = compile_ir(&mut worker.context, isa, FuncId::from_u32(index)).map_err(
+                |message| CompileError::Codegen {
                     func_index: env.imported_funcs() + index,
                     message,
-                })?;
+                },
+            )?;
             on_done();
             Ok(compiled)
         })
@@ -69,7 +70,11 @@ pub fn compile_functions(
 }
 
 /// Compile the function held by `context` (already translated) into a [`CompiledFunction`].
-pub fn compile_ir(context: &mut Context, isa: &dyn TargetIsa, id: FuncId) -> Result<CompiledFunction, String> {
+pub fn compile_ir(
+    context: &mut Context,
+    isa: &dyn TargetIsa,
+    id: FuncId,
+) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     let compiled = context
         .compile(isa, &mut ctrl_plane)

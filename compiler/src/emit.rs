@@ -25,7 +25,8 @@ fn emit_err(e: impl std::fmt::Display) -> CompileError {
 }
 
 pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Result<Vec<u8>> {
-    let builder = ObjectBuilder::new(isa, "wasm", cranelift_module::default_libcall_names()).map_err(emit_err)?;
+    let builder = ObjectBuilder::new(isa, "wasm", cranelift_module::default_libcall_names())
+        .map_err(emit_err)?;
     let mut module = ObjectModule::new(builder);
     // Placeholder signature: the object does not care, only ids and bytes matter.
     let sig = ir::Signature::new(module.isa().default_call_conv());
@@ -45,7 +46,11 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     for i in 0..types {
         ids.push(declare(&mut module, symbols::host_adapter(i))?);
     }
-    let all = contents.functions.iter().chain(contents.trampolines).chain(contents.adapters);
+    let all = contents
+        .functions
+        .iter()
+        .chain(contents.trampolines)
+        .chain(contents.adapters);
     for (id, f) in ids.iter().zip(all) {
         module
             .define_function_bytes(*id, f.alignment, &f.code, &f.relocs)
@@ -53,26 +58,48 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     }
     let n = contents.functions.len();
     let function_table = pointer_table(&mut module, symbols::FUNCTION_TABLE, &ids[..n])?;
-    let trampoline_table = pointer_table(&mut module, symbols::TRAMPOLINE_TABLE, &ids[n..n + types as usize])?;
-    let adapter_table = pointer_table(&mut module, symbols::ADAPTER_TABLE, &ids[n + types as usize..])?;
+    let trampoline_table = pointer_table(
+        &mut module,
+        symbols::TRAMPOLINE_TABLE,
+        &ids[n..n + types as usize],
+    )?;
+    let adapter_table = pointer_table(
+        &mut module,
+        symbols::ADAPTER_TABLE,
+        &ids[n + types as usize..],
+    )?;
     let meta_bytes = contents.meta.to_bytes();
-    let metadata = define_data(&mut module, symbols::METADATA, Linkage::Local, meta_bytes.clone(), |_, _| Ok(()))?;
+    let metadata = define_data(
+        &mut module,
+        symbols::METADATA,
+        Linkage::Local,
+        meta_bytes.clone(),
+        |_, _| Ok(()),
+    )?;
 
     let mut bytes = vec![0u8; at::SIZE];
-    bytes[at::ABI_VERSION..at::ABI_VERSION + 8].copy_from_slice(&u64::from(ABI_VERSION).to_le_bytes());
-    bytes[at::METADATA_LEN..at::METADATA_LEN + 8].copy_from_slice(&(meta_bytes.len() as u64).to_le_bytes());
-    define_data(&mut module, symbols::MODULE_DESCRIPTOR, Linkage::Export, bytes, |module, desc| {
-        for (offset, data) in [
-            (at::METADATA, metadata),
-            (at::FUNCTIONS, function_table),
-            (at::TRAMPOLINES, trampoline_table),
-            (at::HOST_ADAPTERS, adapter_table),
-        ] {
-            let gv = module.declare_data_in_data(data, desc);
-            desc.write_data_addr(offset as u32, gv, 0);
-        }
-        Ok(())
-    })?;
+    bytes[at::ABI_VERSION..at::ABI_VERSION + 8]
+        .copy_from_slice(&u64::from(ABI_VERSION).to_le_bytes());
+    bytes[at::METADATA_LEN..at::METADATA_LEN + 8]
+        .copy_from_slice(&(meta_bytes.len() as u64).to_le_bytes());
+    define_data(
+        &mut module,
+        symbols::MODULE_DESCRIPTOR,
+        Linkage::Export,
+        bytes,
+        |module, desc| {
+            for (offset, data) in [
+                (at::METADATA, metadata),
+                (at::FUNCTIONS, function_table),
+                (at::TRAMPOLINES, trampoline_table),
+                (at::HOST_ADAPTERS, adapter_table),
+            ] {
+                let gv = module.declare_data_in_data(data, desc);
+                desc.write_data_addr(offset as u32, gv, 0);
+            }
+            Ok(())
+        },
+    )?;
     let product = module.finish();
     product.emit().map_err(emit_err)
 }
@@ -96,7 +123,9 @@ fn define_data(
     bytes: Vec<u8>,
     relocate: impl FnOnce(&mut ObjectModule, &mut DataDescription) -> Result<()>,
 ) -> Result<DataId> {
-    let id = module.declare_data(name, linkage, true, false).map_err(emit_err)?;
+    let id = module
+        .declare_data(name, linkage, true, false)
+        .map_err(emit_err)?;
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
     desc.set_align(16);

@@ -26,8 +26,14 @@ impl fmt::Display for CompileError {
             CompileError::Unsupported { feature, offset } => {
                 write!(f, "unsupported: {feature} (at offset {offset:#x})")
             }
-            CompileError::Codegen { func_index, message } => {
-                write!(f, "code generation failed in function {func_index}: {message}")
+            CompileError::Codegen {
+                func_index,
+                message,
+            } => {
+                write!(
+                    f,
+                    "code generation failed in function {func_index}: {message}"
+                )
             }
             CompileError::Config(message) => write!(f, "bad configuration: {message}"),
             CompileError::Emit(message) => write!(f, "writing the object failed: {message}"),

@@ -59,14 +59,30 @@ pub fn target_isa(triple: &str, opt: OptLevel) -> Result<OwnedTargetIsa> {
     };
     set(&mut flags, "opt_level", opt_level)?;
     set(&mut flags, "is_pic", "true")?;
-    set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
+    )?;
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     set(&mut flags, "preserve_frame_pointers", "true")?;
-    let mut isa = cranelift_codegen::isa::lookup(parsed).map_err(|e| CompileError::Config(e.to_string()))?;
+    let mut isa =
+        cranelift_codegen::isa::lookup(parsed).map_err(|e| CompileError::Config(e.to_string()))?;
     if triple.starts_with("x86_64") {
         // x86-64-v2: every x86-64 machine of the last decade; gives native rounding and popcnt.
-        for feature in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
-            isa.enable(feature).map_err(|e| CompileError::Config(format!("{feature}: {e}")))?;
+        for feature in [
+            "has_sse3",
+            "has_ssse3",
+            "has_sse41",
+            "has_sse42",
+            "has_popcnt",
+        ] {
+            isa.enable(feature)
+                .map_err(|e| CompileError::Config(format!("{feature}: {e}")))?;
         }
     }
     isa.finish(settings::Flags::new(flags))

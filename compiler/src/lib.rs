@@ -61,7 +61,11 @@ pub fn count_functions(wasm: &[u8]) -> Result<usize> {
 
 /// Compile `wasm` into an object file. `on_function_done` is called once per compiled function
 /// (from worker threads), for progress reporting.
-pub fn compile(wasm: &[u8], options: &Options, on_function_done: &(dyn Fn() + Sync)) -> Result<Vec<u8>> {
+pub fn compile(
+    wasm: &[u8],
+    options: &Options,
+    on_function_done: &(dyn Fn() + Sync),
+) -> Result<Vec<u8>> {
     let parsed = module::parse(wasm)?;
     let mut meta = parsed.meta;
     meta.memory_strategy = MemoryStrategy {
@@ -83,7 +87,8 @@ pub fn compile(wasm: &[u8], options: &Options, on_function_done: &(dyn Fn() + Sy
         .num_threads(options.jobs)
         .build()
         .map_err(|e| CompileError::Config(e.to_string()))?;
-    let functions = pool.install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
+    let functions = pool
+        .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
     meta.code = functions
         .iter()
@@ -101,7 +106,10 @@ pub fn compile(wasm: &[u8], options: &Options, on_function_done: &(dyn Fn() + Sy
     emit::write_object(isa, &contents)
 }
 
-type Glue = (Vec<compile::CompiledFunction>, Vec<compile::CompiledFunction>);
+type Glue = (
+    Vec<compile::CompiledFunction>,
+    Vec<compile::CompiledFunction>,
+);
 
 /// The trampoline and adapter of every type (few and small: compiled sequentially).
 fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<Glue> {
@@ -116,8 +124,12 @@ fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<G
     let mut build = |func, id: u32| {
         context.clear();
         context.func = func;
-        compile::compile_ir(&mut context, isa, FuncId::from_u32(id))
-            .map_err(|message| CompileError::Codegen { func_index: u32::MAX, message })
+        compile::compile_ir(&mut context, isa, FuncId::from_u32(id)).map_err(|message| {
+            CompileError::Codegen {
+                func_index: u32::MAX,
+                message,
+            }
+        })
     };
     let mut trampolines = Vec::new();
     let mut adapters = Vec::new();

@@ -40,7 +40,9 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
         match validator.payload(&payload)? {
-            ValidPayload::Func(validator, body) => functions.push(FunctionInput { validator, body }),
+            ValidPayload::Func(validator, body) => {
+                functions.push(FunctionInput { validator, body })
+            }
             ValidPayload::Parser(_) => {
                 return Err(CompileError::unsupported("nested modules or components", 0))
             }
@@ -73,7 +75,11 @@ fn empty_meta() -> ModuleMeta {
     }
 }
 
-fn read_payload(payload: Payload<'_>, meta: &mut ModuleMeta, local_funcs: &mut Vec<u32>) -> Result<()> {
+fn read_payload(
+    payload: Payload<'_>,
+    meta: &mut ModuleMeta,
+    local_funcs: &mut Vec<u32>,
+) -> Result<()> {
     match payload {
         Payload::TypeSection(reader) => {
             for group in reader {
@@ -129,7 +135,10 @@ fn read_payload(payload: Payload<'_>, meta: &mut ModuleMeta, local_funcs: &mut V
             for table in reader {
                 let table = table?;
                 if !matches!(table.init, wasmparser::TableInit::RefNull) {
-                    return Err(CompileError::unsupported("table initializer expressions", 0));
+                    return Err(CompileError::unsupported(
+                        "table initializer expressions",
+                        0,
+                    ));
                 }
                 meta.tables.push(table_type(&table.ty, 0)?);
             }
@@ -193,8 +202,11 @@ fn read_payload(payload: Payload<'_>, meta: &mut ModuleMeta, local_funcs: &mut V
                 // A malformed name section is ignored, as the spec asks of custom sections.
                 for name in names.into_iter().flatten() {
                     if let Name::Function(map) = name {
-                        meta.func_names
-                            .extend(map.into_iter().flatten().map(|n| (n.index, n.name.to_string())));
+                        meta.func_names.extend(
+                            map.into_iter()
+                                .flatten()
+                                .map(|n| (n.index, n.name.to_string())),
+                        );
                     }
                 }
             }
@@ -252,11 +264,19 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
-        _ => return Err(CompileError::unsupported("extended constant expressions", offset)),
+        _ => {
+            return Err(CompileError::unsupported(
+                "extended constant expressions",
+                offset,
+            ))
+        }
     };
     match reader.read()? {
         Operator::End => Ok(value),
-        _ => Err(CompileError::unsupported("extended constant expressions", offset)),
+        _ => Err(CompileError::unsupported(
+            "extended constant expressions",
+            offset,
+        )),
     }
 }
 
@@ -300,7 +320,10 @@ fn table_type(ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {
 
 fn memory_type(ty: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
     if ty.memory64 || ty.shared || ty.page_size_log2.is_some() {
-        return Err(CompileError::unsupported("memory64, shared or custom-page memories", offset));
+        return Err(CompileError::unsupported(
+            "memory64, shared or custom-page memories",
+            offset,
+        ));
     }
     Ok(MemoryType {
         limits: Limits {

@@ -27,15 +27,22 @@ pub const ADAPTER_NAMESPACE: u32 = 2;
 
 fn pointer_signature(count: usize, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.extend((0..count).map(|_| AbiParam::new(types::I64)));
+    sig.params
+        .extend((0..count).map(|_| AbiParam::new(types::I64)));
     sig
 }
 
 /// Build the host-to-wasm trampoline for `ty` (type index `index`).
-pub fn host_to_wasm(ty: &FuncType, index: u32, target: &TargetIsaInfo, fb_ctx: &mut FunctionBuilderContext) -> ir::Function {
+pub fn host_to_wasm(
+    ty: &FuncType,
+    index: u32,
+    target: &TargetIsaInfo,
+    fb_ctx: &mut FunctionBuilderContext,
+) -> ir::Function {
     let call_conv = target.call_conv;
     let sig = pointer_signature(4, call_conv);
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(TRAMPOLINE_NAMESPACE, index), sig);
+    let mut func =
+        ir::Function::with_name_signature(ir::UserFuncName::user(TRAMPOLINE_NAMESPACE, index), sig);
     let mut b = FunctionBuilder::new(&mut func, fb_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -60,10 +67,16 @@ pub fn host_to_wasm(ty: &FuncType, index: u32, target: &TargetIsaInfo, fb_ctx: &
 }
 
 /// Build the wasm-to-host adapter for `ty` (type index `index`).
-pub fn wasm_to_host(ty: &FuncType, index: u32, target: &TargetIsaInfo, fb_ctx: &mut FunctionBuilderContext) -> ir::Function {
+pub fn wasm_to_host(
+    ty: &FuncType,
+    index: u32,
+    target: &TargetIsaInfo,
+    fb_ctx: &mut FunctionBuilderContext,
+) -> ir::Function {
     let call_conv = target.call_conv;
     let sig = wasm_signature(ty, call_conv);
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(ADAPTER_NAMESPACE, index), sig);
+    let mut func =
+        ir::Function::with_name_signature(ir::UserFuncName::user(ADAPTER_NAMESPACE, index), sig);
     let mut b = FunctionBuilder::new(&mut func, fb_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -72,20 +85,29 @@ pub fn wasm_to_host(ty: &FuncType, index: u32, target: &TargetIsaInfo, fb_ctx: &
     let p = b.block_params(entry).to_vec();
     let (host_ctx, caller) = (p[0], p[1]);
     let slots = ty.params.len().max(ty.results.len()).max(1);
-    let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, (slots * 8) as u32, 3));
+    let slot = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        (slots * 8) as u32,
+        3,
+    ));
     let flags = MemFlagsData::trusted();
     for (i, value) in p[2..].iter().enumerate() {
-        b.ins().stack_store(types::I64, *value, slot, (i * 8) as i32);
+        b.ins()
+            .stack_store(types::I64, *value, slot, (i * 8) as i32);
     }
     let values = b.ins().stack_addr(types::I64, slot, 0);
     let callback = b.ins().load(types::I64, flags, host_ctx, 0);
     let callback_sig = b.import_signature(pointer_signature(3, call_conv));
-    b.ins().call_indirect(callback_sig, callback, &[host_ctx, caller, values]);
+    b.ins()
+        .call_indirect(callback_sig, callback, &[host_ctx, caller, values]);
     let results: Vec<ir::Value> = ty
         .results
         .iter()
         .enumerate()
-        .map(|(i, t)| b.ins().stack_load(types::I64, ir_type(*t), slot, (i * 8) as i32))
+        .map(|(i, t)| {
+            b.ins()
+                .stack_load(types::I64, ir_type(*t), slot, (i * 8) as i32)
+        })
         .collect();
     b.ins().return_(&results);
     b.finalize(target.frontend_config);

@@ -77,7 +77,11 @@ pub fn lookup(pc: usize) -> Option<Location> {
                 .binary_search_by_key(&offset, |t| t.offset)
                 .ok()
                 .and_then(|i| TrapKind::from_u8(function.traps[i].kind));
-            return Some(Location { info, function, trap });
+            return Some(Location {
+                info,
+                function,
+                trap,
+            });
         }
         node = next;
     }

@@ -35,7 +35,9 @@ pub fn parse_config(config: &[u8]) -> WasiCtx {
 pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
     let mut ctx = parse_config(config);
     ctx.args = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
-    let program = std::env::args().next().unwrap_or_else(|| "wasm program".to_string());
+    let program = std::env::args()
+        .next()
+        .unwrap_or_else(|| "wasm program".to_string());
     // SAFETY: per the contract.
     let outcome = unsafe { run(descriptor, ctx) };
     match outcome {
@@ -60,9 +62,9 @@ unsafe fn run(descriptor: *const ModuleDescriptor, ctx: WasiCtx) -> Result<(), E
     let ctx = Arc::new(ctx);
     let imports = wasi_imports(&module, &ctx)?;
     let instance = Instance::new(&module, &imports)?;
-    let start = instance
-        .get_func("_start")
-        .ok_or_else(|| Error::Link("the module exports no `_start` function (not a WASI command)".to_string()))?;
+    let start = instance.get_func("_start").ok_or_else(|| {
+        Error::Link("the module exports no `_start` function (not a WASI command)".to_string())
+    })?;
     start.call(&[])?;
     Ok(())
 }
@@ -73,9 +75,9 @@ pub fn wasi_imports(module: &Module, ctx: &Arc<WasiCtx>) -> Result<Vec<Extern>, 
     meta.imports
         .iter()
         .map(|import| match &import.kind {
-            ImportKind::Func(ty) if import.module == wasi::MODULE => {
-                Ok(Extern::Func(wasi::import(ctx, &import.name, &meta.types[*ty as usize])))
-            }
+            ImportKind::Func(ty) if import.module == wasi::MODULE => Ok(Extern::Func(
+                wasi::import(ctx, &import.name, &meta.types[*ty as usize]),
+            )),
             _ => Err(Error::Link(format!(
                 "unknown import {}::{} (only {} functions can be imported)",
                 import.module,

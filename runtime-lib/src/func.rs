@@ -84,7 +84,13 @@ impl Func {
                 // SAFETY: the trampoline matches the funcref's type (both written for the same
                 // type index), `values` is large enough, and the vmctx is live.
                 unsafe {
-                    traps::call_catching(f.trampoline, f.func_ptr, f.vmctx, f.vmctx, values.as_mut_ptr())?;
+                    traps::call_catching(
+                        f.trampoline,
+                        f.func_ptr,
+                        f.vmctx,
+                        f.vmctx,
+                        values.as_mut_ptr(),
+                    )?;
                 }
                 Ok(self
                     .ty
@@ -101,7 +107,10 @@ impl Func {
 fn check_args(ty: &FuncType, args: &[Val]) -> Result<(), Error> {
     let actual: Vec<_> = args.iter().map(Val::ty).collect();
     if actual != ty.params {
-        return Err(Error::Type(format!("expected arguments {:?}, got {:?}", ty.params, actual)));
+        return Err(Error::Type(format!(
+            "expected arguments {:?}, got {:?}",
+            ty.params, actual
+        )));
     }
     Ok(())
 }
@@ -111,7 +120,12 @@ pub(crate) fn set_stack_limit(vmctx: *mut u8) {
     if let Some(limit) = crate::sys::stack::stack_limit() {
         if crate::instance::from_vmctx(vmctx).is_some() {
             // SAFETY: a live instance's vmctx; the stack limit is ours to write.
-            unsafe { vmctx.add(VmctxLayout::STACK_LIMIT as usize).cast::<usize>().write(limit) };
+            unsafe {
+                vmctx
+                    .add(VmctxLayout::STACK_LIMIT as usize)
+                    .cast::<usize>()
+                    .write(limit)
+            };
         }
     }
 }
@@ -162,18 +176,31 @@ extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, va
 
 /// # Safety
 /// `values` holds max(params, results) slots; `caller_vmctx` is a live instance's vmctx.
-unsafe fn run_host(ctx: &HostFuncContext, caller_vmctx: *mut u8, values: *mut u64) -> Result<(), Trap> {
+unsafe fn run_host(
+    ctx: &HostFuncContext,
+    caller_vmctx: *mut u8,
+    values: *mut u64,
+) -> Result<(), Trap> {
     let ty = &ctx.func.ty;
     let slots = ty.params.len().max(ty.results.len());
     // SAFETY: per the contract.
     let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
-    let args: Vec<Val> = ty.params.iter().zip(values.iter()).map(|(t, raw)| Val::from_raw(*t, *raw)).collect();
+    let args: Vec<Val> = ty
+        .params
+        .iter()
+        .zip(values.iter())
+        .map(|(t, raw)| Val::from_raw(*t, *raw))
+        .collect();
     let mut caller = Caller {
         instance: crate::instance::from_vmctx(caller_vmctx),
     };
     let results = (ctx.func.callback)(&mut caller, &args)?;
-    if results.len() != ty.results.len() || results.iter().zip(&ty.results).any(|(v, t)| v.ty() != *t) {
-        return Err(Trap::Host("host function returned values of the wrong type".to_string()));
+    if results.len() != ty.results.len()
+        || results.iter().zip(&ty.results).any(|(v, t)| v.ty() != *t)
+    {
+        return Err(Trap::Host(
+            "host function returned values of the wrong type".to_string(),
+        ));
     }
     for (slot, value) in values.iter_mut().zip(results) {
         *slot = value.to_raw();

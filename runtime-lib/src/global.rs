@@ -32,7 +32,10 @@ impl Global {
     /// A global owned by the host, holding `value`.
     pub fn new(ty: GlobalType, value: Val) -> Result<Global, Error> {
         if value.ty() != ty.content {
-            return Err(Error::Type(format!("global of type {:?} given {:?}", ty.content, value)));
+            return Err(Error::Type(format!(
+                "global of type {:?} given {:?}",
+                ty.content, value
+            )));
         }
         let storage = HostGlobal(Box::new(std::cell::UnsafeCell::new(VMGlobal::default())));
         let ptr = storage.0.get();
@@ -45,7 +48,11 @@ impl Global {
         })
     }
 
-    pub(crate) fn from_raw(ptr: *mut VMGlobal, ty: GlobalType, owner: Arc<dyn Any + Send + Sync>) -> Global {
+    pub(crate) fn from_raw(
+        ptr: *mut VMGlobal,
+        ty: GlobalType,
+        owner: Arc<dyn Any + Send + Sync>,
+    ) -> Global {
         Global { ptr, ty, owner }
     }
 
@@ -67,7 +74,9 @@ impl Global {
 
     pub fn set(&self, value: Val) -> Result<(), Error> {
         if !self.ty.mutable || value.ty() != self.ty.content {
-            return Err(Error::Type("global is immutable or of another type".to_string()));
+            return Err(Error::Type(
+                "global is immutable or of another type".to_string(),
+            ));
         }
         // SAFETY: live storage (owner held).
         unsafe { write_global_raw(self.ptr, self.ty.content, value.to_raw()) };

@@ -63,7 +63,10 @@ pub(crate) fn from_vmctx<'a>(vmctx: *mut u8) -> Option<&'a InstanceInner> {
         if vmctx.add(VmctxLayout::MAGIC as usize).cast::<u64>().read() != VMCTX_MAGIC {
             return None;
         }
-        let inner = vmctx.add(VmctxLayout::INSTANCE as usize).cast::<*const InstanceInner>().read();
+        let inner = vmctx
+            .add(VmctxLayout::INSTANCE as usize)
+            .cast::<*const InstanceInner>()
+            .read();
         Some(&*inner)
     }
 }
@@ -105,7 +108,10 @@ impl Instance {
         inner.init_funcrefs();
         let instance = Instance(Arc::new(inner));
         let inner = &*instance.0;
-        inner.write_ptr(VmctxLayout::INSTANCE as u32, inner as *const InstanceInner as usize);
+        inner.write_ptr(
+            VmctxLayout::INSTANCE as u32,
+            inner as *const InstanceInner as usize,
+        );
         inner.init_globals();
         inner.init_segments()?;
         if let Some(start) = meta.start {
@@ -180,7 +186,12 @@ impl InstanceInner {
 
     fn write_ptr(&self, offset: u32, value: usize) {
         // SAFETY: offsets come from the layout of this vmctx, which is large enough and aligned.
-        unsafe { self.vmctx_ptr().add(offset as usize).cast::<usize>().write(value) }
+        unsafe {
+            self.vmctx_ptr()
+                .add(offset as usize)
+                .cast::<usize>()
+                .write(value)
+        }
     }
 
     fn read_ptr(&self, offset: u32) -> usize {
@@ -190,14 +201,22 @@ impl InstanceInner {
 
     fn write_header(&mut self) {
         let layout = self.layout();
-        self.write_ptr(VmctxLayout::LIBCALLS as u32, crate::libcalls::table_address());
+        self.write_ptr(
+            VmctxLayout::LIBCALLS as u32,
+            crate::libcalls::table_address(),
+        );
         self.write_ptr(VmctxLayout::MAGIC as u32, VMCTX_MAGIC as usize);
         if let Some(limit) = crate::sys::stack::stack_limit() {
             self.write_ptr(VmctxLayout::STACK_LIMIT as u32, limit);
         }
         for (i, id) in self.module.0.type_ids.iter().enumerate() {
             // SAFETY: type_id(i) lies inside the vmctx.
-            unsafe { self.vmctx_ptr().add(layout.type_id(i as u32) as usize).cast::<u32>().write(*id) };
+            unsafe {
+                self.vmctx_ptr()
+                    .add(layout.type_id(i as u32) as usize)
+                    .cast::<u32>()
+                    .write(*id)
+            };
         }
     }
 
@@ -238,13 +257,19 @@ impl InstanceInner {
                     funcs += 1;
                 }
                 (ImportKind::Memory(ty), Extern::Memory(m)) => {
-                    if !limits_match(&m.ty.limits, m.len() / wasmaot_abi::WASM_PAGE_SIZE, &ty.limits) {
+                    if !limits_match(
+                        &m.ty.limits,
+                        m.len() / wasmaot_abi::WASM_PAGE_SIZE,
+                        &ty.limits,
+                    ) {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     self.memories.push(m.clone());
                 }
                 (ImportKind::Table(ty), Extern::Table(t)) => {
-                    if t.ty.element != ty.element || !limits_match(&t.ty.limits, t.len(), &ty.limits) {
+                    if t.ty.element != ty.element
+                        || !limits_match(&t.ty.limits, t.len(), &ty.limits)
+                    {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     self.tables.push(t.clone());
@@ -267,7 +292,8 @@ impl InstanceInner {
         let meta = &self.module.0.meta;
         let imported = meta.imported_memories() as usize;
         for ty in &meta.memories[imported..] {
-            self.memories.push(Arc::new(Memory::new(*ty, meta.memory_strategy)?));
+            self.memories
+                .push(Arc::new(Memory::new(*ty, meta.memory_strategy)?));
         }
         let layout = self.layout();
         for (i, m) in self.memories.iter().enumerate() {
@@ -280,7 +306,8 @@ impl InstanceInner {
         let meta = &self.module.0.meta;
         let imported = meta.imported_tables() as usize;
         for ty in &meta.tables[imported..] {
-            let table = Table::new(*ty, 0).ok_or_else(|| Error::Resource("table too large".to_string()))?;
+            let table =
+                Table::new(*ty, 0).ok_or_else(|| Error::Resource("table too large".to_string()))?;
             self.tables.push(Arc::new(table));
         }
         let layout = self.layout();
@@ -306,7 +333,12 @@ impl InstanceInner {
                 _pad: 0,
             };
             // SAFETY: defined_func(i) is an aligned VMFuncRef slot inside the vmctx.
-            unsafe { vmctx.add(layout.defined_func(i as u32) as usize).cast::<VMFuncRef>().write(funcref) };
+            unsafe {
+                vmctx
+                    .add(layout.defined_func(i as u32) as usize)
+                    .cast::<VMFuncRef>()
+                    .write(funcref)
+            };
         }
     }
 
@@ -328,7 +360,11 @@ impl InstanceInner {
             self.read_ptr(layout.imported_global(index)) as *mut VMGlobal
         } else {
             // SAFETY: defined_global is inside the vmctx.
-            unsafe { self.vmctx_ptr().add(layout.defined_global(index - imported) as usize).cast() }
+            unsafe {
+                self.vmctx_ptr()
+                    .add(layout.defined_global(index - imported) as usize)
+                    .cast()
+            }
         }
     }
 
@@ -341,7 +377,12 @@ impl InstanceInner {
             ConstExpr::RefNull => 0,
             ConstExpr::RefFunc(f) => self.funcref(f) as u64,
             // SAFETY: global_ptr points at a live VMGlobal.
-            ConstExpr::GlobalGet(g) => unsafe { read_global_raw(self.global_ptr(g), self.module.0.meta.globals[g as usize].content) },
+            ConstExpr::GlobalGet(g) => unsafe {
+                read_global_raw(
+                    self.global_ptr(g),
+                    self.module.0.meta.globals[g as usize].content,
+                )
+            },
         }
     }
 
@@ -359,10 +400,18 @@ impl InstanceInner {
 
     fn init_segments(&self) -> Result<(), Error> {
         let meta = &self.module.0.meta;
-        let elems: Vec<Vec<u64>> = meta.elems.iter().map(|e| e.items.iter().map(|x| self.eval(x)).collect()).collect();
+        let elems: Vec<Vec<u64>> = meta
+            .elems
+            .iter()
+            .map(|e| e.items.iter().map(|x| self.eval(x)).collect())
+            .collect();
         // SAFETY: nothing else touches the segment lists during instantiation.
         unsafe { *self.elems.get() = elems };
-        let data: Vec<Arc<[u8]>> = meta.data.iter().map(|d| Arc::from(d.bytes.as_slice())).collect();
+        let data: Vec<Arc<[u8]>> = meta
+            .data
+            .iter()
+            .map(|d| Arc::from(d.bytes.as_slice()))
+            .collect();
         // SAFETY: as above.
         unsafe { *self.data.get() = data };
         for (i, segment) in meta.elems.iter().enumerate() {
@@ -370,7 +419,8 @@ impl InstanceInner {
                 ElemKind::Active { table, offset } => {
                     let offset = self.eval(offset) as u32;
                     let len = segment.items.len() as u32;
-                    self.table_init(*table, i as u32, offset, 0, len).map_err(Trap::wasm)?;
+                    self.table_init(*table, i as u32, offset, 0, len)
+                        .map_err(Trap::wasm)?;
                     self.elem_drop(i as u32);
                 }
                 ElemKind::Declared => self.elem_drop(i as u32),
@@ -381,7 +431,8 @@ impl InstanceInner {
             if let DataKind::Active { memory, offset } = &segment.kind {
                 let offset = self.eval(offset) as u32;
                 let len = segment.bytes.len() as u32;
-                self.memory_init(*memory, i as u32, offset, 0, len).map_err(Trap::wasm)?;
+                self.memory_init(*memory, i as u32, offset, 0, len)
+                    .map_err(Trap::wasm)?;
                 self.data_drop(i as u32);
             }
         }
@@ -390,7 +441,14 @@ impl InstanceInner {
 
     // The operations behind the bulk instructions; libcalls and instantiation share them.
 
-    pub(crate) fn memory_init(&self, memory: u32, data: u32, dst: u32, src: u32, len: u32) -> Result<(), TrapKind> {
+    pub(crate) fn memory_init(
+        &self,
+        memory: u32,
+        data: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> Result<(), TrapKind> {
         // SAFETY: segment lists are only touched by the thread running this instance.
         let segment = unsafe { &(&*self.data.get())[data as usize] };
         let bytes = segment
@@ -408,7 +466,14 @@ impl InstanceInner {
         unsafe { (&mut *self.data.get())[data as usize] = Arc::from(&[][..]) };
     }
 
-    pub(crate) fn table_init(&self, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> Result<(), TrapKind> {
+    pub(crate) fn table_init(
+        &self,
+        table: u32,
+        elem: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> Result<(), TrapKind> {
         // SAFETY: as in `memory_init`.
         let segment = unsafe { &(&*self.elems.get())[elem as usize] };
         let items = segment
@@ -430,7 +495,11 @@ impl InstanceInner {
 
 /// Import matching of limits: the provided object's current size and maximum must fit the
 /// import's declared limits.
-fn limits_match(actual: &wasmaot_abi::metadata::Limits, current: u64, wanted: &wasmaot_abi::metadata::Limits) -> bool {
+fn limits_match(
+    actual: &wasmaot_abi::metadata::Limits,
+    current: u64,
+    wanted: &wasmaot_abi::metadata::Limits,
+) -> bool {
     if current < wanted.min {
         return false;
     }

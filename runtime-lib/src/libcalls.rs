@@ -37,10 +37,14 @@ static TABLE: LibcallTable = LibcallTable {
     raise_trap,
 };
 
-const _: () = assert!(std::mem::size_of::<LibcallTable>() == 8 * wasmaot_abi::libcall::LIBCALL_COUNT);
-const _: () = assert!(std::mem::offset_of!(LibcallTable, raise_trap) == 8 * Libcall::RaiseTrap as usize);
-const _: () = assert!(std::mem::offset_of!(LibcallTable, table_grow) == 8 * Libcall::TableGrow as usize);
-const _: () = assert!(std::mem::offset_of!(LibcallTable, elem_drop) == 8 * Libcall::ElemDrop as usize);
+const _: () =
+    assert!(std::mem::size_of::<LibcallTable>() == 8 * wasmaot_abi::libcall::LIBCALL_COUNT);
+const _: () =
+    assert!(std::mem::offset_of!(LibcallTable, raise_trap) == 8 * Libcall::RaiseTrap as usize);
+const _: () =
+    assert!(std::mem::offset_of!(LibcallTable, table_grow) == 8 * Libcall::TableGrow as usize);
+const _: () =
+    assert!(std::mem::offset_of!(LibcallTable, elem_drop) == 8 * Libcall::ElemDrop as usize);
 
 pub(crate) fn table_address() -> usize {
     &TABLE as *const LibcallTable as usize
@@ -61,10 +65,18 @@ fn check(result: Result<(), TrapKind>) {
 
 extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u32 {
     let memory = &instance(vmctx).memories[memory as usize];
-    memory.grow(u64::from(delta)).map_or(u32::MAX, |old| old as u32)
+    memory
+        .grow(u64::from(delta))
+        .map_or(u32::MAX, |old| old as u32)
 }
 
-fn fill(instance: &InstanceInner, memory: u32, dst: u32, value: u32, len: u32) -> Result<(), TrapKind> {
+fn fill(
+    instance: &InstanceInner,
+    memory: u32,
+    dst: u32,
+    value: u32,
+    len: u32,
+) -> Result<(), TrapKind> {
     let bytes = instance.memories[memory as usize]
         .slice(u64::from(dst), u64::from(len))
         .ok_or(TrapKind::OutOfBoundsMemory)?;
@@ -76,18 +88,39 @@ extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, value: u32, len
     check(fill(instance(vmctx), memory, dst, value, len));
 }
 
-fn copy(instance: &InstanceInner, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> Result<(), TrapKind> {
-    let (dst_mem, src_mem) = (&instance.memories[dst_mem as usize], &instance.memories[src_mem as usize]);
+fn copy(
+    instance: &InstanceInner,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> Result<(), TrapKind> {
+    let (dst_mem, src_mem) = (
+        &instance.memories[dst_mem as usize],
+        &instance.memories[src_mem as usize],
+    );
     let len = u64::from(len);
-    let source = src_mem.slice(u64::from(src), len).ok_or(TrapKind::OutOfBoundsMemory)?;
+    let source = src_mem
+        .slice(u64::from(src), len)
+        .ok_or(TrapKind::OutOfBoundsMemory)?;
     let source = source.as_ptr();
-    let target = dst_mem.slice(u64::from(dst), len).ok_or(TrapKind::OutOfBoundsMemory)?;
+    let target = dst_mem
+        .slice(u64::from(dst), len)
+        .ok_or(TrapKind::OutOfBoundsMemory)?;
     // SAFETY: both ranges were checked to lie in their memories; `copy` allows overlap.
     unsafe { std::ptr::copy(source, target.as_mut_ptr(), len as usize) };
     Ok(())
 }
 
-extern "C" fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) {
+extern "C" fn memory_copy(
+    vmctx: *mut u8,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
     check(copy(instance(vmctx), dst_mem, src_mem, dst, src, len));
 }
 
@@ -101,10 +134,18 @@ extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
 
 extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: u64, delta: u32) -> u32 {
     let table = &instance(vmctx).tables[table as usize];
-    table.grow(u64::from(delta), init).map_or(u32::MAX, |old| old as u32)
+    table
+        .grow(u64::from(delta), init)
+        .map_or(u32::MAX, |old| old as u32)
 }
 
-fn table_fill_checked(instance: &InstanceInner, table: u32, dst: u32, value: u64, len: u32) -> Result<(), TrapKind> {
+fn table_fill_checked(
+    instance: &InstanceInner,
+    table: u32,
+    dst: u32,
+    value: u64,
+    len: u32,
+) -> Result<(), TrapKind> {
     let elements = instance.tables[table as usize].elements();
     let range = elements
         .get_mut(dst as usize..dst as usize + len as usize)
@@ -117,7 +158,14 @@ extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, value: u64, len: 
     check(table_fill_checked(instance(vmctx), table, dst, value, len));
 }
 
-fn table_copy_checked(instance: &InstanceInner, dst_t: u32, src_t: u32, dst: u32, src: u32, len: u32) -> Result<(), TrapKind> {
+fn table_copy_checked(
+    instance: &InstanceInner,
+    dst_t: u32,
+    src_t: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> Result<(), TrapKind> {
     let (dst, src, len) = (dst as usize, src as usize, len as usize);
     let source = instance.tables[src_t as usize].elements();
     if src + len > source.len() {
@@ -133,8 +181,22 @@ fn table_copy_checked(instance: &InstanceInner, dst_t: u32, src_t: u32, dst: u32
     Ok(())
 }
 
-extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) {
-    check(table_copy_checked(instance(vmctx), dst_table, src_table, dst, src, len));
+extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    check(table_copy_checked(
+        instance(vmctx),
+        dst_table,
+        src_table,
+        dst,
+        src,
+        len,
+    ));
 }
 
 extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) {

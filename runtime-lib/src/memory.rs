@@ -95,6 +95,8 @@ impl Memory {
         }
         // SAFETY: the range is inside the accessible part of our reservation. Wasm memory is
         // untyped bytes; callers hold the slice only during one runtime or host call.
-        Some(unsafe { std::slice::from_raw_parts_mut(self.base().add(offset as usize), len as usize) })
+        Some(unsafe {
+            std::slice::from_raw_parts_mut(self.base().add(offset as usize), len as usize)
+        })
     }
 }

@@ -47,7 +47,10 @@ impl Module {
         // SAFETY: `handle` is a live library handle.
         let symbol = unsafe { libc::dlsym(handle, name.as_ptr()) };
         if symbol.is_null() {
-            return Err(Error::Load(format!("{}: not a wasmaot module", path.display())));
+            return Err(Error::Load(format!(
+                "{}: not a wasmaot module",
+                path.display()
+            )));
         }
         // SAFETY: the symbol is a ModuleDescriptor written by the compiler (checked by version).
         unsafe { Module::from_descriptor(symbol.cast(), Some(handle as usize)) }
@@ -58,7 +61,10 @@ impl Module {
     /// # Safety
     /// `descriptor` must point to a module descriptor written by the wasmaot compiler that stays
     /// mapped for the life of the process.
-    pub unsafe fn from_descriptor(descriptor: *const ModuleDescriptor, library: Option<usize>) -> Result<Module, Error> {
+    pub unsafe fn from_descriptor(
+        descriptor: *const ModuleDescriptor,
+        library: Option<usize>,
+    ) -> Result<Module, Error> {
         // SAFETY: per the contract, a valid descriptor.
         let d = unsafe { &*descriptor };
         if d.abi_version != u64::from(ABI_VERSION) {
@@ -69,7 +75,8 @@ impl Module {
         }
         // SAFETY: metadata/metadata_len describe the serialized bytes in the object.
         let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
-        let meta = ModuleMeta::from_bytes(bytes).map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
+        let meta = ModuleMeta::from_bytes(bytes)
+            .map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
         let layout = meta.vmctx_layout();
         let defined = layout.counts.defined_funcs as usize;
         let types = meta.types.len();

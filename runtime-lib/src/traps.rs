@@ -134,6 +134,7 @@ pub unsafe fn call_catching(
     Err(Trap::Wasm {
         kind,
         func_index: location.as_ref().map(|l| l.function.func_index),
-        func_name: location.and_then(|l| l.info.func_name(l.function.func_index).map(str::to_string)),
+        func_name: location
+            .and_then(|l| l.info.func_name(l.function.func_index).map(str::to_string)),
     })
 }

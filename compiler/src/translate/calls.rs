@@ -35,11 +35,16 @@ impl FuncTranslator<'_, '_> {
             let funcref = self.load_vmctx_ptr(self.env.layout.imported_func(func_index), true);
             self.call_funcref(funcref, type_index, &args)
         } else {
-            let sig = self.builder.import_signature(self.env.signature(type_index));
-            let name = self.builder.func.declare_imported_user_function(UserExternalName {
-                namespace: 0,
-                index: func_index - imported,
-            });
+            let sig = self
+                .builder
+                .import_signature(self.env.signature(type_index));
+            let name = self
+                .builder
+                .func
+                .declare_imported_user_function(UserExternalName {
+                    namespace: 0,
+                    index: func_index - imported,
+                });
             let callee = self.builder.import_function(ExtFuncData {
                 name: ExternalName::user(name),
                 signature: sig,
@@ -56,9 +61,17 @@ impl FuncTranslator<'_, '_> {
     /// Call through a `VMFuncRef` whose type is known to be `type_index`.
     fn call_funcref(&mut self, funcref: Value, type_index: u32, args: &[Value]) -> ir::Inst {
         let flags = MemFlagsData::trusted().with_readonly();
-        let func_ptr = self.builder.ins().load(types::I64, flags, funcref, field::FUNCREF_FUNC_PTR);
-        let callee_vmctx = self.builder.ins().load(types::I64, flags, funcref, field::FUNCREF_VMCTX);
-        let sig = self.builder.import_signature(self.env.signature(type_index));
+        let func_ptr = self
+            .builder
+            .ins()
+            .load(types::I64, flags, funcref, field::FUNCREF_FUNC_PTR);
+        let callee_vmctx =
+            self.builder
+                .ins()
+                .load(types::I64, flags, funcref, field::FUNCREF_VMCTX);
+        let sig = self
+            .builder
+            .import_signature(self.env.signature(type_index));
         let mut call_args = vec![callee_vmctx, self.vmctx];
         call_args.extend_from_slice(args);
         self.builder.ins().call_indirect(sig, func_ptr, &call_args)
@@ -74,13 +87,22 @@ impl FuncTranslator<'_, '_> {
         let arity = self.env.meta.types[type_index as usize].params.len();
         let args = self.popn(arity);
         let entry = self.table_entry_address(table_index, index, TrapKind::UndefinedElement);
-        let funcref = self.builder.ins().load(types::I64, MemFlagsData::trusted(), entry, 0);
+        let funcref = self
+            .builder
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), entry, 0);
         let null = Self::trap_code(TrapKind::UninitializedElement);
         self.builder.ins().trapz(funcref, null);
         let flags = MemFlagsData::trusted().with_readonly();
-        let actual = self.builder.ins().load(types::I32, flags, funcref, field::FUNCREF_TYPE_ID);
+        let actual = self
+            .builder
+            .ins()
+            .load(types::I32, flags, funcref, field::FUNCREF_TYPE_ID);
         let expected_at = self.env.layout.type_id(type_index) as i32;
-        let expected = self.builder.ins().load(types::I32, flags.with_can_move(), self.vmctx, expected_at);
+        let expected =
+            self.builder
+                .ins()
+                .load(types::I32, flags.with_can_move(), self.vmctx, expected_at);
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         let trap = Self::trap_code(TrapKind::IndirectCallTypeMismatch);
         self.builder.ins().trapnz(mismatch, trap);
@@ -89,14 +111,20 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Call runtime function `libcall` with the caller's vmctx and `args`.
-    pub(super) fn call_libcall(&mut self, libcall: Libcall, args: &[Value], returns: &[Type]) -> Vec<Value> {
+    pub(super) fn call_libcall(
+        &mut self,
+        libcall: Libcall,
+        args: &[Value],
+        returns: &[Type],
+    ) -> Vec<Value> {
         let mut sig = Signature::new(self.env.call_conv);
         sig.params.push(AbiParam::new(types::I64));
         for arg in args {
             let ty = self.builder.func.dfg.value_type(*arg);
             sig.params.push(AbiParam::new(ty));
         }
-        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig.returns
+            .extend(returns.iter().map(|t| AbiParam::new(*t)));
         let sig = self.builder.import_signature(sig);
         let table = self.load_vmctx_ptr(VmctxLayout::LIBCALLS as u32, true);
         let flags = MemFlagsData::trusted().with_readonly().with_can_move();

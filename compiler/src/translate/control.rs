@@ -46,7 +46,10 @@ impl FuncTranslator<'_, '_> {
             }
             BlockType::FuncType(index) => {
                 let f = &self.env.meta.types[index as usize];
-                (f.params.iter().map(convert).collect(), f.results.iter().map(convert).collect())
+                (
+                    f.params.iter().map(convert).collect(),
+                    f.results.iter().map(convert).collect(),
+                )
             }
         }
     }
@@ -66,7 +69,8 @@ impl FuncTranslator<'_, '_> {
                 let values = self.popn(params.len());
                 self.builder.ins().jump(header, &args(&values));
                 self.builder.switch_to_block(header);
-                self.stack.extend_from_slice(self.builder.block_params(header));
+                self.stack
+                    .extend_from_slice(self.builder.block_params(header));
                 self.open_frame(FrameKind::Loop { header }, next, params, results);
             }
             Operator::If { blockty } => {
@@ -76,11 +80,18 @@ impl FuncTranslator<'_, '_> {
                 let else_block = self.block_with_params(&params);
                 let next = self.block_with_params(&results);
                 let values = self.popn(params.len());
-                self.builder.ins().brif(cond, then_block, &args(&values), else_block, &args(&values));
+                self.builder.ins().brif(
+                    cond,
+                    then_block,
+                    &args(&values),
+                    else_block,
+                    &args(&values),
+                );
                 self.builder.seal_block(then_block);
                 self.builder.seal_block(else_block);
                 self.builder.switch_to_block(then_block);
-                self.stack.extend_from_slice(self.builder.block_params(then_block));
+                self.stack
+                    .extend_from_slice(self.builder.block_params(then_block));
                 let kind = FrameKind::If {
                     else_block,
                     else_seen: false,
@@ -99,7 +110,9 @@ impl FuncTranslator<'_, '_> {
                 let (target, arity) = self.mark_branch(relative_depth);
                 let values = self.peekn(arity).to_vec();
                 let fallthrough = self.builder.create_block();
-                self.builder.ins().brif(cond, target, &args(&values), fallthrough, &[]);
+                self.builder
+                    .ins()
+                    .brif(cond, target, &args(&values), fallthrough, &[]);
                 self.builder.seal_block(fallthrough);
                 self.builder.switch_to_block(fallthrough);
             }
@@ -110,7 +123,9 @@ impl FuncTranslator<'_, '_> {
                 self.reachable = false;
             }
             Operator::Unreachable => {
-                self.builder.ins().trap(Self::trap_code(TrapKind::Unreachable));
+                self.builder
+                    .ins()
+                    .trap(Self::trap_code(TrapKind::Unreachable));
                 self.reachable = false;
             }
             _ => return Ok(false),
@@ -118,7 +133,13 @@ impl FuncTranslator<'_, '_> {
         Ok(true)
     }
 
-    fn open_frame(&mut self, kind: FrameKind, next: ir::Block, params: Vec<ir::Type>, results: Vec<ir::Type>) {
+    fn open_frame(
+        &mut self,
+        kind: FrameKind,
+        next: ir::Block,
+        params: Vec<ir::Type>,
+        results: Vec<ir::Type>,
+    ) {
         let stack_height = self.stack.len() - params.len();
         self.control.frames.push(ControlFrame {
             kind,
@@ -157,11 +178,17 @@ impl FuncTranslator<'_, '_> {
         let values = args(self.peekn(arity));
         let call = |t: &mut Self, depth: u32| {
             let (block, _) = t.mark_branch(depth);
-            BlockCall::new(block, values.iter().copied(), &mut t.builder.func.dfg.value_lists)
+            BlockCall::new(
+                block,
+                values.iter().copied(),
+                &mut t.builder.func.dfg.value_lists,
+            )
         };
         let default = call(self, default_depth);
         let table: Vec<BlockCall> = depths.iter().map(|d| call(self, *d)).collect();
-        let jt = self.builder.create_jump_table(JumpTableData::new(default, &table));
+        let jt = self
+            .builder
+            .create_jump_table(JumpTableData::new(default, &table));
         self.builder.ins().br_table(index, jt);
         self.reachable = false;
         Ok(())
@@ -169,7 +196,12 @@ impl FuncTranslator<'_, '_> {
 
     fn translate_else(&mut self) {
         let frame = self.control.frames.last_mut().expect("validated if");
-        let FrameKind::If { else_block, head_reachable, .. } = frame.kind else {
+        let FrameKind::If {
+            else_block,
+            head_reachable,
+            ..
+        } = frame.kind
+        else {
             unreachable!("validated else follows if")
         };
         frame.kind = FrameKind::If {
@@ -185,7 +217,8 @@ impl FuncTranslator<'_, '_> {
         }
         self.stack.truncate(height);
         self.builder.switch_to_block(else_block);
-        self.stack.extend_from_slice(self.builder.block_params(else_block));
+        self.stack
+            .extend_from_slice(self.builder.block_params(else_block));
         self.reachable = head_reachable;
     }
 
@@ -216,7 +249,8 @@ impl FuncTranslator<'_, '_> {
         self.builder.seal_block(frame.next);
         self.reachable = frame.next_reached;
         if self.reachable {
-            self.stack.extend_from_slice(self.builder.block_params(frame.next));
+            self.stack
+                .extend_from_slice(self.builder.block_params(frame.next));
         }
         if frame.kind == FrameKind::Function && self.reachable {
             let values = self.popn(frame.results.len());

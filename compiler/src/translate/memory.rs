@@ -126,7 +126,12 @@ impl FuncTranslator<'_, '_> {
     /// The native address and immediate offset of an access of `size` bytes at
     /// `index + memarg.offset`, with the flags the access must carry. Emits a bounds check
     /// unless the guard region covers the access.
-    fn heap_address(&mut self, memarg: MemArg, index: Value, size: u8) -> (Value, i32, MemFlagsData) {
+    fn heap_address(
+        &mut self,
+        memarg: MemArg,
+        index: Value,
+        size: u8,
+    ) -> (Value, i32, MemFlagsData) {
         let flags = MemFlagsData::new()
             .with_endianness(Endianness::Little)
             .with_trap_code(Some(Self::trap_code(TrapKind::OutOfBoundsMemory)));
@@ -149,7 +154,9 @@ impl FuncTranslator<'_, '_> {
             access_end,
             length,
         );
-        self.builder.ins().trapnz(out, Self::trap_code(TrapKind::OutOfBoundsMemory));
+        self.builder
+            .ins()
+            .trapnz(out, Self::trap_code(TrapKind::OutOfBoundsMemory));
         let addr = self.builder.ins().iadd(base, index);
         let addr = self.builder.ins().iadd_imm_u(addr, memarg.offset as i64);
         (addr, 0, flags)
@@ -165,13 +172,17 @@ impl FuncTranslator<'_, '_> {
     fn memory_base(&mut self, index: u32) -> Value {
         let (ptr, offset) = self.memory_struct(index);
         let flags = MemFlagsData::trusted().with_readonly().with_can_move();
-        self.builder.ins().load(types::I64, flags, ptr, offset + field::MEMORY_BASE)
+        self.builder
+            .ins()
+            .load(types::I64, flags, ptr, offset + field::MEMORY_BASE)
     }
 
     /// Memory `index`'s current length in bytes.
     fn memory_length(&mut self, index: u32) -> Value {
         let (ptr, offset) = self.memory_struct(index);
         let flags = MemFlagsData::trusted();
-        self.builder.ins().load(types::I64, flags, ptr, offset + field::MEMORY_LENGTH)
+        self.builder
+            .ins()
+            .load(types::I64, flags, ptr, offset + field::MEMORY_LENGTH)
     }
 }

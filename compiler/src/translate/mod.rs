@@ -12,7 +12,9 @@ mod state;
 mod table;
 mod variables;
 
-use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder, MemFlagsData, Signature, TrapCode, Value};
+use cranelift_codegen::ir::{
+    self, types, AbiParam, InstBuilder, MemFlagsData, Signature, TrapCode, Value,
+};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use wasmaot_abi::metadata::{FuncType, ModuleMeta, ValType};
@@ -64,10 +66,15 @@ pub fn ir_type(ty: ValType) -> ir::Type {
 
 pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::special(types::I64, ir::ArgumentPurpose::VMContext));
+    sig.params.push(AbiParam::special(
+        types::I64,
+        ir::ArgumentPurpose::VMContext,
+    ));
     sig.params.push(AbiParam::new(types::I64));
-    sig.params.extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
-    sig.returns.extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.params
+        .extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.returns
+        .extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig
 }
 
@@ -85,7 +92,10 @@ pub fn trap_code(kind: TrapKind) -> TrapCode {
 
 /// The trap kind recorded by `code`, the inverse of [`trap_code`].
 pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
-    TrapKind::ALL.iter().copied().find(|k| trap_code(*k) == code)
+    TrapKind::ALL
+        .iter()
+        .copied()
+        .find(|k| trap_code(*k) == code)
 }
 
 /// Memory flags for accesses to runtime structures compiled code trusts.
@@ -160,7 +170,9 @@ pub fn translate_function(
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn set_stack_limit(&mut self) {
-        let vmctx_gv = self.builder.create_global_value(ir::GlobalValueData::VMContext);
+        let vmctx_gv = self
+            .builder
+            .create_global_value(ir::GlobalValueData::VMContext);
         let flags = self.builder.func.dfg.mem_flags.insert_unchecked(trusted());
         let limit = self.builder.create_global_value(ir::GlobalValueData::Load {
             base: vmctx_gv,
@@ -223,7 +235,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if handled {
             Ok(())
         } else {
-            Err(CompileError::unsupported(format!("operator {op:?}"), self.offset))
+            Err(CompileError::unsupported(
+                format!("operator {op:?}"),
+                self.offset,
+            ))
         }
     }
 
@@ -265,7 +280,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if readonly {
             flags = flags.with_readonly().with_can_move();
         }
-        self.builder.ins().load(types::I64, flags, self.vmctx, offset as i32)
+        self.builder
+            .ins()
+            .load(types::I64, flags, self.vmctx, offset as i32)
     }
 
     fn trap_code(kind: TrapKind) -> TrapCode {

@@ -129,11 +129,36 @@ impl FuncTranslator<'_, '_> {
         use Operator as O;
         let is_binary = matches!(
             op,
-            O::I32Add | O::I64Add | O::I32Sub | O::I64Sub | O::I32Mul | O::I64Mul
-                | O::I32DivS | O::I64DivS | O::I32DivU | O::I64DivU | O::I32RemS | O::I64RemS
-                | O::I32RemU | O::I64RemU | O::I32And | O::I64And | O::I32Or | O::I64Or
-                | O::I32Xor | O::I64Xor | O::I32Shl | O::I64Shl | O::I32ShrS | O::I64ShrS
-                | O::I32ShrU | O::I64ShrU | O::I32Rotl | O::I64Rotl | O::I32Rotr | O::I64Rotr
+            O::I32Add
+                | O::I64Add
+                | O::I32Sub
+                | O::I64Sub
+                | O::I32Mul
+                | O::I64Mul
+                | O::I32DivS
+                | O::I64DivS
+                | O::I32DivU
+                | O::I64DivU
+                | O::I32RemS
+                | O::I64RemS
+                | O::I32RemU
+                | O::I64RemU
+                | O::I32And
+                | O::I64And
+                | O::I32Or
+                | O::I64Or
+                | O::I32Xor
+                | O::I64Xor
+                | O::I32Shl
+                | O::I64Shl
+                | O::I32ShrS
+                | O::I64ShrS
+                | O::I32ShrU
+                | O::I64ShrU
+                | O::I32Rotl
+                | O::I64Rotl
+                | O::I32Rotr
+                | O::I64Rotr
         );
         if !is_binary {
             return false;
@@ -167,9 +192,20 @@ impl FuncTranslator<'_, '_> {
         use Operator as O;
         let is_unary = matches!(
             op,
-            O::F32Abs | O::F64Abs | O::F32Neg | O::F64Neg | O::F32Ceil | O::F64Ceil
-                | O::F32Floor | O::F64Floor | O::F32Trunc | O::F64Trunc | O::F32Nearest
-                | O::F64Nearest | O::F32Sqrt | O::F64Sqrt
+            O::F32Abs
+                | O::F64Abs
+                | O::F32Neg
+                | O::F64Neg
+                | O::F32Ceil
+                | O::F64Ceil
+                | O::F32Floor
+                | O::F64Floor
+                | O::F32Trunc
+                | O::F64Trunc
+                | O::F32Nearest
+                | O::F64Nearest
+                | O::F32Sqrt
+                | O::F64Sqrt
         );
         if !is_unary {
             return false;
@@ -193,8 +229,19 @@ impl FuncTranslator<'_, '_> {
         use Operator as O;
         let is_binary = matches!(
             op,
-            O::F32Add | O::F64Add | O::F32Sub | O::F64Sub | O::F32Mul | O::F64Mul | O::F32Div
-                | O::F64Div | O::F32Min | O::F64Min | O::F32Max | O::F64Max | O::F32Copysign
+            O::F32Add
+                | O::F64Add
+                | O::F32Sub
+                | O::F64Sub
+                | O::F32Mul
+                | O::F64Mul
+                | O::F32Div
+                | O::F64Div
+                | O::F32Min
+                | O::F64Min
+                | O::F32Max
+                | O::F64Max
+                | O::F32Copysign
                 | O::F64Copysign
         );
         if !is_binary {
@@ -221,16 +268,38 @@ impl FuncTranslator<'_, '_> {
         use Operator as O;
         let is_conversion = matches!(
             op,
-            O::I32WrapI64 | O::I64ExtendI32S | O::I64ExtendI32U
-                | O::I32TruncF32S | O::I32TruncF64S | O::I64TruncF32S | O::I64TruncF64S
-                | O::I32TruncF32U | O::I32TruncF64U | O::I64TruncF32U | O::I64TruncF64U
-                | O::I32TruncSatF32S | O::I32TruncSatF64S | O::I64TruncSatF32S
-                | O::I64TruncSatF64S | O::I32TruncSatF32U | O::I32TruncSatF64U
-                | O::I64TruncSatF32U | O::I64TruncSatF64U
-                | O::F32ConvertI32S | O::F32ConvertI64S | O::F64ConvertI32S | O::F64ConvertI64S
-                | O::F32ConvertI32U | O::F32ConvertI64U | O::F64ConvertI32U | O::F64ConvertI64U
-                | O::F32DemoteF64 | O::F64PromoteF32
-                | O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32
+            O::I32WrapI64
+                | O::I64ExtendI32S
+                | O::I64ExtendI32U
+                | O::I32TruncF32S
+                | O::I32TruncF64S
+                | O::I64TruncF32S
+                | O::I64TruncF64S
+                | O::I32TruncF32U
+                | O::I32TruncF64U
+                | O::I64TruncF32U
+                | O::I64TruncF64U
+                | O::I32TruncSatF32S
+                | O::I32TruncSatF64S
+                | O::I64TruncSatF32S
+                | O::I64TruncSatF64S
+                | O::I32TruncSatF32U
+                | O::I32TruncSatF64U
+                | O::I64TruncSatF32U
+                | O::I64TruncSatF64U
+                | O::F32ConvertI32S
+                | O::F32ConvertI64S
+                | O::F64ConvertI32S
+                | O::F64ConvertI64S
+                | O::F32ConvertI32U
+                | O::F32ConvertI64U
+                | O::F64ConvertI32U
+                | O::F64ConvertI64U
+                | O::F32DemoteF64
+                | O::F64PromoteF32
+                | O::I32ReinterpretF32
+                | O::I64ReinterpretF64
+                | O::F32ReinterpretI32
                 | O::F64ReinterpretI64
         );
         if !is_conversion {

@@ -9,7 +9,9 @@ pub enum FrameKind {
     Function,
     Block,
     /// Branches go back to `header`, which takes the loop's parameters.
-    Loop { header: Block },
+    Loop {
+        header: Block,
+    },
     /// `else_block` takes the parameters when the condition is false; `head_reachable` tells
     /// whether the `if` itself was reachable (and so whether its `else` arm is).
     If {

@@ -17,17 +17,27 @@ impl FuncTranslator<'_, '_> {
             Operator::TableGet { table } => {
                 let index = self.pop();
                 let entry = self.table_entry_address(table, index, TrapKind::OutOfBoundsTable);
-                let value = self.builder.ins().load(I64, MemFlagsData::trusted(), entry, 0);
+                let value = self
+                    .builder
+                    .ins()
+                    .load(I64, MemFlagsData::trusted(), entry, 0);
                 self.push(value);
             }
             Operator::TableSet { table } => {
                 let (index, value) = self.pop2();
                 let entry = self.table_entry_address(table, index, TrapKind::OutOfBoundsTable);
-                self.builder.ins().store(MemFlagsData::trusted(), value, entry, 0);
+                self.builder
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, entry, 0);
             }
             Operator::TableSize { table } => {
                 let table = self.table_struct(table);
-                let length = self.builder.ins().load(I64, MemFlagsData::trusted(), table, field::TABLE_LENGTH);
+                let length = self.builder.ins().load(
+                    I64,
+                    MemFlagsData::trusted(),
+                    table,
+                    field::TABLE_LENGTH,
+                );
                 let length = self.builder.ins().ireduce(I32, length);
                 self.push(length);
             }
@@ -98,14 +108,28 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Address of entry `index` of `table`, trapping with `kind` when out of bounds.
-    pub(super) fn table_entry_address(&mut self, table: u32, index: Value, kind: TrapKind) -> Value {
+    pub(super) fn table_entry_address(
+        &mut self,
+        table: u32,
+        index: Value,
+        kind: TrapKind,
+    ) -> Value {
         let table = self.table_struct(table);
         let flags = MemFlagsData::trusted();
-        let length = self.builder.ins().load(types::I64, flags, table, field::TABLE_LENGTH);
+        let length = self
+            .builder
+            .ins()
+            .load(types::I64, flags, table, field::TABLE_LENGTH);
         let index = self.builder.ins().uextend(types::I64, index);
-        let out = self.builder.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
+        let out = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
         self.builder.ins().trapnz(out, Self::trap_code(kind));
-        let base = self.builder.ins().load(types::I64, flags, table, field::TABLE_BASE);
+        let base = self
+            .builder
+            .ins()
+            .load(types::I64, flags, table, field::TABLE_BASE);
         let offset = self.builder.ins().ishl_imm_u(index, 3);
         self.builder.ins().iadd(base, offset)
     }

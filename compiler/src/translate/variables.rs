@@ -15,11 +15,13 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::LocalSet { local_index } => {
                 let value = self.pop();
-                self.builder.def_var(self.locals[local_index as usize], value);
+                self.builder
+                    .def_var(self.locals[local_index as usize], value);
             }
             Operator::LocalTee { local_index } => {
                 let value = *self.stack.last().expect("validated operand stack");
-                self.builder.def_var(self.locals[local_index as usize], value);
+                self.builder
+                    .def_var(self.locals[local_index as usize], value);
             }
             Operator::GlobalGet { global_index } => {
                 let (base, offset, ty) = self.global_address(global_index);

@@ -61,7 +61,11 @@ impl Reservation {
         assert!(offset + len <= self.len, "inside the reservation");
         // SAFETY: the range lies inside our own mapping (checked above).
         let rc = unsafe {
-            libc::mprotect(self.base.add(offset).cast(), len, libc::PROT_READ | libc::PROT_WRITE)
+            libc::mprotect(
+                self.base.add(offset).cast(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
         };
         if rc != 0 {
             return Err(io::Error::last_os_error());

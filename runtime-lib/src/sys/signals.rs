@@ -84,14 +84,19 @@ fn forward(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
         return;
     };
     // SAFETY: PREVIOUS[i] was filled by sigaction in `install` before the handler existed.
-    let previous = unsafe { std::ptr::addr_of!(PREVIOUS[i]).cast::<libc::sigaction>().read() };
+    let previous = unsafe {
+        std::ptr::addr_of!(PREVIOUS[i])
+            .cast::<libc::sigaction>()
+            .read()
+    };
     let action = previous.sa_sigaction;
     if action == libc::SIG_DFL || action == libc::SIG_IGN {
         // SAFETY: restoring a disposition that was valid before us.
         unsafe { libc::sigaction(signal, &previous, std::ptr::null_mut()) };
     } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
         // SAFETY: the previous handler expects exactly these arguments.
-        let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) = unsafe { std::mem::transmute(action) };
+        let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) =
+            unsafe { std::mem::transmute(action) };
         f(signal, info, context);
     } else {
         // SAFETY: a plain handler takes the signal number.
@@ -103,7 +108,9 @@ fn forward(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn program_counter(context: *mut c_void) -> usize {
     // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+    unsafe {
+        (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+    }
 }
 
 #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
@@ -115,11 +122,19 @@ fn program_counter(context: *mut c_void) -> usize {
 #[cfg(all(target_os = "macos", target_arch = "aarch64"))]
 fn program_counter(context: *mut c_void) -> usize {
     // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
-    unsafe { (*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss.__pc as usize }
+    unsafe {
+        (*(*context.cast::<libc::ucontext_t>()).uc_mcontext)
+            .__ss
+            .__pc as usize
+    }
 }
 
 #[cfg(all(target_os = "macos", target_arch = "x86_64"))]
 fn program_counter(context: *mut c_void) -> usize {
     // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
-    unsafe { (*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss.__rip as usize }
+    unsafe {
+        (*(*context.cast::<libc::ucontext_t>()).uc_mcontext)
+            .__ss
+            .__rip as usize
+    }
 }

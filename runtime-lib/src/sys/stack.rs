@@ -3,8 +3,17 @@
 /// Bytes left below the limit for runtime calls, host functions and the signal path.
 const HOST_MARGIN: usize = 256 * 1024;
 
+thread_local! {
+    /// This thread's limit, computed once (finding the main thread's stack reads /proc).
+    static LIMIT: std::cell::OnceCell<Option<usize>> = const { std::cell::OnceCell::new() };
+}
+
 /// The lowest address wasm code on this thread may use, or `None` if unknown.
 pub fn stack_limit() -> Option<usize> {
+    LIMIT.with(|l| *l.get_or_init(compute_stack_limit))
+}
+
+fn compute_stack_limit() -> Option<usize> {
     let (low, size) = stack_bounds()?;
     if size <= 2 * HOST_MARGIN {
         return None;

@@ -11,11 +11,16 @@ pub struct Guest<'a> {
 
 impl<'a> Guest<'a> {
     pub fn of(caller: &'a Caller<'_>) -> Result<Guest<'a>, Errno> {
-        caller.memory(0).map(|memory| Guest { memory }).ok_or(Errno::Fault)
+        caller
+            .memory(0)
+            .map(|memory| Guest { memory })
+            .ok_or(Errno::Fault)
     }
 
     pub fn bytes(&self, ptr: u32, len: u32) -> Result<&'a mut [u8], Errno> {
-        self.memory.slice(u64::from(ptr), u64::from(len)).ok_or(Errno::Fault)
+        self.memory
+            .slice(u64::from(ptr), u64::from(len))
+            .ok_or(Errno::Fault)
     }
 
     pub fn read_u32(&self, ptr: u32) -> Result<u32, Errno> {
@@ -37,8 +42,13 @@ impl<'a> Guest<'a> {
     pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
         (0..count)
             .map(|i| {
-                let at = ptr.checked_add(i.checked_mul(8).ok_or(Errno::Fault)?).ok_or(Errno::Fault)?;
-                Ok((self.read_u32(at)?, self.read_u32(at.checked_add(4).ok_or(Errno::Fault)?)?))
+                let at = ptr
+                    .checked_add(i.checked_mul(8).ok_or(Errno::Fault)?)
+                    .ok_or(Errno::Fault)?;
+                Ok((
+                    self.read_u32(at)?,
+                    self.read_u32(at.checked_add(4).ok_or(Errno::Fault)?)?,
+                ))
             })
             .collect()
     }

@@ -37,7 +37,11 @@ pub fn import(ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
             Func::host(ty.clone(), move |caller, args| {
                 let raw: Vec<u64> = args.iter().map(|a| a.to_raw()).collect();
                 let code = f(&ctx, caller, &raw)?;
-                Ok(if returns { vec![Val::I32(i32::from(code))] } else { Vec::new() })
+                Ok(if returns {
+                    vec![Val::I32(i32::from(code))]
+                } else {
+                    Vec::new()
+                })
             })
         }
         _ => unsupported(name, ty),

@@ -22,17 +22,27 @@ pub fn lookup(name: &str) -> Option<Entry> {
         "args_get" => (&[I32, I32], ERRNO, |c, k, a| errno(args_get(c, k, a))),
         "args_sizes_get" => (&[I32, I32], ERRNO, |c, k, a| errno(args_sizes_get(c, k, a))),
         "environ_get" => (&[I32, I32], ERRNO, |c, k, a| errno(environ_get(c, k, a))),
-        "environ_sizes_get" => (&[I32, I32], ERRNO, |c, k, a| errno(environ_sizes_get(c, k, a))),
+        "environ_sizes_get" => (&[I32, I32], ERRNO, |c, k, a| {
+            errno(environ_sizes_get(c, k, a))
+        }),
         "clock_res_get" => (&[I32, I32], ERRNO, |_, k, a| errno(clock_res_get(k, a))),
-        "clock_time_get" => (&[I32, I64, I32], ERRNO, |_, k, a| errno(clock_time_get(k, a))),
+        "clock_time_get" => (&[I32, I64, I32], ERRNO, |_, k, a| {
+            errno(clock_time_get(k, a))
+        }),
         "random_get" => (&[I32, I32], ERRNO, |_, k, a| errno(random_get(k, a))),
-        "fd_write" => (&[I32, I32, I32, I32], ERRNO, |_, k, a| errno(fd_write(k, a))),
+        "fd_write" => (&[I32, I32, I32, I32], ERRNO, |_, k, a| {
+            errno(fd_write(k, a))
+        }),
         "fd_read" => (&[I32, I32, I32, I32], ERRNO, |_, k, a| errno(fd_read(k, a))),
         "fd_close" => (&[I32], ERRNO, |_, _, a| errno(fd_close(a))),
         "fd_seek" => (&[I32, I64, I32, I32], ERRNO, |_, k, a| errno(fd_seek(k, a))),
         "fd_fdstat_get" => (&[I32, I32], ERRNO, |_, k, a| errno(fd_fdstat_get(k, a))),
-        "fd_prestat_get" => (&[I32, I32], ERRNO, |_, _, a| errno(stdio_fd(a[0]).and(Err(Errno::Badf)))),
-        "fd_prestat_dir_name" => (&[I32, I32, I32], ERRNO, |_, _, a| errno(stdio_fd(a[0]).and(Err(Errno::Badf)))),
+        "fd_prestat_get" => (&[I32, I32], ERRNO, |_, _, a| {
+            errno(stdio_fd(a[0]).and(Err(Errno::Badf)))
+        }),
+        "fd_prestat_dir_name" => (&[I32, I32, I32], ERRNO, |_, _, a| {
+            errno(stdio_fd(a[0]).and(Err(Errno::Badf)))
+        }),
         "sched_yield" => (&[], ERRNO, |_, _, _| errno(Ok(()))),
         "proc_exit" => (&[I32], &[], |_, _, a| Err(Trap::Exit(a[0] as u32 as i32))),
         _ => return None,
@@ -52,7 +62,12 @@ fn arg_u32(args: &[u64], i: usize) -> u32 {
 }
 
 /// Write a list of NUL-terminated strings: pointers at `ptrs`, bytes at `buf`.
-fn write_strings(caller: &Caller<'_>, strings: &[Vec<u8>], ptrs: u32, buf: u32) -> Result<(), Errno> {
+fn write_strings(
+    caller: &Caller<'_>,
+    strings: &[Vec<u8>],
+    ptrs: u32,
+    buf: u32,
+) -> Result<(), Errno> {
     let guest = Guest::of(caller)?;
     let mut at = buf;
     for (i, s) in strings.iter().enumerate() {
@@ -66,7 +81,12 @@ fn write_strings(caller: &Caller<'_>, strings: &[Vec<u8>], ptrs: u32, buf: u32) 
     Ok(())
 }
 
-fn write_sizes(caller: &Caller<'_>, strings: &[Vec<u8>], count_ptr: u32, size_ptr: u32) -> Result<(), Errno> {
+fn write_sizes(
+    caller: &Caller<'_>,
+    strings: &[Vec<u8>],
+    count_ptr: u32,
+    size_ptr: u32,
+) -> Result<(), Errno> {
     let guest = Guest::of(caller)?;
     guest.write_u32(count_ptr, strings.len() as u32)?;
     let size: usize = strings.iter().map(|s| s.len() + 1).sum();
@@ -101,7 +121,10 @@ fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
 
 fn clock_res_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
     let clock = host_clock(arg_u32(a, 0))?;
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid out-parameter.
     if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
         return Err(Errno::last_host_error());
@@ -112,12 +135,17 @@ fn clock_res_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
 
 fn clock_time_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
     let clock = host_clock(arg_u32(a, 0))?;
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid out-parameter.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
         return Err(Errno::last_host_error());
     }
-    let ns = (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64);
+    let ns = (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64);
     Guest::of(caller)?.write_u64(arg_u32(a, 2), ns)
 }
 
@@ -158,7 +186,11 @@ fn fd_close(a: &[u64]) -> Result<(), Errno> {
 }
 
 /// Run `io` over the guest's iovecs at `a[1..3]`, and store the byte count at `a[3]`.
-fn transfer(caller: &mut Caller<'_>, a: &[u64], io: impl Fn(i32, &[libc::iovec]) -> isize) -> Result<(), Errno> {
+fn transfer(
+    caller: &mut Caller<'_>,
+    a: &[u64],
+    io: impl Fn(i32, &[libc::iovec]) -> isize,
+) -> Result<(), Errno> {
     let fd = stdio_fd(a[0])?;
     let guest = Guest::of(caller)?;
     let mut iovecs = Vec::new();
@@ -184,12 +216,16 @@ fn transfer(caller: &mut Caller<'_>, a: &[u64], io: impl Fn(i32, &[libc::iovec])
 
 fn fd_write(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
     // SAFETY: the iovecs point into checked guest memory.
-    transfer(caller, a, |fd, iov| unsafe { libc::writev(fd, iov.as_ptr(), iov.len() as i32) })
+    transfer(caller, a, |fd, iov| unsafe {
+        libc::writev(fd, iov.as_ptr(), iov.len() as i32)
+    })
 }
 
 fn fd_read(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
     // SAFETY: the iovecs point into checked guest memory.
-    transfer(caller, a, |fd, iov| unsafe { libc::readv(fd, iov.as_ptr(), iov.len() as i32) })
+    transfer(caller, a, |fd, iov| unsafe {
+        libc::readv(fd, iov.as_ptr(), iov.len() as i32)
+    })
 }
 
 fn fd_seek(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
@@ -230,6 +266,8 @@ fn fd_fdstat_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
     stat[0] = filetype;
     stat[8..16].copy_from_slice(&rights.to_le_bytes());
     stat[16..24].copy_from_slice(&rights.to_le_bytes());
-    Guest::of(caller)?.bytes(arg_u32(a, 1), 24)?.copy_from_slice(&stat);
+    Guest::of(caller)?
+        .bytes(arg_u32(a, 1), 24)?
+        .copy_from_slice(&stat);
     Ok(())
 }

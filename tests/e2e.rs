@@ -1,0 +1,359 @@
+//! End-to-end: build real executables from the C fixtures and check they behave like the
+//! native programs: output, exit status, stdin, arguments, environment, traps.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+fn wasmaot() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("wasmaot-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    })
+}
+
+/// Build fixture `name` (with extra build flags) into an executable; returns its path.
+fn build(name: &str, flags: &[&str]) -> PathBuf {
+    let exe = scratch().join(format!(
+        "{name}{}",
+        flags.join("").replace(['=', '-', ' '], "_")
+    ));
+    let out = wasmaot()
+        .arg("build")
+        .arg(fixture(&format!("{name}.wasm")))
+        .arg("-o")
+        .arg(&exe)
+        .args(flags)
+        .output()
+        .expect("wasmaot runs");
+    assert!(
+        out.status.success(),
+        "build {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+fn run(exe: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(exe)
+        .args(args)
+        .env("GREETING", "from the host, must not leak")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("executable starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("executable finishes");
+    writer.join().expect("stdin writer");
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn hello_world() {
+    let out = run(&build("hello", &[]), &[], b"");
+    assert_eq!(stdout(&out), "hello, world\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn arguments_environment_and_stdin_pass_through() {
+    let exe = build("args_env", &["--env", "GREETING=hi there"]);
+    let out = run(&exe, &["a", "b c", ""], b"abc\ndef\n");
+    let text = stdout(&out);
+    let expected_argv0 = format!("argv[0]={}\n", exe.display());
+    assert!(
+        text.starts_with(&format!(
+            "argc=4\n{expected_argv0}argv[1]=a\nargv[2]=b c\nargv[3]=\n"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("GREETING=hi there\n"), "{text}");
+    assert!(text.contains("MISSING unset\n"), "{text}");
+    assert!(text.contains("stdin bytes=8 lines=2\n"), "{text}");
+    let sum: u32 = b"abc\ndef\n".iter().map(|b| u32::from(*b)).sum();
+    assert!(text.contains(&format!("sum={sum}\n")), "{text}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "to stderr\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn host_environment_is_not_inherited() {
+    let out = run(&build("args_env", &[]), &[], b"");
+    assert!(stdout(&out).contains("GREETING unset\n"));
+}
+
+#[test]
+fn exit_codes_pass_through() {
+    let exe = build("exit_code", &[]);
+    for code in [0, 1, 42, 255] {
+        let out = run(&exe, &[&code.to_string()], b"");
+        assert_eq!(out.status.code(), Some(code));
+    }
+    assert_eq!(run(&exe, &[], b"").status.code(), Some(3));
+}
+
+#[test]
+fn computation_matches_the_native_build() {
+    let out = run(&build("compute", &[]), &[], b"");
+    let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
+    assert_eq!(stdout(&out), expected);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn large_stdin_is_copied_exactly() {
+    let input: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let out = run(&build("stdin_cat", &[]), &[], &input);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stdout == input,
+        "stdout differs from stdin ({} vs {} bytes)",
+        out.stdout.len(),
+        input.len()
+    );
+}
+
+#[test]
+fn clocks_and_randomness_work() {
+    let out = run(&build("clock_random", &[]), &[], b"");
+    assert_eq!(stdout(&out), "realtime ok\nmonotonic ok\nrandom ok\n");
+}
+
+fn assert_trap(name: &str, message: &str, function: &str) {
+    let out = run(&build(name, &[]), &["x"], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(134), "{name}: {stderr}");
+    assert_eq!(stdout(&out), "before\n", "{name}");
+    let line = format!("wasm trap: {message} in function '{function}'");
+    assert!(
+        stderr.starts_with(&line),
+        "{name}: expected `{line}`, got `{stderr}`"
+    );
+}
+
+#[test]
+fn trap_out_of_bounds_load() {
+    assert_trap(
+        "trap_oob_load",
+        "out of bounds memory access",
+        "do_oob_load",
+    );
+}
+
+#[test]
+fn trap_out_of_bounds_store() {
+    assert_trap(
+        "trap_oob_store",
+        "out of bounds memory access",
+        "do_oob_store",
+    );
+}
+
+#[test]
+fn trap_divide_by_zero() {
+    assert_trap("trap_div_zero", "integer divide by zero", "do_div_zero");
+}
+
+#[test]
+fn trap_signed_division_overflow() {
+    assert_trap("trap_int_overflow", "integer overflow", "do_int_overflow");
+}
+
+#[test]
+fn trap_unreachable() {
+    assert_trap("trap_unreachable", "unreachable", "do_unreachable");
+}
+
+#[test]
+fn trap_indirect_call_type_mismatch() {
+    assert_trap(
+        "trap_indirect_type",
+        "indirect call type mismatch",
+        "do_bad_indirect_call",
+    );
+}
+
+#[test]
+fn trap_null_table_entry() {
+    assert_trap("trap_null_call", "uninitialized element", "do_null_call");
+}
+
+#[test]
+fn trap_deep_recursion() {
+    assert_trap("trap_stack", "call stack exhausted", "do_recurse");
+}
+
+#[test]
+fn trap_nan_to_int() {
+    assert_trap(
+        "trap_float_nan",
+        "invalid conversion to integer",
+        "do_nan_to_int",
+    );
+}
+
+#[test]
+fn explicit_bounds_checks_trap_the_same_way() {
+    let exe = build("trap_oob_load", &["--bounds-checks", "explicit"]);
+    let out = run(&exe, &[], b"");
+    assert_eq!(out.status.code(), Some(134));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("wasm trap: out of bounds memory access")
+    );
+    let out = run(
+        &build("compute", &["--bounds-checks", "explicit", "-O1"]),
+        &[],
+        b"",
+    );
+    let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
+    assert_eq!(stdout(&out), expected);
+}
+
+#[test]
+fn every_optimisation_level_gives_the_same_output() {
+    let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
+    for level in ["-O0", "-O1", "-O2"] {
+        let out = run(&build("compute", &[level]), &[], b"");
+        assert_eq!(stdout(&out), expected, "{level}");
+    }
+}
+
+#[test]
+fn objects_do_not_depend_on_the_thread_count() {
+    let write = |jobs: &str| {
+        let path = scratch().join(format!("compute-j{jobs}.o"));
+        let out = wasmaot()
+            .args(["compile", "--emit", "obj", "-j", jobs])
+            .arg(fixture("compute.wasm"))
+            .arg("-o")
+            .arg(&path)
+            .output()
+            .expect("wasmaot runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(path).expect("object written")
+    };
+    let one = write("1");
+    assert_eq!(&one[..4], b"\x7fELF");
+    assert!(one == write("2"), "-j1 and -j2 objects differ");
+}
+
+#[test]
+fn run_compiles_once_and_passes_arguments() {
+    let cache = scratch().join("cache");
+    let go = || {
+        wasmaot()
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["run", "--env", "GREETING=cached"])
+            .arg(fixture("args_env.wasm"))
+            .args(["--", "one", "two"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("wasmaot runs")
+    };
+    let first = go();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = stdout(&first);
+    assert!(text.starts_with("argc=3\n"), "{text}");
+    assert!(
+        text.contains("argv[1]=one\nargv[2]=two\n") && text.contains("GREETING=cached\n"),
+        "{text}"
+    );
+    let entries = std::fs::read_dir(cache.join("wasmaot"))
+        .expect("cache dir")
+        .count();
+    assert_eq!(entries, 1, "one cached executable");
+    let second = go();
+    assert_eq!(stdout(&second), text);
+    assert_eq!(
+        std::fs::read_dir(cache.join("wasmaot"))
+            .expect("cache dir")
+            .count(),
+        1
+    );
+    let exit = wasmaot()
+        .env("XDG_CACHE_HOME", &cache)
+        .arg("run")
+        .arg(fixture("exit_code.wasm"))
+        .args(["--", "7"])
+        .status()
+        .expect("wasmaot runs");
+    assert_eq!(exit.code(), Some(7));
+}
+
+#[test]
+fn guard_pages_remove_bounds_checks_from_machine_code() {
+    // Eight loads at distinct offsets: with guard pages no compare guards them; with explicit
+    // checks each one gets its own.
+    let wat = r#"(module (memory 1)
+      (func (export "sum") (param i32) (result i32)
+        (i32.add (i32.add (i32.add (i32.load offset=0 (local.get 0)) (i32.load offset=4 (local.get 0)))
+                          (i32.add (i32.load offset=8 (local.get 0)) (i32.load offset=12 (local.get 0))))
+                 (i32.add (i32.add (i32.load offset=16 (local.get 0)) (i32.load offset=20 (local.get 0)))
+                          (i32.add (i32.load offset=24 (local.get 0)) (i32.load offset=28 (local.get 0)))))))"#;
+    let wasm_path = scratch().join("loads.wasm");
+    std::fs::write(&wasm_path, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
+    let compares = |mode: &str| {
+        let obj = scratch().join(format!("loads-{mode}.o"));
+        let out = wasmaot()
+            .args(["compile", "--emit", "obj", "--bounds-checks", mode])
+            .arg(&wasm_path)
+            .arg("-o")
+            .arg(&obj)
+            .output()
+            .expect("wasmaot runs");
+        assert!(out.status.success());
+        let dis = Command::new("objdump")
+            .args(["-d", "--no-show-raw-insn"])
+            .arg(&obj)
+            .output()
+            .expect("objdump runs");
+        let text = String::from_utf8_lossy(&dis.stdout).into_owned();
+        let body = text
+            .split("<wasmaot_func_0>:")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .expect("function in disassembly")
+            .to_string();
+        body.lines().filter(|l| l.contains("\tcmp")).count()
+    };
+    let guarded = compares("guard");
+    let explicit = compares("explicit");
+    // The one compare left with guard pages is the prologue's stack-limit check.
+    assert!(guarded <= 1, "guard-page code has {guarded} compares");
+    assert!(
+        explicit >= guarded + 8,
+        "explicit code has {explicit} compares"
+    );
+}

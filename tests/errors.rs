@@ -1,0 +1,140 @@
+//! Bad input: every user error is one line on stderr naming the input and the reason, with exit
+//! status 1, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmaot-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+/// Run `wasmaot build` on `bytes`; returns the stderr, after checking the error contract.
+fn build_error(name: &str, bytes: &[u8]) -> String {
+    let input = scratch(name);
+    std::fs::write(&input, bytes).expect("write input");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg("build")
+        .arg(&input)
+        .arg("-o")
+        .arg(scratch(&format!("{name}.exe")))
+        .output()
+        .expect("wasmaot runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{name}: one line expected, got {stderr}"
+    );
+    assert!(
+        stderr.contains(&input.display().to_string()),
+        "{name}: input not named: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    stderr
+}
+
+fn hello() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/hello.wasm"))
+        .expect("fixture")
+}
+
+#[test]
+fn empty_file() {
+    build_error("empty.wasm", b"");
+}
+
+#[test]
+fn bad_magic() {
+    let err = build_error("magic.wasm", b"\0asx\x01\0\0\0");
+    assert!(err.contains("magic"), "{err}");
+}
+
+#[test]
+fn bad_version() {
+    build_error("version.wasm", b"\0asm\x02\0\0\0");
+}
+
+#[test]
+fn every_truncation_of_a_real_program() {
+    let bytes = hello();
+    for len in [
+        9,
+        10,
+        11,
+        20,
+        64,
+        bytes.len() / 3,
+        bytes.len() / 2,
+        bytes.len() - 1,
+    ] {
+        build_error(&format!("truncated-{len}.wasm"), &bytes[..len]);
+    }
+}
+
+#[test]
+fn section_size_past_the_end() {
+    // A type section that claims 100 bytes but has 3.
+    build_error("section.wasm", b"\0asm\x01\0\0\0\x01\x64\x01\x60\x00");
+}
+
+#[test]
+fn type_error_in_a_function() {
+    let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").expect("well-formed");
+    let err = build_error("type.wasm", &wasm);
+    assert!(err.contains("type mismatch"), "{err}");
+}
+
+#[test]
+fn simd_is_reported_unsupported() {
+    let wasm = wat::parse_str("(module (func (result v128) (v128.const i32x4 1 2 3 4)))")
+        .expect("well-formed");
+    let err = build_error("simd.wasm", &wasm);
+    assert!(err.to_lowercase().contains("simd"), "{err}");
+}
+
+#[test]
+fn text_format_is_refused() {
+    build_error("text.wasm", b"(module)");
+}
+
+#[test]
+fn missing_input() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .args(["build", "/nonexistent/x.wasm", "-o", "/tmp/never"])
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.wasm"));
+}
+
+#[test]
+fn unwritable_output() {
+    let input = scratch("ok.wasm");
+    std::fs::write(&input, hello()).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg("build")
+        .arg(&input)
+        .args(["-o", "/nonexistent-dir/app"])
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("/nonexistent-dir/app"), "{stderr}");
+}
+
+#[test]
+fn bad_env_flag() {
+    let input = scratch("ok2.wasm");
+    std::fs::write(&input, hello()).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg("build")
+        .arg(&input)
+        .args(["-o", "/tmp/never", "--env", "NOEQUALS"])
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(out.status.code(), Some(1));
+}
