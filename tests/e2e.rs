@@ -143,7 +143,7 @@ fn clocks_and_randomness_work() {
 }
 
 fn assert_trap(name: &str, message: &str, function: &str) {
-    let out = run(&build(name, &[]), &["x"], b"");
+    let out = run(&build(name, &[]), &[], b"");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(134), "{name}: {stderr}");
     assert_eq!(stdout(&out), "before\n", "{name}");

@@ -45,8 +45,11 @@ impl std::error::Error for CompileError {}
 
 impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
+        // Some messages span lines (e.g. byte dumps); errors are one line.
+        let message = e.message();
+        let message = message.split(" - expected").next().unwrap_or(message);
         CompileError::Invalid {
-            message: e.message().to_string(),
+            message: message.split_whitespace().collect::<Vec<_>>().join(" "),
             offset: e.offset() as u64,
         }
     }
