@@ -37,7 +37,9 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
     let mut meta = empty_meta();
     let mut functions = Vec::new();
     let mut local_func_types = Vec::new();
-    for payload in Parser::new(0).parse_all(bytes) {
+    let mut parser = Parser::new(0);
+    parser.set_features(features());
+    for payload in parser.parse_all(bytes) {
         let payload = payload?;
         match validator.payload(&payload)? {
             ValidPayload::Func(validator, body) => {

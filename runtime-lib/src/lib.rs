@@ -39,5 +39,6 @@ pub use module::Module;
 pub use table::Table;
 pub use traps::Trap;
 pub use values::Val;
+pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{FuncType, GlobalType, ValType};
 pub use wasmaot_abi::TrapKind;

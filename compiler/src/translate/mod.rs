@@ -156,7 +156,11 @@ pub fn translate_function(
     t.declare_locals(&input.body)?;
     let results = env.meta.types[type_index as usize].results.clone();
     t.push_function_frame(&results);
-    let mut reader = input.body.get_operators_reader()?;
+    // The operator reader must know the feature set: it decides e.g. whether a memory index
+    // may be a multi-byte LEB.
+    let mut binary = input.body.get_binary_reader_for_operators()?;
+    binary.set_features(crate::module::features());
+    let mut reader = wasmparser::OperatorsReader::new(binary);
     while !reader.eof() {
         t.offset = reader.original_position();
         let op = reader.read()?;

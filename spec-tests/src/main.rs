@@ -1,0 +1,60 @@
+//! `cargo run --release -p spec-tests -- --suite v2 [FILTER]`: one line per .wast file, then
+//! `N passed, N failed, N skipped`. Exit status 1 on any failure.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let mut suite = "v2".to_string();
+    let mut filter = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--suite" => match args.next() {
+                Some(name) => suite = name,
+                None => return usage("--suite needs a name"),
+            },
+            other if !other.starts_with('-') => filter = Some(other.to_string()),
+            other => return usage(&format!("unknown flag {other}")),
+        }
+    }
+    let Some(mut files) = spec_tests::suite_files(&suite) else {
+        return usage(&format!(
+            "unknown suite {suite} (known: v1, v2, v3, latest)"
+        ));
+    };
+    if let Some(filter) = &filter {
+        files.retain(|(name, _)| name.contains(filter.as_str()));
+    }
+    let start = Instant::now();
+    let reports = spec_tests::run_files(&files);
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for report in &reports {
+        println!(
+            "{:<32} {:>5} passed {:>4} failed {:>4} skipped",
+            report.name, report.passed, report.failed, report.skipped
+        );
+        for failure in &report.failures {
+            println!("    {failure}");
+        }
+        passed += report.passed;
+        failed += report.failed;
+        skipped += report.skipped;
+    }
+    eprintln!(
+        "suite {suite}: {} files in {:.1} s",
+        reports.len(),
+        start.elapsed().as_secs_f64()
+    );
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 || skipped > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [FILTER]");
+    ExitCode::from(1)
+}

