@@ -3,6 +3,8 @@
 //! and every instance using the memory points at it.
 
 use std::cell::UnsafeCell;
+use std::mem::ManuallyDrop;
+use std::sync::Mutex;
 
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
 use wasmaot_abi::{VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
@@ -12,7 +14,8 @@ use crate::sys::mmap::Reservation;
 
 pub struct Memory {
     vm: Box<UnsafeCell<VMMemory>>,
-    reservation: Reservation,
+    /// Given back to the pool on drop.
+    reservation: ManuallyDrop<Reservation>,
     max_pages: u64,
     pub ty: MemoryType,
 }
@@ -31,19 +34,15 @@ impl Memory {
         } else {
             max_pages * WASM_PAGE_SIZE
         };
-        let reservation = Reservation::new(reserve as usize)
-            .map_err(|e| Error::Resource(format!("reserving {reserve} bytes for a memory: {e}")))?;
         let initial = ty.limits.min * WASM_PAGE_SIZE;
-        reservation
-            .make_accessible(0, initial as usize)
-            .map_err(|e| Error::Resource(format!("mapping {initial} bytes of memory: {e}")))?;
+        let reservation = reserve_from_pool(reserve as usize, initial as usize)?;
         let vm = VMMemory {
             base: reservation.base(),
             length: initial,
         };
         Ok(Memory {
             vm: Box::new(UnsafeCell::new(vm)),
-            reservation,
+            reservation: ManuallyDrop::new(reservation),
             max_pages,
             ty,
         })
@@ -52,6 +51,11 @@ impl Memory {
     /// The struct compiled code reads.
     pub fn vm_ptr(&self) -> *mut VMMemory {
         self.vm.get()
+    }
+
+    /// Bytes of address space reserved, guard region included.
+    pub fn reserved_len(&self) -> u64 {
+        self.reservation.len() as u64
     }
 
     pub fn base(&self) -> *mut u8 {
@@ -98,5 +102,53 @@ impl Memory {
         Some(unsafe {
             std::slice::from_raw_parts_mut(self.base().add(offset as usize), len as usize)
         })
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        // SAFETY: `reservation` is taken exactly once, here, and not used afterwards.
+        let reservation = unsafe { ManuallyDrop::take(&mut self.reservation) };
+        release_to_pool(reservation, self.len() as usize);
+    }
+}
+
+/// Reservations of dropped memories, zeroed and ready for reuse: instantiation then costs no
+/// mmap/munmap. Each entry remembers how much of it is accessible.
+static POOL: Mutex<Vec<(Reservation, usize)>> = Mutex::new(Vec::new());
+const POOL_CAPACITY: usize = 32;
+
+fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error> {
+    let len = len.max(1).next_multiple_of(crate::sys::mmap::page_size());
+    let pooled = {
+        let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        pool.iter().position(|(r, _)| r.len() == len).map(|at| pool.swap_remove(at))
+    };
+    let resource = |e: std::io::Error| Error::Resource(format!("mapping {accessible} bytes of memory: {e}"));
+    match pooled {
+        Some((reservation, was)) => {
+            if was > accessible {
+                reservation.make_inaccessible(accessible, was - accessible).map_err(resource)?;
+            } else {
+                reservation.make_accessible(was, accessible - was).map_err(resource)?;
+            }
+            Ok(reservation)
+        }
+        None => {
+            let reservation = Reservation::new(len)
+                .map_err(|e| Error::Resource(format!("reserving {len} bytes for a memory: {e}")))?;
+            reservation.make_accessible(0, accessible).map_err(resource)?;
+            Ok(reservation)
+        }
+    }
+}
+
+fn release_to_pool(reservation: Reservation, accessible: usize) {
+    if reservation.discard(accessible).is_err() {
+        return;
+    }
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.len() < POOL_CAPACITY {
+        pool.push((reservation, accessible));
     }
 }

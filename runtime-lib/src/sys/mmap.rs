@@ -74,6 +74,36 @@ impl Reservation {
     }
 }
 
+impl Reservation {
+    /// Make `[offset, offset + len)` inaccessible again.
+    pub fn make_inaccessible(&self, offset: usize, len: usize) -> io::Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        assert!(offset + len <= self.len, "inside the reservation");
+        // SAFETY: the range lies inside our own mapping (checked above).
+        let rc = unsafe { libc::mprotect(self.base.add(offset).cast(), len, libc::PROT_NONE) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Give the first `len` bytes back to the kernel: they read as zero on next touch.
+    pub fn discard(&self, len: usize) -> io::Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        assert!(len <= self.len, "inside the reservation");
+        // SAFETY: private anonymous memory of ours; MADV_DONTNEED refills it with zeros.
+        let rc = unsafe { libc::madvise(self.base.cast(), len, libc::MADV_DONTNEED) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Reservation {
     fn drop(&mut self) {
         // SAFETY: we own the mapping and nobody uses it after its owner dropped it.
