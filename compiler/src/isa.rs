@@ -69,7 +69,7 @@ pub fn target_isa(triple: &str, opt: OptLevel) -> Result<OwnedTargetIsa> {
         },
     )?;
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
-    set(&mut flags, "preserve_frame_pointers", "true")?;
+    set(&mut flags, "preserve_frame_pointers", "false")?;
     let mut isa =
         cranelift_codegen::isa::lookup(parsed).map_err(|e| CompileError::Config(e.to_string()))?;
     if triple.starts_with("x86_64") {
