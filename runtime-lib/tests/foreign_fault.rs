@@ -1,0 +1,64 @@
+//! A fault outside wasm code is not swallowed: a host function called from wasm that crashes
+//! must kill the process with the original signal, not turn into a trap.
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
+
+use wasmaot_runtime::{Extern, Func, FuncType, Instance, Module};
+
+const CHILD_ENV: &str = "WASMAOT_FOREIGN_FAULT_CHILD";
+
+fn crash_inside_host_function() {
+    let wasm = wat::parse_str(
+        r#"(module (import "host" "crash" (func $crash))
+             (memory 1)
+             (func (export "run") (call $crash)))"#,
+    )
+    .expect("valid WAT");
+    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
+    let dir = std::env::temp_dir().join(format!("wasmaot-fault-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    std::fs::write(dir.join("m.o"), object).expect("write");
+    let ok = Command::new("cc")
+        .arg("-shared")
+        .arg("-o")
+        .arg(dir.join("m.so"))
+        .arg(dir.join("m.o"))
+        .status()
+        .expect("cc");
+    assert!(ok.success());
+    let module = Module::load(&dir.join("m.so")).expect("loads");
+    let crash = Func::host(FuncType { params: vec![], results: vec![] }, |_, _| {
+        // SAFETY: deliberately invalid: the test needs a fault in host code, and address 8 is
+        // never mapped, so this read faults and never returns.
+        let value = unsafe { std::ptr::read_volatile(8 as *const u64) };
+        println!("read {value}");
+        Ok(Vec::new())
+    });
+    let instance = Instance::new(&module, &[Extern::Func(crash)]).expect("instantiates");
+    let result = instance.get_func("run").expect("export").call(&[]);
+    // Reaching this line means the fault was swallowed.
+    println!("fault swallowed: {result:?}");
+    std::process::exit(3);
+}
+
+#[test]
+fn host_fault_during_a_wasm_call_kills_the_process() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        crash_inside_host_function();
+        return;
+    }
+    let me = std::env::current_exe().expect("test binary");
+    let out = Command::new(me)
+        .args(["--exact", "host_fault_during_a_wasm_call_kills_the_process", "--nocapture"])
+        .env(CHILD_ENV, "1")
+        .output()
+        .expect("child runs");
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGSEGV),
+        "child should die of SIGSEGV; status {:?}, stdout {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
