@@ -388,3 +388,22 @@ fn objects_for_every_supported_target() {
         .expect("wasmaot runs");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn elf_objects_carry_unwind_tables_for_every_function() {
+    let obj = scratch().join("compute-unwind.o");
+    let out = wasmaot()
+        .args(["compile", "--emit", "obj"])
+        .arg(fixture("compute.wasm"))
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .expect("wasmaot runs");
+    assert!(out.status.success());
+    let frames = Command::new("objdump").arg("--dwarf=frames").arg(&obj).output().expect("objdump runs");
+    let fdes = String::from_utf8_lossy(&frames.stdout).matches(" FDE ").count();
+    let symbols = Command::new("objdump").arg("-t").arg(&obj).output().expect("objdump runs");
+    let functions = String::from_utf8_lossy(&symbols.stdout).matches("wasmaot_func_").count();
+    assert!(functions > 10, "{functions} functions");
+    assert!(fdes >= functions, "{fdes} FDEs for {functions} functions");
+}

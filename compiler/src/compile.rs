@@ -3,6 +3,7 @@
 //! number of threads.
 
 use cranelift_codegen::ir;
+use cranelift_codegen::isa::unwind::UnwindInfo;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
@@ -21,6 +22,8 @@ pub struct CompiledFunction {
     pub alignment: u64,
     pub relocs: Vec<ModuleReloc>,
     pub traps: Vec<TrapSite>,
+    /// How to unwind through the function (for `.eh_frame`).
+    pub unwind: Option<UnwindInfo>,
 }
 
 /// Per-worker state reused across functions.
@@ -79,6 +82,9 @@ pub fn compile_ir(
     let compiled = context
         .compile(isa, &mut ctrl_plane)
         .map_err(|e| format!("{:?}", e.inner))?;
+    let unwind = compiled
+        .create_unwind_info(isa)
+        .map_err(|e| format!("unwind info: {e:?}"))?;
     let buffer = &compiled.buffer;
     let mach_relocs = buffer.relocs().to_vec();
     let code = buffer.data().to_vec();
@@ -104,5 +110,6 @@ pub fn compile_ir(
         alignment,
         relocs,
         traps,
+        unwind,
     })
 }

@@ -25,6 +25,7 @@ fn emit_err(e: impl std::fmt::Display) -> CompileError {
 }
 
 pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Result<Vec<u8>> {
+    let unwind_isa = isa.clone();
     let builder = ObjectBuilder::new(isa, "wasm", cranelift_module::default_libcall_names())
         .map_err(emit_err)?;
     let mut module = ObjectModule::new(builder);
@@ -100,7 +101,16 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
             Ok(())
         },
     )?;
-    let product = module.finish();
+    let mut product = module.finish();
+    if product.object.format() == object::BinaryFormat::Elf {
+        let all = contents.functions.iter().chain(contents.trampolines).chain(contents.adapters);
+        let unwinds: Vec<_> = ids
+            .iter()
+            .zip(all)
+            .filter_map(|(id, f)| f.unwind.as_ref().map(|u| (product.function_symbol(*id), u)))
+            .collect();
+        crate::unwind::add_eh_frame(&mut product.object, &*unwind_isa, &unwinds)?;
+    }
     product.emit().map_err(emit_err)
 }
 

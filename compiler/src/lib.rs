@@ -15,6 +15,7 @@ pub mod isa;
 pub mod module;
 pub mod trampolines;
 pub mod translate;
+mod unwind;
 
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
