@@ -50,7 +50,7 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
         let message = message.split(" - expected").next().unwrap_or(message);
         CompileError::Invalid {
             message: message.split_whitespace().collect::<Vec<_>>().join(" "),
-            offset: e.offset() as u64,
+            offset: e.offset(),
         }
     }
 }
