@@ -361,11 +361,20 @@ fn guard_pages_remove_bounds_checks_from_machine_code() {
 #[test]
 fn objects_for_every_supported_target() {
     // (triple, header check) — ELF e_machine at byte 18, Mach-O cputype at byte 4.
-    let targets: [(&str, fn(&[u8]) -> bool); 4] = [
-        ("x86_64-unknown-linux-gnu", |o| o.starts_with(b"\x7fELF") && o[18] == 0x3e),
-        ("aarch64-unknown-linux-gnu", |o| o.starts_with(b"\x7fELF") && o[18] == 0xb7),
-        ("x86_64-apple-darwin", |o| o.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && o[4..8] == [7, 0, 0, 1]),
-        ("aarch64-apple-darwin", |o| o.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && o[4..8] == [12, 0, 0, 1]),
+    type HeaderCheck = fn(&[u8]) -> bool;
+    let targets: [(&str, HeaderCheck); 4] = [
+        ("x86_64-unknown-linux-gnu", |o| {
+            o.starts_with(b"\x7fELF") && o[18] == 0x3e
+        }),
+        ("aarch64-unknown-linux-gnu", |o| {
+            o.starts_with(b"\x7fELF") && o[18] == 0xb7
+        }),
+        ("x86_64-apple-darwin", |o| {
+            o.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && o[4..8] == [7, 0, 0, 1]
+        }),
+        ("aarch64-apple-darwin", |o| {
+            o.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && o[4..8] == [12, 0, 0, 1]
+        }),
     ];
     for (triple, header_ok) in targets {
         let path = scratch().join(format!("compute-{triple}.o"));
@@ -376,12 +385,22 @@ fn objects_for_every_supported_target() {
             .arg(&path)
             .output()
             .expect("wasmaot runs");
-        assert!(out.status.success(), "{triple}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{triple}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let object = std::fs::read(&path).expect("object written");
         assert!(header_ok(&object), "{triple}: unexpected object header");
     }
     let out = wasmaot()
-        .args(["compile", "--emit", "obj", "--target", "mips-unknown-linux-gnu"])
+        .args([
+            "compile",
+            "--emit",
+            "obj",
+            "--target",
+            "mips-unknown-linux-gnu",
+        ])
         .arg(fixture("compute.wasm"))
         .args(["-o", "/tmp/never.o"])
         .output()
@@ -400,10 +419,22 @@ fn elf_objects_carry_unwind_tables_for_every_function() {
         .output()
         .expect("wasmaot runs");
     assert!(out.status.success());
-    let frames = Command::new("objdump").arg("--dwarf=frames").arg(&obj).output().expect("objdump runs");
-    let fdes = String::from_utf8_lossy(&frames.stdout).matches(" FDE ").count();
-    let symbols = Command::new("objdump").arg("-t").arg(&obj).output().expect("objdump runs");
-    let functions = String::from_utf8_lossy(&symbols.stdout).matches("wasmaot_func_").count();
+    let frames = Command::new("objdump")
+        .arg("--dwarf=frames")
+        .arg(&obj)
+        .output()
+        .expect("objdump runs");
+    let fdes = String::from_utf8_lossy(&frames.stdout)
+        .matches(" FDE ")
+        .count();
+    let symbols = Command::new("objdump")
+        .arg("-t")
+        .arg(&obj)
+        .output()
+        .expect("objdump runs");
+    let functions = String::from_utf8_lossy(&symbols.stdout)
+        .matches("wasmaot_func_")
+        .count();
     assert!(functions > 10, "{functions} functions");
     assert!(fdes >= functions, "{fdes} FDEs for {functions} functions");
 }

@@ -1,5 +1,6 @@
-//! `run`: build the program once per content, compiler version and flags, keep the executable
-//! in the user's cache directory, and exec it.
+//! `run`: build the program once per content, compiler version, flags and grants, keep the
+//! executable in the user's cache directory, and exec it. Grants are baked into the cached
+//! executable (relative directories stay relative to the working directory it runs in).
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -23,11 +24,12 @@ fn cache_dir() -> PathBuf {
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
-    let config = exe_config(&args.env)?;
+    let config = exe_config(&args.grants)?;
     let opts = options(&args.codegen, None);
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(format!("{opts:?}").as_bytes());
+    hasher.update((config.len() as u64).to_le_bytes());
     hasher.update(config.as_bytes());
     hasher.update(&wasm);
     let key: String = hasher

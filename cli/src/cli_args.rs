@@ -53,11 +53,28 @@ pub struct BuildArgs {
     /// The executable to write.
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub grants: GrantArgs,
+    #[command(flatten)]
+    pub codegen: CodegenArgs,
+}
+
+/// What the program may reach. Executables also read these flags at run time from the
+/// `WASMAOT_OPTS` environment variable.
+#[derive(Args, Clone, Default)]
+pub struct GrantArgs {
+    /// Grant a host directory, seen by the program as GUEST (default: HOST) (repeatable).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dir: Vec<String>,
+    /// Grant a host directory read-only: nothing in it can be modified (repeatable).
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    pub dir_ro: Vec<String>,
     /// Give the program an environment variable (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
-    #[command(flatten)]
-    pub codegen: CodegenArgs,
+    /// Pass the host's environment to the program (`--env` entries override it).
+    #[arg(long = "inherit-env")]
+    pub inherit_env: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -86,9 +103,8 @@ pub struct CompileArgs {
 #[derive(Args)]
 pub struct RunArgs {
     pub input: PathBuf,
-    /// Give the program an environment variable (repeatable).
-    #[arg(long = "env", value_name = "KEY=VALUE")]
-    pub env: Vec<String>,
+    #[command(flatten)]
+    pub grants: GrantArgs,
     #[command(flatten)]
     pub codegen: CodegenArgs,
     /// Arguments for the program (after `--`).

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use crate::cli_args::{BuildArgs, CompileArgs, Emit};
+use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
 use crate::compile_step::{compile_object, options, read_wasm};
 
 /// The runtime's static library, carried inside this binary.
@@ -20,24 +20,35 @@ const SYSTEM_LIBS: &[&str] = &[
 
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
-    let config = exe_config(&args.env)?;
+    let config = exe_config(&args.grants)?;
     let object = compile_object(&args.input, &wasm, &options(&args.codegen, None))?;
     link_executable(&object, &config, &args.output)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Validate `KEY=VALUE` entries and render the executable's configuration text.
-pub fn exe_config(env: &[String]) -> Result<String, String> {
+/// Validate the grants and render the executable's configuration text: one grant per line,
+/// `dir HOST::GUEST`, `dir-ro HOST::GUEST`, `env KEY=VALUE`, `inherit-env` (the runtime's
+/// `wasi::grants` reads it). Directories keep their order: `--dir` ones, then `--dir-ro` ones.
+pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
     let mut config = String::new();
-    for entry in env {
+    let dirs = grants.dir.iter().map(|d| ("dir", d));
+    for (key, value) in dirs.chain(grants.dir_ro.iter().map(|d| ("dir-ro", d))) {
+        let (host, guest) = value.split_once("::").unwrap_or((value, value));
+        if host.is_empty() || guest.is_empty() || value.contains('\n') {
+            return Err(format!("--{key} {value}: expected HOST[::GUEST]"));
+        }
+        config.push_str(&format!("{key} {host}::{guest}\n"));
+    }
+    for entry in &grants.env {
         match entry.split_once('=') {
             Some((key, _)) if !key.is_empty() && !entry.contains('\n') => {
-                config.push_str("env ");
-                config.push_str(entry);
-                config.push('\n');
+                config.push_str(&format!("env {entry}\n"));
             }
             _ => return Err(format!("--env {entry}: expected KEY=VALUE")),
         }
+    }
+    if grants.inherit_env {
+        config.push_str("inherit-env\n");
     }
     Ok(config)
 }

@@ -103,7 +103,11 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     )?;
     let mut product = module.finish();
     if product.object.format() == object::BinaryFormat::Elf {
-        let all = contents.functions.iter().chain(contents.trampolines).chain(contents.adapters);
+        let all = contents
+            .functions
+            .iter()
+            .chain(contents.trampolines)
+            .chain(contents.adapters);
         let unwinds: Vec<_> = ids
             .iter()
             .zip(all)

@@ -34,7 +34,12 @@ impl Writer for RelocatingWriter {
         self.data.write_at(offset, bytes)
     }
 
-    fn write_eh_pointer(&mut self, address: Address, eh_pe: constants::DwEhPe, size: u8) -> gimli::write::Result<()> {
+    fn write_eh_pointer(
+        &mut self,
+        address: Address,
+        eh_pe: constants::DwEhPe,
+        size: u8,
+    ) -> gimli::write::Result<()> {
         let Address::Symbol { symbol, addend } = address else {
             return self.data.write_eh_pointer(address, eh_pe, size);
         };
@@ -43,13 +48,18 @@ impl Writer for RelocatingWriter {
             (constants::DW_EH_PE_absptr, constants::DW_EH_PE_absptr) => (false, size),
             _ => return Err(gimli::write::Error::UnsupportedPointerEncoding(eh_pe)),
         };
-        self.relocs.push((self.data.len(), symbol, addend, pcrel, size));
+        self.relocs
+            .push((self.data.len(), symbol, addend, pcrel, size));
         self.data.write_udata(0, size)
     }
 }
 
 /// Add an `.eh_frame` section describing `functions` (symbol, unwind info) to `object`.
-pub fn add_eh_frame(object: &mut Object<'static>, isa: &dyn TargetIsa, functions: &[(SymbolId, &UnwindInfo)]) -> Result<()> {
+pub fn add_eh_frame(
+    object: &mut Object<'static>,
+    isa: &dyn TargetIsa,
+    functions: &[(SymbolId, &UnwindInfo)],
+) -> Result<()> {
     let err = |e: gimli::write::Error| CompileError::Emit(format!("unwind tables: {e}"));
     let Some(mut cie) = isa.create_systemv_cie() else {
         return Ok(());
@@ -83,7 +93,11 @@ pub fn add_eh_frame(object: &mut Object<'static>, isa: &dyn TargetIsa, functions
     let section = object.section_id(StandardSection::EhFrame);
     let base = object.append_section_data(section, &bytes, 8);
     for (offset, symbol, addend, pcrel, size) in writer.relocs {
-        let kind = if pcrel { RelocationKind::Relative } else { RelocationKind::Absolute };
+        let kind = if pcrel {
+            RelocationKind::Relative
+        } else {
+            RelocationKind::Absolute
+        };
         let relocation = Relocation {
             offset: base + offset as u64,
             symbol: functions[symbol].0,
@@ -94,7 +108,9 @@ pub fn add_eh_frame(object: &mut Object<'static>, isa: &dyn TargetIsa, functions
                 size: size * 8,
             },
         };
-        object.add_relocation(section, relocation).map_err(|e| CompileError::Emit(format!("unwind tables: {e}")))?;
+        object
+            .add_relocation(section, relocation)
+            .map_err(|e| CompileError::Emit(format!("unwind tables: {e}")))?;
     }
     Ok(())
 }

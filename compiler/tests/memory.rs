@@ -143,7 +143,10 @@ fn stores_of_every_width_write_only_their_bytes() {
     assert_eq!(call1(&m, "f32.load", &[i32(300)]), Val::F32(0x7fa0_0001));
     s("f64.store", 304, Val::F64(0xfff4_0000_0000_0123));
     assert_eq!(l64(304), i64(0xfff4_0000_0000_0123u64 as i64));
-    assert_eq!(call1(&m, "f64.load", &[i32(304)]), Val::F64(0xfff4_0000_0000_0123));
+    assert_eq!(
+        call1(&m, "f64.load", &[i32(304)]),
+        Val::F64(0xfff4_0000_0000_0123)
+    );
     // Unaligned accesses are fine.
     s("i64.store", 401, i64(0x0102_0304_0506_0708));
     assert_eq!(l64(401), i64(0x0102_0304_0506_0708));
@@ -166,8 +169,14 @@ fn memory_is_little_endian() {
     assert_eq!(bytes(&m, 224, 8), [0, 0, 0, 0, 0, 0, 0, 0xc0]);
     // The host writes, wasm reads.
     let memory = m.get_memory("mem").unwrap();
-    memory.slice(240, 4).unwrap().copy_from_slice(&[0xef, 0xbe, 0xad, 0xde]);
-    assert_eq!(call1(&m, "i32.load", &[i32(240)]), i32(0xdead_beefu32 as i32));
+    memory
+        .slice(240, 4)
+        .unwrap()
+        .copy_from_slice(&[0xef, 0xbe, 0xad, 0xde]);
+    assert_eq!(
+        call1(&m, "i32.load", &[i32(240)]),
+        i32(0xdead_beefu32 as i32)
+    );
 }
 
 #[test]
@@ -287,7 +296,10 @@ const EMPTY_MEMORY: &str = r#"
 fn check_empty_memory(m: &Instance) {
     assert_eq!(call1(m, "size", &[]), i32(0));
     assert_eq!(trap(m, "load", &[i32(0)]), TrapKind::OutOfBoundsMemory);
-    assert_eq!(trap(m, "store", &[i32(0), i32(1)]), TrapKind::OutOfBoundsMemory);
+    assert_eq!(
+        trap(m, "store", &[i32(0), i32(1)]),
+        TrapKind::OutOfBoundsMemory
+    );
     assert_eq!(call1(m, "grow", &[i32(1)]), i32(0));
     assert_eq!(call1(m, "load", &[i32(0)]), i32(0));
     call(m, "store", &[i32(65532), i32(0x7f00_0000)]);
@@ -325,7 +337,10 @@ fn memory_size_and_grow() {
         }
         call(&m, "i64.store", &[i32(4 * 65536 - 8), i64(-1)]);
         assert_eq!(call1(&m, "i64.load", &[i32(4 * 65536 - 8)]), i64(-1));
-        assert_eq!(trap(&m, "i32.load8_u", &[i32(4 * 65536)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "i32.load8_u", &[i32(4 * 65536)]),
+            TrapKind::OutOfBoundsMemory
+        );
         // The host sees the same size.
         assert_eq!(m.get_memory("mem").unwrap().pages(), 4);
     }
@@ -349,7 +364,10 @@ fn memory_grow_without_maximum() {
 fn memory_fill() {
     for m in [guard(), explicit()] {
         call(&m, "fill", &[i32(10), i32(0xab), i32(5)]);
-        assert_eq!(bytes(&m, 8, 9), [0x80, 0xff, 0xab, 0xab, 0xab, 0xab, 0xab, 0xff, 0]);
+        assert_eq!(
+            bytes(&m, 8, 9),
+            [0x80, 0xff, 0xab, 0xab, 0xab, 0xab, 0xab, 0xff, 0]
+        );
         // Only the low byte of the value counts.
         call(&m, "fill", &[i32(3000), i32(0x1cd), i32(3)]);
         assert_eq!(bytes(&m, 2999, 5), [0, 0xcd, 0xcd, 0xcd, 0]);
@@ -358,11 +376,23 @@ fn memory_fill() {
         assert_eq!(bytes(&m, 65528, 8), [0, 0, 1, 1, 1, 1, 1, 1]);
         call(&m, "fill", &[i32(65536), i32(9), i32(0)]);
         // Out of bounds traps before writing anything.
-        assert_eq!(trap(&m, "fill", &[i32(65530), i32(2), i32(7)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "fill", &[i32(65530), i32(2), i32(7)]),
+            TrapKind::OutOfBoundsMemory
+        );
         assert_eq!(bytes(&m, 65528, 8), [0, 0, 1, 1, 1, 1, 1, 1]);
-        assert_eq!(trap(&m, "fill", &[i32(65537), i32(2), i32(0)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "fill", &[i32(-1), i32(2), i32(1)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "fill", &[i32(1), i32(2), i32(-1)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "fill", &[i32(65537), i32(2), i32(0)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "fill", &[i32(-1), i32(2), i32(1)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "fill", &[i32(1), i32(2), i32(-1)]),
+            TrapKind::OutOfBoundsMemory
+        );
         assert_eq!(bytes(&m, 0, 4), [1, 2, 3, 4]);
     }
 }
@@ -384,11 +414,26 @@ fn memory_copy_handles_overlap_both_ways() {
         call(&m, "copy", &[i32(65536), i32(0), i32(0)]);
         call(&m, "copy", &[i32(0), i32(65536), i32(0)]);
         // Out of bounds on either side traps and copies nothing.
-        assert_eq!(trap(&m, "copy", &[i32(65533), i32(2000), i32(4)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "copy", &[i32(3000), i32(65533), i32(4)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "copy", &[i32(65537), i32(0), i32(0)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "copy", &[i32(0), i32(65537), i32(0)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "copy", &[i32(0), i32(1), i32(-1)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "copy", &[i32(65533), i32(2000), i32(4)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "copy", &[i32(3000), i32(65533), i32(4)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "copy", &[i32(65537), i32(0), i32(0)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "copy", &[i32(0), i32(65537), i32(0)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "copy", &[i32(0), i32(1), i32(-1)]),
+            TrapKind::OutOfBoundsMemory
+        );
         assert_eq!(bytes(&m, 65532, 4), *b"abXY");
         assert_eq!(bytes(&m, 3000, 4), [0, 0, 0, 0]);
     }
@@ -407,22 +452,46 @@ fn memory_init_and_data_drop() {
         call(&m, "init", &[i32(0), i32(5), i32(0)]);
         call(&m, "init", &[i32(65536), i32(0), i32(0)]);
         // Out of bounds in the segment or in memory traps and writes nothing.
-        assert_eq!(trap(&m, "init", &[i32(300), i32(3), i32(3)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "init", &[i32(300), i32(6), i32(0)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "init", &[i32(65534), i32(0), i32(3)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "init", &[i32(65537), i32(0), i32(0)]), TrapKind::OutOfBoundsMemory);
-        assert_eq!(trap(&m, "init", &[i32(300), i32(-1), i32(2)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "init", &[i32(300), i32(3), i32(3)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "init", &[i32(300), i32(6), i32(0)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "init", &[i32(65534), i32(0), i32(3)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "init", &[i32(65537), i32(0), i32(0)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        assert_eq!(
+            trap(&m, "init", &[i32(300), i32(-1), i32(2)]),
+            TrapKind::OutOfBoundsMemory
+        );
         assert_eq!(bytes(&m, 300, 5), [0; 5]);
         assert_eq!(bytes(&m, 65534, 2), *b"lo");
         // After data.drop the segment is empty: only zero-length inits at 0 succeed.
         call(&m, "drop", &[]);
-        assert_eq!(trap(&m, "init", &[i32(300), i32(0), i32(1)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "init", &[i32(300), i32(0), i32(1)]),
+            TrapKind::OutOfBoundsMemory
+        );
         call(&m, "init", &[i32(300), i32(0), i32(0)]);
-        assert_eq!(trap(&m, "init", &[i32(300), i32(1), i32(0)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "init", &[i32(300), i32(1), i32(0)]),
+            TrapKind::OutOfBoundsMemory
+        );
         call(&m, "drop", &[]);
         // Active segments count as dropped once instantiation is done.
         call(&m, "init_active", &[i32(0), i32(0), i32(0)]);
-        assert_eq!(trap(&m, "init_active", &[i32(0), i32(0), i32(1)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "init_active", &[i32(0), i32(0), i32(1)]),
+            TrapKind::OutOfBoundsMemory
+        );
     }
 }
 
@@ -448,4 +517,50 @@ fn data_segment_out_of_bounds_fails_instantiation() {
         Ok(_) => panic!("instantiation succeeded"),
     }
     assert_eq!(memory.slice(10, 2).unwrap(), b"ok");
+}
+
+const REUSED: &str = r#"
+(module
+  (memory 1 5)
+  (data (i32.const 10) "\07")
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+)"#;
+
+/// Instantiate, dirty and grow the memory, drop the instance; a later instance (which may get
+/// the same address space back) must again start zeroed, one page long, bounded at one page.
+fn check_fresh_memory_each_time(module: &wasmaot_runtime::Module) {
+    for _ in 0..4 {
+        let m = Instance::new(module, &[]).expect("instantiates");
+        assert_eq!(call1(&m, "size", &[]), i32(1));
+        assert_eq!(call1(&m, "load", &[i32(10)]), i32(7));
+        for addr in [0, 11, 4096, 65535] {
+            assert_eq!(
+                call1(&m, "load", &[i32(addr)]),
+                i32(0),
+                "stale byte at {addr}"
+            );
+        }
+        assert_eq!(trap(&m, "load", &[i32(65536)]), TrapKind::OutOfBoundsMemory);
+        assert_eq!(
+            trap(&m, "load", &[i32(3 * 65536)]),
+            TrapKind::OutOfBoundsMemory
+        );
+        for addr in [0, 11, 4096, 65535] {
+            call(&m, "store", &[i32(addr), i32(0xff)]);
+        }
+        assert_eq!(call1(&m, "grow", &[i32(3)]), i32(1));
+        for addr in [65536, 2 * 65536 + 5, 4 * 65536 - 1] {
+            call(&m, "store", &[i32(addr), i32(0xee)]);
+        }
+        drop(m);
+    }
+}
+
+#[test]
+fn memory_of_a_dropped_instance_is_not_seen_by_the_next() {
+    check_fresh_memory_each_time(&load(REUSED));
+    check_fresh_memory_each_time(&load_with(REUSED, &explicit_checks()));
 }

@@ -1,5 +1,6 @@
-//! The life of a `wasmaot build` executable: load the module linked into it, give it WASI,
-//! run `_start`, and turn the outcome into an exit status (134 for a trap, as an abort would).
+//! The life of a `wasmaot build` executable: load the module linked into it, give it WASI with
+//! the grants baked in at build time and those in `WASMAOT_OPTS`, run `_start`, and turn the
+//! outcome into an exit status (134 for a trap, as an abort would).
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -12,20 +13,31 @@ use crate::error::Error;
 use crate::instance::{Extern, Instance};
 use crate::module::Module;
 use crate::traps::Trap;
+use crate::wasi::grants::{self, Grants};
 use crate::wasi::{self, WasiCtx};
 
 /// Exit status of a program that trapped.
 pub const TRAP_EXIT_STATUS: i32 = 134;
 
-/// Settings baked in at build time: one `KEY=VALUE` environment entry per line after `env `.
-pub fn parse_config(config: &[u8]) -> WasiCtx {
-    let mut ctx = WasiCtx::default();
-    for line in config.split(|b| *b == b'\n') {
-        if let Some(entry) = line.strip_prefix(b"env ") {
-            ctx.env.push(entry.to_vec());
-        }
+/// The program's WASI context: arguments from the command line; grants from the configuration
+/// baked in at build time, then from `WASMAOT_OPTS`.
+pub fn context(config: &[u8]) -> Result<WasiCtx, String> {
+    let mut grants = Grants::default();
+    grants.add_config(config)?;
+    if let Some(opts) = std::env::var_os(grants::OPTS_VAR) {
+        let opts = opts
+            .to_str()
+            .ok_or_else(|| format!("{}: not UTF-8", grants::OPTS_VAR))?;
+        grants.add_flags(opts)?;
     }
-    ctx
+    let args = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
+    let ctx = WasiCtx::new(args, grants.environment(std::env::vars_os()));
+    for dir in &grants.dirs {
+        let flag = if dir.read_only { "--dir-ro" } else { "--dir" };
+        ctx.grant_dir(&dir.host, &dir.guest, dir.read_only)
+            .map_err(|e| format!("{flag} {}: {e}", dir.host.display()))?;
+    }
+    Ok(ctx)
 }
 
 /// Run the program; returns the process exit status.
@@ -33,11 +45,17 @@ pub fn parse_config(config: &[u8]) -> WasiCtx {
 /// # Safety
 /// `descriptor` must be the module descriptor the compiler wrote, linked into this executable.
 pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
-    let mut ctx = parse_config(config);
-    ctx.args = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
-    let program = std::env::args()
-        .next()
-        .unwrap_or_else(|| "wasm program".to_string());
+    let program = std::env::args_os().next().map_or_else(
+        || "wasm program".to_string(),
+        |a| a.to_string_lossy().into_owned(),
+    );
+    let ctx = match context(config) {
+        Ok(ctx) => ctx,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "{program}: {message}");
+            return 1;
+        }
+    };
     // SAFETY: per the contract.
     let outcome = unsafe { run(descriptor, ctx) };
     match outcome {

@@ -39,7 +39,10 @@ pub struct InstanceInner {
     pub(crate) tables: Vec<Arc<Table>>,
     /// Keeps imported functions' and globals' owners alive.
     _imports: Vec<Arc<dyn Any + Send + Sync>>,
+    // Boxed: compiled code holds their addresses, which must not move as the vectors grow.
+    #[allow(clippy::vec_box)]
     _host_contexts: Vec<Box<HostFuncContext>>,
+    #[allow(clippy::vec_box)]
     _host_funcrefs: Vec<Box<VMFuncRef>>,
     /// Passive data segments; emptied by `data.drop` (and active ones after instantiation).
     pub(crate) data: UnsafeCell<Vec<Arc<[u8]>>>,
@@ -263,6 +266,12 @@ impl InstanceInner {
                         &ty.limits,
                     ) {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
+                    }
+                    // Code compiled without bounds checks relies on the guard region.
+                    if m.reserved_len() < meta.memory_strategy.reservation {
+                        return Err(Error::Link(format!(
+                            "{what}: the memory lacks the guard region this module was compiled for"
+                        )));
                     }
                     self.memories.push(m.clone());
                 }

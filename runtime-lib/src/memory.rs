@@ -92,6 +92,9 @@ impl Memory {
     }
 
     /// The bytes `[offset, offset + len)`, if inside the memory.
+    // Linear memory is shared, untyped storage (like the heap of a C program): handing out a
+    // mutable view from `&self` is the point of this accessor.
+    #[allow(clippy::mut_from_ref)]
     pub fn slice(&self, offset: u64, len: u64) -> Option<&mut [u8]> {
         let end = offset.checked_add(len)?;
         if end > self.len() {
@@ -122,22 +125,31 @@ fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error
     let len = len.max(1).next_multiple_of(crate::sys::mmap::page_size());
     let pooled = {
         let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-        pool.iter().position(|(r, _)| r.len() == len).map(|at| pool.swap_remove(at))
+        pool.iter()
+            .position(|(r, _)| r.len() == len)
+            .map(|at| pool.swap_remove(at))
     };
-    let resource = |e: std::io::Error| Error::Resource(format!("mapping {accessible} bytes of memory: {e}"));
+    let resource =
+        |e: std::io::Error| Error::Resource(format!("mapping {accessible} bytes of memory: {e}"));
     match pooled {
         Some((reservation, was)) => {
             if was > accessible {
-                reservation.make_inaccessible(accessible, was - accessible).map_err(resource)?;
+                reservation
+                    .make_inaccessible(accessible, was - accessible)
+                    .map_err(resource)?;
             } else {
-                reservation.make_accessible(was, accessible - was).map_err(resource)?;
+                reservation
+                    .make_accessible(was, accessible - was)
+                    .map_err(resource)?;
             }
             Ok(reservation)
         }
         None => {
             let reservation = Reservation::new(len)
                 .map_err(|e| Error::Resource(format!("reserving {len} bytes for a memory: {e}")))?;
-            reservation.make_accessible(0, accessible).map_err(resource)?;
+            reservation
+                .make_accessible(0, accessible)
+                .map_err(resource)?;
             Ok(reservation)
         }
     }

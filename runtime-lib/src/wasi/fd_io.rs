@@ -1,0 +1,169 @@
+//! Descriptor I/O: read and write (at the position or at an offset, scattered over iovecs),
+//! seek and tell, advise and allocate, sync, close and renumber.
+
+use super::guest::Guest;
+use super::host;
+use super::rights;
+use super::{Errno, WasiCtx};
+
+/// At most this many iovecs go to the host in one call (a short transfer is allowed).
+const MAX_IOVECS: u32 = 1024;
+
+/// Run `io` over the guest's iovecs; the byte count.
+fn transfer(
+    guest: &Guest<'_>,
+    iovs: u32,
+    count: u32,
+    mut io: impl FnMut(&[libc::iovec]) -> isize,
+) -> Result<usize, Errno> {
+    let iovecs = guest.host_iovecs(iovs, count.min(MAX_IOVECS))?;
+    if iovecs.iter().all(|v| v.iov_len == 0) {
+        return Ok(0);
+    }
+    host::retry(|| io(&iovecs)).map(|n| n as usize)
+}
+
+fn offset(value: u64) -> Result<libc::off_t, Errno> {
+    libc::off_t::try_from(value).map_err(|_| Errno::Inval)
+}
+
+pub fn fd_read(
+    ctx: &WasiCtx,
+    guest: &Guest<'_>,
+    fd: u32,
+    iovs: u32,
+    count: u32,
+    nread: u32,
+) -> Result<(), Errno> {
+    let file = ctx.handle(fd, rights::FD_READ)?.file;
+    let n = transfer(guest, iovs, count, |iov| {
+        // SAFETY: the iovecs point into checked guest memory.
+        unsafe { libc::readv(file.raw(), iov.as_ptr(), iov.len() as libc::c_int) }
+    })?;
+    guest.write_size(nread, n)
+}
+
+pub fn fd_write(
+    ctx: &WasiCtx,
+    guest: &Guest<'_>,
+    fd: u32,
+    iovs: u32,
+    count: u32,
+    nwritten: u32,
+) -> Result<(), Errno> {
+    let file = ctx.handle(fd, rights::FD_WRITE)?.file;
+    let n = transfer(guest, iovs, count, |iov| {
+        // SAFETY: the iovecs point into checked guest memory.
+        unsafe { libc::writev(file.raw(), iov.as_ptr(), iov.len() as libc::c_int) }
+    })?;
+    guest.write_size(nwritten, n)
+}
+
+pub fn fd_pread(
+    ctx: &WasiCtx,
+    guest: &Guest<'_>,
+    fd: u32,
+    iovs: u32,
+    count: u32,
+    at: u64,
+    nread: u32,
+) -> Result<(), Errno> {
+    let file = ctx.handle(fd, rights::FD_READ | rights::FD_SEEK)?.file;
+    let at = offset(at)?;
+    let n = transfer(guest, iovs, count, |iov| {
+        // SAFETY: the iovecs point into checked guest memory.
+        unsafe { libc::preadv(file.raw(), iov.as_ptr(), iov.len() as libc::c_int, at) }
+    })?;
+    guest.write_size(nread, n)
+}
+
+pub fn fd_pwrite(
+    ctx: &WasiCtx,
+    guest: &Guest<'_>,
+    fd: u32,
+    iovs: u32,
+    count: u32,
+    at: u64,
+    nwritten: u32,
+) -> Result<(), Errno> {
+    let file = ctx.handle(fd, rights::FD_WRITE | rights::FD_SEEK)?.file;
+    let at = offset(at)?;
+    let n = transfer(guest, iovs, count, |iov| {
+        // SAFETY: the iovecs point into checked guest memory.
+        unsafe { libc::pwritev(file.raw(), iov.as_ptr(), iov.len() as libc::c_int, at) }
+    })?;
+    guest.write_size(nwritten, n)
+}
+
+pub fn fd_seek(
+    ctx: &WasiCtx,
+    guest: &Guest<'_>,
+    fd: u32,
+    delta: u64,
+    whence: u32,
+    out: u32,
+) -> Result<(), Errno> {
+    let needed = if delta == 0 && whence == 1 {
+        rights::FD_TELL
+    } else {
+        rights::FD_SEEK
+    };
+    let file = ctx.handle(fd, needed)?.file;
+    let whence = match whence {
+        0 => libc::SEEK_SET,
+        1 => libc::SEEK_CUR,
+        2 => libc::SEEK_END,
+        _ => return Err(Errno::Inval),
+    };
+    let at = host::lseek(file.raw(), delta as i64, whence)?;
+    guest.write_u64(out, at)
+}
+
+pub fn fd_tell(ctx: &WasiCtx, guest: &Guest<'_>, fd: u32, out: u32) -> Result<(), Errno> {
+    let file = ctx.handle(fd, rights::FD_TELL)?.file;
+    guest.write_u64(out, host::lseek(file.raw(), 0, libc::SEEK_CUR)?)
+}
+
+pub fn fd_close(ctx: &WasiCtx, fd: u32) -> Result<(), Errno> {
+    ctx.table().remove(fd).map(drop)
+}
+
+pub fn fd_renumber(ctx: &WasiCtx, from: u32, to: u32) -> Result<(), Errno> {
+    let mut table = ctx.table();
+    if from == to {
+        return table.get(from).map(drop);
+    }
+    table.renumber(from, to)
+}
+
+pub fn fd_sync(ctx: &WasiCtx, fd: u32) -> Result<(), Errno> {
+    host::fsync(ctx.handle(fd, rights::FD_SYNC)?.raw())
+}
+
+pub fn fd_datasync(ctx: &WasiCtx, fd: u32) -> Result<(), Errno> {
+    host::fdatasync(ctx.handle(fd, rights::FD_DATASYNC)?.raw())
+}
+
+pub fn fd_advise(ctx: &WasiCtx, fd: u32, at: u64, len: u64, advice: u32) -> Result<(), Errno> {
+    let handle = ctx.handle(fd, rights::FD_ADVISE)?;
+    #[cfg(target_os = "linux")]
+    let advice = match advice {
+        0 => libc::POSIX_FADV_NORMAL,
+        1 => libc::POSIX_FADV_SEQUENTIAL,
+        2 => libc::POSIX_FADV_RANDOM,
+        3 => libc::POSIX_FADV_WILLNEED,
+        4 => libc::POSIX_FADV_DONTNEED,
+        5 => libc::POSIX_FADV_NOREUSE,
+        _ => return Err(Errno::Inval),
+    };
+    #[cfg(not(target_os = "linux"))]
+    let advice = match advice {
+        0..=5 => advice as libc::c_int,
+        _ => return Err(Errno::Inval),
+    };
+    host::fadvise(handle.raw(), at, len, advice)
+}
+
+pub fn fd_allocate(ctx: &WasiCtx, fd: u32, at: u64, len: u64) -> Result<(), Errno> {
+    host::fallocate(ctx.handle(fd, rights::FD_ALLOCATE)?.raw(), at, len)
+}

@@ -1,0 +1,172 @@
+//! What a program is granted: directories (read-write or read-only, each under a guest name)
+//! and environment variables. Grants come from two places with one grammar: the configuration
+//! `wasmaot build` bakes into an executable (one grant per line) and, at run time, the
+//! `WASMAOT_OPTS` environment variable (the same flags as on the command line, split on
+//! whitespace), so that the program's own arguments pass through untouched.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+/// The environment variable an executable reads grants from at run time.
+pub const OPTS_VAR: &str = "WASMAOT_OPTS";
+
+/// A granted directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirGrant {
+    /// The host directory (a relative path is relative to the working directory at run time).
+    pub host: PathBuf,
+    /// The name the program sees it under (what `fd_prestat_dir_name` reports).
+    pub guest: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Grants {
+    /// Directories, in order: the program gets descriptors 3, 4, ... for them.
+    pub dirs: Vec<DirGrant>,
+    /// `KEY=VALUE` entries given explicitly.
+    pub env: Vec<String>,
+    /// Pass the host's whole environment (explicit entries override it).
+    pub inherit_env: bool,
+}
+
+impl Grants {
+    /// Add the grants of a build-time configuration: lines `dir HOST::GUEST`,
+    /// `dir-ro HOST::GUEST`, `env KEY=VALUE` and `inherit-env`.
+    pub fn add_config(&mut self, config: &[u8]) -> Result<(), String> {
+        let text = std::str::from_utf8(config)
+            .map_err(|_| "the built-in configuration is not UTF-8".to_string())?;
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            let (key, value) = match line.split_once(' ') {
+                Some((key, value)) => (key, Some(value)),
+                None => (line, None),
+            };
+            self.add(key, value)
+                .map_err(|e| format!("built-in configuration: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Add the grants of `WASMAOT_OPTS`-style flags: `--dir HOST[::GUEST]`,
+    /// `--dir-ro HOST[::GUEST]`, `--env KEY=VALUE`, `--inherit-env` (values may also follow
+    /// an `=`: `--dir=data`), separated by whitespace.
+    pub fn add_flags(&mut self, flags: &str) -> Result<(), String> {
+        let mut words = flags.split_whitespace();
+        while let Some(word) = words.next() {
+            let in_var = |e: String| format!("{OPTS_VAR}: {e}");
+            let Some(flag) = word.strip_prefix("--") else {
+                return Err(in_var(format!("expected a flag, found `{word}`")));
+            };
+            let (key, value) = match flag.split_once('=') {
+                Some((key, value)) => (key, Some(value)),
+                None if flag == "inherit-env" => (flag, None),
+                None => (flag, words.next()),
+            };
+            self.add(key, value).map_err(in_var)?;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        match (key, value) {
+            ("inherit-env", None) => self.inherit_env = true,
+            ("dir" | "dir-ro", Some(value)) => self.dirs.push(parse_dir(value, key == "dir-ro")?),
+            ("env", Some(entry)) => self.env.push(parse_env(entry)?.to_string()),
+            ("dir" | "dir-ro" | "env", None) => return Err(format!("--{key} needs a value")),
+            ("inherit-env", Some(_)) => return Err("--inherit-env takes no value".to_string()),
+            _ => {
+                return Err(format!(
+                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env)"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The program's environment: the host's if inherited, then the explicit entries (each
+    /// replacing an inherited variable of the same name).
+    pub fn environment(&self, host: impl Iterator<Item = (OsString, OsString)>) -> Vec<Vec<u8>> {
+        let mut env: Vec<Vec<u8>> = Vec::new();
+        if self.inherit_env {
+            for (key, value) in host {
+                let mut entry = key.as_bytes().to_vec();
+                entry.push(b'=');
+                entry.extend_from_slice(value.as_bytes());
+                env.push(entry);
+            }
+        }
+        for entry in &self.env {
+            let key_len = entry.find('=').map_or(entry.len(), |at| at + 1);
+            env.retain(|e| !e.starts_with(&entry.as_bytes()[..key_len]));
+            env.push(entry.as_bytes().to_vec());
+        }
+        env
+    }
+}
+
+/// `HOST[::GUEST]`; the guest name defaults to the host path as given.
+pub fn parse_dir(value: &str, read_only: bool) -> Result<DirGrant, String> {
+    let flag = if read_only { "--dir-ro" } else { "--dir" };
+    let (host, guest) = value.split_once("::").unwrap_or((value, value));
+    if host.is_empty() || guest.is_empty() || value.contains('\n') {
+        return Err(format!("{flag} {value}: expected HOST[::GUEST]"));
+    }
+    Ok(DirGrant {
+        host: PathBuf::from(host),
+        guest: guest.to_string(),
+        read_only,
+    })
+}
+
+/// `KEY=VALUE` with a non-empty key.
+pub fn parse_env(entry: &str) -> Result<&str, String> {
+    match entry.split_once('=') {
+        Some((key, _)) if !key.is_empty() && !entry.contains('\n') => Ok(entry),
+        _ => Err(format!("--env {entry}: expected KEY=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_config_share_one_grammar() {
+        let mut from_flags = Grants::default();
+        from_flags
+            .add_flags("--dir /data::/d  --dir-ro=ro --env A=1 --inherit-env\n--env=B=x=y")
+            .expect("valid flags");
+        let mut from_config = Grants::default();
+        from_config
+            .add_config(b"dir /data::/d\ndir-ro ro\nenv A=1\ninherit-env\nenv B=x=y\n")
+            .expect("valid config");
+        assert_eq!(from_flags, from_config);
+        assert_eq!(from_flags.dirs[1].guest, "ro");
+        assert!(from_flags.dirs[1].read_only);
+    }
+
+    #[test]
+    fn bad_flags_are_named() {
+        let error = |flags: &str| Grants::default().add_flags(flags).unwrap_err();
+        assert!(error("--dir").contains("--dir needs a value"));
+        assert!(error("--mount x").contains("unknown option `--mount`"));
+        assert!(error("data").contains("expected a flag"));
+        assert!(error("--env NOEQUALS").contains("expected KEY=VALUE"));
+        assert!(error("--dir ::guest").contains("expected HOST[::GUEST]"));
+    }
+
+    #[test]
+    fn explicit_variables_override_inherited_ones() {
+        let grants = Grants {
+            env: vec!["A=explicit".into()],
+            inherit_env: true,
+            ..Grants::default()
+        };
+        let host = vec![("A".into(), "host".into()), ("AB".into(), "kept".into())];
+        assert_eq!(
+            grants.environment(host.into_iter()),
+            vec![b"AB=kept".to_vec(), b"A=explicit".to_vec()]
+        );
+    }
+}

@@ -1,0 +1,302 @@
+//! Safe wrappers over the host calls WASI is built on. Every path-taking call here takes one
+//! directory descriptor and one name without a `/` (see `path.rs`) and never follows a symlink
+//! in that name, so the kernel never resolves anything the sandbox has not checked.
+
+use std::ffi::{CStr, CString};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use super::types::filetype;
+use super::Errno;
+
+/// `ret`, or the host error when it is -1.
+fn check<T: PartialEq + From<i8>>(ret: T) -> Result<T, Errno> {
+    if ret == T::from(-1) {
+        Err(Errno::last_host_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Run `call` until it stops failing with `EINTR`.
+pub fn retry<T: PartialEq + From<i8>>(mut call: impl FnMut() -> T) -> Result<T, Errno> {
+    loop {
+        match check(call()) {
+            Err(Errno::Intr) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A name as a C string (`EINVAL` if it contains NUL).
+pub fn c_name(name: &[u8]) -> Result<CString, Errno> {
+    CString::new(name).map_err(|_| Errno::Inval)
+}
+
+/// `openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)`.
+pub fn open_at(dir: RawFd, name: &CStr, flags: libc::c_int, mode: u32) -> Result<OwnedFd, Errno> {
+    let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NOCTTY;
+    // SAFETY: `name` is NUL-terminated; the call does not retain it.
+    let fd = retry(|| unsafe { libc::openat(dir, name.as_ptr(), flags, mode as libc::c_uint) })?;
+    // SAFETY: `openat` succeeded, so `fd` is a new descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Open the directory `name` in `dir` only as a place to resolve further names from.
+pub fn open_dir_at(dir: RawFd, name: &CStr) -> Result<OwnedFd, Errno> {
+    #[cfg(target_os = "linux")]
+    let flags = libc::O_PATH | libc::O_DIRECTORY;
+    #[cfg(not(target_os = "linux"))]
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
+    open_at(dir, name, flags, 0)
+}
+
+/// Open a granted host directory (the user named it, so symlinks in its path are followed).
+pub fn open_granted_dir(path: &std::path::Path) -> std::io::Result<OwnedFd> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    // SAFETY: `path` is NUL-terminated.
+    let fd = unsafe { libc::open(path.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `open` succeeded, so `fd` is a new descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn empty_stat() -> libc::stat {
+    // SAFETY: `stat` is plain old data; all zeroes is a valid value.
+    unsafe { std::mem::zeroed() }
+}
+
+pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
+    let mut st = empty_stat();
+    // SAFETY: `st` is a valid out-parameter.
+    retry(|| unsafe { libc::fstat(fd, &mut st) })?;
+    Ok(st)
+}
+
+/// `fstatat` of `name` itself (a symlink is described, not followed).
+pub fn lstat_at(dir: RawFd, name: &CStr) -> Result<libc::stat, Errno> {
+    let mut st = empty_stat();
+    // SAFETY: `name` is NUL-terminated and `st` a valid out-parameter.
+    retry(|| unsafe { libc::fstatat(dir, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) })?;
+    Ok(st)
+}
+
+/// The target of symlink `name` (`EINVAL` if it is not one).
+pub fn readlink_at(dir: RawFd, name: &CStr) -> Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; 256];
+    loop {
+        // SAFETY: `buf` is writable for its length; `name` is NUL-terminated.
+        let n = retry(|| unsafe {
+            libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
+        })? as usize;
+        if n < buf.len() {
+            buf.truncate(n);
+            return Ok(buf);
+        }
+        if buf.len() >= 1 << 20 {
+            return Err(Errno::Nametoolong);
+        }
+        buf.resize(buf.len() * 2, 0);
+    }
+}
+
+pub fn mkdir_at(dir: RawFd, name: &CStr) -> Result<(), Errno> {
+    // SAFETY: `name` is NUL-terminated.
+    retry(|| unsafe { libc::mkdirat(dir, name.as_ptr(), 0o777) }).map(drop)
+}
+
+pub fn unlink_at(dir: RawFd, name: &CStr, remove_dir: bool) -> Result<(), Errno> {
+    let flags = if remove_dir { libc::AT_REMOVEDIR } else { 0 };
+    // SAFETY: `name` is NUL-terminated.
+    retry(|| unsafe { libc::unlinkat(dir, name.as_ptr(), flags) }).map(drop)
+}
+
+pub fn rename_at(old_dir: RawFd, old: &CStr, new_dir: RawFd, new: &CStr) -> Result<(), Errno> {
+    // SAFETY: both names are NUL-terminated.
+    retry(|| unsafe { libc::renameat(old_dir, old.as_ptr(), new_dir, new.as_ptr()) }).map(drop)
+}
+
+/// A hard link; a symlink named by `old` is linked itself, never followed.
+pub fn link_at(old_dir: RawFd, old: &CStr, new_dir: RawFd, new: &CStr) -> Result<(), Errno> {
+    // SAFETY: both names are NUL-terminated.
+    retry(|| unsafe { libc::linkat(old_dir, old.as_ptr(), new_dir, new.as_ptr(), 0) }).map(drop)
+}
+
+pub fn symlink_at(target: &CStr, dir: RawFd, name: &CStr) -> Result<(), Errno> {
+    // SAFETY: both strings are NUL-terminated.
+    retry(|| unsafe { libc::symlinkat(target.as_ptr(), dir, name.as_ptr()) }).map(drop)
+}
+
+/// Set times of `name` itself (never through a symlink).
+pub fn utimens_at(dir: RawFd, name: &CStr, times: &[libc::timespec; 2]) -> Result<(), Errno> {
+    // SAFETY: `name` is NUL-terminated and `times` two valid timespecs.
+    retry(|| unsafe {
+        libc::utimensat(
+            dir,
+            name.as_ptr(),
+            times.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })
+    .map(drop)
+}
+
+pub fn futimens(fd: RawFd, times: &[libc::timespec; 2]) -> Result<(), Errno> {
+    // SAFETY: `times` points at two valid timespecs.
+    retry(|| unsafe { libc::futimens(fd, times.as_ptr()) }).map(drop)
+}
+
+pub fn lseek(fd: RawFd, offset: i64, whence: libc::c_int) -> Result<u64, Errno> {
+    // SAFETY: plain call on a descriptor.
+    retry(|| unsafe { libc::lseek(fd, offset as libc::off_t, whence) }).map(|at| at as u64)
+}
+
+pub fn ftruncate(fd: RawFd, size: u64) -> Result<(), Errno> {
+    let size = libc::off_t::try_from(size).map_err(|_| Errno::Fbig)?;
+    // SAFETY: plain call on a descriptor.
+    retry(|| unsafe { libc::ftruncate(fd, size) }).map(drop)
+}
+
+pub fn fsync(fd: RawFd) -> Result<(), Errno> {
+    // SAFETY: plain call on a descriptor.
+    retry(|| unsafe { libc::fsync(fd) }).map(drop)
+}
+
+pub fn fdatasync(fd: RawFd) -> Result<(), Errno> {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain call on a descriptor.
+    return retry(|| unsafe { libc::fdatasync(fd) }).map(drop);
+    #[cfg(not(target_os = "linux"))]
+    return fsync(fd);
+}
+
+pub fn get_fl(fd: RawFd) -> Result<libc::c_int, Errno> {
+    // SAFETY: F_GETFL takes no argument.
+    retry(|| unsafe { libc::fcntl(fd, libc::F_GETFL) })
+}
+
+pub fn set_fl(fd: RawFd, flags: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: F_SETFL takes an int.
+    retry(|| unsafe { libc::fcntl(fd, libc::F_SETFL, flags) }).map(drop)
+}
+
+/// Result of a call that returns an error number instead of setting `errno`.
+fn check_returned(code: libc::c_int) -> Result<(), Errno> {
+    match code {
+        0 => Ok(()),
+        code => Err(Errno::from_host(code)),
+    }
+}
+
+pub fn fadvise(fd: RawFd, offset: u64, len: u64, advice: libc::c_int) -> Result<(), Errno> {
+    let offset = libc::off_t::try_from(offset).map_err(|_| Errno::Inval)?;
+    let len = libc::off_t::try_from(len).map_err(|_| Errno::Inval)?;
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain call on a descriptor.
+    return check_returned(unsafe { libc::posix_fadvise(fd, offset, len, advice) });
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (fd, offset, len, advice);
+        Ok(())
+    }
+}
+
+pub fn fallocate(fd: RawFd, offset: u64, len: u64) -> Result<(), Errno> {
+    let offset = libc::off_t::try_from(offset).map_err(|_| Errno::Inval)?;
+    let len = libc::off_t::try_from(len).map_err(|_| Errno::Inval)?;
+    offset.checked_add(len).ok_or(Errno::Fbig)?;
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain call on a descriptor.
+    return check_returned(unsafe { libc::posix_fallocate(fd, offset, len) });
+    #[cfg(not(target_os = "linux"))]
+    {
+        let size = fstat(fd)?.st_size;
+        if size < offset + len {
+            ftruncate(fd, (offset + len) as u64)?;
+        }
+        Ok(())
+    }
+}
+
+/// One entry of a host directory listing.
+pub struct HostDirEntry {
+    pub name: Vec<u8>,
+    pub ino: u64,
+    pub filetype: u8,
+}
+
+/// Every entry of directory `fd`, from the start, in the host's order.
+pub fn read_dir(fd: RawFd) -> Result<Vec<HostDirEntry>, Errno> {
+    // SAFETY: plain call; the duplicate is handed to (and closed by) the directory stream.
+    let copy = retry(|| unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) })?;
+    // SAFETY: `copy` is a descriptor we own; on success the stream owns it.
+    let stream = unsafe { libc::fdopendir(copy) };
+    if stream.is_null() {
+        let error = Errno::last_host_error();
+        // SAFETY: the stream did not take `copy`; it is still ours to close.
+        unsafe { libc::close(copy) };
+        return Err(error);
+    }
+    // SAFETY: `stream` is a valid directory stream; the duplicate shares the offset, so start over.
+    unsafe { libc::rewinddir(stream) };
+    let mut entries = Vec::new();
+    loop {
+        clear_errno();
+        // SAFETY: `stream` is a valid directory stream.
+        let entry = unsafe { libc::readdir(stream) };
+        if entry.is_null() {
+            let error = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            // SAFETY: the stream is valid and closed exactly once.
+            unsafe { libc::closedir(stream) };
+            return match error {
+                0 => Ok(entries),
+                code => Err(Errno::from_host(code)),
+            };
+        }
+        // SAFETY: a non-null entry from readdir is valid until the next readdir call, and its
+        // name is NUL-terminated.
+        let (name, ino, d_type) = unsafe {
+            let entry = &*entry;
+            (
+                CStr::from_ptr(entry.d_name.as_ptr()).to_bytes().to_vec(),
+                entry.d_ino as u64,
+                entry.d_type,
+            )
+        };
+        let filetype = match d_type {
+            libc::DT_REG => filetype::REGULAR_FILE,
+            libc::DT_DIR => filetype::DIRECTORY,
+            libc::DT_LNK => filetype::SYMBOLIC_LINK,
+            libc::DT_CHR => filetype::CHARACTER_DEVICE,
+            libc::DT_BLK => filetype::BLOCK_DEVICE,
+            libc::DT_SOCK => filetype::SOCKET_STREAM,
+            libc::DT_UNKNOWN => c_name(&name)
+                .and_then(|n| lstat_at(fd, &n))
+                .map_or(filetype::UNKNOWN, |st| filetype::of_mode(st.st_mode)),
+            _ => filetype::UNKNOWN,
+        };
+        entries.push(HostDirEntry {
+            name,
+            ino,
+            filetype,
+        });
+    }
+}
+
+/// Set this thread's `errno` to 0 (to tell the end of a directory from an error).
+fn clear_errno() {
+    // SAFETY: the errno location is this thread's own, valid for writes.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    unsafe {
+        *libc::__errno_location() = 0
+    };
+    // SAFETY: as above.
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    unsafe {
+        *libc::__error() = 0
+    };
+}
