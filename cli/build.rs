@@ -45,4 +45,11 @@ fn main() {
     assert!(status.success(), "building the runtime library failed");
     let lib = target_dir.join("release").join("libwasmaot_runtime_exe.a");
     println!("cargo:rustc-env=WASMAOT_RUNTIME_LIB={}", lib.display());
+    // Identifies the runtime for `wasmaot run`'s cache: a rebuilt runtime invalidates it.
+    let bytes = std::fs::read(&lib).expect("reading the runtime library");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    println!("cargo:rustc-env=WASMAOT_RUNTIME_HASH={hash:016x}");
 }

@@ -28,6 +28,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let opts = options(&args.codegen, None);
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(env!("WASMAOT_RUNTIME_HASH").as_bytes());
     hasher.update(format!("{opts:?}").as_bytes());
     hasher.update((config.len() as u64).to_le_bytes());
     hasher.update(config.as_bytes());
