@@ -438,3 +438,22 @@ fn elf_objects_carry_unwind_tables_for_every_function() {
     assert!(functions > 10, "{functions} functions");
     assert!(fdes >= functions, "{fdes} FDEs for {functions} functions");
 }
+
+#[test]
+fn inspect_describes_a_module() {
+    let out = wasmaot()
+        .arg("inspect")
+        .arg(fixture("hello.wasm"))
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "import wasi_snapshot_preview1::fd_write: func [I32, I32, I32, I32] -> [I32]"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("export _start: func"), "{text}");
+    assert!(text.contains("memory 0: 2.. pages"), "{text}");
+}

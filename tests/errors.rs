@@ -138,3 +138,16 @@ fn bad_env_flag() {
         .expect("wasmaot runs");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn inspect_rejects_invalid_modules() {
+    let input = scratch("inspect-bad.wasm");
+    std::fs::write(&input, b"\0asm\x01\0\0\0\x01\x64").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg("inspect")
+        .arg(&input)
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}

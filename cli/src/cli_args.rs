@@ -23,6 +23,13 @@ pub enum Command {
     Compile(CompileArgs),
     /// Compile (cached by content) and run a WASI program: `wasmaot run app.wasm -- ARGS`.
     Run(RunArgs),
+    /// Validate a module and print what it imports, exports and defines.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    pub input: PathBuf,
 }
 
 #[derive(Args, Clone)]

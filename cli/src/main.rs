@@ -4,6 +4,7 @@
 mod cache;
 mod cli_args;
 mod compile_step;
+mod inspect;
 mod link;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Build(args) => link::build(&args),
         Command::Compile(args) => link::compile(&args),
         Command::Run(args) => cache::run(&args),
+        Command::Inspect(args) => inspect::inspect(&args),
     };
     match result {
         Ok(code) => code,

@@ -27,6 +27,7 @@ use wasmaot_abi::WASM_PAGE_SIZE;
 pub use error::{CompileError, Result};
 pub use isa::{host_triple, OptLevel, SUPPORTED_TARGETS};
 pub use translate::BoundsChecks;
+pub use wasmaot_abi;
 
 /// Default guard region after a 32-bit memory's 4 GiB.
 pub const DEFAULT_GUARD_SIZE: u64 = 2 << 30;

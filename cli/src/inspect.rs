@@ -1,0 +1,84 @@
+//! `inspect`: validate a module and describe it — imports, exports, definitions, segments.
+
+use std::fmt::Write;
+use std::process::ExitCode;
+
+use wasmaot_compiler::module;
+use wasmaot_compiler::wasmaot_abi::metadata::{
+    ExternKind, FuncType, ImportKind, Limits, ModuleMeta,
+};
+
+use crate::cli_args::InspectArgs;
+use crate::compile_step::read_wasm;
+
+pub fn inspect(args: &InspectArgs) -> Result<ExitCode, String> {
+    let wasm = read_wasm(&args.input)?;
+    let parsed = module::parse(&wasm).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    print!("{}", describe(&parsed.meta));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn signature(ty: &FuncType) -> String {
+    format!("{:?} -> {:?}", ty.params, ty.results)
+}
+
+fn limits(l: &Limits) -> String {
+    match l.max {
+        Some(max) => format!("{}..{max}", l.min),
+        None => format!("{}..", l.min),
+    }
+}
+
+/// The report, one fact per line.
+pub fn describe(meta: &ModuleMeta) -> String {
+    let mut out = String::new();
+    let imported_funcs = meta.imported_funcs() as usize;
+    let _ = writeln!(out, "types: {}", meta.types.len());
+    let _ = writeln!(
+        out,
+        "functions: {} ({imported_funcs} imported, {} defined, {} named)",
+        meta.func_types.len(),
+        meta.func_types.len() - imported_funcs,
+        meta.func_names.len()
+    );
+    for import in &meta.imports {
+        let what = match &import.kind {
+            ImportKind::Func(t) => format!("func {}", signature(&meta.types[*t as usize])),
+            ImportKind::Table(t) => format!("table {:?} {}", t.element, limits(&t.limits)),
+            ImportKind::Memory(m) => format!("memory {} pages", limits(&m.limits)),
+            ImportKind::Global(g) => format!(
+                "global {:?}{}",
+                g.content,
+                if g.mutable { " mut" } else { "" }
+            ),
+        };
+        let _ = writeln!(out, "import {}::{}: {what}", import.module, import.name);
+    }
+    for export in &meta.exports {
+        let kind = match export.kind {
+            ExternKind::Func => "func",
+            ExternKind::Table => "table",
+            ExternKind::Memory => "memory",
+            ExternKind::Global => "global",
+        };
+        let _ = writeln!(out, "export {}: {kind} {}", export.name, export.index);
+    }
+    for (i, m) in meta.memories.iter().enumerate() {
+        let _ = writeln!(out, "memory {i}: {} pages", limits(&m.limits));
+    }
+    for (i, t) in meta.tables.iter().enumerate() {
+        let _ = writeln!(out, "table {i}: {:?} {}", t.element, limits(&t.limits));
+    }
+    let _ = writeln!(out, "globals: {}", meta.globals.len());
+    let data_bytes: usize = meta.data.iter().map(|d| d.bytes.len()).sum();
+    let _ = writeln!(
+        out,
+        "data segments: {} ({data_bytes} bytes)",
+        meta.data.len()
+    );
+    let _ = writeln!(out, "element segments: {}", meta.elems.len());
+    if let Some(start) = meta.start {
+        let _ = writeln!(out, "start: func {start}");
+    }
+    out
+}
