@@ -140,6 +140,20 @@ fn bad_env_flag() {
 }
 
 #[test]
+fn inspect_rejects_type_errors_in_function_bodies() {
+    let input = scratch("inspect-type.wasm");
+    let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").expect("well-formed");
+    std::fs::write(&input, wasm).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg("inspect")
+        .arg(&input)
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("type mismatch"));
+}
+
+#[test]
 fn inspect_rejects_invalid_modules() {
     let input = scratch("inspect-bad.wasm");
     std::fs::write(&input, b"\0asm\x01\0\0\0\x01\x64").expect("write");
@@ -150,4 +164,18 @@ fn inspect_rejects_invalid_modules() {
         .expect("wasmaot runs");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}
+
+#[test]
+fn executables_need_a_wasi_command() {
+    let imports_env = wat::parse_str(
+        r#"(module (import "env" "host_log" (func (param i32))) (func (export "_start")))"#,
+    )
+    .expect("well-formed");
+    let err = build_error("env-import.wasm", &imports_env);
+    assert!(err.contains("env::host_log"), "{err}");
+    let library = wat::parse_str(r#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#)
+        .expect("well-formed");
+    let err = build_error("library.wasm", &library);
+    assert!(err.contains("_start"), "{err}");
 }

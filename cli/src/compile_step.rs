@@ -62,3 +62,35 @@ pub fn compile_object(input: &Path, wasm: &[u8], options: &Options) -> Result<Ve
     bar.finish_and_clear();
     result.map_err(name)
 }
+
+/// An executable runs a WASI command: it may import only `wasi_snapshot_preview1` functions and
+/// must export `_start`. Checked after compiling (which validated the module).
+pub fn check_command(input: &Path, wasm: &[u8]) -> Result<(), String> {
+    use wasmaot_compiler::wasmaot_abi::metadata::{ExternKind, ImportKind};
+    let parsed =
+        wasmaot_compiler::module::parse(wasm).map_err(|e| format!("{}: {e}", input.display()))?;
+    let meta = &parsed.meta;
+    if let Some(import) = meta
+        .imports
+        .iter()
+        .find(|i| i.module != "wasi_snapshot_preview1" || !matches!(i.kind, ImportKind::Func(_)))
+    {
+        return Err(format!(
+            "{}: imports {}::{}, but an executable can only import wasi_snapshot_preview1 functions",
+            input.display(),
+            import.module,
+            import.name
+        ));
+    }
+    if !meta
+        .exports
+        .iter()
+        .any(|e| e.name == "_start" && e.kind == ExternKind::Func)
+    {
+        return Err(format!(
+            "{}: exports no `_start` function: not a WASI command (use `wasmaot compile` for libraries)",
+            input.display()
+        ));
+    }
+    Ok(())
+}

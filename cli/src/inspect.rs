@@ -13,8 +13,8 @@ use crate::compile_step::read_wasm;
 
 pub fn inspect(args: &InspectArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
-    let parsed = module::parse(&wasm).map_err(|e| format!("{}: {e}", args.input.display()))?;
-    print!("{}", describe(&parsed.meta));
+    let meta = module::validate(&wasm).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    print!("{}", describe(&meta));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
-use crate::compile_step::{compile_object, options, read_wasm};
+use crate::compile_step::{check_command, compile_object, options, read_wasm};
 
 /// The runtime's static library, carried inside this binary.
 static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
@@ -22,6 +22,7 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
     let object = compile_object(&args.input, &wasm, &options(&args.codegen, None))?;
+    check_command(&args.input, &wasm)?;
     link_executable(&object, &config, &args.output)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,18 @@ pub struct ParsedModule<'a> {
     pub functions: Vec<FunctionInput<'a>>,
 }
 
+/// Parse and validate `bytes` completely, function bodies included, without translating.
+pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
+    let parsed = parse(bytes)?;
+    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    for function in parsed.functions {
+        let mut validator = function.validator.into_validator(allocs);
+        validator.validate(&function.body)?;
+        allocs = validator.into_allocations();
+    }
+    Ok(parsed.meta)
+}
+
 /// The WebAssembly features accepted: 2.0 without SIMD.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
