@@ -1,20 +1,13 @@
 //! End-to-end: build real executables from the C fixtures and check they behave like the
 //! native programs: output, exit status, stdin, arguments, environment, traps.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-fn wasmaot() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasmaot"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
-}
+use common::{build_to, fixture, run_with, stdout, wasmaot};
 
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -31,43 +24,14 @@ fn build(name: &str, flags: &[&str]) -> PathBuf {
         "{name}{}",
         flags.join("").replace(['=', '-', ' '], "_")
     ));
-    let out = wasmaot()
-        .arg("build")
-        .arg(fixture(&format!("{name}.wasm")))
-        .arg("-o")
-        .arg(&exe)
-        .args(flags)
-        .output()
-        .expect("wasmaot runs");
-    assert!(
-        out.status.success(),
-        "build {name} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_to(&exe, name, flags);
     exe
 }
 
 fn run(exe: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(exe)
-        .args(args)
-        .env("GREETING", "from the host, must not leak")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("executable starts");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("executable finishes");
-    writer.join().expect("stdin writer");
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let mut command = Command::new(exe);
+    command.args(args);
+    run_with(command, stdin)
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! way out of a grant refused, the host tree outside unchanged); grants from `WASMAOT_OPTS`,
 //! `--inherit-env` and `wasmaot run`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -12,15 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-fn wasmaot() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasmaot"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
-}
+use common::{build_to, fixture, run_with, stdout, wasmaot};
 
 fn expected(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -39,43 +33,8 @@ fn scratch(test: &str) -> PathBuf {
 /// Build fixture `name` into `dir` with extra build flags; returns the executable.
 fn build(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
     let exe = dir.join(format!("{name}.exe"));
-    let out = wasmaot()
-        .arg("build")
-        .arg(fixture(&format!("{name}.wasm")))
-        .arg("-o")
-        .arg(&exe)
-        .args(flags)
-        .output()
-        .expect("wasmaot runs");
-    assert!(
-        out.status.success(),
-        "build {name} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_to(&exe, name, flags);
     exe
-}
-
-/// Run `command` with `stdin` written to it and the host's `GREETING` set.
-fn run_with(mut command: Command, stdin: &[u8]) -> Output {
-    let mut child = command
-        .env("GREETING", "from the host")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("executable starts");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("executable finishes");
-    writer.join().expect("stdin writer");
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn assert_success(out: &Output, what: &str) {
