@@ -8,13 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::vmctx::{VmctxCounts, VmctxLayout};
 
-/// A value type (no v128 yet).
+/// A value type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ValType {
     I32,
     I64,
     F32,
     F64,
+    /// A 128-bit vector (SIMD); its bytes are little-endian, lane 0 first, as in memory.
+    V128,
     FuncRef,
     ExternRef,
 }
@@ -60,6 +62,8 @@ pub enum ConstExpr {
     F32(u32),
     /// Bit pattern.
     F64(u64),
+    /// The vector's bytes as a little-endian integer.
+    V128(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -170,6 +174,10 @@ pub struct ModuleMeta {
     /// One per defined function.
     pub code: Vec<FunctionCode>,
     pub memory_strategy: MemoryStrategy,
+    /// CPU features the machine code uses beyond the target's baseline, by Cranelift setting
+    /// name (`has_avx2`, `has_lse`, ...). Writer: the compiler, from the ISA it compiled for;
+    /// reader: the runtime, which refuses to run the code on a CPU lacking any of them.
+    pub cpu_features: Vec<String>,
 }
 
 impl ModuleMeta {

@@ -1,8 +1,9 @@
 //! The Cranelift target ISA for a compilation: target triple, optimisation level, CPU features.
 
+use std::fmt;
 use std::str::FromStr;
 
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use target_lexicon::Triple;
 
@@ -18,6 +19,113 @@ pub enum OptLevel {
     /// Optimise for speed.
     #[default]
     O2,
+}
+
+/// Which CPU features the generated code may use (`--target-cpu`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetCpu {
+    /// Everything the CPU running the compiler has (the target must be this machine).
+    Native,
+    /// The target's baseline: SSE2 on x86-64, ARMv8.0-A with NEON on aarch64.
+    Baseline,
+    /// x86-64-v2: SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT, CMPXCHG16B.
+    X86_64V2,
+    /// x86-64-v3: v2 plus AVX, AVX2, BMI1, BMI2, FMA, LZCNT.
+    X86_64V3,
+    /// x86-64-v4: v3 plus AVX-512 F, DQ and VL.
+    X86_64V4,
+}
+
+/// The names `--target-cpu` accepts.
+pub const TARGET_CPU_NAMES: &[&str] = &[
+    "native",
+    "baseline",
+    "x86-64",
+    "x86-64-v2",
+    "x86-64-v3",
+    "x86-64-v4",
+    "armv8-a",
+];
+
+impl FromStr for TargetCpu {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<TargetCpu, String> {
+        Ok(match name {
+            "native" => TargetCpu::Native,
+            "baseline" | "x86-64" | "armv8-a" => TargetCpu::Baseline,
+            "x86-64-v2" => TargetCpu::X86_64V2,
+            "x86-64-v3" => TargetCpu::X86_64V3,
+            "x86-64-v4" => TargetCpu::X86_64V4,
+            _ => {
+                return Err(format!(
+                    "unknown target CPU `{name}` (known: {})",
+                    TARGET_CPU_NAMES.join(", ")
+                ))
+            }
+        })
+    }
+}
+
+impl fmt::Display for TargetCpu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TargetCpu::Native => "native",
+            TargetCpu::Baseline => "baseline",
+            TargetCpu::X86_64V2 => "x86-64-v2",
+            TargetCpu::X86_64V3 => "x86-64-v3",
+            TargetCpu::X86_64V4 => "x86-64-v4",
+        })
+    }
+}
+
+/// Cranelift's x86-64 feature settings of each microarchitecture level.
+fn x86_64_level(cpu: TargetCpu) -> &'static [&'static str] {
+    const V2: &[&str] = &[
+        "has_sse3",
+        "has_ssse3",
+        "has_sse41",
+        "has_sse42",
+        "has_popcnt",
+        "has_cmpxchg16b",
+    ];
+    const V3: &[&str] = &[
+        "has_sse3",
+        "has_ssse3",
+        "has_sse41",
+        "has_sse42",
+        "has_popcnt",
+        "has_cmpxchg16b",
+        "has_avx",
+        "has_avx2",
+        "has_bmi1",
+        "has_bmi2",
+        "has_fma",
+        "has_lzcnt",
+    ];
+    const V4: &[&str] = &[
+        "has_sse3",
+        "has_ssse3",
+        "has_sse41",
+        "has_sse42",
+        "has_popcnt",
+        "has_cmpxchg16b",
+        "has_avx",
+        "has_avx2",
+        "has_bmi1",
+        "has_bmi2",
+        "has_fma",
+        "has_lzcnt",
+        "has_avx512f",
+        "has_avx512dq",
+        "has_avx512vl",
+    ];
+    match cpu {
+        TargetCpu::X86_64V2 => V2,
+        TargetCpu::X86_64V3 => V3,
+        TargetCpu::X86_64V4 => V4,
+        TargetCpu::Native | TargetCpu::Baseline => &[],
+    }
 }
 
 /// Targets the compiler writes objects for.
@@ -38,14 +146,44 @@ pub fn host_triple() -> &'static str {
     }
 }
 
-pub fn target_isa(triple: &str, opt: OptLevel) -> Result<OwnedTargetIsa> {
+fn config_error(e: impl fmt::Display) -> CompileError {
+    CompileError::Config(e.to_string())
+}
+
+pub fn target_isa(triple: &str, opt: OptLevel, cpu: TargetCpu) -> Result<OwnedTargetIsa> {
     if !SUPPORTED_TARGETS.contains(&triple) {
         return Err(CompileError::Config(format!(
             "unsupported target `{triple}` (supported: {})",
             SUPPORTED_TARGETS.join(", ")
         )));
     }
-    let parsed = Triple::from_str(triple).map_err(|e| CompileError::Config(e.to_string()))?;
+    let parsed = Triple::from_str(triple).map_err(config_error)?;
+    let x86 = triple.starts_with("x86_64");
+    let isa = match cpu {
+        TargetCpu::Native => {
+            if triple != host_triple() {
+                return Err(CompileError::Config(format!(
+                    "--target-cpu native describes this machine, not `{triple}`: name a CPU level"
+                )));
+            }
+            cranelift_native::builder_with_options(true).map_err(config_error)?
+        }
+        TargetCpu::Baseline => isa::lookup(parsed).map_err(config_error)?,
+        level if x86 => {
+            let mut builder = isa::lookup(parsed).map_err(config_error)?;
+            for feature in x86_64_level(level) {
+                builder
+                    .enable(feature)
+                    .map_err(|e| CompileError::Config(format!("{feature}: {e}")))?;
+            }
+            builder
+        }
+        level => {
+            return Err(CompileError::Config(format!(
+                "--target-cpu {level} is an x86-64 level; `{triple}` takes native or baseline"
+            )))
+        }
+    };
     let mut flags = settings::builder();
     let opt_level = match opt {
         OptLevel::O0 => "none",
@@ -70,21 +208,15 @@ pub fn target_isa(triple: &str, opt: OptLevel) -> Result<OwnedTargetIsa> {
     )?;
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     set(&mut flags, "preserve_frame_pointers", "false")?;
-    let mut isa =
-        cranelift_codegen::isa::lookup(parsed).map_err(|e| CompileError::Config(e.to_string()))?;
-    if triple.starts_with("x86_64") {
-        // x86-64-v2: every x86-64 machine of the last decade; gives native rounding and popcnt.
-        for feature in [
-            "has_sse3",
-            "has_ssse3",
-            "has_sse41",
-            "has_sse42",
-            "has_popcnt",
-        ] {
-            isa.enable(feature)
-                .map_err(|e| CompileError::Config(format!("{feature}: {e}")))?;
-        }
-    }
     isa.finish(settings::Flags::new(flags))
-        .map_err(|e| CompileError::Config(e.to_string()))
+        .map_err(config_error)
+}
+
+/// The CPU features (Cranelift setting names) `isa` lets generated code use.
+pub fn cpu_features(isa: &dyn isa::TargetIsa) -> Vec<String> {
+    isa.isa_flags()
+        .iter()
+        .filter(|v| v.name.starts_with("has_") && v.as_bool() == Some(true))
+        .map(|v| v.name.to_string())
+        .collect()
 }

@@ -25,8 +25,8 @@ use wasmaot_abi::metadata::{FunctionCode, MemoryStrategy};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
 pub use error::{CompileError, Result};
-pub use isa::{host_triple, OptLevel, SUPPORTED_TARGETS};
-pub use translate::BoundsChecks;
+pub use isa::{host_triple, OptLevel, TargetCpu, SUPPORTED_TARGETS, TARGET_CPU_NAMES};
+pub use translate::{BoundsChecks, SimdTarget};
 pub use wasmaot_abi;
 
 /// Default guard region after a 32-bit memory's 4 GiB.
@@ -41,6 +41,11 @@ pub struct Options {
     pub bounds_checks: BoundsChecks,
     /// Target triple, one of [`SUPPORTED_TARGETS`].
     pub target: String,
+    /// CPU features the code may use; the runtime refuses to run it on a CPU lacking one.
+    pub target_cpu: TargetCpu,
+    /// Relaxed SIMD operators give the deterministic profile's results on every CPU, instead of
+    /// the fastest the target offers.
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl Default for Options {
@@ -52,6 +57,8 @@ impl Default for Options {
                 guard: DEFAULT_GUARD_SIZE,
             },
             target: host_triple().to_string(),
+            target_cpu: TargetCpu::Native,
+            relaxed_simd_deterministic: false,
         }
     }
 }
@@ -77,8 +84,10 @@ pub fn compile(
         },
     };
     debug_assert_eq!(WASM_PAGE_SIZE, 65536);
-    let isa = isa::target_isa(&options.target, options.opt_level)?;
+    let isa = isa::target_isa(&options.target, options.opt_level, options.target_cpu)?;
+    meta.cpu_features = isa::cpu_features(&*isa);
     let env = translate::ModuleEnv {
+        simd: simd_target(&*isa, options),
         layout: meta.vmctx_layout(),
         meta: &meta,
         call_conv: isa.default_call_conv(),
@@ -106,6 +115,26 @@ pub fn compile(
         meta: &meta,
     };
     emit::write_object(isa, &contents)
+}
+
+/// The CPU features `options` let generated code use (Cranelift setting names): what the
+/// runtime will require of the CPU.
+pub fn cpu_features(options: &Options) -> Result<Vec<String>> {
+    let isa = isa::target_isa(&options.target, options.opt_level, options.target_cpu)?;
+    Ok(isa::cpu_features(&*isa))
+}
+
+fn simd_target(isa: &dyn TargetIsa, options: &Options) -> SimdTarget {
+    let features = isa::cpu_features(isa);
+    let has = |name: &str| features.iter().any(|f| f == name);
+    let x86 = options.target.starts_with("x86_64");
+    SimdTarget {
+        deterministic: options.relaxed_simd_deterministic,
+        x86,
+        has_ssse3: has("has_ssse3"),
+        has_sse41: has("has_sse41"),
+        has_fma: has("has_fma") || !x86,
+    }
 }
 
 type Glue = (

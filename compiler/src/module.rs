@@ -38,9 +38,9 @@ pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
     Ok(parsed.meta)
 }
 
-/// The WebAssembly features accepted: 2.0 without SIMD.
+/// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD and multi-memory.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::MULTI_MEMORY
 }
 
 /// Parse and validate `bytes`.
@@ -86,6 +86,7 @@ fn empty_meta() -> ModuleMeta {
         func_names: Vec::new(),
         code: Vec::new(),
         memory_strategy: MemoryStrategy { reservation: 0 },
+        cpu_features: Vec::new(),
     }
 }
 
@@ -275,6 +276,7 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         Operator::I64Const { value } => ConstExpr::I64(value),
         Operator::F32Const { value } => ConstExpr::F32(value.bits()),
         Operator::F64Const { value } => ConstExpr::F64(value.bits()),
+        Operator::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
@@ -300,7 +302,7 @@ pub fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
         wasmparser::ValType::I64 => ValType::I64,
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => return Err(CompileError::unsupported("SIMD (v128)", offset)),
+        wasmparser::ValType::V128 => ValType::V128,
         wasmparser::ValType::Ref(r) => ref_type(r, offset)?,
     })
 }

@@ -1,7 +1,8 @@
 //! Glue between the host's calling convention and wasm's, one pair per function type:
 //!
 //! - the host-to-wasm trampoline `(func_ptr, callee_vmctx, caller_vmctx, values)` loads the
-//!   arguments from `values` (8-byte slots), calls, and stores the results back into `values`;
+//!   arguments from `values` (slots of `VALUE_SLOT_SIZE` bytes), calls, and stores the results
+//!   back into `values`;
 //! - the wasm-to-host adapter has the wasm signature; its callee vmctx is a host context whose
 //!   first word is a callback `(host_ctx, caller_vmctx, values)`; it spills the arguments into a
 //!   stack buffer, calls the callback, and returns the results the callback left there.
@@ -12,6 +13,12 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmaot_abi::metadata::FuncType;
+use wasmaot_abi::VALUE_SLOT_SIZE;
+
+/// Byte offset of value slot `i`.
+fn slot(i: usize) -> i32 {
+    (i as u32 * VALUE_SLOT_SIZE) as i32
+}
 
 use crate::translate::{ir_type, wasm_signature};
 
@@ -53,13 +60,13 @@ pub fn host_to_wasm(
     let flags = MemFlagsData::trusted();
     let mut args = vec![callee, caller];
     for (i, param) in ty.params.iter().enumerate() {
-        args.push(b.ins().load(ir_type(*param), flags, values, (i * 8) as i32));
+        args.push(b.ins().load(ir_type(*param), flags, values, slot(i)));
     }
     let callee_sig = b.import_signature(wasm_signature(ty, call_conv));
     let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
     let results = b.inst_results(call).to_vec();
     for (i, result) in results.into_iter().enumerate() {
-        b.ins().store(flags, result, values, (i * 8) as i32);
+        b.ins().store(flags, result, values, slot(i));
     }
     b.ins().return_(&[]);
     b.finalize(target.frontend_config);
@@ -85,17 +92,16 @@ pub fn wasm_to_host(
     let p = b.block_params(entry).to_vec();
     let (host_ctx, caller) = (p[0], p[1]);
     let slots = ty.params.len().max(ty.results.len()).max(1);
-    let slot = b.create_sized_stack_slot(StackSlotData::new(
+    let buffer = b.create_sized_stack_slot(StackSlotData::new(
         StackSlotKind::ExplicitSlot,
-        (slots * 8) as u32,
-        3,
+        slots as u32 * VALUE_SLOT_SIZE,
+        4,
     ));
     let flags = MemFlagsData::trusted();
     for (i, value) in p[2..].iter().enumerate() {
-        b.ins()
-            .stack_store(types::I64, *value, slot, (i * 8) as i32);
+        b.ins().stack_store(types::I64, *value, buffer, slot(i));
     }
-    let values = b.ins().stack_addr(types::I64, slot, 0);
+    let values = b.ins().stack_addr(types::I64, buffer, 0);
     let callback = b.ins().load(types::I64, flags, host_ctx, 0);
     let callback_sig = b.import_signature(pointer_signature(3, call_conv));
     b.ins()
@@ -104,10 +110,7 @@ pub fn wasm_to_host(
         .results
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            b.ins()
-                .stack_load(types::I64, ir_type(*t), slot, (i * 8) as i32)
-        })
+        .map(|(i, t)| b.ins().stack_load(types::I64, ir_type(*t), buffer, slot(i)))
         .collect();
     b.ins().return_(&results);
     b.finalize(target.frontend_config);

@@ -76,7 +76,7 @@ impl Func {
                 // SAFETY: the owner keeps the funcref and its instance alive.
                 let f = unsafe { &**funcref };
                 let slots = self.ty.params.len().max(self.ty.results.len()).max(1);
-                let mut values = vec![0u64; slots];
+                let mut values = vec![0u128; slots];
                 for (slot, arg) in values.iter_mut().zip(args) {
                     *slot = arg.to_raw();
                 }
@@ -146,7 +146,7 @@ impl Caller<'_> {
 /// load it from offset 0.
 #[repr(C)]
 pub(crate) struct HostFuncContext {
-    pub callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u64),
+    pub callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u128),
     pub func: Arc<HostFunc>,
     _reserved: u64,
     /// Where an instance vmctx has its magic; 0 here.
@@ -166,7 +166,7 @@ impl HostFuncContext {
 
 /// Entered from a compiled adapter: run the host function, leave results in `values`, or unwind
 /// with its trap.
-extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, values: *mut u64) {
+extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, values: *mut u128) {
     // SAFETY: adapters pass the context they were given and a buffer sized for the type.
     let outcome = unsafe { run_host(&*ctx, caller_vmctx, values) };
     if let Err(trap) = outcome {
@@ -179,7 +179,7 @@ extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, va
 unsafe fn run_host(
     ctx: &HostFuncContext,
     caller_vmctx: *mut u8,
-    values: *mut u64,
+    values: *mut u128,
 ) -> Result<(), Trap> {
     let ty = &ctx.func.ty;
     let slots = ty.params.len().max(ty.results.len());

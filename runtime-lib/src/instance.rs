@@ -377,14 +377,15 @@ impl InstanceInner {
         }
     }
 
-    fn eval(&self, expr: &ConstExpr) -> u64 {
+    fn eval(&self, expr: &ConstExpr) -> u128 {
         match *expr {
-            ConstExpr::I32(v) => u64::from(v as u32),
-            ConstExpr::I64(v) => v as u64,
-            ConstExpr::F32(bits) => u64::from(bits),
-            ConstExpr::F64(bits) => bits,
+            ConstExpr::I32(v) => u128::from(v as u32),
+            ConstExpr::I64(v) => u128::from(v as u64),
+            ConstExpr::F32(bits) => u128::from(bits),
+            ConstExpr::F64(bits) => u128::from(bits),
+            ConstExpr::V128(bits) => bits,
             ConstExpr::RefNull => 0,
-            ConstExpr::RefFunc(f) => self.funcref(f) as u64,
+            ConstExpr::RefFunc(f) => self.funcref(f) as u128,
             // SAFETY: global_ptr points at a live VMGlobal.
             ConstExpr::GlobalGet(g) => unsafe {
                 read_global_raw(
@@ -412,7 +413,7 @@ impl InstanceInner {
         let elems: Vec<Vec<u64>> = meta
             .elems
             .iter()
-            .map(|e| e.items.iter().map(|x| self.eval(x)).collect())
+            .map(|e| e.items.iter().map(|x| self.eval(x) as u64).collect())
             .collect();
         // SAFETY: nothing else touches the segment lists during instantiation.
         unsafe { *self.elems.get() = elems };
@@ -521,27 +522,26 @@ fn limits_match(
 
 /// # Safety
 /// `global` points at a live VMGlobal holding a value of type `ty`.
-pub(crate) unsafe fn read_global_raw(global: *const VMGlobal, ty: ValType) -> u64 {
+pub(crate) unsafe fn read_global_raw(global: *const VMGlobal, ty: ValType) -> u128 {
     // SAFETY: per the contract; the bytes are little-endian like wasm memory.
-    let bits = unsafe { (*global).bits };
-    let mut low = [0u8; 8];
-    low.copy_from_slice(&bits[..8]);
-    let raw = u64::from_le_bytes(low);
+    let raw = u128::from_le_bytes(unsafe { (*global).bits });
+    raw & global_mask(ty)
+}
+
+/// The bits of a global's 16 bytes that a value of type `ty` occupies.
+fn global_mask(ty: ValType) -> u128 {
     match ty {
-        ValType::I32 | ValType::F32 => raw & 0xffff_ffff,
-        _ => raw,
+        ValType::I32 | ValType::F32 => u128::from(u32::MAX),
+        ValType::V128 => u128::MAX,
+        _ => u128::from(u64::MAX),
     }
 }
 
 /// # Safety
 /// `global` points at a live VMGlobal.
-pub(crate) unsafe fn write_global_raw(global: *mut VMGlobal, ty: ValType, raw: u64) {
-    let raw = match ty {
-        ValType::I32 | ValType::F32 => raw & 0xffff_ffff,
-        _ => raw,
-    };
+pub(crate) unsafe fn write_global_raw(global: *mut VMGlobal, ty: ValType, raw: u128) {
     // SAFETY: per the contract.
-    unsafe { (&mut (*global).bits)[..8].copy_from_slice(&raw.to_le_bytes()) };
+    unsafe { (*global).bits = (raw & global_mask(ty)).to_le_bytes() };
 }
 
 impl Val {

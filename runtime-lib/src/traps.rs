@@ -115,7 +115,7 @@ pub unsafe fn call_catching(
     func: *const u8,
     callee: *mut u8,
     caller: *mut u8,
-    values: *mut u64,
+    values: *mut u128,
 ) -> Result<(), Trap> {
     init();
     let slot = UNWIND_POINT.with(|p| p.as_ptr());

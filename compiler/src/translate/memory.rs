@@ -111,13 +111,18 @@ impl FuncTranslator<'_, '_> {
 
     fn store(&mut self, memarg: MemArg, size: u8) {
         let value = self.pop();
+        self.store_value(memarg, value, size);
+    }
+
+    /// Store the low `size` bytes of `value` at the address on top of the stack (popped).
+    pub(super) fn store_value(&mut self, memarg: MemArg, value: Value, size: u8) {
         let index = self.pop();
         let (addr, offset, flags) = self.heap_address(memarg, index, size);
         let value_size = self.builder.func.dfg.value_type(value).bytes() as u8;
         let ins = self.builder.ins();
         match (size, value_size) {
-            (1, _) => ins.istore8(flags, value, addr, offset),
-            (2, _) => ins.istore16(flags, value, addr, offset),
+            (1, 2..) => ins.istore8(flags, value, addr, offset),
+            (2, 4..) => ins.istore16(flags, value, addr, offset),
             (4, 8) => ins.istore32(flags, value, addr, offset),
             _ => ins.store(flags, value, addr, offset),
         };
@@ -126,7 +131,7 @@ impl FuncTranslator<'_, '_> {
     /// The native address and immediate offset of an access of `size` bytes at
     /// `index + memarg.offset`, with the flags the access must carry. Emits a bounds check
     /// unless the guard region covers the access.
-    fn heap_address(
+    pub(super) fn heap_address(
         &mut self,
         memarg: MemArg,
         index: Value,

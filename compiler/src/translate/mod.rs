@@ -8,6 +8,7 @@ mod calls;
 mod control;
 mod memory;
 mod numeric;
+mod simd;
 mod state;
 mod table;
 mod variables;
@@ -23,6 +24,7 @@ use wasmparser::{FuncValidator, FuncValidatorAllocations, Operator, ValidatorRes
 
 use crate::error::{CompileError, Result};
 use crate::module::FunctionInput;
+pub use simd::SimdTarget;
 use state::ControlStack;
 
 /// How linear-memory accesses are kept in bounds.
@@ -41,6 +43,8 @@ pub struct ModuleEnv<'m> {
     pub call_conv: CallConv,
     pub bounds_checks: BoundsChecks,
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
+    /// What the SIMD lowering may use, and how relaxed SIMD behaves.
+    pub simd: SimdTarget,
 }
 
 impl ModuleEnv<'_> {
@@ -61,6 +65,7 @@ pub fn ir_type(ty: ValType) -> ir::Type {
         ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
+        ValType::V128 => simd::V128,
     }
 }
 
@@ -219,6 +224,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             ValType::I32 => self.builder.ins().iconst(types::I32, 0),
             ValType::F32 => self.builder.ins().f32const(0.0),
             ValType::F64 => self.builder.ins().f64const(0.0),
+            ValType::V128 => self.vector_zero(simd::V128),
             ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
                 self.builder.ins().iconst(types::I64, 0)
             }
@@ -235,7 +241,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_call(op)?
             || self.translate_memory(op)?
             || self.translate_table(op)?
-            || self.translate_numeric(op)?;
+            || self.translate_numeric(op)?
+            || self.translate_simd(op)?;
         if handled {
             Ok(())
         } else {

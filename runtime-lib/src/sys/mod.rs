@@ -14,7 +14,7 @@ extern "C" {
         func: *const u8,
         callee_vmctx: *mut u8,
         caller_vmctx: *mut u8,
-        values: *mut u64,
+        values: *mut u128,
     ) -> i32;
     fn wasmaot_unwind(buf: *mut c_void) -> !;
 }
@@ -31,7 +31,7 @@ pub unsafe fn enter(
     func: *const u8,
     callee: *mut u8,
     caller: *mut u8,
-    values: *mut u64,
+    values: *mut u128,
 ) -> bool {
     // SAFETY: forwarded from the caller's contract; the C side only stores into `*slot`.
     unsafe { wasmaot_enter(slot, trampoline, func, callee, caller, values) == 0 }

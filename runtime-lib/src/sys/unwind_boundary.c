@@ -5,11 +5,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 
-typedef void (*wasmaot_trampoline)(void *func, void *callee_vmctx, void *caller_vmctx, uint64_t *values);
+typedef void (*wasmaot_trampoline)(void *func, void *callee_vmctx, void *caller_vmctx, void *values);
 
 /* Returns 0 when the call returned normally, 1 when it was unwound. */
 int wasmaot_enter(void **slot, wasmaot_trampoline trampoline, void *func, void *callee_vmctx,
-                  void *caller_vmctx, uint64_t *values) {
+                  void *caller_vmctx, void *values) {
     sigjmp_buf buf;
     void *volatile previous = *slot;
     if (sigsetjmp(buf, 1) == 0) {

@@ -114,7 +114,7 @@ pub fn import(ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
         Some((params, f)) if ty.params == params && ty.results == [ValType::I32] => {
             let ctx = ctx.clone();
             Func::host(ty.clone(), move |caller, args| {
-                let raw: Vec<u64> = args.iter().map(|a| a.to_raw()).collect();
+                let raw: Vec<u64> = args.iter().map(|a| a.to_raw() as u64).collect();
                 let guest = Guest::of(caller);
                 let code = match f(&ctx, &guest, &preview1::Args(&raw)) {
                     Ok(()) => Errno::Success,
