@@ -161,6 +161,12 @@ pub fn link_shared(object: &[u8], output: &Path) -> Result<(), String> {
     let obj = scratch.0.join("module.o");
     write(&obj, object)?;
     let mut command = Command::new(linker());
-    command.arg("-shared").arg("-o").arg(output).arg(&obj);
+    // -lm: code for CPUs without SSE4.1 or FMA calls the C library's rounding and fma.
+    command
+        .arg("-shared")
+        .arg("-o")
+        .arg(output)
+        .arg(&obj)
+        .arg("-lm");
     run_linker(&mut command, output)
 }

@@ -12,11 +12,12 @@ use crate::compile::CompiledFunction;
 use crate::error::{CompileError, Result};
 
 /// The code to place, in `FuncId` order: defined functions, then one trampoline and one adapter
-/// per type.
+/// per type, then the fallback routines (see [`crate::fallbacks`]) the functions call.
 pub struct ObjectContents<'a> {
     pub functions: &'a [CompiledFunction],
     pub trampolines: &'a [CompiledFunction],
     pub adapters: &'a [CompiledFunction],
+    pub fallbacks: &'a [CompiledFunction],
     pub meta: &'a ModuleMeta,
 }
 
@@ -47,14 +48,27 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     for i in 0..types {
         ids.push(declare(&mut module, symbols::host_adapter(i))?);
     }
+    let pshufb = match contents.fallbacks {
+        [] => None,
+        _ => {
+            let id = declare(&mut module, "wasmaot_fallback_x86_pshufb".to_string())?;
+            ids.push(id);
+            Some(id.as_u32())
+        }
+    };
     let all = contents
         .functions
         .iter()
         .chain(contents.trampolines)
-        .chain(contents.adapters);
+        .chain(contents.adapters)
+        .chain(contents.fallbacks);
     for (id, f) in ids.iter().zip(all) {
+        let relocs = match pshufb {
+            Some(fallback) => crate::fallbacks::redirect_pshufb(&f.relocs, fallback),
+            None => f.relocs.clone(),
+        };
         module
-            .define_function_bytes(*id, f.alignment, &f.code, &f.relocs)
+            .define_function_bytes(*id, f.alignment, &f.code, &relocs)
             .map_err(emit_err)?;
     }
     let n = contents.functions.len();
@@ -107,7 +121,8 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
             .functions
             .iter()
             .chain(contents.trampolines)
-            .chain(contents.adapters);
+            .chain(contents.adapters)
+            .chain(contents.fallbacks);
         let unwinds: Vec<_> = ids
             .iter()
             .zip(all)

@@ -11,6 +11,7 @@
 pub mod compile;
 pub mod emit;
 pub mod error;
+pub mod fallbacks;
 pub mod isa;
 pub mod module;
 pub mod trampolines;
@@ -28,6 +29,7 @@ pub use error::{CompileError, Result};
 pub use isa::{host_triple, OptLevel, TargetCpu, SUPPORTED_TARGETS, TARGET_CPU_NAMES};
 pub use translate::{BoundsChecks, SimdTarget};
 pub use wasmaot_abi;
+pub use wasmparser::WasmFeatures;
 
 /// Default guard region after a 32-bit memory's 4 GiB.
 pub const DEFAULT_GUARD_SIZE: u64 = 2 << 30;
@@ -46,6 +48,9 @@ pub struct Options {
     /// Relaxed SIMD operators give the deterministic profile's results on every CPU, instead of
     /// the fastest the target offers.
     pub relaxed_simd_deterministic: bool,
+    /// The WebAssembly features a module may use: every supported one by default; fewer to
+    /// hold modules to an older standard (as its testsuite does).
+    pub features: WasmFeatures,
 }
 
 impl Default for Options {
@@ -59,6 +64,7 @@ impl Default for Options {
             target: host_triple().to_string(),
             target_cpu: TargetCpu::Native,
             relaxed_simd_deterministic: false,
+            features: module::features(),
         }
     }
 }
@@ -75,7 +81,7 @@ pub fn compile(
     options: &Options,
     on_function_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<u8>> {
-    let parsed = module::parse(wasm)?;
+    let parsed = module::parse_with(wasm, options.features & module::features())?;
     let mut meta = parsed.meta;
     meta.memory_strategy = MemoryStrategy {
         reservation: match options.bounds_checks {
@@ -88,6 +94,7 @@ pub fn compile(
     meta.cpu_features = isa::cpu_features(&*isa);
     let env = translate::ModuleEnv {
         simd: simd_target(&*isa, options),
+        features: parsed.features,
         layout: meta.vmctx_layout(),
         meta: &meta,
         call_conv: isa.default_call_conv(),
@@ -101,6 +108,7 @@ pub fn compile(
     let functions = pool
         .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
+    let fallbacks = compile_fallbacks(&env, &*isa, &functions)?;
     meta.code = functions
         .iter()
         .map(|f| FunctionCode {
@@ -112,6 +120,7 @@ pub fn compile(
         functions: &functions,
         trampolines: &trampolines,
         adapters: &adapters,
+        fallbacks: &fallbacks,
         meta: &meta,
     };
     emit::write_object(isa, &contents)
@@ -135,6 +144,31 @@ fn simd_target(isa: &dyn TargetIsa, options: &Options) -> SimdTarget {
         has_sse41: has("has_sse41"),
         has_fma: has("has_fma") || !x86,
     }
+}
+
+/// The fallback routines the compiled functions call (see [`fallbacks`]).
+fn compile_fallbacks(
+    env: &translate::ModuleEnv<'_>,
+    isa: &dyn TargetIsa,
+    functions: &[compile::CompiledFunction],
+) -> Result<Vec<compile::CompiledFunction>> {
+    if !functions.iter().any(|f| fallbacks::calls_pshufb(&f.relocs)) {
+        return Ok(Vec::new());
+    }
+    let target = trampolines::TargetIsaInfo {
+        call_conv: env.call_conv,
+        frontend_config: env.frontend_config,
+    };
+    let mut context = Context::new();
+    context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
+    let id = env.layout.counts.defined_funcs + 2 * env.meta.types.len() as u32;
+    let compiled = compile::compile_ir(&mut context, isa, FuncId::from_u32(id)).map_err(
+        |message| CompileError::Codegen {
+            func_index: u32::MAX,
+            message,
+        },
+    )?;
+    Ok(vec![compiled])
 }
 
 type Glue = (

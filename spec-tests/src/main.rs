@@ -1,5 +1,6 @@
-//! `cargo run --release -p spec-tests -- --suite v2 [FILTER]`: one line per .wast file, then
-//! `N passed, N failed, N skipped`. Exit status 1 on any failure.
+//! `cargo run --release -p spec-tests -- --suite v2 [--target-cpu NAME] [--relaxed-simd
+//! deterministic] [FILTER]`: one line per .wast file, then `N passed, N failed, N skipped`.
+//! Exit status 1 on any failure.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -7,12 +8,24 @@ use std::time::Instant;
 fn main() -> ExitCode {
     let mut suite = "v2".to_string();
     let mut filter = None;
+    let mut target_cpu = wasmaot_compiler::TargetCpu::Native;
+    let mut deterministic = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--suite" => match args.next() {
                 Some(name) => suite = name,
                 None => return usage("--suite needs a name"),
+            },
+            "--target-cpu" => match args.next().map(|n| n.parse()) {
+                Some(Ok(cpu)) => target_cpu = cpu,
+                Some(Err(e)) => return usage(&e),
+                None => return usage("--target-cpu needs a name"),
+            },
+            "--relaxed-simd" => match args.next().as_deref() {
+                Some("deterministic") => deterministic = true,
+                Some("fast") => deterministic = false,
+                _ => return usage("--relaxed-simd takes fast or deterministic"),
             },
             other if !other.starts_with('-') => filter = Some(other.to_string()),
             other => return usage(&format!("unknown flag {other}")),
@@ -27,6 +40,7 @@ fn main() -> ExitCode {
     if let Some(filter) = &filter {
         files.retain(|(name, _)| name.contains(filter.as_str()));
     }
+    spec_tests::configure(spec_tests::options_for(&suite, target_cpu, deterministic));
     let start = Instant::now();
     let reports = spec_tests::run_files(&files);
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
@@ -56,6 +70,6 @@ fn main() -> ExitCode {
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [FILTER]");
+    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [--target-cpu NAME] [--relaxed-simd fast|deterministic] [FILTER]");
     ExitCode::from(1)
 }

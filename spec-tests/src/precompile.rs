@@ -4,8 +4,18 @@
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
+use wasmaot_compiler::Options;
 use wasmaot_runtime::Module;
+
+/// The compiler options of this run, set once before any file runs.
+static OPTIONS: OnceLock<Options> = OnceLock::new();
+
+/// Compile every module of this run with `options` (the first call wins).
+pub fn configure(options: Options) {
+    let _ = OPTIONS.set(options);
+}
 
 fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-spec-{}", std::process::id()));
@@ -15,11 +25,8 @@ fn scratch_dir() -> PathBuf {
 
 /// Compile `wasm`; `Err` carries the compiler's reason (for assert_invalid/malformed).
 pub fn compile(wasm: &[u8]) -> Result<Vec<u8>, String> {
-    let options = wasmaot_compiler::Options {
-        jobs: 1,
-        ..Default::default()
-    };
-    wasmaot_compiler::compile(wasm, &options, &|| {}).map_err(|e| e.to_string())
+    let options = OPTIONS.get_or_init(Options::default);
+    wasmaot_compiler::compile(wasm, options, &|| {}).map_err(|e| e.to_string())
 }
 
 /// Link `object` into a shared object and load it.
@@ -35,6 +42,7 @@ pub fn load(object: &[u8]) -> Result<Module, String> {
         .arg("-o")
         .arg(&so)
         .arg(&obj)
+        .arg("-lm")
         .output()
         .map_err(|e| format!("running cc: {e}"))?;
     if !out.status.success() {

@@ -45,6 +45,8 @@ pub struct ModuleEnv<'m> {
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
     /// What the SIMD lowering may use, and how relaxed SIMD behaves.
     pub simd: SimdTarget,
+    /// The features the module was validated against.
+    pub features: wasmparser::WasmFeatures,
 }
 
 impl ModuleEnv<'_> {
@@ -164,7 +166,7 @@ pub fn translate_function(
     // The operator reader must know the feature set: it decides e.g. whether a memory index
     // may be a multi-byte LEB.
     let mut binary = input.body.get_binary_reader_for_operators()?;
-    binary.set_features(crate::module::features());
+    binary.set_features(env.features);
     let mut reader = wasmparser::OperatorsReader::new(binary);
     while !reader.eof() {
         t.offset = reader.original_position();

@@ -29,6 +29,7 @@ pub fn load_with(wat: &str, options: &Options) -> Module {
         .arg("-o")
         .arg(&so)
         .arg(&obj)
+        .arg("-lm")
         .status()
         .expect("cc runs");
     assert!(status.success(), "linking the shared object failed");
