@@ -10,12 +10,14 @@ use wasmaot_runtime::metadata::ImportKind;
 use wasmaot_runtime::{Error, Instance, Trap, TrapKind, Val};
 
 use crate::precompile;
+use wasmaot_compiler::Options;
 use crate::spectest::Spectest;
 use crate::values;
 use crate::FileReport;
 
 /// The state of one file: instances by name, the current one, registrations.
 struct Session {
+    options: Options,
     spectest: Spectest,
     current: Option<Instance>,
     named: HashMap<String, Instance>,
@@ -28,7 +30,7 @@ enum Outcome {
     Fail(String),
 }
 
-pub fn run_file(name: &str, text: &str) -> FileReport {
+pub fn run_file(name: &str, text: &str, options: &Options) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
         ..Default::default()
@@ -44,6 +46,7 @@ pub fn run_file(name: &str, text: &str) -> FileReport {
         Err(e) => return parse_failure(report, e),
     };
     let mut session = Session {
+        options: options.clone(),
         spectest: Spectest::new(),
         current: None,
         named: HashMap::new(),
@@ -186,7 +189,7 @@ impl Session {
             },
             Err(_) => return Outcome::Pass,
         };
-        match precompile::compile(&bytes) {
+        match precompile::compile(&bytes, &self.options) {
             Err(_) => Outcome::Pass,
             Ok(_) => Outcome::Fail(format!("expected the module to be rejected: `{message}`")),
         }
@@ -207,7 +210,7 @@ impl Session {
     }
 
     fn instantiate_bytes(&mut self, bytes: &[u8]) -> Result<Instance, Error> {
-        let object = precompile::compile(bytes).map_err(Error::Load)?;
+        let object = precompile::compile(bytes, &self.options).map_err(Error::Load)?;
         let module = precompile::load(&object).map_err(Error::Load)?;
         let mut imports = Vec::new();
         for import in &module.meta().imports {

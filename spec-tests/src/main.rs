@@ -40,9 +40,9 @@ fn main() -> ExitCode {
     if let Some(filter) = &filter {
         files.retain(|(name, _)| name.contains(filter.as_str()));
     }
-    spec_tests::configure(spec_tests::options_for(&suite, target_cpu, deterministic));
+    let options = spec_tests::options_for(&suite, target_cpu, deterministic);
     let start = Instant::now();
-    let reports = spec_tests::run_files(&files);
+    let reports = spec_tests::run_files(&files, &options);
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for report in &reports {
         println!(

@@ -4,18 +4,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
 
 use wasmaot_compiler::Options;
 use wasmaot_runtime::Module;
-
-/// The compiler options of this run, set once before any file runs.
-static OPTIONS: OnceLock<Options> = OnceLock::new();
-
-/// Compile every module of this run with `options` (the first call wins).
-pub fn configure(options: Options) {
-    let _ = OPTIONS.set(options);
-}
 
 fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-spec-{}", std::process::id()));
@@ -24,8 +15,7 @@ fn scratch_dir() -> PathBuf {
 }
 
 /// Compile `wasm`; `Err` carries the compiler's reason (for assert_invalid/malformed).
-pub fn compile(wasm: &[u8]) -> Result<Vec<u8>, String> {
-    let options = OPTIONS.get_or_init(Options::default);
+pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>, String> {
     wasmaot_compiler::compile(wasm, options, &|| {}).map_err(|e| e.to_string())
 }
 

@@ -1,30 +1,51 @@
-//! The whole `wasm-v2` testsuite as one test target: one line per .wast file, failing if any
-//! directive fails or is skipped. `cargo run --release -p spec-tests -- --suite v2` is the same
-//! run with a summary; this makes it part of `cargo test`.
+//! The conformance suites as one test target, one line per .wast file and configuration,
+//! failing if any directive fails or is skipped. `cargo run --release -p spec-tests -- --suite
+//! NAME` is the same run of one suite with a summary; this makes them part of `cargo test`.
+//!
+//! Every suite runs with the code this machine's CPU allows (`native`); the SIMD suites run
+//! again for the x86-64 baseline (SSE2 only: other instruction sequences and the `pshufb`
+//! fallback) and with deterministic relaxed SIMD.
 
 use std::process::ExitCode;
 
+use wasmaot_compiler::TargetCpu;
+
+/// (suite, CPU, deterministic relaxed SIMD)
+const RUNS: &[(&str, TargetCpu, bool)] = &[
+    ("v2", TargetCpu::Native, false),
+    ("simd", TargetCpu::Native, false),
+    ("relaxed-simd", TargetCpu::Native, false),
+    ("multi-memory", TargetCpu::Native, false),
+    ("simd", TargetCpu::Baseline, false),
+    ("relaxed-simd", TargetCpu::Baseline, false),
+    ("relaxed-simd", TargetCpu::Native, true),
+];
+
 fn main() -> ExitCode {
-    let files = spec_tests::suite_files("v2").expect("known suite");
-    let reports = spec_tests::run_files(&files);
-    let mut bad = 0;
-    for report in &reports {
-        let ok = report.failed == 0 && report.skipped == 0;
-        println!(
-            "test {} ... {}",
-            report.name,
-            if ok { "ok" } else { "FAILED" }
+    let (mut passed, mut failed, mut skipped, mut bad) = (0, 0, 0, 0);
+    for &(suite, cpu, deterministic) in RUNS {
+        let files = spec_tests::suite_files(suite).expect("known suite");
+        let options = spec_tests::options_for(suite, cpu, deterministic);
+        let label = format!(
+            "{suite} ({cpu}{})",
+            if deterministic { ", deterministic" } else { "" }
         );
-        for failure in &report.failures {
-            println!("    {failure}");
-        }
-        if !ok {
-            bad += 1;
+        for report in spec_tests::run_files(&files, &options) {
+            let ok = report.failed == 0 && report.skipped == 0;
+            println!(
+                "test {label}: {} ... {}",
+                report.name,
+                if ok { "ok" } else { "FAILED" }
+            );
+            for failure in &report.failures {
+                println!("    {failure}");
+            }
+            passed += report.passed;
+            failed += report.failed;
+            skipped += report.skipped;
+            bad += usize::from(!ok);
         }
     }
-    let passed: usize = reports.iter().map(|r| r.passed).sum();
-    let failed: usize = reports.iter().map(|r| r.failed).sum();
-    let skipped: usize = reports.iter().map(|r| r.skipped).sum();
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     if bad > 0 {
         ExitCode::from(1)
