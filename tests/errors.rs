@@ -87,12 +87,89 @@ fn type_error_in_a_function() {
     assert!(err.contains("type mismatch"), "{err}");
 }
 
+/// `module` as bytes with the first occurrence of `pattern` replaced by `replacement`.
+fn patched(module: &str, pattern: &[u8], replacement: &[u8]) -> Vec<u8> {
+    let mut wasm = wat::parse_str(module).expect("well-formed");
+    let at = wasm
+        .windows(pattern.len())
+        .position(|w| w == pattern)
+        .expect("pattern present");
+    wasm[at..at + pattern.len()].copy_from_slice(replacement);
+    wasm
+}
+
 #[test]
-fn simd_is_reported_unsupported() {
-    let wasm = wat::parse_str("(module (func (result v128) (v128.const i32x4 1 2 3 4)))")
-        .expect("well-formed");
-    let err = build_error("simd.wasm", &wasm);
-    assert!(err.to_lowercase().contains("simd"), "{err}");
+fn simd_lane_index_out_of_range() {
+    // i8x16.extract_lane_s (0xfd 0x15) of lane 16.
+    let wasm = patched(
+        "(module (func (param v128) (result i32) (i8x16.extract_lane_s 7 (local.get 0))))",
+        &[0xfd, 0x15, 7],
+        &[0xfd, 0x15, 16],
+    );
+    let err = build_error("lane.wasm", &wasm);
+    assert!(err.contains("SIMD index out of bounds"), "{err}");
+}
+
+#[test]
+fn simd_shuffle_mask_out_of_range() {
+    // i8x16.shuffle (0xfd 0x0d) with a mask byte of 32.
+    let wasm = patched(
+        "(module (func (param v128 v128) (result v128)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 31 (local.get 0) (local.get 1))))",
+        &[14, 31],
+        &[14, 32],
+    );
+    let err = build_error("shuffle.wasm", &wasm);
+    assert!(err.contains("SIMD index out of bounds"), "{err}");
+}
+
+/// Run `wasmaot ARGS` on hello.wasm; returns the stderr after checking the error contract.
+fn flag_error(args: &[&str]) -> String {
+    let input = scratch("flags.wasm");
+    std::fs::write(&input, hello()).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg(args[0])
+        .arg(&input)
+        .args(&args[1..])
+        .output()
+        .expect("wasmaot runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn unknown_target_cpu() {
+    let err = flag_error(&["build", "-o", "/tmp/never", "--target-cpu", "pentium9"]);
+    assert!(err.contains("pentium9"), "{err}");
+}
+
+#[test]
+fn target_cpu_that_does_not_fit_the_target() {
+    let out = scratch("never.o");
+    let out = out.to_str().expect("utf-8 path");
+    let err = flag_error(&[
+        "compile",
+        "-o",
+        out,
+        "--target",
+        "aarch64-unknown-linux-gnu",
+        "--target-cpu",
+        "x86-64-v3",
+    ]);
+    assert!(err.contains("x86-64-v3"), "{err}");
+    let err = flag_error(&[
+        "compile",
+        "-o",
+        out,
+        "--target",
+        "aarch64-unknown-linux-gnu",
+        "--target-cpu",
+        "native",
+    ]);
+    assert!(err.contains("native"), "{err}");
 }
 
 #[test]

@@ -26,7 +26,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
     let opts = options(&args.codegen, None);
+    // `native` names different code on different machines: key on the features themselves.
+    let cpu_features = wasmaot_compiler::cpu_features(&opts)
+        .map_err(|e| format!("{}: {e}", args.input.display()))?;
     let mut hasher = Sha256::new();
+    hasher.update(cpu_features.join(",").as_bytes());
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(env!("WASMAOT_RUNTIME_HASH").as_bytes());
     hasher.update(format!("{opts:?}").as_bytes());

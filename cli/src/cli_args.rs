@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use wasmaot_compiler::TargetCpu;
 
 #[derive(Parser)]
 #[command(
@@ -29,7 +30,11 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct InspectArgs {
+    /// The WebAssembly module to describe.
     pub input: PathBuf,
+    /// The CPU level whose features to report (as for build).
+    #[arg(long = "target-cpu", value_name = "NAME", value_parser = parse_target_cpu)]
+    pub target_cpu: Option<TargetCpu>,
 }
 
 #[derive(Args, Clone)]
@@ -43,6 +48,27 @@ pub struct CodegenArgs {
     /// How memory accesses are kept in bounds.
     #[arg(long = "bounds-checks", value_enum, default_value_t = BoundsChecksArg::Guard)]
     pub bounds_checks: BoundsChecksArg,
+    /// CPU features the code may use: native, baseline (alias x86-64, armv8-a), x86-64-v2,
+    /// x86-64-v3, x86-64-v4. Default: native, or baseline with --target. The output refuses
+    /// to start on a CPU lacking what it was compiled for.
+    #[arg(long = "target-cpu", value_name = "NAME", value_parser = parse_target_cpu)]
+    pub target_cpu: Option<TargetCpu>,
+    /// Relaxed SIMD: the fastest result the CPU gives (fast), or the same result on every CPU
+    /// and target (deterministic).
+    #[arg(long = "relaxed-simd", value_enum, default_value_t = RelaxedSimdArg::Fast)]
+    pub relaxed_simd: RelaxedSimdArg,
+}
+
+fn parse_target_cpu(name: &str) -> Result<TargetCpu, String> {
+    name.parse()
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RelaxedSimdArg {
+    /// The host's fastest instruction among the results the spec allows.
+    Fast,
+    /// One fixed result on every CPU and target.
+    Deterministic,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

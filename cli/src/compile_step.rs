@@ -5,13 +5,15 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use wasmaot_compiler::{BoundsChecks, OptLevel, Options, DEFAULT_GUARD_SIZE};
+use wasmaot_compiler::{BoundsChecks, OptLevel, Options, TargetCpu, DEFAULT_GUARD_SIZE};
 
-use crate::cli_args::{BoundsChecksArg, CodegenArgs};
+use crate::cli_args::{BoundsChecksArg, CodegenArgs, RelaxedSimdArg};
 
 /// Functions above which compiling is slow enough to show progress.
 const PROGRESS_THRESHOLD: usize = 1000;
 
+/// The compiler options of a command line. Code for this machine may use all its CPU
+/// features unless told otherwise; code for a named target, only that target's baseline.
 pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
     let mut options = Options {
         opt_level: match codegen.opt.as_str() {
@@ -26,6 +28,11 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
             },
             BoundsChecksArg::Explicit => BoundsChecks::Explicit,
         },
+        relaxed_simd_deterministic: codegen.relaxed_simd == RelaxedSimdArg::Deterministic,
+        target_cpu: codegen.target_cpu.unwrap_or(match target {
+            Some(_) => TargetCpu::Baseline,
+            None => TargetCpu::Native,
+        }),
         ..Options::default()
     };
     if let Some(target) = target {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use wasmaot_compiler::module;
+use wasmaot_compiler::{module, TargetCpu};
 use wasmaot_compiler::wasmaot_abi::metadata::{
     ExternKind, FuncType, ImportKind, Limits, ModuleMeta,
 };
@@ -13,8 +13,31 @@ use crate::compile_step::read_wasm;
 
 pub fn inspect(args: &InspectArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
-    let meta = module::validate(&wasm).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let name = |e: wasmaot_compiler::CompileError| format!("{}: {e}", args.input.display());
+    let meta = module::validate(&wasm).map_err(name)?;
     print!("{}", describe(&meta));
+    let proposals = module::proposals_used(&wasm);
+    if !proposals.is_empty() {
+        println!("uses: {}", proposals.join(", "));
+    }
+    let options = wasmaot_compiler::Options {
+        target_cpu: args.target_cpu.unwrap_or(TargetCpu::Native),
+        ..wasmaot_compiler::Options::default()
+    };
+    let features = wasmaot_compiler::cpu_features(&options).map_err(name)?;
+    let features: Vec<&str> = features
+        .iter()
+        .map(|f| f.strip_prefix("has_").unwrap_or(f))
+        .collect();
+    println!(
+        "cpu features (--target-cpu {}): {}",
+        options.target_cpu,
+        if features.is_empty() {
+            "baseline only".to_string()
+        } else {
+            features.join(" ")
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -45,6 +45,27 @@ pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::MULTI_MEMORY
 }
 
+/// The proposals beyond WebAssembly 2.0's core (SIMD counted separately) that a valid module
+/// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`.
+pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
+    let all = features();
+    let needs = |without: WasmFeatures| {
+        let mut validator = Validator::new_with_features(all.difference(without));
+        validator.validate_all(bytes).is_err()
+    };
+    let mut used = Vec::new();
+    for (name, feature) in [
+        ("simd", WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD),
+        ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
+        ("multi-memory", WasmFeatures::MULTI_MEMORY),
+    ] {
+        if needs(feature) {
+            used.push(name);
+        }
+    }
+    used
+}
+
 /// Parse and validate `bytes` against every feature the compiler supports.
 pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
     parse_with(bytes, features())

@@ -77,6 +77,13 @@ impl Module {
         let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
         let meta = ModuleMeta::from_bytes(bytes)
             .map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
+        let missing = crate::sys::cpu::missing_features(&meta.cpu_features);
+        if !missing.is_empty() {
+            return Err(Error::Load(format!(
+                "compiled for CPU features this machine lacks: {} (rebuild with a lower --target-cpu)",
+                missing.join(", ")
+            )));
+        }
         let layout = meta.vmctx_layout();
         let defined = layout.counts.defined_funcs as usize;
         let types = meta.types.len();
