@@ -5,9 +5,11 @@ For every benches/programs/*.c this script builds
   * a native executable:   clang -O2 prog.c -o build/prog.native -lm
   * a wasm32-wasi module:  clang --target=wasm32-wasi --sysroot=/usr -O2 -fuse-ld=lld
   * an AOT executable:     wasmaot build build/prog.wasm -o build/prog.aot
-checks that native and AOT outputs are identical, then times both variants
-interleaved and reports the median wall time per variant, the ratio and the
-geometric mean of the ratios.  It also measures process start-up time with
+  * the same with SIMD:    the wasm module built again with -msimd128 (clang
+                           vectorises at -O2), then wasmaot build -> build/prog.simd.aot
+checks that native and AOT outputs are identical, then times the variants
+interleaved and reports the median wall time per variant, the ratios to native and
+the geometric means of the ratios.  It also measures process start-up time with
 tests/fixtures/hello.c.
 
 Only the Python standard library is used.
@@ -60,9 +62,10 @@ def build_native(clang, src, out):
     run_checked([clang, "-O2", str(src), "-o", str(out), "-lm"], f"native build of {src.name}")
 
 
-def build_wasm(clang, sysroot, src, out):
+def build_wasm(clang, sysroot, src, out, simd=False):
+    flags = ["-msimd128"] if simd else []
     run_checked([clang, "--target=wasm32-wasi", f"--sysroot={sysroot}", "-O2",
-                 "-fuse-ld=lld", str(src), "-o", str(out)], f"wasm build of {src.name}")
+                 "-fuse-ld=lld", *flags, str(src), "-o", str(out)], f"wasm build of {src.name}")
 
 
 def build_aot(wasmaot, wasm, out):
@@ -129,12 +132,14 @@ def fmt_ratio(r):
 
 
 def print_table(rows, native_only):
-    headers = ["program", "native s"] + ([] if native_only else ["wasmaot s", "ratio"])
+    headers = ["program", "native s"] + ([] if native_only else
+                                         ["wasmaot s", "ratio", "wasmaot+simd s", "ratio"])
     table = []
-    for name, nat, aot in rows:
+    for name, nat, aot, simd in rows:
         line = [name, f"{nat:.3f}"]
         if not native_only:
-            line += [f"{aot:.3f}", fmt_ratio(aot / nat if nat > 0 else None)]
+            line += [f"{aot:.3f}", fmt_ratio(aot / nat if nat > 0 else None),
+                     f"{simd:.3f}", fmt_ratio(simd / nat if nat > 0 else None)]
         table.append(line)
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
 
@@ -147,9 +152,11 @@ def print_table(rows, native_only):
     for line in table:
         log(fmt(line))
     if not native_only:
-        ratios = [aot / nat for _, nat, aot in rows if nat > 0]
+        ratios = [aot / nat for _, nat, aot, _ in rows if nat > 0]
+        simd_ratios = [simd / nat for _, nat, _, simd in rows if nat > 0]
         log("")
         log(f"geometric mean of ratios (wasmaot / native): {geomean(ratios):.3f}x")
+        log(f"geometric mean of ratios (wasmaot+simd / native): {geomean(simd_ratios):.3f}x")
 
 
 def bench_programs(args, programs):
@@ -158,12 +165,16 @@ def bench_programs(args, programs):
         name = src.stem
         native = BUILD_DIR / f"{name}.native"
         wasm = BUILD_DIR / f"{name}.wasm"
+        simd_wasm = BUILD_DIR / f"{name}.simd.wasm"
         aot = BUILD_DIR / f"{name}.aot"
+        simd_aot = BUILD_DIR / f"{name}.simd.aot"
         build_native(args.clang, src, native)
         build_wasm(args.clang, args.sysroot, src, wasm)
+        build_wasm(args.clang, args.sysroot, src, simd_wasm, simd=True)
         msg = f"built {name}: native, wasm ({wasm.stat().st_size} bytes)"
         if not args.native_only:
             compile_s = build_aot(args.wasmaot, wasm, aot)
+            build_aot(args.wasmaot, simd_wasm, simd_aot)
             msg += f", aot ({aot.stat().st_size} bytes, wasmaot took {compile_s:.2f} s)"
         log(msg)
 
@@ -172,26 +183,30 @@ def bench_programs(args, programs):
     log("checking outputs ...")
     for src in programs:
         name = src.stem
-        aot = None if args.native_only else BUILD_DIR / f"{name}.aot"
-        out = check_same_output(name, BUILD_DIR / f"{name}.native", aot, prog_args)
+        native = BUILD_DIR / f"{name}.native"
+        for suffix in ([] if args.native_only else [".aot", ".simd.aot"]) or [None]:
+            aot = None if suffix is None else BUILD_DIR / f"{name}{suffix}"
+            out = check_same_output(name, native, aot, prog_args)
         first = out.decode(errors="replace").splitlines()[:1]
-        log(f"  {name}: {'ok' if aot else 'native ran'}  ({first[0] if first else ''})")
+        log(f"  {name}: {'ok' if not args.native_only else 'native ran'}"
+            f"  ({first[0] if first else ''})")
 
     log("")
     log(f"timing ({args.runs} runs per variant, interleaved, median) ...")
     for src in programs:
         name = src.stem
-        native = BUILD_DIR / f"{name}.native"
-        aot = BUILD_DIR / f"{name}.aot"
-        nat_times, aot_times = [], []
+        variants = [BUILD_DIR / f"{name}.native"]
+        if not args.native_only:
+            variants += [BUILD_DIR / f"{name}.aot", BUILD_DIR / f"{name}.simd.aot"]
+        times = [[] for _ in variants]
         for _ in range(args.runs):
-            nat_times.append(time_once(native, prog_args))
-            if not args.native_only:
-                aot_times.append(time_once(aot, prog_args))
-        nat = statistics.median(nat_times)
-        a = statistics.median(aot_times) if aot_times else None
-        log(f"  {name}: native {nat:.3f} s" + ("" if a is None else f", wasmaot {a:.3f} s"))
-        rows.append((name, nat, a))
+            for exe, samples in zip(variants, times):
+                samples.append(time_once(exe, prog_args))
+        medians = [statistics.median(t) for t in times] + [None, None]
+        nat, a, simd = medians[0], medians[1], medians[2]
+        log(f"  {name}: native {nat:.3f} s" + ("" if a is None else
+                                               f", wasmaot {a:.3f} s, +simd {simd:.3f} s"))
+        rows.append((name, nat, a, simd))
     log("")
     print_table(rows, args.native_only)
 
