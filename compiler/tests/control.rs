@@ -4,7 +4,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::{TrapKind, Val};
+use wasmaot_runtime::{ExternRef, TrapKind, Val};
 
 const MODULE: &str = r#"
 (module
@@ -394,7 +394,8 @@ fn select_plain_and_typed() {
         call1(&m, "select_f64_typed", &[f64(1.5), f64(-2.5), i32(0)]),
         f64(-2.5)
     );
-    let (a, b) = (Val::ExternRef(0x1234), Val::ExternRef(0));
+    let a = Val::ExternRef(Some(with_store(|s| ExternRef::new(s, 0x1234u64))));
+    let b = Val::ExternRef(None);
     assert_eq!(call1(&m, "select_externref", &[a, b, i32(1)]), a);
     assert_eq!(call1(&m, "select_externref", &[a, b, i32(0)]), b);
 }

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wasmaot_runtime::{
-    Error, Extern, Func, FuncType, Global, GlobalType, Instance, Trap, TrapKind, Val, ValType,
+    Caller, Error, Extern, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker, Store,
+    Trap, TrapKind, Val, ValType,
 };
 
 fn func_type(params: &[ValType], results: &[ValType]) -> FuncType {
@@ -20,7 +21,53 @@ fn func_type(params: &[ValType], results: &[ValType]) -> FuncType {
 }
 
 fn global(content: ValType, mutable: bool, value: Val) -> Global {
-    Global::new(GlobalType { content, mutable }, value).expect("global of the right type")
+    with_store(|s| Global::new(s, GlobalType { content, mutable }, value))
+        .expect("global of the right type")
+}
+
+/// A host function in the test's store.
+fn host_func(
+    ty: FuncType,
+    f: impl Fn(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+) -> Func {
+    with_store(|s| Func::new(s, ty, f))
+}
+
+/// The exported global `name` of `instance`, if it has one.
+fn get_global(instance: &Instance, name: &str) -> Option<Global> {
+    with_store(|s| instance.get_global(s, name))
+}
+
+fn get(g: Global) -> Val {
+    with_store(|s| g.get(s))
+}
+
+fn set(g: Global, value: Val) -> Result<(), Error> {
+    with_store(|s| g.set(s, value))
+}
+
+fn global_type(g: Global) -> GlobalType {
+    with_store(|s| g.ty(s))
+}
+
+/// `len` bytes of `memory` from `offset`.
+fn bytes(memory: wasmaot_runtime::Memory, offset: usize, len: usize) -> Vec<u8> {
+    let mut buf = vec![0; len];
+    with_store(|s| memory.read(s, offset, &mut buf)).expect("in bounds");
+    buf
+}
+
+/// A host value as an `externref`.
+fn extern_ref(value: u64) -> Val {
+    Val::ExternRef(Some(with_store(|s| ExternRef::new(s, value))))
+}
+
+/// The host value of an `externref` made by [`extern_ref`].
+fn extern_data(value: Val) -> Option<u64> {
+    match value {
+        Val::ExternRef(Some(r)) => with_store(|s| r.data(s).downcast_ref::<u64>().copied()),
+        other => panic!("expected a non-null externref, got {other:?}"),
+    }
 }
 
 const GLOBALS: &str = r#"
@@ -70,9 +117,9 @@ impl GlobalImports {
 
     fn externs(&self) -> Vec<Extern> {
         vec![
-            Extern::Global(self.imm.clone()),
-            Extern::Global(self.mutg.clone()),
-            Extern::Global(self.fg.clone()),
+            Extern::Global(self.imm),
+            Extern::Global(self.mutg),
+            Extern::Global(self.fg),
         ]
     }
 }
@@ -91,45 +138,51 @@ fn defined_globals_mutable_and_immutable() {
     assert_eq!(call1(&m, "get_d", &[]), Val::F64(0x8000_0000_0000_0000));
     call(&m, "set_d", &[f64(2.5)]);
     assert_eq!(call1(&m, "get_d", &[]), f64(2.5));
-    assert_eq!(call1(&m, "get_ext", &[]), Val::ExternRef(0));
-    call(&m, "set_ext", &[Val::ExternRef(0xdead)]);
-    assert_eq!(call1(&m, "get_ext", &[]), Val::ExternRef(0xdead));
+    assert_eq!(call1(&m, "get_ext", &[]), Val::ExternRef(None));
+    let dead = extern_ref(0xdead);
+    call(&m, "set_ext", &[dead]);
+    assert_eq!(call1(&m, "get_ext", &[]), dead);
+    assert_eq!(extern_data(call1(&m, "get_ext", &[])), Some(0xdead));
 }
 
 #[test]
 fn exported_globals_from_the_host() {
     let imports = GlobalImports::new();
     let m = instance_with(GLOBALS, &imports.externs());
-    let g = m.get_global("g").expect("exported g");
-    assert_eq!(g.get(), i32(10));
+    let g = get_global(&m, "g").expect("exported g");
+    assert_eq!(get(g), i32(10));
     call(&m, "inc", &[]);
-    assert_eq!(g.get(), i32(11));
-    g.set(i32(100)).expect("g is mutable");
+    assert_eq!(get(g), i32(11));
+    set(g, i32(100)).expect("g is mutable");
     assert_eq!(call1(&m, "inc", &[]), i32(101));
-    assert_eq!(m.get_global("g").unwrap().get(), i32(101));
-    assert!(g.ty().mutable);
+    assert_eq!(get(get_global(&m, "g").unwrap()), i32(101));
+    assert!(global_type(g).mutable);
 
-    let c = m.get_global("c").expect("exported c");
-    assert_eq!(c.get(), i64(-5));
-    assert!(!c.ty().mutable);
-    assert!(matches!(c.set(i64(1)), Err(Error::Type(_))));
-    assert!(matches!(g.set(i64(1)), Err(Error::Type(_))));
-    assert_eq!(c.get(), i64(-5));
-    assert_eq!(g.get(), i32(101));
+    let c = get_global(&m, "c").expect("exported c");
+    assert_eq!(get(c), i64(-5));
+    assert!(!global_type(c).mutable);
+    assert!(matches!(set(c, i64(1)), Err(Error::Type(_))));
+    assert!(matches!(set(g, i64(1)), Err(Error::Type(_))));
+    assert_eq!(get(c), i64(-5));
+    assert_eq!(get(g), i32(101));
 
-    assert_eq!(m.get_global("nan").unwrap().get(), Val::F32(0x7fa0_0001));
-    m.get_global("nan")
-        .unwrap()
-        .set(Val::F32(0x7f80_0001))
-        .unwrap();
+    assert_eq!(get(get_global(&m, "nan").unwrap()), Val::F32(0x7fa0_0001));
+    set(get_global(&m, "nan").unwrap(), Val::F32(0x7f80_0001)).unwrap();
     assert_eq!(call1(&m, "get_nan", &[]), i32(0x7f80_0001));
     assert_eq!(
-        m.get_global("d").unwrap().get(),
+        get(get_global(&m, "d").unwrap()),
         Val::F64(0x8000_0000_0000_0000)
     );
-    assert_eq!(m.get_global("derived").unwrap().get(), i32(7));
-    assert!(m.get_global("inc").is_none());
-    assert!(m.get_global("nope").is_none());
+    assert_eq!(get(get_global(&m, "derived").unwrap()), i32(7));
+    assert!(get_global(&m, "inc").is_none());
+    assert!(get_global(&m, "nope").is_none());
+    // An externref global holds a reference of the store, read back as the same handle.
+    let ext = get_global(&m, "ext").expect("exported ext");
+    assert_eq!(get(ext), Val::ExternRef(None));
+    let beef = extern_ref(0xbeef);
+    set(ext, beef).unwrap();
+    assert_eq!(call1(&m, "get_ext", &[]), beef);
+    assert_eq!(extern_data(get(ext)), Some(0xbeef));
 }
 
 #[test]
@@ -142,28 +195,29 @@ fn imported_globals() {
     // A mutable imported global is shared: writes go both ways.
     assert_eq!(call1(&m, "get_mutg", &[]), i64(1));
     call(&m, "bump_mutg", &[i64(10)]);
-    assert_eq!(imports.mutg.get(), i64(11));
-    imports.mutg.set(i64(-100)).unwrap();
+    assert_eq!(get(imports.mutg), i64(11));
+    set(imports.mutg, i64(-100)).unwrap();
     assert_eq!(call1(&m, "get_mutg", &[]), i64(-100));
     // Re-exported, it is still the same storage.
-    let reexported = m.get_global("imported_mut").unwrap();
-    assert_eq!(reexported.get(), i64(-100));
-    reexported.set(i64(5)).unwrap();
-    assert_eq!(imports.mutg.get(), i64(5));
+    let reexported = get_global(&m, "imported_mut").unwrap();
+    assert_eq!(get(reexported), i64(-100));
+    set(reexported, i64(5)).unwrap();
+    assert_eq!(get(imports.mutg), i64(5));
     // Two instances importing the same global see each other's writes.
     let other = instance_with(GLOBALS, &imports.externs());
     call(&other, "bump_mutg", &[i64(1)]);
     assert_eq!(call1(&m, "get_mutg", &[]), i64(6));
     // Host-side type checks of Global itself.
-    assert!(Global::new(
+    assert!(with_store(|s| Global::new(
+        s,
         GlobalType {
             content: ValType::I32,
             mutable: false
         },
         i64(1)
-    )
+    ))
     .is_err());
-    assert!(imports.imm.set(i32(1)).is_err());
+    assert!(set(imports.imm, i32(1)).is_err());
 }
 
 const HOST_CALLS: &str = r#"
@@ -202,7 +256,7 @@ struct HostLog {
 
 fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
     let add_log = log.clone();
-    let add = Func::host(
+    let add = host_func(
         func_type(&[ValType::I32, ValType::I32], &[ValType::I32]),
         move |_, args| {
             add_log.calls.lock().unwrap().push(args.to_vec());
@@ -211,7 +265,7 @@ fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
                 .wrapping_add(args[1].unwrap_i32()))])
         },
     );
-    let multi = Func::host(
+    let multi = host_func(
         func_type(
             &[ValType::F32, ValType::I64],
             &[ValType::I64, ValType::F64, ValType::I32],
@@ -222,7 +276,7 @@ fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
             Ok(vec![i64(n * 3), f64(f64::from(x) * 2.0), i32(-1)])
         },
     );
-    let fail = Func::host(func_type(&[ValType::I32], &[]), |_, args| {
+    let fail = host_func(func_type(&[ValType::I32], &[]), |_, args| {
         let n = args[0].unwrap_i32();
         if n >= 3 {
             Err(Trap::Host(format!("refusing {n}")))
@@ -230,17 +284,21 @@ fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
             Ok(vec![])
         }
     });
-    let read_mem = Func::host(
+    let read_mem = host_func(
         func_type(&[ValType::I32, ValType::I32], &[ValType::I32]),
         |caller, args| {
-            let (ptr, len) = (args[0].unwrap_i32() as u64, args[1].unwrap_i32() as u64);
+            let (ptr, len) = (
+                args[0].unwrap_i32() as u32 as usize,
+                args[1].unwrap_i32() as u32 as usize,
+            );
             let memory = caller
                 .memory(0)
                 .ok_or_else(|| Trap::Host("no memory".to_string()))?;
-            let bytes = memory
-                .slice(ptr, len)
-                .ok_or_else(|| Trap::Host("out of bounds".to_string()))?;
-            let text = std::str::from_utf8(bytes).map_err(|e| Trap::Host(e.to_string()))?;
+            let mut bytes = vec![0; len];
+            memory
+                .read(caller, ptr, &mut bytes)
+                .map_err(|_| Trap::Host("out of bounds".to_string()))?;
+            let text = std::str::from_utf8(&bytes).map_err(|e| Trap::Host(e.to_string()))?;
             Ok(vec![i32(if text == "wasm!" { 1 } else { 0 })])
         },
     );
@@ -295,18 +353,10 @@ fn host_functions_with_multiple_results() {
 fn failing_host_function_fails_the_wasm_call() {
     let (m, _log) = host_instance();
     assert_eq!(call1(&m, "call_fail", &[i32(0)]), i32(1));
-    let err = m
-        .get_func("call_fail")
-        .unwrap()
-        .call(&[i32(3)])
-        .unwrap_err();
+    let err = call_func(func(&m, "call_fail"), &[i32(3)]).unwrap_err();
     assert_eq!(err, Error::Trap(Trap::Host("refusing 3".to_string())));
     // The failure unwinds out of a loop partway through.
-    let err = m
-        .get_func("fail_in_loop")
-        .unwrap()
-        .call(&[i32(10)])
-        .unwrap_err();
+    let err = call_func(func(&m, "fail_in_loop"), &[i32(10)]).unwrap_err();
     assert_eq!(err, Error::Trap(Trap::Host("refusing 3".to_string())));
     assert_eq!(call1(&m, "fail_in_loop", &[i32(3)]), i32(3));
     assert_eq!(call1(&m, "call_add", &[i32(1), i32(2)]), i32(6));
@@ -318,18 +368,18 @@ fn host_function_returning_wrong_types_fails() {
       (module
         (import "env" "f" (func $f (result i32)))
         (func (export "run") (result i32) (call $f)))"#;
-    let bad = Func::host(func_type(&[], &[ValType::I32]), |_, _| Ok(vec![i64(1)]));
+    let bad = host_func(func_type(&[], &[ValType::I32]), |_, _| Ok(vec![i64(1)]));
     let m = instance_with(wat, &[Extern::Func(bad)]);
-    match m.get_func("run").unwrap().call(&[]) {
+    match call_func(func(&m, "run"), &[]) {
         Err(Error::Trap(Trap::Host(_))) => {}
         other => panic!("expected a host trap, got {other:?}"),
     }
-    let too_many = Func::host(func_type(&[], &[ValType::I32]), |_, _| {
+    let too_many = host_func(func_type(&[], &[ValType::I32]), |_, _| {
         Ok(vec![i32(1), i32(2)])
     });
     let m = instance_with(wat, &[Extern::Func(too_many)]);
     assert!(matches!(
-        m.get_func("run").unwrap().call(&[]),
+        call_func(func(&m, "run"), &[]),
         Err(Error::Trap(Trap::Host(_)))
     ));
 }
@@ -369,10 +419,10 @@ const IMPORTER: &str = r#"
 
 fn exports_of(a: &Instance) -> Vec<Extern> {
     vec![
-        a.get_export("double").unwrap(),
-        Extern::Memory(a.get_memory("mem").unwrap()),
-        Extern::Global(a.get_global("counter").unwrap()),
-        a.get_export("tab").unwrap(),
+        export(a, "double"),
+        Extern::Memory(memory(a, "mem")),
+        Extern::Global(get_global(a, "counter").unwrap()),
+        export(a, "tab"),
     ]
 }
 
@@ -385,11 +435,8 @@ fn instances_linked_through_exports() {
     // B's stores land in A's memory, and the other way round.
     call(&b, "write", &[i32(64), i32(0x5eed)]);
     assert_eq!(call1(&a, "read", &[i32(64)]), i32(0x5eed));
-    a.get_memory("mem")
-        .unwrap()
-        .slice(100, 4)
-        .unwrap()
-        .copy_from_slice(&9u32.to_le_bytes());
+    let a_mem = memory(&a, "mem");
+    with_store(|s| a_mem.data_mut(s)[100..104].copy_from_slice(&9u32.to_le_bytes()));
     assert_eq!(call1(&b, "read", &[i32(100)]), i32(9));
     // Growth through B is seen by A, and A's bounds follow.
     assert_eq!(call1(&b, "grow", &[i32(1)]), i32(1));
@@ -403,25 +450,30 @@ fn instances_linked_through_exports() {
     );
     // The shared global.
     call(&b, "add_counter", &[i32(5)]);
-    assert_eq!(a.get_global("counter").unwrap().get(), i32(5));
+    assert_eq!(get(get_global(&a, "counter").unwrap()), i32(5));
     // Calls through A's table from B run A's code against A's state.
     assert_eq!(call1(&b, "call_table", &[i32(0), i32(21)]), i32(42));
     assert_eq!(call1(&b, "call_table", &[i32(1), i32(3)]), i32(8));
-    assert_eq!(a.get_global("counter").unwrap().get(), i32(8));
+    assert_eq!(get(get_global(&a, "counter").unwrap()), i32(8));
     assert_eq!(
         trap(&b, "call_table", &[i32(2), i32(3)]),
         TrapKind::UndefinedElement
     );
     // A funcref of an imported function is the exporter's reference.
     let from_b = call1(&b, "ref_double", &[]);
-    assert!(matches!(from_b, Val::FuncRef(p) if p != 0));
+    assert!(matches!(from_b, Val::FuncRef(Some(_))), "{from_b:?}");
+    assert_eq!(from_b, Val::FuncRef(Some(func(&a, "double"))));
+    let Val::FuncRef(Some(double)) = from_b else {
+        unreachable!()
+    };
+    assert_eq!(call_func(double, &[i32(8)]).unwrap(), vec![i32(16)]);
     // Another importer of the same exports shares the same state.
     let c = instance_with(IMPORTER, &exports_of(&a));
     call(&c, "add_counter", &[i32(100)]);
-    assert_eq!(a.get_global("counter").unwrap().get(), i32(108));
+    assert_eq!(get(get_global(&a, "counter").unwrap()), i32(108));
     assert_eq!(call1(&c, "read", &[i32(64)]), i32(0x5eed));
-    // B keeps A alive.
-    drop(a);
+    // B keeps A's code and state alive. (Instances are no longer dropped one by one: the store
+    // owns A until the store itself goes, so B can always rely on it.)
     assert_eq!(call1(&b, "quadruple", &[i32(1)]), i32(4));
     assert_eq!(call1(&b, "read", &[i32(100)]), i32(9));
 }
@@ -430,7 +482,7 @@ fn instances_linked_through_exports() {
 fn host_function_reexported_by_one_instance_and_imported_by_another() {
     let counter = Arc::new(AtomicUsize::new(0));
     let seen = counter.clone();
-    let host = Func::host(
+    let host = host_func(
         func_type(&[ValType::I32], &[ValType::I32]),
         move |_, args| {
             seen.fetch_add(1, Ordering::SeqCst);
@@ -445,7 +497,7 @@ fn host_function_reexported_by_one_instance_and_imported_by_another() {
         r#"(module
              (import "a" "inc" (func $inc (param i32) (result i32)))
              (func (export "twice") (param i32) (result i32) (call $inc (call $inc (local.get 0)))))"#,
-        &[a.get_export("inc").unwrap()],
+        &[export(&a, "inc")],
     );
     assert_eq!(call1(&b, "twice", &[i32(40)]), i32(42));
     assert_eq!(counter.load(Ordering::SeqCst), 2);
@@ -455,7 +507,7 @@ fn host_function_reexported_by_one_instance_and_imported_by_another() {
 fn start_function_runs_at_instantiation() {
     let count = Arc::new(AtomicUsize::new(0));
     let seen = count.clone();
-    let hook = Func::host(func_type(&[], &[]), move |_, _| {
+    let hook = host_func(func_type(&[], &[]), move |_, _| {
         seen.fetch_add(1, Ordering::SeqCst);
         Ok(vec![])
     });
@@ -474,8 +526,8 @@ fn start_function_runs_at_instantiation() {
         (func (export "is_ready") (result i32) (global.get $ready)))"#;
     let m = instance_with(wat, &[Extern::Func(hook)]);
     assert_eq!(count.load(Ordering::SeqCst), 1);
-    assert_eq!(m.get_global("ready").unwrap().get(), i32(1));
-    assert_eq!(m.get_memory("mem").unwrap().slice(0, 2).unwrap(), [1, 2]);
+    assert_eq!(get(get_global(&m, "ready").unwrap()), i32(1));
+    assert_eq!(bytes(memory(&m, "mem"), 0, 2), [1, 2]);
     // The start function does not run again on calls.
     assert_eq!(call1(&m, "is_ready", &[]), i32(1));
     assert_eq!(count.load(Ordering::SeqCst), 1);
@@ -484,7 +536,7 @@ fn start_function_runs_at_instantiation() {
 #[test]
 fn trapping_start_function_fails_instantiation() {
     let wat = r#"(module (func $s (unreachable)) (start $s))"#;
-    match Instance::new(&load(wat), &[]) {
+    match new_instance(&load(wat), &[]) {
         Err(Error::Trap(Trap::Wasm { kind, .. })) => assert_eq!(kind, TrapKind::Unreachable),
         Err(other) => panic!("expected an unreachable trap, got {other:?}"),
         Ok(_) => panic!("instantiation succeeded"),
@@ -492,7 +544,7 @@ fn trapping_start_function_fails_instantiation() {
 }
 
 fn link_error(wat: &str, imports: &[Extern]) {
-    match Instance::new(&load(wat), imports) {
+    match new_instance(&load(wat), imports) {
         Err(Error::Link(_)) => {}
         Err(other) => panic!("expected a link error, got {other:?}"),
         Ok(_) => panic!("instantiation succeeded"),
@@ -502,18 +554,18 @@ fn link_error(wat: &str, imports: &[Extern]) {
 #[test]
 fn missing_or_mistyped_imports_are_link_errors() {
     let needs_func = r#"(module (import "env" "f" (func (param i32 i32) (result i32))))"#;
-    let right = Func::host(
+    let right = host_func(
         func_type(&[ValType::I32, ValType::I32], &[ValType::I32]),
         |_, a| Ok(vec![a[0]]),
     );
-    let wrong_params = Func::host(func_type(&[ValType::I32], &[ValType::I32]), |_, a| {
+    let wrong_params = host_func(func_type(&[ValType::I32], &[ValType::I32]), |_, a| {
         Ok(vec![a[0]])
     });
-    let wrong_results = Func::host(
+    let wrong_results = host_func(
         func_type(&[ValType::I32, ValType::I32], &[ValType::I64]),
         |_, _| Ok(vec![i64(0)]),
     );
-    assert!(Instance::new(&load(needs_func), &[Extern::Func(right.clone())]).is_ok());
+    assert!(new_instance(&load(needs_func), &[Extern::Func(right)]).is_ok());
     link_error(needs_func, &[]);
     link_error(needs_func, &[Extern::Func(wrong_params)]);
     link_error(needs_func, &[Extern::Func(wrong_results)]);
@@ -521,10 +573,7 @@ fn missing_or_mistyped_imports_are_link_errors() {
         needs_func,
         &[Extern::Global(global(ValType::I32, false, i32(0)))],
     );
-    link_error(
-        needs_func,
-        &[Extern::Func(right.clone()), Extern::Func(right)],
-    );
+    link_error(needs_func, &[Extern::Func(right), Extern::Func(right)]);
 
     let needs_global = r#"(module (import "env" "g" (global (mut i32))))"#;
     link_error(
@@ -535,7 +584,7 @@ fn missing_or_mistyped_imports_are_link_errors() {
         needs_global,
         &[Extern::Global(global(ValType::I64, true, i64(0)))],
     );
-    assert!(Instance::new(
+    assert!(new_instance(
         &load(needs_global),
         &[Extern::Global(global(ValType::I32, true, i32(0)))]
     )
@@ -547,19 +596,19 @@ fn missing_or_mistyped_imports_are_link_errors() {
     );
 
     let a = instance(EXPORTER);
-    let memory = a.get_memory("mem").unwrap();
+    let mem = memory(&a, "mem");
     let needs_memory = r#"(module (import "env" "m" (memory 2)))"#;
-    link_error(needs_memory, &[Extern::Memory(memory.clone())]);
-    link_error(needs_memory, &[a.get_export("double").unwrap()]);
+    link_error(needs_memory, &[Extern::Memory(mem)]);
+    link_error(needs_memory, &[export(&a, "double")]);
     let needs_small_max = r#"(module (import "env" "m" (memory 1 1)))"#;
-    link_error(needs_small_max, &[Extern::Memory(memory.clone())]);
+    link_error(needs_small_max, &[Extern::Memory(mem)]);
     let fits = r#"(module (import "env" "m" (memory 1 3)))"#;
-    assert!(Instance::new(&load(fits), &[Extern::Memory(memory)]).is_ok());
+    assert!(new_instance(&load(fits), &[Extern::Memory(mem)]).is_ok());
 
     let needs_externref_table = r#"(module (import "env" "t" (table 1 externref)))"#;
-    link_error(needs_externref_table, &[a.get_export("tab").unwrap()]);
+    link_error(needs_externref_table, &[export(&a, "tab")]);
     let needs_big_table = r#"(module (import "env" "t" (table 3 funcref)))"#;
-    link_error(needs_big_table, &[a.get_export("tab").unwrap()]);
+    link_error(needs_big_table, &[export(&a, "tab")]);
 }
 
 /// Readable mappings of this process, as `[start, end)`.
@@ -586,7 +635,7 @@ fn guard_page_module_cannot_reach_past_an_imported_memory_without_guard_region()
     // Explicit bounds checks reserve only the memory's maximum (3 pages), no guard region. A
     // module compiled for guard pages skips the check for small offsets, so importing such a
     // memory must be refused, or its out-of-bounds accesses must still trap.
-    let neighbour = Instance::new(
+    let neighbour = new_instance(
         &load_with(
             r#"(module (memory (export "mem") 3 3))"#,
             &explicit_checks(),
@@ -594,7 +643,7 @@ fn guard_page_module_cannot_reach_past_an_imported_memory_without_guard_region()
         &[],
     )
     .expect("instantiates");
-    let exporter = Instance::new(
+    let exporter = new_instance(
         &load_with(
             r#"(module (memory (export "mem") 3 3))"#,
             &explicit_checks(),
@@ -602,23 +651,19 @@ fn guard_page_module_cannot_reach_past_an_imported_memory_without_guard_region()
         &[],
     )
     .expect("instantiates");
-    let memory = exporter.get_memory("mem").unwrap();
-    neighbour
-        .get_memory("mem")
-        .unwrap()
-        .slice(0, 3 * 65536)
-        .unwrap()
-        .fill(0x5a);
+    let mem = memory(&exporter, "mem");
+    let neighbour_mem = memory(&neighbour, "mem");
+    with_store(|s| neighbour_mem.data_mut(s)[..3 * 65536].fill(0x5a));
     let importer = r#"
       (module
         (import "env" "mem" (memory 3 3))
         (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
-    let m = match Instance::new(&load(importer), &[Extern::Memory(memory.clone())]) {
+    let m = match new_instance(&load(importer), &[Extern::Memory(mem)]) {
         Err(Error::Link(_)) => return,
         Err(other) => panic!("expected success or a link error, got {other:?}"),
         Ok(m) => m,
     };
-    let base = memory.base() as usize;
+    let base = with_store(|s| mem.data(s).as_ptr() as usize);
     let end = base + 3 * 65536;
     assert_eq!(
         trap(&m, "peek", &[i32(3 * 65536)]),
@@ -632,7 +677,7 @@ fn guard_page_module_cannot_reach_past_an_imported_memory_without_guard_region()
         .collect();
     for addr in reachable {
         let index = (addr - base) as u32 as i32;
-        match m.get_func("peek").unwrap().call(&[i32(index)]) {
+        match call_func(func(&m, "peek"), &[i32(index)]) {
             Err(Error::Trap(Trap::Wasm { kind, .. })) => {
                 assert_eq!(kind, TrapKind::OutOfBoundsMemory)
             }
@@ -653,14 +698,11 @@ fn segment_offsets_from_an_imported_global() {
         (elem (global.get $off) $seven)
         (func (export "call") (param i32) (result i32) (call_indirect (result i32) (local.get 0))))"#;
     let m = instance_with(wat, &[Extern::Global(global(ValType::I32, false, i32(5)))]);
-    assert_eq!(
-        m.get_memory("mem").unwrap().slice(4, 4).unwrap(),
-        [0, b'z', b'z', 0]
-    );
+    assert_eq!(bytes(memory(&m, "mem"), 4, 4), [0, b'z', b'z', 0]);
     assert_eq!(call1(&m, "call", &[i32(5)]), i32(7));
     assert_eq!(trap(&m, "call", &[i32(4)]), TrapKind::UninitializedElement);
     // An offset that puts the element segment past the table fails instantiation.
-    match Instance::new(
+    match new_instance(
         &load(wat),
         &[Extern::Global(global(ValType::I32, false, i32(8)))],
     ) {
@@ -686,16 +728,12 @@ fn host_function_reentering_wasm() {
             (else (unreachable)))))"#;
     let inner: Arc<Mutex<Option<Func>>> = Arc::new(Mutex::new(None));
     let slot = inner.clone();
-    let reenter = Func::host(
+    let reenter = host_func(
         func_type(&[ValType::I32], &[ValType::I32]),
-        move |_, args| {
-            let f = slot
-                .lock()
-                .unwrap()
-                .clone()
-                .expect("set after instantiation");
+        move |caller, args| {
+            let f = slot.lock().unwrap().expect("set after instantiation");
             // A trap of the inner call comes back to the host as a value, not through the outer call.
-            match f.call(args) {
+            match f.call(caller, args) {
                 Ok(results) => Ok(results),
                 Err(Error::Trap(Trap::Wasm {
                     kind: TrapKind::Unreachable,
@@ -706,7 +744,7 @@ fn host_function_reentering_wasm() {
         },
     );
     let m = instance_with(wat, &[Extern::Func(reenter)]);
-    *inner.lock().unwrap() = m.get_func("inner");
+    *inner.lock().unwrap() = Some(func(&m, "inner"));
     assert_eq!(call1(&m, "outer", &[i32(5)]), i32(1015));
     assert_eq!(call1(&m, "outer", &[i32(0)]), i32(999));
     // After an inner trap was handled, a trap of the outer call still reaches the outer caller.
@@ -719,6 +757,148 @@ fn host_function_reentering_wasm() {
         TrapKind::Unreachable
     );
     assert_eq!(call1(&m, "outer", &[i32(2)]), i32(1006));
-    // The cycle through `inner` keeps the instance alive; break it.
-    inner.lock().unwrap().take();
+}
+
+#[test]
+fn panicking_host_function_resumes_in_the_caller_and_the_instance_survives() {
+    let wat = r#"
+      (module
+        (import "env" "maybe_panic" (func $p (param i32) (result i32)))
+        (global $g (export "g") (mut i32) (i32.const 0))
+        (func (export "run") (param i32) (result i32)
+          (global.set $g (i32.add (global.get $g) (i32.const 1)))
+          (i32.add (call $p (local.get 0)) (i32.const 1))))"#;
+    let maybe_panic = host_func(func_type(&[ValType::I32], &[ValType::I32]), |_, args| {
+        let n = args[0].unwrap_i32();
+        if n < 0 {
+            panic!("host panic {n}");
+        }
+        if n == 100 {
+            return Err(Trap::Host("no".to_string()));
+        }
+        Ok(vec![i32(n * 10)])
+    });
+    let m = instance_with(wat, &[Extern::Func(maybe_panic)]);
+    assert_eq!(call1(&m, "run", &[i32(4)]), i32(41));
+    let run = func(&m, "run");
+    let payload = std::panic::catch_unwind(|| call_func(run, &[i32(-7)]))
+        .expect_err("the host function's panic reaches the caller");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
+    assert_eq!(message.as_deref(), Some("host panic -7"));
+    // The instance and the store are still usable, and see what ran before the panic.
+    assert_eq!(call1(&m, "run", &[i32(5)]), i32(51));
+    assert_eq!(get(get_global(&m, "g").unwrap()), i32(3));
+    // Again, and a failure afterwards still comes back as an error, not a panic.
+    assert!(std::panic::catch_unwind(|| call_func(run, &[i32(-1)])).is_err());
+    assert_eq!(
+        call_func(run, &[i32(100)]),
+        Err(Error::Trap(Trap::Host("no".to_string())))
+    );
+    assert_eq!(call1(&m, "run", &[i32(0)]), i32(1));
+
+    // A panic in a start function resumes in the caller of `Instance::new`.
+    let start = r#"
+      (module
+        (import "env" "maybe_panic" (func $p (param i32) (result i32)))
+        (func $s (drop (call $p (i32.const -1))))
+        (start $s))"#;
+    let module = load(start);
+    let instantiate =
+        std::panic::AssertUnwindSafe(|| new_instance(&module, &[Extern::Func(maybe_panic)]));
+    assert!(std::panic::catch_unwind(instantiate).is_err());
+    assert_eq!(call1(&m, "run", &[i32(2)]), i32(21));
+}
+
+#[test]
+fn references_are_handles_of_their_store() {
+    // The old API took references as integers, so a test could forge one (any address as a
+    // funcref, any number as an externref). References are now handles of one store: they
+    // cannot be made from integers, and one of another store is refused as a value.
+    let wat = r#"
+      (module
+        (table (export "t") 2 funcref)
+        (func $f (export "f") (result i32) (i32.const 7))
+        (elem declare func $f)
+        (func (export "is_null") (param funcref) (result i32) (ref.is_null (local.get 0)))
+        (func (export "ext_is_null") (param externref) (result i32) (ref.is_null (local.get 0)))
+        (func (export "ref_f") (result funcref) (ref.func $f)))"#;
+    let module = load(wat);
+    let m = new_instance(&module, &[]).unwrap();
+    let f = func(&m, "f");
+    assert_eq!(call1(&m, "ref_f", &[]), Val::FuncRef(Some(f)));
+    assert_eq!(call1(&m, "is_null", &[Val::FuncRef(Some(f))]), i32(0));
+    assert_eq!(call1(&m, "ext_is_null", &[extern_ref(0)]), i32(0));
+
+    let mut other = Store::new();
+    let theirs = Instance::new(&mut other, &module, &[]).unwrap();
+    let their_f = theirs.get_func(&mut other, "f").unwrap();
+    let their_ext = ExternRef::new(&mut other, 1u64);
+    assert_eq!(their_f.call(&mut other, &[]).unwrap(), vec![i32(7)]);
+    // A reference of another store, as an argument, a table element or a global's value.
+    let is_null = func(&m, "is_null");
+    assert!(matches!(
+        call_func(is_null, &[Val::FuncRef(Some(their_f))]),
+        Err(Error::Type(_))
+    ));
+    assert!(matches!(
+        call_func(func(&m, "ext_is_null"), &[Val::ExternRef(Some(their_ext))]),
+        Err(Error::Type(_))
+    ));
+    let table = with_store(|s| m.get_table(s, "t")).unwrap();
+    assert!(matches!(
+        with_store(|s| table.set(s, 0, Val::FuncRef(Some(their_f)))),
+        Err(Error::Type(_))
+    ));
+    assert_eq!(with_store(|s| table.get(s, 0)), Some(Val::FuncRef(None)));
+    assert!(with_store(|s| table.set(s, 0, Val::FuncRef(Some(f)))).is_ok());
+    assert_eq!(with_store(|s| table.get(s, 0)), Some(Val::FuncRef(Some(f))));
+    assert!(matches!(
+        with_store(|s| Global::new(
+            s,
+            GlobalType {
+                content: ValType::ExternRef,
+                mutable: true
+            },
+            Val::ExternRef(Some(their_ext))
+        )),
+        Err(Error::Type(_))
+    ));
+    // A host function's own handle is no reference (only an instance's import or export of it).
+    let host = host_func(func_type(&[], &[]), |_, _| Ok(vec![]));
+    assert!(matches!(
+        call_func(is_null, &[Val::FuncRef(Some(host))]),
+        Err(Error::Type(_))
+    ));
+    // Using a handle with a store it does not belong to is a bug of the host, and panics.
+    let mut other = std::panic::AssertUnwindSafe(other);
+    assert!(std::panic::catch_unwind(move || f.call(&mut *other, &[])).is_err());
+    assert_eq!(call_func(f, &[]).unwrap(), vec![i32(7)]);
+}
+
+#[test]
+fn linker_resolves_imports_by_name() {
+    let a = instance(EXPORTER);
+    let mut linker = Linker::new();
+    with_store(|s| {
+        linker.instance(s, "a", a);
+    });
+    let importer = load(IMPORTER);
+    let b = with_store(|s| linker.instantiate(s, &importer)).expect("every import defined");
+    assert_eq!(call1(&b, "quadruple", &[i32(3)]), i32(12));
+    call(&b, "add_counter", &[i32(4)]);
+    assert_eq!(get(get_global(&a, "counter").unwrap()), i32(4));
+    // A missing definition is a link error.
+    let needs = r#"(module (import "a" "missing" (func)))"#;
+    let module = load(needs);
+    assert!(matches!(
+        with_store(|s| linker.instantiate(s, &module)),
+        Err(Error::Link(_))
+    ));
+    // A host function defined by name.
+    let hook = host_func(func_type(&[], &[]), |_, _| Ok(vec![]));
+    linker.define("a", "missing", hook);
+    assert!(with_store(|s| linker.instantiate(s, &module)).is_ok());
 }

@@ -4,7 +4,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::{Error, Extern, Instance, Trap, TrapKind, Val};
+use wasmaot_runtime::{Error, Extern, Instance, Store, Trap, TrapKind, Val};
 
 const MODULE: &str = r#"
 (module
@@ -64,9 +64,11 @@ const MODULE: &str = r#"
   (data (i32.const 65534) "\aa\bb")
 )"#;
 
-fn bytes(m: &Instance, offset: u64, len: u64) -> Vec<u8> {
-    let memory = m.get_memory("mem").expect("exported memory");
-    memory.slice(offset, len).expect("in bounds").to_vec()
+fn bytes(m: &Instance, offset: usize, len: usize) -> Vec<u8> {
+    let memory = memory(m, "mem");
+    let mut buf = vec![0; len];
+    with_store(|s| memory.read(s, offset, &mut buf)).expect("in bounds");
+    buf
 }
 
 fn guard() -> Instance {
@@ -74,7 +76,7 @@ fn guard() -> Instance {
 }
 
 fn explicit() -> Instance {
-    Instance::new(&load_with(MODULE, &explicit_checks()), &[]).expect("instantiates")
+    new_instance(&load_with(MODULE, &explicit_checks()), &[]).expect("instantiates")
 }
 
 #[test]
@@ -168,11 +170,8 @@ fn memory_is_little_endian() {
     call(&m, "f64.store", &[i32(224), f64(-2.0)]);
     assert_eq!(bytes(&m, 224, 8), [0, 0, 0, 0, 0, 0, 0, 0xc0]);
     // The host writes, wasm reads.
-    let memory = m.get_memory("mem").unwrap();
-    memory
-        .slice(240, 4)
-        .unwrap()
-        .copy_from_slice(&[0xef, 0xbe, 0xad, 0xde]);
+    let memory = memory(&m, "mem");
+    with_store(|s| memory.data_mut(s)[240..244].copy_from_slice(&[0xef, 0xbe, 0xad, 0xde]));
     assert_eq!(
         call1(&m, "i32.load", &[i32(240)]),
         i32(0xdead_beefu32 as i32)
@@ -310,7 +309,7 @@ fn check_empty_memory(m: &Instance) {
 #[test]
 fn empty_memory_traps_until_grown() {
     check_empty_memory(&instance(EMPTY_MEMORY));
-    check_empty_memory(&Instance::new(&load_with(EMPTY_MEMORY, &explicit_checks()), &[]).unwrap());
+    check_empty_memory(&new_instance(&load_with(EMPTY_MEMORY, &explicit_checks()), &[]).unwrap());
 }
 
 #[test]
@@ -342,7 +341,9 @@ fn memory_size_and_grow() {
             TrapKind::OutOfBoundsMemory
         );
         // The host sees the same size.
-        assert_eq!(m.get_memory("mem").unwrap().pages(), 4);
+        let memory = memory(&m, "mem");
+        assert_eq!(with_store(|s| memory.size(s)), 4);
+        assert_eq!(with_store(|s| memory.data_size(s)), 4 * 65536);
     }
 }
 
@@ -498,25 +499,27 @@ fn memory_init_and_data_drop() {
 #[test]
 fn data_segment_out_of_bounds_fails_instantiation() {
     let wat = r#"(module (memory 1) (data (i32.const 65535) "ab"))"#;
-    match Instance::new(&load(wat), &[]) {
+    match new_instance(&load(wat), &[]) {
         Err(Error::Trap(Trap::Wasm { kind, .. })) => assert_eq!(kind, TrapKind::OutOfBoundsMemory),
         Err(other) => panic!("expected an out-of-bounds trap, got {other:?}"),
         Ok(_) => panic!("instantiation succeeded"),
     }
     // Segments before the failing one have been written to the (shared) memory.
     let exporter = instance(r#"(module (memory (export "mem") 1))"#);
-    let memory = exporter.get_memory("mem").unwrap();
+    let memory = memory(&exporter, "mem");
     let importer = r#"
       (module
         (import "env" "mem" (memory 1))
         (data (i32.const 10) "ok")
         (data (i32.const 65536) "x"))"#;
-    match Instance::new(&load(importer), &[Extern::Memory(memory.clone())]) {
+    match new_instance(&load(importer), &[Extern::Memory(memory)]) {
         Err(Error::Trap(Trap::Wasm { kind, .. })) => assert_eq!(kind, TrapKind::OutOfBoundsMemory),
         Err(other) => panic!("expected an out-of-bounds trap, got {other:?}"),
         Ok(_) => panic!("instantiation succeeded"),
     }
-    assert_eq!(memory.slice(10, 2).unwrap(), b"ok");
+    let mut ok = [0; 2];
+    with_store(|s| memory.read(s, 10, &mut ok)).unwrap();
+    assert_eq!(&ok, b"ok");
 }
 
 const REUSED: &str = r#"
@@ -529,11 +532,12 @@ const REUSED: &str = r#"
   (func (export "size") (result i32) (memory.size))
 )"#;
 
-/// Instantiate, dirty and grow the memory, drop the instance; a later instance (which may get
-/// the same address space back) must again start zeroed, one page long, bounded at one page.
+/// Instantiate, dirty and grow the memory, drop the instance (with its store: a store frees
+/// nothing before it is dropped); a later instance (which may get the same address space back)
+/// must again start zeroed, one page long, bounded at one page.
 fn check_fresh_memory_each_time(module: &wasmaot_runtime::Module) {
     for _ in 0..4 {
-        let m = Instance::new(module, &[]).expect("instantiates");
+        let m = new_instance(module, &[]).expect("instantiates");
         assert_eq!(call1(&m, "size", &[]), i32(1));
         assert_eq!(call1(&m, "load", &[i32(10)]), i32(7));
         for addr in [0, 11, 4096, 65535] {
@@ -555,7 +559,8 @@ fn check_fresh_memory_each_time(module: &wasmaot_runtime::Module) {
         for addr in [65536, 2 * 65536 + 5, 4 * 65536 - 1] {
             call(&m, "store", &[i32(addr), i32(0xee)]);
         }
-        drop(m);
+        // Replace the test's store with an empty one and drop the old one, instance and all.
+        drop(with_store(std::mem::take::<Store>));
     }
 }
 
@@ -563,4 +568,65 @@ fn check_fresh_memory_each_time(module: &wasmaot_runtime::Module) {
 fn memory_of_a_dropped_instance_is_not_seen_by_the_next() {
     check_fresh_memory_each_time(&load(REUSED));
     check_fresh_memory_each_time(&load_with(REUSED, &explicit_checks()));
+}
+
+#[test]
+fn host_memory_shared_with_wasm() {
+    use wasmaot_runtime::metadata::Limits;
+    use wasmaot_runtime::{Memory, MemoryType};
+    let ty = MemoryType {
+        limits: Limits {
+            min: 1,
+            max: Some(3),
+        },
+    };
+    let host = with_store(|s| Memory::new(s, ty)).expect("host memory");
+    assert_eq!(with_store(|s| host.ty(s)), ty);
+    with_store(|s| host.write(s, 65532, &0x1234_5678u32.to_le_bytes())).unwrap();
+    let wat = r#"
+      (module
+        (import "env" "mem" (memory 1 3))
+        (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+        (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+        (func (export "size") (result i32) (memory.size)))"#;
+    for options in [Default::default(), explicit_checks()] {
+        let m = new_instance(&load_with(wat, &options), &[Extern::Memory(host)]).unwrap();
+        assert_eq!(call1(&m, "load", &[i32(65532)]), i32(0x1234_5678));
+        call(&m, "store", &[i32(8), i32(-2)]);
+        let mut buf = [0; 4];
+        with_store(|s| host.read(s, 8, &mut buf)).unwrap();
+        assert_eq!(buf, (-2i32).to_le_bytes());
+        assert_eq!(
+            call1(&m, "size", &[]),
+            i32(with_store(|s| host.size(s)) as i32)
+        );
+    }
+    let m = new_instance(&load(wat), &[Extern::Memory(host)]).unwrap();
+    assert_eq!(trap(&m, "load", &[i32(65533)]), TrapKind::OutOfBoundsMemory);
+    // Host accesses are checked against the current size.
+    let mut buf = [0; 4];
+    assert!(matches!(
+        with_store(|s| host.read(s, 65533, &mut buf)),
+        Err(Error::Access(_))
+    ));
+    assert!(matches!(
+        with_store(|s| host.write(s, usize::MAX, &[1])),
+        Err(Error::Access(_))
+    ));
+    // Growth by the host is seen by wasm, up to the maximum.
+    assert_eq!(with_store(|s| host.grow(s, 1)), Ok(1));
+    assert_eq!(call1(&m, "size", &[]), i32(2));
+    assert_eq!(with_store(|s| host.data_size(s)), 2 * 65536);
+    call(&m, "store", &[i32(65533), i32(0x0a0b_0c0d)]);
+    with_store(|s| host.read(s, 65533, &mut buf)).unwrap();
+    assert_eq!(buf, [0x0d, 0x0c, 0x0b, 0x0a]);
+    assert!(matches!(
+        with_store(|s| host.grow(s, 2)),
+        Err(Error::Resource(_))
+    ));
+    assert_eq!(with_store(|s| host.size(s)), 2);
+    assert_eq!(
+        trap(&m, "load", &[i32(2 * 65536 - 3)]),
+        TrapKind::OutOfBoundsMemory
+    );
 }

@@ -3,7 +3,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::{Instance, TrapKind, Val};
+use wasmaot_runtime::{ExternRef, Instance, TrapKind, Val};
 
 const MODULE: &str = r#"
 (module
@@ -123,16 +123,16 @@ fn table_get_set_and_references() {
     let m = tables();
     assert_eq!(call1(&m, "is_null", &[i32(3)]), i32(1));
     assert_eq!(call1(&m, "is_null", &[i32(0)]), i32(0));
-    assert_eq!(call1(&m, "get", &[i32(3)]), Val::FuncRef(0));
+    assert_eq!(call1(&m, "get", &[i32(3)]), Val::FuncRef(None));
     let f0 = call1(&m, "get", &[i32(0)]);
     let f1 = call1(&m, "get", &[i32(1)]);
-    assert!(matches!(f0, Val::FuncRef(p) if p != 0), "{f0:?}");
+    assert!(matches!(f0, Val::FuncRef(Some(_))), "{f0:?}");
     assert_ne!(f0, f1);
     // ref.func in code and in an element segment name the same function reference.
     assert_eq!(call1(&m, "ref_func", &[]), f0);
-    assert_eq!(call1(&m, "ref_null", &[]), Val::FuncRef(0));
+    assert_eq!(call1(&m, "ref_null", &[]), Val::FuncRef(None));
     assert_eq!(call1(&m, "ref_func_is_null", &[]), i32(0));
-    assert_eq!(call1(&m, "is_null_param", &[Val::FuncRef(0)]), i32(1));
+    assert_eq!(call1(&m, "is_null_param", &[Val::FuncRef(None)]), i32(1));
     assert_eq!(call1(&m, "is_null_param", &[f1]), i32(0));
 
     call(&m, "set_f0", &[i32(3)]);
@@ -150,7 +150,7 @@ fn table_get_set_and_references() {
     assert_eq!(trap(&m, "is_null", &[i32(100)]), TrapKind::OutOfBoundsTable);
     assert_eq!(trap(&m, "set_f0", &[i32(4)]), TrapKind::OutOfBoundsTable);
     assert_eq!(
-        trap(&m, "set", &[i32(-1), Val::FuncRef(0)]),
+        trap(&m, "set", &[i32(-1), Val::FuncRef(None)]),
         TrapKind::OutOfBoundsTable
     );
 }
@@ -326,32 +326,110 @@ fn table_init_and_elem_drop() {
     assert_eq!(ci(&m, 3, 1), 101);
 }
 
+/// A host value as a non-null `externref`.
+fn ext(value: u64) -> Val {
+    Val::ExternRef(Some(with_store(|s| ExternRef::new(s, value))))
+}
+
+/// The host value behind a non-null `externref` made by [`ext`].
+fn ext_data(value: Val) -> u64 {
+    match value {
+        Val::ExternRef(Some(r)) => with_store(|s| *r.data(s).downcast_ref::<u64>().unwrap()),
+        other => panic!("expected a non-null externref, got {other:?}"),
+    }
+}
+
 #[test]
 fn externref_tables() {
     let m = tables();
+    let null = Val::ExternRef(None);
+    let (e42, emax, e1, e7, e9, e5) = (ext(42), ext(u64::MAX), ext(1), ext(7), ext(9), ext(5));
     assert_eq!(call1(&m, "ext_size", &[]), i32(2));
-    assert_eq!(call1(&m, "ext_get", &[i32(0)]), Val::ExternRef(0));
-    call(&m, "ext_set", &[i32(0), Val::ExternRef(42)]);
-    call(&m, "ext_set", &[i32(1), Val::ExternRef(u64::MAX)]);
-    assert_eq!(call1(&m, "ext_get", &[i32(0)]), Val::ExternRef(42));
-    assert_eq!(call1(&m, "ext_get", &[i32(1)]), Val::ExternRef(u64::MAX));
+    assert_eq!(call1(&m, "ext_get", &[i32(0)]), null);
+    call(&m, "ext_set", &[i32(0), e42]);
+    call(&m, "ext_set", &[i32(1), emax]);
+    assert_eq!(call1(&m, "ext_get", &[i32(0)]), e42);
+    assert_eq!(call1(&m, "ext_get", &[i32(1)]), emax);
+    assert_eq!(ext_data(call1(&m, "ext_get", &[i32(1)])), u64::MAX);
     assert_eq!(trap(&m, "ext_get", &[i32(2)]), TrapKind::OutOfBoundsTable);
     assert_eq!(
-        trap(&m, "ext_set", &[i32(2), Val::ExternRef(1)]),
+        trap(&m, "ext_set", &[i32(2), e1]),
         TrapKind::OutOfBoundsTable
     );
-    assert_eq!(call1(&m, "ext_grow", &[Val::ExternRef(7), i32(3)]), i32(2));
+    assert_eq!(call1(&m, "ext_grow", &[e7, i32(3)]), i32(2));
     assert_eq!(call1(&m, "ext_size", &[]), i32(5));
-    assert_eq!(call1(&m, "ext_get", &[i32(4)]), Val::ExternRef(7));
-    assert_eq!(call1(&m, "ext_get", &[i32(0)]), Val::ExternRef(42));
-    call(&m, "ext_fill", &[i32(1), Val::ExternRef(9), i32(2)]);
+    assert_eq!(call1(&m, "ext_get", &[i32(4)]), e7);
+    assert_eq!(call1(&m, "ext_get", &[i32(0)]), e42);
+    call(&m, "ext_fill", &[i32(1), e9, i32(2)]);
     let all: Vec<Val> = (0..5).map(|i| call1(&m, "ext_get", &[i32(i)])).collect();
-    assert_eq!(all, [42, 9, 9, 7, 7].map(Val::ExternRef));
+    assert_eq!(all, [e42, e9, e9, e7, e7]);
+    let data: Vec<u64> = all.into_iter().map(ext_data).collect();
+    assert_eq!(data, [42, 9, 9, 7, 7]);
     assert_eq!(
-        trap(&m, "ext_fill", &[i32(4), Val::ExternRef(0), i32(2)]),
+        trap(&m, "ext_fill", &[i32(4), null, i32(2)]),
         TrapKind::OutOfBoundsTable
     );
-    assert_eq!(call1(&m, "ext_is_null", &[Val::ExternRef(0)]), i32(1));
-    assert_eq!(call1(&m, "ext_is_null", &[Val::ExternRef(5)]), i32(0));
-    assert_eq!(call1(&m, "ext_null", &[]), Val::ExternRef(0));
+    assert_eq!(call1(&m, "ext_is_null", &[null]), i32(1));
+    assert_eq!(call1(&m, "ext_is_null", &[e5]), i32(0));
+    assert_eq!(call1(&m, "ext_null", &[]), null);
+}
+
+#[test]
+fn tables_from_the_host() {
+    use wasmaot_runtime::metadata::Limits;
+    use wasmaot_runtime::{Error, Extern, Table, TableType, ValType};
+    let m = tables();
+    let t = with_store(|s| m.get_table(s, "t")).expect("exported t");
+    assert_eq!(with_store(|s| t.size(s)), 4);
+    // Elements are the references wasm code sees.
+    let f0 = call1(&m, "get", &[i32(0)]);
+    let f1 = call1(&m, "get", &[i32(1)]);
+    assert_eq!(with_store(|s| t.get(s, 0)), Some(f0));
+    assert_eq!(with_store(|s| t.get(s, 3)), Some(Val::FuncRef(None)));
+    assert_eq!(with_store(|s| t.get(s, 4)), None);
+    with_store(|s| t.set(s, 3, f1)).unwrap();
+    assert_eq!(ci(&m, 3, 21), 42);
+    with_store(|s| t.set(s, 0, Val::FuncRef(None))).unwrap();
+    assert_eq!(ci_trap(&m, 0), TrapKind::UninitializedElement);
+    assert!(matches!(
+        with_store(|s| t.set(s, 4, f1)),
+        Err(Error::Access(_))
+    ));
+    assert!(matches!(
+        with_store(|s| t.set(s, 1, Val::ExternRef(None))),
+        Err(Error::Type(_))
+    ));
+    assert!(matches!(
+        with_store(|s| t.set(s, 1, i32(0))),
+        Err(Error::Type(_))
+    ));
+    // Growth by the host is seen by wasm, up to the maximum of 10.
+    assert_eq!(with_store(|s| t.grow(s, 2, f0)), Ok(4));
+    assert_eq!(call1(&m, "size", &[]), i32(6));
+    assert_eq!(ci(&m, 5, 1), 101);
+    assert!(with_store(|s| t.grow(s, 5, Val::FuncRef(None))).is_err());
+    assert_eq!(with_store(|s| t.size(s)), 6);
+    assert_eq!(with_store(|s| t.ty(s)).limits.max, Some(10));
+
+    // A table the host makes, imported by a module.
+    let ty = TableType {
+        element: ValType::FuncRef,
+        limits: Limits { min: 2, max: None },
+    };
+    let host = with_store(|s| Table::new(s, ty, f1)).expect("host table");
+    let wat = r#"
+      (module
+        (type $ii (func (param i32) (result i32)))
+        (import "env" "t" (table 2 funcref))
+        (func (export "call") (param i32 i32) (result i32)
+          (call_indirect (type $ii) (local.get 1) (local.get 0))))"#;
+    let user = instance_with(wat, &[Extern::Table(host)]);
+    assert_eq!(call1(&user, "call", &[i32(1), i32(4)]), i32(8));
+    with_store(|s| host.set(s, 0, f0)).unwrap();
+    assert_eq!(call1(&user, "call", &[i32(0), i32(4)]), i32(104));
+    assert_eq!(
+        trap(&user, "call", &[i32(2), i32(4)]),
+        TrapKind::UndefinedElement
+    );
+    assert!(with_store(|s| Table::new(s, ty, Val::ExternRef(None))).is_err());
 }

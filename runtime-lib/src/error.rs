@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::traps::Trap;
 
+/// Why an operation of the embedding API failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// A compiled module could not be loaded (missing file, not a wasmaot object, ABI mismatch).
@@ -14,8 +15,10 @@ pub enum Error {
     Resource(String),
     /// Instantiation or a call trapped.
     Trap(Trap),
-    /// A call was made with arguments that do not match the function's type.
+    /// A value, argument or import does not have the type asked for.
     Type(String),
+    /// A memory or table access outside its bounds.
+    Access(String),
 }
 
 impl fmt::Display for Error {
@@ -26,6 +29,7 @@ impl fmt::Display for Error {
             Error::Resource(m) => write!(f, "out of resources: {m}"),
             Error::Trap(t) => write!(f, "wasm trap: {t}"),
             Error::Type(m) => write!(f, "type mismatch: {m}"),
+            Error::Access(m) => write!(f, "out of bounds: {m}"),
         }
     }
 }

@@ -4,14 +4,13 @@
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Arc;
 
-use wasmaot_abi::metadata::ImportKind;
 use wasmaot_abi::symbols::ModuleDescriptor;
 
 use crate::error::Error;
-use crate::instance::{Extern, Instance};
+use crate::linker::Linker;
 use crate::module::Module;
+use crate::store::Store;
 use crate::traps::Trap;
 use crate::wasi::grants::{self, Grants};
 use crate::wasi::{self, WasiCtx};
@@ -77,31 +76,26 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
 unsafe fn run(descriptor: *const ModuleDescriptor, ctx: WasiCtx) -> Result<(), Error> {
     // SAFETY: per the contract.
     let module = unsafe { Module::from_descriptor(descriptor, None)? };
-    let ctx = Arc::new(ctx);
-    let imports = wasi_imports(&module, &ctx)?;
-    let instance = Instance::new(&module, &imports)?;
-    let start = instance.get_func("_start").ok_or_else(|| {
+    if let Some(import) = module
+        .meta()
+        .imports
+        .iter()
+        .find(|i| i.module != wasi::MODULE)
+    {
+        return Err(Error::Link(format!(
+            "unknown import {}::{} (only {} functions can be imported)",
+            import.module,
+            import.name,
+            wasi::MODULE
+        )));
+    }
+    let mut store = Store::new();
+    let mut linker = Linker::new();
+    wasi::add_to_linker(&mut linker, ctx);
+    let instance = linker.instantiate(&mut store, &module)?;
+    let start = instance.get_func(&mut store, "_start").ok_or_else(|| {
         Error::Link("the module exports no `_start` function (not a WASI command)".to_string())
     })?;
-    start.call(&[])?;
+    start.call(&mut store, &[])?;
     Ok(())
-}
-
-/// Resolve every import of `module` against WASI preview1.
-pub fn wasi_imports(module: &Module, ctx: &Arc<WasiCtx>) -> Result<Vec<Extern>, Error> {
-    let meta = module.meta();
-    meta.imports
-        .iter()
-        .map(|import| match &import.kind {
-            ImportKind::Func(ty) if import.module == wasi::MODULE => Ok(Extern::Func(
-                wasi::import(ctx, &import.name, &meta.types[*ty as usize]),
-            )),
-            _ => Err(Error::Link(format!(
-                "unknown import {}::{} (only {} functions can be imported)",
-                import.module,
-                import.name,
-                wasi::MODULE
-            ))),
-        })
-        .collect()
 }

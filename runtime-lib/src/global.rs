@@ -1,85 +1,55 @@
-//! Globals as the host sees them: a pointer to their storage and the owner keeping it alive.
-
-use std::any::Any;
-use std::sync::Arc;
+//! Globals as the host sees them.
 
 use wasmaot_abi::metadata::GlobalType;
-use wasmaot_abi::VMGlobal;
 
 use crate::error::Error;
-use crate::instance::write_global_raw;
+use crate::store::{AsContext, AsContextMut, Stored};
 use crate::values::Val;
+use crate::vm::global::VmGlobal;
 
-#[derive(Clone)]
-pub struct Global {
-    ptr: *mut VMGlobal,
-    ty: GlobalType,
-    owner: Arc<dyn Any + Send + Sync>,
-}
-
-// SAFETY: the storage is kept alive by `owner` and used by one thread at a time.
-unsafe impl Send for Global {}
-// SAFETY: as above.
-unsafe impl Sync for Global {}
-
-struct HostGlobal(Box<std::cell::UnsafeCell<VMGlobal>>);
-// SAFETY: see `Global`.
-unsafe impl Send for HostGlobal {}
-// SAFETY: see `Global`.
-unsafe impl Sync for HostGlobal {}
+/// A global of a store: exported by an instance, or made by the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Global(pub(crate) Stored);
 
 impl Global {
-    /// A global owned by the host, holding `value`.
-    pub fn new(ty: GlobalType, value: Val) -> Result<Global, Error> {
+    /// A global of type `ty` holding `value`, owned by the host.
+    pub fn new(store: &mut impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global, Error> {
         if value.ty() != ty.content {
             return Err(Error::Type(format!(
                 "global of type {:?} given {:?}",
                 ty.content, value
             )));
         }
-        let storage = HostGlobal(Box::new(std::cell::UnsafeCell::new(VMGlobal::default())));
-        let ptr = storage.0.get();
-        // SAFETY: fresh storage.
-        unsafe { write_global_raw(ptr, ty.content, value.to_raw()) };
-        Ok(Global {
-            ptr,
-            ty,
-            owner: Arc::new(storage),
-        })
+        let store = store.as_context_mut();
+        let raw = value.to_raw(store)?;
+        Ok(Global(store.add_global(VmGlobal::new(ty, raw))))
     }
 
-    pub(crate) fn from_raw(
-        ptr: *mut VMGlobal,
-        ty: GlobalType,
-        owner: Arc<dyn Any + Send + Sync>,
-    ) -> Global {
-        Global { ptr, ty, owner }
+    /// The global's type.
+    pub fn ty(&self, store: &impl AsContext) -> GlobalType {
+        let store = store.as_context();
+        store.globals[store.index(self.0)].ty
     }
 
-    pub fn ty(&self) -> GlobalType {
-        self.ty
+    /// The current value.
+    pub fn get(&self, store: &mut impl AsContextMut) -> Val {
+        let store = store.as_context_mut();
+        let global = &store.globals[store.index(self.0)];
+        let (ty, raw) = (global.ty.content, global.get_raw());
+        // Compiled code stores only references of its own store.
+        Val::from_raw(store, ty, raw).unwrap_or(Val::null_or_zero(ty))
     }
 
-    pub(crate) fn ptr(&self) -> *mut VMGlobal {
-        self.ptr
-    }
-
-    pub(crate) fn owner(&self) -> Arc<dyn Any + Send + Sync> {
-        self.owner.clone()
-    }
-
-    pub fn get(&self) -> Val {
-        Val::from_global(self.ptr, self.ty.content)
-    }
-
-    pub fn set(&self, value: Val) -> Result<(), Error> {
-        if !self.ty.mutable || value.ty() != self.ty.content {
+    /// Set the value of a mutable global.
+    pub fn set(&self, store: &mut impl AsContextMut, value: Val) -> Result<(), Error> {
+        let store = store.as_context_mut();
+        let global = store.globals[store.index(self.0)].clone();
+        if !global.ty.mutable || value.ty() != global.ty.content {
             return Err(Error::Type(
                 "global is immutable or of another type".to_string(),
             ));
         }
-        // SAFETY: live storage (owner held).
-        unsafe { write_global_raw(self.ptr, self.ty.content, value.to_raw()) };
+        global.set_raw(value.to_raw(store)?);
         Ok(())
     }
 }

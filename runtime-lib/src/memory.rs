@@ -1,166 +1,116 @@
-//! Linear memory: a fixed reservation whose accessible prefix grows. The base never moves, so
-//! compiled code may keep it in a register; the `VMMemory` compiled code reads lives here, boxed,
-//! and every instance using the memory points at it.
+//! Linear memories as the host sees them. Views borrow the store: `data` while the store is
+//! shared, `data_mut` while it is borrowed mutably, so no view outlives or overlaps a call into
+//! wasm code or a `grow`.
 
-use std::cell::UnsafeCell;
-use std::mem::ManuallyDrop;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
-use wasmaot_abi::{VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
+use wasmaot_abi::WASM_PAGE_SIZE;
 
 use crate::error::Error;
-use crate::sys::mmap::Reservation;
+use crate::store::{AsContext, AsContextMut, Stored};
+use crate::vm::memory::VmMemory;
 
-pub struct Memory {
-    vm: Box<UnsafeCell<VMMemory>>,
-    /// Given back to the pool on drop.
-    reservation: ManuallyDrop<Reservation>,
-    max_pages: u64,
-    pub ty: MemoryType,
-}
+/// Address space a memory the host creates reserves: 4 GiB plus a 2 GiB guard region, enough
+/// for modules compiled with or without explicit bounds checks to import it.
+const HOST_MEMORY_RESERVATION: u64 = (1 << 32) + (2 << 30);
 
-// SAFETY: compiled code and the runtime on one thread at a time mutate the VMMemory; WebAssembly
-// 2.0 has no shared memories.
-unsafe impl Send for Memory {}
-// SAFETY: as above.
-unsafe impl Sync for Memory {}
+/// A linear memory of a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Memory(pub(crate) Stored);
 
 impl Memory {
-    pub fn new(ty: MemoryType, strategy: MemoryStrategy) -> Result<Memory, Error> {
-        let max_pages = ty.limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
-        let reserve = if strategy.reservation > 0 {
-            strategy.reservation
-        } else {
-            max_pages * WASM_PAGE_SIZE
+    /// A memory of type `ty`, owned by the host (to give to instances as an import).
+    pub fn new(store: &mut impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
+        let strategy = MemoryStrategy {
+            reservation: HOST_MEMORY_RESERVATION,
         };
-        let initial = ty.limits.min * WASM_PAGE_SIZE;
-        let reservation = reserve_from_pool(reserve as usize, initial as usize)?;
-        let vm = VMMemory {
-            base: reservation.base(),
-            length: initial,
-        };
-        Ok(Memory {
-            vm: Box::new(UnsafeCell::new(vm)),
-            reservation: ManuallyDrop::new(reservation),
-            max_pages,
-            ty,
+        let vm = VmMemory::new(ty, strategy)?;
+        Ok(Memory(store.as_context_mut().add_memory(Arc::new(vm))))
+    }
+
+    fn vm<'a>(&self, store: &'a impl AsContext) -> &'a VmMemory {
+        let store = store.as_context();
+        &store.memories[store.index(self.0)]
+    }
+
+    /// The memory's type (its limits in pages).
+    pub fn ty(&self, store: &impl AsContext) -> MemoryType {
+        self.vm(store).ty
+    }
+
+    /// The current size in pages of 64 KiB.
+    pub fn size(&self, store: &impl AsContext) -> u64 {
+        self.vm(store).pages()
+    }
+
+    /// The current size in bytes.
+    pub fn data_size(&self, store: &impl AsContext) -> usize {
+        self.vm(store).len() as usize
+    }
+
+    /// The memory's bytes.
+    pub fn data<'a>(&self, store: &'a impl AsContext) -> &'a [u8] {
+        let vm = self.vm(store);
+        // SAFETY: the accessible part of the reservation; the store is borrowed for 'a, so no
+        // wasm code runs and nothing grows or writes the memory meanwhile.
+        unsafe { std::slice::from_raw_parts(vm.base(), vm.len() as usize) }
+    }
+
+    /// The memory's bytes, to change.
+    pub fn data_mut<'a>(&self, store: &'a mut impl AsContextMut) -> &'a mut [u8] {
+        let vm = self.vm(store.as_context_mut());
+        // SAFETY: as in `data`, and the store is borrowed mutably for 'a: this is the only view.
+        unsafe { std::slice::from_raw_parts_mut(vm.base(), vm.len() as usize) }
+    }
+
+    /// Copy the bytes at `offset` into `buffer`.
+    pub fn read(
+        &self,
+        store: &impl AsContext,
+        offset: usize,
+        buffer: &mut [u8],
+    ) -> Result<(), Error> {
+        let data = self.data(store);
+        let bytes = offset
+            .checked_add(buffer.len())
+            .and_then(|end| data.get(offset..end))
+            .ok_or_else(|| out_of_bounds(offset, buffer.len(), data.len()))?;
+        buffer.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Copy `bytes` into the memory at `offset`.
+    pub fn write(
+        &self,
+        store: &mut impl AsContextMut,
+        offset: usize,
+        bytes: &[u8],
+    ) -> Result<(), Error> {
+        let data = self.data_mut(store);
+        let size = data.len();
+        let target = offset
+            .checked_add(bytes.len())
+            .and_then(|end| data.get_mut(offset..end))
+            .ok_or_else(|| out_of_bounds(offset, bytes.len(), size))?;
+        target.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Grow by `delta` pages; the old size in pages.
+    pub fn grow(&self, store: &mut impl AsContextMut, delta: u64) -> Result<u64, Error> {
+        let vm = self.vm(store.as_context_mut());
+        vm.grow(delta).ok_or_else(|| {
+            Error::Resource(format!(
+                "cannot grow a memory of {} pages by {delta} pages",
+                vm.len() / WASM_PAGE_SIZE
+            ))
         })
     }
-
-    /// The struct compiled code reads.
-    pub fn vm_ptr(&self) -> *mut VMMemory {
-        self.vm.get()
-    }
-
-    /// Bytes of address space reserved, guard region included.
-    pub fn reserved_len(&self) -> u64 {
-        self.reservation.len() as u64
-    }
-
-    pub fn base(&self) -> *mut u8 {
-        self.reservation.base()
-    }
-
-    /// Current length in bytes.
-    pub fn len(&self) -> u64 {
-        // SAFETY: reading a u64 the owning thread writes (see the Send/Sync note).
-        unsafe { (*self.vm.get()).length }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn pages(&self) -> u64 {
-        self.len() / WASM_PAGE_SIZE
-    }
-
-    /// Grow by `delta` pages; the old size in pages, or `None` if the limit forbids it.
-    pub fn grow(&self, delta: u64) -> Option<u64> {
-        let old = self.pages();
-        let new = old.checked_add(delta)?;
-        if new > self.max_pages || new * WASM_PAGE_SIZE > self.reservation.len() as u64 {
-            return None;
-        }
-        let old_bytes = (old * WASM_PAGE_SIZE) as usize;
-        let added = (delta * WASM_PAGE_SIZE) as usize;
-        self.reservation.make_accessible(old_bytes, added).ok()?;
-        // SAFETY: see the Send/Sync note; compiled code re-reads the length after calls.
-        unsafe { (*self.vm.get()).length = new * WASM_PAGE_SIZE };
-        Some(old)
-    }
-
-    /// The bytes `[offset, offset + len)`, if inside the memory.
-    // Linear memory is shared, untyped storage (like the heap of a C program): handing out a
-    // mutable view from `&self` is the point of this accessor.
-    #[allow(clippy::mut_from_ref)]
-    pub fn slice(&self, offset: u64, len: u64) -> Option<&mut [u8]> {
-        let end = offset.checked_add(len)?;
-        if end > self.len() {
-            return None;
-        }
-        // SAFETY: the range is inside the accessible part of our reservation. Wasm memory is
-        // untyped bytes; callers hold the slice only during one runtime or host call.
-        Some(unsafe {
-            std::slice::from_raw_parts_mut(self.base().add(offset as usize), len as usize)
-        })
-    }
 }
 
-impl Drop for Memory {
-    fn drop(&mut self) {
-        // SAFETY: `reservation` is taken exactly once, here, and not used afterwards.
-        let reservation = unsafe { ManuallyDrop::take(&mut self.reservation) };
-        release_to_pool(reservation, self.len() as usize);
-    }
-}
-
-/// Reservations of dropped memories, zeroed and ready for reuse: instantiation then costs no
-/// mmap/munmap. Each entry remembers how much of it is accessible.
-static POOL: Mutex<Vec<(Reservation, usize)>> = Mutex::new(Vec::new());
-const POOL_CAPACITY: usize = 32;
-
-fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error> {
-    let len = len.max(1).next_multiple_of(crate::sys::mmap::page_size());
-    let pooled = {
-        let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-        pool.iter()
-            .position(|(r, _)| r.len() == len)
-            .map(|at| pool.swap_remove(at))
-    };
-    let resource =
-        |e: std::io::Error| Error::Resource(format!("mapping {accessible} bytes of memory: {e}"));
-    match pooled {
-        Some((reservation, was)) => {
-            if was > accessible {
-                reservation
-                    .make_inaccessible(accessible, was - accessible)
-                    .map_err(resource)?;
-            } else {
-                reservation
-                    .make_accessible(was, accessible - was)
-                    .map_err(resource)?;
-            }
-            Ok(reservation)
-        }
-        None => {
-            let reservation = Reservation::new(len)
-                .map_err(|e| Error::Resource(format!("reserving {len} bytes for a memory: {e}")))?;
-            reservation
-                .make_accessible(0, accessible)
-                .map_err(resource)?;
-            Ok(reservation)
-        }
-    }
-}
-
-fn release_to_pool(reservation: Reservation, accessible: usize) {
-    if reservation.discard(accessible).is_err() {
-        return;
-    }
-    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    if pool.len() < POOL_CAPACITY {
-        pool.push((reservation, accessible));
-    }
+fn out_of_bounds(offset: usize, len: usize, size: usize) -> Error {
+    Error::Access(format!(
+        "{len} bytes at offset {offset} are outside a memory of {size} bytes"
+    ))
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use wasmaot_abi::symbols::{ModuleDescriptor, MODULE_DESCRIPTOR};
 use wasmaot_abi::{ModuleMeta, VmctxLayout, ABI_VERSION};
 
-use crate::code_registry::{self, CodeInfo, FunctionRange};
 use crate::error::Error;
-use crate::types::signature_id;
+use crate::vm::code_registry::{self, CodeInfo, FunctionRange};
+use crate::vm::types::signature_id;
 
 /// A loaded, ready-to-instantiate module. Cheap to clone.
 #[derive(Clone)]
@@ -34,8 +34,23 @@ unsafe impl Send for ModuleInner {}
 unsafe impl Sync for ModuleInner {}
 
 impl Module {
-    /// Load a precompiled module (`wasmaot compile m.wasm -o m.so`).
-    pub fn load(path: &Path) -> Result<Module, Error> {
+    /// Load a precompiled module (`wasmaot compile m.wasm -o m.so`). A path without a `/` is
+    /// taken relative to the working directory (not searched for on the library path).
+    ///
+    /// # Safety
+    /// Loading a shared object runs its initialisers, and the module's machine code is trusted
+    /// to be what the wasmaot compiler wrote: the file must be the output of `wasmaot compile`
+    /// (for this runtime version and this machine), and nothing may change it while loaded.
+    /// A file that is not one is refused when its descriptor or ABI version does not match, but
+    /// only after its initialisers have run.
+    pub unsafe fn load(path: &Path) -> Result<Module, Error> {
+        let relative;
+        let path = if path.as_os_str().as_encoded_bytes().contains(&b'/') {
+            path
+        } else {
+            relative = Path::new(".").join(path);
+            &relative
+        };
         let c_path = CString::new(path.as_os_str().as_encoded_bytes())
             .map_err(|_| Error::Load(format!("{}: path contains NUL", path.display())))?;
         // SAFETY: dlopen on a path; the library's initialisers are the linker's only.
@@ -77,7 +92,7 @@ impl Module {
         let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
         let meta = ModuleMeta::from_bytes(bytes)
             .map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
-        let missing = crate::sys::cpu::missing_features(&meta.cpu_features);
+        let missing = crate::vm::sys::cpu::missing_features(&meta.cpu_features);
         if !missing.is_empty() {
             return Err(Error::Load(format!(
                 "compiled for CPU features this machine lacks: {} (rebuild with a lower --target-cpu)",
@@ -108,6 +123,7 @@ impl Module {
         })))
     }
 
+    /// What the compiler recorded about the module: types, imports, exports, ...
     pub fn meta(&self) -> &ModuleMeta {
         &self.0.meta
     }

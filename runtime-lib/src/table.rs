@@ -1,77 +1,82 @@
-//! Tables: a vector of 8-byte references (`*const VMFuncRef` or an externref, 0 for null) and
-//! the `VMTable` compiled code reads, kept in step whenever the vector moves.
+//! Tables as the host sees them: their elements are references of the store.
 
-use std::cell::UnsafeCell;
+use std::sync::Arc;
 
 use wasmaot_abi::metadata::TableType;
-use wasmaot_abi::VMTable;
 
-/// The most entries a table may ever have, whatever its type says (keeps hostile modules from
-/// asking for all of memory).
-const MAX_TABLE_ENTRIES: u64 = 10_000_000;
+use crate::error::Error;
+use crate::store::{AsContext, AsContextMut, Stored};
+use crate::values::Val;
+use crate::vm::table::VmTable;
 
-pub struct Table {
-    elements: UnsafeCell<Vec<u64>>,
-    vm: Box<UnsafeCell<VMTable>>,
-    pub ty: TableType,
-}
-
-// SAFETY: one thread at a time runs code using a table (no shared tables in WebAssembly 2.0).
-unsafe impl Send for Table {}
-// SAFETY: as above.
-unsafe impl Sync for Table {}
+/// A table of a store: exported by an instance, or made by the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Table(pub(crate) Stored);
 
 impl Table {
-    pub fn new(ty: TableType, init: u64) -> Option<Table> {
-        if ty.limits.min > MAX_TABLE_ENTRIES {
-            return None;
-        }
-        let mut elements = vec![init; ty.limits.min as usize];
-        let vm = VMTable {
-            base: elements.as_mut_ptr(),
-            length: elements.len() as u64,
-        };
-        Some(Table {
-            elements: UnsafeCell::new(elements),
-            vm: Box::new(UnsafeCell::new(vm)),
-            ty,
-        })
+    /// A table of type `ty` with every element `init`.
+    pub fn new(store: &mut impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
+        let store = store.as_context_mut();
+        let raw = element(ty, init, store)?;
+        let table =
+            VmTable::new(ty, raw).ok_or_else(|| Error::Resource("table too large".to_string()))?;
+        Ok(Table(store.add_table(Arc::new(table))))
     }
 
-    pub fn vm_ptr(&self) -> *mut VMTable {
-        self.vm.get()
+    fn vm(&self, store: &impl AsContext) -> Arc<VmTable> {
+        let store = store.as_context();
+        store.tables[store.index(self.0)].clone()
     }
 
-    #[allow(clippy::mut_from_ref)]
-    pub fn elements(&self) -> &mut [u64] {
-        // SAFETY: see the Send/Sync note; the slice is not held across calls into wasm.
-        unsafe { (*self.elements.get()).as_mut_slice() }
+    /// The table's type.
+    pub fn ty(&self, store: &impl AsContext) -> TableType {
+        self.vm(store).ty
     }
 
-    pub fn len(&self) -> u64 {
-        self.elements().len() as u64
+    /// The number of elements.
+    pub fn size(&self, store: &impl AsContext) -> u64 {
+        self.vm(store).len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// Element `index`, if inside the table.
+    pub fn get(&self, store: &mut impl AsContextMut, index: u64) -> Option<Val> {
+        let store = store.as_context_mut();
+        let table = self.vm(store);
+        let raw = *table.elements().get(usize::try_from(index).ok()?)?;
+        Val::from_raw(store, table.ty.element, u128::from(raw)).ok()
     }
 
-    /// Grow by `delta` entries set to `init`; the old size, or `None` if not allowed.
-    pub fn grow(&self, delta: u64, init: u64) -> Option<u64> {
-        let old = self.len();
-        let new = old.checked_add(delta)?;
-        let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX));
-        if new > max || new > MAX_TABLE_ENTRIES {
-            return None;
-        }
-        // SAFETY: see the Send/Sync note.
-        let elements = unsafe { &mut *self.elements.get() };
-        elements.resize(new as usize, init);
-        // SAFETY: as above; compiled code reloads base and length after every call.
-        unsafe {
-            (*self.vm.get()).base = elements.as_mut_ptr();
-            (*self.vm.get()).length = new;
-        }
-        Some(old)
+    /// Set element `index` to `value`.
+    pub fn set(&self, store: &mut impl AsContextMut, index: u64, value: Val) -> Result<(), Error> {
+        let store = store.as_context_mut();
+        let table = self.vm(store);
+        let raw = element(table.ty, value, store)?;
+        let slot = usize::try_from(index)
+            .ok()
+            .and_then(|i| table.elements().get_mut(i))
+            .ok_or_else(|| Error::Access(format!("element {index} is outside the table")))?;
+        *slot = raw;
+        Ok(())
     }
+
+    /// Grow by `delta` elements set to `init`; the old size.
+    pub fn grow(&self, store: &mut impl AsContextMut, delta: u64, init: Val) -> Result<u64, Error> {
+        let store = store.as_context_mut();
+        let table = self.vm(store);
+        let raw = element(table.ty, init, store)?;
+        table
+            .grow(delta, raw)
+            .ok_or_else(|| Error::Resource(format!("cannot grow the table by {delta}")))
+    }
+}
+
+/// The raw element for `value` in a table of type `ty`.
+fn element(ty: TableType, value: Val, store: &crate::store::StoreInner) -> Result<u64, Error> {
+    if value.ty() != ty.element {
+        return Err(Error::Type(format!(
+            "a {:?} table given {value:?}",
+            ty.element
+        )));
+    }
+    Ok(value.to_raw(store)? as u64)
 }

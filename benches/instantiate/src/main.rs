@@ -2,10 +2,9 @@
 //! precompiled shared object, then instantiate it many times in-process and print the median
 //! and tail of the instantiation time (each instance dropped before the next).
 
-use std::process::Command;
 use std::time::Instant;
 
-use wasmaot_runtime::{Instance, Module, Val};
+use wasmaot_runtime::{Instance, Store, Val};
 
 /// A small but complete module: a memory with a data segment, a table filled by an element
 /// segment, globals, and exports.
@@ -30,44 +29,28 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000);
-    let module = load();
+    let module = bench_instantiate::load(SMALL);
     // Warm up, and check the instance works.
     for _ in 0..100 {
-        let instance = Instance::new(&module, &[]).expect("instantiates");
-        let apply = instance.get_func("apply").expect("export");
+        let mut store = Store::new();
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let apply = instance.get_func(&mut store, "apply").expect("export");
         let result = apply
-            .call(&[Val::I32(1), Val::I32(9), Val::I32(4)])
+            .call(&mut store, &[Val::I32(1), Val::I32(9), Val::I32(4)])
             .expect("runs");
         assert_eq!(result, vec![Val::I32(5)]);
     }
+    // One store per instance, as a host serving requests would: dropping the store gives the
+    // memory reservation back to the pool.
     let mut times = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let start = Instant::now();
-        let instance = Instance::new(&module, &[]).expect("instantiates");
+        let mut store = Store::new();
+        Instance::new(&mut store, &module, &[]).expect("instantiates");
         times.push(start.elapsed().as_nanos() as f64 / 1000.0);
-        drop(instance);
+        drop(store);
     }
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     println!("instantiate small module ({iterations} times): median {:.2} us, p90 {:.2} us, p99 {:.2} us", at(0.5), at(0.9), at(0.99));
-}
-
-fn load() -> Module {
-    let wasm = wat::parse_str(SMALL).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let (obj, so) = (dir.join("small.o"), dir.join("small.so"));
-    std::fs::write(&obj, object).expect("write object");
-    let status = Command::new("cc")
-        .arg("-shared")
-        .arg("-o")
-        .arg(&so)
-        .arg(&obj)
-        .status()
-        .expect("cc runs");
-    assert!(status.success(), "linking failed");
-    let module = Module::load(&so).expect("loads");
-    let _ = std::fs::remove_dir_all(&dir);
-    module
 }

@@ -1,13 +1,16 @@
 //! Run WAT through the real pipeline: compile to an object, link a shared object with `cc`,
-//! load it with the runtime's embedding API, instantiate.
+//! load it with the runtime's embedding API, instantiate. Every instance a test makes lives in
+//! that test thread's store (`with_store`), so instances can import from each other.
 #![allow(dead_code)]
+
+use std::cell::RefCell;
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmaot_compiler::{BoundsChecks, Options};
-use wasmaot_runtime::{Error, Extern, Instance, Module, Trap, TrapKind, Val};
+use wasmaot_runtime::{Error, Extern, Func, Instance, Memory, Module, Store, Trap, TrapKind, Val};
 
 fn scratch_path(ext: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -33,7 +36,8 @@ pub fn load_with(wat: &str, options: &Options) -> Module {
         .status()
         .expect("cc runs");
     assert!(status.success(), "linking the shared object failed");
-    Module::load(&so).expect("loads")
+    // SAFETY: the file was just written by the compiler and the system linker.
+    unsafe { Module::load(&so) }.expect("loads")
 }
 
 pub fn load(wat: &str) -> Module {
@@ -47,21 +51,52 @@ pub fn explicit_checks() -> Options {
     }
 }
 
+thread_local! {
+    /// The store of the running test.
+    static STORE: RefCell<Store> = RefCell::new(Store::new());
+}
+
+/// Run `f` with the test thread's store.
+pub fn with_store<R>(f: impl FnOnce(&mut Store) -> R) -> R {
+    STORE.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Instantiate `module` with `imports` in the test's store.
+pub fn new_instance(module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
+    with_store(|s| Instance::new(s, module, imports))
+}
+
 pub fn instance(wat: &str) -> Instance {
-    Instance::new(&load(wat), &[]).expect("instantiates")
+    new_instance(&load(wat), &[]).expect("instantiates")
 }
 
 pub fn instance_with(wat: &str, imports: &[Extern]) -> Instance {
-    Instance::new(&load(wat), imports).expect("instantiates")
+    new_instance(&load(wat), imports).expect("instantiates")
+}
+
+/// The exported function `name` of `instance`.
+pub fn func(instance: &Instance, name: &str) -> Func {
+    with_store(|s| instance.get_func(s, name)).unwrap_or_else(|| panic!("export {name}"))
+}
+
+/// The exported memory `name` of `instance`.
+pub fn memory(instance: &Instance, name: &str) -> Memory {
+    with_store(|s| instance.get_memory(s, name)).unwrap_or_else(|| panic!("export {name}"))
+}
+
+/// The export `name` of `instance`.
+pub fn export(instance: &Instance, name: &str) -> Extern {
+    with_store(|s| instance.get_export(s, name)).unwrap_or_else(|| panic!("export {name}"))
+}
+
+/// Call `func` in the test's store.
+pub fn call_func(func: Func, args: &[Val]) -> Result<Vec<Val>, Error> {
+    with_store(|s| func.call(s, args))
 }
 
 /// Call export `name`; panics on a trap.
 pub fn call(instance: &Instance, name: &str, args: &[Val]) -> Vec<Val> {
-    let func = instance
-        .get_func(name)
-        .unwrap_or_else(|| panic!("export {name}"));
-    func.call(args)
-        .unwrap_or_else(|e| panic!("{name}{args:?} failed: {e}"))
+    call_func(func(instance, name), args).unwrap_or_else(|e| panic!("{name}{args:?} failed: {e}"))
 }
 
 pub fn call1(instance: &Instance, name: &str, args: &[Val]) -> Val {
@@ -72,10 +107,7 @@ pub fn call1(instance: &Instance, name: &str, args: &[Val]) -> Val {
 
 /// Call export `name` and expect it to trap with `kind`.
 pub fn trap(instance: &Instance, name: &str, args: &[Val]) -> TrapKind {
-    let func = instance
-        .get_func(name)
-        .unwrap_or_else(|| panic!("export {name}"));
-    match func.call(args) {
+    match call_func(func(instance, name), args) {
         Err(Error::Trap(Trap::Wasm { kind, .. })) => kind,
         other => panic!("{name}{args:?}: expected a trap, got {other:?}"),
     }

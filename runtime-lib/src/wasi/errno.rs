@@ -1,6 +1,8 @@
 //! WASI errno values (all of preview1's) and the mapping from host `errno` codes.
 
 /// A WASI errno, numbered as in `wasi_snapshot_preview1`.
+// Each variant is the spec's errno of that name; the spec documents them.
+#[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u16)]
 pub enum Errno {

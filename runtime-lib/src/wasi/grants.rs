@@ -18,9 +18,11 @@ pub struct DirGrant {
     pub host: PathBuf,
     /// The name the program sees it under (what `fd_prestat_dir_name` reports).
     pub guest: String,
+    /// Granted read-only (`--dir-ro`).
     pub read_only: bool,
 }
 
+/// What an executable's program may reach: directories and environment.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Grants {
     /// Directories, in order: the program gets descriptors 3, 4, ... for them.

@@ -2,8 +2,8 @@
 //! it is touched, and a bad one is `EFAULT`, never a host fault.
 
 use super::Errno;
-use crate::func::Caller;
-use crate::memory::Memory;
+use crate::vm::instance::from_vmctx;
+use crate::vm::memory::VmMemory;
 
 /// The longest path argument accepted (the host's own limit, PATH_MAX, is far lower; this only
 /// keeps a program from having the runtime copy huge buffers).
@@ -11,13 +11,15 @@ pub const MAX_PATH: u32 = 1 << 16;
 
 /// The caller's linear memory (a module without one gets `EFAULT` from every access).
 pub struct Guest<'a> {
-    memory: Option<&'a Memory>,
+    memory: Option<&'a VmMemory>,
 }
 
 impl<'a> Guest<'a> {
-    pub fn of(caller: &'a Caller<'_>) -> Guest<'a> {
+    /// The memory 0 of the instance whose vmctx is `caller_vmctx` (none when null). The
+    /// instance outlives the host call this guest is made for.
+    pub fn of(caller_vmctx: *mut u8) -> Guest<'a> {
         Guest {
-            memory: caller.memory(0),
+            memory: from_vmctx(caller_vmctx).and_then(|i| i.memories.first().map(|m| &**m)),
         }
     }
 

@@ -28,8 +28,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use wasmaot_abi::metadata::{FuncType, ValType};
 
 use crate::func::Func;
+use crate::linker::Linker;
+use crate::store::StoreInner;
 use crate::traps::Trap;
-use crate::values::Val;
 
 pub use errno::Errno;
 use fd_table::{FdEntry, FdTable, HostFile};
@@ -101,42 +102,57 @@ impl WasiCtx {
     }
 }
 
-/// The host function for import `name` of type `ty`.
-pub fn import(ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
+/// The host function for import `name` of type `ty`, working on raw value slots: WASI calls
+/// are frequent, and their arguments are plain numbers.
+fn import(store: &mut StoreInner, ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
     if name == "proc_exit" && ty.params == [ValType::I32] && ty.results.is_empty() {
-        return Func::host(ty.clone(), |_, args| {
-            Err(Trap::Exit(
-                args.first().map_or(0, |a| a.to_raw() as u32 as i32),
-            ))
-        });
+        let exit = |_: *mut u8, values: &mut [u128]| Err(Trap::Exit(values[0] as u32 as i32));
+        return Func::from_raw_host(store, ty.clone(), Box::new(exit));
     }
     match preview1::lookup(name) {
         Some((params, f)) if ty.params == params && ty.results == [ValType::I32] => {
             let ctx = ctx.clone();
-            Func::host(ty.clone(), move |caller, args| {
-                let raw: Vec<u64> = args.iter().map(|a| a.to_raw() as u64).collect();
-                let guest = Guest::of(caller);
+            let count = params.len();
+            let call = move |caller_vmctx: *mut u8, values: &mut [u128]| {
+                let raw: Vec<u64> = values[..count].iter().map(|v| *v as u64).collect();
+                let guest = Guest::of(caller_vmctx);
                 let code = match f(&ctx, &guest, &preview1::Args(&raw)) {
                     Ok(()) => Errno::Success,
                     Err(errno) => errno,
                 };
-                Ok(vec![Val::I32(i32::from(code as u16))])
-            })
+                values[0] = u128::from(code as u16);
+                Ok(())
+            };
+            Func::from_raw_host(store, ty.clone(), Box::new(call))
         }
-        _ => unsupported(name, ty),
+        _ => unsupported(store, name, ty),
     }
 }
 
 /// A function this runtime does not know (or imported with another type): `ENOSYS` when the
 /// type allows an errno, a trap naming it otherwise.
-fn unsupported(name: &str, ty: &FuncType) -> Func {
+fn unsupported(store: &mut StoreInner, name: &str, ty: &FuncType) -> Func {
     let name = name.to_string();
     let returns_errno = ty.results == [ValType::I32];
-    Func::host(ty.clone(), move |_, _| {
+    let call = move |_: *mut u8, values: &mut [u128]| {
         if returns_errno {
-            Ok(vec![Val::I32(Errno::Nosys as i32)])
+            values[0] = Errno::Nosys as u128;
+            Ok(())
         } else {
             Err(Trap::Host(format!("WASI function {name} is not supported")))
         }
-    })
+    };
+    Func::from_raw_host(store, ty.clone(), Box::new(call))
+}
+
+/// Give every instance made with `linker` WASI preview1 with `ctx`: each function imported
+/// from [`MODULE`] resolves to the implementation of that name (or, for a name or type this
+/// runtime does not know, to one answering `ENOSYS`). Instances linked with one context share
+/// its descriptors; give each instance its own linker and context to keep them apart.
+pub fn add_to_linker(linker: &mut Linker, ctx: WasiCtx) {
+    let ctx = Arc::new(ctx);
+    linker.resolve_module(
+        MODULE,
+        Box::new(move |store, name, ty| Some(import(store, &ctx, name, ty))),
+    );
 }

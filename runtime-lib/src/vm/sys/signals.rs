@@ -16,8 +16,13 @@ static mut PREVIOUS: [MaybeUninit<libc::sigaction>; 4] = [MaybeUninit::uninit();
 static mut CLASSIFIER: Option<FaultClassifier> = None;
 static INSTALL: Once = Once::new();
 
-/// Install the handlers (once per process).
+/// Install the handlers (once per process) and this thread's alternate stack.
+#[inline]
 pub fn install(classifier: FaultClassifier) {
+    // Set on a thread only after the handlers are installed: the common case is one load.
+    if ALT_STACK_READY.with(|r| r.get()) {
+        return;
+    }
     INSTALL.call_once(|| {
         // SAFETY: runs once, before any handler can read these statics.
         unsafe {
@@ -70,6 +75,15 @@ extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_v
     // SAFETY: CLASSIFIER is written once before handlers are installed.
     if let Some(classify) = unsafe { CLASSIFIER } {
         if let Some(buf) = classify(pc, signal) {
+            // The jump buffer does not save the signal mask (saving it costs a system call on
+            // every call into wasm); put back the mask of the interrupted code, which is the
+            // one the call into wasm started with, so the signal is not left blocked.
+            // SAFETY: the kernel passes a ucontext_t as `context` to SA_SIGINFO handlers;
+            // pthread_sigmask is async-signal-safe.
+            unsafe {
+                let context = &*context.cast::<libc::ucontext_t>();
+                libc::pthread_sigmask(libc::SIG_SETMASK, &context.uc_sigmask, std::ptr::null_mut());
+            }
             // SAFETY: the classifier returned this thread's live jump buffer.
             unsafe { super::unwind(buf) }
         }

@@ -4,8 +4,9 @@
 
 use wasmaot_abi::{Libcall, TrapKind};
 
-use crate::instance::{from_vmctx, InstanceInner};
-use crate::traps::{self, Trap};
+use super::instance::{from_vmctx, InstanceInner};
+use super::traps;
+use crate::traps::Trap;
 
 /// The table compiled code indexes by `Libcall` discriminant; field order is slot order.
 #[repr(C)]

@@ -1,0 +1,187 @@
+//! Calls with the types known at compile time: [`TypedFunc`] checks the function's type once,
+//! when it is made, and then passes numbers straight into value slots, without `Val`s, type
+//! checks or allocation on each call.
+
+use std::marker::PhantomData;
+
+use wasmaot_abi::metadata::ValType;
+
+use crate::error::Error;
+use crate::func::Func;
+use crate::store::{self, AsContext, AsContextMut};
+use crate::vm::func::Callee;
+use crate::vm::traps;
+
+/// A Rust type that is a wasm number type.
+pub trait WasmTy: Copy {
+    /// The wasm type.
+    const TYPE: ValType;
+    /// The slot form.
+    fn to_slot(self) -> u128;
+    /// From the slot form.
+    fn from_slot(slot: u128) -> Self;
+}
+
+impl WasmTy for i32 {
+    const TYPE: ValType = ValType::I32;
+    fn to_slot(self) -> u128 {
+        u128::from(self as u32)
+    }
+    fn from_slot(slot: u128) -> Self {
+        slot as u32 as i32
+    }
+}
+
+impl WasmTy for i64 {
+    const TYPE: ValType = ValType::I64;
+    fn to_slot(self) -> u128 {
+        u128::from(self as u64)
+    }
+    fn from_slot(slot: u128) -> Self {
+        slot as u64 as i64
+    }
+}
+
+impl WasmTy for f32 {
+    const TYPE: ValType = ValType::F32;
+    fn to_slot(self) -> u128 {
+        u128::from(self.to_bits())
+    }
+    fn from_slot(slot: u128) -> Self {
+        f32::from_bits(slot as u32)
+    }
+}
+
+impl WasmTy for f64 {
+    const TYPE: ValType = ValType::F64;
+    fn to_slot(self) -> u128 {
+        u128::from(self.to_bits())
+    }
+    fn from_slot(slot: u128) -> Self {
+        f64::from_bits(slot as u64)
+    }
+}
+
+impl WasmTy for u128 {
+    const TYPE: ValType = ValType::V128;
+    fn to_slot(self) -> u128 {
+        self
+    }
+    fn from_slot(slot: u128) -> Self {
+        slot
+    }
+}
+
+/// Parameters or results of a typed call: a [`WasmTy`], `()`, or a tuple of up to four.
+pub trait WasmTypeList: Sized {
+    /// The wasm types, in order.
+    fn types() -> Vec<ValType>;
+    /// Write into the first slots.
+    fn store(self, slots: &mut [u128]);
+    /// Read from the first slots.
+    fn load(slots: &[u128]) -> Self;
+}
+
+impl WasmTypeList for () {
+    fn types() -> Vec<ValType> {
+        Vec::new()
+    }
+    fn store(self, _: &mut [u128]) {}
+    fn load(_: &[u128]) -> Self {}
+}
+
+impl<T: WasmTy> WasmTypeList for T {
+    fn types() -> Vec<ValType> {
+        vec![T::TYPE]
+    }
+    fn store(self, slots: &mut [u128]) {
+        slots[0] = self.to_slot();
+    }
+    fn load(slots: &[u128]) -> Self {
+        T::from_slot(slots[0])
+    }
+}
+
+macro_rules! tuple_list {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: WasmTy),+> WasmTypeList for ($($t,)+) {
+            fn types() -> Vec<ValType> {
+                vec![$($t::TYPE),+]
+            }
+            fn store(self, slots: &mut [u128]) {
+                $(slots[$i] = self.$i.to_slot();)+
+            }
+            fn load(slots: &[u128]) -> Self {
+                ($($t::from_slot(slots[$i]),)+)
+            }
+        }
+    };
+}
+
+tuple_list!(A 0);
+tuple_list!(A 0, B 1);
+tuple_list!(A 0, B 1, C 2);
+tuple_list!(A 0, B 1, C 2, D 3);
+
+/// Slots a typed call can use; functions needing more go through [`Func::call`].
+const MAX_SLOTS: usize = 4;
+
+/// A function whose type was checked against `Params -> Results` once.
+pub struct TypedFunc<Params, Results> {
+    func: Func,
+    callee: Callee,
+    _types: PhantomData<fn(Params) -> Results>,
+}
+
+impl<P: WasmTypeList, R: WasmTypeList> TypedFunc<P, R> {
+    /// Call with `params`. Traps and host panics as for [`Func::call`].
+    pub fn call(&self, store: &mut impl AsContextMut, params: P) -> Result<R, Error> {
+        let store = store.as_context_mut();
+        // Checks that the handle belongs to this store, which keeps the callee alive.
+        store.index(self.func.0);
+        let mut slots = [0u128; MAX_SLOTS];
+        params.store(&mut slots);
+        let callee = self.callee;
+        // SAFETY: the store keeps the callee alive; the slots hold the parameter types (checked
+        // when this was made) and are enough for the results; the store stays borrowed.
+        let outcome = store::enter(store, || unsafe { callee.call_raw(&mut slots) });
+        if let Some(payload) = traps::take_panic() {
+            std::panic::resume_unwind(payload);
+        }
+        outcome?;
+        Ok(R::load(&slots))
+    }
+
+    /// The function this calls.
+    pub fn func(&self) -> Func {
+        self.func
+    }
+}
+
+impl Func {
+    /// This function as a [`TypedFunc`], if its type is `Params -> Results`.
+    pub fn typed<P: WasmTypeList, R: WasmTypeList>(
+        &self,
+        store: &impl AsContext,
+    ) -> Result<TypedFunc<P, R>, Error> {
+        let store = store.as_context();
+        let func = &store.funcs[store.index(self.0)];
+        let (params, results) = (P::types(), R::types());
+        if func.ty.params != params || func.ty.results != results {
+            return Err(Error::Type(format!(
+                "the function has type {:?} -> {:?}, not {params:?} -> {results:?}",
+                func.ty.params, func.ty.results
+            )));
+        }
+        if params.len().max(results.len()) > MAX_SLOTS {
+            return Err(Error::Type(format!(
+                "typed calls take at most {MAX_SLOTS} parameters and results"
+            )));
+        }
+        Ok(TypedFunc {
+            func: *self,
+            callee: func.callee(),
+            _types: PhantomData,
+        })
+    }
+}

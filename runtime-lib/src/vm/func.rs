@@ -1,0 +1,179 @@
+//! Functions as compiled code sees them: the `VMFuncRef` of an instance's function, or a host
+//! function behind a compiled adapter. Values cross as raw slots (`wasmaot_abi::VALUE_SLOT_SIZE`
+//! bytes each, held as `u128`); the public layer converts them to and from `Val`s.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use wasmaot_abi::metadata::FuncType;
+use wasmaot_abi::{VMFuncRef, VmctxLayout};
+
+use super::instance::from_vmctx;
+use super::traps;
+use crate::traps::Trap;
+
+/// The body of a host function at the raw level: the caller's vmctx (null when called from the
+/// host) and the value slots, arguments in, results out.
+pub type RawHostFn = dyn Fn(*mut u8, &mut [u128]) -> Result<(), Trap> + Send + Sync;
+
+/// A host function with its type.
+pub struct HostFunc {
+    pub ty: FuncType,
+    pub callback: Box<RawHostFn>,
+}
+
+/// A function an instance can call or export.
+#[derive(Clone)]
+pub struct VmFunc {
+    pub kind: VmFuncKind,
+    pub ty: FuncType,
+}
+
+#[derive(Clone)]
+pub enum VmFuncKind {
+    /// A function of some instance (or a host function imported by one): its `VMFuncRef`, kept
+    /// alive by `owner`.
+    Wasm {
+        funcref: *const VMFuncRef,
+        owner: Arc<dyn Any + Send + Sync>,
+    },
+    Host(Arc<HostFunc>),
+}
+
+// SAFETY: the funcref is immutable once its instance exists, and the owner keeps it alive; the
+// instance behind it is used by one thread at a time (its store is borrowed for every call).
+unsafe impl Send for VmFuncKind {}
+// SAFETY: as above.
+unsafe impl Sync for VmFuncKind {}
+
+impl VmFunc {
+    /// The slots a call of this function needs: max(params, results), at least one.
+    pub fn slots(&self) -> usize {
+        self.ty.params.len().max(self.ty.results.len()).max(1)
+    }
+
+    /// What a call of this function goes to.
+    pub fn callee(&self) -> Callee {
+        match &self.kind {
+            VmFuncKind::Wasm { funcref, .. } => Callee::Wasm(*funcref),
+            VmFuncKind::Host(host) => Callee::Host(Arc::as_ptr(host)),
+        }
+    }
+
+    /// Call with `values` (arguments in, results out); a trap comes back as `Err`.
+    ///
+    /// # Safety
+    /// As [`Callee::call_raw`].
+    pub unsafe fn call_raw(&self, values: &mut [u128]) -> Result<(), Trap> {
+        // SAFETY: forwarded; `self` keeps the callee alive.
+        unsafe { self.callee().call_raw(values) }
+    }
+}
+
+/// The target of a call, without the owner that keeps it alive (the caller must).
+#[derive(Clone, Copy)]
+pub enum Callee {
+    /// A function with a `VMFuncRef`.
+    Wasm(*const VMFuncRef),
+    /// A host function called directly by the host.
+    Host(*const HostFunc),
+}
+
+impl Callee {
+    /// Call with `values` (arguments in, results out); a trap comes back as `Err`.
+    ///
+    /// # Safety
+    /// The callee is alive; `values` holds max(params, results, 1) slots whose argument slots
+    /// hold values of the parameter types, with references valid in the function's store; no
+    /// reference into the memories or tables of that store is live.
+    #[inline]
+    pub unsafe fn call_raw(self, values: &mut [u128]) -> Result<(), Trap> {
+        match self {
+            // SAFETY: alive per the contract.
+            Callee::Host(host) => unsafe { ((*host).callback)(std::ptr::null_mut(), values) },
+            Callee::Wasm(funcref) => {
+                // SAFETY: alive per the contract.
+                let f = unsafe { &*funcref };
+                set_stack_limit(f.vmctx);
+                // SAFETY: the trampoline matches the funcref's type (both written for the same
+                // type index), `values` is large enough, and the vmctx is live.
+                unsafe {
+                    traps::call_catching(
+                        f.trampoline,
+                        f.func_ptr,
+                        f.vmctx,
+                        f.vmctx,
+                        values.as_mut_ptr(),
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Set the stack limit of the instance at `vmctx` to this thread's (a host context has none).
+/// The store of the instance is borrowed for the call, so no other thread runs it meanwhile.
+fn set_stack_limit(vmctx: *mut u8) {
+    if let Some(limit) = super::sys::stack::stack_limit() {
+        if from_vmctx(vmctx).is_some() {
+            // SAFETY: a live instance's vmctx; the stack limit is ours to write.
+            unsafe {
+                vmctx
+                    .add(VmctxLayout::STACK_LIMIT as usize)
+                    .cast::<usize>()
+                    .write(limit)
+            };
+        }
+    }
+}
+
+/// The host context an adapter's vmctx points at. `callback` must stay first: compiled adapters
+/// load it from offset 0.
+#[repr(C)]
+pub(crate) struct HostFuncContext {
+    pub callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u128),
+    pub func: Arc<HostFunc>,
+    _reserved: u64,
+    /// Where an instance vmctx has its magic; 0 here.
+    not_an_instance: u64,
+}
+
+impl HostFuncContext {
+    pub fn new(func: Arc<HostFunc>) -> Box<HostFuncContext> {
+        Box::new(HostFuncContext {
+            callback: host_callback,
+            func,
+            _reserved: 0,
+            not_an_instance: 0,
+        })
+    }
+}
+
+/// Entered from a compiled adapter: run the host function, leave results in `values`, or unwind
+/// the wasm frames with its trap. A panic is caught here, before it reaches a wasm frame, and
+/// resumed by the host's call once the wasm frames are left.
+extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, values: *mut u128) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: adapters pass the context they were given and a buffer with one slot per
+        // parameter and result (at least one).
+        let ctx = unsafe { &*ctx };
+        let slots = ctx
+            .func
+            .ty
+            .params
+            .len()
+            .max(ctx.func.ty.results.len())
+            .max(1);
+        // SAFETY: as above.
+        let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+        (ctx.func.callback)(caller_vmctx, values)
+    }));
+    let trap = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(trap)) => trap,
+        Err(payload) => traps::panicked(payload),
+    };
+    // Nothing in this frame needs dropping any more: `trap` moves into `raise`.
+    traps::raise(trap);
+}

@@ -1,0 +1,524 @@
+//! Instances: the vmctx compiled code reads, and everything it points at. Instantiation follows
+//! the spec: check imports, create memories, tables and globals, apply element and data segments
+//! in order, run the start function. Reached only through a `Store`, which is borrowed for every
+//! call, so one thread at a time touches an instance.
+
+use std::any::Any;
+use std::cell::UnsafeCell;
+use std::sync::Arc;
+
+use wasmaot_abi::metadata::{ConstExpr, DataKind, ElemKind, ExternKind, ImportKind};
+use wasmaot_abi::vmctx::VMCTX_MAGIC;
+use wasmaot_abi::{TrapKind, VMFuncRef, VMGlobal, VmctxLayout};
+
+use super::func::{HostFuncContext, VmFunc, VmFuncKind};
+use super::global::{read_global_raw, write_global_raw, VmGlobal};
+use super::memory::VmMemory;
+use super::table::VmTable;
+use super::traps;
+use crate::error::Error;
+use crate::module::Module;
+use crate::traps::Trap;
+
+/// Something an instance can import or export.
+#[derive(Clone)]
+pub enum VmExtern {
+    Func(VmFunc),
+    Memory(Arc<VmMemory>),
+    Table(Arc<VmTable>),
+    Global(VmGlobal),
+}
+
+/// An instantiated module. Cheap to clone; lives as long as any clone or export of it.
+#[derive(Clone)]
+pub struct VmInstance(pub(crate) Arc<InstanceInner>);
+
+pub struct InstanceInner {
+    pub(crate) module: Module,
+    vmctx: Box<UnsafeCell<[u128]>>,
+    pub(crate) memories: Vec<Arc<VmMemory>>,
+    pub(crate) tables: Vec<Arc<VmTable>>,
+    /// Keeps imported functions' and globals' owners alive.
+    _imports: Vec<Arc<dyn Any + Send + Sync>>,
+    // Boxed: compiled code holds their addresses, which must not move as the vectors grow.
+    #[allow(clippy::vec_box)]
+    _host_contexts: Vec<Box<HostFuncContext>>,
+    #[allow(clippy::vec_box)]
+    _host_funcrefs: Vec<Box<VMFuncRef>>,
+    /// Passive data segments; emptied by `data.drop` (and active ones after instantiation).
+    pub(crate) data: UnsafeCell<Vec<Arc<[u8]>>>,
+    /// Element segments, evaluated to raw references; emptied by `elem.drop`.
+    pub(crate) elems: UnsafeCell<Vec<Vec<u64>>>,
+}
+
+// SAFETY: an instance is reached only through its store, which every call and every access
+// borrows (mutably to run code), so one thread at a time touches the raw state.
+unsafe impl Send for InstanceInner {}
+// SAFETY: as above.
+unsafe impl Sync for InstanceInner {}
+
+/// The instance whose vmctx is `vmctx`, if it is one (host function contexts are not).
+pub(crate) fn from_vmctx<'a>(vmctx: *mut u8) -> Option<&'a InstanceInner> {
+    if vmctx.is_null() {
+        return None;
+    }
+    // SAFETY: `vmctx` is an instance vmctx or a host function context, both at least 32 bytes;
+    // an instance's has the magic and a pointer to its (live) InstanceInner.
+    unsafe {
+        if vmctx.add(VmctxLayout::MAGIC as usize).cast::<u64>().read() != VMCTX_MAGIC {
+            return None;
+        }
+        let inner = vmctx
+            .add(VmctxLayout::INSTANCE as usize)
+            .cast::<*const InstanceInner>()
+            .read();
+        Some(&*inner)
+    }
+}
+
+impl VmInstance {
+    /// Instantiate `module`; `imports` are in the order of the module's imports, of the types
+    /// it declares (checked here).
+    ///
+    /// # Safety
+    /// Imported functions must be callable by the start function on this thread: host
+    /// functions among them find their store through the caller's setting (see `store.rs`).
+    pub unsafe fn new(module: &Module, imports: &[VmExtern]) -> Result<VmInstance, Error> {
+        traps::init();
+        let meta = &module.0.meta;
+        if imports.len() != meta.imports.len() {
+            return Err(Error::Link(format!(
+                "module needs {} imports, {} given",
+                meta.imports.len(),
+                imports.len()
+            )));
+        }
+        let layout = module.0.layout;
+        let words = (layout.size() as usize).div_ceil(16);
+        let vmctx: Box<UnsafeCell<[u128]>> = {
+            let boxed: Box<[u128]> = vec![0u128; words].into_boxed_slice();
+            // SAFETY: UnsafeCell<[T]> has the same layout as [T].
+            unsafe { Box::from_raw(Box::into_raw(boxed) as *mut UnsafeCell<[u128]>) }
+        };
+        let mut inner = InstanceInner {
+            module: module.clone(),
+            vmctx,
+            memories: Vec::new(),
+            tables: Vec::new(),
+            _imports: Vec::new(),
+            _host_contexts: Vec::new(),
+            _host_funcrefs: Vec::new(),
+            data: UnsafeCell::new(Vec::new()),
+            elems: UnsafeCell::new(Vec::new()),
+        };
+        inner.write_header();
+        inner.link_imports(imports)?;
+        inner.create_memories()?;
+        inner.create_tables()?;
+        inner.init_funcrefs();
+        let instance = VmInstance(Arc::new(inner));
+        let inner = &*instance.0;
+        inner.write_ptr(
+            VmctxLayout::INSTANCE as u32,
+            inner as *const InstanceInner as usize,
+        );
+        inner.init_globals();
+        inner.init_segments()?;
+        if let Some(start) = meta.start {
+            let start = instance.func_by_index(start);
+            let mut values = vec![0u128; start.slots()];
+            // SAFETY: a function without parameters; nothing of the instance is borrowed.
+            unsafe { start.call_raw(&mut values)? };
+        }
+        Ok(instance)
+    }
+
+    /// The export `name`, if any.
+    pub fn get_export(&self, name: &str) -> Option<VmExtern> {
+        let meta = &self.0.module.0.meta;
+        let export = meta.exports.iter().find(|e| e.name == name)?;
+        Some(self.export_of(export.kind, export.index))
+    }
+
+    /// The entity of kind `kind` and index `index`.
+    pub fn export_of(&self, kind: ExternKind, index: u32) -> VmExtern {
+        match kind {
+            ExternKind::Func => VmExtern::Func(self.func_by_index(index)),
+            ExternKind::Memory => VmExtern::Memory(self.0.memories[index as usize].clone()),
+            ExternKind::Table => VmExtern::Table(self.0.tables[index as usize].clone()),
+            ExternKind::Global => VmExtern::Global(self.global_by_index(index)),
+        }
+    }
+
+    pub fn module(&self) -> &Module {
+        &self.0.module
+    }
+
+    pub fn func_by_index(&self, index: u32) -> VmFunc {
+        let meta = &self.0.module.0.meta;
+        let ty = meta.types[meta.func_types[index as usize] as usize].clone();
+        VmFunc {
+            kind: VmFuncKind::Wasm {
+                funcref: self.0.funcref(index) as *const VMFuncRef,
+                owner: self.0.clone(),
+            },
+            ty,
+        }
+    }
+
+    fn global_by_index(&self, index: u32) -> VmGlobal {
+        VmGlobal {
+            ptr: self.0.global_ptr(index),
+            ty: self.0.module.0.meta.globals[index as usize],
+            owner: self.0.clone(),
+        }
+    }
+
+    /// The index of the function whose `VMFuncRef` is at `funcref`, if this instance has it.
+    pub fn func_index_of(&self, funcref: usize) -> Option<u32> {
+        let count = self.0.module.0.meta.func_types.len() as u32;
+        (0..count).find(|i| self.0.funcref(*i) == funcref)
+    }
+}
+
+impl InstanceInner {
+    fn layout(&self) -> VmctxLayout {
+        self.module.0.layout
+    }
+
+    pub(crate) fn vmctx_ptr(&self) -> *mut u8 {
+        self.vmctx.get().cast()
+    }
+
+    fn write_ptr(&self, offset: u32, value: usize) {
+        // SAFETY: offsets come from the layout of this vmctx, which is large enough and aligned.
+        unsafe {
+            self.vmctx_ptr()
+                .add(offset as usize)
+                .cast::<usize>()
+                .write(value)
+        }
+    }
+
+    fn read_ptr(&self, offset: u32) -> usize {
+        // SAFETY: as in `write_ptr`.
+        unsafe { self.vmctx_ptr().add(offset as usize).cast::<usize>().read() }
+    }
+
+    fn write_header(&mut self) {
+        let layout = self.layout();
+        self.write_ptr(
+            VmctxLayout::LIBCALLS as u32,
+            super::libcalls::table_address(),
+        );
+        self.write_ptr(VmctxLayout::MAGIC as u32, VMCTX_MAGIC as usize);
+        if let Some(limit) = super::sys::stack::stack_limit() {
+            self.write_ptr(VmctxLayout::STACK_LIMIT as u32, limit);
+        }
+        for (i, id) in self.module.0.type_ids.iter().enumerate() {
+            // SAFETY: type_id(i) lies inside the vmctx.
+            unsafe {
+                self.vmctx_ptr()
+                    .add(layout.type_id(i as u32) as usize)
+                    .cast::<u32>()
+                    .write(*id)
+            };
+        }
+    }
+
+    fn link_imports(&mut self, imports: &[VmExtern]) -> Result<(), Error> {
+        let module = self.module.clone();
+        let meta = &module.0.meta;
+        let layout = self.layout();
+        let (mut funcs, mut globals) = (0u32, 0u32);
+        for (import, value) in meta.imports.iter().zip(imports) {
+            let what = format!("import {}::{}", import.module, import.name);
+            match (&import.kind, value) {
+                (ImportKind::Func(type_index), VmExtern::Func(f)) => {
+                    let expected = &meta.types[*type_index as usize];
+                    if f.ty != *expected {
+                        return Err(Error::Link(format!("{what}: incompatible import type")));
+                    }
+                    let funcref = match &f.kind {
+                        VmFuncKind::Wasm { funcref, owner } => {
+                            self._imports.push(owner.clone());
+                            *funcref
+                        }
+                        VmFuncKind::Host(host) => {
+                            let mut ctx = HostFuncContext::new(host.clone());
+                            let funcref = Box::new(VMFuncRef {
+                                func_ptr: module.0.adapters[*type_index as usize],
+                                vmctx: (&mut *ctx as *mut HostFuncContext).cast(),
+                                trampoline: module.0.trampolines[*type_index as usize],
+                                type_id: module.0.type_ids[*type_index as usize],
+                                _pad: 0,
+                            });
+                            let ptr = &*funcref as *const VMFuncRef;
+                            self._host_contexts.push(ctx);
+                            self._host_funcrefs.push(funcref);
+                            ptr
+                        }
+                    };
+                    self.write_ptr(layout.imported_func(funcs), funcref as usize);
+                    funcs += 1;
+                }
+                (ImportKind::Memory(ty), VmExtern::Memory(m)) => {
+                    if !limits_match(
+                        &m.ty.limits,
+                        m.len() / wasmaot_abi::WASM_PAGE_SIZE,
+                        &ty.limits,
+                    ) {
+                        return Err(Error::Link(format!("{what}: incompatible import type")));
+                    }
+                    // Code compiled without bounds checks relies on the guard region.
+                    if m.reserved_len() < meta.memory_strategy.reservation {
+                        return Err(Error::Link(format!(
+                            "{what}: the memory lacks the guard region this module was compiled for"
+                        )));
+                    }
+                    self.memories.push(m.clone());
+                }
+                (ImportKind::Table(ty), VmExtern::Table(t)) => {
+                    if t.ty.element != ty.element
+                        || !limits_match(&t.ty.limits, t.len(), &ty.limits)
+                    {
+                        return Err(Error::Link(format!("{what}: incompatible import type")));
+                    }
+                    self.tables.push(t.clone());
+                }
+                (ImportKind::Global(ty), VmExtern::Global(g)) => {
+                    if g.ty != *ty {
+                        return Err(Error::Link(format!("{what}: incompatible import type")));
+                    }
+                    self.write_ptr(layout.imported_global(globals), g.ptr as usize);
+                    self._imports.push(g.owner.clone());
+                    globals += 1;
+                }
+                _ => return Err(Error::Link(format!("{what}: incompatible import type"))),
+            }
+        }
+        Ok(())
+    }
+
+    fn create_memories(&mut self) -> Result<(), Error> {
+        let meta = &self.module.0.meta;
+        let imported = meta.imported_memories() as usize;
+        for ty in &meta.memories[imported..] {
+            self.memories
+                .push(Arc::new(VmMemory::new(*ty, meta.memory_strategy)?));
+        }
+        let layout = self.layout();
+        for (i, m) in self.memories.iter().enumerate() {
+            self.write_ptr(layout.memory_ptr(i as u32), m.vm_ptr() as usize);
+        }
+        Ok(())
+    }
+
+    fn create_tables(&mut self) -> Result<(), Error> {
+        let meta = &self.module.0.meta;
+        let imported = meta.imported_tables() as usize;
+        for ty in &meta.tables[imported..] {
+            let table = VmTable::new(*ty, 0)
+                .ok_or_else(|| Error::Resource("table too large".to_string()))?;
+            self.tables.push(Arc::new(table));
+        }
+        let layout = self.layout();
+        for (i, t) in self.tables.iter().enumerate() {
+            self.write_ptr(layout.table_ptr(i as u32), t.vm_ptr() as usize);
+        }
+        Ok(())
+    }
+
+    fn init_funcrefs(&mut self) {
+        let module = self.module.clone();
+        let inner = &module.0;
+        let layout = self.layout();
+        let imported = layout.counts.imported_funcs;
+        let vmctx = self.vmctx_ptr();
+        for (i, func_ptr) in inner.functions.iter().enumerate() {
+            let type_index = inner.meta.func_types[imported as usize + i] as usize;
+            let funcref = VMFuncRef {
+                func_ptr: *func_ptr,
+                vmctx,
+                trampoline: inner.trampolines[type_index],
+                type_id: inner.type_ids[type_index],
+                _pad: 0,
+            };
+            // SAFETY: defined_func(i) is an aligned VMFuncRef slot inside the vmctx.
+            unsafe {
+                vmctx
+                    .add(layout.defined_func(i as u32) as usize)
+                    .cast::<VMFuncRef>()
+                    .write(funcref)
+            };
+        }
+    }
+
+    /// Address of function `index`'s `VMFuncRef`.
+    pub(crate) fn funcref(&self, index: u32) -> usize {
+        let layout = self.layout();
+        let imported = layout.counts.imported_funcs;
+        if index < imported {
+            self.read_ptr(layout.imported_func(index))
+        } else {
+            self.vmctx_ptr() as usize + layout.defined_func(index - imported) as usize
+        }
+    }
+
+    pub(crate) fn global_ptr(&self, index: u32) -> *mut VMGlobal {
+        let layout = self.layout();
+        let imported = layout.counts.imported_globals;
+        if index < imported {
+            self.read_ptr(layout.imported_global(index)) as *mut VMGlobal
+        } else {
+            // SAFETY: defined_global is inside the vmctx.
+            unsafe {
+                self.vmctx_ptr()
+                    .add(layout.defined_global(index - imported) as usize)
+                    .cast()
+            }
+        }
+    }
+
+    fn eval(&self, expr: &ConstExpr) -> u128 {
+        match *expr {
+            ConstExpr::I32(v) => u128::from(v as u32),
+            ConstExpr::I64(v) => u128::from(v as u64),
+            ConstExpr::F32(bits) => u128::from(bits),
+            ConstExpr::F64(bits) => u128::from(bits),
+            ConstExpr::V128(bits) => bits,
+            ConstExpr::RefNull => 0,
+            ConstExpr::RefFunc(f) => self.funcref(f) as u128,
+            // SAFETY: global_ptr points at a live VMGlobal.
+            ConstExpr::GlobalGet(g) => unsafe {
+                read_global_raw(
+                    self.global_ptr(g),
+                    self.module.0.meta.globals[g as usize].content,
+                )
+            },
+        }
+    }
+
+    fn init_globals(&self) {
+        let meta = &self.module.0.meta;
+        let imported = meta.imported_globals();
+        for (i, init) in meta.global_inits.iter().enumerate() {
+            let index = imported + i as u32;
+            let value = self.eval(init);
+            let ty = meta.globals[index as usize].content;
+            // SAFETY: a defined global's slot in our vmctx.
+            unsafe { write_global_raw(self.global_ptr(index), ty, value) };
+        }
+    }
+
+    fn init_segments(&self) -> Result<(), Error> {
+        let meta = &self.module.0.meta;
+        let elems: Vec<Vec<u64>> = meta
+            .elems
+            .iter()
+            .map(|e| e.items.iter().map(|x| self.eval(x) as u64).collect())
+            .collect();
+        // SAFETY: nothing else touches the segment lists during instantiation.
+        unsafe { *self.elems.get() = elems };
+        let data: Vec<Arc<[u8]>> = meta
+            .data
+            .iter()
+            .map(|d| Arc::from(d.bytes.as_slice()))
+            .collect();
+        // SAFETY: as above.
+        unsafe { *self.data.get() = data };
+        for (i, segment) in meta.elems.iter().enumerate() {
+            match &segment.kind {
+                ElemKind::Active { table, offset } => {
+                    let offset = self.eval(offset) as u32;
+                    let len = segment.items.len() as u32;
+                    self.table_init(*table, i as u32, offset, 0, len)
+                        .map_err(Trap::wasm)?;
+                    self.elem_drop(i as u32);
+                }
+                ElemKind::Declared => self.elem_drop(i as u32),
+                ElemKind::Passive => {}
+            }
+        }
+        for (i, segment) in meta.data.iter().enumerate() {
+            if let DataKind::Active { memory, offset } = &segment.kind {
+                let offset = self.eval(offset) as u32;
+                let len = segment.bytes.len() as u32;
+                self.memory_init(*memory, i as u32, offset, 0, len)
+                    .map_err(Trap::wasm)?;
+                self.data_drop(i as u32);
+            }
+        }
+        Ok(())
+    }
+
+    // The operations behind the bulk instructions; libcalls and instantiation share them.
+
+    pub(crate) fn memory_init(
+        &self,
+        memory: u32,
+        data: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> Result<(), TrapKind> {
+        // SAFETY: segment lists are only touched by the thread running this instance.
+        let segment = unsafe { &(&*self.data.get())[data as usize] };
+        let bytes = segment
+            .get(src as usize..src as usize + len as usize)
+            .ok_or(TrapKind::OutOfBoundsMemory)?;
+        let target = self.memories[memory as usize]
+            .slice(u64::from(dst), u64::from(len))
+            .ok_or(TrapKind::OutOfBoundsMemory)?;
+        target.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    pub(crate) fn data_drop(&self, data: u32) {
+        // SAFETY: as in `memory_init`.
+        unsafe { (&mut *self.data.get())[data as usize] = Arc::from(&[][..]) };
+    }
+
+    pub(crate) fn table_init(
+        &self,
+        table: u32,
+        elem: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> Result<(), TrapKind> {
+        // SAFETY: as in `memory_init`.
+        let segment = unsafe { &(&*self.elems.get())[elem as usize] };
+        let items = segment
+            .get(src as usize..src as usize + len as usize)
+            .ok_or(TrapKind::OutOfBoundsTable)?;
+        let elements = self.tables[table as usize].elements();
+        let target = elements
+            .get_mut(dst as usize..dst as usize + len as usize)
+            .ok_or(TrapKind::OutOfBoundsTable)?;
+        target.copy_from_slice(items);
+        Ok(())
+    }
+
+    pub(crate) fn elem_drop(&self, elem: u32) {
+        // SAFETY: as in `memory_init`.
+        unsafe { (&mut *self.elems.get())[elem as usize] = Vec::new() };
+    }
+}
+
+/// Import matching of limits: the provided object's current size and maximum must fit the
+/// import's declared limits.
+fn limits_match(
+    actual: &wasmaot_abi::metadata::Limits,
+    current: u64,
+    wanted: &wasmaot_abi::metadata::Limits,
+) -> bool {
+    if current < wanted.min {
+        return false;
+    }
+    match (wanted.max, actual.max) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(w), Some(a)) => a <= w,
+    }
+}

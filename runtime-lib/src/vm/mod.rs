@@ -1,0 +1,16 @@
+//! The layer compiled code talks to: instance state (the vmctx and what it points at), linear
+//! memories, tables, globals, function references, the runtime calls compiled code makes, trap
+//! handling and the operating-system code under all of it. Everything here works with raw
+//! pointers and raw value slots; the safe public API above (`Store` and its handles) is the only
+//! way in from outside the crate.
+
+pub mod code_registry;
+pub mod func;
+pub mod global;
+pub mod instance;
+pub mod libcalls;
+pub mod memory;
+pub mod sys;
+pub mod table;
+pub mod traps;
+pub mod types;

@@ -1,0 +1,109 @@
+//! Trap mechanics: faults in wasm code become traps through the signal handler; runtime calls
+//! and host functions raise them by unwinding to the innermost host-to-wasm call; a panic in a
+//! host function is carried across the wasm frames as a payload and resumed by the host.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+
+use wasmaot_abi::TrapKind;
+
+use super::code_registry;
+use super::sys;
+use crate::traps::Trap;
+
+thread_local! {
+    /// The jump buffer of the innermost host-to-wasm call on this thread, or null.
+    static UNWIND_POINT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    /// A fault the signal handler turned into a trap: (kind, pc).
+    static FAULT: Cell<Option<(TrapKind, usize)>> = const { Cell::new(None) };
+    /// A trap raised by Rust code (runtime call or host function).
+    static RAISED: RefCell<Option<Trap>> = const { RefCell::new(None) };
+    /// The payload of a host function's panic, on its way to the host's call.
+    static PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
+    /// Whether `PANIC` holds a payload (checked after every call: one load).
+    static PANIC_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keep the payload of a host function's panic until the host's call returns, and give the
+/// trap that carries it across the wasm frames.
+pub fn panicked(payload: Box<dyn Any + Send>) -> Trap {
+    PANIC.with(|p| *p.borrow_mut() = Some(payload));
+    PANIC_PENDING.with(|p| p.set(true));
+    Trap::Host("host function panicked".to_string())
+}
+
+/// The payload of a panic that ended the last call, if one did.
+#[inline]
+pub fn take_panic() -> Option<Box<dyn Any + Send>> {
+    if !PANIC_PENDING.with(|p| p.replace(false)) {
+        return None;
+    }
+    PANIC.with(|p| p.borrow_mut().take())
+}
+
+/// The classifier the signal handler consults: a fault in wasm code at a recorded trap site,
+/// while a call into wasm is active on this thread, unwinds to that call.
+fn classify_fault(pc: usize, _signal: i32) -> Option<*mut c_void> {
+    let point = UNWIND_POINT.with(|p| p.get());
+    if point.is_null() {
+        return None;
+    }
+    let kind = code_registry::lookup(pc)?.trap?;
+    FAULT.with(|f| f.set(Some((kind, pc))));
+    Some(point)
+}
+
+/// Install the fault handlers (idempotent; also sets up this thread's alternate stack).
+pub fn init() {
+    sys::signals::install(classify_fault);
+}
+
+/// Unwind the current wasm call with `trap`. Must be called from code running inside
+/// [`call_catching`] (a runtime call or host function), with no live values needing drop.
+pub fn raise(trap: Trap) -> ! {
+    RAISED.with(|r| *r.borrow_mut() = Some(trap));
+    let point = UNWIND_POINT.with(|p| p.get());
+    if point.is_null() {
+        // A runtime call outside any wasm call is a runtime bug; dying is all that is left.
+        eprintln!("wasmaot: trap raised outside of wasm code");
+        std::process::abort();
+    }
+    // SAFETY: `point` is the live jump buffer of the innermost `call_catching` on this thread;
+    // callers guarantee no frame in between needs a destructor.
+    unsafe { sys::unwind(point) }
+}
+
+/// Call `func` through `trampoline`, turning any trap into an `Err`.
+#[inline]
+///
+/// # Safety
+/// As [`sys::enter`]: matching trampoline, live vmctx pointers, `values` large enough.
+pub unsafe fn call_catching(
+    trampoline: *const u8,
+    func: *const u8,
+    callee: *mut u8,
+    caller: *mut u8,
+    values: *mut u128,
+) -> Result<(), Trap> {
+    init();
+    let slot = UNWIND_POINT.with(|p| p.as_ptr());
+    // SAFETY: forwarded from the caller's contract; `slot` is this thread's unwind point.
+    let returned = unsafe { sys::enter(slot, trampoline, func, callee, caller, values) };
+    if returned {
+        return Ok(());
+    }
+    if let Some(trap) = RAISED.with(|r| r.borrow_mut().take()) {
+        return Err(trap);
+    }
+    let (kind, pc) = FAULT
+        .with(|f| f.take())
+        .unwrap_or((TrapKind::Unreachable, 0));
+    let location = code_registry::lookup(pc);
+    Err(Trap::Wasm {
+        kind,
+        func_index: location.as_ref().map(|l| l.function.func_index),
+        func_name: location
+            .and_then(|l| l.info.func_name(l.function.func_index).map(str::to_string)),
+    })
+}
