@@ -125,3 +125,358 @@ pub fn f32(v: f32) -> Val {
 pub fn f64(v: f64) -> Val {
     Val::F64(v.to_bits())
 }
+
+// `v128` values: built from lanes (lane 0 first) and read back as lanes.
+
+fn v128_from_lanes<const W: usize, const N: usize>(lanes: [[u8; W]; N]) -> Val {
+    assert_eq!(W * N, 16, "a v128 has 16 bytes");
+    let mut bytes = [0u8; 16];
+    for (i, lane) in lanes.iter().enumerate() {
+        bytes[i * W..(i + 1) * W].copy_from_slice(lane);
+    }
+    Val::V128(u128::from_le_bytes(bytes))
+}
+
+fn v128_to_lanes<const W: usize, const N: usize>(v: Val) -> [[u8; W]; N] {
+    assert_eq!(W * N, 16, "a v128 has 16 bytes");
+    let bytes = v.unwrap_v128().to_le_bytes();
+    std::array::from_fn(|i| bytes[i * W..(i + 1) * W].try_into().expect("lane"))
+}
+
+pub fn u8x16(lanes: [u8; 16]) -> Val {
+    Val::V128(u128::from_le_bytes(lanes))
+}
+pub fn i8x16(lanes: [i8; 16]) -> Val {
+    u8x16(lanes.map(|l| l as u8))
+}
+pub fn i16x8(lanes: [i16; 8]) -> Val {
+    v128_from_lanes(lanes.map(i16::to_le_bytes))
+}
+pub fn u16x8(lanes: [u16; 8]) -> Val {
+    v128_from_lanes(lanes.map(u16::to_le_bytes))
+}
+pub fn i32x4(lanes: [i32; 4]) -> Val {
+    v128_from_lanes(lanes.map(i32::to_le_bytes))
+}
+pub fn u32x4(lanes: [u32; 4]) -> Val {
+    v128_from_lanes(lanes.map(u32::to_le_bytes))
+}
+pub fn i64x2(lanes: [i64; 2]) -> Val {
+    v128_from_lanes(lanes.map(i64::to_le_bytes))
+}
+pub fn u64x2(lanes: [u64; 2]) -> Val {
+    v128_from_lanes(lanes.map(u64::to_le_bytes))
+}
+/// Float lanes, kept bit for bit.
+pub fn f32x4(lanes: [f32; 4]) -> Val {
+    u32x4(lanes.map(f32::to_bits))
+}
+pub fn f64x2(lanes: [f64; 2]) -> Val {
+    u64x2(lanes.map(f64::to_bits))
+}
+
+pub fn lanes_u8(v: Val) -> [u8; 16] {
+    v.unwrap_v128().to_le_bytes()
+}
+pub fn lanes_i8(v: Val) -> [i8; 16] {
+    lanes_u8(v).map(|b| b as i8)
+}
+pub fn lanes_i16(v: Val) -> [i16; 8] {
+    v128_to_lanes(v).map(i16::from_le_bytes)
+}
+pub fn lanes_u16(v: Val) -> [u16; 8] {
+    v128_to_lanes(v).map(u16::from_le_bytes)
+}
+pub fn lanes_i32(v: Val) -> [i32; 4] {
+    v128_to_lanes(v).map(i32::from_le_bytes)
+}
+pub fn lanes_u32(v: Val) -> [u32; 4] {
+    v128_to_lanes(v).map(u32::from_le_bytes)
+}
+pub fn lanes_i64(v: Val) -> [i64; 2] {
+    v128_to_lanes(v).map(i64::from_le_bytes)
+}
+pub fn lanes_u64(v: Val) -> [u64; 2] {
+    v128_to_lanes(v).map(u64::from_le_bytes)
+}
+
+/// The SIMD code paths worth running a test through: the host CPU's, and the target's baseline
+/// (SSE2 only on x86-64), whose lowerings differ.
+pub fn simd_targets() -> [(&'static str, Options); 2] {
+    [
+        ("native", Options::default()),
+        (
+            "baseline",
+            Options {
+                target_cpu: wasmaot_compiler::TargetCpu::Baseline,
+                ..Options::default()
+            },
+        ),
+    ]
+}
+
+/// `wat` instantiated once per [`simd_targets`] entry, with that entry's name.
+pub fn simd_instances(wat: &str) -> Vec<(&'static str, Instance)> {
+    simd_targets()
+        .into_iter()
+        .map(|(name, options)| {
+            let module = load_with(wat, &options);
+            (name, Instance::new(&module, &[]).expect("instantiates"))
+        })
+        .collect()
+}
+
+// Tables of calls in a wast-like notation, one case per line (a line starting with `=>` or with a
+// value continues the case before it; `;;` starts a comment):
+//
+//     export arg* => result*
+//
+// A value is `shape(lane ...)`, its shape one of i32 i64 f32 f64 (one lane) or i8x16 i16x8 i32x4
+// i64x2 f32x4 f64x2. Integer lanes are decimal or `0x` hex, signed or not; float lanes are Rust
+// float literals, `inf`, `nan`, `nan:0xPAYLOAD` (each with an optional `-`), or `0xBITS` for an
+// exact bit pattern. A result lane may also be `nan:canonical` or `nan:arithmetic` (either
+// sign), or alternatives `a|b|...`, any of which is accepted (the first alone when the table is
+// checked with `first_choice_only`).
+
+/// One value a result lane may take.
+#[derive(Clone, Copy, Debug)]
+enum LanePattern {
+    Bits(u64),
+    CanonicalNan,
+    ArithmeticNan,
+}
+
+/// A value of a table: its shape, and per lane the values it may take.
+struct ValuePattern {
+    shape: String,
+    bits: u32,
+    float: bool,
+    lanes: Vec<Vec<LanePattern>>,
+}
+
+fn shape_info(shape: &str) -> (u32, usize, bool) {
+    match shape {
+        "i32" => (32, 1, false),
+        "i64" => (64, 1, false),
+        "f32" => (32, 1, true),
+        "f64" => (64, 1, true),
+        "i8x16" => (8, 16, false),
+        "i16x8" => (16, 8, false),
+        "i32x4" => (32, 4, false),
+        "i64x2" => (64, 2, false),
+        "f32x4" => (32, 4, true),
+        "f64x2" => (64, 2, true),
+        other => panic!("unknown shape {other:?}"),
+    }
+}
+
+fn parse_lane(text: &str, bits: u32, float: bool) -> LanePattern {
+    let mask = u64::MAX >> (64 - bits);
+    let hex = |digits: &str| {
+        u64::from_str_radix(&digits.replace('_', ""), 16)
+            .unwrap_or_else(|_| panic!("bad hex in {text:?}"))
+    };
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(body) => (true, body),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if !float {
+        let magnitude = match body.strip_prefix("0x") {
+            Some(digits) => i128::from(hex(digits)),
+            None => body
+                .replace('_', "")
+                .parse()
+                .unwrap_or_else(|_| panic!("bad {text:?}")),
+        };
+        let value = if negative { -magnitude } else { magnitude };
+        assert!(
+            value >= -(1i128 << (bits - 1)) && value <= i128::from(mask),
+            "{text} does not fit in {bits} bits"
+        );
+        return LanePattern::Bits(value as u64 & mask);
+    }
+    let mantissa = if bits == 32 { 23 } else { 52 };
+    let sign = if negative { 1u64 << (bits - 1) } else { 0 };
+    let exponent = (mask >> 1) & !((1u64 << mantissa) - 1);
+    match body {
+        "nan:canonical" => return LanePattern::CanonicalNan,
+        "nan:arithmetic" => return LanePattern::ArithmeticNan,
+        "nan" => return LanePattern::Bits(sign | exponent | (1 << (mantissa - 1))),
+        "inf" => return LanePattern::Bits(sign | exponent),
+        _ => {}
+    }
+    if let Some(payload) = body.strip_prefix("nan:0x") {
+        return LanePattern::Bits(sign | exponent | hex(payload));
+    }
+    if let Some(raw) = body.strip_prefix("0x") {
+        assert!(!negative, "a bit pattern has no sign: {text:?}");
+        return LanePattern::Bits(hex(raw));
+    }
+    let value = if bits == 32 {
+        text.parse::<f32>().map(|v| u64::from(v.to_bits()))
+    } else {
+        text.parse::<f64>().map(f64::to_bits)
+    };
+    LanePattern::Bits(value.unwrap_or_else(|_| panic!("bad float {text:?}")))
+}
+
+fn parse_values(text: &str) -> Vec<ValuePattern> {
+    let mut values = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let (shape, tail) = rest
+            .split_once('(')
+            .unwrap_or_else(|| panic!("expected shape(lanes) in {text:?}"));
+        let (inside, tail) = tail
+            .split_once(')')
+            .unwrap_or_else(|| panic!("unclosed value in {text:?}"));
+        let shape = shape.trim();
+        let (bits, count, float) = shape_info(shape);
+        let lanes: Vec<Vec<LanePattern>> = inside
+            .split_whitespace()
+            .map(|lane| {
+                lane.split('|')
+                    .map(|alt| parse_lane(alt, bits, float))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(lanes.len(), count, "{shape} takes {count} lanes: {text:?}");
+        values.push(ValuePattern {
+            shape: shape.to_string(),
+            bits,
+            float,
+            lanes,
+        });
+        rest = tail.trim();
+    }
+    values
+}
+
+impl ValuePattern {
+    /// The value itself, for an argument (one exact pattern a lane).
+    fn value(&self) -> Val {
+        let lane = |i: usize| match self.lanes[i].as_slice() {
+            [LanePattern::Bits(bits)] => *bits,
+            _ => panic!("an argument lane is one exact value ({})", self.shape),
+        };
+        match self.shape.as_str() {
+            "i32" => Val::I32(lane(0) as u32 as i32),
+            "i64" => Val::I64(lane(0) as i64),
+            "f32" => Val::F32(lane(0) as u32),
+            "f64" => Val::F64(lane(0)),
+            _ => Val::V128((0..self.lanes.len()).fold(0u128, |acc, i| {
+                acc | u128::from(lane(i)) << (i as u32 * self.bits)
+            })),
+        }
+    }
+
+    /// The lanes of `v`, if it has this pattern's type.
+    fn lanes_of(&self, v: Val) -> Option<Vec<u64>> {
+        let ty_matches = match (self.shape.as_str(), v) {
+            ("i32", Val::I32(_)) | ("i64", Val::I64(_)) => true,
+            ("f32", Val::F32(_)) | ("f64", Val::F64(_)) => true,
+            (_, Val::V128(_)) => self.lanes.len() > 1,
+            _ => false,
+        };
+        let raw = v.to_raw();
+        let mask = u64::MAX >> (64 - self.bits);
+        ty_matches.then(|| {
+            (0..self.lanes.len())
+                .map(|i| (raw >> (i as u32 * self.bits)) as u64 & mask)
+                .collect()
+        })
+    }
+
+    fn matches(&self, v: Val, first_choice_only: bool) -> bool {
+        let (quiet, magnitude) = if self.bits == 32 {
+            (0x7fc0_0000, 0x7fff_ffff)
+        } else {
+            (0x7ff8_0000_0000_0000, 0x7fff_ffff_ffff_ffff)
+        };
+        let Some(got) = self.lanes_of(v) else {
+            return false;
+        };
+        got.iter().zip(&self.lanes).all(|(&g, allowed)| {
+            let allowed = if first_choice_only {
+                &allowed[..1]
+            } else {
+                allowed
+            };
+            allowed.iter().any(|pattern| match *pattern {
+                LanePattern::Bits(bits) => g == bits,
+                LanePattern::CanonicalNan => g & magnitude == quiet,
+                LanePattern::ArithmeticNan => g & quiet == quiet,
+            })
+        })
+    }
+
+    /// `v` written in this pattern's shape, for failure messages.
+    fn show(&self, v: Val) -> String {
+        let Some(lanes) = self.lanes_of(v) else {
+            return format!("{v:?}");
+        };
+        let shown: Vec<String> = lanes
+            .iter()
+            .map(|&bits| match (self.float, self.bits) {
+                (true, 32) if f32::from_bits(bits as u32).is_nan() => format!("{bits:#010x}"),
+                (true, 32) => format!("{:?}", f32::from_bits(bits as u32)),
+                (true, _) if f64::from_bits(bits).is_nan() => format!("{bits:#018x}"),
+                (true, _) => format!("{:?}", f64::from_bits(bits)),
+                (false, w) => format!("{}", ((bits << (64 - w)) as i64) >> (64 - w)),
+            })
+            .collect();
+        format!("{}({})", self.shape, shown.join(" "))
+    }
+}
+
+/// The cases of `table`, continuation lines joined, comments dropped.
+fn table_cases(table: &str) -> Vec<String> {
+    let mut cases: Vec<String> = Vec::new();
+    for line in table.lines() {
+        let line = line.split(";;").next().unwrap_or("").trim();
+        let first = line.split_whitespace().next().unwrap_or("");
+        if line.is_empty() {
+            continue;
+        }
+        if first.starts_with("=>") || first.contains('(') {
+            let case = cases
+                .last_mut()
+                .expect("a continuation line follows a case");
+            case.push(' ');
+            case.push_str(line);
+        } else {
+            cases.push(line.to_string());
+        }
+    }
+    cases
+}
+
+/// Call every case of `table` (notation above) on `m` and check its results; `label` names the
+/// configuration in failure messages.
+pub fn check_table(m: &Instance, label: &str, table: &str) {
+    check_table_with(m, label, table, false);
+}
+
+/// [`check_table`], optionally accepting only the first of a lane's alternatives.
+pub fn check_table_with(m: &Instance, label: &str, table: &str, first_choice_only: bool) {
+    for case in table_cases(table) {
+        let (call_text, want_text) = case
+            .split_once("=>")
+            .unwrap_or_else(|| panic!("no `=>` in {case:?}"));
+        let call_text = call_text.trim();
+        let (name, args_text) = call_text
+            .split_once(char::is_whitespace)
+            .unwrap_or((call_text, ""));
+        let args: Vec<Val> = parse_values(args_text).iter().map(|a| a.value()).collect();
+        let want = parse_values(want_text);
+        let got = call(m, name, &args);
+        assert_eq!(got.len(), want.len(), "[{label}] {case}: result count");
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                w.matches(*g, first_choice_only),
+                "[{label}] {case}\n     got: {}",
+                w.show(*g)
+            );
+        }
+    }
+}

@@ -76,8 +76,13 @@ impl FuncTranslator<'_, '_> {
             O::I32x4RelaxedDotI8x16I7x16AddS => {
                 let accumulator = self.pop_vector(I32X4);
                 let (a, b) = self.pop_vector2(I8X16);
-                let dot = self.relaxed_dot_i16(a, b);
-                let sums = self.add_pairwise_signed(dot);
+                let sums = if fast_x86 && target.has_ssse3 {
+                    // pmaddubsw's saturated 16-bit pair sums, then pairs of those.
+                    let dot = self.builder.ins().x86_pmaddubsw(a, b);
+                    self.add_pairwise_signed(dot)
+                } else {
+                    self.dot_i8_to_i32(a, b)
+                };
                 let value = self.builder.ins().iadd(sums, accumulator);
                 self.push_vector(value);
             }
@@ -133,6 +138,25 @@ impl FuncTranslator<'_, '_> {
             self.builder.ins().fmax(a, b)
         };
         self.push_vector(value);
+    }
+
+    /// Sums of four adjacent products of the signed bytes of `a` and `b`, exact in 32 bits
+    /// (the deterministic profile: no 16-bit intermediate wraps or saturates).
+    fn dot_i8_to_i32(&mut self, a: Value, b: Value) -> Value {
+        let (a_low, b_low) = (
+            self.builder.ins().swiden_low(a),
+            self.builder.ins().swiden_low(b),
+        );
+        let (a_high, b_high) = (
+            self.builder.ins().swiden_high(a),
+            self.builder.ins().swiden_high(b),
+        );
+        // Each product of two bytes fits in 16 bits (at most 128 * 128).
+        let low = self.builder.ins().imul(a_low, b_low);
+        let high = self.builder.ins().imul(a_high, b_high);
+        let low = self.add_pairwise_signed(low);
+        let high = self.add_pairwise_signed(high);
+        self.builder.ins().iadd_pairwise(low, high)
     }
 
     /// Products of the signed bytes of `a` and `b` (`b`'s meant to be 7-bit), adjacent pairs
