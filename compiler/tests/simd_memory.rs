@@ -48,15 +48,16 @@ const MODULE: &str = r#"
 /// The module with guard pages for the host CPU and the baseline, and with explicit checks.
 fn instances() -> Vec<(&'static str, Instance)> {
     let mut all = simd_instances(MODULE);
-    let explicit =
-        Instance::new(&load_with(MODULE, &explicit_checks()), &[]).expect("instantiates");
+    let explicit = new_instance(&load_with(MODULE, &explicit_checks()), &[]).expect("instantiates");
     all.push(("explicit checks", explicit));
     all
 }
 
-fn memory(m: &Instance, offset: u64, len: u64) -> Vec<u8> {
-    let memory = m.get_memory("mem").expect("exported memory");
-    memory.slice(offset, len).expect("in bounds").to_vec()
+fn read(m: &Instance, offset: u64, len: u64) -> Vec<u8> {
+    let memory = memory(m, "mem");
+    let mut buffer = vec![0; len as usize];
+    with_store(|s| memory.read(s, offset as usize, &mut buffer)).expect("in bounds");
+    buffer
 }
 
 /// Byte `i` is `i + 1`.
@@ -113,14 +114,14 @@ fn stores() {
         let bytes: [u8; 16] = std::array::from_fn(|i| i as u8 + 1);
         call(&m, "v128.store", &[i32(100), counting()]);
         assert_eq!(
-            memory(&m, 99, 18),
+            read(&m, 99, 18),
             [&[0][..], &bytes, &[0]].concat(),
             "{target}"
         );
         call(&m, "v128.store/off3", &[i32(998), counting()]);
-        assert_eq!(memory(&m, 1001, 16), bytes, "{target}");
+        assert_eq!(read(&m, 1001, 16), bytes, "{target}");
         call(&m, "v128.store", &[i32(65520), counting()]);
-        assert_eq!(memory(&m, 65520, 16), bytes, "{target}");
+        assert_eq!(read(&m, 65520, 16), bytes, "{target}");
 
         // Lanes 15, 7 (bytes 14-15), 2 (bytes 8-11) and 1 (bytes 8-15), back to back.
         call(&m, "v128.store8_lane/15", &[i32(200), counting()]);
@@ -130,11 +131,11 @@ fn stores() {
         let want = [
             0, 16, 15, 16, 9, 10, 11, 12, 9, 10, 11, 12, 13, 14, 15, 16, 0,
         ];
-        assert_eq!(memory(&m, 199, 17), want, "{target}");
+        assert_eq!(read(&m, 199, 17), want, "{target}");
         call(&m, "v128.store8_lane/15", &[i32(65535), counting()]);
         call(&m, "v128.store64_lane/1", &[i32(65527), counting()]);
         assert_eq!(
-            memory(&m, 65526, 10),
+            read(&m, 65526, 10),
             [7, 9, 10, 11, 12, 13, 14, 15, 16, 16],
             "{target}"
         );
@@ -171,7 +172,7 @@ fn out_of_bounds_accesses_trap_and_write_nothing() {
         ("v128.store64_lane/1", 65529),
     ];
     for (target, m) in instances() {
-        let before = memory(&m, 65504, 32);
+        let before = read(&m, 65504, 32);
         for &(name, address) in oob {
             let mut args = vec![i32(address as i32)];
             if name.contains("lane") || name.contains("store") {
@@ -185,7 +186,7 @@ fn out_of_bounds_accesses_trap_and_write_nothing() {
             );
         }
         assert_eq!(
-            memory(&m, 65504, 32),
+            read(&m, 65504, 32),
             before,
             "{target}: a trapping store wrote"
         );

@@ -44,7 +44,7 @@ fn configurations() -> Vec<(String, Instance, bool)> {
                 relaxed_simd_deterministic: deterministic,
                 ..options.clone()
             };
-            let m = Instance::new(&load_with(&module(), &options), &[]).expect("instantiates");
+            let m = new_instance(&load_with(&module(), &options), &[]).expect("instantiates");
             let label = format!("{target}, deterministic: {deterministic}");
             all.push((label, m, deterministic));
         }

@@ -113,7 +113,7 @@ fn global(mutable: bool, value: Val) -> Global {
         content: ValType::V128,
         mutable,
     };
-    Global::new(ty, value).expect("a v128 global")
+    with_store(|s| Global::new(s, ty, value)).expect("a v128 global")
 }
 
 /// The module for the host CPU and the baseline, each with its own imports. The host's
@@ -131,18 +131,20 @@ fn instances() -> Vec<(&'static str, Instance, Host)> {
             params: vec![ValType::V128, ValType::I32],
             results: vec![ValType::V128],
         };
-        let twist = Func::host(ty, move |_, args| {
-            calls.lock().unwrap().push(args.to_vec());
-            let [a, b, c, d] = lanes_i32(args[0]);
-            let k = args[1].unwrap_i32();
-            Ok(vec![i32x4([d + k, c + k, b + k, a + k])])
+        let twist = with_store(|s| {
+            Func::new(s, ty, move |_, args| {
+                calls.lock().unwrap().push(args.to_vec());
+                let [a, b, c, d] = lanes_i32(args[0]);
+                let k = args[1].unwrap_i32();
+                Ok(vec![i32x4([d + k, c + k, b + k, a + k])])
+            })
         });
         let imports = [
             Extern::Func(twist),
-            Extern::Global(host.imported.clone()),
-            Extern::Global(host.shared.clone()),
+            Extern::Global(host.imported),
+            Extern::Global(host.shared),
         ];
-        let m = Instance::new(&load_with(&module(), &options), &imports).expect("instantiates");
+        let m = new_instance(&load_with(&module(), &options), &imports).expect("instantiates");
         all.push((target, m, host));
     }
     all
@@ -189,30 +191,33 @@ tee i8x16(1 2 3 0x40 0x80 0xff 0 0 0 0 0 0 0 0 0 0x7f) => i8x16(4 8 12 0 0 0xfc 
 #[test]
 fn globals() {
     for (target, m, host) in instances() {
-        let get = |name: &str| m.get_global(name).expect(name).get();
+        let global_of = |name: &str| with_store(|s| m.get_global(s, name)).expect(name);
+        let get = |name: &str| {
+            let global = global_of(name);
+            with_store(|s| global.get(s))
+        };
         assert_eq!(get("imm"), i32x4([1, 2, 3, 4]), "{target}");
         assert_eq!(call1(&m, "get_imm", &[]), i32x4([1, 2, 3, 4]), "{target}");
         assert_eq!(get("mut"), i64x2([-1, 0]), "{target}");
-        let imm = m.get_global("imm").unwrap();
+        let imm = global_of("imm");
+        let imm_ty = with_store(|s| imm.ty(s));
         assert!(
-            !imm.ty().mutable && imm.ty().content == ValType::V128,
+            !imm_ty.mutable && imm_ty.content == ValType::V128,
             "{target}"
         );
         assert!(
-            matches!(imm.set(i32x4([0; 4])), Err(Error::Type(_))),
+            matches!(with_store(|s| imm.set(s, i32x4([0; 4]))), Err(Error::Type(_))),
             "{target}"
         );
-        let mutable = m.get_global("mut").unwrap();
+        let mutable = global_of("mut");
         assert!(
-            matches!(mutable.set(i32(0)), Err(Error::Type(_))),
+            matches!(with_store(|s| mutable.set(s, i32(0))), Err(Error::Type(_))),
             "{target}"
         );
 
         call(&m, "set_mut", &[i16x8([1, -2, 3, -4, 5, -6, 7, -8])]);
         assert_eq!(get("mut"), i16x8([1, -2, 3, -4, 5, -6, 7, -8]), "{target}");
-        mutable
-            .set(f32x4([f32::INFINITY, -0.0, 1.5, -2.0]))
-            .unwrap();
+        with_store(|s| mutable.set(s, f32x4([f32::INFINITY, -0.0, 1.5, -2.0]))).unwrap();
         let want = f32x4([f32::INFINITY, -0.0, 1.5, -2.0]);
         assert_eq!(call1(&m, "get_mut", &[]), want, "{target}");
 
@@ -223,11 +228,12 @@ fn globals() {
         );
         assert_eq!(call1(&m, "get_copy", &[]), i32x4([5, 6, 7, 8]), "{target}");
         call(&m, "bump_shared", &[]);
-        assert_eq!(host.shared.get(), i64x2([101, 199]), "{target}");
-        host.shared.set(i64x2([i64::MAX, i64::MIN])).unwrap();
+        let get_host = |g: Global| with_store(|s| g.get(s));
+        assert_eq!(get_host(host.shared), i64x2([101, 199]), "{target}");
+        with_store(|s| host.shared.set(s, i64x2([i64::MAX, i64::MIN]))).unwrap();
         call(&m, "bump_shared", &[]);
-        assert_eq!(host.shared.get(), i64x2([i64::MIN, i64::MAX]), "{target}");
-        assert_eq!(host.imported.get(), i32x4([5, 6, 7, 8]), "{target}");
+        assert_eq!(get_host(host.shared), i64x2([i64::MIN, i64::MAX]), "{target}");
+        assert_eq!(get_host(host.imported), i32x4([5, 6, 7, 8]), "{target}");
     }
 }
 

@@ -221,7 +221,7 @@ pub fn simd_instances(wat: &str) -> Vec<(&'static str, Instance)> {
         .into_iter()
         .map(|(name, options)| {
             let module = load_with(wat, &options);
-            (name, Instance::new(&module, &[]).expect("instantiates"))
+            (name, new_instance(&module, &[]).expect("instantiates"))
         })
         .collect()
 }
@@ -378,7 +378,14 @@ impl ValuePattern {
             (_, Val::V128(_)) => self.lanes.len() > 1,
             _ => false,
         };
-        let raw = v.to_raw();
+        let raw: u128 = match v {
+            Val::I32(x) => u128::from(x as u32),
+            Val::I64(x) => u128::from(x as u64),
+            Val::F32(bits) => u128::from(bits),
+            Val::F64(bits) => u128::from(bits),
+            Val::V128(bits) => bits,
+            _ => 0,
+        };
         let mask = u64::MAX >> (64 - self.bits);
         ty_matches.then(|| {
             (0..self.lanes.len())
