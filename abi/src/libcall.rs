@@ -26,10 +26,7 @@ pub enum Libcall {
     TableInit = 8,
     /// `(vmctx, elem: u32)`.
     ElemDrop = 9,
-    /// `(vmctx, trap: u32) -> !` raises a trap from compiled code that cannot use a trap
-    /// instruction (unused by the translator today; kept for runtime-raised traps).
-    RaiseTrap = 10,
 }
 
 /// Number of slots in the libcall table.
-pub const LIBCALL_COUNT: usize = 11;
+pub const LIBCALL_COUNT: usize = 10;

@@ -1,22 +1,14 @@
-//! `build` and `compile`: compile, then link with the system C compiler (`cc`, or `$CC`).
+//! `build` and `compile`: compile, then link (`wasmaot_compiler::link`) with the system C
+//! compiler (`cc`, or `$CC`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::path::Path;
+use std::process::ExitCode;
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
 use crate::compile_step::{check_command, compile_object, options, read_wasm};
 
 /// The runtime's static library, carried inside this binary.
 static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
-
-/// System libraries the Rust runtime library needs.
-const SYSTEM_LIBS: &[&str] = &[
-    "-Wl,--as-needed",
-    "-static-libgcc",
-    "-lpthread",
-    "-ldl",
-    "-lm",
-];
 
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
@@ -79,71 +71,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Result<Scratch, String> {
-        let base = std::env::temp_dir();
-        for attempt in 0..100u32 {
-            let dir = base.join(format!("wasmaot-{}-{attempt}", std::process::id()));
-            if std::fs::create_dir(&dir).is_ok() {
-                return Ok(Scratch(dir));
-            }
-        }
-        Err(format!(
-            "cannot create a scratch directory in {}",
-            base.display()
-        ))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn linker() -> String {
-    std::env::var("CC").unwrap_or_else(|_| "cc".to_string())
-}
-
-fn run_linker(command: &mut Command, output: &Path) -> Result<(), String> {
-    let result = command.output().map_err(|e| {
-        format!(
-            "cannot run the linker `{}`: {e} (install a C compiler, or set CC)",
-            linker()
-        )
-    })?;
-    if !result.status.success() {
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        let first = stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        return Err(format!("{}: linking failed: {first}", output.display()));
-    }
-    Ok(())
-}
-
 pub fn link_executable(object: &[u8], config: &str, output: &Path) -> Result<(), String> {
-    let scratch = Scratch::new()?;
-    let obj = scratch.0.join("module.o");
-    let lib = scratch.0.join("libwasmaot_runtime.a");
-    let config_c = scratch.0.join("config.c");
-    write(&obj, object)?;
-    write(&lib, RUNTIME_LIB)?;
-    write(&config_c, config_source(config).as_bytes())?;
-    let mut command = Command::new(linker());
-    command
-        .arg("-o")
-        .arg(output)
-        .arg(&obj)
-        .arg(&config_c)
-        .arg(&lib)
-        .args(SYSTEM_LIBS)
-        .args(["-Wl,--gc-sections", "-s"]);
-    run_linker(&mut command, output)
+    wasmaot_compiler::link::link_executable(object, RUNTIME_LIB, &config_source(config), output)
 }
 
 /// C source defining the configuration symbols the runtime reads.
@@ -157,16 +86,5 @@ fn config_source(config: &str) -> String {
 }
 
 pub fn link_shared(object: &[u8], output: &Path) -> Result<(), String> {
-    let scratch = Scratch::new()?;
-    let obj = scratch.0.join("module.o");
-    write(&obj, object)?;
-    let mut command = Command::new(linker());
-    // -lm: code for CPUs without SSE4.1 or FMA calls the C library's rounding and fma.
-    command
-        .arg("-shared")
-        .arg("-o")
-        .arg(output)
-        .arg(&obj)
-        .arg("-lm");
-    run_linker(&mut command, output)
+    wasmaot_compiler::link::link_shared(object, output)
 }

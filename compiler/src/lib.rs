@@ -13,6 +13,7 @@ pub mod emit;
 pub mod error;
 pub mod fallbacks;
 pub mod isa;
+pub mod link;
 pub mod module;
 pub mod trampolines;
 pub mod translate;

@@ -206,7 +206,10 @@ fn globals() {
             "{target}"
         );
         assert!(
-            matches!(with_store(|s| imm.set(s, i32x4([0; 4]))), Err(Error::Type(_))),
+            matches!(
+                with_store(|s| imm.set(s, i32x4([0; 4]))),
+                Err(Error::Type(_))
+            ),
             "{target}"
         );
         let mutable = global_of("mut");
@@ -232,7 +235,11 @@ fn globals() {
         assert_eq!(get_host(host.shared), i64x2([101, 199]), "{target}");
         with_store(|s| host.shared.set(s, i64x2([i64::MAX, i64::MIN]))).unwrap();
         call(&m, "bump_shared", &[]);
-        assert_eq!(get_host(host.shared), i64x2([i64::MIN, i64::MAX]), "{target}");
+        assert_eq!(
+            get_host(host.shared),
+            i64x2([i64::MIN, i64::MAX]),
+            "{target}"
+        );
         assert_eq!(get_host(host.imported), i32x4([5, 6, 7, 8]), "{target}");
     }
 }

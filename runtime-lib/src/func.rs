@@ -104,8 +104,7 @@ impl Func {
         let index = store.index(self.0);
         let func = &store.funcs[index];
         let ty = &func.ty;
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t)
-        {
+        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
             let actual: Vec<_> = args.iter().map(Val::ty).collect();
             return Err(Error::Type(format!(
                 "expected arguments {:?}, got {actual:?}",

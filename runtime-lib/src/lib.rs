@@ -3,8 +3,6 @@
 //! an embedding API:
 //!
 //! ```
-//! use std::path::Path;
-//! use std::process::Command;
 //! use wasmaot_runtime::{Error, Func, FuncType, Linker, Module, Store, TrapKind, Val, ValType};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,10 +21,7 @@
 //! let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {})?;
 //! let dir = std::env::temp_dir().join(format!("wasmaot-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
-//! std::fs::write(dir.join("m.o"), object)?;
-//! let linked = Command::new("cc").arg("-shared").arg("-o").arg(dir.join("m.so"))
-//!     .arg(dir.join("m.o")).arg("-lm").status()?;
-//! assert!(linked.success());
+//! wasmaot_compiler::link::link_shared(&object, &dir.join("m.so"))?;
 //!
 //! // Load once (unsafe: this runs the file's code; it must be `wasmaot compile` output),
 //! // instantiate as often as needed, each in a store of its own or together.

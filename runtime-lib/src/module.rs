@@ -162,3 +162,41 @@ fn dl_error() -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_abi_version_is_refused_naming_both() {
+        let descriptor = ModuleDescriptor {
+            abi_version: u64::from(ABI_VERSION) + 7,
+            metadata: std::ptr::null(),
+            metadata_len: 0,
+            functions: std::ptr::null(),
+            trampolines: std::ptr::null(),
+            host_adapters: std::ptr::null(),
+        };
+        // SAFETY: the version is checked before any pointer of the descriptor is read.
+        let result = unsafe { Module::from_descriptor(&descriptor, None) };
+        let Err(Error::Load(message)) = result else {
+            panic!("a descriptor of another ABI version was accepted");
+        };
+        assert!(
+            message.contains(&(ABI_VERSION + 7).to_string()),
+            "{message}"
+        );
+        assert!(message.contains(&ABI_VERSION.to_string()), "{message}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_module_is_refused() {
+        let dir = std::env::temp_dir().join(format!("wasmaot-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let path = dir.join("not-a-module.so");
+        std::fs::write(&path, b"plain text").expect("write");
+        // SAFETY: not a shared object: dlopen refuses it without running anything.
+        let result = unsafe { Module::load(&path) };
+        assert!(matches!(result, Err(Error::Load(_))));
+    }
+}

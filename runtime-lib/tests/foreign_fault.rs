@@ -18,15 +18,7 @@ fn crash_inside_host_function() {
     let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
     let dir = std::env::temp_dir().join(format!("wasmaot-fault-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
-    std::fs::write(dir.join("m.o"), object).expect("write");
-    let ok = Command::new("cc")
-        .arg("-shared")
-        .arg("-o")
-        .arg(dir.join("m.so"))
-        .arg(dir.join("m.o"))
-        .status()
-        .expect("cc");
-    assert!(ok.success());
+    wasmaot_compiler::link::link_shared(&object, &dir.join("m.so")).expect("links");
     // SAFETY: the file was just linked from the compiler's object.
     let module = unsafe { Module::load(&dir.join("m.so")) }.expect("loads");
     let mut store = Store::new();

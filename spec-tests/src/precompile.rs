@@ -2,7 +2,6 @@
 //! load it through the embedding API — the same path as `wasmaot compile m.wasm -o m.so`.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmaot_compiler::Options;
@@ -24,27 +23,11 @@ pub fn load(object: &[u8]) -> Result<Module, String> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let dir = scratch_dir();
-    let obj = dir.join(format!("m{n}.o"));
     let so = dir.join(format!("m{n}.so"));
-    std::fs::write(&obj, object).map_err(|e| e.to_string())?;
-    let out = Command::new("cc")
-        .arg("-shared")
-        .arg("-o")
-        .arg(&so)
-        .arg(&obj)
-        .arg("-lm")
-        .output()
-        .map_err(|e| format!("running cc: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "linking failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    wasmaot_compiler::link::link_shared(object, &so)?;
     // SAFETY: the file was just linked from the compiler's object.
     let module = unsafe { Module::load(&so) }.map_err(|e| e.to_string());
     // The loaded library stays mapped; the files are not needed any more.
-    let _ = std::fs::remove_file(&obj);
     let _ = std::fs::remove_file(&so);
     module
 }

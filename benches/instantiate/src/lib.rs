@@ -1,8 +1,6 @@
 //! What the runtime benchmarks share: compiling WAT into a precompiled module and loading it
 //! the way `wasmaot compile m.wasm -o m.so` and the embedding API do.
 
-use std::process::Command;
-
 use wasmaot_runtime::Module;
 
 /// Compile `wat`, link it into a shared object, load it.
@@ -11,17 +9,8 @@ pub fn load(wat: &str) -> Module {
     let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
     let dir = std::env::temp_dir().join(format!("wasmaot-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    let (obj, so) = (dir.join("module.o"), dir.join("module.so"));
-    std::fs::write(&obj, object).expect("write object");
-    let status = Command::new("cc")
-        .arg("-shared")
-        .arg("-o")
-        .arg(&so)
-        .arg(&obj)
-        .arg("-lm")
-        .status()
-        .expect("cc runs");
-    assert!(status.success(), "linking failed");
+    let so = dir.join("module.so");
+    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
     // SAFETY: the file was just linked from the compiler's object.
     let module = unsafe { Module::load(&so) }.expect("loads");
     let _ = std::fs::remove_dir_all(&dir);

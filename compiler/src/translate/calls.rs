@@ -91,7 +91,7 @@ impl FuncTranslator<'_, '_> {
             .builder
             .ins()
             .load(types::I64, MemFlagsData::trusted(), entry, 0);
-        let null = Self::trap_code(TrapKind::UninitializedElement);
+        let null = super::trap_code(TrapKind::UninitializedElement);
         self.builder.ins().trapz(funcref, null);
         let flags = MemFlagsData::trusted().with_readonly();
         let actual = self
@@ -104,7 +104,7 @@ impl FuncTranslator<'_, '_> {
                 .ins()
                 .load(types::I32, flags.with_can_move(), self.vmctx, expected_at);
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
-        let trap = Self::trap_code(TrapKind::IndirectCallTypeMismatch);
+        let trap = super::trap_code(TrapKind::IndirectCallTypeMismatch);
         self.builder.ins().trapnz(mismatch, trap);
         let call = self.call_funcref(funcref, type_index, &args);
         self.push_call_results(call);

@@ -125,7 +125,7 @@ impl FuncTranslator<'_, '_> {
             Operator::Unreachable => {
                 self.builder
                     .ins()
-                    .trap(Self::trap_code(TrapKind::Unreachable));
+                    .trap(super::trap_code(TrapKind::Unreachable));
                 self.reachable = false;
             }
             _ => return Ok(false),

@@ -139,7 +139,7 @@ impl FuncTranslator<'_, '_> {
     ) -> (Value, i32, MemFlagsData) {
         let flags = MemFlagsData::new()
             .with_endianness(Endianness::Little)
-            .with_trap_code(Some(Self::trap_code(TrapKind::OutOfBoundsMemory)));
+            .with_trap_code(Some(super::trap_code(TrapKind::OutOfBoundsMemory)));
         let base = self.memory_base(memarg_memory(&memarg));
         let index = self.builder.ins().uextend(types::I64, index);
         let end = memarg.offset + u64::from(size);
@@ -161,7 +161,7 @@ impl FuncTranslator<'_, '_> {
         );
         self.builder
             .ins()
-            .trapnz(out, Self::trap_code(TrapKind::OutOfBoundsMemory));
+            .trapnz(out, super::trap_code(TrapKind::OutOfBoundsMemory));
         let addr = self.builder.ins().iadd(base, index);
         let addr = self.builder.ins().iadd_imm_u(addr, memarg.offset as i64);
         (addr, 0, flags)

@@ -297,8 +297,4 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .ins()
             .load(types::I64, flags, self.vmctx, offset as i32)
     }
-
-    fn trap_code(kind: TrapKind) -> TrapCode {
-        trap_code(kind)
-    }
 }

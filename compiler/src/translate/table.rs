@@ -125,7 +125,7 @@ impl FuncTranslator<'_, '_> {
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
-        self.builder.ins().trapnz(out, Self::trap_code(kind));
+        self.builder.ins().trapnz(out, super::trap_code(kind));
         let base = self
             .builder
             .ins()

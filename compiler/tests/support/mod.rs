@@ -6,7 +6,6 @@
 use std::cell::RefCell;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmaot_compiler::{BoundsChecks, Options};
@@ -24,18 +23,8 @@ fn scratch_path(ext: &str) -> PathBuf {
 pub fn load_with(wat: &str, options: &Options) -> Module {
     let wasm = wat::parse_str(wat).expect("valid WAT");
     let object = wasmaot_compiler::compile(&wasm, options, &|| {}).expect("compiles");
-    let obj = scratch_path("o");
     let so = scratch_path("so");
-    std::fs::write(&obj, object).expect("write object");
-    let status = Command::new("cc")
-        .arg("-shared")
-        .arg("-o")
-        .arg(&so)
-        .arg(&obj)
-        .arg("-lm")
-        .status()
-        .expect("cc runs");
-    assert!(status.success(), "linking the shared object failed");
+    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
     // SAFETY: the file was just written by the compiler and the system linker.
     unsafe { Module::load(&so) }.expect("loads")
 }

@@ -21,7 +21,6 @@ struct LibcallTable {
     table_copy: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
     table_init: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
     elem_drop: extern "C" fn(*mut u8, u32),
-    raise_trap: extern "C" fn(*mut u8, u32),
 }
 
 static TABLE: LibcallTable = LibcallTable {
@@ -35,13 +34,10 @@ static TABLE: LibcallTable = LibcallTable {
     table_copy,
     table_init,
     elem_drop,
-    raise_trap,
 };
 
 const _: () =
     assert!(std::mem::size_of::<LibcallTable>() == 8 * wasmaot_abi::libcall::LIBCALL_COUNT);
-const _: () =
-    assert!(std::mem::offset_of!(LibcallTable, raise_trap) == 8 * Libcall::RaiseTrap as usize);
 const _: () =
     assert!(std::mem::offset_of!(LibcallTable, table_grow) == 8 * Libcall::TableGrow as usize);
 const _: () =
@@ -206,9 +202,4 @@ extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u
 
 extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     instance(vmctx).elem_drop(elem);
-}
-
-extern "C" fn raise_trap(_vmctx: *mut u8, kind: u32) {
-    let kind = TrapKind::from_u8(kind as u8).unwrap_or(TrapKind::Unreachable);
-    traps::raise(Trap::wasm(kind));
 }

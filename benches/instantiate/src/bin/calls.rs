@@ -43,7 +43,9 @@ fn main() {
     });
     let mut linker = Linker::new();
     linker.define("host", "inc", inc);
-    let instance = linker.instantiate(&mut store, &module).expect("instantiates");
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .expect("instantiates");
     let export = instance.get_func(&mut store, "inc").expect("export");
     let call_host = instance.get_func(&mut store, "call_host").expect("export");
 

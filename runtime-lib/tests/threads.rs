@@ -1,0 +1,86 @@
+//! Threads and stores: a store moves to another thread and runs there with that thread's stack
+//! limit; stores on several threads run instances of one module at once without disturbing
+//! each other (each call checks the stack of the thread it runs on).
+
+use std::sync::Arc;
+
+use wasmaot_runtime::{Error, Instance, Module, Store, Trap, TrapKind, Val};
+
+const RECURSIVE: &str = r#"
+(module
+  (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $depth (i32.sub (local.get 0) (i32.const 1))))))))
+"#;
+
+fn module() -> Module {
+    let wasm = wat::parse_str(RECURSIVE).expect("valid WAT");
+    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
+    let dir = std::env::temp_dir().join(format!("wasmaot-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let so = dir.join(format!("m{:?}.so", std::thread::current().id()));
+    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
+    // SAFETY: the file was just linked from the compiler's object.
+    unsafe { Module::load(&so) }.expect("loads")
+}
+
+fn depth(store: &mut Store, instance: Instance, n: i32) -> Result<Vec<Val>, Error> {
+    let f = instance.get_func(store, "depth").expect("export");
+    f.call(store, &[Val::I32(n)])
+}
+
+#[test]
+fn a_store_moves_to_another_thread_and_runs_there() {
+    let module = module();
+    let mut store = Store::new();
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    assert_eq!(
+        depth(&mut store, instance, 100).expect("runs"),
+        vec![Val::I32(100)]
+    );
+    let worker = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let deep = depth(&mut store, instance, 10_000).expect("fits in 8 MiB");
+            let too_deep = depth(&mut store, instance, 100_000_000);
+            (deep, too_deep)
+        })
+        .expect("spawns");
+    let (deep, too_deep) = worker.join().expect("no panic");
+    assert_eq!(deep, vec![Val::I32(10_000)]);
+    assert!(
+        matches!(
+            too_deep,
+            Err(Error::Trap(Trap::Wasm {
+                kind: TrapKind::StackExhausted,
+                ..
+            }))
+        ),
+        "{too_deep:?}"
+    );
+}
+
+#[test]
+fn stores_on_several_threads_run_one_module_at_once() {
+    let module = Arc::new(module());
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let module = module.clone();
+            std::thread::Builder::new()
+                .stack_size(4 << 20)
+                .spawn(move || {
+                    let mut store = Store::new();
+                    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+                    for n in 0..300 {
+                        let result = depth(&mut store, instance, 1000 + n);
+                        assert_eq!(result.expect("no spurious trap"), vec![Val::I32(1000 + n)]);
+                    }
+                })
+                .expect("spawns")
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("no thread failed");
+    }
+}
