@@ -4,6 +4,7 @@
 #![no_std]
 extern crate alloc;
 
+pub mod exe_config;
 pub mod libcall;
 pub mod metadata;
 pub mod symbols;
@@ -16,7 +17,11 @@ pub use trap::TrapKind;
 pub use vmctx::{VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxCounts, VmctxLayout};
 
 /// Size of one WebAssembly page.
-pub const WASM_PAGE_SIZE: u64 = 65536;
+pub const WASM_PAGE_SIZE: u64 = 1 << WASM_PAGE_SHIFT;
+/// log2 of [`WASM_PAGE_SIZE`]: compiled code turns byte lengths into pages with it.
+pub const WASM_PAGE_SHIFT: u32 = 16;
+/// The module name WASI preview1 functions are imported from.
+pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 /// Largest number of pages a 32-bit memory may have.
 pub const MAX_WASM_PAGES: u64 = 65536;
 /// Version of this contract; the runtime refuses objects written against another one.

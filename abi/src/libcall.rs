@@ -1,32 +1,106 @@
 //! Runtime functions compiled code calls, through the table whose address is in the instance
-//! header (`VmctxLayout::LIBCALLS`). Writer of the table: the runtime (`libcalls.rs`); reader: the
-//! compiler's translator. Every libcall takes the caller's vmctx first and uses the C ABI.
+//! header (`VmctxLayout::LIBCALLS`). Declared once, below: the slot, the signature compiled code
+//! uses (`Libcall::signature`, read by the compiler's translator) and the Rust function type the
+//! runtime's table entry must have (`fn_types`, used by the runtime's `libcalls.rs`, so a
+//! definition that disagrees does not compile). Every libcall takes the caller's vmctx first and
+//! uses the C ABI.
 
-/// A runtime function; the discriminant is its slot in the libcall table.
+/// A parameter or result type of a libcall, as compiled code passes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Libcall {
-    /// `(vmctx, memory: u32, delta_pages: u32) -> u32` old size in pages, or `u32::MAX`.
-    MemoryGrow = 0,
-    /// `(vmctx, memory: u32, dst: u32, value: u32, len: u32)`; traps out of bounds.
-    MemoryFill = 1,
-    /// `(vmctx, dst_memory: u32, src_memory: u32, dst: u32, src: u32, len: u32)`.
-    MemoryCopy = 2,
-    /// `(vmctx, memory: u32, data: u32, dst: u32, src: u32, len: u32)`.
-    MemoryInit = 3,
-    /// `(vmctx, data: u32)`.
-    DataDrop = 4,
-    /// `(vmctx, table: u32, init: u64, delta: u32) -> u32` old size, or `u32::MAX`.
-    TableGrow = 5,
-    /// `(vmctx, table: u32, dst: u32, value: u64, len: u32)`.
-    TableFill = 6,
-    /// `(vmctx, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32)`.
-    TableCopy = 7,
-    /// `(vmctx, table: u32, elem: u32, dst: u32, src: u32, len: u32)`.
-    TableInit = 8,
-    /// `(vmctx, elem: u32)`.
-    ElemDrop = 9,
+pub enum AbiType {
+    I32,
+    I64,
 }
 
-/// Number of slots in the libcall table.
-pub const LIBCALL_COUNT: usize = 10;
+macro_rules! libcalls {
+    ($($(#[$doc:meta])* $name:ident = $slot:literal: ($($param:ident),*) $(-> $result:ident)?;)*) => {
+        /// A runtime function; the discriminant is its slot in the libcall table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u32)]
+        pub enum Libcall {
+            $($(#[$doc])* $name = $slot,)*
+        }
+
+        /// Number of slots in the libcall table.
+        pub const LIBCALL_COUNT: usize = [$(Libcall::$name),*].len();
+
+        impl Libcall {
+            /// Every libcall, in slot order.
+            pub const ALL: [Libcall; LIBCALL_COUNT] = [$(Libcall::$name),*];
+
+            /// The parameters after the vmctx, and the result.
+            pub fn signature(self) -> (&'static [AbiType], Option<AbiType>) {
+                match self {
+                    $(Libcall::$name => (
+                        &[$(libcalls!(@abi $param)),*],
+                        libcalls!(@result $($result)?),
+                    ),)*
+                }
+            }
+        }
+
+        /// The Rust type of each table entry: `extern "C" fn(vmctx, params...) -> result`.
+        pub mod fn_types {
+            $(
+                #[allow(non_camel_case_types)]
+                #[doc = concat!("The table entry of [`super::Libcall::", stringify!($name), "`].")]
+                pub type $name = extern "C" fn(*mut u8, $($param),*) $(-> $result)?;
+            )*
+        }
+    };
+    (@abi u32) => { AbiType::I32 };
+    (@abi u64) => { AbiType::I64 };
+    (@result) => { None };
+    (@result u32) => { Some(AbiType::I32) };
+    (@result u64) => { Some(AbiType::I64) };
+}
+
+libcalls! {
+    /// `(memory, delta_pages) -> old size in pages`, or `u32::MAX` when it cannot grow.
+    MemoryGrow = 0: (u32, u32) -> u32;
+    /// `(memory, dst, value, len)`; traps out of bounds.
+    MemoryFill = 1: (u32, u32, u32, u32);
+    /// `(dst_memory, src_memory, dst, src, len)`; traps out of bounds.
+    MemoryCopy = 2: (u32, u32, u32, u32, u32);
+    /// `(memory, data, dst, src, len)`; traps out of bounds.
+    MemoryInit = 3: (u32, u32, u32, u32, u32);
+    /// `(data)`.
+    DataDrop = 4: (u32);
+    /// `(table, init, delta) -> old size`, or `u32::MAX` when it cannot grow.
+    TableGrow = 5: (u32, u64, u32) -> u32;
+    /// `(table, dst, value, len)`; traps out of bounds.
+    TableFill = 6: (u32, u32, u64, u32);
+    /// `(dst_table, src_table, dst, src, len)`; traps out of bounds.
+    TableCopy = 7: (u32, u32, u32, u32, u32);
+    /// `(table, elem, dst, src, len)`; traps out of bounds.
+    TableInit = 8: (u32, u32, u32, u32, u32);
+    /// `(elem)`.
+    ElemDrop = 9: (u32);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_dense_and_in_order() {
+        for (i, libcall) in Libcall::ALL.iter().enumerate() {
+            assert_eq!(*libcall as usize, i);
+        }
+    }
+
+    #[test]
+    fn signatures_read_as_declared() {
+        assert_eq!(
+            Libcall::MemoryGrow.signature(),
+            (&[AbiType::I32, AbiType::I32][..], Some(AbiType::I32))
+        );
+        assert_eq!(
+            Libcall::TableFill.signature(),
+            (
+                &[AbiType::I32, AbiType::I32, AbiType::I64, AbiType::I32][..],
+                None
+            )
+        );
+    }
+}

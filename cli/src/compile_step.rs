@@ -74,16 +74,17 @@ pub fn compile_object(input: &Path, wasm: &[u8], options: &Options) -> Result<Ve
 /// must export `_start`. Checked after compiling (which validated the module).
 pub fn check_command(input: &Path, wasm: &[u8]) -> Result<(), String> {
     use wasmaot_compiler::wasmaot_abi::metadata::{ExternKind, ImportKind};
+    use wasmaot_compiler::wasmaot_abi::WASI_MODULE;
     let parsed =
         wasmaot_compiler::module::parse(wasm).map_err(|e| format!("{}: {e}", input.display()))?;
     let meta = &parsed.meta;
     if let Some(import) = meta
         .imports
         .iter()
-        .find(|i| i.module != "wasi_snapshot_preview1" || !matches!(i.kind, ImportKind::Func(_)))
+        .find(|i| i.module != WASI_MODULE || !matches!(i.kind, ImportKind::Func(_)))
     {
         return Err(format!(
-            "{}: imports {}::{}, but an executable can only import wasi_snapshot_preview1 functions",
+            "{}: imports {}::{}, but an executable can only import {WASI_MODULE} functions",
             input.display(),
             import.module,
             import.name

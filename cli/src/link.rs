@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
+
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
 use crate::compile_step::{check_command, compile_object, options, read_wasm};
 
@@ -27,21 +29,20 @@ pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
     let dirs = grants.dir.iter().map(|d| ("dir", d));
     for (key, value) in dirs.chain(grants.dir_ro.iter().map(|d| ("dir-ro", d))) {
         let (host, guest) = value.split_once("::").unwrap_or((value, value));
-        if host.is_empty() || guest.is_empty() || value.contains('\n') {
-            return Err(format!("--{key} {value}: expected HOST[::GUEST]"));
+        let line = format!("{host}::{guest}");
+        match render_line(key, Some(&line)) {
+            Some(line) if !host.is_empty() && !guest.is_empty() => config.push_str(&line),
+            _ => return Err(format!("--{key} {value}: expected HOST[::GUEST]")),
         }
-        config.push_str(&format!("{key} {host}::{guest}\n"));
     }
     for entry in &grants.env {
-        match entry.split_once('=') {
-            Some((key, _)) if !key.is_empty() && !entry.contains('\n') => {
-                config.push_str(&format!("env {entry}\n"));
-            }
+        match (entry.split_once('='), render_line("env", Some(entry))) {
+            (Some((key, _)), Some(line)) if !key.is_empty() => config.push_str(&line),
             _ => return Err(format!("--env {entry}: expected KEY=VALUE")),
         }
     }
     if grants.inherit_env {
-        config.push_str("inherit-env\n");
+        config.push_str(&render_line("inherit-env", None).unwrap_or_default());
     }
     Ok(config)
 }
@@ -79,7 +80,7 @@ pub fn link_executable(object: &[u8], config: &str, output: &Path) -> Result<(),
 fn config_source(config: &str) -> String {
     let bytes: Vec<String> = config.bytes().map(|b| b.to_string()).collect();
     format!(
-        "const unsigned char wasmaot_exe_config[] = {{{}0}};\nconst unsigned long long wasmaot_exe_config_len = {};\n",
+        "const unsigned char {CONFIG_SYMBOL}[] = {{{}0}};\nconst unsigned long long {CONFIG_LEN_SYMBOL} = {};\n",
         bytes.iter().map(|b| format!("{b},")).collect::<String>(),
         config.len()
     )

@@ -4,15 +4,22 @@
 
 use std::ffi::{c_char, c_int};
 
-use wasmaot_abi::symbols::ModuleDescriptor;
+use wasmaot_abi::exe_config::{same_name, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
+use wasmaot_abi::symbols::{ModuleDescriptor, MODULE_DESCRIPTOR};
 
 extern "C" {
     /// Written by the compiler (`wasmaot_abi::symbols::MODULE_DESCRIPTOR`).
     static wasmaot_module: ModuleDescriptor;
-    /// Written by `wasmaot build`: the configuration text and its length.
+    /// Written by `wasmaot build` (`wasmaot_abi::exe_config`): the configuration text and its
+    /// length.
     static wasmaot_exe_config: u8;
     static wasmaot_exe_config_len: u64;
 }
+
+// Rust needs the symbol names above as literals; they are the contract's.
+const _: () = assert!(same_name(MODULE_DESCRIPTOR, "wasmaot_module"));
+const _: () = assert!(same_name(CONFIG_SYMBOL, "wasmaot_exe_config"));
+const _: () = assert!(same_name(CONFIG_LEN_SYMBOL, "wasmaot_exe_config_len"));
 
 /// The process entry point, called by the C runtime.
 #[no_mangle]

@@ -3,9 +3,10 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    self, types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature, Type,
+    self, types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature,
     UserExternalName, Value,
 };
+use wasmaot_abi::libcall::AbiType;
 use wasmaot_abi::vmctx::field;
 use wasmaot_abi::{Libcall, TrapKind, VmctxLayout};
 use wasmparser::Operator;
@@ -111,20 +112,18 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Call runtime function `libcall` with the caller's vmctx and `args`.
-    pub(super) fn call_libcall(
-        &mut self,
-        libcall: Libcall,
-        args: &[Value],
-        returns: &[Type],
-    ) -> Vec<Value> {
+    pub(super) fn call_libcall(&mut self, libcall: Libcall, args: &[Value]) -> Vec<Value> {
+        let ir = |ty: AbiType| match ty {
+            AbiType::I32 => types::I32,
+            AbiType::I64 => types::I64,
+        };
+        let (params, result) = libcall.signature();
+        debug_assert_eq!(params.len(), args.len(), "{libcall:?} arguments");
         let mut sig = Signature::new(self.env.call_conv);
         sig.params.push(AbiParam::new(types::I64));
-        for arg in args {
-            let ty = self.builder.func.dfg.value_type(*arg);
-            sig.params.push(AbiParam::new(ty));
-        }
-        sig.returns
-            .extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig.params
+            .extend(params.iter().map(|t| AbiParam::new(ir(*t))));
+        sig.returns.extend(result.map(|t| AbiParam::new(ir(t))));
         let sig = self.builder.import_signature(sig);
         let table = self.load_vmctx_ptr(VmctxLayout::LIBCALLS as u32, true);
         let flags = MemFlagsData::trusted().with_readonly().with_can_move();

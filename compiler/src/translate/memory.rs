@@ -52,37 +52,40 @@ impl FuncTranslator<'_, '_> {
             O::I64Store32 { memarg } => self.store(memarg, 4),
             O::MemorySize { mem } => {
                 let length = self.memory_length(mem);
-                let pages = self.builder.ins().ushr_imm_u(length, 16);
+                let pages = self
+                    .builder
+                    .ins()
+                    .ushr_imm_u(length, i64::from(wasmaot_abi::WASM_PAGE_SHIFT));
                 let pages = self.builder.ins().ireduce(I32, pages);
                 self.push(pages);
             }
             O::MemoryGrow { mem } => {
                 let delta = self.pop();
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
-                let old = self.call_libcall(Libcall::MemoryGrow, &[mem, delta], &[I32]);
+                let old = self.call_libcall(Libcall::MemoryGrow, &[mem, delta]);
                 self.push(old[0]);
             }
             O::MemoryFill { mem } => {
                 let (dst, value, len) = self.pop3();
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
-                self.call_libcall(Libcall::MemoryFill, &[mem, dst, value, len], &[]);
+                self.call_libcall(Libcall::MemoryFill, &[mem, dst, value, len]);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
                 let dst_mem = self.builder.ins().iconst(I32, i64::from(dst_mem));
                 let src_mem = self.builder.ins().iconst(I32, i64::from(src_mem));
                 let args = [dst_mem, src_mem, dst, src, len];
-                self.call_libcall(Libcall::MemoryCopy, &args, &[]);
+                self.call_libcall(Libcall::MemoryCopy, &args);
             }
             O::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
                 let data = self.builder.ins().iconst(I32, i64::from(data_index));
-                self.call_libcall(Libcall::MemoryInit, &[mem, data, dst, src, len], &[]);
+                self.call_libcall(Libcall::MemoryInit, &[mem, data, dst, src, len]);
             }
             O::DataDrop { data_index } => {
                 let data = self.builder.ins().iconst(I32, i64::from(data_index));
-                self.call_libcall(Libcall::DataDrop, &[data], &[]);
+                self.call_libcall(Libcall::DataDrop, &[data]);
             }
             _ => return Ok(false),
         }

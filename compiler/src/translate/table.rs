@@ -44,13 +44,13 @@ impl FuncTranslator<'_, '_> {
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
                 let table = self.builder.ins().iconst(I32, i64::from(table));
-                let old = self.call_libcall(Libcall::TableGrow, &[table, init, delta], &[I32]);
+                let old = self.call_libcall(Libcall::TableGrow, &[table, init, delta]);
                 self.push(old[0]);
             }
             Operator::TableFill { table } => {
                 let (dst, value, len) = self.pop3();
                 let table = self.builder.ins().iconst(I32, i64::from(table));
-                self.call_libcall(Libcall::TableFill, &[table, dst, value, len], &[]);
+                self.call_libcall(Libcall::TableFill, &[table, dst, value, len]);
             }
             Operator::TableCopy {
                 dst_table,
@@ -60,17 +60,17 @@ impl FuncTranslator<'_, '_> {
                 let dst_table = self.builder.ins().iconst(I32, i64::from(dst_table));
                 let src_table = self.builder.ins().iconst(I32, i64::from(src_table));
                 let args = [dst_table, src_table, dst, src, len];
-                self.call_libcall(Libcall::TableCopy, &args, &[]);
+                self.call_libcall(Libcall::TableCopy, &args);
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
                 let table = self.builder.ins().iconst(I32, i64::from(table));
                 let elem = self.builder.ins().iconst(I32, i64::from(elem_index));
-                self.call_libcall(Libcall::TableInit, &[table, elem, dst, src, len], &[]);
+                self.call_libcall(Libcall::TableInit, &[table, elem, dst, src, len]);
             }
             Operator::ElemDrop { elem_index } => {
                 let elem = self.builder.ins().iconst(I32, i64::from(elem_index));
-                self.call_libcall(Libcall::ElemDrop, &[elem], &[]);
+                self.call_libcall(Libcall::ElemDrop, &[elem]);
             }
             Operator::RefNull { .. } => {
                 let null = self.builder.ins().iconst(I64, 0);

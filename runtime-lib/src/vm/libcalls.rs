@@ -2,25 +2,27 @@
 //! signatures). Each finds its instance from the caller's vmctx, does the work, and raises a
 //! trap when the spec says so, holding nothing that needs dropping at that point.
 
+use wasmaot_abi::libcall::{fn_types, LIBCALL_COUNT};
 use wasmaot_abi::{Libcall, TrapKind};
 
 use super::instance::{from_vmctx, InstanceInner};
 use super::traps;
 use crate::traps::Trap;
 
-/// The table compiled code indexes by `Libcall` discriminant; field order is slot order.
+/// The table compiled code indexes by `Libcall` discriminant; field order is slot order, and
+/// each field has the type `wasmaot_abi::libcall::fn_types` declares for its libcall.
 #[repr(C)]
 struct LibcallTable {
-    memory_grow: extern "C" fn(*mut u8, u32, u32) -> u32,
-    memory_fill: extern "C" fn(*mut u8, u32, u32, u32, u32),
-    memory_copy: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
-    memory_init: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
-    data_drop: extern "C" fn(*mut u8, u32),
-    table_grow: extern "C" fn(*mut u8, u32, u64, u32) -> u32,
-    table_fill: extern "C" fn(*mut u8, u32, u32, u64, u32),
-    table_copy: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
-    table_init: extern "C" fn(*mut u8, u32, u32, u32, u32, u32),
-    elem_drop: extern "C" fn(*mut u8, u32),
+    memory_grow: fn_types::MemoryGrow,
+    memory_fill: fn_types::MemoryFill,
+    memory_copy: fn_types::MemoryCopy,
+    memory_init: fn_types::MemoryInit,
+    data_drop: fn_types::DataDrop,
+    table_grow: fn_types::TableGrow,
+    table_fill: fn_types::TableFill,
+    table_copy: fn_types::TableCopy,
+    table_init: fn_types::TableInit,
+    elem_drop: fn_types::ElemDrop,
 }
 
 static TABLE: LibcallTable = LibcallTable {
@@ -36,12 +38,21 @@ static TABLE: LibcallTable = LibcallTable {
     elem_drop,
 };
 
-const _: () =
-    assert!(std::mem::size_of::<LibcallTable>() == 8 * wasmaot_abi::libcall::LIBCALL_COUNT);
-const _: () =
-    assert!(std::mem::offset_of!(LibcallTable, table_grow) == 8 * Libcall::TableGrow as usize);
-const _: () =
-    assert!(std::mem::offset_of!(LibcallTable, elem_drop) == 8 * Libcall::ElemDrop as usize);
+// Field order is slot order: every field at 8 times its libcall's discriminant.
+const _: () = {
+    use std::mem::offset_of;
+    assert!(std::mem::size_of::<LibcallTable>() == 8 * LIBCALL_COUNT);
+    assert!(offset_of!(LibcallTable, memory_grow) == 8 * Libcall::MemoryGrow as usize);
+    assert!(offset_of!(LibcallTable, memory_fill) == 8 * Libcall::MemoryFill as usize);
+    assert!(offset_of!(LibcallTable, memory_copy) == 8 * Libcall::MemoryCopy as usize);
+    assert!(offset_of!(LibcallTable, memory_init) == 8 * Libcall::MemoryInit as usize);
+    assert!(offset_of!(LibcallTable, data_drop) == 8 * Libcall::DataDrop as usize);
+    assert!(offset_of!(LibcallTable, table_grow) == 8 * Libcall::TableGrow as usize);
+    assert!(offset_of!(LibcallTable, table_fill) == 8 * Libcall::TableFill as usize);
+    assert!(offset_of!(LibcallTable, table_copy) == 8 * Libcall::TableCopy as usize);
+    assert!(offset_of!(LibcallTable, table_init) == 8 * Libcall::TableInit as usize);
+    assert!(offset_of!(LibcallTable, elem_drop) == 8 * Libcall::ElemDrop as usize);
+};
 
 pub(crate) fn table_address() -> usize {
     &TABLE as *const LibcallTable as usize

@@ -40,10 +40,7 @@ impl Grants {
         let text = std::str::from_utf8(config)
             .map_err(|_| "the built-in configuration is not UTF-8".to_string())?;
         for line in text.lines().filter(|l| !l.is_empty()) {
-            let (key, value) = match line.split_once(' ') {
-                Some((key, value)) => (key, Some(value)),
-                None => (line, None),
-            };
+            let (key, value) = wasmaot_abi::exe_config::split_line(line);
             self.add(key, value)
                 .map_err(|e| format!("built-in configuration: {e}"))?;
         }

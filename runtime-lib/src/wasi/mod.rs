@@ -37,7 +37,7 @@ use fd_table::{FdEntry, FdTable, HostFile};
 use guest::Guest;
 
 /// The module name WASI preview1 functions are imported from.
-pub const MODULE: &str = "wasi_snapshot_preview1";
+pub const MODULE: &str = wasmaot_abi::WASI_MODULE;
 
 /// What a WASI program is given: arguments, environment, and its descriptors (stdio plus the
 /// granted directories).

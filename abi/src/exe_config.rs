@@ -1,0 +1,78 @@
+//! The configuration `wasmaot build` bakes into an executable: the grants of the command line
+//! (`--dir`, `--dir-ro`, `--env`, `--inherit-env`), as text linked in under two symbols.
+//! Writer: the CLI (`render_line` per grant, C source defining the symbols); reader: the
+//! runtime's executable entry (`runtime-exe`, then `wasi::grants` through `split_line`).
+//!
+//! Grammar: one grant per line, `KEY` or `KEY VALUE` with KEY one of [`KEYS`]: `dir HOST::GUEST`,
+//! `dir-ro HOST::GUEST`, `env NAME=VALUE`, `inherit-env`. Values cannot contain a newline.
+
+use alloc::string::String;
+
+/// The configuration bytes (not NUL-terminated; see [`CONFIG_LEN_SYMBOL`]).
+pub const CONFIG_SYMBOL: &str = "wasmaot_exe_config";
+/// Their length, a `u64`.
+pub const CONFIG_LEN_SYMBOL: &str = "wasmaot_exe_config_len";
+
+/// The keys a line may start with.
+pub const KEYS: [&str; 4] = ["dir", "dir-ro", "env", "inherit-env"];
+
+/// The line for grant `key` with `value`, or `None` if the value cannot be written (a newline).
+pub fn render_line(key: &str, value: Option<&str>) -> Option<String> {
+    if !KEYS.contains(&key) || value.is_some_and(|v| v.contains('\n')) {
+        return None;
+    }
+    Some(match value {
+        Some(value) => alloc::format!("{key} {value}\n"),
+        None => alloc::format!("{key}\n"),
+    })
+}
+
+/// The key and value of one line (without its newline).
+pub fn split_line(line: &str) -> (&str, Option<&str>) {
+    match line.split_once(' ') {
+        Some((key, value)) => (key, Some(value)),
+        None => (line, None),
+    }
+}
+
+/// Whether two names are the same, usable in constant expressions (to tie a symbol name written
+/// as a literal, where Rust requires one, to the constant here).
+pub const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip() {
+        let line = render_line("dir", Some("data::/data")).expect("renders");
+        assert_eq!(line, "dir data::/data\n");
+        assert_eq!(split_line(line.trim_end()), ("dir", Some("data::/data")));
+        assert_eq!(
+            render_line("inherit-env", None).as_deref(),
+            Some("inherit-env\n")
+        );
+        assert_eq!(split_line("inherit-env"), ("inherit-env", None));
+    }
+
+    #[test]
+    fn unwritable_lines_are_refused() {
+        assert_eq!(render_line("env", Some("A=1\nB=2")), None);
+        assert_eq!(render_line("rm", Some("-rf")), None);
+        assert!(same_name(CONFIG_SYMBOL, "wasmaot_exe_config"));
+        assert!(!same_name(CONFIG_SYMBOL, "wasmaot_exe_confi"));
+    }
+}
