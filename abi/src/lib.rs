@@ -14,7 +14,10 @@ pub mod vmctx;
 pub use libcall::Libcall;
 pub use metadata::ModuleMeta;
 pub use trap::TrapKind;
-pub use vmctx::{VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxCounts, VmctxLayout};
+pub use vmctx::{
+    VMContextHeader, VMFuncRef, VMGlobal, VMHostContext, VMMemory, VMTable, VmctxCounts,
+    VmctxLayout,
+};
 
 /// Size of one WebAssembly page.
 pub const WASM_PAGE_SIZE: u64 = 1 << WASM_PAGE_SHIFT;

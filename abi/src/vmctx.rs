@@ -55,6 +55,40 @@ pub struct VMFuncRef {
     pub _pad: u32,
 }
 
+/// The header every instance vmctx starts with; compiled code reads `libcalls` and
+/// `stack_limit` at [`VmctxLayout::LIBCALLS`] and [`VmctxLayout::STACK_LIMIT`]. Writer: the
+/// runtime at instantiation (and `stack_limit` on each call into wasm).
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMContextHeader {
+    /// Address of the libcall table (see `crate::libcall`).
+    pub libcalls: *const u8,
+    /// Lowest stack address compiled code may use.
+    pub stack_limit: usize,
+    /// Runtime-private pointer back to the owning instance.
+    pub instance: *const u8,
+    /// [`VMCTX_MAGIC`].
+    pub magic: u64,
+}
+
+/// The context a host function's adapter receives as its callee vmctx. The adapter calls
+/// `callback(context, caller_vmctx, values)` (`values`: one slot of
+/// [`crate::VALUE_SLOT_SIZE`] bytes per parameter and result). `magic` sits where an instance
+/// vmctx has [`VMCTX_MAGIC`] and is 0, so the runtime can tell the two apart. Writer: the
+/// runtime; reader: the adapters the compiler writes (`callback`) and the runtime.
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMHostContext {
+    /// `extern "C" fn(*mut VMHostContext, caller_vmctx: *mut u8, values: *mut u128)`.
+    pub callback: *const u8,
+    /// Runtime-private.
+    pub host: *const u8,
+    /// Unused; keeps `magic` at [`VmctxLayout::MAGIC`].
+    pub reserved: u64,
+    /// Always 0.
+    pub magic: u64,
+}
+
 /// The value at [`VmctxLayout::MAGIC`] of every instance vmctx.
 pub const VMCTX_MAGIC: u64 = u64::from_le_bytes(*b"wasmvmcx");
 
@@ -68,6 +102,8 @@ pub mod field {
     pub const FUNCREF_VMCTX: i32 = 8;
     pub const FUNCREF_TRAMPOLINE: i32 = 16;
     pub const FUNCREF_TYPE_ID: i32 = 24;
+    /// `VMHostContext::callback`.
+    pub const HOST_CALLBACK: i32 = 0;
 }
 
 /// What the layout depends on.
@@ -112,7 +148,7 @@ impl VmctxLayout {
     /// Holds [`VMCTX_MAGIC`] in an instance's vmctx (and 0 in a host function's context), so
     /// the runtime can tell the two apart.
     pub const MAGIC: i32 = 24;
-    const HEADER_SIZE: u32 = 32;
+    const HEADER_SIZE: u32 = core::mem::size_of::<VMContextHeader>() as u32;
 
     pub const MEMORY_SIZE: u32 = core::mem::size_of::<VMMemory>() as u32;
     pub const TABLE_SIZE: u32 = core::mem::size_of::<VMTable>() as u32;
@@ -185,6 +221,18 @@ impl VmctxLayout {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn headers_match_the_offsets_compiled_code_uses() {
+        use super::*;
+        use core::mem::offset_of;
+        assert_eq!(offset_of!(VMContextHeader, libcalls) as i32, VmctxLayout::LIBCALLS);
+        assert_eq!(offset_of!(VMContextHeader, stack_limit) as i32, VmctxLayout::STACK_LIMIT);
+        assert_eq!(offset_of!(VMContextHeader, instance) as i32, VmctxLayout::INSTANCE);
+        assert_eq!(offset_of!(VMContextHeader, magic) as i32, VmctxLayout::MAGIC);
+        assert_eq!(offset_of!(VMHostContext, callback) as i32, field::HOST_CALLBACK);
+        assert_eq!(offset_of!(VMHostContext, magic) as i32, VmctxLayout::MAGIC);
+    }
+
     use super::*;
     use core::mem::{offset_of, size_of};
 

@@ -13,6 +13,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmaot_abi::metadata::FuncType;
+use wasmaot_abi::vmctx::field;
 use wasmaot_abi::VALUE_SLOT_SIZE;
 
 /// Byte offset of value slot `i`.
@@ -102,7 +103,9 @@ pub fn wasm_to_host(
         b.ins().stack_store(types::I64, *value, buffer, slot(i));
     }
     let values = b.ins().stack_addr(types::I64, buffer, 0);
-    let callback = b.ins().load(types::I64, flags, host_ctx, 0);
+    let callback = b
+        .ins()
+        .load(types::I64, flags, host_ctx, field::HOST_CALLBACK);
     let callback_sig = b.import_signature(pointer_signature(3, call_conv));
     b.ins()
         .call_indirect(callback_sig, callback, &[host_ctx, caller, values]);

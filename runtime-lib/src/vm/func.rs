@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wasmaot_abi::metadata::FuncType;
-use wasmaot_abi::{VMFuncRef, VmctxLayout};
+use wasmaot_abi::{VMFuncRef, VMHostContext, VmctxLayout};
 
 use super::instance::from_vmctx;
 use super::traps;
@@ -128,24 +128,24 @@ fn set_stack_limit(vmctx: *mut u8) {
     }
 }
 
-/// The host context an adapter's vmctx points at. `callback` must stay first: compiled adapters
-/// load it from offset 0.
+/// The host context an adapter's vmctx points at: the contract's header, then the function.
 #[repr(C)]
 pub(crate) struct HostFuncContext {
-    pub callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u128),
+    header: VMHostContext,
     pub func: Arc<HostFunc>,
-    _reserved: u64,
-    /// Where an instance vmctx has its magic; 0 here.
-    not_an_instance: u64,
 }
 
 impl HostFuncContext {
     pub fn new(func: Arc<HostFunc>) -> Box<HostFuncContext> {
+        let callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u128) = host_callback;
         Box::new(HostFuncContext {
-            callback: host_callback,
+            header: VMHostContext {
+                callback: callback as *const u8,
+                host: std::ptr::null(),
+                reserved: 0,
+                magic: 0,
+            },
             func,
-            _reserved: 0,
-            not_an_instance: 0,
         })
     }
 }
