@@ -225,11 +225,26 @@ mod tests {
     fn headers_match_the_offsets_compiled_code_uses() {
         use super::*;
         use core::mem::offset_of;
-        assert_eq!(offset_of!(VMContextHeader, libcalls) as i32, VmctxLayout::LIBCALLS);
-        assert_eq!(offset_of!(VMContextHeader, stack_limit) as i32, VmctxLayout::STACK_LIMIT);
-        assert_eq!(offset_of!(VMContextHeader, instance) as i32, VmctxLayout::INSTANCE);
-        assert_eq!(offset_of!(VMContextHeader, magic) as i32, VmctxLayout::MAGIC);
-        assert_eq!(offset_of!(VMHostContext, callback) as i32, field::HOST_CALLBACK);
+        assert_eq!(
+            offset_of!(VMContextHeader, libcalls) as i32,
+            VmctxLayout::LIBCALLS
+        );
+        assert_eq!(
+            offset_of!(VMContextHeader, stack_limit) as i32,
+            VmctxLayout::STACK_LIMIT
+        );
+        assert_eq!(
+            offset_of!(VMContextHeader, instance) as i32,
+            VmctxLayout::INSTANCE
+        );
+        assert_eq!(
+            offset_of!(VMContextHeader, magic) as i32,
+            VmctxLayout::MAGIC
+        );
+        assert_eq!(
+            offset_of!(VMHostContext, callback) as i32,
+            field::HOST_CALLBACK
+        );
         assert_eq!(offset_of!(VMHostContext, magic) as i32, VmctxLayout::MAGIC);
     }
 

@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 use sha2::{Digest, Sha256};
 
 use crate::cli_args::RunArgs;
-use crate::compile_step::{check_command, compile_object, options, read_wasm};
+use crate::compile_step::{compile_object, options, read_wasm};
 use crate::link::{exe_config, link_executable};
 
 fn cache_dir() -> PathBuf {
@@ -45,9 +45,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let dir = cache_dir();
     let exe = dir.join(&key);
     if !exe.exists() {
-        check_command(&args.input, &wasm)?;
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let object = compile_object(&args.input, &wasm, &opts)?;
+        let object = compile_object(&args.input, &wasm, &opts, true)?;
         let partial = dir.join(format!("{key}.{}.tmp", std::process::id()));
         link_executable(&object, &config, &partial)?;
         std::fs::rename(&partial, &exe).map_err(|e| format!("{}: {e}", exe.display()))?;

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use wasmaot_compiler::wasmaot_abi::ModuleMeta;
 use wasmaot_compiler::{BoundsChecks, OptLevel, Options, TargetCpu, DEFAULT_GUARD_SIZE};
 
 use crate::cli_args::{BoundsChecksArg, CodegenArgs, RelaxedSimdArg};
@@ -52,10 +53,20 @@ pub fn read_wasm(input: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Compile `wasm` (read from `input`, named in errors) into an object.
-pub fn compile_object(input: &Path, wasm: &[u8], options: &Options) -> Result<Vec<u8>, String> {
+/// Compile `wasm` (read from `input`, named in errors) into an object, parsing it once. With
+/// `command`, first check that it is a WASI command (what an executable can run).
+pub fn compile_object(
+    input: &Path,
+    wasm: &[u8],
+    options: &Options,
+    command: bool,
+) -> Result<Vec<u8>, String> {
     let name = |e: wasmaot_compiler::CompileError| format!("{}: {e}", input.display());
-    let functions = wasmaot_compiler::count_functions(wasm).map_err(name)?;
+    let parsed = wasmaot_compiler::parse(wasm, options).map_err(name)?;
+    if command {
+        check_command(input, &parsed.meta)?;
+    }
+    let functions = parsed.functions.len();
     let bar = if functions >= PROGRESS_THRESHOLD && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(functions as u64);
         let style = ProgressStyle::with_template("compiling {bar:40} {pos}/{len} functions")
@@ -65,19 +76,16 @@ pub fn compile_object(input: &Path, wasm: &[u8], options: &Options) -> Result<Ve
     } else {
         ProgressBar::hidden()
     };
-    let result = wasmaot_compiler::compile(wasm, options, &|| bar.inc(1));
+    let result = wasmaot_compiler::compile_parsed(parsed, options, &|| bar.inc(1));
     bar.finish_and_clear();
     result.map_err(name)
 }
 
-/// An executable runs a WASI command: it may import only `wasi_snapshot_preview1` functions and
-/// must export `_start`. Checked after compiling (which validated the module).
-pub fn check_command(input: &Path, wasm: &[u8]) -> Result<(), String> {
+/// An executable runs a WASI command: it may import only WASI functions and must export
+/// `_start`.
+fn check_command(input: &Path, meta: &ModuleMeta) -> Result<(), String> {
     use wasmaot_compiler::wasmaot_abi::metadata::{ExternKind, ImportKind};
     use wasmaot_compiler::wasmaot_abi::WASI_MODULE;
-    let parsed =
-        wasmaot_compiler::module::parse(wasm).map_err(|e| format!("{}: {e}", input.display()))?;
-    let meta = &parsed.meta;
     if let Some(import) = meta
         .imports
         .iter()

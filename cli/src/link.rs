@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
-use crate::compile_step::{check_command, compile_object, options, read_wasm};
+use crate::compile_step::{compile_object, options, read_wasm};
 
 /// The runtime's static library, carried inside this binary.
 static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
@@ -15,8 +15,7 @@ static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
-    let object = compile_object(&args.input, &wasm, &options(&args.codegen, None))?;
-    check_command(&args.input, &wasm)?;
+    let object = compile_object(&args.input, &wasm, &options(&args.codegen, None), true)?;
     link_executable(&object, &config, &args.output)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -60,6 +59,7 @@ pub fn compile(args: &CompileArgs) -> Result<ExitCode, String> {
         &args.input,
         &wasm,
         &options(&args.codegen, args.target.as_deref()),
+        false,
     )?;
     match emit {
         Emit::Obj => write(&args.output, &object)?,

@@ -70,9 +70,11 @@ impl Default for Options {
     }
 }
 
-/// Validate `wasm` and parse it, without compiling: the count of functions to compile.
-pub fn count_functions(wasm: &[u8]) -> Result<usize> {
-    Ok(module::parse(wasm)?.functions.len())
+/// Parse and validate `wasm` with the features `options` allow: the first half of [`compile`],
+/// for callers that look at the module (its imports, how many functions it has) before
+/// compiling it with [`compile_parsed`].
+pub fn parse<'a>(wasm: &'a [u8], options: &Options) -> Result<module::ParsedModule<'a>> {
+    module::parse_with(wasm, options.features & module::features())
 }
 
 /// Compile `wasm` into an object file. `on_function_done` is called once per compiled function
@@ -82,7 +84,15 @@ pub fn compile(
     options: &Options,
     on_function_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<u8>> {
-    let parsed = module::parse_with(wasm, options.features & module::features())?;
+    compile_parsed(parse(wasm, options)?, options, on_function_done)
+}
+
+/// Compile a module [`parse`]d with the same `options` into an object file.
+pub fn compile_parsed(
+    parsed: module::ParsedModule<'_>,
+    options: &Options,
+    on_function_done: &(dyn Fn() + Sync),
+) -> Result<Vec<u8>> {
     let mut meta = parsed.meta;
     meta.memory_strategy = MemoryStrategy {
         reservation: match options.bounds_checks {
