@@ -54,7 +54,7 @@ pub fn read_wasm(input: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// Compile `wasm` (read from `input`, named in errors) into an object, parsing it once. With
-/// `command`, first check that it is a WASI command (what an executable can run).
+/// `command`, also check that it is a WASI command (what an executable can run).
 pub fn compile_object(
     input: &Path,
     wasm: &[u8],
@@ -63,9 +63,11 @@ pub fn compile_object(
 ) -> Result<Vec<u8>, String> {
     let name = |e: wasmaot_compiler::CompileError| format!("{}: {e}", input.display());
     let parsed = wasmaot_compiler::parse(wasm, options).map_err(name)?;
-    if command {
-        check_command(input, &parsed.meta)?;
-    }
+    // Reported after compiling: an invalid module is invalid before it is the wrong kind.
+    let kind = match command {
+        true => check_command(input, &parsed.meta),
+        false => Ok(()),
+    };
     let functions = parsed.functions.len();
     let bar = if functions >= PROGRESS_THRESHOLD && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(functions as u64);
@@ -78,7 +80,8 @@ pub fn compile_object(
     };
     let result = wasmaot_compiler::compile_parsed(parsed, options, &|| bar.inc(1));
     bar.finish_and_clear();
-    result.map_err(name)
+    let object = result.map_err(name)?;
+    kind.map(|()| object)
 }
 
 /// An executable runs a WASI command: it may import only WASI functions and must export
