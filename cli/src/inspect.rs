@@ -3,10 +3,10 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use wasmaot_compiler::{module, TargetCpu};
 use wasmaot_compiler::wasmaot_abi::metadata::{
     ExternKind, FuncType, ImportKind, Limits, ModuleMeta,
 };
+use wasmaot_compiler::{module, TargetCpu};
 
 use crate::cli_args::InspectArgs;
 use crate::compile_step::read_wasm;

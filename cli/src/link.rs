@@ -80,10 +80,10 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// A scratch directory removed on drop.
-struct Scratch(PathBuf);
+pub struct Scratch(pub PathBuf);
 
 impl Scratch {
-    fn new() -> Result<Scratch, String> {
+    pub fn new() -> Result<Scratch, String> {
         let base = std::env::temp_dir();
         for attempt in 0..100u32 {
             let dir = base.join(format!("wasmaot-{}-{attempt}", std::process::id()));

@@ -46,10 +46,8 @@ pub fn pshufb(target: &TargetIsaInfo, fb_ctx: &mut FunctionBuilderContext) -> ir
     sig.params.push(AbiParam::new(types::I8X16));
     sig.params.push(AbiParam::new(types::I8X16));
     sig.returns.push(AbiParam::new(types::I8X16));
-    let mut func = ir::Function::with_name_signature(
-        ir::UserFuncName::user(FALLBACK_NAMESPACE, 0),
-        sig,
-    );
+    let mut func =
+        ir::Function::with_name_signature(ir::UserFuncName::user(FALLBACK_NAMESPACE, 0), sig);
     let mut b = FunctionBuilder::new(&mut func, fb_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -66,14 +64,10 @@ pub fn pshufb(target: &TargetIsaInfo, fb_ctx: &mut FunctionBuilderContext) -> ir
         let index = b.ins().band_imm_u(selector, 15);
         let index = b.ins().uextend(types::I64, index);
         let address = b.ins().iadd(base, index);
-        let byte = b
+        let byte = b.ins().load(types::I8, MemFlagsData::trusted(), address, 0);
+        let cleared = b
             .ins()
-            .load(types::I8, MemFlagsData::trusted(), address, 0);
-        let cleared = b.ins().icmp_imm_s(
-            ir::condcodes::IntCC::SignedLessThan,
-            selector,
-            0,
-        );
+            .icmp_imm_s(ir::condcodes::IntCC::SignedLessThan, selector, 0);
         let byte = b.ins().select(cleared, zero, byte);
         result = b.ins().insertlane(result, byte, lane);
     }

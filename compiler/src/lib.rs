@@ -162,12 +162,13 @@ fn compile_fallbacks(
     let mut context = Context::new();
     context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
     let id = env.layout.counts.defined_funcs + 2 * env.meta.types.len() as u32;
-    let compiled = compile::compile_ir(&mut context, isa, FuncId::from_u32(id)).map_err(
-        |message| CompileError::Codegen {
-            func_index: u32::MAX,
-            message,
-        },
-    )?;
+    let compiled =
+        compile::compile_ir(&mut context, isa, FuncId::from_u32(id)).map_err(|message| {
+            CompileError::Codegen {
+                func_index: u32::MAX,
+                message,
+            }
+        })?;
     Ok(vec![compiled])
 }
 

@@ -10,10 +10,10 @@ use wasmaot_runtime::metadata::ImportKind;
 use wasmaot_runtime::{Error, Instance, Trap, TrapKind, Val};
 
 use crate::precompile;
-use wasmaot_compiler::Options;
 use crate::spectest::Spectest;
 use crate::values;
 use crate::FileReport;
+use wasmaot_compiler::Options;
 
 /// The state of one file: instances by name, the current one, registrations.
 struct Session {
