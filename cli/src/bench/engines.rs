@@ -52,7 +52,7 @@ pub fn resolve(flags: &[String], node_runner: &Path) -> Result<(Vec<Engine>, Str
     }
     let mut engines: Vec<Engine> = Vec::new();
     for flag in flags {
-        let engine = parse(flag)?;
+        let engine = parse(flag, node_runner)?;
         if engines.iter().any(|e| e.name == engine.name) {
             return Err(format!(
                 "--engine {flag}: engine `{}` given twice",
@@ -64,12 +64,14 @@ pub fn resolve(flags: &[String], node_runner: &Path) -> Result<(Vec<Engine>, Str
     Ok((engines, String::new()))
 }
 
-/// One `--engine` value: a built-in name, or NAME=COMMAND.
-pub fn parse(flag: &str) -> Result<Engine, String> {
+/// One `--engine` value: a built-in name, a known runtime's name, or NAME=COMMAND.
+pub fn parse(flag: &str, node_runner: &Path) -> Result<Engine, String> {
     let Some((name, command)) = flag.split_once('=') else {
-        return builtin(flag).ok_or_else(|| {
-            format!("--engine {flag}: not a built-in engine (wasmaot, wasmaot-exe, wasmi); use NAME=COMMAND")
-        });
+        return builtin(flag)
+            .or_else(|| known_runtime(flag, node_runner))
+            .ok_or_else(|| {
+                format!("--engine {flag}: not a built-in engine (wasmaot, wasmaot-exe, wasmi) or known runtime (wasmtime, wasmer, wasm3, iwasm, wasmedge, node); use NAME=COMMAND")
+            });
     };
     let valid = |c: char| c.is_ascii_alphanumeric() || "-_.+".contains(c);
     if name.is_empty() || !name.chars().all(valid) {
@@ -77,7 +79,7 @@ pub fn parse(flag: &str) -> Result<Engine, String> {
             "--engine {flag}: the name must be letters, digits, `-`, `_`, `.` or `+`"
         ));
     }
-    if builtin(name).is_some() {
+    if builtin(name).is_some() || known_runtime(name, node_runner).is_some() {
         return Err(format!(
             "--engine {flag}: `{name}` is a built-in engine's name"
         ));
@@ -135,6 +137,24 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
+/// A known runtime CLI by name, with the command line that runs a WASI command under it.
+fn known_runtime(name: &str, node_runner: &Path) -> Option<Engine> {
+    let words = if name == "node" {
+        ["node", "--no-warnings"]
+            .iter()
+            .map(|w| w.to_string())
+            .chain([node_runner.display().to_string(), "{wasm}".to_string()])
+            .collect()
+    } else {
+        let (_, command) = KNOWN_RUNTIMES.iter().find(|(n, _)| *n == name)?;
+        command.split_whitespace().map(String::from).collect()
+    };
+    Some(Engine {
+        name: name.to_string(),
+        kind: EngineKind::Command(words),
+    })
+}
+
 /// The built-in engines plus every known runtime on PATH.
 fn defaults(node_runner: &Path) -> (Vec<Engine>, String) {
     let mut engines: Vec<Engine> = ["wasmaot", "wasmaot-exe", "wasmi"]
@@ -142,27 +162,12 @@ fn defaults(node_runner: &Path) -> (Vec<Engine>, String) {
         .filter_map(|n| builtin(n))
         .collect();
     let mut found = Vec::new();
-    for (name, command) in KNOWN_RUNTIMES {
-        if let Some(path) = find_on_path(name) {
+    let names = KNOWN_RUNTIMES.iter().map(|(n, _)| *n).chain(["node"]);
+    for name in names {
+        if let (Some(path), Some(engine)) = (find_on_path(name), known_runtime(name, node_runner)) {
             found.push(format!("{name} ({})", path.display()));
-            let words = command.split_whitespace().map(String::from).collect();
-            engines.push(Engine {
-                name: name.to_string(),
-                kind: EngineKind::Command(words),
-            });
+            engines.push(engine);
         }
-    }
-    if let Some(path) = find_on_path("node") {
-        found.push(format!("node ({})", path.display()));
-        let words = ["node", "--no-warnings"]
-            .iter()
-            .map(|w| w.to_string())
-            .chain([node_runner.display().to_string(), "{wasm}".to_string()])
-            .collect();
-        engines.push(Engine {
-            name: "node".to_string(),
-            kind: EngineKind::Command(words),
-        });
     }
     let note = if found.is_empty() {
         "runtimes found on PATH: none (looked for wasmtime, wasmer, wasm3, iwasm, wasmedge, node)"
@@ -208,8 +213,15 @@ mod tests {
 
     #[test]
     fn parses_builtins_and_commands() {
-        assert_eq!(parse("wasmi").unwrap().kind, EngineKind::Wasmi);
-        let e = parse("wt=wasmtime run --dir . '{wasm}' \"a b\"").unwrap();
+        let runner = Path::new("/tmp/runner.mjs");
+        assert_eq!(parse("wasmi", runner).unwrap().kind, EngineKind::Wasmi);
+        let e = parse("wasmtime", runner).unwrap();
+        let words = ["wasmtime", "run", "--dir", ".", "{wasm}"];
+        assert_eq!(
+            e.kind,
+            EngineKind::Command(words.map(String::from).to_vec())
+        );
+        let e = parse("wt=wasmtime run --dir . '{wasm}' \"a b\"", runner).unwrap();
         assert_eq!(e.name, "wt");
         let words = ["wasmtime", "run", "--dir", ".", "{wasm}", "a b"];
         assert_eq!(
@@ -230,8 +242,10 @@ mod tests {
             "a b=cmd",
             "x='open",
             "wasmi=cmd",
+            "node=x",
         ] {
-            assert!(parse(bad).is_err(), "{bad:?} accepted");
+            let runner = Path::new("r.mjs");
+            assert!(parse(bad, runner).is_err(), "{bad:?} accepted");
         }
     }
 }

@@ -18,6 +18,7 @@ pub fn render(report: &Report, markdown: bool) -> String {
     let mut rows = vec![header];
     let mut notes = Vec::new();
     let mut short = None;
+    let (mut figures, mut unreliable) = (0, 0);
     for module in &report.modules {
         for engine in &module.engines {
             rows.push(row(&module.name, engine));
@@ -34,15 +35,11 @@ pub fn render(report: &Report, markdown: bool) -> String {
                 ));
             }
             for phase in &engine.phases {
+                figures += 1;
                 if phase.summary.level < stats::CONFIDENCE {
                     short = Some(phase.summary.clone());
-                } else if let Some(warning) = &phase.warning {
-                    notes.push(format!(
-                        "{} / {} / {}: {warning}",
-                        module.name,
-                        engine.engine,
-                        phase.phase.name()
-                    ));
+                } else if phase.warning.is_some() {
+                    unreliable += 1;
                 }
             }
         }
@@ -58,9 +55,16 @@ pub fn render(report: &Report, markdown: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "times: median ±half-width of its 95% interval; vs {}: ratio of run times (execute, or a process's total where execute is not timed) with its 95% interval",
+        "times: median ±half-width of its 95% interval; vs {}: ratio of execute times where both engines time it, else of total (whole run) times, with its 95% interval",
         report.baseline
     );
+    if unreliable > 0 {
+        let _ = writeln!(
+            out,
+            "warning: {unreliable} of {figures} figures are unreliable (marked ?): their 95% interval is wider than {:.0}% of the median; the machine is noisy, or use more --runs (the JSON report has each one's spread)",
+            stats::UNRELIABLE_WIDTH * 100.0
+        );
+    }
     if let Some(warning) = short.as_ref().and_then(stats::spread_warning) {
         let _ = writeln!(out, "{warning} (use more --runs)");
     }
@@ -90,10 +94,11 @@ fn row(module: &str, engine: &EngineSummary) -> Vec<String> {
     }
     cells.push(match engine.run_ratio {
         Some(r) => format!(
-            "{} [{}-{}]",
+            "{} [{}-{}] {}",
             times(r.value),
             significant(r.low),
-            significant(r.high)
+            significant(r.high),
+            engine.run.map_or("", Phase::name)
         ),
         None => "-".to_string(),
     });

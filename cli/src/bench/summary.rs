@@ -22,7 +22,7 @@ pub struct EngineSummary {
     pub engine: String,
     /// The phases the engine timed, in [`Phase::ALL`] order.
     pub phases: Vec<PhaseSummary>,
-    /// The phase compared across engines: execute where timed, else the process's total.
+    /// The phase compared with the baseline: execute where both time it, else the total.
     pub run: Option<Phase>,
     /// `run` against the baseline's `run`.
     pub run_ratio: Option<Ratio>,
@@ -34,7 +34,7 @@ pub struct PhaseSummary {
     pub phase: Phase,
     pub samples: Vec<f64>,
     pub summary: Summary,
-    /// Against the baseline's same phase (its total when it does not time execute).
+    /// Against the baseline's same phase.
     pub ratio: Option<Ratio>,
     pub warning: Option<String>,
 }
@@ -107,13 +107,10 @@ fn engine_summary(name: &str, cell: Cell) -> EngineSummary {
             })
             .collect()
     };
-    let run = [Phase::Execute, Phase::Total]
-        .into_iter()
-        .find(|p| phases.iter().any(|s| s.phase == *p));
     EngineSummary {
         engine: name.to_string(),
         phases,
-        run,
+        run: None,
         run_ratio: None,
         error: cell.error,
         mismatch: cell.mismatch,
@@ -124,26 +121,20 @@ fn add_ratios(summaries: &mut [EngineSummary], baseline: usize) {
     let Some(base) = summaries.get(baseline) else {
         return;
     };
-    let base_of = |phase: Phase| {
-        base.phase(phase)
-            .or_else(|| {
-                (phase == Phase::Execute)
-                    .then(|| base.phase(Phase::Total))
-                    .flatten()
-            })
-            .map(|p| p.summary.clone())
-    };
-    let bases: Vec<Option<Summary>> = Phase::ALL.iter().map(|p| base_of(*p)).collect();
-    let base_run = base.run_summary().map(|p| p.summary.clone());
+    let bases: Vec<Option<Summary>> = Phase::ALL
+        .iter()
+        .map(|p| base.phase(*p).map(|s| s.summary.clone()))
+        .collect();
     for engine in summaries.iter_mut() {
         for phase in &mut engine.phases {
             phase.ratio = bases[phase.phase.index()]
                 .as_ref()
                 .and_then(|b| stats::ratio(&phase.summary, b));
         }
-        engine.run_ratio = match (engine.run_summary(), &base_run) {
-            (Some(run), Some(b)) => stats::ratio(&run.summary, b),
-            _ => None,
-        };
+        // Like with like: execute where both time it, else the whole run.
+        engine.run = [Phase::Execute, Phase::Total]
+            .into_iter()
+            .find(|p| engine.phase(*p).is_some() && bases[p.index()].is_some());
+        engine.run_ratio = engine.run_summary().and_then(|p| p.ratio);
     }
 }

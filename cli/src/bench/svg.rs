@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::measurements::Phase;
 use super::summary::Report;
 use super::units::times;
 
@@ -64,7 +65,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "<text x=\"{}\" y=\"40\" fill=\"#555\">execute phase where the engine times it, else the process's wall time; whiskers: 95% interval of the ratio</text>",
+        "<text x=\"{}\" y=\"40\" fill=\"#555\">execute time where both the engine and the baseline time it, else the whole run's wall time (marked *); whiskers: 95% interval of the ratio</text>",
         LABEL_X - 150.0
     );
     // Legend.
@@ -137,6 +138,11 @@ pub fn render(report: &Report) -> String {
                 x(r.low),
                 x(r.high)
             );
+            let total = if engine.run == Some(Phase::Total) {
+                "*"
+            } else {
+                ""
+            };
             let mark = if engine.mismatch.is_some() {
                 " output MISMATCH"
             } else {
@@ -144,7 +150,7 @@ pub fn render(report: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}{mark}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}{total}{mark}</text>",
                 b.max(x(r.high)) + 4.0,
                 y + BAR - 3.0,
                 times(r.value)
