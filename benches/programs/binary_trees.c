@@ -2,6 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The size when no argument is given (benches/suite builds use a smaller one). */
+#ifndef DEFAULT_SCALE
+#define DEFAULT_SCALE 1.0
+#endif
+
 struct node {
     struct node *left, *right;
 };
@@ -34,10 +39,10 @@ static void destroy(struct node *n) {
 }
 
 int main(int argc, char **argv) {
-    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    double scale = argc > 1 ? atof(argv[1]) : DEFAULT_SCALE;
     if (scale <= 0)
         scale = 1.0;
-    int max_depth = 16;
+    int max_depth = scale < 0.5 ? 12 : 16;
     const int min_depth = 4;
     int iter_mul = (int)(2 * scale);
     if (iter_mul < 1)

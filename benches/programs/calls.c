@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The size when no argument is given (benches/suite builds use a smaller one). */
+#ifndef DEFAULT_SCALE
+#define DEFAULT_SCALE 1.0
+#endif
+
 __attribute__((noinline)) static uint32_t fib(uint32_t n) {
     return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
@@ -38,7 +43,7 @@ __attribute__((noinline)) static uint32_t dispatch(uint32_t seed, uint32_t n) {
 }
 
 int main(int argc, char **argv) {
-    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    double scale = argc > 1 ? atof(argv[1]) : DEFAULT_SCALE;
     if (scale <= 0)
         scale = 1.0;
     int reps = (int)(32 * scale);

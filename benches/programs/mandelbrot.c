@@ -3,8 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The size when no argument is given (benches/suite builds use a smaller one). */
+#ifndef DEFAULT_SCALE
+#define DEFAULT_SCALE 1.0
+#endif
+
 int main(int argc, char **argv) {
-    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    double scale = argc > 1 ? atof(argv[1]) : DEFAULT_SCALE;
     if (scale <= 0)
         scale = 1.0;
     int size = (int)(1600 * scale);

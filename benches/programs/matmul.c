@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The size when no argument is given (benches/suite builds use a smaller one). */
+#ifndef DEFAULT_SCALE
+#define DEFAULT_SCALE 1.0
+#endif
+
 static void matmul(int n, const double *a, const double *b, double *c) {
     memset(c, 0, sizeof(double) * (size_t)n * n);
     for (int i = 0; i < n; i++) {
@@ -19,10 +24,10 @@ static void matmul(int n, const double *a, const double *b, double *c) {
 }
 
 int main(int argc, char **argv) {
-    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    double scale = argc > 1 ? atof(argv[1]) : DEFAULT_SCALE;
     if (scale <= 0)
         scale = 1.0;
-    int n = 600;
+    int n = scale < 0.5 ? 200 : 600;
     int reps = (int)(8 * scale);
     if (reps < 1)
         reps = 1;

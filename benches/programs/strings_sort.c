@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The size when no argument is given (benches/suite builds use a smaller one). */
+#ifndef DEFAULT_SCALE
+#define DEFAULT_SCALE 1.0
+#endif
+
 struct record {
     char name[24];
     uint32_t key;
@@ -76,7 +81,7 @@ static int by_key(const void *pa, const void *pb) {
 }
 
 int main(int argc, char **argv) {
-    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    double scale = argc > 1 ? atof(argv[1]) : DEFAULT_SCALE;
     if (scale <= 0)
         scale = 1.0;
     uint32_t n = (uint32_t)(800000 * scale);

@@ -26,6 +26,12 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a module and print what it imports, exports and defines.
     Inspect(InspectArgs),
+    /// Benchmark modules under wasmaot, wasmi, other runtimes and native builds:
+    /// `wasmaot bench m.wasm --engine native=./m.native -- ARGS`.
+    Bench(crate::bench::bench_args::BenchArgs),
+    /// One in-process run for `bench` (internal).
+    #[command(name = "bench-one", hide = true)]
+    BenchOne(crate::bench::bench_args::BenchOneArgs),
 }
 
 #[derive(Args)]

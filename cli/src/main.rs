@@ -1,6 +1,7 @@
 //! `wasmaot`: compile WebAssembly ahead of time into native executables, shared objects and
 //! object files.
 
+mod bench;
 mod cache;
 mod cli_args;
 mod compile_step;
@@ -33,6 +34,8 @@ fn main() -> ExitCode {
         Command::Compile(args) => link::compile(&args),
         Command::Run(args) => cache::run(&args),
         Command::Inspect(args) => inspect::inspect(&args),
+        Command::Bench(args) => bench::bench(&args),
+        Command::BenchOne(args) => bench::bench_one(&args),
     };
     match result {
         Ok(code) => code,

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A scratch directory removed on drop.
-struct Scratch(PathBuf);
+pub struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new() -> Result<Scratch, String> {
+    /// A new, empty directory in the system's temporary directory.
+    pub fn new() -> Result<Scratch, String> {
         let base = std::env::temp_dir();
         for attempt in 0..100u32 {
             let dir = base.join(format!("wasmaot-link-{}-{attempt}", std::process::id()));
@@ -21,6 +22,11 @@ impl Scratch {
             "cannot create a scratch directory in {}",
             base.display()
         ))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
     }
 
     /// Write `bytes` to the file `name` in the directory.
