@@ -6,6 +6,7 @@
 
 mod calls;
 mod control;
+mod dispatch;
 mod memory;
 mod numeric;
 mod simd;
@@ -233,25 +234,34 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
     }
 
-    /// Translate one operator. Families are tried in turn; each says whether it took the op.
+    /// Translate one operator, by the family [`dispatch::family`] gives it.
     fn translate_operator(&mut self, op: &Operator<'_>) -> Result<()> {
+        use dispatch::Family;
+        let family = dispatch::family(op);
+        if let Family::Unsupported(proposal) = family {
+            return Err(CompileError::unsupported(proposal, self.offset));
+        }
         if !self.reachable {
             return self.translate_unreachable(op);
         }
-        let handled = self.translate_control(op)?
-            || self.translate_variable(op)?
-            || self.translate_call(op)?
-            || self.translate_memory(op)?
-            || self.translate_table(op)?
-            || self.translate_numeric(op)?
-            || self.translate_simd(op)?;
+        let handled = match family {
+            Family::Control => self.translate_control(op)?,
+            Family::Variable => self.translate_variable(op)?,
+            Family::Call => self.translate_call(op)?,
+            Family::Memory => self.translate_memory(op)?,
+            Family::Table => self.translate_table(op)?,
+            Family::Numeric => self.translate_numeric(op)?,
+            Family::Simd => self.translate_simd(op)?,
+            Family::Unsupported(_) => false,
+        };
         if handled {
             Ok(())
         } else {
-            Err(CompileError::unsupported(
-                format!("operator {op:?}"),
-                self.offset,
-            ))
+            // The dispatch and the family disagree: a compiler bug, reported as such.
+            Err(CompileError::Codegen {
+                func_index: u32::MAX,
+                message: format!("operator {op:?} is not translated by its family {family:?}"),
+            })
         }
     }
 
