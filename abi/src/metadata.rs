@@ -126,22 +126,6 @@ pub struct ElemSegment {
     pub items: Vec<ConstExpr>,
 }
 
-/// A trap site: the instruction at `offset` in its function traps with `kind`
-/// (a [`crate::TrapKind`] discriminant).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrapSite {
-    pub offset: u32,
-    pub kind: u8,
-}
-
-/// The compiled code of one defined function, as far as the runtime cares.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FunctionCode {
-    pub len: u32,
-    /// Sorted by offset.
-    pub traps: Vec<TrapSite>,
-}
-
 /// How memory accesses were compiled; the runtime must reserve accordingly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryStrategy {
@@ -171,8 +155,6 @@ pub struct ModuleMeta {
     pub elems: Vec<ElemSegment>,
     /// Function names from the name section: (function index, name).
     pub func_names: Vec<(u32, String)>,
-    /// One per defined function.
-    pub code: Vec<FunctionCode>,
     pub memory_strategy: MemoryStrategy,
     /// CPU features the machine code uses beyond the target's baseline, by Cranelift setting
     /// name (`has_avx2`, `has_lse`, ...). Writer: the compiler, from the ISA it compiled for;

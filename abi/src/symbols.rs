@@ -21,10 +21,36 @@ pub fn host_adapter(index: u32) -> alloc::string::String {
 
 /// Symbol of the serialized [`crate::ModuleMeta`].
 pub const METADATA: &str = "wasmaot_metadata";
+/// Symbols of the function information and trap tables the descriptor refers to.
+pub const FUNCTION_INFO_TABLE: &str = "wasmaot_function_info";
+pub const TRAP_TABLE: &str = "wasmaot_trap_sites";
 /// Symbols of the pointer tables the descriptor refers to.
 pub const FUNCTION_TABLE: &str = "wasmaot_function_table";
 pub const TRAMPOLINE_TABLE: &str = "wasmaot_trampoline_table";
 pub const ADAPTER_TABLE: &str = "wasmaot_adapter_table";
+
+/// One trap site, in the object's trap table: the instruction at `offset` (from the start of
+/// its function) traps with `kind` (a [`crate::TrapKind`] discriminant). Read in place by the
+/// runtime's fault handler.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapSite {
+    pub offset: u32,
+    pub kind: u8,
+    pub _pad: [u8; 3],
+}
+
+/// What the runtime needs of one defined function's code, in the object's function table: its
+/// length, and its trap sites as `trap_count` entries of the trap table from `first_trap`,
+/// sorted by offset.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FunctionInfo {
+    pub len: u32,
+    pub first_trap: u32,
+    pub trap_count: u32,
+    pub _pad: u32,
+}
 
 /// The root of a compiled module, as laid out in the object (all pointers relocated).
 ///
@@ -43,6 +69,12 @@ pub struct ModuleDescriptor {
     pub trampolines: *const *const u8,
     /// One wasm-to-host adapter per type index.
     pub host_adapters: *const *const u8,
+    /// One [`FunctionInfo`] per defined function, in index order.
+    pub function_info: *const FunctionInfo,
+    /// Every function's trap sites, function after function.
+    pub trap_sites: *const TrapSite,
+    /// Entries in `trap_sites`.
+    pub trap_count: u64,
 }
 
 /// Byte offsets of the [`ModuleDescriptor`] fields, and its size.
@@ -53,7 +85,10 @@ pub mod descriptor_offsets {
     pub const FUNCTIONS: usize = 24;
     pub const TRAMPOLINES: usize = 32;
     pub const HOST_ADAPTERS: usize = 40;
-    pub const SIZE: usize = 48;
+    pub const FUNCTION_INFO: usize = 48;
+    pub const TRAP_SITES: usize = 56;
+    pub const TRAP_COUNT: usize = 64;
+    pub const SIZE: usize = 72;
 }
 
 #[cfg(test)]
@@ -87,6 +122,20 @@ mod tests {
             offset_of!(ModuleDescriptor, host_adapters),
             descriptor_offsets::HOST_ADAPTERS
         );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, function_info),
+            descriptor_offsets::FUNCTION_INFO
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, trap_sites),
+            descriptor_offsets::TRAP_SITES
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, trap_count),
+            descriptor_offsets::TRAP_COUNT
+        );
         assert_eq!(size_of::<ModuleDescriptor>(), descriptor_offsets::SIZE);
+        assert_eq!(size_of::<TrapSite>(), 8);
+        assert_eq!(size_of::<FunctionInfo>(), 16);
     }
 }

@@ -5,8 +5,7 @@
 
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
-    FunctionCode, GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, TableType,
-    TrapSite, ValType,
+    GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, TableType, ValType,
 };
 use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
@@ -66,16 +65,6 @@ fn small_module() -> ModuleMeta {
             items: vec![ConstExpr::RefFunc(1), ConstExpr::RefNull],
         }],
         func_names: vec![(1, "run".to_string())],
-        code: vec![
-            FunctionCode {
-                len: 32,
-                traps: vec![TrapSite { offset: 7, kind: 2 }],
-            },
-            FunctionCode {
-                len: 48,
-                traps: vec![],
-            },
-        ],
         memory_strategy: MemoryStrategy {
             reservation: (1 << 32) + (2 << 30),
         },

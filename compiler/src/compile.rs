@@ -9,7 +9,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
 use rayon::prelude::*;
-use wasmaot_abi::metadata::TrapSite;
+use wasmaot_abi::symbols::TrapSite;
 use wasmparser::FuncValidatorAllocations;
 
 use crate::error::{CompileError, Result};
@@ -96,6 +96,7 @@ pub fn compile_ir(
             trap_kind(t.code).map(|kind| TrapSite {
                 offset: t.offset,
                 kind: kind as u8,
+                _pad: [0; 3],
             })
         })
         .collect();

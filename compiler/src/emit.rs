@@ -83,6 +83,21 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         symbols::ADAPTER_TABLE,
         &ids[n + types as usize..],
     )?;
+    let (info_bytes, trap_bytes, trap_count) = code_tables(contents.functions);
+    let function_info = define_data(
+        &mut module,
+        symbols::FUNCTION_INFO_TABLE,
+        Linkage::Local,
+        info_bytes,
+        |_, _| Ok(()),
+    )?;
+    let trap_sites = define_data(
+        &mut module,
+        symbols::TRAP_TABLE,
+        Linkage::Local,
+        trap_bytes,
+        |_, _| Ok(()),
+    )?;
     let meta_bytes = contents.meta.to_bytes();
     let metadata = define_data(
         &mut module,
@@ -97,6 +112,7 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         .copy_from_slice(&u64::from(ABI_VERSION).to_le_bytes());
     bytes[at::METADATA_LEN..at::METADATA_LEN + 8]
         .copy_from_slice(&(meta_bytes.len() as u64).to_le_bytes());
+    bytes[at::TRAP_COUNT..at::TRAP_COUNT + 8].copy_from_slice(&trap_count.to_le_bytes());
     define_data(
         &mut module,
         symbols::MODULE_DESCRIPTOR,
@@ -108,6 +124,8 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
                 (at::FUNCTIONS, function_table),
                 (at::TRAMPOLINES, trampoline_table),
                 (at::HOST_ADAPTERS, adapter_table),
+                (at::FUNCTION_INFO, function_info),
+                (at::TRAP_SITES, trap_sites),
             ] {
                 let gv = module.declare_data_in_data(data, desc);
                 desc.write_data_addr(offset as u32, gv, 0);
@@ -131,6 +149,29 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         crate::unwind::add_eh_frame(&mut product.object, &*unwind_isa, &unwinds)?;
     }
     product.emit().map_err(emit_err)
+}
+
+/// The bytes of the function information table and of the trap table (see
+/// `wasmaot_abi::symbols::{FunctionInfo, TrapSite}`, little-endian), and the number of trap
+/// sites.
+fn code_tables(functions: &[CompiledFunction]) -> (Vec<u8>, Vec<u8>, u64) {
+    let mut info = Vec::with_capacity(functions.len().max(1) * 16);
+    let mut traps = Vec::new();
+    let mut count = 0u32;
+    for f in functions {
+        for field in [f.code.len() as u32, count, f.traps.len() as u32, 0] {
+            info.extend_from_slice(&field.to_le_bytes());
+        }
+        for site in &f.traps {
+            traps.extend_from_slice(&site.offset.to_le_bytes());
+            traps.extend_from_slice(&[site.kind, 0, 0, 0]);
+        }
+        count += f.traps.len() as u32;
+    }
+    // Empty tables still get a byte of storage, so each has an address.
+    info.resize(info.len().max(16), 0);
+    traps.resize(traps.len().max(8), 0);
+    (info, traps, u64::from(count))
 }
 
 /// A writable array of function addresses (writable so the dynamic linker may relocate it).

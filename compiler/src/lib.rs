@@ -23,7 +23,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
-use wasmaot_abi::metadata::{FunctionCode, MemoryStrategy};
+use wasmaot_abi::metadata::MemoryStrategy;
 use wasmaot_abi::WASM_PAGE_SIZE;
 
 pub use error::{CompileError, Result};
@@ -120,13 +120,6 @@ pub fn compile_parsed(
         .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
     let fallbacks = compile_fallbacks(&env, &*isa, &functions)?;
-    meta.code = functions
-        .iter()
-        .map(|f| FunctionCode {
-            len: f.code.len() as u32,
-            traps: f.traps.clone(),
-        })
-        .collect();
     let contents = emit::ObjectContents {
         functions: &functions,
         trampolines: &trampolines,

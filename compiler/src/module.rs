@@ -117,7 +117,6 @@ fn empty_meta() -> ModuleMeta {
         data: Vec::new(),
         elems: Vec::new(),
         func_names: Vec::new(),
-        code: Vec::new(),
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
     }

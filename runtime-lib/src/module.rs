@@ -5,7 +5,7 @@ use std::ffi::CString;
 use std::path::Path;
 use std::sync::Arc;
 
-use wasmaot_abi::symbols::{ModuleDescriptor, MODULE_DESCRIPTOR};
+use wasmaot_abi::symbols::{FunctionInfo, ModuleDescriptor, TrapSite, MODULE_DESCRIPTOR};
 use wasmaot_abi::{ModuleMeta, VmctxLayout, ABI_VERSION};
 
 use crate::error::Error;
@@ -110,8 +110,16 @@ impl Module {
                 std::slice::from_raw_parts(d.host_adapters, types).to_vec(),
             )
         };
+        // SAFETY: the compiler writes one FunctionInfo per defined function and `trap_count`
+        // trap sites, in the object, which stays mapped.
+        let (info, traps) = unsafe {
+            (
+                std::slice::from_raw_parts(d.function_info, defined),
+                std::slice::from_raw_parts(d.trap_sites, d.trap_count as usize),
+            )
+        };
         let type_ids = meta.types.iter().map(signature_id).collect();
-        code_registry::register(code_info(&meta, &functions));
+        code_registry::register(code_info(&meta, &functions, info, traps)?);
         Ok(Module(Arc::new(ModuleInner {
             meta,
             layout,
@@ -129,26 +137,36 @@ impl Module {
     }
 }
 
-fn code_info(meta: &ModuleMeta, functions: &[*const u8]) -> CodeInfo {
+/// Where each function's code lies and which trap sites it has, from the tables the compiler
+/// wrote into the object (read in place: the object stays mapped for the life of the process).
+fn code_info(
+    meta: &ModuleMeta,
+    functions: &[*const u8],
+    info: &'static [FunctionInfo],
+    traps: &'static [TrapSite],
+) -> Result<CodeInfo, Error> {
     let imported = meta.imported_funcs();
-    let mut ranges: Vec<FunctionRange> = functions
-        .iter()
-        .zip(&meta.code)
-        .enumerate()
-        .map(|(i, (start, code))| FunctionRange {
+    let corrupt = || Error::Load("corrupt function table".to_string());
+    let mut ranges = Vec::with_capacity(functions.len());
+    for (i, (start, f)) in functions.iter().zip(info).enumerate() {
+        let first = f.first_trap as usize;
+        let sites = traps
+            .get(first..first + f.trap_count as usize)
+            .ok_or_else(corrupt)?;
+        ranges.push(FunctionRange {
             start: *start as usize,
-            end: *start as usize + code.len as usize,
+            end: *start as usize + f.len as usize,
             func_index: imported + i as u32,
-            traps: code.traps.clone(),
-        })
-        .collect();
+            traps: sites,
+        });
+    }
     ranges.sort_by_key(|r| r.start);
-    CodeInfo {
+    Ok(CodeInfo {
         start: ranges.first().map_or(0, |r| r.start),
         end: ranges.last().map_or(0, |r| r.end),
         functions: ranges,
         names: meta.func_names.clone(),
-    }
+    })
 }
 
 fn dl_error() -> String {
@@ -176,6 +194,9 @@ mod tests {
             functions: std::ptr::null(),
             trampolines: std::ptr::null(),
             host_adapters: std::ptr::null(),
+            function_info: std::ptr::null(),
+            trap_sites: std::ptr::null(),
+            trap_count: 0,
         };
         // SAFETY: the version is checked before any pointer of the descriptor is read.
         let result = unsafe { Module::from_descriptor(&descriptor, None) };

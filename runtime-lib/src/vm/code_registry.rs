@@ -5,7 +5,7 @@
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use wasmaot_abi::metadata::TrapSite;
+use wasmaot_abi::symbols::TrapSite;
 use wasmaot_abi::TrapKind;
 
 /// One compiled function's place in memory.
@@ -15,7 +15,8 @@ pub struct FunctionRange {
     pub end: usize,
     /// Index in the module's function index space (imports counted).
     pub func_index: u32,
-    pub traps: Vec<TrapSite>,
+    /// Sorted by offset; read in place from the loaded object.
+    pub traps: &'static [TrapSite],
 }
 
 /// The code of one module, functions sorted by address.
