@@ -79,53 +79,34 @@ impl fmt::Display for TargetCpu {
     }
 }
 
-/// Cranelift's x86-64 feature settings of each microarchitecture level.
-fn x86_64_level(cpu: TargetCpu) -> &'static [&'static str] {
-    const V2: &[&str] = &[
-        "has_sse3",
-        "has_ssse3",
-        "has_sse41",
-        "has_sse42",
-        "has_popcnt",
-        "has_cmpxchg16b",
-    ];
-    const V3: &[&str] = &[
-        "has_sse3",
-        "has_ssse3",
-        "has_sse41",
-        "has_sse42",
-        "has_popcnt",
-        "has_cmpxchg16b",
-        "has_avx",
-        "has_avx2",
-        "has_bmi1",
-        "has_bmi2",
-        "has_fma",
-        "has_lzcnt",
-    ];
-    const V4: &[&str] = &[
-        "has_sse3",
-        "has_ssse3",
-        "has_sse41",
-        "has_sse42",
-        "has_popcnt",
-        "has_cmpxchg16b",
-        "has_avx",
-        "has_avx2",
-        "has_bmi1",
-        "has_bmi2",
-        "has_fma",
-        "has_lzcnt",
-        "has_avx512f",
-        "has_avx512dq",
-        "has_avx512vl",
-    ];
-    match cpu {
-        TargetCpu::X86_64V2 => V2,
-        TargetCpu::X86_64V3 => V3,
-        TargetCpu::X86_64V4 => V4,
+/// Cranelift's x86-64 feature settings each microarchitecture level adds to the one below.
+const X86_64_V2: &[&str] = &[
+    "has_sse3",
+    "has_ssse3",
+    "has_sse41",
+    "has_sse42",
+    "has_popcnt",
+    "has_cmpxchg16b",
+];
+const X86_64_V3: &[&str] = &[
+    "has_avx",
+    "has_avx2",
+    "has_bmi1",
+    "has_bmi2",
+    "has_fma",
+    "has_lzcnt",
+];
+const X86_64_V4: &[&str] = &["has_avx512f", "has_avx512dq", "has_avx512vl"];
+
+/// The feature settings of an x86-64 level, its own and those of the levels below.
+fn x86_64_level(cpu: TargetCpu) -> Vec<&'static str> {
+    let levels: &[&[&str]] = match cpu {
+        TargetCpu::X86_64V2 => &[X86_64_V2],
+        TargetCpu::X86_64V3 => &[X86_64_V2, X86_64_V3],
+        TargetCpu::X86_64V4 => &[X86_64_V2, X86_64_V3, X86_64_V4],
         TargetCpu::Native | TargetCpu::Baseline => &[],
-    }
+    };
+    levels.concat()
 }
 
 /// Targets the compiler writes objects for.

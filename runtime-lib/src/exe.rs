@@ -7,11 +7,11 @@ use std::os::unix::ffi::OsStrExt;
 
 use wasmaot_abi::symbols::ModuleDescriptor;
 
-use crate::error::Error;
 use crate::linker::Linker;
-use crate::module::Module;
 use crate::store::Store;
-use crate::traps::Trap;
+use crate::vm::error::Error;
+use crate::vm::module::Module;
+use crate::vm::trap::Trap;
 use crate::wasi::grants::{self, Grants};
 use crate::wasi::{self, WasiCtx};
 

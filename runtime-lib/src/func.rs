@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use wasmaot_abi::metadata::FuncType;
 
-use crate::error::Error;
 use crate::instance::Extern;
 use crate::memory::Memory;
 use crate::store::{self, AsContext, AsContextMut, StoreInner, Stored};
-use crate::traps::Trap;
 use crate::values::Val;
+use crate::vm::error::Error;
 use crate::vm::func::{HostFunc, RawHostFn, VmFunc, VmFuncKind};
+use crate::vm::trap::Trap;
 use crate::vm::traps;
 
 /// A function of a store: exported by an instance, or defined by the host.

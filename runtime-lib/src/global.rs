@@ -2,9 +2,9 @@
 
 use wasmaot_abi::metadata::GlobalType;
 
-use crate::error::Error;
 use crate::store::{AsContext, AsContextMut, Stored};
 use crate::values::Val;
+use crate::vm::error::Error;
 use crate::vm::global::VmGlobal;
 
 /// A global of a store: exported by an instance, or made by the host.

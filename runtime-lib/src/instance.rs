@@ -3,14 +3,14 @@
 
 use wasmaot_abi::metadata::ExternKind;
 
-use crate::error::Error;
 use crate::func::Func;
 use crate::global::Global;
 use crate::memory::Memory;
-use crate::module::Module;
 use crate::store::{self, AsContext, AsContextMut, StoreInner, Stored};
 use crate::table::Table;
+use crate::vm::error::Error;
 use crate::vm::instance::{VmExtern, VmInstance};
+use crate::vm::module::Module;
 use crate::vm::traps;
 
 /// Something an instance can import or export.

@@ -112,34 +112,31 @@
 
 #![warn(missing_docs)]
 
-pub mod error;
 pub mod exe;
 mod func;
 mod global;
 mod instance;
 mod linker;
 mod memory;
-pub mod module;
 mod store;
 mod table;
-mod traps;
 mod typed;
 mod values;
 mod vm;
 pub mod wasi;
 
-pub use error::Error;
 pub use func::{Caller, Func};
 pub use global::Global;
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use memory::Memory;
-pub use module::Module;
 pub use store::{AsContext, AsContextMut, Store, StoreInner};
 pub use table::Table;
-pub use traps::Trap;
 pub use typed::{TypedFunc, WasmTy, WasmTypeList};
 pub use values::{ExternRef, Val};
+pub use vm::error::Error;
+pub use vm::module::Module;
+pub use vm::trap::Trap;
 pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{FuncType, GlobalType, MemoryType, TableType, ValType};
 pub use wasmaot_abi::TrapKind;

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use wasmaot_abi::metadata::{FuncType, ImportKind};
 
-use crate::error::Error;
 use crate::func::Func;
 use crate::instance::{Extern, Instance};
-use crate::module::Module;
 use crate::store::{AsContextMut, StoreInner};
+use crate::vm::error::Error;
+use crate::vm::module::Module;
 
 /// Makes a definition for field `name` of type `ty` in the store, or says it has none.
 type Resolver = dyn Fn(&mut StoreInner, &str, &FuncType) -> Option<Func> + Send + Sync;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
-use crate::error::Error;
 use crate::store::{AsContext, AsContextMut, Stored};
+use crate::vm::error::Error;
 use crate::vm::memory::VmMemory;
 
 /// Address space a memory the host creates reserves: 4 GiB plus a 2 GiB guard region, enough

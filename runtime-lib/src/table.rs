@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use wasmaot_abi::metadata::TableType;
 
-use crate::error::Error;
 use crate::store::{AsContext, AsContextMut, Stored};
 use crate::values::Val;
+use crate::vm::error::Error;
 use crate::vm::table::VmTable;
 
 /// A table of a store: exported by an instance, or made by the host.

@@ -6,9 +6,9 @@ use std::marker::PhantomData;
 
 use wasmaot_abi::metadata::ValType;
 
-use crate::error::Error;
 use crate::func::Func;
 use crate::store::{self, AsContext, AsContextMut};
+use crate::vm::error::Error;
 use crate::vm::func::Callee;
 use crate::vm::traps;
 

@@ -6,9 +6,9 @@ use std::any::Any;
 
 use wasmaot_abi::metadata::ValType;
 
-use crate::error::Error;
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
+use crate::vm::error::Error;
 
 /// A WebAssembly value. Floats are kept as bit patterns so NaN payloads survive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use wasmaot_abi::metadata::FuncType;
 use wasmaot_abi::{VMFuncRef, VMHostContext, VmctxLayout};
 
 use super::instance::from_vmctx;
+use super::trap::Trap;
 use super::traps;
-use crate::traps::Trap;
 
 /// The body of a host function at the raw level: the caller's vmctx (null when called from the
 /// host) and the value slots, arguments in, results out.

@@ -11,14 +11,14 @@ use wasmaot_abi::metadata::{ConstExpr, DataKind, ElemKind, ExternKind, ImportKin
 use wasmaot_abi::vmctx::VMCTX_MAGIC;
 use wasmaot_abi::{TrapKind, VMFuncRef, VMGlobal, VmctxLayout};
 
+use super::error::Error;
 use super::func::{HostFuncContext, VmFunc, VmFuncKind};
 use super::global::{read_global_raw, write_global_raw, VmGlobal};
 use super::memory::VmMemory;
+use super::module::Module;
 use super::table::VmTable;
+use super::trap::Trap;
 use super::traps;
-use crate::error::Error;
-use crate::module::Module;
-use crate::traps::Trap;
 
 /// Something an instance can import or export.
 #[derive(Clone)]

@@ -6,8 +6,8 @@ use wasmaot_abi::libcall::{fn_types, LIBCALL_COUNT};
 use wasmaot_abi::{Libcall, TrapKind};
 
 use super::instance::{from_vmctx, InstanceInner};
+use super::trap::Trap;
 use super::traps;
-use crate::traps::Trap;
 
 /// The table compiled code indexes by `Libcall` discriminant; field order is slot order, and
 /// each field has the type `wasmaot_abi::libcall::fn_types` declares for its libcall.

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
 use wasmaot_abi::{VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
 
+use super::error::Error;
 use super::sys::mmap::Reservation;
-use crate::error::Error;
 
 pub struct VmMemory {
     vm: Box<UnsafeCell<VMMemory>>,

@@ -10,7 +10,7 @@ use wasmaot_abi::TrapKind;
 
 use super::code_registry;
 use super::sys;
-use crate::traps::Trap;
+use super::trap::Trap;
 
 thread_local! {
     /// The jump buffer of the innermost host-to-wasm call on this thread, or null.

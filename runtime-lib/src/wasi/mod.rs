@@ -30,7 +30,7 @@ use wasmaot_abi::metadata::{FuncType, ValType};
 use crate::func::Func;
 use crate::linker::Linker;
 use crate::store::StoreInner;
-use crate::traps::Trap;
+use crate::vm::trap::Trap;
 
 pub use errno::Errno;
 use fd_table::{FdEntry, FdTable, HostFile};

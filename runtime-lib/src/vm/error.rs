@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::traps::Trap;
+use super::trap::Trap;
 
 /// Why an operation of the embedding API failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

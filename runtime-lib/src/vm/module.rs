@@ -8,9 +8,9 @@ use std::sync::Arc;
 use wasmaot_abi::symbols::{FunctionInfo, ModuleDescriptor, TrapSite, MODULE_DESCRIPTOR};
 use wasmaot_abi::{ModuleMeta, VmctxLayout, ABI_VERSION};
 
-use crate::error::Error;
-use crate::vm::code_registry::{self, CodeInfo, FunctionRange};
-use crate::vm::types::signature_id;
+use super::code_registry::{self, CodeInfo, FunctionRange};
+use super::error::Error;
+use super::types::signature_id;
 
 /// A loaded, ready-to-instantiate module. Cheap to clone.
 #[derive(Clone)]
@@ -92,7 +92,7 @@ impl Module {
         let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
         let meta = ModuleMeta::from_bytes(bytes)
             .map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
-        let missing = crate::vm::sys::cpu::missing_features(&meta.cpu_features);
+        let missing = super::sys::cpu::missing_features(&meta.cpu_features);
         if !missing.is_empty() {
             return Err(Error::Load(format!(
                 "compiled for CPU features this machine lacks: {} (rebuild with a lower --target-cpu)",
