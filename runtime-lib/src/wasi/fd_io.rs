@@ -27,72 +27,51 @@ fn offset(value: u64) -> Result<libc::off_t, Errno> {
     libc::off_t::try_from(value).map_err(|_| Errno::Inval)
 }
 
-pub fn fd_read(
-    ctx: &WasiCtx,
-    guest: &Guest<'_>,
-    fd: u32,
-    iovs: u32,
-    count: u32,
-    nread: u32,
-) -> Result<(), Errno> {
-    let file = ctx.handle(fd, rights::FD_READ)?.file;
-    let n = transfer(guest, iovs, count, |iov| {
-        // SAFETY: the iovecs point into checked guest memory.
-        unsafe { libc::readv(file.raw(), iov.as_ptr(), iov.len() as libc::c_int) }
-    })?;
-    guest.write_size(nread, n)
+/// Which of the four vectored transfers: reading or writing, at the descriptor's position or
+/// at an offset (which then needs the seek right too).
+#[derive(Clone, Copy)]
+pub enum Transfer {
+    Read,
+    Write,
+    ReadAt(u64),
+    WriteAt(u64),
 }
 
-pub fn fd_write(
+/// `fd_read`, `fd_write`, `fd_pread` and `fd_pwrite`: move bytes between descriptor `fd` and
+/// the `count` guest buffers described at `iovs`, and store the number moved at `out`.
+pub fn fd_transfer(
     ctx: &WasiCtx,
     guest: &Guest<'_>,
     fd: u32,
     iovs: u32,
     count: u32,
-    nwritten: u32,
+    kind: Transfer,
+    out: u32,
 ) -> Result<(), Errno> {
-    let file = ctx.handle(fd, rights::FD_WRITE)?.file;
+    let needed = match kind {
+        Transfer::Read => rights::FD_READ,
+        Transfer::Write => rights::FD_WRITE,
+        Transfer::ReadAt(_) => rights::FD_READ | rights::FD_SEEK,
+        Transfer::WriteAt(_) => rights::FD_WRITE | rights::FD_SEEK,
+    };
+    let file = ctx.handle(fd, needed)?.file;
+    let at = match kind {
+        Transfer::ReadAt(at) | Transfer::WriteAt(at) => offset(at)?,
+        Transfer::Read | Transfer::Write => 0,
+    };
     let n = transfer(guest, iovs, count, |iov| {
+        let (fd, ptr, len) = (file.raw(), iov.as_ptr(), iov.len() as libc::c_int);
         // SAFETY: the iovecs point into checked guest memory.
-        unsafe { libc::writev(file.raw(), iov.as_ptr(), iov.len() as libc::c_int) }
+        unsafe {
+            match kind {
+                Transfer::Read => libc::readv(fd, ptr, len),
+                Transfer::Write => libc::writev(fd, ptr, len),
+                Transfer::ReadAt(_) => libc::preadv(fd, ptr, len, at),
+                Transfer::WriteAt(_) => libc::pwritev(fd, ptr, len, at),
+            }
+        }
     })?;
-    guest.write_size(nwritten, n)
-}
-
-pub fn fd_pread(
-    ctx: &WasiCtx,
-    guest: &Guest<'_>,
-    fd: u32,
-    iovs: u32,
-    count: u32,
-    at: u64,
-    nread: u32,
-) -> Result<(), Errno> {
-    let file = ctx.handle(fd, rights::FD_READ | rights::FD_SEEK)?.file;
-    let at = offset(at)?;
-    let n = transfer(guest, iovs, count, |iov| {
-        // SAFETY: the iovecs point into checked guest memory.
-        unsafe { libc::preadv(file.raw(), iov.as_ptr(), iov.len() as libc::c_int, at) }
-    })?;
-    guest.write_size(nread, n)
-}
-
-pub fn fd_pwrite(
-    ctx: &WasiCtx,
-    guest: &Guest<'_>,
-    fd: u32,
-    iovs: u32,
-    count: u32,
-    at: u64,
-    nwritten: u32,
-) -> Result<(), Errno> {
-    let file = ctx.handle(fd, rights::FD_WRITE | rights::FD_SEEK)?.file;
-    let at = offset(at)?;
-    let n = transfer(guest, iovs, count, |iov| {
-        // SAFETY: the iovecs point into checked guest memory.
-        unsafe { libc::pwritev(file.raw(), iov.as_ptr(), iov.len() as libc::c_int, at) }
-    })?;
-    guest.write_size(nwritten, n)
+    guest.write_size(out, n)
 }
 
 pub fn fd_seek(

@@ -4,6 +4,7 @@
 
 use wasmaot_abi::metadata::ValType::{self, I32, I64};
 
+use super::fd_io::Transfer::{Read, ReadAt, Write, WriteAt};
 use super::guest::Guest;
 use super::{args_env, clock, fd_io, fd_stat, path_open, path_ops, poll, proc, readdir, sock};
 use super::{Errno, WasiCtx};
@@ -74,7 +75,15 @@ const FUNCTIONS: &[(&str, &[ValType], WasiFn)] = &[
         fd_stat::fd_filestat_set_times(c, a.u32(0), a.u64(1), a.u64(2), a.u32(3))
     }),
     ("fd_pread", &[I32, I32, I32, I64, I32], |c, g, a| {
-        fd_io::fd_pread(c, g, a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4))
+        fd_io::fd_transfer(
+            c,
+            g,
+            a.u32(0),
+            a.u32(1),
+            a.u32(2),
+            ReadAt(a.u64(3)),
+            a.u32(4),
+        )
     }),
     ("fd_prestat_get", &[I32, I32], |c, g, a| {
         fd_stat::fd_prestat_get(c, g, a.u32(0), a.u32(1))
@@ -83,10 +92,18 @@ const FUNCTIONS: &[(&str, &[ValType], WasiFn)] = &[
         fd_stat::fd_prestat_dir_name(c, g, a.u32(0), a.u32(1), a.u32(2))
     }),
     ("fd_pwrite", &[I32, I32, I32, I64, I32], |c, g, a| {
-        fd_io::fd_pwrite(c, g, a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4))
+        fd_io::fd_transfer(
+            c,
+            g,
+            a.u32(0),
+            a.u32(1),
+            a.u32(2),
+            WriteAt(a.u64(3)),
+            a.u32(4),
+        )
     }),
     ("fd_read", &[I32, I32, I32, I32], |c, g, a| {
-        fd_io::fd_read(c, g, a.u32(0), a.u32(1), a.u32(2), a.u32(3))
+        fd_io::fd_transfer(c, g, a.u32(0), a.u32(1), a.u32(2), Read, a.u32(3))
     }),
     ("fd_readdir", &[I32, I32, I32, I64, I32], |c, g, a| {
         readdir::fd_readdir(c, g, a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4))
@@ -102,7 +119,7 @@ const FUNCTIONS: &[(&str, &[ValType], WasiFn)] = &[
         fd_io::fd_tell(c, g, a.u32(0), a.u32(1))
     }),
     ("fd_write", &[I32, I32, I32, I32], |c, g, a| {
-        fd_io::fd_write(c, g, a.u32(0), a.u32(1), a.u32(2), a.u32(3))
+        fd_io::fd_transfer(c, g, a.u32(0), a.u32(1), a.u32(2), Write, a.u32(3))
     }),
     ("path_create_directory", &[I32, I32, I32], |c, g, a| {
         path_ops::path_create_directory(c, g, a.u32(0), a.u32(1), a.u32(2))
