@@ -63,12 +63,16 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         .chain(contents.adapters)
         .chain(contents.fallbacks);
     for (id, f) in ids.iter().zip(all) {
+        let redirected;
         let relocs = match pshufb {
-            Some(fallback) => crate::fallbacks::redirect_pshufb(&f.relocs, fallback),
-            None => f.relocs.clone(),
+            Some(fallback) if crate::fallbacks::calls_pshufb(&f.relocs) => {
+                redirected = crate::fallbacks::redirect_pshufb(&f.relocs, fallback);
+                &redirected
+            }
+            _ => &f.relocs,
         };
         module
-            .define_function_bytes(*id, f.alignment, &f.code, &relocs)
+            .define_function_bytes(*id, f.alignment, &f.code, relocs)
             .map_err(emit_err)?;
     }
     let n = contents.functions.len();

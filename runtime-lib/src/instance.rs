@@ -1,8 +1,6 @@
 //! Instances as the host sees them: instantiation with imports given in order (see
 //! [`crate::Linker`] for imports by name) and their exports.
 
-use wasmaot_abi::metadata::ExternKind;
-
 use crate::func::Func;
 use crate::global::Global;
 use crate::memory::Memory;
@@ -155,15 +153,5 @@ impl Instance {
             Extern::Global(g) => Some(g),
             _ => None,
         }
-    }
-
-    /// Whether the export `name` is of kind `kind`.
-    pub fn has_export(&self, store: &impl AsContext, name: &str, kind: ExternKind) -> bool {
-        self.vm(store)
-            .module()
-            .meta()
-            .exports
-            .iter()
-            .any(|e| e.name == name && e.kind == kind)
     }
 }

@@ -22,55 +22,32 @@ pub trait WasmTy: Copy {
     fn from_slot(slot: u128) -> Self;
 }
 
-impl WasmTy for i32 {
-    const TYPE: ValType = ValType::I32;
-    fn to_slot(self) -> u128 {
-        u128::from(self as u32)
-    }
-    fn from_slot(slot: u128) -> Self {
-        slot as u32 as i32
-    }
+/// `WasmTy` for a number type: its wasm type, and how it goes into and out of a slot.
+macro_rules! wasm_ty {
+    ($ty:ty, $wasm:ident, $to:expr, $from:expr) => {
+        impl WasmTy for $ty {
+            const TYPE: ValType = ValType::$wasm;
+            fn to_slot(self) -> u128 {
+                $to(self)
+            }
+            fn from_slot(slot: u128) -> Self {
+                $from(slot)
+            }
+        }
+    };
 }
 
-impl WasmTy for i64 {
-    const TYPE: ValType = ValType::I64;
-    fn to_slot(self) -> u128 {
-        u128::from(self as u64)
-    }
-    fn from_slot(slot: u128) -> Self {
-        slot as u64 as i64
-    }
-}
-
-impl WasmTy for f32 {
-    const TYPE: ValType = ValType::F32;
-    fn to_slot(self) -> u128 {
-        u128::from(self.to_bits())
-    }
-    fn from_slot(slot: u128) -> Self {
-        f32::from_bits(slot as u32)
-    }
-}
-
-impl WasmTy for f64 {
-    const TYPE: ValType = ValType::F64;
-    fn to_slot(self) -> u128 {
-        u128::from(self.to_bits())
-    }
-    fn from_slot(slot: u128) -> Self {
-        f64::from_bits(slot as u64)
-    }
-}
-
-impl WasmTy for u128 {
-    const TYPE: ValType = ValType::V128;
-    fn to_slot(self) -> u128 {
-        self
-    }
-    fn from_slot(slot: u128) -> Self {
-        slot
-    }
-}
+wasm_ty!(i32, I32, |v: i32| u128::from(v as u32), |s: u128| s as u32
+    as i32);
+wasm_ty!(i64, I64, |v: i64| u128::from(v as u64), |s: u128| s as u64
+    as i64);
+wasm_ty!(f32, F32, |v: f32| u128::from(v.to_bits()), |s: u128| {
+    f32::from_bits(s as u32)
+});
+wasm_ty!(f64, F64, |v: f64| u128::from(v.to_bits()), |s: u128| {
+    f64::from_bits(s as u64)
+});
+wasm_ty!(u128, V128, |v: u128| v, |s: u128| s);
 
 /// Parameters or results of a typed call: a [`WasmTy`], `()`, or a tuple of up to four.
 pub trait WasmTypeList: Sized {
