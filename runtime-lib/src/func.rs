@@ -7,12 +7,12 @@ use wasmaot_abi::metadata::FuncType;
 
 use crate::instance::Extern;
 use crate::memory::Memory;
-use crate::store::{self, AsContext, AsContextMut, StoreInner, Stored};
+use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
 use crate::values::Val;
 use crate::vm::error::Error;
 use crate::vm::func::{HostFunc, RawHostFn, VmFunc, VmFuncKind};
+use crate::vm::store;
 use crate::vm::trap::Trap;
-use crate::vm::traps;
 
 /// A function of a store: exported by an instance, or defined by the host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,37 +29,38 @@ impl Func {
     ) -> Func {
         let callback_ty = ty.clone();
         let raw = move |caller_vmctx: *mut u8, values: &mut [u128]| -> Result<(), Trap> {
-            // SAFETY: host functions run only inside a call that entered with its store (wasm
-            // code calling, or `Func::call`), which uses the store for nothing meanwhile.
-            let Some(store) = (unsafe { store::current() }) else {
-                return Err(Trap::Host(
+            // Host functions run inside a call that entered with its store.
+            store::with_current(|store| {
+                let host = |e: Error| Trap::Host(e.to_string());
+                let mut args = Vec::with_capacity(callback_ty.params.len());
+                for (ty, raw) in callback_ty.params.iter().zip(values.iter()) {
+                    args.push(Val::from_raw(store, *ty, *raw).map_err(host)?);
+                }
+                let mut caller = Caller {
+                    store,
+                    vmctx: caller_vmctx,
+                };
+                let results = f(&mut caller, &args)?;
+                if results.len() != callback_ty.results.len()
+                    || results
+                        .iter()
+                        .zip(&callback_ty.results)
+                        .any(|(v, t)| v.ty() != *t)
+                {
+                    return Err(Trap::Host(
+                        "host function returned values of the wrong type".to_string(),
+                    ));
+                }
+                for (slot, value) in values.iter_mut().zip(results) {
+                    *slot = value.to_raw(caller.store).map_err(host)?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|| {
+                Err(Trap::Host(
                     "host function called outside a call".to_string(),
-                ));
-            };
-            let host = |e: Error| Trap::Host(e.to_string());
-            let mut args = Vec::with_capacity(callback_ty.params.len());
-            for (ty, raw) in callback_ty.params.iter().zip(values.iter()) {
-                args.push(Val::from_raw(store, *ty, *raw).map_err(host)?);
-            }
-            let mut caller = Caller {
-                store,
-                vmctx: caller_vmctx,
-            };
-            let results = f(&mut caller, &args)?;
-            if results.len() != callback_ty.results.len()
-                || results
-                    .iter()
-                    .zip(&callback_ty.results)
-                    .any(|(v, t)| v.ty() != *t)
-            {
-                return Err(Trap::Host(
-                    "host function returned values of the wrong type".to_string(),
-                ));
-            }
-            for (slot, value) in values.iter_mut().zip(results) {
-                *slot = value.to_raw(caller.store).map_err(host)?;
-            }
-            Ok(())
+                ))
+            })
         };
         Func::from_raw_host(store.as_context_mut(), ty, Box::new(raw))
     }
@@ -118,7 +119,6 @@ impl Func {
                 ty.results
             )));
         }
-        let callee = func.callee();
         let slots = func.slots();
         let mut inline = [0u128; 8];
         let mut heap = Vec::new();
@@ -131,14 +131,7 @@ impl Func {
         for (slot, arg) in values.iter_mut().zip(args) {
             *slot = arg.to_raw(store)?;
         }
-        // SAFETY: the store keeps the callee alive; `values` matches the type (checked above)
-        // with references of this store, and the store stays borrowed, so no view of its
-        // memories or tables is live.
-        let outcome = store::enter(store, || unsafe { callee.call_raw(values) });
-        if let Some(payload) = traps::take_panic() {
-            std::panic::resume_unwind(payload);
-        }
-        outcome?;
+        store.call(index, values)?;
         for (i, (result, raw)) in results.iter_mut().zip(values.iter()).enumerate() {
             let ty = store.funcs[index].ty.results[i];
             *result = Val::from_raw(store, ty, *raw)?;

@@ -22,6 +22,7 @@ impl Global {
         }
         let store = store.as_context_mut();
         let raw = value.to_raw(store)?;
+        store.check_ref(ty.content, raw)?;
         Ok(Global(store.add_global(VmGlobal::new(ty, raw))))
     }
 
@@ -43,13 +44,14 @@ impl Global {
     /// Set the value of a mutable global.
     pub fn set(&self, store: &mut impl AsContextMut, value: Val) -> Result<(), Error> {
         let store = store.as_context_mut();
-        let global = store.globals[store.index(self.0)].clone();
+        let index = store.index(self.0);
+        let global = &store.globals[index];
         if !global.ty.mutable || value.ty() != global.ty.content {
             return Err(Error::Type(
                 "global is immutable or of another type".to_string(),
             ));
         }
-        global.set_raw(value.to_raw(store)?);
-        Ok(())
+        let raw = value.to_raw(store)?;
+        store.global_set(index, raw)
     }
 }

@@ -4,12 +4,11 @@
 use crate::func::Func;
 use crate::global::Global;
 use crate::memory::Memory;
-use crate::store::{self, AsContext, AsContextMut, StoreInner, Stored};
+use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
 use crate::table::Table;
 use crate::vm::error::Error;
 use crate::vm::instance::{VmExtern, VmInstance};
 use crate::vm::module::Module;
-use crate::vm::traps;
 
 /// Something an instance can import or export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,12 +81,8 @@ impl Instance {
     ) -> Result<Instance, Error> {
         let store = store.as_context_mut();
         let imports: Vec<VmExtern> = imports.iter().map(|e| e.to_vm(store)).collect();
-        // SAFETY: the start function runs inside `enter`, so host functions find this store.
-        let instance = store::enter(store, || unsafe { VmInstance::new(module, &imports) });
-        if let Some(payload) = traps::take_panic() {
-            std::panic::resume_unwind(payload);
-        }
-        Ok(Instance(store.add_instance(instance?)))
+        let instance = store.instantiate(module, &imports)?;
+        Ok(Instance(store.add_instance(instance)))
     }
 
     fn vm(&self, store: &impl AsContext) -> VmInstance {

@@ -111,7 +111,11 @@
 //! [`Instance::new`], for a start function). The instance stays usable.
 
 #![warn(missing_docs)]
+// Only the layer compiled code talks to (`vm`) and the OS calls behind WASI may use `unsafe`;
+// the public API above is safe code by construction.
+#![deny(unsafe_code)]
 
+#[allow(unsafe_code)]
 pub mod exe;
 mod func;
 mod global;
@@ -122,7 +126,9 @@ mod store;
 mod table;
 mod typed;
 mod values;
+#[allow(unsafe_code)]
 mod vm;
+#[allow(unsafe_code)]
 pub mod wasi;
 
 pub use func::{Caller, Func};

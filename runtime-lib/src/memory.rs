@@ -51,17 +51,15 @@ impl Memory {
 
     /// The memory's bytes.
     pub fn data<'a>(&self, store: &'a impl AsContext) -> &'a [u8] {
-        let vm = self.vm(store);
-        // SAFETY: the accessible part of the reservation; the store is borrowed for 'a, so no
-        // wasm code runs and nothing grows or writes the memory meanwhile.
-        unsafe { std::slice::from_raw_parts(vm.base(), vm.len() as usize) }
+        let store = store.as_context();
+        store.memory_bytes(store.index(self.0))
     }
 
     /// The memory's bytes, to change.
     pub fn data_mut<'a>(&self, store: &'a mut impl AsContextMut) -> &'a mut [u8] {
-        let vm = self.vm(store.as_context_mut());
-        // SAFETY: as in `data`, and the store is borrowed mutably for 'a: this is the only view.
-        unsafe { std::slice::from_raw_parts_mut(vm.base(), vm.len() as usize) }
+        let store = store.as_context_mut();
+        let index = store.index(self.0);
+        store.memory_bytes_mut(index)
     }
 
     /// Copy the bytes at `offset` into `buffer`.

@@ -18,6 +18,7 @@ impl Table {
     pub fn new(store: &mut impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let store = store.as_context_mut();
         let raw = element(ty, init, store)?;
+        store.check_ref(ty.element, u128::from(raw))?;
         let table =
             VmTable::new(ty, raw).ok_or_else(|| Error::Resource("table too large".to_string()))?;
         Ok(Table(store.add_table(Arc::new(table))))
@@ -41,9 +42,9 @@ impl Table {
     /// Element `index`, if inside the table.
     pub fn get(&self, store: &mut impl AsContextMut, index: u64) -> Option<Val> {
         let store = store.as_context_mut();
-        let table = self.vm(store);
-        let raw = *table.elements().get(usize::try_from(index).ok()?)?;
-        Val::from_raw(store, table.ty.element, u128::from(raw)).ok()
+        let ty = self.vm(store).ty.element;
+        let raw = store.table_get(store.index(self.0), index)?;
+        Val::from_raw(store, ty, u128::from(raw)).ok()
     }
 
     /// Set element `index` to `value`.
@@ -51,12 +52,7 @@ impl Table {
         let store = store.as_context_mut();
         let table = self.vm(store);
         let raw = element(table.ty, value, store)?;
-        let slot = usize::try_from(index)
-            .ok()
-            .and_then(|i| table.elements().get_mut(i))
-            .ok_or_else(|| Error::Access(format!("element {index} is outside the table")))?;
-        *slot = raw;
-        Ok(())
+        store.table_set(store.index(self.0), index, raw)
     }
 
     /// Grow by `delta` elements set to `init`; the old size.
@@ -64,9 +60,7 @@ impl Table {
         let store = store.as_context_mut();
         let table = self.vm(store);
         let raw = element(table.ty, init, store)?;
-        table
-            .grow(delta, raw)
-            .ok_or_else(|| Error::Resource(format!("cannot grow the table by {delta}")))
+        store.table_grow(store.index(self.0), delta, raw)
     }
 }
 

@@ -7,10 +7,8 @@ use std::marker::PhantomData;
 use wasmaot_abi::metadata::ValType;
 
 use crate::func::Func;
-use crate::store::{self, AsContext, AsContextMut};
+use crate::store::{AsContext, AsContextMut};
 use crate::vm::error::Error;
-use crate::vm::func::Callee;
-use crate::vm::traps;
 
 /// A Rust type that is a wasm number type.
 pub trait WasmTy: Copy {
@@ -106,7 +104,6 @@ const MAX_SLOTS: usize = 4;
 /// A function whose type was checked against `Params -> Results` once.
 pub struct TypedFunc<Params, Results> {
     func: Func,
-    callee: Callee,
     _types: PhantomData<fn(Params) -> Results>,
 }
 
@@ -114,18 +111,10 @@ impl<P: WasmTypeList, R: WasmTypeList> TypedFunc<P, R> {
     /// Call with `params`. Traps and host panics as for [`Func::call`].
     pub fn call(&self, store: &mut impl AsContextMut, params: P) -> Result<R, Error> {
         let store = store.as_context_mut();
-        // Checks that the handle belongs to this store, which keeps the callee alive.
-        store.index(self.func.0);
+        let index = store.index(self.func.0);
         let mut slots = [0u128; MAX_SLOTS];
         params.store(&mut slots);
-        let callee = self.callee;
-        // SAFETY: the store keeps the callee alive; the slots hold the parameter types (checked
-        // when this was made) and are enough for the results; the store stays borrowed.
-        let outcome = store::enter(store, || unsafe { callee.call_raw(&mut slots) });
-        if let Some(payload) = traps::take_panic() {
-            std::panic::resume_unwind(payload);
-        }
-        outcome?;
+        store.call(index, &mut slots)?;
         Ok(R::load(&slots))
     }
 
@@ -157,7 +146,6 @@ impl Func {
         }
         Ok(TypedFunc {
             func: *self,
-            callee: func.callee(),
             _types: PhantomData,
         })
     }

@@ -14,6 +14,7 @@ pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod module;
+pub mod store;
 pub mod sys;
 pub mod table;
 pub mod trap;
