@@ -11,7 +11,7 @@ fn main() {
         .parent()
         .expect("cli/ sits in the workspace")
         .to_path_buf();
-    for dir in ["abi", "runtime-lib", "runtime-exe"] {
+    for dir in ["abi", "runtime-lib", "wasi", "runtime-exe"] {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
     }
     println!(

@@ -25,12 +25,22 @@ fn global(content: ValType, mutable: bool, value: Val) -> Global {
         .expect("global of the right type")
 }
 
-/// A host function in the test's store.
+/// A host function in the test's store, written as returning its results (fewer or more
+/// than the type has is a trap here, since `Func::new`'s result slice has the type's length).
 fn host_func(
     ty: FuncType,
     f: impl Fn(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
 ) -> Func {
-    with_store(|s| Func::new(s, ty, f))
+    with_store(|s| {
+        Func::new(s, ty, move |caller, args, results| {
+            let values = f(caller, args)?;
+            if values.len() != results.len() {
+                return Err(Trap::Host("wrong number of results".to_string()));
+            }
+            results.copy_from_slice(&values);
+            Ok(())
+        })
+    })
 }
 
 /// The exported global `name` of `instance`, if it has one.

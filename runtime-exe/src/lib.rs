@@ -4,6 +4,8 @@
 
 use std::ffi::{c_char, c_int};
 
+mod command;
+
 use wasmaot_abi::exe_config::{same_name, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 use wasmaot_abi::symbols::{ModuleDescriptor, MODULE_DESCRIPTOR};
 
@@ -31,6 +33,6 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
             std::ptr::addr_of!(wasmaot_exe_config),
             wasmaot_exe_config_len as usize,
         );
-        wasmaot_runtime::exe::main(std::ptr::addr_of!(wasmaot_module), config)
+        command::main(std::ptr::addr_of!(wasmaot_module), config)
     }
 }

@@ -19,48 +19,25 @@ use crate::vm::trap::Trap;
 pub struct Func(pub(crate) Stored);
 
 impl Func {
-    /// A host function of type `ty`. It may return a [`Trap`] (the call that reached it fails
-    /// with it) and may panic: the panic is caught before it reaches wasm frames and resumed
-    /// in the host's caller of [`Func::call`] once those frames are left.
+    /// A host function of type `ty`. `f` gets the arguments and fills the results, which
+    /// start as zeros (or nulls) of the result types; nothing is allocated per call for up to
+    /// 16 values. It may return a [`Trap`] (the call that reached it fails with it) and may
+    /// panic: the panic is caught before it reaches wasm frames and resumed in the host's
+    /// caller of [`Func::call`] once those frames are left.
     pub fn new(
         store: &mut impl AsContextMut,
         ty: FuncType,
-        f: impl Fn(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+        f: impl Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Func {
         let callback_ty = ty.clone();
         let raw = move |caller_vmctx: *mut u8, values: &mut [u128]| -> Result<(), Trap> {
             // Host functions run inside a call that entered with its store.
-            store::with_current(|store| {
-                let host = |e: Error| Trap::Host(e.to_string());
-                let mut args = Vec::with_capacity(callback_ty.params.len());
-                for (ty, raw) in callback_ty.params.iter().zip(values.iter()) {
-                    args.push(Val::from_raw(store, *ty, *raw).map_err(host)?);
-                }
-                let mut caller = Caller {
-                    store,
-                    vmctx: caller_vmctx,
-                };
-                let results = f(&mut caller, &args)?;
-                if results.len() != callback_ty.results.len()
-                    || results
-                        .iter()
-                        .zip(&callback_ty.results)
-                        .any(|(v, t)| v.ty() != *t)
-                {
-                    return Err(Trap::Host(
-                        "host function returned values of the wrong type".to_string(),
-                    ));
-                }
-                for (slot, value) in values.iter_mut().zip(results) {
-                    *slot = value.to_raw(caller.store).map_err(host)?;
-                }
-                Ok(())
-            })
-            .unwrap_or_else(|| {
-                Err(Trap::Host(
-                    "host function called outside a call".to_string(),
-                ))
-            })
+            store::with_current(|store| host_call(store, caller_vmctx, &callback_ty, values, &f))
+                .unwrap_or_else(|| {
+                    Err(Trap::Host(
+                        "host function called outside a call".to_string(),
+                    ))
+                })
         };
         Func::from_raw_host(store.as_context_mut(), ty, Box::new(raw))
     }
@@ -142,6 +119,48 @@ impl Func {
     pub(crate) fn vm(&self, store: &StoreInner) -> VmFunc {
         store.funcs[store.index(self.0)].clone()
     }
+}
+
+/// The body of a host function: the caller, the arguments, the results to fill.
+type HostFn = dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap>;
+
+/// Run host function `f` of type `ty` on the raw `values` of a call: arguments to `Val`s,
+/// results back to slots, checked against the type.
+fn host_call(
+    store: &mut StoreInner,
+    vmctx: *mut u8,
+    ty: &FuncType,
+    values: &mut [u128],
+    f: &HostFn,
+) -> Result<(), Trap> {
+    let host = |e: Error| Trap::Host(e.to_string());
+    let (params, results) = (ty.params.len(), ty.results.len());
+    let mut inline = [Val::I32(0); 16];
+    let mut heap = Vec::new();
+    let vals: &mut [Val] = if params + results <= inline.len() {
+        &mut inline[..params + results]
+    } else {
+        heap.resize(params + results, Val::I32(0));
+        &mut heap
+    };
+    let (args, outs) = vals.split_at_mut(params);
+    for (arg, (ty, raw)) in args.iter_mut().zip(ty.params.iter().zip(values.iter())) {
+        *arg = Val::from_raw(store, *ty, *raw).map_err(host)?;
+    }
+    for (out, ty) in outs.iter_mut().zip(&ty.results) {
+        *out = Val::null_or_zero(*ty);
+    }
+    let mut caller = Caller { store, vmctx };
+    f(&mut caller, args, outs)?;
+    if outs.iter().zip(&ty.results).any(|(v, t)| v.ty() != *t) {
+        return Err(Trap::Host(
+            "host function returned values of the wrong type".to_string(),
+        ));
+    }
+    for (slot, value) in values.iter_mut().zip(outs.iter()) {
+        *slot = value.to_raw(caller.store).map_err(host)?;
+    }
+    Ok(())
 }
 
 /// What a host function sees of its caller: the store (so it can use handles, read and write

@@ -1,6 +1,6 @@
-//! The wasmaot runtime: loads compiled modules, instantiates them, turns faults into traps, and
-//! provides WASI. Linked into every executable `wasmaot build` makes, and usable from Rust as
-//! an embedding API:
+//! The wasmaot runtime: loads compiled modules, instantiates them, and turns faults into traps.
+//! Linked into every executable `wasmaot build` makes (with WASI from `wasmaot-wasi`), and
+//! usable from Rust as an embedding API:
 //!
 //! ```
 //! use wasmaot_runtime::{Error, Func, FuncType, Linker, Module, Store, TrapKind, Val, ValType};
@@ -28,8 +28,9 @@
 //! let module = unsafe { Module::load(&dir.join("m.so"))? };
 //! let mut store = Store::new();
 //! let i32_to_i32 = FuncType { params: vec![ValType::I32], results: vec![ValType::I32] };
-//! let double = Func::new(&mut store, i32_to_i32, |_caller, args| {
-//!     Ok(vec![Val::I32(args[0].unwrap_i32() * 2)])
+//! let double = Func::new(&mut store, i32_to_i32, |_caller, args, results| {
+//!     results[0] = Val::I32(args[0].unwrap_i32() * 2);
+//!     Ok(())
 //! });
 //! let mut linker = Linker::new();
 //! linker.define("host", "double", double);
@@ -55,8 +56,8 @@
 //! # }
 //! ```
 //!
-//! WASI is one call on a linker: `wasi::add_to_linker(&mut linker, WasiCtx::new(args, env))`
-//! (grant directories with [`wasi::WasiCtx::grant_dir`] first).
+//! WASI is one call on a linker with the `wasmaot-wasi` crate, which is built on this API:
+//! `wasmaot_wasi::add_to_linker(&mut linker, WasiCtx::new(args, env))`.
 //!
 //! # Ownership and threads
 //!
@@ -115,8 +116,6 @@
 // the public API above is safe code by construction.
 #![deny(unsafe_code)]
 
-#[allow(unsafe_code)]
-pub mod exe;
 mod func;
 mod global;
 mod instance;
@@ -128,8 +127,6 @@ mod typed;
 mod values;
 #[allow(unsafe_code)]
 mod vm;
-#[allow(unsafe_code)]
-pub mod wasi;
 
 pub use func::{Caller, Func};
 pub use global::Global;

@@ -1,6 +1,6 @@
 //! Resolving a module's imports by module and field name: definitions given one by one, every
 //! export of an instance under a module name, and resolvers that make a definition for any
-//! field of one module name on demand (how WASI is added: [`crate::wasi::add_to_linker`]).
+//! field of one module name on demand (how the `wasmaot-wasi` crate adds WASI).
 
 use std::collections::HashMap;
 
@@ -48,9 +48,18 @@ impl Linker {
         self
     }
 
-    /// Resolve functions imported from `module` that have no definition with `resolver`.
-    pub(crate) fn resolve_module(&mut self, module: &str, resolver: Box<Resolver>) {
-        self.resolvers.push((module.to_string(), resolver));
+    /// Resolve functions imported from `module` that have no definition with `resolver`: it
+    /// is given the store, the field name and the imported type, and makes a function (in that
+    /// store) or answers `None` (the import is then unknown). Resolvers are asked in the order
+    /// they were added. This is how a whole interface is provided at once (as WASI is).
+    pub fn resolve_with(
+        &mut self,
+        module: &str,
+        resolver: impl Fn(&mut StoreInner, &str, &FuncType) -> Option<Func> + Send + Sync + 'static,
+    ) -> &mut Linker {
+        self.resolvers
+            .push((module.to_string(), Box::new(resolver)));
+        self
     }
 
     /// The definition for each of `module`'s imports, in order.

@@ -28,12 +28,12 @@ fn crash_inside_host_function() {
             params: vec![],
             results: vec![],
         },
-        |_, _| {
+        |_, _, _| {
             // SAFETY: deliberately invalid: the test needs a fault in host code, and address 8 is
             // never mapped (the dangling pointer is address 8), so this read faults.
             let value = unsafe { std::ptr::read_volatile(std::ptr::dangling::<u64>()) };
             println!("read {value}");
-            Ok(Vec::new())
+            Ok(())
         },
     );
     let instance =

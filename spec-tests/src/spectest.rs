@@ -38,7 +38,7 @@ impl Spectest {
                 params: params.to_vec(),
                 results: Vec::new(),
             };
-            Some(Extern::Func(Func::new(store, ty, |_, _| Ok(Vec::new()))))
+            Some(Extern::Func(Func::new(store, ty, |_, _, _| Ok(()))))
         };
         let global = |store: &mut Store, content: ValType, value: Val| {
             let ty = GlobalType {

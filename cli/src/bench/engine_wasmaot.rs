@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wasmaot_runtime::wasi::{self, WasiCtx};
 use wasmaot_runtime::{Error, Func, FuncType, Linker, Module, Store, Trap};
+use wasmaot_wasi::{self as wasi, WasiCtx};
 
 use super::one_run::{Outcome, Program, TRAP_STATUS};
 use super::region_clock::{self, RegionClock};
@@ -48,13 +48,13 @@ pub fn run(
             params: Vec::new(),
             results: Vec::new(),
         };
-        let marker = Func::new(&mut store, nothing, move |_, _| {
+        let marker = Func::new(&mut store, nothing, move |_, _, _| {
             if is_start {
                 clock.start()
             } else {
                 clock.end()
             }
-            Ok(Vec::new())
+            Ok(())
         });
         linker.define(region_clock::MODULE, name, marker);
     }

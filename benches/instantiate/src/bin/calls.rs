@@ -38,8 +38,9 @@ fn main() {
         params: vec![ValType::I32],
         results: vec![ValType::I32],
     };
-    let inc = Func::new(&mut store, i32_to_i32, |_, args| {
-        Ok(vec![Val::I32(args[0].unwrap_i32().wrapping_add(1))])
+    let inc = Func::new(&mut store, i32_to_i32, |_, args, results| {
+        results[0] = Val::I32(args[0].unwrap_i32().wrapping_add(1));
+        Ok(())
     });
     let mut linker = Linker::new();
     linker.define("host", "inc", inc);

@@ -1,6 +1,7 @@
 //! `clock_res_get` and `clock_time_get`: realtime, monotonic, and process and thread CPU time.
 
 use super::guest::Guest;
+use super::sys::io;
 use super::types::timestamp;
 use super::Errno;
 
@@ -19,31 +20,14 @@ pub fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
 }
 
 /// The current time of host clock `clock`, in nanoseconds.
-#[allow(clippy::unnecessary_cast)] // `timespec` fields are narrower than i64 on some hosts.
 pub fn now(clock: libc::clockid_t) -> Result<u64, Errno> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-parameter.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return Err(Errno::last_host_error());
-    }
-    Ok(timestamp(ts.tv_sec as i64, ts.tv_nsec as i64))
+    let (seconds, nanos) = io::clock(clock, false)?;
+    Ok(timestamp(seconds, nanos))
 }
 
-#[allow(clippy::unnecessary_cast)] // As in `now`.
 pub fn clock_res_get(guest: &Guest<'_>, id: u32, out: u32) -> Result<(), Errno> {
-    let clock = host_clock(id)?;
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-parameter.
-    if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
-        return Err(Errno::last_host_error());
-    }
-    guest.write_u64(out, timestamp(ts.tv_sec as i64, ts.tv_nsec as i64).max(1))
+    let (seconds, nanos) = io::clock(host_clock(id)?, true)?;
+    guest.write_u64(out, timestamp(seconds, nanos).max(1))
 }
 
 pub fn clock_time_get(guest: &Guest<'_>, id: u32, _precision: u64, out: u32) -> Result<(), Errno> {

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
-use super::host::{self, HostDirEntry};
 use super::rights;
+use super::sys::fs::{self as host, HostDirEntry};
+use super::sys::io;
 use super::types::{fdflags, filetype};
 use super::Errno;
 
@@ -172,8 +173,7 @@ pub fn max_rights(fd: RawFd, filetype: u8) -> (u64, u64) {
     match filetype {
         filetype::DIRECTORY => (rights::DIRECTORY, rights::DIRECTORY | rights::FILE),
         filetype::REGULAR_FILE => (rights::FILE, 0),
-        // SAFETY: plain query on a descriptor.
-        filetype::CHARACTER_DEVICE if unsafe { libc::isatty(fd) } == 1 => (rights::TTY, 0),
+        filetype::CHARACTER_DEVICE if io::is_tty(fd) => (rights::TTY, 0),
         filetype::SOCKET_STREAM => (rights::SOCKET, 0),
         _ => (rights::FILE, 0),
     }

@@ -1,13 +1,13 @@
 //! `sock_*` on stream sockets the program was given (as a stdio descriptor, or accepted from
 //! one): accept, receive, send, shut down. Any other descriptor is `ENOTSOCK`.
 
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::Arc;
 
 use super::fd_table::{max_rights, FdEntry, Handle, HostFile};
 use super::guest::Guest;
+use super::rights;
+use super::sys::net;
 use super::types::{fdflags, filetype};
-use super::{host, rights};
 use super::{Errno, WasiCtx};
 
 /// `riflags`.
@@ -45,12 +45,7 @@ pub fn sock_accept(
     if flags & fdflags::NONBLOCK != 0 {
         host_flags |= libc::SOCK_NONBLOCK;
     }
-    let null = std::ptr::null_mut();
-    // SAFETY: null address pointers ask for no peer address.
-    let conn =
-        host::retry(|| unsafe { libc::accept4(listener.raw(), null, null.cast(), host_flags) })?;
-    // SAFETY: `accept4` succeeded, so `conn` is a new descriptor nobody else owns.
-    let conn = unsafe { OwnedFd::from_raw_fd(conn) };
+    let conn = net::accept(listener.raw(), host_flags)?;
     let handle = Handle {
         base: max_rights(-1, filetype::SOCKET_STREAM).0,
         file: Arc::new(HostFile::Owned(conn)),
@@ -61,14 +56,6 @@ pub fn sock_accept(
     };
     let new_fd = ctx.table().insert(FdEntry::new(handle))?;
     guest.write_u32(out, new_fd)
-}
-
-fn message(iovecs: &mut [libc::iovec]) -> libc::msghdr {
-    // SAFETY: `msghdr` is plain old data; all zeroes is a valid empty header.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = iovecs.as_mut_ptr();
-    msg.msg_iovlen = iovecs.len() as _;
-    msg
 }
 
 pub fn sock_recv(
@@ -91,15 +78,13 @@ pub fn sock_recv(
         host_flags |= libc::MSG_WAITALL;
     }
     let mut iovecs = guest.host_iovecs(iovs, count)?;
-    let mut msg = message(&mut iovecs);
-    // SAFETY: `msg` points at iovecs into checked guest memory.
-    let n = host::retry(|| unsafe { libc::recvmsg(sock.raw(), &mut msg, host_flags) })?;
-    let ro_flags = if msg.msg_flags & libc::MSG_TRUNC != 0 {
+    let (n, msg_flags) = net::receive(sock.raw(), &mut iovecs, host_flags)?;
+    let ro_flags = if msg_flags & libc::MSG_TRUNC != 0 {
         RECV_DATA_TRUNCATED
     } else {
         0
     };
-    guest.write_size(datalen_out, n as usize)?;
+    guest.write_size(datalen_out, n)?;
     guest.write_bytes(flags_out, &ro_flags.to_le_bytes())
 }
 
@@ -116,10 +101,8 @@ pub fn sock_send(
         return Err(Errno::Inval);
     }
     let mut iovecs = guest.host_iovecs(iovs, count)?;
-    let msg = message(&mut iovecs);
-    // SAFETY: `msg` points at iovecs into checked guest memory.
-    let n = host::retry(|| unsafe { libc::sendmsg(sock.raw(), &msg, libc::MSG_NOSIGNAL) })?;
-    guest.write_size(datalen_out, n as usize)
+    let n = net::send(sock.raw(), &mut iovecs)?;
+    guest.write_size(datalen_out, n)
 }
 
 pub fn sock_shutdown(ctx: &WasiCtx, fd: u32, how: u32) -> Result<(), Errno> {
@@ -130,6 +113,5 @@ pub fn sock_shutdown(ctx: &WasiCtx, fd: u32, how: u32) -> Result<(), Errno> {
         3 => libc::SHUT_RDWR,
         _ => return Err(Errno::Inval),
     };
-    // SAFETY: plain call on a descriptor.
-    host::retry(|| unsafe { libc::shutdown(sock.raw(), how) }).map(drop)
+    net::shutdown(sock.raw(), how)
 }

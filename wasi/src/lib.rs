@@ -1,6 +1,14 @@
 //! WASI preview1 (`wasi_snapshot_preview1`) over the host OS, with a capability sandbox: the
 //! program reaches no file at all unless a directory is granted, and every path resolves inside
 //! the granted directory it starts from (see `path.rs`).
+//!
+//! Built on the runtime's public API only: each WASI function is a host function
+//! ([`wasmaot_runtime::Func::new`]) that reads and writes the caller's memory through
+//! [`wasmaot_runtime::Caller`]. Give an instance WASI with [`add_to_linker`].
+
+#![warn(missing_docs)]
+// Only the host calls (`sys`) use `unsafe`.
+#![deny(unsafe_code)]
 
 mod args_env;
 mod clock;
@@ -10,7 +18,6 @@ mod fd_stat;
 mod fd_table;
 pub mod grants;
 mod guest;
-mod host;
 mod path;
 mod path_open;
 mod path_ops;
@@ -20,6 +27,8 @@ mod proc;
 mod readdir;
 mod rights;
 mod sock;
+#[allow(unsafe_code)]
+mod sys;
 mod types;
 
 use std::path::Path;
@@ -27,10 +36,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wasmaot_abi::metadata::{FuncType, ValType};
 
-use crate::func::Func;
-use crate::linker::Linker;
-use crate::store::StoreInner;
-use crate::vm::trap::Trap;
+use wasmaot_runtime::{Func, Linker, StoreInner, Trap, Val};
 
 pub use errno::Errno;
 use fd_table::{FdEntry, FdTable, HostFile};
@@ -68,7 +74,7 @@ impl WasiCtx {
     /// Grant host directory `host` to the program as `guest` (the next descriptor from 3 on,
     /// which is where programs look for granted directories).
     pub fn grant_dir(&self, host: &Path, guest: &str, read_only: bool) -> std::io::Result<u32> {
-        let fd = host::open_granted_dir(host)?;
+        let fd = sys::fs::open_granted_dir(host)?;
         let (mut base, mut inheriting) = fd_table::max_rights(-1, types::filetype::DIRECTORY);
         if read_only {
             base &= !rights::MUTATING;
@@ -102,28 +108,33 @@ impl WasiCtx {
     }
 }
 
-/// The host function for import `name` of type `ty`, working on raw value slots: WASI calls
-/// are frequent, and their arguments are plain numbers.
+/// The host function for import `name` of type `ty`.
 fn import(store: &mut StoreInner, ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
     if name == "proc_exit" && ty.params == [ValType::I32] && ty.results.is_empty() {
-        let exit = |_: *mut u8, values: &mut [u128]| Err(Trap::Exit(values[0] as u32 as i32));
-        return Func::from_raw_host(store, ty.clone(), Box::new(exit));
+        return Func::new(store, ty.clone(), |_, args, _| {
+            Err(Trap::Exit(args[0].unwrap_i32()))
+        });
     }
     match preview1::lookup(name) {
         Some((params, f)) if ty.params == params && ty.results == [ValType::I32] => {
             let ctx = ctx.clone();
-            let count = params.len();
-            let call = move |caller_vmctx: *mut u8, values: &mut [u128]| {
-                let raw: Vec<u64> = values[..count].iter().map(|v| *v as u64).collect();
-                let guest = Guest::of(caller_vmctx);
+            Func::new(store, ty.clone(), move |caller, args, results| {
+                let mut raw = [0u64; preview1::MAX_PARAMS];
+                for (raw, arg) in raw.iter_mut().zip(args) {
+                    *raw = match *arg {
+                        Val::I32(v) => u64::from(v as u32),
+                        Val::I64(v) => v as u64,
+                        _ => 0,
+                    };
+                }
+                let guest = Guest::of(caller);
                 let code = match f(&ctx, &guest, &preview1::Args(&raw)) {
                     Ok(()) => Errno::Success,
                     Err(errno) => errno,
                 };
-                values[0] = u128::from(code as u16);
+                results[0] = Val::I32(i32::from(code as u16));
                 Ok(())
-            };
-            Func::from_raw_host(store, ty.clone(), Box::new(call))
+            })
         }
         _ => unsupported(store, name, ty),
     }
@@ -134,15 +145,14 @@ fn import(store: &mut StoreInner, ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType)
 fn unsupported(store: &mut StoreInner, name: &str, ty: &FuncType) -> Func {
     let name = name.to_string();
     let returns_errno = ty.results == [ValType::I32];
-    let call = move |_: *mut u8, values: &mut [u128]| {
+    Func::new(store, ty.clone(), move |_, _, results| {
         if returns_errno {
-            values[0] = Errno::Nosys as u128;
+            results[0] = Val::I32(Errno::Nosys as i32);
             Ok(())
         } else {
             Err(Trap::Host(format!("WASI function {name} is not supported")))
         }
-    };
-    Func::from_raw_host(store, ty.clone(), Box::new(call))
+    })
 }
 
 /// Give every instance made with `linker` WASI preview1 with `ctx`: each function imported
@@ -151,8 +161,7 @@ fn unsupported(store: &mut StoreInner, name: &str, ty: &FuncType) -> Func {
 /// its descriptors; give each instance its own linker and context to keep them apart.
 pub fn add_to_linker(linker: &mut Linker, ctx: WasiCtx) {
     let ctx = Arc::new(ctx);
-    linker.resolve_module(
-        MODULE,
-        Box::new(move |store, name, ty| Some(import(store, &ctx, name, ty))),
-    );
+    linker.resolve_with(MODULE, move |store, name, ty| {
+        Some(import(store, &ctx, name, ty))
+    });
 }

@@ -5,6 +5,7 @@ use super::clock::{self, MONOTONIC, REALTIME};
 use super::fd_table::Handle;
 use super::guest::Guest;
 use super::rights;
+use super::sys::io;
 use super::{Errno, WasiCtx};
 
 const SUBSCRIPTION_SIZE: u32 = 48;
@@ -164,7 +165,7 @@ fn wait_for(wait: &mut Wait) -> Result<Vec<Event>, Errno> {
             None if wait.pollfds.is_empty() => return Ok(fired),
             None => None,
         };
-        let ready = host_poll(&mut wait.pollfds, timeout)?;
+        let ready = io::poll(&mut wait.pollfds, timeout)?;
         if ready > 0 {
             for (pollfd, (userdata, kind)) in wait.pollfds.iter().zip(&wait.fds) {
                 if pollfd.revents != 0 {
@@ -195,46 +196,9 @@ fn fd_event(pollfd: &libc::pollfd, userdata: u64, kind: u8) -> Event {
         event.flags = HANGUP;
     }
     if kind == EVENT_FD_READ {
-        let mut available: libc::c_int = 0;
-        // SAFETY: FIONREAD writes one int to the pointer given.
-        if unsafe { libc::ioctl(pollfd.fd, libc::FIONREAD, &mut available) } == 0 {
-            event.nbytes = available.max(0) as u64;
+        if let Some(available) = io::bytes_available(pollfd.fd) {
+            event.nbytes = available;
         }
     }
     event
-}
-
-/// `poll` with a timeout in nanoseconds (`None`: wait indefinitely); interrupted calls count as
-/// "nothing ready", the caller recomputes the timeout and calls again.
-fn host_poll(fds: &mut [libc::pollfd], timeout_ns: Option<u64>) -> Result<usize, Errno> {
-    #[cfg(target_os = "linux")]
-    let ret = {
-        let ts = timeout_ns.map(|ns| libc::timespec {
-            tv_sec: (ns / 1_000_000_000).min(i32::MAX as u64) as libc::time_t,
-            tv_nsec: (ns % 1_000_000_000) as _,
-        });
-        let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
-        // SAFETY: `fds` is a valid array of its length; `ts_ptr` is null or points at `ts`.
-        unsafe {
-            libc::ppoll(
-                fds.as_mut_ptr(),
-                fds.len() as libc::nfds_t,
-                ts_ptr,
-                std::ptr::null(),
-            )
-        }
-    };
-    #[cfg(not(target_os = "linux"))]
-    let ret = {
-        let ms = timeout_ns.map_or(-1, |ns| ns.div_ceil(1_000_000).min(i32::MAX as u64) as i32);
-        // SAFETY: `fds` is a valid array of its length.
-        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }
-    };
-    match ret {
-        -1 => match Errno::last_host_error() {
-            Errno::Intr => Ok(0),
-            error => Err(error),
-        },
-        n => Ok(n as usize),
-    }
 }

@@ -5,8 +5,8 @@
 //! resolving it from the directory's descriptor is refused like any other way up (`path.rs`).
 
 use super::guest::Guest;
-use super::host;
 use super::rights;
+use super::sys::fs as host;
 use super::types::{encode_dirent, filetype};
 use super::{Errno, WasiCtx};
 

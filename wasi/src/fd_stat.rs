@@ -2,8 +2,8 @@
 //! metadata, size and times) and `fd_prestat_*` (the name of a granted directory).
 
 use super::guest::Guest;
-use super::host;
 use super::rights;
+use super::sys::fs as host;
 use super::types::{encode_fdstat, encode_filestat, fdflags, fstflags};
 use super::{Errno, WasiCtx};
 

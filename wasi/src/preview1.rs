@@ -9,6 +9,9 @@ use super::guest::Guest;
 use super::{args_env, clock, fd_io, fd_stat, path_open, path_ops, poll, proc, readdir, sock};
 use super::{Errno, WasiCtx};
 
+/// The most parameters a preview1 function has (`path_open`).
+pub const MAX_PARAMS: usize = 9;
+
 /// The raw arguments of one call.
 pub struct Args<'a>(pub &'a [u64]);
 

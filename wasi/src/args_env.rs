@@ -14,9 +14,9 @@ fn write_strings(guest: &Guest<'_>, strings: &[Vec<u8>], ptrs: u32, buf: u32) ->
             .ok_or(Errno::Fault)?;
         guest.write_u32(slot, at)?;
         let len = u32::try_from(s.len() + 1).map_err(|_| Errno::Fault)?;
-        let target = guest.bytes(at, len)?;
-        target[..s.len()].copy_from_slice(s);
-        target[s.len()] = 0;
+        guest.write_bytes(at, s)?;
+        let nul = at.checked_add(len - 1).ok_or(Errno::Fault)?;
+        guest.write_bytes(nul, &[0])?;
         at = at.checked_add(len).ok_or(Errno::Fault)?;
     }
     Ok(())

@@ -2,40 +2,14 @@
 //! seek and tell, advise and allocate, sync, close and renumber.
 
 use super::guest::Guest;
-use super::host;
 use super::rights;
+use super::sys::fs as host;
+use super::sys::io;
+pub use super::sys::io::Transfer;
 use super::{Errno, WasiCtx};
 
 /// At most this many iovecs go to the host in one call (a short transfer is allowed).
 const MAX_IOVECS: u32 = 1024;
-
-/// Run `io` over the guest's iovecs; the byte count.
-fn transfer(
-    guest: &Guest<'_>,
-    iovs: u32,
-    count: u32,
-    mut io: impl FnMut(&[libc::iovec]) -> isize,
-) -> Result<usize, Errno> {
-    let iovecs = guest.host_iovecs(iovs, count.min(MAX_IOVECS))?;
-    if iovecs.iter().all(|v| v.iov_len == 0) {
-        return Ok(0);
-    }
-    host::retry(|| io(&iovecs)).map(|n| n as usize)
-}
-
-fn offset(value: u64) -> Result<libc::off_t, Errno> {
-    libc::off_t::try_from(value).map_err(|_| Errno::Inval)
-}
-
-/// Which of the four vectored transfers: reading or writing, at the descriptor's position or
-/// at an offset (which then needs the seek right too).
-#[derive(Clone, Copy)]
-pub enum Transfer {
-    Read,
-    Write,
-    ReadAt(u64),
-    WriteAt(u64),
-}
 
 /// `fd_read`, `fd_write`, `fd_pread` and `fd_pwrite`: move bytes between descriptor `fd` and
 /// the `count` guest buffers described at `iovs`, and store the number moved at `out`.
@@ -55,22 +29,12 @@ pub fn fd_transfer(
         Transfer::WriteAt(_) => rights::FD_WRITE | rights::FD_SEEK,
     };
     let file = ctx.handle(fd, needed)?.file;
-    let at = match kind {
-        Transfer::ReadAt(at) | Transfer::WriteAt(at) => offset(at)?,
-        Transfer::Read | Transfer::Write => 0,
+    let iovecs = guest.host_iovecs(iovs, count.min(MAX_IOVECS))?;
+    let n = if iovecs.all_empty() {
+        0
+    } else {
+        io::transfer(file.raw(), kind, &iovecs)?
     };
-    let n = transfer(guest, iovs, count, |iov| {
-        let (fd, ptr, len) = (file.raw(), iov.as_ptr(), iov.len() as libc::c_int);
-        // SAFETY: the iovecs point into checked guest memory.
-        unsafe {
-            match kind {
-                Transfer::Read => libc::readv(fd, ptr, len),
-                Transfer::Write => libc::writev(fd, ptr, len),
-                Transfer::ReadAt(_) => libc::preadv(fd, ptr, len, at),
-                Transfer::WriteAt(_) => libc::pwritev(fd, ptr, len, at),
-            }
-        }
-    })?;
     guest.write_size(out, n)
 }
 

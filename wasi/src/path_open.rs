@@ -7,8 +7,9 @@ use super::fd_table::{max_rights, FdEntry, Handle, HostFile};
 use super::guest::Guest;
 use super::path::{self, Resolved};
 use super::path_ops::dir_handle;
+use super::rights;
+use super::sys::fs as host;
 use super::types::{fdflags, filetype, oflags, LOOKUP_SYMLINK_FOLLOW};
-use super::{host, rights};
 use super::{Errno, WasiCtx};
 
 /// The arguments of `path_open` besides the directory and the path.

@@ -7,13 +7,9 @@ use std::os::unix::ffi::OsStrExt;
 
 use wasmaot_abi::symbols::ModuleDescriptor;
 
-use crate::linker::Linker;
-use crate::store::Store;
-use crate::vm::error::Error;
-use crate::vm::module::Module;
-use crate::vm::trap::Trap;
-use crate::wasi::grants::{self, Grants};
-use crate::wasi::{self, WasiCtx};
+use wasmaot_runtime::{Error, Linker, Module, Store, Trap};
+use wasmaot_wasi::grants::{self, Grants};
+use wasmaot_wasi::{self as wasi, WasiCtx};
 
 /// Exit status of a program that trapped.
 pub const TRAP_EXIT_STATUS: i32 = 134;

@@ -13,7 +13,7 @@
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::host;
+use super::sys::fs as host;
 use super::Errno;
 
 /// Symlinks followed in one resolution before giving up with `ELOOP` (Linux's limit).

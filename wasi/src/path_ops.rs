@@ -5,8 +5,9 @@ use super::fd_stat::timespecs;
 use super::fd_table::Handle;
 use super::guest::Guest;
 use super::path::{self, Resolved};
+use super::rights;
+use super::sys::fs as host;
 use super::types::{encode_filestat, filetype, LOOKUP_SYMLINK_FOLLOW};
-use super::{host, rights};
 use super::{Errno, WasiCtx};
 
 /// Directory descriptor `fd` with the rights `needed` (`ENOTDIR` if it is not a directory).

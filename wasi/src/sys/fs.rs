@@ -5,8 +5,8 @@
 use std::ffi::{CStr, CString};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-use super::types::filetype;
-use super::Errno;
+use crate::types::filetype;
+use crate::Errno;
 
 /// `ret`, or the host error when it is -1.
 fn check<T: PartialEq + From<i8>>(ret: T) -> Result<T, Errno> {
