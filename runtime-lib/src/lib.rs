@@ -128,6 +128,11 @@ mod values;
 #[allow(unsafe_code)]
 mod vm;
 
+/// The README's examples, run as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 pub use func::{Caller, Func};
 pub use global::Global;
 pub use instance::{Extern, Instance};
