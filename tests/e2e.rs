@@ -257,14 +257,14 @@ fn run_compiles_once_and_passes_arguments() {
     let entries = std::fs::read_dir(cache.join("wasmaot"))
         .expect("cache dir")
         .count();
-    assert_eq!(entries, 1, "one cached executable");
+    assert_eq!(entries, 2, "one cached executable and its digest");
     let second = go();
     assert_eq!(stdout(&second), text);
     assert_eq!(
         std::fs::read_dir(cache.join("wasmaot"))
             .expect("cache dir")
             .count(),
-        1
+        2
     );
     let exit = wasmaot()
         .env("XDG_CACHE_HOME", &cache)

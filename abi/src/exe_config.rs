@@ -4,7 +4,8 @@
 //! runtime's executable entry (`runtime-exe`, then `wasi::grants` through `split_line`).
 //!
 //! Grammar: one grant per line, `KEY` or `KEY VALUE` with KEY one of [`KEYS`]: `dir HOST::GUEST`,
-//! `dir-ro HOST::GUEST`, `env NAME=VALUE`, `inherit-env`. Values cannot contain a newline.
+//! `dir-ro HOST::GUEST`, `env NAME=VALUE` (or `env NAME`: the host's NAME at run time),
+//! `inherit-env`. Values cannot contain a newline.
 
 use alloc::string::String;
 
@@ -12,6 +13,11 @@ use alloc::string::String;
 pub const CONFIG_SYMBOL: &str = "wasmaot_exe_config";
 /// Their length, a `u64`.
 pub const CONFIG_LEN_SYMBOL: &str = "wasmaot_exe_config_len";
+
+/// The environment variable `wasmaot run` gives the grants of its command line in, as lines
+/// of this grammar: they are added to the built-in ones at run time, so a cached executable
+/// holds none. The runtime hides it (and `WASMAOT_OPTS`) from the program's environment.
+pub const RUN_CONFIG_VAR: &str = "WASMAOT_RUN_CONFIG";
 
 /// The keys a line may start with.
 pub const KEYS: [&str; 4] = ["dir", "dir-ro", "env", "inherit-env"];

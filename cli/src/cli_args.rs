@@ -5,11 +5,26 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wasmaot_compiler::TargetCpu;
 
+/// Said after every `--help`: what the tool reads from its environment and keeps on disk.
+const ENVIRONMENT_HELP: &str = "\
+Modules may be binary (.wasm) or text (.wat). `wasmaot app.wasm ARGS` is short for
+`wasmaot run app.wasm ARGS`.
+
+Environment:
+  CC              the C compiler used to link (default: cc)
+  WASMAOT_OPTS    read by built executables at run time: more grants, as flags
+                  (--dir, --dir-ro, --env, --inherit-env), split on whitespace
+  XDG_CACHE_HOME  where `run` keeps compiled programs ($XDG_CACHE_HOME/wasmaot, else
+                  ~/.cache/wasmaot): a private directory (mode 0700), entries checked by
+                  hash before they run; see `wasmaot cache`";
+
 #[derive(Parser)]
 #[command(
     name = "wasmaot",
     version,
-    about = "Ahead-of-time WebAssembly compiler: .wasm to native code"
+    about = "Ahead-of-time WebAssembly compiler: .wasm to native code",
+    after_help = ENVIRONMENT_HELP,
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -19,11 +34,17 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Compile a WASI program into a standalone native executable.
+    #[command(after_help = ENVIRONMENT_HELP)]
     Build(BuildArgs),
     /// Compile a module into a shared object (for the embedding API) or an object file.
+    #[command(after_help = ENVIRONMENT_HELP)]
     Compile(CompileArgs),
-    /// Compile (cached by content) and run a WASI program: `wasmaot run app.wasm -- ARGS`.
+    /// Compile (cached by content) and run a WASI program: `wasmaot run app.wasm ARGS`
+    /// (everything after the module goes to the program).
+    #[command(after_help = ENVIRONMENT_HELP)]
     Run(RunArgs),
+    /// Show or clear the cache of compiled programs `run` keeps.
+    Cache(CacheArgs),
     /// Validate a module and print what it imports, exports and defines.
     Inspect(InspectArgs),
     /// Benchmark modules under wasmaot, wasmi, other runtimes and native builds:
@@ -36,7 +57,7 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct InspectArgs {
-    /// The WebAssembly module to describe.
+    /// The WebAssembly module to describe (.wasm or .wat).
     pub input: PathBuf,
     /// The CPU level whose features to report (as for build).
     #[arg(long = "target-cpu", value_name = "NAME", value_parser = parse_target_cpu)]
@@ -49,7 +70,13 @@ pub struct CodegenArgs {
     #[arg(short = 'O', default_value = "2", value_parser = ["0", "1", "2"])]
     pub opt: String,
     /// Compile with N threads (default: one per core). The output does not depend on N.
-    #[arg(short = 'j', long = "jobs", default_value_t = 0)]
+    #[arg(
+        short = 'j',
+        long = "jobs",
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     pub jobs: usize,
     /// How memory accesses are kept in bounds.
     #[arg(long = "bounds-checks", value_enum, default_value_t = BoundsChecksArg::Guard)]
@@ -87,10 +114,10 @@ pub enum BoundsChecksArg {
 
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The WebAssembly module (a WASI command).
+    /// The WebAssembly module (a WASI command; .wasm or .wat).
     pub input: PathBuf,
-    /// The executable to write.
-    #[arg(short = 'o', long = "output")]
+    /// The executable to write (not the input).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
     #[command(flatten)]
     pub grants: GrantArgs,
@@ -108,8 +135,9 @@ pub struct GrantArgs {
     /// Grant a host directory read-only: nothing in it can be modified (repeatable).
     #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
     pub dir_ro: Vec<String>,
-    /// Give the program an environment variable (repeatable).
-    #[arg(long = "env", value_name = "KEY=VALUE")]
+    /// Give the program an environment variable, or with NAME alone the host's NAME at run
+    /// time, if set (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE|NAME")]
     pub env: Vec<String>,
     /// Pass the host's environment to the program (`--env` entries override it).
     #[arg(long = "inherit-env")]
@@ -126,8 +154,10 @@ pub enum Emit {
 
 #[derive(Args)]
 pub struct CompileArgs {
+    /// The WebAssembly module (.wasm or .wat).
     pub input: PathBuf,
-    #[arg(short = 'o', long = "output")]
+    /// The shared object or object file to write (not the input).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
     /// What to write (default: from the output's extension, `.o` for obj, else so).
     #[arg(long = "emit", value_enum)]
@@ -141,12 +171,39 @@ pub struct CompileArgs {
 
 #[derive(Args)]
 pub struct RunArgs {
-    pub input: PathBuf,
     #[command(flatten)]
     pub grants: GrantArgs,
     #[command(flatten)]
     pub codegen: CodegenArgs,
-    /// Arguments for the program (after `--`).
-    #[arg(last = true)]
+    /// Call this export instead of `_start`, with ARGS as its parameters (numbers; floats may
+    /// be `nan`, `inf`), and print its results one per line.
+    #[arg(long = "invoke", value_name = "NAME")]
+    pub invoke: Option<String>,
+    /// Compile afresh into a private temporary directory, and keep nothing.
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+    /// The WebAssembly module (a WASI command; .wasm or .wat).
+    pub input: PathBuf,
+    /// Arguments for the program (or for the export with --invoke); flags after the module
+    /// are the program's too.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
     pub args: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+#[derive(Subcommand)]
+pub enum CacheAction {
+    /// Print the cache directory.
+    Dir,
+    /// Delete every cached program.
+    Clear,
 }

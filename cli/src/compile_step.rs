@@ -42,15 +42,35 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
     options
 }
 
+/// The module in `input`: binary, or the text format (turned into binary here), told apart
+/// by the binary magic.
 pub fn read_wasm(input: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    if bytes.starts_with(b"(module") || bytes.starts_with(b"(;") {
-        return Err(format!(
-            "{}: text format is not accepted; give a binary .wasm",
-            input.display()
-        ));
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
     }
-    Ok(bytes)
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        format!(
+            "{}: not a WebAssembly module (neither binary nor UTF-8 text)",
+            input.display()
+        )
+    })?;
+    wat::parse_str(text).map_err(|e| {
+        // One line: `input:LINE:COLUMN: message`, from the error's multi-line rendering.
+        let shown = e.to_string();
+        let message = shown.lines().next().unwrap_or("invalid text format");
+        let place = shown
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("--> "))
+            .and_then(|at| {
+                at.rsplitn(3, ':')
+                    .collect::<Vec<_>>()
+                    .get(..2)
+                    .map(|p| format!(":{}:{}", p[1], p[0]))
+            })
+            .unwrap_or_default();
+        format!("{}{place}: {message}", input.display())
+    })
 }
 
 /// Compile `wasm` (read from `input`, named in errors) into an object, parsing it once. With

@@ -13,6 +13,7 @@ use crate::compile_step::{compile_object, options, read_wasm};
 static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
 
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
+    refuse_overwriting_input(&args.input, &args.output)?;
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
     let object = compile_object(&args.input, &wasm, &options(&args.codegen, None), true)?;
@@ -35,9 +36,10 @@ pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
         }
     }
     for entry in &grants.env {
-        match (entry.split_once('='), render_line("env", Some(entry))) {
-            (Some((key, _)), Some(line)) if !key.is_empty() => config.push_str(&line),
-            _ => return Err(format!("--env {entry}: expected KEY=VALUE")),
+        let key = entry.split_once('=').map_or(entry.as_str(), |(key, _)| key);
+        match render_line("env", Some(entry)) {
+            Some(line) if !key.is_empty() && !entry.contains('\0') => config.push_str(&line),
+            _ => return Err(format!("--env {entry}: expected KEY=VALUE or NAME")),
         }
     }
     if grants.inherit_env {
@@ -54,6 +56,7 @@ pub fn compile(args: &CompileArgs) -> Result<ExitCode, String> {
     if emit == Emit::So && args.target.is_some() {
         return Err("--target is only for --emit obj (shared objects are for this machine)".into());
     }
+    refuse_overwriting_input(&args.input, &args.output)?;
     let wasm = read_wasm(&args.input)?;
     let object = compile_object(
         &args.input,
@@ -66,6 +69,21 @@ pub fn compile(args: &CompileArgs) -> Result<ExitCode, String> {
         Emit::So => link_shared(&object, &args.output)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `-o` naming the input (directly, through links or `..`) would destroy it.
+fn refuse_overwriting_input(input: &Path, output: &Path) -> Result<(), String> {
+    let same = match (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
+        (Ok(input), Ok(output)) => input == output,
+        _ => false,
+    };
+    if same {
+        return Err(format!(
+            "{}: the output would overwrite the input; choose another -o",
+            output.display()
+        ));
+    }
+    Ok(())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

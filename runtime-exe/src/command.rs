@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+use wasmaot_abi::exe_config::RUN_CONFIG_VAR;
 use wasmaot_abi::symbols::ModuleDescriptor;
 
 use wasmaot_runtime::{Error, Linker, Module, Store, Trap};
@@ -19,6 +20,11 @@ pub const TRAP_EXIT_STATUS: i32 = 134;
 pub fn context(config: &[u8]) -> Result<WasiCtx, String> {
     let mut grants = Grants::default();
     grants.add_config(config)?;
+    if let Some(extra) = std::env::var_os(RUN_CONFIG_VAR) {
+        grants
+            .add_config(extra.as_bytes())
+            .map_err(|e| format!("{RUN_CONFIG_VAR}: {e}"))?;
+    }
     if let Some(opts) = std::env::var_os(grants::OPTS_VAR) {
         let opts = opts
             .to_str()
@@ -26,7 +32,10 @@ pub fn context(config: &[u8]) -> Result<WasiCtx, String> {
         grants.add_flags(opts)?;
     }
     let args = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
-    let ctx = WasiCtx::new(args, grants.environment(std::env::vars_os()));
+    // The runtime's own variables are not the program's.
+    let host_env =
+        std::env::vars_os().filter(|(k, _)| k != grants::OPTS_VAR && k != RUN_CONFIG_VAR);
+    let ctx = WasiCtx::new(args, grants.environment(host_env));
     for dir in &grants.dirs {
         let flag = if dir.read_only { "--dir-ro" } else { "--dir" };
         ctx.grant_dir(&dir.host, &dir.guest, dir.read_only)

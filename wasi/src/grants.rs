@@ -27,7 +27,7 @@ pub struct DirGrant {
 pub struct Grants {
     /// Directories, in order: the program gets descriptors 3, 4, ... for them.
     pub dirs: Vec<DirGrant>,
-    /// `KEY=VALUE` entries given explicitly.
+    /// `KEY=VALUE` entries given explicitly, and `NAME`s of host variables to pass.
     pub env: Vec<String>,
     /// Pass the host's whole environment (explicit entries override it).
     pub inherit_env: bool,
@@ -83,22 +83,36 @@ impl Grants {
         Ok(())
     }
 
-    /// The program's environment: the host's if inherited, then the explicit entries (each
-    /// replacing an inherited variable of the same name).
+    /// The program's environment: the host's if inherited, then the explicit entries, each
+    /// replacing a variable of the same name (a `NAME` entry: the host's NAME, if set).
     pub fn environment(&self, host: impl Iterator<Item = (OsString, OsString)>) -> Vec<Vec<u8>> {
+        let entry_of = |key: &OsString, value: &OsString| {
+            let mut entry = key.as_bytes().to_vec();
+            entry.push(b'=');
+            entry.extend_from_slice(value.as_bytes());
+            entry
+        };
+        let host: Vec<(OsString, OsString)> = host.collect();
         let mut env: Vec<Vec<u8>> = Vec::new();
         if self.inherit_env {
-            for (key, value) in host {
-                let mut entry = key.as_bytes().to_vec();
-                entry.push(b'=');
-                entry.extend_from_slice(value.as_bytes());
-                env.push(entry);
-            }
+            env.extend(host.iter().map(|(k, v)| entry_of(k, v)));
         }
         for entry in &self.env {
-            let key_len = entry.find('=').map_or(entry.len(), |at| at + 1);
-            env.retain(|e| !e.starts_with(&entry.as_bytes()[..key_len]));
-            env.push(entry.as_bytes().to_vec());
+            let name = entry
+                .split_once('=')
+                .map_or(entry.as_str(), |(name, _)| name);
+            let value = if entry.contains('=') {
+                Some(entry.as_bytes().to_vec())
+            } else {
+                host.iter()
+                    .find(|(k, _)| k.as_bytes() == name.as_bytes())
+                    .map(|(k, v)| entry_of(k, v))
+            };
+            let Some(value) = value else {
+                continue;
+            };
+            env.retain(|e| !(e.starts_with(name.as_bytes()) && e.get(name.len()) == Some(&b'=')));
+            env.push(value);
         }
         env
     }
@@ -118,12 +132,13 @@ pub fn parse_dir(value: &str, read_only: bool) -> Result<DirGrant, String> {
     })
 }
 
-/// `KEY=VALUE` with a non-empty key.
+/// `KEY=VALUE` with a non-empty key, or `NAME` (pass the host's NAME).
 pub fn parse_env(entry: &str) -> Result<&str, String> {
-    match entry.split_once('=') {
-        Some((key, _)) if !key.is_empty() && !entry.contains('\n') => Ok(entry),
-        _ => Err(format!("--env {entry}: expected KEY=VALUE")),
+    let key = entry.split_once('=').map_or(entry, |(key, _)| key);
+    if key.is_empty() || entry.contains('\n') || entry.contains('\0') {
+        return Err(format!("--env {entry}: expected KEY=VALUE or NAME"));
     }
+    Ok(entry)
 }
 
 #[cfg(test)]
@@ -151,7 +166,7 @@ mod tests {
         assert!(error("--dir").contains("--dir needs a value"));
         assert!(error("--mount x").contains("unknown option `--mount`"));
         assert!(error("data").contains("expected a flag"));
-        assert!(error("--env NOEQUALS").contains("expected KEY=VALUE"));
+        assert!(error("--env =1").contains("expected KEY=VALUE or NAME"));
         assert!(error("--dir ::guest").contains("expected HOST[::GUEST]"));
     }
 
@@ -166,6 +181,22 @@ mod tests {
         assert_eq!(
             grants.environment(host.into_iter()),
             vec![b"AB=kept".to_vec(), b"A=explicit".to_vec()]
+        );
+    }
+
+    #[test]
+    fn a_name_alone_passes_the_host_variable() {
+        let grants = Grants {
+            env: vec!["HOME".into(), "MISSING".into(), "X=1".into()],
+            ..Grants::default()
+        };
+        let host = vec![
+            ("HOME".into(), "/home/u".into()),
+            ("HOMER".into(), "no".into()),
+        ];
+        assert_eq!(
+            grants.environment(host.into_iter()),
+            vec![b"HOME=/home/u".to_vec(), b"X=1".to_vec()]
         );
     }
 }

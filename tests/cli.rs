@@ -1,0 +1,356 @@
+//! The command line as users of other runtimes expect it: `run` arguments and its shorthand,
+//! text-format input, `--env NAME`, `--invoke`, full parser messages, an output that would
+//! overwrite its input refused, and a `run` cache that is private, holds no grants, and runs
+//! nothing it has not checked.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{fixture, stdout, wasmaot};
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmaot-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn run_in(cache: &Path, args: &[&str]) -> Output {
+    wasmaot()
+        .env("XDG_CACHE_HOME", cache)
+        .env("GREETING", "from the host")
+        .args(args)
+        .output()
+        .expect("wasmaot runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout(out)
+}
+
+/// The cached files, without their digests.
+fn cached(cache: &Path) -> Vec<PathBuf> {
+    let dir = cache.join("wasmaot");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("cache dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_none())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn everything_after_the_module_goes_to_the_program_and_run_may_be_left_out() {
+    let cache = scratch("args");
+    let module = fixture("args_env.wasm");
+    let module = module.to_str().expect("UTF-8 path");
+    for args in [
+        vec!["run", module, "one", "--two", "-3"],
+        vec![module, "one", "--two", "-3"],
+        vec!["run", module, "--", "one", "--two", "-3"],
+    ] {
+        let text = ok(&run_in(&cache, &args));
+        assert!(text.starts_with("argc=4\n"), "{args:?}: {text}");
+        assert!(
+            text.contains("argv[1]=one\nargv[2]=--two\nargv[3]=-3\n"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn env_with_a_name_alone_passes_that_host_variable() {
+    let cache = scratch("env");
+    let module = fixture("args_env.wasm");
+    let text = ok(&run_in(
+        &cache,
+        &[
+            "run",
+            "--env",
+            "GREETING",
+            "--env",
+            "MISSING",
+            module.to_str().unwrap(),
+        ],
+    ));
+    assert!(text.contains("GREETING=from the host\n"), "{text}");
+    assert!(
+        text.contains("MISSING unset\n"),
+        "a host variable not set stays unset: {text}"
+    );
+    let text = ok(&run_in(&cache, &["run", module.to_str().unwrap()]));
+    assert!(
+        text.contains("GREETING unset\n"),
+        "not granted, not seen: {text}"
+    );
+}
+
+/// Exits 1 if any environment entry the program sees contains `WASMAOT`, else 0.
+const ENV_SCAN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 2)
+  (data (i32.const 16) "WASMAOT")
+  (func $at (param $p i32) (result i32) (local $i i32)
+    (block $no (loop $next
+      (br_if $no (i32.ne (i32.load8_u (i32.add (local.get $p) (local.get $i)))
+                         (i32.load8_u (i32.add (i32.const 16) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 7)))
+      (return (i32.const 1))))
+    (i32.const 0))
+  (func (export "_start") (local $p i32) (local $end i32)
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (drop (call $get (i32.const 1024) (i32.const 32768)))
+    (local.set $p (i32.const 32768))
+    (local.set $end (i32.add (i32.const 32768) (i32.load (i32.const 4))))
+    (block $done (loop $scan
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (if (call $at (local.get $p)) (then (call $exit (i32.const 1))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $scan)))
+    (call $exit (i32.const 0))))"#;
+
+#[test]
+fn the_runtime_variables_are_not_the_programs() {
+    let dir = scratch("hidden");
+    let wat = dir.join("scan.wat");
+    std::fs::write(&wat, ENV_SCAN).unwrap();
+    let wat = wat.to_str().unwrap();
+    let cache = dir.join("cache");
+    let seen = |extra: &[&str]| {
+        let mut args = vec!["run", "--inherit-env", "--dir", "."];
+        args.extend(extra);
+        args.push(wat);
+        // Cargo gives test processes the build script's variables; the program must not
+        // count those.
+        let out = wasmaot()
+            .env_remove("WASMAOT_RUNTIME_HASH")
+            .env_remove("WASMAOT_RUNTIME_LIB")
+            .env("XDG_CACHE_HOME", &cache)
+            .env("WASMAOT_OPTS", "--env X=1")
+            .args(&args)
+            .output()
+            .unwrap();
+        out.status.code()
+    };
+    assert_eq!(
+        seen(&[]),
+        Some(0),
+        "WASMAOT_OPTS and the run configuration are hidden"
+    );
+    assert_eq!(
+        seen(&["--env", "MY_WASMAOT_THING=1"]),
+        Some(1),
+        "the scan finds one given"
+    );
+}
+
+#[test]
+fn text_format_modules_build_and_run() {
+    let dir = scratch("wat");
+    let wat = dir.join("exit.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (func (export "_start") (call $exit (i32.const 42))))"#,
+    )
+    .unwrap();
+    let exe = dir.join("exit");
+    let out = wasmaot()
+        .arg("build")
+        .arg(&wat)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    ok(&out);
+    let status = std::process::Command::new(&exe).status().unwrap();
+    assert_eq!(status.code(), Some(42));
+    let out = run_in(&dir.join("cache"), &[wat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(42));
+}
+
+#[test]
+fn invoke_calls_an_export_with_typed_arguments() {
+    let dir = scratch("invoke");
+    let wat = dir.join("math.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+             (func (export "add") (param i32 i64) (result i64)
+               (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1)))
+             (func (export "half") (param f64) (result f64 i32)
+               (f64.div (local.get 0) (f64.const 2)) (i32.const 7))
+             (func (export "boom") (unreachable)))"#,
+    )
+    .unwrap();
+    let cache = dir.join("cache");
+    let wat = wat.to_str().unwrap();
+    assert_eq!(
+        ok(&run_in(
+            &cache,
+            &["run", "--invoke", "add", wat, "-5", "12"]
+        )),
+        "7\n"
+    );
+    assert_eq!(
+        ok(&run_in(&cache, &["run", "--invoke", "half", wat, "5"])),
+        "2.5\n7\n"
+    );
+    let out = run_in(&cache, &["run", "--invoke", "boom", wat]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wasm trap: unreachable"), "{stderr}");
+    for (args, expected) in [
+        (
+            vec!["add", wat, "1"],
+            "takes 2 arguments (i32 i64), 1 given",
+        ),
+        (vec!["add", wat, "x", "1"], "`x` is not a i32"),
+        (vec!["nothing", wat], "exports no function `nothing`"),
+    ] {
+        let mut all = vec!["run", "--invoke"];
+        all.extend(args);
+        let out = run_in(&cache, &all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn parser_errors_keep_their_whole_message() {
+    let out = wasmaot().args(["build", "app.wasm"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("--output <FILE>"),
+        "the missing argument is named: {stderr}"
+    );
+    let out = wasmaot().args(["buidl", "app.wasm"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("similar subcommand exists: 'build'"),
+        "{stderr}"
+    );
+    let out = wasmaot().output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Commands:"));
+    let help = stdout(&wasmaot().args(["run", "--help"]).output().unwrap());
+    for needle in [
+        "WASMAOT_OPTS",
+        "XDG_CACHE_HOME",
+        "CC",
+        "--invoke",
+        "--no-cache",
+    ] {
+        assert!(help.contains(needle), "help mentions {needle}: {help}");
+    }
+}
+
+#[test]
+fn an_output_that_is_the_input_is_refused() {
+    let dir = scratch("overwrite");
+    let input = dir.join("app.wasm");
+    std::fs::copy(fixture("hello.wasm"), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    for (command, output) in [
+        ("build", input.clone()),
+        ("compile", dir.join(".").join("app.wasm")),
+    ] {
+        let out = wasmaot()
+            .arg(command)
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("would overwrite the input"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+#[test]
+fn the_cache_is_private_holds_no_grants_and_runs_only_checked_files() {
+    let dir = scratch("cache");
+    let cache = dir.join("xdg");
+    let module = fixture("args_env.wasm");
+    let module = module.to_str().unwrap();
+    let text = ok(&run_in(
+        &cache,
+        &["run", "--env", "GREETING=s3cr3t-value", module],
+    ));
+    assert!(text.contains("GREETING=s3cr3t-value\n"), "{text}");
+    // Other grants reuse the same executable, which holds none of them.
+    ok(&run_in(&cache, &["run", "--env", "OTHER=1", module]));
+    let files = cached(&cache);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let bytes = std::fs::read(&files[0]).unwrap();
+    assert!(
+        !bytes.windows(12).any(|w| w == b"s3cr3t-value"),
+        "a grant was baked in"
+    );
+    let mode = std::fs::metadata(cache.join("wasmaot")).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o700
+    );
+    // A replaced entry is rebuilt, never run.
+    let marker = dir.join("planted");
+    std::fs::write(
+        &files[0],
+        format!("#!/bin/sh\ntouch {}\n", marker.display()),
+    )
+    .unwrap();
+    let text = ok(&run_in(&cache, &["run", module, "again"]));
+    assert!(text.contains("argv[1]=again\n"), "{text}");
+    assert!(!marker.exists(), "the planted file ran");
+    std::fs::write(&files[0], b"").unwrap();
+    assert!(ok(&run_in(&cache, &["run", module])).starts_with("argc=1\n"));
+    // `cache dir` names it, `cache clear` empties it, `--no-cache` leaves nothing.
+    let shown = ok(&run_in(&cache, &["cache", "dir"]));
+    assert_eq!(Path::new(shown.trim()), cache.join("wasmaot"));
+    ok(&run_in(&cache, &["cache", "clear"]));
+    assert!(cached(&cache).is_empty());
+    assert!(ok(&run_in(&cache, &["run", "--no-cache", module, "x"])).contains("argv[1]=x\n"));
+    assert!(cached(&cache).is_empty());
+}
+
+#[test]
+fn a_cache_directory_open_to_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("shared");
+    let shared = dir.join("wasmaot");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = run_in(&dir, &["run", fixture("hello.wasm").to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a private directory"), "{stderr}");
+    let out = wasmaot()
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("HOME")
+        .args(["run", fixture("hello.wasm").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--no-cache"),
+        "no shared fallback: {stderr}"
+    );
+}
