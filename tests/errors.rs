@@ -254,3 +254,37 @@ fn executables_need_a_wasi_command() {
     let err = build_error("library.wasm", &library);
     assert!(err.contains("_start"), "{err}");
 }
+
+#[test]
+fn valid_modules_needing_unsupported_features_are_named_unsupported() {
+    // Features this compiler does not support yet: each valid module is told apart from an
+    // invalid one, with the feature and where it is first used.
+    for (name, wat, feature) in [
+        (
+            "threads",
+            "(module (memory 1 1 shared) (func (export \"_start\")))",
+            "threads",
+        ),
+        (
+            "gc",
+            "(module (type (struct)) (func (export \"_start\")))",
+            "gc",
+        ),
+        (
+            "exceptions",
+            "(module (tag) (func (export \"_start\")))",
+            "exceptions",
+        ),
+    ] {
+        let wasm = wat::parse_str(wat).expect("well-formed");
+        let err = build_error(&format!("{name}.wasm"), &wasm);
+        assert!(
+            err.contains(&format!("unsupported: {feature} (first used at offset 0x")),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("invalid"), "{name}: {err}");
+    }
+    // A module that is invalid whatever the features stays invalid.
+    let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").unwrap();
+    assert!(build_error("still-invalid.wasm", &wasm).contains("invalid module"));
+}

@@ -100,7 +100,7 @@ pub fn compile_object(
     };
     let result = wasmaot_compiler::compile_parsed(parsed, options, &|| bar.inc(1));
     bar.finish_and_clear();
-    let object = result.map_err(name)?;
+    let object = result.map_err(|e| name(e.explained(wasm)))?;
     kind.map(|()| object)
 }
 

@@ -24,7 +24,10 @@ impl fmt::Display for CompileError {
                 write!(f, "invalid module: {message} (at offset {offset:#x})")
             }
             CompileError::Unsupported { feature, offset } => {
-                write!(f, "unsupported: {feature} (at offset {offset:#x})")
+                write!(
+                    f,
+                    "unsupported: {feature} (first used at offset {offset:#x})"
+                )
             }
             CompileError::Codegen {
                 func_index,
@@ -56,12 +59,52 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
 }
 
 impl CompileError {
+    /// This error, told apart: a module the validator refused only because a proposal is
+    /// switched off is valid, and needs something this compiler does not support (yet).
+    /// `wasm` is the module the error is about.
+    pub fn explained(self, wasm: &[u8]) -> CompileError {
+        let CompileError::Invalid { message, offset } = self else {
+            return self;
+        };
+        if !crate::module::valid_with_every_feature(wasm) {
+            return CompileError::Invalid { message, offset };
+        }
+        CompileError::Unsupported {
+            feature: feature_named(&message).to_string(),
+            offset,
+        }
+    }
+
     pub(crate) fn unsupported(feature: impl Into<String>, offset: u64) -> CompileError {
         CompileError::Unsupported {
             feature: feature.into(),
             offset,
         }
     }
+}
+
+/// The feature a validator message says is switched off ("threads must be enabled for shared
+/// memories": threads), or the whole message if it names none in a known way.
+fn feature_named(message: &str) -> &str {
+    if message.contains("encoded as a component") {
+        return "components";
+    }
+    if let Some((_, rest)) = message.split_once("without the ") {
+        if let Some((feature, _)) = rest.split_once(" feature") {
+            return feature;
+        }
+    }
+    [
+        " support is not enabled",
+        " proposal not enabled",
+        " proposal must be enabled",
+        " must be enabled",
+        " required for",
+    ]
+    .iter()
+    .find_map(|tail| message.split_once(tail).map(|(head, _)| head.trim()))
+    .filter(|head| !head.is_empty())
+    .unwrap_or(message)
 }
 
 pub type Result<T, E = CompileError> = std::result::Result<T, E>;

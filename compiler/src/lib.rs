@@ -74,7 +74,7 @@ impl Default for Options {
 /// for callers that look at the module (its imports, how many functions it has) before
 /// compiling it with [`compile_parsed`].
 pub fn parse<'a>(wasm: &'a [u8], options: &Options) -> Result<module::ParsedModule<'a>> {
-    module::parse_with(wasm, options.features & module::features())
+    module::parse_with(wasm, options.features & module::features()).map_err(|e| e.explained(wasm))
 }
 
 /// Compile `wasm` into an object file. `on_function_done` is called once per compiled function
@@ -84,7 +84,7 @@ pub fn compile(
     options: &Options,
     on_function_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<u8>> {
-    compile_parsed(parse(wasm, options)?, options, on_function_done)
+    compile_parsed(parse(wasm, options)?, options, on_function_done).map_err(|e| e.explained(wasm))
 }
 
 /// Compile a module [`parse`]d with the same `options` into an object file.

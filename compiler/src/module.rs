@@ -66,6 +66,14 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
     used
 }
 
+/// Whether `bytes` is a valid module when every feature the validator knows is switched on
+/// (so a refusal with fewer is about support, not validity).
+pub fn valid_with_every_feature(bytes: &[u8]) -> bool {
+    Validator::new_with_features(WasmFeatures::all())
+        .validate_all(bytes)
+        .is_ok()
+}
+
 /// Parse and validate `bytes` against every feature the compiler supports.
 pub fn parse(bytes: &[u8]) -> Result<ParsedModule<'_>> {
     parse_with(bytes, features())
