@@ -387,7 +387,7 @@ fn bad_grants_are_one_line_errors() {
             && stderr.lines().count() == 1,
         "{stderr}"
     );
-    for flags in [["--dir", "::guest"], ["--dir-ro", ""], ["--env", "NOVALUE"]] {
+    for flags in [["--dir", "::guest"], ["--dir-ro", ""], ["--env", "=NONAME"]] {
         let out = wasmaot()
             .arg("build")
             .arg(fixture("hello.wasm"))

@@ -5,7 +5,8 @@
 //!
 //! Grammar: one grant per line, `KEY` or `KEY VALUE` with KEY one of [`KEYS`]: `dir HOST::GUEST`,
 //! `dir-ro HOST::GUEST`, `env NAME=VALUE` (or `env NAME`: the host's NAME at run time),
-//! `inherit-env`. Values cannot contain a newline.
+//! `inherit-env`. In values, a backslash is written `\\` and a newline `\n`, so a value may
+//! hold any byte but NUL.
 
 use alloc::string::String;
 
@@ -22,23 +23,46 @@ pub const RUN_CONFIG_VAR: &str = "WASMAOT_RUN_CONFIG";
 /// The keys a line may start with.
 pub const KEYS: [&str; 4] = ["dir", "dir-ro", "env", "inherit-env"];
 
-/// The line for grant `key` with `value`, or `None` if the value cannot be written (a newline).
+/// The line for grant `key` with `value`, or `None` for an unknown key or a value holding NUL.
 pub fn render_line(key: &str, value: Option<&str>) -> Option<String> {
-    if !KEYS.contains(&key) || value.is_some_and(|v| v.contains('\n')) {
+    if !KEYS.contains(&key) || value.is_some_and(|v| v.contains('\0')) {
         return None;
     }
     Some(match value {
-        Some(value) => alloc::format!("{key} {value}\n"),
+        Some(value) => {
+            let escaped = value.replace('\\', "\\\\").replace('\n', "\\n");
+            alloc::format!("{key} {escaped}\n")
+        }
         None => alloc::format!("{key}\n"),
     })
 }
 
-/// The key and value of one line (without its newline).
-pub fn split_line(line: &str) -> (&str, Option<&str>) {
+/// The key and value of one line (without its newline), the value unescaped.
+pub fn split_line(line: &str) -> (&str, Option<String>) {
     match line.split_once(' ') {
-        Some((key, value)) => (key, Some(value)),
+        Some((key, value)) => (key, Some(unescape(value))),
         None => (line, None),
     }
+}
+
+/// A value as written by [`render_line`], back to what was given.
+fn unescape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some('n')) => {
+                out.push('\n');
+                chars.next();
+            }
+            ('\\', Some('\\')) => {
+                out.push('\\');
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Whether two names are the same, usable in constant expressions (to tie a symbol name written
@@ -66,7 +90,10 @@ mod tests {
     fn lines_round_trip() {
         let line = render_line("dir", Some("data::/data")).expect("renders");
         assert_eq!(line, "dir data::/data\n");
-        assert_eq!(split_line(line.trim_end()), ("dir", Some("data::/data")));
+        assert_eq!(
+            split_line(line.trim_end()),
+            ("dir", Some("data::/data".into()))
+        );
         assert_eq!(
             render_line("inherit-env", None).as_deref(),
             Some("inherit-env\n")
@@ -75,8 +102,20 @@ mod tests {
     }
 
     #[test]
+    fn any_value_but_nul_round_trips() {
+        for value in ["A=1\nB=2", "back\\slash\\n", "\\", "tail\\", "new\nline\n"] {
+            let line = render_line("env", Some(value)).expect("renders");
+            assert_eq!(line.matches('\n').count(), 1, "one line: {line:?}");
+            assert_eq!(
+                split_line(line.trim_end_matches('\n')).1.as_deref(),
+                Some(value)
+            );
+        }
+    }
+
+    #[test]
     fn unwritable_lines_are_refused() {
-        assert_eq!(render_line("env", Some("A=1\nB=2")), None);
+        assert_eq!(render_line("env", Some("A=1\0")), None);
         assert_eq!(render_line("rm", Some("-rf")), None);
         assert!(same_name(CONFIG_SYMBOL, "wasmaot_exe_config"));
         assert!(!same_name(CONFIG_SYMBOL, "wasmaot_exe_confi"));

@@ -41,7 +41,7 @@ impl Grants {
             .map_err(|_| "the built-in configuration is not UTF-8".to_string())?;
         for line in text.lines().filter(|l| !l.is_empty()) {
             let (key, value) = wasmaot_abi::exe_config::split_line(line);
-            self.add(key, value)
+            self.add(key, value.as_deref())
                 .map_err(|e| format!("built-in configuration: {e}"))?;
         }
         Ok(())
@@ -122,7 +122,7 @@ impl Grants {
 pub fn parse_dir(value: &str, read_only: bool) -> Result<DirGrant, String> {
     let flag = if read_only { "--dir-ro" } else { "--dir" };
     let (host, guest) = value.split_once("::").unwrap_or((value, value));
-    if host.is_empty() || guest.is_empty() || value.contains('\n') {
+    if host.is_empty() || guest.is_empty() || value.contains('\0') {
         return Err(format!("{flag} {value}: expected HOST[::GUEST]"));
     }
     Ok(DirGrant {
@@ -135,7 +135,7 @@ pub fn parse_dir(value: &str, read_only: bool) -> Result<DirGrant, String> {
 /// `KEY=VALUE` with a non-empty key, or `NAME` (pass the host's NAME).
 pub fn parse_env(entry: &str) -> Result<&str, String> {
     let key = entry.split_once('=').map_or(entry, |(key, _)| key);
-    if key.is_empty() || entry.contains('\n') || entry.contains('\0') {
+    if key.is_empty() || entry.contains('\0') {
         return Err(format!("--env {entry}: expected KEY=VALUE or NAME"));
     }
     Ok(entry)

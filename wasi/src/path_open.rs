@@ -57,7 +57,10 @@ pub fn path_open(
         needed |= rights::PATH_FILESTAT_SET_SIZE;
     }
     let dir = dir_handle(ctx, fd, needed)?;
-    // A directory is only ever opened for reading: asking it for write rights asks nothing.
+    // A directory cannot be written: asking for it is EISDIR (as other runtimes answer).
+    if oflags & oflags::DIRECTORY != 0 && request.base & rights::FD_WRITE != 0 {
+        return Err(Errno::Isdir);
+    }
     let essential = if oflags & oflags::DIRECTORY != 0 {
         rights::FD_READ
     } else {
