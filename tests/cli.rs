@@ -354,3 +354,40 @@ fn a_cache_directory_open_to_others_is_refused() {
         "no shared fallback: {stderr}"
     );
 }
+
+#[test]
+fn executables_name_wasm_functions_unless_stripped() {
+    let dir = scratch("symbols");
+    let wat = dir.join("named.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (func $compute_answer (result i32) (i32.const 42))
+             (func $floor (result i32) (i32.const 0))
+             (func (export "_start") (call $exit (i32.add (call $compute_answer) (call $floor)))))"#,
+    )
+    .unwrap();
+    let symbols = |strip: bool| {
+        let exe = dir.join(if strip { "stripped" } else { "named" });
+        let mut build = wasmaot();
+        build.arg("build").arg(&wat).arg("-o").arg(&exe);
+        if strip {
+            build.arg("--strip");
+        }
+        ok(&build.output().unwrap());
+        assert_eq!(
+            std::process::Command::new(&exe).status().unwrap().code(),
+            Some(42)
+        );
+        let nm = std::process::Command::new("nm").arg(&exe).output().unwrap();
+        String::from_utf8_lossy(&nm.stdout).into_owned()
+    };
+    let named = symbols(false);
+    assert!(named.contains(" compute_answer.wasm1\n"), "{named}");
+    // A function named like a C library function keeps its suffix: calls to `floor` must
+    // never resolve to it.
+    assert!(named.contains(" floor.wasm2\n"), "{named}");
+    assert!(named.contains(" wasm_function.wasm3\n"), "{named}");
+    assert!(!symbols(true).contains(".wasm"));
+}

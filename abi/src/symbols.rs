@@ -4,9 +4,14 @@
 /// The [`ModuleDescriptor`] of a compiled module.
 pub const MODULE_DESCRIPTOR: &str = "wasmaot_module";
 
-/// Symbol of defined function `index` (an index among defined functions, imports excluded).
-pub fn function(index: u32) -> alloc::string::String {
-    alloc::format!("wasmaot_func_{index}")
+/// Symbol of the function with wasm function index `wasm_index` and name-section name `name`:
+/// `NAME.wasmN`, or `wasm_function.wasmN` without a name. These are local symbols, never
+/// linked against: they name the code for debuggers, profilers and `nm`. The suffix keeps
+/// them unique and apart from every C symbol (a wasm function named `floor` must never be
+/// what a call to the C library's `floor` resolves to), as compilers' `foo.part.0` clones are.
+pub fn function(wasm_index: u32, name: Option<&str>) -> alloc::string::String {
+    let name = name.filter(|n| !n.is_empty() && !n.contains('\0'));
+    alloc::format!("{}.wasm{wasm_index}", name.unwrap_or("wasm_function"))
 }
 
 /// Symbol of the host-to-wasm trampoline for type `index`.

@@ -119,6 +119,9 @@ pub struct BuildArgs {
     /// The executable to write (not the input).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+    /// Remove the symbol table (which names the wasm functions for debuggers and profilers).
+    #[arg(long = "strip")]
+    pub strip: bool,
     #[command(flatten)]
     pub grants: GrantArgs,
     #[command(flatten)]

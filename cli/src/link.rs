@@ -17,7 +17,7 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
     let object = compile_object(&args.input, &wasm, &options(&args.codegen, None), true)?;
-    link_executable(&object, &config, &args.output)?;
+    link_executable(&object, &config, &args.output, args.strip)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -90,8 +90,14 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-pub fn link_executable(object: &[u8], config: &str, output: &Path) -> Result<(), String> {
-    wasmaot_compiler::link::link_executable(object, RUNTIME_LIB, &config_source(config), output)
+pub fn link_executable(
+    object: &[u8],
+    config: &str,
+    output: &Path,
+    strip: bool,
+) -> Result<(), String> {
+    let source = config_source(config);
+    wasmaot_compiler::link::link_executable(object, RUNTIME_LIB, &source, output, strip)
 }
 
 /// C source defining the configuration symbols the runtime reads.

@@ -39,8 +39,11 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     };
     let types = contents.trampolines.len() as u32;
     let mut ids = Vec::new();
+    let imported = contents.meta.imported_funcs();
     for i in 0..contents.functions.len() as u32 {
-        ids.push(declare(&mut module, symbols::function(i))?);
+        let wasm_index = imported + i;
+        let name = symbols::function(wasm_index, contents.meta.func_name(wasm_index));
+        ids.push(declare(&mut module, name)?);
     }
     for i in 0..types {
         ids.push(declare(&mut module, symbols::trampoline(i))?);

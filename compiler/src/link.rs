@@ -68,7 +68,6 @@ fn executable_flags() -> &'static [&'static str] {
             "-ldl",
             "-lm",
             "-Wl,--gc-sections",
-            "-s",
         ]
     }
 }
@@ -106,12 +105,15 @@ pub fn link_shared(object: &[u8], output: &Path) -> Result<(), String> {
 }
 
 /// Link `object` with the runtime's static library `runtime` (the bytes of
-/// `libwasmaot_runtime_exe.a`) and the C source `extra_c` into the executable `output`.
+/// `libwasmaot_runtime_exe.a`) and the C source `extra_c` into the executable `output`. The
+/// symbol table stays (wasm functions are named in it, for debuggers and profilers) unless
+/// `strip`; debug information of the runtime is always dropped.
 pub fn link_executable(
     object: &[u8],
     runtime: &[u8],
     extra_c: &str,
     output: &Path,
+    strip: bool,
 ) -> Result<(), String> {
     let scratch = Scratch::new()?;
     let obj = scratch.file("module.o", object)?;
@@ -124,6 +126,11 @@ pub fn link_executable(
         .arg(&obj)
         .arg(&source)
         .arg(&lib)
-        .args(executable_flags());
+        .args(executable_flags())
+        .arg(match (strip, cfg!(target_os = "macos")) {
+            (true, _) => "-s",
+            (false, true) => "-Wl,-S",
+            (false, false) => "-Wl,--strip-debug",
+        });
     run(&mut command, output)
 }
