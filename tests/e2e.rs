@@ -421,3 +421,41 @@ fn inspect_describes_a_module() {
     assert!(text.contains("export _start: func"), "{text}");
     assert!(text.contains("memory 0: 2.. pages"), "{text}");
 }
+
+#[test]
+fn inspect_lists_memory64_page_sizes_extended_const_and_wide_arithmetic() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "env" "g" (global i32))
+             (memory i64 1 2)
+             (memory 3 (pagesize 1))
+             (table i64 1 funcref)
+             (global i32 (i32.add (global.get 0) (i32.const 1)))
+             (func (param i64 i64) (result i64 i64)
+               (i64.mul_wide_u (local.get 0) (local.get 1))))"#,
+    )
+    .expect("well-formed");
+    let input = scratch().join("proposals.wasm");
+    std::fs::write(&input, wasm).expect("write");
+    let out = wasmaot()
+        .arg("inspect")
+        .arg(&input)
+        .output()
+        .expect("wasmaot runs");
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "uses: multi-memory, memory64, custom-page-sizes, extended-const, wide-arithmetic\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("memory 0: 1..2 pages, i64 addresses\n"),
+        "{text}"
+    );
+    assert!(text.contains("memory 1: 3.. pages of 1 byte\n"), "{text}");
+    assert!(
+        text.contains("table 0: FuncRef 1.., i64 indices\n"),
+        "{text}"
+    );
+}

@@ -250,10 +250,9 @@ fn executables_need_a_wasi_command() {
 
 #[test]
 fn i32_address_on_a_64_bit_memory() {
-    let wasm = wat::parse_str(
-        "(module (memory i64 1) (func (result i32) (i32.load (i32.const 0))))",
-    )
-    .expect("well-formed");
+    let wasm =
+        wat::parse_str("(module (memory i64 1) (func (result i32) (i32.load (i32.const 0))))")
+            .expect("well-formed");
     let err = build_error("mem64-i32-address.wasm", &wasm);
     assert!(err.contains("type mismatch"), "{err}");
 }
@@ -292,7 +291,11 @@ fn wide_arithmetic_with_too_few_operands() {
 #[test]
 fn page_size_other_than_1_or_65536() {
     // (pagesize 2) is not encodable in text: patch the page-size exponent of (pagesize 1).
-    let wasm = patched("(module (memory 1 (pagesize 1)))", &[0x08, 0x01, 0x00], &[0x08, 0x01, 0x01]);
+    let wasm = patched(
+        "(module (memory 1 (pagesize 1)))",
+        &[0x08, 0x01, 0x00],
+        &[0x08, 0x01, 0x01],
+    );
     let err = build_error("page-size.wasm", &wasm);
     assert!(err.contains("page size"), "{err}");
 }

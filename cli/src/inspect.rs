@@ -56,7 +56,8 @@ fn limits(l: &Limits) -> String {
 fn memory(m: &MemoryType) -> String {
     let mut text = format!("{} pages", limits(&m.limits));
     if m.page_size_log2 != wasmaot_compiler::wasmaot_abi::WASM_PAGE_SHIFT {
-        let _ = write!(text, " of {} bytes", m.page_size());
+        let size = m.page_size();
+        let _ = write!(text, " of {size} byte{}", if size == 1 { "" } else { "s" });
     }
     if m.memory64 {
         text.push_str(", i64 addresses");

@@ -36,10 +36,7 @@ fn global(instance: &wasmaot_runtime::Instance, name: &str) -> Val {
 #[test]
 fn globals_data_and_elements_from_arithmetic() {
     let exporter = instance(EXPORTER);
-    let m = instance_with(
-        MODULE,
-        &[export(&exporter, "g"), export(&exporter, "g64")],
-    );
+    let m = instance_with(MODULE, &[export(&exporter, "g"), export(&exporter, "g64")]);
     assert_eq!(global(&m, "sum"), i32(45));
     assert_eq!(global(&m, "nested"), i32(6));
     assert_eq!(global(&m, "wrap32"), i32(-1));

@@ -31,7 +31,10 @@ const MEMORY64: &str = r#"
 )"#;
 
 fn both_modes() -> [(&'static str, Options); 2] {
-    [("guard", Options::default()), ("explicit", explicit_checks())]
+    [
+        ("guard", Options::default()),
+        ("explicit", explicit_checks()),
+    ]
 }
 
 fn instances(wat: &str) -> Vec<(&'static str, Instance)> {
@@ -50,10 +53,18 @@ const PAGE: i64 = 65536;
 #[test]
 fn loads_and_stores_in_bounds_and_at_the_end() {
     for (label, m) in instances(MEMORY64) {
-        assert_eq!(call1(&m, "load", &[i64(16)]), i64(0x0807_0605_0403_0201), "{label}");
+        assert_eq!(
+            call1(&m, "load", &[i64(16)]),
+            i64(0x0807_0605_0403_0201),
+            "{label}"
+        );
         call(&m, "store", &[i64(PAGE - 8), i64(-2)]);
         assert_eq!(call1(&m, "load", &[i64(PAGE - 8)]), i64(-2), "{label}");
-        assert_eq!(call1(&m, "load off=8", &[i64(PAGE - 16)]), i64(-2), "{label}");
+        assert_eq!(
+            call1(&m, "load off=8", &[i64(PAGE - 16)]),
+            i64(-2),
+            "{label}"
+        );
         assert_eq!(call1(&m, "load8", &[i64(PAGE - 8)]), i32(0xfe), "{label}");
         assert_eq!(trap(&m, "load", &[i64(PAGE - 7)]), OOB, "{label}");
         assert_eq!(trap(&m, "load8", &[i64(PAGE)]), OOB, "{label}");
@@ -77,7 +88,11 @@ fn addresses_do_not_wrap_at_4_gib() {
 fn huge_indices_and_offsets_trap_even_when_the_sum_overflows() {
     for (label, m) in instances(MEMORY64) {
         for index in [u64::MAX, u64::MAX - 7, u64::MAX - 6, 1 << 63, 1 << 48] {
-            assert_eq!(trap(&m, "load", &[i64(index as i64)]), OOB, "{label} {index:#x}");
+            assert_eq!(
+                trap(&m, "load", &[i64(index as i64)]),
+                OOB,
+                "{label} {index:#x}"
+            );
         }
         // index + offset wraps to a small address; index + offset + size wraps to 0..4.
         for index in [0, 1, 2, 4, 17] {
@@ -110,8 +125,16 @@ fn grows_past_4_gib_and_reaches_the_last_byte() {
         assert_eq!(call1(&m, "grow", &[i64(pages - 1)]), i64(1), "{label}");
         let end = pages * PAGE;
         call(&m, "store", &[i64(1 << 32 | 16), i64(0x1234)]);
-        assert_eq!(call1(&m, "load", &[i64(1 << 32 | 16)]), i64(0x1234), "{label}");
-        assert_eq!(call1(&m, "load", &[i64(16)]), i64(0x0807_0605_0403_0201), "{label}");
+        assert_eq!(
+            call1(&m, "load", &[i64(1 << 32 | 16)]),
+            i64(0x1234),
+            "{label}"
+        );
+        assert_eq!(
+            call1(&m, "load", &[i64(16)]),
+            i64(0x0807_0605_0403_0201),
+            "{label}"
+        );
         assert_eq!(call1(&m, "load8 off=4G", &[i64(16)]), i32(0x34), "{label}");
         call(&m, "store", &[i64(end - 8), i64(7)]);
         assert_eq!(call1(&m, "load", &[i64(end - 8)]), i64(7), "{label}");
@@ -135,15 +158,35 @@ fn bulk_instructions_take_i64_operands() {
         assert_eq!(call1(&m, "load8", &[i64(301)]), i32(7), "{label}");
         // Lengths and addresses past 4 GiB, which would wrap to small ones in 32 bits.
         let big = 1i64 << 32;
-        assert_eq!(trap(&m, "fill", &[i64(0), i32(0), i64(big)]), OOB, "{label}");
-        assert_eq!(trap(&m, "fill", &[i64(big), i32(0), i64(0)]), OOB, "{label}");
-        assert_eq!(trap(&m, "copy", &[i64(big), i64(0), i64(1)]), OOB, "{label}");
+        assert_eq!(
+            trap(&m, "fill", &[i64(0), i32(0), i64(big)]),
+            OOB,
+            "{label}"
+        );
+        assert_eq!(
+            trap(&m, "fill", &[i64(big), i32(0), i64(0)]),
+            OOB,
+            "{label}"
+        );
+        assert_eq!(
+            trap(&m, "copy", &[i64(big), i64(0), i64(1)]),
+            OOB,
+            "{label}"
+        );
         assert_eq!(trap(&m, "copy", &[i64(0), i64(-1), i64(2)]), OOB, "{label}");
-        assert_eq!(trap(&m, "init", &[i64(big), i32(0), i32(1)]), OOB, "{label}");
+        assert_eq!(
+            trap(&m, "init", &[i64(big), i32(0), i32(1)]),
+            OOB,
+            "{label}"
+        );
         assert_eq!(trap(&m, "init", &[i64(-1), i32(0), i32(2)]), OOB, "{label}");
         // Zero-length operations at the end are fine; one past it is not.
         call(&m, "fill", &[i64(PAGE), i32(0), i64(0)]);
-        assert_eq!(trap(&m, "fill", &[i64(PAGE + 1), i32(0), i64(0)]), OOB, "{label}");
+        assert_eq!(
+            trap(&m, "fill", &[i64(PAGE + 1), i32(0), i64(0)]),
+            OOB,
+            "{label}"
+        );
     }
 }
 
@@ -160,11 +203,27 @@ fn copy_between_32_and_64_bit_memories() {
       (data (memory $m64) (i64.const 10) "xyz"))"#;
     for (label, m) in instances(wat) {
         call(&m, "to64", &[i64(1000), i32(0), i32(3)]);
-        assert_eq!(call1(&m, "load64", &[i64(1002)]), i32(b'c' as i32), "{label}");
+        assert_eq!(
+            call1(&m, "load64", &[i64(1002)]),
+            i32(b'c' as i32),
+            "{label}"
+        );
         call(&m, "to32", &[i32(500), i64(10), i32(3)]);
-        assert_eq!(call1(&m, "load32", &[i32(501)]), i32(b'y' as i32), "{label}");
-        assert_eq!(trap(&m, "to64", &[i64(1 << 32), i32(0), i32(1)]), OOB, "{label}");
-        assert_eq!(trap(&m, "to32", &[i32(0), i64(1 << 32), i32(1)]), OOB, "{label}");
+        assert_eq!(
+            call1(&m, "load32", &[i32(501)]),
+            i32(b'y' as i32),
+            "{label}"
+        );
+        assert_eq!(
+            trap(&m, "to64", &[i64(1 << 32), i32(0), i32(1)]),
+            OOB,
+            "{label}"
+        );
+        assert_eq!(
+            trap(&m, "to32", &[i32(0), i64(1 << 32), i32(1)]),
+            OOB,
+            "{label}"
+        );
         assert_eq!(trap(&m, "to32", &[i32(0), i64(0), i32(-1)]), OOB, "{label}");
     }
 }
@@ -215,7 +274,10 @@ fn tables_indexed_by_i64() {
     assert_eq!(call1(&m, "call", &[i64(0)]), i32(10));
     assert_eq!(call1(&m, "call", &[i64(1)]), i32(20));
     // Would be entry 0 or 1 if truncated to 32 bits.
-    assert_eq!(trap(&m, "call", &[i64(1 << 32)]), TrapKind::UndefinedElement);
+    assert_eq!(
+        trap(&m, "call", &[i64(1 << 32)]),
+        TrapKind::UndefinedElement
+    );
     assert_eq!(trap(&m, "call", &[i64(-1)]), TrapKind::UndefinedElement);
     assert_eq!(trap(&m, "is_null", &[i64(1 << 32 | 1)]), table);
     assert_eq!(call1(&m, "size", &[]), i64(2));
@@ -293,10 +355,11 @@ fn page_size_1_memory_may_hold_a_full_4_gib_minus_one() {
 
 #[test]
 fn page_size_65536_spelled_out_is_the_default() {
-    let m = instance(r#"(module (memory 1 (pagesize 65536)) (func (export "size") (result i32) (memory.size)))"#);
+    let m = instance(
+        r#"(module (memory 1 (pagesize 65536)) (func (export "size") (result i32) (memory.size)))"#,
+    );
     assert_eq!(call1(&m, "size", &[]), i32(1));
 }
-
 
 #[test]
 fn simd_loads_and_stores_on_a_64_bit_memory() {
@@ -312,11 +375,47 @@ fn simd_loads_and_stores_on_a_64_bit_memory() {
         let v = u32x4([1, 2, 3, 4]);
         call(&m, "store", &[i64(PAGE - 16), v]);
         assert_eq!(call1(&m, "load", &[i64(PAGE - 16)]), v, "{label}");
-        assert_eq!(call1(&m, "load_lane", &[i64(PAGE - 4)]), u32x4([0, 0, 0, 4]), "{label}");
+        assert_eq!(
+            call1(&m, "load_lane", &[i64(PAGE - 4)]),
+            u32x4([0, 0, 0, 4]),
+            "{label}"
+        );
         assert_eq!(trap(&m, "load", &[i64(PAGE - 15)]), OOB, "{label}");
         assert_eq!(trap(&m, "load", &[i64(1 << 32)]), OOB, "{label}");
         assert_eq!(trap(&m, "store", &[i64(-16), v]), OOB, "{label}");
         assert_eq!(trap(&m, "load_lane", &[i64(PAGE - 3)]), OOB, "{label}");
         assert_eq!(trap(&m, "splat", &[i64(PAGE - 3)]), OOB, "{label}");
     }
+}
+
+#[test]
+fn host_created_64_bit_memory_imported_by_wasm() {
+    use wasmaot_runtime::metadata::Limits;
+    use wasmaot_runtime::{Extern, Memory, MemoryType};
+    let ty = MemoryType {
+        limits: Limits {
+            min: 1,
+            max: Some(4),
+        },
+        memory64: true,
+        page_size_log2: 16,
+    };
+    let host = with_store(|s| Memory::new(s, ty)).expect("host memory");
+    with_store(|s| host.write(s, 100, &[42])).expect("in bounds");
+    let wat = r#"
+    (module
+      (import "env" "mem" (memory i64 1 4))
+      (func (export "peek") (param i64) (result i32) (i32.load8_u (local.get 0)))
+      (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0))))"#;
+    for (label, options) in both_modes() {
+        let m =
+            new_instance(&load_with(wat, &options), &[Extern::Memory(host)]).expect("instantiates");
+        assert_eq!(call1(&m, "peek", &[i64(100)]), i32(42), "{label}");
+        assert_eq!(trap(&m, "peek", &[i64(PAGE)]), OOB, "{label}");
+    }
+    let m = new_instance(&load(wat), &[Extern::Memory(host)]).expect("instantiates");
+    assert_eq!(call1(&m, "grow", &[i64(3)]), i64(1));
+    assert_eq!(call1(&m, "grow", &[i64(1)]), i64(-1));
+    assert_eq!(with_store(|s| host.size(s)), 4);
+    assert_eq!(call1(&m, "peek", &[i64(4 * PAGE - 1)]), i32(0));
 }

@@ -62,7 +62,10 @@ fn add128_and_sub128_carry_and_borrow_across_halves() {
     assert_eq!(carry, vec![i64(0), i64(1)]);
     let borrow = call(&m, "sub128", &[i64(0), i64(0), i64(1), i64(0)]);
     assert_eq!(borrow, vec![i64(-1), i64(-1)]);
-    assert_eq!(call1(&m, "add128_high_plus_one", &[i64(-1), i64(-1)]), i64(2));
+    assert_eq!(
+        call1(&m, "add128_high_plus_one", &[i64(-1), i64(-1)]),
+        i64(2)
+    );
 }
 
 #[test]
@@ -72,10 +75,18 @@ fn mul_wide_signed_and_unsigned_at_the_edges() {
         for &b in &EDGES {
             let args = [i64(a as i64), i64(b as i64)];
             let unsigned = u128::from(a) * u128::from(b);
-            assert_eq!(call(&m, "mul_wide_u", &args), halves(unsigned), "{a:#x} *u {b:#x}");
+            assert_eq!(
+                call(&m, "mul_wide_u", &args),
+                halves(unsigned),
+                "{a:#x} *u {b:#x}"
+            );
             let signed = i128::from(a as i64) * i128::from(b as i64);
             let signed = signed as u128;
-            assert_eq!(call(&m, "mul_wide_s", &args), halves(signed), "{a:#x} *s {b:#x}");
+            assert_eq!(
+                call(&m, "mul_wide_s", &args),
+                halves(signed),
+                "{a:#x} *s {b:#x}"
+            );
         }
     }
     // -1 * -1: unsigned is (2^64-1)^2, signed is 1.

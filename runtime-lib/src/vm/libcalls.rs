@@ -106,13 +106,9 @@ fn copy(
         &instance.memories[dst_mem as usize],
         &instance.memories[src_mem as usize],
     );
-    let source = src_mem
-        .slice(src, len)
-        .ok_or(TrapKind::OutOfBoundsMemory)?;
+    let source = src_mem.slice(src, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     let source = source.as_ptr();
-    let target = dst_mem
-        .slice(dst, len)
-        .ok_or(TrapKind::OutOfBoundsMemory)?;
+    let target = dst_mem.slice(dst, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     // SAFETY: both ranges were checked to lie in their memories; `copy` allows overlap.
     unsafe { std::ptr::copy(source, target.as_mut_ptr(), len as usize) };
     Ok(())

@@ -1,0 +1,94 @@
+//! `cargo run --release -p bench-instantiate --bin bench-memory64`: the cost of a load from a
+//! 64-bit memory (explicit bounds check: one compare against the length) against the same load
+//! from a 32-bit memory (no check: the guard region catches strays), in a load-heavy loop that
+//! sums a 1 MiB array of i32 many times. The two modules run side by side, rounds interleaved;
+//! prints the median time per load of each and their ratio. The 32-bit memory compiled with
+//! `--bounds-checks explicit` is shown too, for scale.
+
+use std::time::Instant;
+
+use wasmaot_compiler::{BoundsChecks, Options};
+use wasmaot_runtime::{Instance, Module, Store};
+
+/// The loop over `$ity` addresses (`i32` or `i64`); `$mem` is the memory's declaration.
+fn module(index_type: &str, memory: &str) -> String {
+    format!(
+        r#"
+(module
+  (memory {memory})
+  (func (export "sum") (param $passes i32) (result i32)
+    (local $acc i32) (local $at {index_type})
+    (block $done
+      (loop $pass
+        (br_if $done (i32.eqz (local.get $passes)))
+        (local.set $at ({index_type}.const 0))
+        (loop $next
+          (local.set $acc (i32.add (local.get $acc) (i32.load (local.get $at))))
+          (local.set $acc (i32.add (local.get $acc) (i32.load offset=4 (local.get $at))))
+          (local.set $at ({index_type}.add (local.get $at) ({index_type}.const 8)))
+          (br_if $next ({index_type}.lt_u (local.get $at) ({index_type}.const 1048576))))
+        (local.set $passes (i32.sub (local.get $passes) (i32.const 1)))
+        (br $pass)))
+    (local.get $acc)))
+"#
+    )
+}
+
+const PASSES: i32 = 200;
+const LOADS_PER_PASS: f64 = (1 << 20) as f64 / 4.0;
+const ROUNDS: usize = 11;
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+struct Variant {
+    name: &'static str,
+    instance: Instance,
+    samples: Vec<f64>,
+}
+
+fn variant(store: &mut Store, name: &'static str, module: &Module) -> Variant {
+    let instance = Instance::new(store, module, &[]).expect("instantiates");
+    Variant {
+        name,
+        instance,
+        samples: Vec::new(),
+    }
+}
+
+fn main() {
+    let explicit = Options {
+        bounds_checks: BoundsChecks::Explicit,
+        ..Options::default()
+    };
+    let m32 = bench_instantiate::load(&module("i32", "16"));
+    let m64 = bench_instantiate::load(&module("i64", "i64 16"));
+    let m32_explicit = bench_instantiate::load_with(&module("i32", "16"), &explicit);
+    let mut store = Store::new();
+    let mut variants = [
+        variant(&mut store, "32-bit memory (guard pages)", &m32),
+        variant(&mut store, "64-bit memory", &m64),
+        variant(&mut store, "32-bit memory (explicit checks)", &m32_explicit),
+    ];
+    let mut expected = None;
+    for _ in 0..ROUNDS {
+        for v in variants.iter_mut() {
+            let sum = v.instance.get_func(&mut store, "sum").expect("export");
+            let sum = sum.typed::<i32, i32>(&store).expect("(i32) -> i32");
+            let start = Instant::now();
+            let result = sum.call(&mut store, PASSES).expect("runs");
+            let ns = start.elapsed().as_nanos() as f64 / (f64::from(PASSES) * LOADS_PER_PASS);
+            v.samples.push(ns);
+            assert_eq!(*expected.get_or_insert(result), result, "same sum");
+        }
+    }
+    let base = median(variants[0].samples.clone());
+    println!("| memory | ns per load (median of {ROUNDS}) | vs 32-bit |");
+    println!("| --- | ---: | ---: |");
+    for v in &variants {
+        let ns = median(v.samples.clone());
+        println!("| {} | {ns:.3} | {:.2}x |", v.name, ns / base);
+    }
+}
