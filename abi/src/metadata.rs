@@ -68,13 +68,13 @@ impl MemoryType {
         1 << self.page_size_log2
     }
 
-    /// The most pages the type allows: its maximum, or what its index type can address.
+    /// The most pages the type allows: its maximum, or what its index type can count
+    /// (memory.size must fit the index type, so 1-byte pages stop at 2^32 - 1 in 32 bits).
     pub fn max_pages(&self) -> u64 {
         let addressable = if self.memory64 {
-            // 2^64 bytes; in 64 KiB pages that is 2^48.
             u64::MAX >> self.page_size_log2
         } else {
-            (1u64 << 32) >> self.page_size_log2
+            ((1u64 << 32) >> self.page_size_log2).min(u64::from(u32::MAX))
         };
         self.limits.max.unwrap_or(addressable).min(addressable)
     }

@@ -344,13 +344,17 @@ fn page_size_1_counts_bytes_and_traps_inside_the_host_page() {
 }
 
 #[test]
-fn page_size_1_memory_may_hold_a_full_4_gib_minus_one() {
-    // The largest 32-bit memory of 1-byte pages: 2^32 - 1 bytes; growing to 2^32 fails.
-    let wat = r#"(module (memory 0 (pagesize 1))
+fn page_size_1_memory_may_hold_4_gib_minus_one() {
+    // The largest 32-bit memory of 1-byte pages: 2^32 - 1 bytes (its size must fit an i32);
+    // growing to 2^32 fails.
+    let wat = r#"(module (memory (export "mem") 0 (pagesize 1))
       (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
     let m = instance(wat);
-    assert_eq!(call1(&m, "grow", &[i32(-1)]), i32(0));
+    assert_eq!(call1(&m, "grow", &[i32(-2)]), i32(0));
+    assert_eq!(call1(&m, "grow", &[i32(1)]), i32(-2));
     assert_eq!(call1(&m, "grow", &[i32(1)]), i32(-1));
+    let mem = memory(&m, "mem");
+    assert_eq!(with_store(|s| mem.size(s)), u64::from(u32::MAX));
 }
 
 #[test]
