@@ -423,3 +423,26 @@ fn host_created_64_bit_memory_imported_by_wasm() {
     assert_eq!(with_store(|s| host.size(s)), 4);
     assert_eq!(call1(&m, "peek", &[i64(4 * PAGE - 1)]), i32(0));
 }
+
+#[test]
+fn wasi_through_the_embedding_api_reaches_a_64_bit_memory_0() {
+    use wasmaot_runtime::wasi::{self, WasiCtx};
+    use wasmaot_runtime::Linker;
+    // preview1's 32-bit pointers address the first 4 GiB of the 64-bit memory.
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+      (memory i64 1)
+      (func (export "argc") (result i32)
+        (drop (call $sizes (i32.const 16) (i32.const 20)))
+        (i32.load (i64.const 16)))
+      (func (export "bad") (result i32) (call $sizes (i32.const 65535) (i32.const 0))))"#;
+    let module = load(wat);
+    let mut linker = Linker::new();
+    let args = vec![b"prog".to_vec(), b"x".to_vec()];
+    wasi::add_to_linker(&mut linker, WasiCtx::new(args, Vec::new()));
+    let m = with_store(|s| linker.instantiate(s, &module)).expect("instantiates");
+    assert_eq!(call1(&m, "argc", &[]), i32(2));
+    // A pointer past the memory's end is EFAULT (21), not a fault.
+    assert_eq!(call1(&m, "bad", &[]), i32(21));
+}

@@ -1,6 +1,7 @@
 //! Linear memory: loads and stores of every width, `memory.size`, `memory.grow` and the bulk
-//! memory instructions. Accesses rely on the guard region when they can (no check at all) and
-//! compare against the current length otherwise.
+//! memory instructions, on 32- and 64-bit memories of 64 KiB or 1-byte pages. Accesses rely on
+//! the guard region when they can (no check at all for 32-bit indices, one compare of the index
+//! with the length for 64-bit ones) and compare their end with the length otherwise.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
