@@ -180,7 +180,9 @@ pub struct ElemSegment {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryStrategy {
     /// Bytes reserved per 32-bit memory (accessible part plus guard), or 0 when accesses carry
-    /// explicit bounds checks and only the accessible part need be mapped.
+    /// explicit bounds checks and only the accessible part need be mapped. A 64-bit memory
+    /// gets a guard of `reservation - 4 GiB` after the largest length it may reach: its
+    /// accesses compare the index with the length and leave the offset to that guard.
     pub reservation: u64,
 }
 
