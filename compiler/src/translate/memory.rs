@@ -4,13 +4,18 @@
 //! with the length for 64-bit ones) and compare their end with the length otherwise.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{
+    types, AliasRegion, AliasRegionData, Endianness, InstBuilder, MemFlagsData, Type, Value,
+};
 use wasmaot_abi::vmctx::field;
 use wasmaot_abi::{Libcall, TrapKind};
 use wasmparser::{MemArg, Operator};
 
 use super::{BoundsChecks, FuncTranslator};
 use crate::error::Result;
+
+/// The user id of the linear-memory alias region (see [`FuncTranslator::heap_address`]).
+const LINEAR_MEMORY_REGION: u32 = 1;
 
 /// The memory index an access names (core wasm: always a linear memory).
 fn memarg_memory(memarg: &MemArg) -> u32 {
@@ -156,9 +161,13 @@ impl FuncTranslator<'_, '_> {
         index: Value,
         size: u8,
     ) -> (Value, i32, MemFlagsData) {
+        // Linear memory is its own alias region: a store to it cannot change the runtime's
+        // structures (a memory's length, globals, tables), so their loads need not be repeated
+        // after one (calls, which may grow memory, still count as changing everything).
         let flags = MemFlagsData::new()
             .with_endianness(Endianness::Little)
-            .with_trap_code(Some(super::trap_code(TrapKind::OutOfBoundsMemory)));
+            .with_trap_code(Some(super::trap_code(TrapKind::OutOfBoundsMemory)))
+            .with_alias_region(Some(self.linear_memory_region()));
         let memory = memarg_memory(&memarg);
         let ty = self.memory_type(memory);
         let base = self.memory_base(memory);
@@ -222,6 +231,14 @@ impl FuncTranslator<'_, '_> {
         let addr = self.builder.ins().iadd(base, index);
         let addr = self.builder.ins().iadd_imm_u(addr, memarg.offset as i64);
         (addr, 0, flags)
+    }
+
+    /// The alias region of every linear memory (one for all: they are never told apart).
+    fn linear_memory_region(&mut self) -> AliasRegion {
+        self.builder.func.dfg.alias_regions.insert(AliasRegionData {
+            user_id: LINEAR_MEMORY_REGION,
+            description: "linear memory".into(),
+        })
     }
 
     /// The type of memory `index`.
