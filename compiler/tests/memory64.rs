@@ -1,12 +1,12 @@
-//! 64-bit memories and tables through the real pipeline: addresses past 4 GiB do not wrap,
-//! huge indices and offsets trap (index + offset + size overflowing 2^64 included), the bulk
-//! instructions take i64 operands, `memory.copy` between a 32- and a 64-bit memory, growing
-//! past 4 GiB, and tables indexed by i64. Each runs with guard pages and with explicit checks.
+//! 64-bit memories through the real pipeline: addresses past 4 GiB do not wrap, huge indices
+//! and offsets trap (index + offset + size overflowing 2^64 included), the bulk instructions
+//! take i64 operands, `memory.copy` between a 32- and a 64-bit memory, growing past 4 GiB,
+//! SIMD accesses, memories imported from wasm and from the host, WASI on one. Each runs with
+//! guard pages and with explicit checks.
 
 mod support;
 use support::*;
-use wasmaot_compiler::Options;
-use wasmaot_runtime::{Instance, TrapKind};
+use wasmaot_runtime::TrapKind;
 
 const MEMORY64: &str = r#"
 (module
@@ -30,29 +30,12 @@ const MEMORY64: &str = r#"
   (data (i64.const 16) "\01\02\03\04\05\06\07\08")
 )"#;
 
-fn both_modes() -> [(&'static str, Options); 2] {
-    [
-        ("guard", Options::default()),
-        ("explicit", explicit_checks()),
-    ]
-}
-
-fn instances(wat: &str) -> Vec<(&'static str, Instance)> {
-    both_modes()
-        .into_iter()
-        .map(|(label, options)| {
-            let m = new_instance(&load_with(wat, &options), &[]).expect("instantiates");
-            (label, m)
-        })
-        .collect()
-}
-
 const OOB: TrapKind = TrapKind::OutOfBoundsMemory;
 const PAGE: i64 = 65536;
 
 #[test]
 fn loads_and_stores_in_bounds_and_at_the_end() {
-    for (label, m) in instances(MEMORY64) {
+    for (label, m) in instances_both_checks(MEMORY64) {
         assert_eq!(
             call1(&m, "load", &[i64(16)]),
             i64(0x0807_0605_0403_0201),
@@ -75,7 +58,7 @@ fn loads_and_stores_in_bounds_and_at_the_end() {
 
 #[test]
 fn addresses_do_not_wrap_at_4_gib() {
-    for (label, m) in instances(MEMORY64) {
+    for (label, m) in instances_both_checks(MEMORY64) {
         // Truncated to 32 bits these would read address 16 or 0, in bounds.
         assert_eq!(trap(&m, "load", &[i64(1 << 32 | 16)]), OOB, "{label}");
         assert_eq!(trap(&m, "load8", &[i64(1 << 32)]), OOB, "{label}");
@@ -86,7 +69,7 @@ fn addresses_do_not_wrap_at_4_gib() {
 
 #[test]
 fn huge_indices_and_offsets_trap_even_when_the_sum_overflows() {
-    for (label, m) in instances(MEMORY64) {
+    for (label, m) in instances_both_checks(MEMORY64) {
         for index in [u64::MAX, u64::MAX - 7, u64::MAX - 6, 1 << 63, 1 << 48] {
             assert_eq!(
                 trap(&m, "load", &[i64(index as i64)]),
@@ -105,7 +88,7 @@ fn huge_indices_and_offsets_trap_even_when_the_sum_overflows() {
 
 #[test]
 fn size_grow_and_limits() {
-    for (label, m) in instances(MEMORY64) {
+    for (label, m) in instances_both_checks(MEMORY64) {
         assert_eq!(call1(&m, "size", &[]), i64(1), "{label}");
         assert_eq!(call1(&m, "grow", &[i64(2)]), i64(1), "{label}");
         assert_eq!(call1(&m, "size", &[]), i64(3), "{label}");
@@ -120,7 +103,7 @@ fn size_grow_and_limits() {
 
 #[test]
 fn grows_past_4_gib_and_reaches_the_last_byte() {
-    for (label, m) in instances(MEMORY64) {
+    for (label, m) in instances_both_checks(MEMORY64) {
         let pages = (1 << 32) / PAGE + 1;
         assert_eq!(call1(&m, "grow", &[i64(pages - 1)]), i64(1), "{label}");
         let end = pages * PAGE;
@@ -149,7 +132,7 @@ fn grows_past_4_gib_and_reaches_the_last_byte() {
 
 #[test]
 fn bulk_instructions_take_i64_operands() {
-    for (label, m) in instances(MEMORY64) {
+    for (label, m) in instances_both_checks(MEMORY64) {
         call(&m, "init", &[i64(100), i32(1), i32(4)]);
         assert_eq!(call1(&m, "load8", &[i64(100)]), i32(b'e' as i32), "{label}");
         call(&m, "copy", &[i64(200), i64(100), i64(4)]);
@@ -201,7 +184,7 @@ fn copy_between_32_and_64_bit_memories() {
       (func (export "load32") (param i32) (result i32) (i32.load8_u $m32 (local.get 0)))
       (data (memory $m32) (i32.const 0) "abc")
       (data (memory $m64) (i64.const 10) "xyz"))"#;
-    for (label, m) in instances(wat) {
+    for (label, m) in instances_both_checks(wat) {
         call(&m, "to64", &[i64(1000), i32(0), i32(3)]);
         assert_eq!(
             call1(&m, "load64", &[i64(1002)]),
@@ -249,122 +232,6 @@ fn exported_64_bit_memory_imported_by_another_module() {
     assert!(new_instance(&load(wants32), &[export(&exporter, "mem")]).is_err());
 }
 
-const TABLE64: &str = r#"
-(module
-  (type $f (func (result i32)))
-  (table $t i64 2 10 funcref)
-  (elem (table $t) (i64.const 0) func $a $b)
-  (elem $e func $b $a)
-  (func $a (result i32) (i32.const 10))
-  (func $b (result i32) (i32.const 20))
-  (func (export "call") (param i64) (result i32) (call_indirect $t (type $f) (local.get 0)))
-  (func (export "size") (result i64) (table.size $t))
-  (func (export "grow") (param i64) (result i64) (table.grow $t (ref.null func) (local.get 0)))
-  (func (export "is_null") (param i64) (result i32) (ref.is_null (table.get $t (local.get 0))))
-  (func (export "set") (param i64) (table.set $t (local.get 0) (ref.func $b)))
-  (func (export "fill") (param i64 i64) (table.fill $t (local.get 0) (ref.func $a) (local.get 1)))
-  (func (export "copy") (param i64 i64 i64) (table.copy $t $t (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "init") (param i64 i32 i32) (table.init $t $e (local.get 0) (local.get 1) (local.get 2))))
-"#;
-
-#[test]
-fn tables_indexed_by_i64() {
-    let m = instance(TABLE64);
-    let table = TrapKind::OutOfBoundsTable;
-    assert_eq!(call1(&m, "call", &[i64(0)]), i32(10));
-    assert_eq!(call1(&m, "call", &[i64(1)]), i32(20));
-    // Would be entry 0 or 1 if truncated to 32 bits.
-    assert_eq!(
-        trap(&m, "call", &[i64(1 << 32)]),
-        TrapKind::UndefinedElement
-    );
-    assert_eq!(trap(&m, "call", &[i64(-1)]), TrapKind::UndefinedElement);
-    assert_eq!(trap(&m, "is_null", &[i64(1 << 32 | 1)]), table);
-    assert_eq!(call1(&m, "size", &[]), i64(2));
-    assert_eq!(call1(&m, "grow", &[i64(3)]), i64(2));
-    assert_eq!(call1(&m, "size", &[]), i64(5));
-    assert_eq!(call1(&m, "grow", &[i64(1 << 40)]), i64(-1));
-    assert_eq!(call1(&m, "grow", &[i64(-1)]), i64(-1));
-    assert_eq!(call1(&m, "is_null", &[i64(4)]), i32(1));
-    assert_eq!(trap(&m, "call", &[i64(4)]), TrapKind::UninitializedElement);
-    call(&m, "set", &[i64(4)]);
-    assert_eq!(call1(&m, "call", &[i64(4)]), i32(20));
-    call(&m, "fill", &[i64(2), i64(2)]);
-    assert_eq!(call1(&m, "call", &[i64(3)]), i32(10));
-    call(&m, "copy", &[i64(0), i64(3), i64(2)]);
-    assert_eq!(call1(&m, "call", &[i64(1)]), i32(20));
-    call(&m, "init", &[i64(3), i32(0), i32(2)]);
-    assert_eq!(call1(&m, "call", &[i64(3)]), i32(20));
-    assert_eq!(call1(&m, "call", &[i64(4)]), i32(10));
-    assert_eq!(trap(&m, "fill", &[i64(1 << 32), i64(0)]), table);
-    assert_eq!(trap(&m, "fill", &[i64(0), i64(1 << 32)]), table);
-    assert_eq!(trap(&m, "copy", &[i64(0), i64(-1), i64(2)]), table);
-    assert_eq!(trap(&m, "init", &[i64(1 << 32), i32(0), i32(1)]), table);
-}
-
-const PAGE_SIZE_1: &str = r#"
-(module
-  (memory (export "mem") 3 10 (pagesize 1))
-  (memory $m64 i64 5 (pagesize 1))
-  (func (export "size") (result i32) (memory.size))
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
-  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
-  (func (export "load16") (param i32) (result i32) (i32.load16_u (local.get 0)))
-  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
-  (func (export "fill") (param i32 i32) (memory.fill (local.get 0) (i32.const 9) (local.get 1)))
-  (func (export "size64") (result i64) (memory.size $m64))
-  (func (export "grow64") (param i64) (result i64) (memory.grow $m64 (local.get 0)))
-  (func (export "load64") (param i64) (result i32) (i32.load8_u $m64 (local.get 0)))
-  (data (i32.const 2) "Z"))"#;
-
-#[test]
-fn page_size_1_counts_bytes_and_traps_inside_the_host_page() {
-    for (label, m) in instances(PAGE_SIZE_1) {
-        assert_eq!(call1(&m, "size", &[]), i32(3), "{label}");
-        assert_eq!(call1(&m, "load8", &[i32(2)]), i32(b'Z' as i32), "{label}");
-        // Byte 3 lies in the same host page as byte 2, mapped: only a check can catch it.
-        assert_eq!(trap(&m, "load8", &[i32(3)]), OOB, "{label}");
-        assert_eq!(trap(&m, "load16", &[i32(2)]), OOB, "{label}");
-        assert_eq!(trap(&m, "store8", &[i32(3), i32(1)]), OOB, "{label}");
-        assert_eq!(trap(&m, "fill", &[i32(2), i32(2)]), OOB, "{label}");
-        assert_eq!(call1(&m, "grow", &[i32(7)]), i32(3), "{label}");
-        assert_eq!(call1(&m, "size", &[]), i32(10), "{label}");
-        call(&m, "store8", &[i32(9), i32(5)]);
-        assert_eq!(call1(&m, "load8", &[i32(9)]), i32(5), "{label}");
-        assert_eq!(trap(&m, "load8", &[i32(10)]), OOB, "{label}");
-        assert_eq!(call1(&m, "grow", &[i32(1)]), i32(-1), "{label}");
-        let mem = memory(&m, "mem");
-        assert_eq!(with_store(|s| mem.size(s)), 10, "{label}");
-        assert_eq!(call1(&m, "size64", &[]), i64(5), "{label}");
-        assert_eq!(trap(&m, "load64", &[i64(5)]), OOB, "{label}");
-        assert_eq!(call1(&m, "grow64", &[i64(70000)]), i64(5), "{label}");
-        assert_eq!(call1(&m, "load64", &[i64(70004)]), i32(0), "{label}");
-        assert_eq!(trap(&m, "load64", &[i64(70005)]), OOB, "{label}");
-    }
-}
-
-#[test]
-fn page_size_1_memory_may_hold_4_gib_minus_one() {
-    // The largest 32-bit memory of 1-byte pages: 2^32 - 1 bytes (its size must fit an i32);
-    // growing to 2^32 fails.
-    let wat = r#"(module (memory (export "mem") 0 (pagesize 1))
-      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
-    let m = instance(wat);
-    assert_eq!(call1(&m, "grow", &[i32(-2)]), i32(0));
-    assert_eq!(call1(&m, "grow", &[i32(1)]), i32(-2));
-    assert_eq!(call1(&m, "grow", &[i32(1)]), i32(-1));
-    let mem = memory(&m, "mem");
-    assert_eq!(with_store(|s| mem.size(s)), u64::from(u32::MAX));
-}
-
-#[test]
-fn page_size_65536_spelled_out_is_the_default() {
-    let m = instance(
-        r#"(module (memory 1 (pagesize 65536)) (func (export "size") (result i32) (memory.size)))"#,
-    );
-    assert_eq!(call1(&m, "size", &[]), i32(1));
-}
-
 #[test]
 fn simd_loads_and_stores_on_a_64_bit_memory() {
     let wat = r#"
@@ -375,7 +242,7 @@ fn simd_loads_and_stores_on_a_64_bit_memory() {
       (func (export "load_lane") (param i64) (result v128)
         (v128.load32_lane 3 (local.get 0) (v128.const i64x2 0 0)))
       (func (export "splat") (param i64) (result v128) (v128.load16_splat offset=2 (local.get 0))))"#;
-    for (label, m) in instances(wat) {
+    for (label, m) in instances_both_checks(wat) {
         let v = u32x4([1, 2, 3, 4]);
         call(&m, "store", &[i64(PAGE - 16), v]);
         assert_eq!(call1(&m, "load", &[i64(PAGE - 16)]), v, "{label}");
@@ -411,7 +278,7 @@ fn host_created_64_bit_memory_imported_by_wasm() {
       (import "env" "mem" (memory i64 1 4))
       (func (export "peek") (param i64) (result i32) (i32.load8_u (local.get 0)))
       (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0))))"#;
-    for (label, options) in both_modes() {
+    for (label, options) in both_bounds_checks() {
         let m =
             new_instance(&load_with(wat, &options), &[Extern::Memory(host)]).expect("instantiates");
         assert_eq!(call1(&m, "peek", &[i64(100)]), i32(42), "{label}");
