@@ -276,50 +276,80 @@ fn run_compiles_once_and_passes_arguments() {
     assert_eq!(exit.code(), Some(7));
 }
 
+/// The compare instructions in the machine code of function 0 of `wat`, compiled with
+/// `--bounds-checks mode`.
+fn compares_in_function_0(name: &str, wat: &str, mode: &str) -> usize {
+    let wasm_path = scratch().join(format!("{name}.wasm"));
+    std::fs::write(&wasm_path, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
+    let obj = scratch().join(format!("{name}-{mode}.o"));
+    let out = wasmaot()
+        .args(["compile", "--emit", "obj", "--bounds-checks", mode])
+        .arg(&wasm_path)
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .expect("wasmaot runs");
+    assert!(out.status.success());
+    let dis = Command::new("objdump")
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(&obj)
+        .output()
+        .expect("objdump runs");
+    let text = String::from_utf8_lossy(&dis.stdout).into_owned();
+    let body = text
+        .split("<wasm_function.wasm0>:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("function in disassembly")
+        .to_string();
+    body.lines().filter(|l| l.contains("\tcmp")).count()
+}
+
+/// Eight loads of one index at distinct offsets, from a memory declared `memory`.
+fn eight_loads(index_type: &str, memory: &str) -> String {
+    let load = |offset: u32| format!("(i32.load offset={offset} (local.get 0))");
+    let sum = (1..8).fold(load(0), |acc, i| format!("(i32.add {acc} {})", load(4 * i)));
+    format!(r#"(module (memory {memory}) (func (param {index_type}) (result i32) {sum}))"#)
+}
+
 #[test]
 fn guard_pages_remove_bounds_checks_from_machine_code() {
-    // Eight loads at distinct offsets: with guard pages no compare guards them; with explicit
-    // checks each one gets its own.
-    let wat = r#"(module (memory 1)
-      (func (export "sum") (param i32) (result i32)
-        (i32.add (i32.add (i32.add (i32.load offset=0 (local.get 0)) (i32.load offset=4 (local.get 0)))
-                          (i32.add (i32.load offset=8 (local.get 0)) (i32.load offset=12 (local.get 0))))
-                 (i32.add (i32.add (i32.load offset=16 (local.get 0)) (i32.load offset=20 (local.get 0)))
-                          (i32.add (i32.load offset=24 (local.get 0)) (i32.load offset=28 (local.get 0)))))))"#;
-    let wasm_path = scratch().join("loads.wasm");
-    std::fs::write(&wasm_path, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
-    let compares = |mode: &str| {
-        let obj = scratch().join(format!("loads-{mode}.o"));
-        let out = wasmaot()
-            .args(["compile", "--emit", "obj", "--bounds-checks", mode])
-            .arg(&wasm_path)
-            .arg("-o")
-            .arg(&obj)
-            .output()
-            .expect("wasmaot runs");
-        assert!(out.status.success());
-        let dis = Command::new("objdump")
-            .args(["-d", "--no-show-raw-insn"])
-            .arg(&obj)
-            .output()
-            .expect("objdump runs");
-        let text = String::from_utf8_lossy(&dis.stdout).into_owned();
-        let body = text
-            .split("<wasm_function.wasm0>:")
-            .nth(1)
-            .and_then(|rest| rest.split("\n\n").next())
-            .expect("function in disassembly")
-            .to_string();
-        body.lines().filter(|l| l.contains("\tcmp")).count()
-    };
-    let guarded = compares("guard");
-    let explicit = compares("explicit");
+    // With guard pages no compare guards the loads; with explicit checks each gets its own.
+    let wat = eight_loads("i32", "1");
+    let guarded = compares_in_function_0("loads", &wat, "guard");
+    let explicit = compares_in_function_0("loads", &wat, "explicit");
     // The one compare left with guard pages is the prologue's stack-limit check.
     assert!(guarded <= 1, "guard-page code has {guarded} compares");
     assert!(
         explicit >= guarded + 8,
         "explicit code has {explicit} compares"
     );
+}
+
+#[test]
+fn memory64_loads_of_one_index_share_one_compare() {
+    // A 64-bit index is compared with the length once; the guard region after the largest
+    // length covers the eight offsets.
+    let wat = eight_loads("i64", "i64 1");
+    let guarded = compares_in_function_0("loads64", &wat, "guard");
+    assert!(guarded <= 2, "memory64 code has {guarded} compares");
+    let explicit = compares_in_function_0("loads64", &wat, "explicit");
+    assert!(
+        explicit >= 8,
+        "explicit memory64 code has {explicit} compares"
+    );
+}
+
+#[test]
+fn memory64_stores_do_not_force_the_length_to_be_checked_again() {
+    // Linear memory is its own alias region: a store to it leaves the length known, so the
+    // loads and stores of one index keep sharing one compare.
+    let wat = r#"(module (memory i64 1) (func (param i64)
+      (i32.store offset=64 (local.get 0) (i32.load (local.get 0)))
+      (i32.store offset=68 (local.get 0) (i32.load offset=4 (local.get 0)))
+      (i32.store offset=72 (local.get 0) (i32.load offset=8 (local.get 0)))))"#;
+    let guarded = compares_in_function_0("copy64", wat, "guard");
+    assert!(guarded <= 2, "memory64 code has {guarded} compares");
 }
 
 #[test]
@@ -421,4 +451,42 @@ fn inspect_describes_a_module() {
     );
     assert!(text.contains("export _start: func"), "{text}");
     assert!(text.contains("memory 0: 2.. pages"), "{text}");
+}
+
+#[test]
+fn inspect_lists_memory64_page_sizes_extended_const_and_wide_arithmetic() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "env" "g" (global i32))
+             (memory i64 1 2)
+             (memory 3 (pagesize 1))
+             (table i64 1 funcref)
+             (global i32 (i32.add (global.get 0) (i32.const 1)))
+             (func (param i64 i64) (result i64 i64)
+               (i64.mul_wide_u (local.get 0) (local.get 1))))"#,
+    )
+    .expect("well-formed");
+    let input = scratch().join("proposals.wasm");
+    std::fs::write(&input, wasm).expect("write");
+    let out = wasmaot()
+        .arg("inspect")
+        .arg(&input)
+        .output()
+        .expect("wasmaot runs");
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "uses: multi-memory, memory64, custom-page-sizes, extended-const, wide-arithmetic\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("memory 0: 1..2 pages, i64 addresses\n"),
+        "{text}"
+    );
+    assert!(text.contains("memory 1: 3.. pages of 1 byte\n"), "{text}");
+    assert!(
+        text.contains("table 0: FuncRef 1.., i64 indices\n"),
+        "{text}"
+    );
 }

@@ -288,3 +288,76 @@ fn valid_modules_needing_unsupported_features_are_named_unsupported() {
     let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").unwrap();
     assert!(build_error("still-invalid.wasm", &wasm).contains("invalid module"));
 }
+
+#[test]
+fn i32_address_on_a_64_bit_memory() {
+    let wasm =
+        wat::parse_str("(module (memory i64 1) (func (result i32) (i32.load (i32.const 0))))")
+            .expect("well-formed");
+    let err = build_error("mem64-i32-address.wasm", &wasm);
+    assert!(err.contains("type mismatch"), "{err}");
+}
+
+#[test]
+fn memory_index_out_of_range() {
+    let wasm = wat::parse_str("(module (memory 1) (func (result i32) (memory.size 1)))")
+        .expect("well-formed");
+    let err = build_error("memory-index.wasm", &wasm);
+    assert!(err.contains("unknown memory 1"), "{err}");
+}
+
+#[test]
+fn i64_length_on_a_32_bit_memory_copy_from_a_64_bit_one() {
+    // memory.copy from a 64-bit memory into a 32-bit one takes an i32 length (the narrower
+    // index type).
+    let wasm = wat::parse_str(
+        "(module (memory $a 1) (memory $b i64 1)
+           (func (memory.copy $a $b (i32.const 0) (i64.const 0) (i64.const 1))))",
+    )
+    .expect("well-formed");
+    let err = build_error("copy-length.wasm", &wasm);
+    assert!(err.contains("type mismatch"), "{err}");
+}
+
+#[test]
+fn wide_arithmetic_with_too_few_operands() {
+    let wasm = wat::parse_str(
+        "(module (func (result i64 i64) (i64.add128 (i64.const 1) (i64.const 2) (i64.const 3))))",
+    )
+    .expect("well-formed");
+    let err = build_error("add128.wasm", &wasm);
+    assert!(err.contains("type mismatch"), "{err}");
+}
+
+#[test]
+fn page_size_other_than_1_or_65536() {
+    // (pagesize 2) is not encodable in text: patch the page-size exponent of (pagesize 1).
+    let wasm = patched(
+        "(module (memory 1 (pagesize 1)))",
+        &[0x08, 0x01, 0x00],
+        &[0x08, 0x01, 0x01],
+    );
+    let err = build_error("page-size.wasm", &wasm);
+    assert!(err.contains("page size"), "{err}");
+}
+
+#[test]
+fn non_constant_operator_in_a_constant_expression() {
+    let wasm = wat::parse_str("(module (global i32 (i32.div_u (i32.const 4) (i32.const 2))))")
+        .expect("well-formed");
+    let err = build_error("const-div.wasm", &wasm);
+    assert!(err.contains("constant expression"), "{err}");
+}
+
+#[test]
+fn wasi_command_with_a_64_bit_memory() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+             (memory (export "memory") i64 1)
+             (func (export "_start") (call 0 (i32.const 0))))"#,
+    )
+    .expect("well-formed");
+    let err = build_error("wasi-mem64.wasm", &wasm);
+    assert!(err.contains("64-bit"), "{err}");
+}

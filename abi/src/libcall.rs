@@ -56,24 +56,26 @@ macro_rules! libcalls {
 }
 
 libcalls! {
-    /// `(memory, delta_pages) -> old size in pages`, or `u32::MAX` when it cannot grow.
-    MemoryGrow = 0: (u32, u32) -> u32;
+    // Addresses, lengths and sizes travel as u64 whatever the memory's or table's index type
+    // (compiled code zero-extends i32 operands), so 32- and 64-bit memories share the calls.
+    /// `(memory, delta_pages) -> old size in pages`, or `u64::MAX` when it cannot grow.
+    MemoryGrow = 0: (u32, u64) -> u64;
     /// `(memory, dst, value, len)`; traps out of bounds.
-    MemoryFill = 1: (u32, u32, u32, u32);
+    MemoryFill = 1: (u32, u64, u32, u64);
     /// `(dst_memory, src_memory, dst, src, len)`; traps out of bounds.
-    MemoryCopy = 2: (u32, u32, u32, u32, u32);
+    MemoryCopy = 2: (u32, u32, u64, u64, u64);
     /// `(memory, data, dst, src, len)`; traps out of bounds.
-    MemoryInit = 3: (u32, u32, u32, u32, u32);
+    MemoryInit = 3: (u32, u32, u64, u32, u32);
     /// `(data)`.
     DataDrop = 4: (u32);
-    /// `(table, init, delta) -> old size`, or `u32::MAX` when it cannot grow.
-    TableGrow = 5: (u32, u64, u32) -> u32;
+    /// `(table, init, delta) -> old size`, or `u64::MAX` when it cannot grow.
+    TableGrow = 5: (u32, u64, u64) -> u64;
     /// `(table, dst, value, len)`; traps out of bounds.
-    TableFill = 6: (u32, u32, u64, u32);
+    TableFill = 6: (u32, u64, u64, u64);
     /// `(dst_table, src_table, dst, src, len)`; traps out of bounds.
-    TableCopy = 7: (u32, u32, u32, u32, u32);
+    TableCopy = 7: (u32, u32, u64, u64, u64);
     /// `(table, elem, dst, src, len)`; traps out of bounds.
-    TableInit = 8: (u32, u32, u32, u32, u32);
+    TableInit = 8: (u32, u32, u64, u32, u32);
     /// `(elem)`.
     ElemDrop = 9: (u32);
 }
@@ -93,12 +95,12 @@ mod tests {
     fn signatures_read_as_declared() {
         assert_eq!(
             Libcall::MemoryGrow.signature(),
-            (&[AbiType::I32, AbiType::I32][..], Some(AbiType::I32))
+            (&[AbiType::I32, AbiType::I64][..], Some(AbiType::I64))
         );
         assert_eq!(
             Libcall::TableFill.signature(),
             (
-                &[AbiType::I32, AbiType::I32, AbiType::I64, AbiType::I32][..],
+                &[AbiType::I32, AbiType::I64, AbiType::I64, AbiType::I64][..],
                 None
             )
         );

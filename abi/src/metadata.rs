@@ -39,12 +39,45 @@ pub struct TableType {
     /// `FuncRef` or `ExternRef`.
     pub element: ValType,
     pub limits: Limits,
+    /// Indexed by `i64` (memory64 proposal) rather than `i32`.
+    pub table64: bool,
 }
 
-/// Limits are in pages.
+/// Limits are in pages of `1 << page_size_log2` bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryType {
     pub limits: Limits,
+    /// Addressed by `i64` (memory64 proposal) rather than `i32`.
+    pub memory64: bool,
+    /// log2 of the page size: 16 (64 KiB) unless the custom-page-sizes proposal says 0 (1 byte).
+    pub page_size_log2: u32,
+}
+
+impl MemoryType {
+    /// A 32-bit memory of 64 KiB pages, as in WebAssembly 2.0.
+    pub fn new(limits: Limits) -> MemoryType {
+        MemoryType {
+            limits,
+            memory64: false,
+            page_size_log2: crate::WASM_PAGE_SHIFT,
+        }
+    }
+
+    /// Bytes per page.
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// The most pages the type allows: its maximum, or what its index type can count
+    /// (memory.size must fit the index type, so 1-byte pages stop at 2^32 - 1 in 32 bits).
+    pub fn max_pages(&self) -> u64 {
+        let addressable = if self.memory64 {
+            u64::MAX >> self.page_size_log2
+        } else {
+            ((1u64 << 32) >> self.page_size_log2).min(u64::from(u32::MAX))
+        };
+        self.limits.max.unwrap_or(addressable).min(addressable)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +86,9 @@ pub struct GlobalType {
     pub mutable: bool,
 }
 
-/// A constant expression (WebAssembly 2.0: one instruction).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// A constant expression: one instruction (WebAssembly 2.0), or with extended-const a short
+/// stack program of integer arithmetic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ConstExpr {
     I32(i32),
     I64(i64),
@@ -67,6 +101,22 @@ pub enum ConstExpr {
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
+    /// extended-const: operators run on a value stack, leaving the result on top.
+    Ops(Vec<ConstOp>),
+}
+
+/// One operator of an extended constant expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConstOp {
+    I32Const(i32),
+    I64Const(i64),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -130,7 +180,9 @@ pub struct ElemSegment {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryStrategy {
     /// Bytes reserved per 32-bit memory (accessible part plus guard), or 0 when accesses carry
-    /// explicit bounds checks and only the accessible part need be mapped.
+    /// explicit bounds checks and only the accessible part need be mapped. A 64-bit memory
+    /// gets a guard of `reservation - 4 GiB` after the largest length it may reach: its
+    /// accesses compare the index with the length and leave the offset to that guard.
     pub reservation: u64,
 }
 

@@ -19,7 +19,8 @@
 #[derive(Debug)]
 pub struct VMMemory {
     pub base: *mut u8,
-    /// Accessible length in bytes; changes on `memory.grow`.
+    /// Accessible length in bytes; changes on `memory.grow`. The bound compiled code compares
+    /// 64-bit indices with (and every index when bounds checks are explicit).
     pub length: u64,
 }
 

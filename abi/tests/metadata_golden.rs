@@ -31,12 +31,15 @@ fn small_module() -> ModuleMeta {
         tables: vec![TableType {
             element: ValType::FuncRef,
             limits: Limits { min: 2, max: None },
+            table64: false,
         }],
         memories: vec![MemoryType {
             limits: Limits {
                 min: 1,
                 max: Some(16),
             },
+            memory64: false,
+            page_size_log2: 16,
         }],
         globals: vec![GlobalType {
             content: ValType::V128,

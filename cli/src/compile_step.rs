@@ -121,6 +121,14 @@ fn check_command(input: &Path, meta: &ModuleMeta) -> Result<(), String> {
             import.name
         ));
     }
+    // WASI preview1 is defined for 32-bit pointers into memory 0; a wasm64 program's WASI
+    // calls would pass 64-bit ones that no preview1 signature takes.
+    if !meta.imports.is_empty() && meta.memories.first().is_some_and(|m| m.memory64) {
+        return Err(format!(
+            "{}: memory 0 is 64-bit (memory64), but WASI preview1 takes 32-bit pointers: a WASI command needs a 32-bit memory",
+            input.display()
+        ));
+    }
     if !meta
         .exports
         .iter()

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use wasmaot_compiler::wasmaot_abi::metadata::{
-    ExternKind, FuncType, ImportKind, Limits, ModuleMeta,
+    ExternKind, FuncType, ImportKind, Limits, MemoryType, ModuleMeta, TableType,
 };
 use wasmaot_compiler::{module, TargetCpu};
 
@@ -52,6 +52,24 @@ fn limits(l: &Limits) -> String {
     }
 }
 
+/// A memory's limits, page size (when not 64 KiB) and index type (when 64-bit).
+fn memory(m: &MemoryType) -> String {
+    let mut text = format!("{} pages", limits(&m.limits));
+    if m.page_size_log2 != wasmaot_compiler::wasmaot_abi::WASM_PAGE_SHIFT {
+        let size = m.page_size();
+        let _ = write!(text, " of {size} byte{}", if size == 1 { "" } else { "s" });
+    }
+    if m.memory64 {
+        text.push_str(", i64 addresses");
+    }
+    text
+}
+
+fn table(t: &TableType) -> String {
+    let index = if t.table64 { ", i64 indices" } else { "" };
+    format!("{:?} {}{index}", t.element, limits(&t.limits))
+}
+
 /// The report, one fact per line.
 pub fn describe(meta: &ModuleMeta) -> String {
     let mut out = String::new();
@@ -67,8 +85,8 @@ pub fn describe(meta: &ModuleMeta) -> String {
     for import in &meta.imports {
         let what = match &import.kind {
             ImportKind::Func(t) => format!("func {}", signature(&meta.types[*t as usize])),
-            ImportKind::Table(t) => format!("table {:?} {}", t.element, limits(&t.limits)),
-            ImportKind::Memory(m) => format!("memory {} pages", limits(&m.limits)),
+            ImportKind::Table(t) => table(t),
+            ImportKind::Memory(m) => memory(m),
             ImportKind::Global(g) => format!(
                 "global {:?}{}",
                 g.content,
@@ -87,10 +105,10 @@ pub fn describe(meta: &ModuleMeta) -> String {
         let _ = writeln!(out, "export {}: {kind} {}", export.name, export.index);
     }
     for (i, m) in meta.memories.iter().enumerate() {
-        let _ = writeln!(out, "memory {i}: {} pages", limits(&m.limits));
+        let _ = writeln!(out, "memory {i}: {}", memory(m));
     }
     for (i, t) in meta.tables.iter().enumerate() {
-        let _ = writeln!(out, "table {i}: {:?} {}", t.element, limits(&t.limits));
+        let _ = writeln!(out, "table {i}: {}", table(t));
     }
     let _ = writeln!(out, "globals: {}", meta.globals.len());
     let data_bytes: usize = meta.data.iter().map(|d| d.bytes.len()).sum();

@@ -2,7 +2,7 @@
 //! function bodies left to translate, each with the validator that checks it during translation.
 
 use wasmaot_abi::metadata::{
-    ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
+    ConstExpr, ConstOp, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
     GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta, TableType,
     ValType,
 };
@@ -40,13 +40,21 @@ pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
     Ok(parsed.meta)
 }
 
-/// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD and multi-memory.
+/// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD, multi-memory,
+/// memory64, custom page sizes, extended constant expressions and wide arithmetic.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::MULTI_MEMORY
+    WasmFeatures::WASM2
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::WIDE_ARITHMETIC
 }
 
 /// The proposals beyond WebAssembly 2.0's core (SIMD counted separately) that a valid module
-/// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`.
+/// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`, `memory64`,
+/// `custom-page-sizes`, `extended-const`, `wide-arithmetic`.
 pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
     let all = features();
     let needs = |without: WasmFeatures| {
@@ -58,6 +66,10 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
         ("simd", WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD),
         ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
         ("multi-memory", WasmFeatures::MULTI_MEMORY),
+        ("memory64", WasmFeatures::MEMORY64),
+        ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
+        ("extended-const", WasmFeatures::EXTENDED_CONST),
+        ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
     ] {
         if needs(feature) {
             used.push(name);
@@ -307,11 +319,30 @@ fn elem_segment(elem: wasmparser::Element<'_>) -> Result<ElemSegment> {
     })
 }
 
-/// A constant expression of WebAssembly 2.0: one instruction and `end`.
+/// A constant expression: one instruction and `end` (WebAssembly 2.0), or with extended-const
+/// several, kept as a stack program for the runtime to run.
 pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     let mut reader = expr.get_operators_reader();
-    let offset = reader.original_position();
-    let value = match reader.read()? {
+    let mut ops = Vec::new();
+    loop {
+        let offset = reader.original_position();
+        match reader.read()? {
+            Operator::End => break,
+            op => ops.push((op, offset)),
+        }
+    }
+    if let [(op, _)] = ops.as_slice() {
+        if let Some(single) = single_instruction(op) {
+            return Ok(single);
+        }
+    }
+    let ops = ops.iter().map(|(op, offset)| const_op(op, *offset));
+    Ok(ConstExpr::Ops(ops.collect::<Result<_>>()?))
+}
+
+/// A constant expression of one instruction, as WebAssembly 2.0 has them.
+fn single_instruction(op: &Operator<'_>) -> Option<ConstExpr> {
+    Some(match *op {
         Operator::I32Const { value } => ConstExpr::I32(value),
         Operator::I64Const { value } => ConstExpr::I64(value),
         Operator::F32Const { value } => ConstExpr::F32(value.bits()),
@@ -320,20 +351,29 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        _ => return None,
+    })
+}
+
+/// One operator of an extended constant expression (integer constants, globals, arithmetic).
+fn const_op(op: &Operator<'_>, offset: u64) -> Result<ConstOp> {
+    Ok(match *op {
+        Operator::I32Const { value } => ConstOp::I32Const(value),
+        Operator::I64Const { value } => ConstOp::I64Const(value),
+        Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+        Operator::I32Add => ConstOp::I32Add,
+        Operator::I32Sub => ConstOp::I32Sub,
+        Operator::I32Mul => ConstOp::I32Mul,
+        Operator::I64Add => ConstOp::I64Add,
+        Operator::I64Sub => ConstOp::I64Sub,
+        Operator::I64Mul => ConstOp::I64Mul,
         _ => {
             return Err(CompileError::unsupported(
-                "extended constant expressions",
+                "this operator in a constant expression",
                 offset,
             ))
         }
-    };
-    match reader.read()? {
-        Operator::End => Ok(value),
-        _ => Err(CompileError::unsupported(
-            "extended constant expressions",
-            offset,
-        )),
-    }
+    })
 }
 
 pub fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
@@ -362,30 +402,27 @@ fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
 }
 
 fn table_type(ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {
-    if ty.table64 {
-        return Err(CompileError::unsupported("64-bit tables", offset));
-    }
     Ok(TableType {
         element: ref_type(ty.element_type, offset)?,
         limits: Limits {
             min: ty.initial,
             max: ty.maximum,
         },
+        table64: ty.table64,
     })
 }
 
 fn memory_type(ty: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
-    if ty.memory64 || ty.shared || ty.page_size_log2.is_some() {
-        return Err(CompileError::unsupported(
-            "memory64, shared or custom-page memories",
-            offset,
-        ));
+    if ty.shared {
+        return Err(CompileError::unsupported("shared memories", offset));
     }
     Ok(MemoryType {
         limits: Limits {
             min: ty.initial,
             max: ty.maximum,
         },
+        memory64: ty.memory64,
+        page_size_log2: ty.page_size_log2.unwrap_or(wasmaot_abi::WASM_PAGE_SHIFT),
     })
 }
 

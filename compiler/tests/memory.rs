@@ -574,12 +574,10 @@ fn memory_of_a_dropped_instance_is_not_seen_by_the_next() {
 fn host_memory_shared_with_wasm() {
     use wasmaot_runtime::metadata::Limits;
     use wasmaot_runtime::{Memory, MemoryType};
-    let ty = MemoryType {
-        limits: Limits {
-            min: 1,
-            max: Some(3),
-        },
-    };
+    let ty = MemoryType::new(Limits {
+        min: 1,
+        max: Some(3),
+    });
     let host = with_store(|s| Memory::new(s, ty)).expect("host memory");
     assert_eq!(with_store(|s| host.ty(s)), ty);
     with_store(|s| host.write(s, 65532, &0x1234_5678u32.to_le_bytes())).unwrap();

@@ -415,6 +415,7 @@ fn tables_from_the_host() {
     let ty = TableType {
         element: ValType::FuncRef,
         limits: Limits { min: 2, max: None },
+        table64: false,
     };
     let host = with_store(|s| Table::new(s, ty, f1)).expect("host table");
     let wat = r#"

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
-use wasmaot_abi::WASM_PAGE_SIZE;
 
 use crate::store::{AsContext, AsContextMut, Stored};
 use crate::vm::error::Error;
@@ -39,7 +38,7 @@ impl Memory {
         self.vm(store).ty
     }
 
-    /// The current size in pages of 64 KiB.
+    /// The current size in pages (of the type's page size: 64 KiB unless it says 1 byte).
     pub fn size(&self, store: &impl AsContext) -> u64 {
         self.vm(store).pages()
     }
@@ -101,7 +100,7 @@ impl Memory {
         vm.grow(delta).ok_or_else(|| {
             Error::Resource(format!(
                 "cannot grow a memory of {} pages by {delta} pages",
-                vm.len() / WASM_PAGE_SIZE
+                vm.pages()
             ))
         })
     }

@@ -23,6 +23,8 @@ struct Session {
     current: Option<Instance>,
     named: HashMap<String, Instance>,
     registered: HashMap<String, Instance>,
+    /// Modules defined but not instantiated (`module definition`), by name, as binaries.
+    definitions: HashMap<String, Vec<u8>>,
 }
 
 /// Why a directive did not pass.
@@ -55,6 +57,7 @@ pub fn run_file(name: &str, text: &str, options: &Options) -> FileReport {
         current: None,
         named: HashMap::new(),
         registered: HashMap::new(),
+        definitions: HashMap::new(),
     };
     for directive in wast.directives {
         let (line, _) = directive.span().linecol_in(text);
@@ -98,6 +101,38 @@ impl Session {
                 }
                 Err(e) => Outcome::Fail(format!("module: {e}")),
             },
+            WastDirective::ModuleDefinition(mut module) => {
+                // Defining a module compiles it (validation included); instances come later.
+                let name = module.name().map(|id| id.name().to_string());
+                let compiled = module
+                    .encode()
+                    .map_err(|e| format!("text: {e}"))
+                    .and_then(|bytes| Ok((precompile::compile(&bytes, &self.options)?, bytes)));
+                match compiled {
+                    Ok((_, bytes)) => {
+                        if let Some(name) = name {
+                            self.definitions.insert(name, bytes);
+                        }
+                        Outcome::Pass
+                    }
+                    Err(e) => Outcome::Fail(format!("module definition: {e}")),
+                }
+            }
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
+                let bytes = module.and_then(|m| self.definitions.get(m.name()).cloned());
+                let Some(bytes) = bytes else {
+                    return Outcome::Fail("module instance of an unknown definition".to_string());
+                };
+                match self.instantiate_bytes(&bytes) {
+                    Ok(created) => {
+                        self.define(instance.map(|id| id.name().to_string()), created);
+                        Outcome::Pass
+                    }
+                    Err(e) => Outcome::Fail(format!("module instance: {e}")),
+                }
+            }
             WastDirective::Register { name, module, .. } => {
                 match self.instance(module.map(|m| m.name())) {
                     Ok(instance) => {

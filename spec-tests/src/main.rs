@@ -1,5 +1,5 @@
 //! `cargo run --release -p spec-tests -- --suite v2 [--target-cpu NAME] [--relaxed-simd
-//! deterministic] [FILTER]`: one line per .wast file, then `N passed, N failed, N skipped`.
+//! deterministic] [--bounds-checks explicit] [FILTER]`: one line per .wast file, then `N passed, N failed, N skipped`.
 //! Exit status 1 on any failure.
 
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let mut filter = None;
     let mut target_cpu = wasmaot_compiler::TargetCpu::Native;
     let mut deterministic = false;
+    let mut explicit_checks = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -27,6 +28,11 @@ fn main() -> ExitCode {
                 Some("fast") => deterministic = false,
                 _ => return usage("--relaxed-simd takes fast or deterministic"),
             },
+            "--bounds-checks" => match args.next().as_deref() {
+                Some("explicit") => explicit_checks = true,
+                Some("guard") => explicit_checks = false,
+                _ => return usage("--bounds-checks takes guard or explicit"),
+            },
             other if !other.starts_with('-') => filter = Some(other.to_string()),
             other => return usage(&format!("unknown flag {other}")),
         }
@@ -40,7 +46,10 @@ fn main() -> ExitCode {
     if let Some(filter) = &filter {
         files.retain(|(name, _)| name.contains(filter.as_str()));
     }
-    let options = spec_tests::options_for(&suite, target_cpu, deterministic);
+    let mut options = spec_tests::options_for(&suite, target_cpu, deterministic);
+    if explicit_checks {
+        options.bounds_checks = wasmaot_compiler::BoundsChecks::Explicit;
+    }
     let start = Instant::now();
     let reports = spec_tests::run_files(&files, &options);
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
@@ -70,6 +79,6 @@ fn main() -> ExitCode {
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [--target-cpu NAME] [--relaxed-simd fast|deterministic] [FILTER]");
+    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [--target-cpu NAME] [--relaxed-simd fast|deterministic] [--bounds-checks guard|explicit] [FILTER]");
     ExitCode::from(1)
 }

@@ -19,13 +19,12 @@ impl Spectest {
                 min: 10,
                 max: Some(20),
             },
+            table64: false,
         };
-        let memory = MemoryType {
-            limits: Limits {
-                min: 1,
-                max: Some(2),
-            },
-        };
+        let memory = MemoryType::new(Limits {
+            min: 1,
+            max: Some(2),
+        });
         Spectest {
             table: Table::new(store, table, Val::FuncRef(None)).expect("small table"),
             memory: Memory::new(store, memory).expect("spectest memory"),

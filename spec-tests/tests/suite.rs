@@ -4,11 +4,12 @@
 //!
 //! Every suite runs with the code this machine's CPU allows (`native`); the SIMD suites run
 //! again for the x86-64 baseline (SSE2 only: other instruction sequences and the `pshufb`
-//! fallback) and with deterministic relaxed SIMD.
+//! fallback) and with deterministic relaxed SIMD; the suites about memories run again with
+//! explicit bounds checks (`--bounds-checks explicit`), the other code path of every access.
 
 use std::process::ExitCode;
 
-use wasmaot_compiler::TargetCpu;
+use wasmaot_compiler::{BoundsChecks, TargetCpu};
 
 /// (suite, CPU, deterministic relaxed SIMD)
 const RUNS: &[(&str, TargetCpu, bool)] = &[
@@ -16,19 +17,42 @@ const RUNS: &[(&str, TargetCpu, bool)] = &[
     ("simd", TargetCpu::Native, false),
     ("relaxed-simd", TargetCpu::Native, false),
     ("multi-memory", TargetCpu::Native, false),
+    ("memory64", TargetCpu::Native, false),
+    ("custom-page-sizes", TargetCpu::Native, false),
+    ("extended-const", TargetCpu::Native, false),
+    ("wide-arithmetic", TargetCpu::Native, false),
     ("simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Native, true),
 ];
 
+/// Suites run a second time with explicit bounds checks.
+const EXPLICIT_CHECK_RUNS: &[&str] = &["memory64", "custom-page-sizes", "multi-memory"];
+
 fn main() -> ExitCode {
     let (mut passed, mut failed, mut skipped, mut bad) = (0, 0, 0, 0);
-    for &(suite, cpu, deterministic) in RUNS {
+    let explicit = EXPLICIT_CHECK_RUNS
+        .iter()
+        .map(|&suite| (suite, TargetCpu::Native, false, BoundsChecks::Explicit));
+    let default_checks = wasmaot_compiler::Options::default().bounds_checks;
+    let runs = RUNS
+        .iter()
+        .map(|&(suite, cpu, deterministic)| (suite, cpu, deterministic, default_checks))
+        .chain(explicit);
+    for (suite, cpu, deterministic, bounds_checks) in runs {
         let files = spec_tests::suite_files(suite).expect("known suite");
-        let options = spec_tests::options_for(suite, cpu, deterministic);
+        let options = wasmaot_compiler::Options {
+            bounds_checks,
+            ..spec_tests::options_for(suite, cpu, deterministic)
+        };
         let label = format!(
-            "{suite} ({cpu}{})",
-            if deterministic { ", deterministic" } else { "" }
+            "{suite} ({cpu}{}{})",
+            if deterministic { ", deterministic" } else { "" },
+            if bounds_checks == BoundsChecks::Explicit {
+                ", explicit bounds checks"
+            } else {
+                ""
+            }
         );
         for report in spec_tests::run_files(&files, &options) {
             let ok = report.failed == 0 && report.skipped == 0;

@@ -5,8 +5,13 @@ use wasmaot_runtime::Module;
 
 /// Compile `wat`, link it into a shared object, load it.
 pub fn load(wat: &str) -> Module {
+    load_with(wat, &Default::default())
+}
+
+/// [`load`] with the given compiler options.
+pub fn load_with(wat: &str, options: &wasmaot_compiler::Options) -> Module {
     let wasm = wat::parse_str(wat).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
+    let object = wasmaot_compiler::compile(&wasm, options, &|| {}).expect("compiles");
     let dir = std::env::temp_dir().join(format!("wasmaot-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let so = dir.join("module.so");

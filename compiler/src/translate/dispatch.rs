@@ -225,7 +225,11 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::I64TruncSatF32S
         | O::I64TruncSatF32U
         | O::I64TruncSatF64S
-        | O::I64TruncSatF64U => Family::Numeric,
+        | O::I64TruncSatF64U
+        | O::I64Add128
+        | O::I64Sub128
+        | O::I64MulWideS
+        | O::I64MulWideU => Family::Numeric,
         O::V128Load { .. }
         | O::V128Load8x8S { .. }
         | O::V128Load8x8U { .. }
@@ -645,9 +649,6 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::RefAsNonNull
         | O::BrOnNull { .. }
         | O::BrOnNonNull { .. } => Family::Unsupported("typed function references"),
-        O::I64Add128 | O::I64Sub128 | O::I64MulWideS | O::I64MulWideU => {
-            Family::Unsupported("wide arithmetic")
-        }
         // Only operators wasmparser adds after its pinned version get here (see the test).
         _ => Family::Unsupported("an operator this compiler does not know"),
     }

@@ -1,14 +1,21 @@
 //! Linear memory: loads and stores of every width, `memory.size`, `memory.grow` and the bulk
-//! memory instructions. Accesses rely on the guard region when they can (no check at all) and
-//! compare against the current length otherwise.
+//! memory instructions, on 32- and 64-bit memories of 64 KiB or 1-byte pages. Accesses rely on
+//! the guard region when they can (no check at all for 32-bit indices, one compare of the index
+//! with the length for 64-bit ones) and compare their end with the length otherwise.
 
-use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types, AliasRegion, AliasRegionData, Endianness, InstBuilder, MemFlagsData, Type, Value,
+};
 use wasmaot_abi::vmctx::field;
 use wasmaot_abi::{Libcall, TrapKind};
 use wasmparser::{MemArg, Operator};
 
 use super::{BoundsChecks, FuncTranslator};
 use crate::error::Result;
+
+/// The user id of the linear-memory alias region (see [`FuncTranslator::heap_address`]).
+const LINEAR_MEMORY_REGION: u32 = 1;
 
 /// The memory index an access names (core wasm: always a linear memory).
 fn memarg_memory(memarg: &MemArg) -> u32 {
@@ -52,26 +59,39 @@ impl FuncTranslator<'_, '_> {
             O::I64Store32 { memarg } => self.store(memarg, 4),
             O::MemorySize { mem } => {
                 let length = self.memory_length(mem);
+                let ty = self.memory_type(mem);
                 let pages = self
                     .builder
                     .ins()
-                    .ushr_imm_u(length, i64::from(wasmaot_abi::WASM_PAGE_SHIFT));
-                let pages = self.builder.ins().ireduce(I32, pages);
+                    .ushr_imm_u(length, i64::from(ty.page_size_log2));
+                let pages = self.narrow_index(pages, ty.memory64);
                 self.push(pages);
             }
             O::MemoryGrow { mem } => {
                 let delta = self.pop();
+                let delta = self.widen_index(delta);
+                let memory64 = self.memory_type(mem).memory64;
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
                 let old = self.call_libcall(Libcall::MemoryGrow, &[mem, delta]);
-                self.push(old[0]);
+                // u64::MAX (failure) narrows to the i32 -1 the spec wants of 32-bit memories.
+                let old = self.narrow_index(old[0], memory64);
+                self.push(old);
             }
             O::MemoryFill { mem } => {
                 let (dst, value, len) = self.pop3();
+                let (dst, len) = (self.widen_index(dst), self.widen_index(len));
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
                 self.call_libcall(Libcall::MemoryFill, &[mem, dst, value, len]);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
+                // Each address has its memory's index type; the length has the narrower of
+                // the two (the spec's min of index types), and all travel as u64.
                 let (dst, src, len) = self.pop3();
+                let (dst, src, len) = (
+                    self.widen_index(dst),
+                    self.widen_index(src),
+                    self.widen_index(len),
+                );
                 let dst_mem = self.builder.ins().iconst(I32, i64::from(dst_mem));
                 let src_mem = self.builder.ins().iconst(I32, i64::from(src_mem));
                 let args = [dst_mem, src_mem, dst, src, len];
@@ -79,6 +99,7 @@ impl FuncTranslator<'_, '_> {
             }
             O::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen_index(dst);
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
                 let data = self.builder.ins().iconst(I32, i64::from(data_index));
                 self.call_libcall(Libcall::MemoryInit, &[mem, data, dst, src, len]);
@@ -140,34 +161,89 @@ impl FuncTranslator<'_, '_> {
         index: Value,
         size: u8,
     ) -> (Value, i32, MemFlagsData) {
+        // Linear memory is its own alias region: a store to it cannot change the runtime's
+        // structures (a memory's length, globals, tables), so their loads need not be repeated
+        // after one (calls, which may grow memory, still count as changing everything).
         let flags = MemFlagsData::new()
             .with_endianness(Endianness::Little)
-            .with_trap_code(Some(super::trap_code(TrapKind::OutOfBoundsMemory)));
-        let base = self.memory_base(memarg_memory(&memarg));
-        let index = self.builder.ins().uextend(types::I64, index);
-        let end = memarg.offset + u64::from(size);
-        let covered = match self.env.bounds_checks {
-            BoundsChecks::GuardPages { guard } => end <= guard && memarg.offset <= i32::MAX as u64,
-            BoundsChecks::Explicit => false,
+            .with_trap_code(Some(super::trap_code(TrapKind::OutOfBoundsMemory)))
+            .with_alias_region(Some(self.linear_memory_region()));
+        let memory = memarg_memory(&memarg);
+        let ty = self.memory_type(memory);
+        let base = self.memory_base(memory);
+        let index = self.widen_index(index);
+        // An offset and size may together pass 2^64 (memory64): such an access never fits.
+        let end = u128::from(memarg.offset) + u128::from(size);
+        let guard = match self.env.bounds_checks {
+            BoundsChecks::GuardPages { guard } => guard,
+            BoundsChecks::Explicit => 0,
         };
-        if covered {
+        // With pages smaller than the host's, bytes past the length may still be mapped: only
+        // 64 KiB pages leave everything from the length on inaccessible.
+        let guarded = ty.page_size_log2 == wasmaot_abi::WASM_PAGE_SHIFT
+            && end <= u128::from(guard)
+            && memarg.offset <= i32::MAX as u64;
+        if guarded && !ty.memory64 {
+            // Any u32 index plus an offset within the guard lands in the 4 GiB + guard
+            // reservation, where everything past the length faults: no check at all.
             let addr = self.builder.ins().iadd(base, index);
             return (addr, memarg.offset as i32, flags);
         }
-        let length = self.memory_length(memarg_memory(&memarg));
-        // index < 2^32 and end < 2^33 + 8: the sum cannot wrap in 64 bits.
-        let access_end = self.builder.ins().iadd_imm_u(index, end as i64);
-        let out = self.builder.ins().icmp(
-            cranelift_codegen::ir::condcodes::IntCC::UnsignedGreaterThan,
-            access_end,
-            length,
-        );
-        self.builder
+        let length = self.memory_length(memory);
+        if guarded {
+            // 64-bit index: one compare. An index up to the length plus an offset and size
+            // within the guard stays inside the reservation (the runtime keeps a guard after
+            // the largest length it allows), whose bytes past the length fault.
+            let out = self
+                .builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, index, length);
+            self.builder
+                .ins()
+                .trapnz(out, super::trap_code(TrapKind::OutOfBoundsMemory));
+            let addr = self.builder.ins().iadd(base, index);
+            return (addr, memarg.offset as i32, flags);
+        }
+        let oob = super::trap_code(TrapKind::OutOfBoundsMemory);
+        let access_end = if ty.memory64 {
+            // index + offset + size may pass 2^64: a carry out is out of bounds too.
+            match u64::try_from(end) {
+                Ok(end) => {
+                    let end = self.builder.ins().iconst(types::I64, end as i64);
+                    self.builder.ins().uadd_overflow_trap(index, end, oob)
+                }
+                Err(_) => {
+                    let offset = self.builder.ins().iconst(types::I64, memarg.offset as i64);
+                    let sum = self.builder.ins().uadd_overflow_trap(index, offset, oob);
+                    let size = self.builder.ins().iconst(types::I64, i64::from(size));
+                    self.builder.ins().uadd_overflow_trap(sum, size, oob)
+                }
+            }
+        } else {
+            // index < 2^32 and end < 2^33: the sum cannot wrap in 64 bits.
+            self.builder.ins().iadd_imm_u(index, end as i64)
+        };
+        let out = self
+            .builder
             .ins()
-            .trapnz(out, super::trap_code(TrapKind::OutOfBoundsMemory));
+            .icmp(IntCC::UnsignedGreaterThan, access_end, length);
+        self.builder.ins().trapnz(out, oob);
         let addr = self.builder.ins().iadd(base, index);
         let addr = self.builder.ins().iadd_imm_u(addr, memarg.offset as i64);
         (addr, 0, flags)
+    }
+
+    /// The alias region of every linear memory (one for all: they are never told apart).
+    fn linear_memory_region(&mut self) -> AliasRegion {
+        self.builder.func.dfg.alias_regions.insert(AliasRegionData {
+            user_id: LINEAR_MEMORY_REGION,
+            description: "linear memory".into(),
+        })
+    }
+
+    /// The type of memory `index`.
+    fn memory_type(&self, index: u32) -> wasmaot_abi::metadata::MemoryType {
+        self.env.meta.memories[index as usize]
     }
 
     /// The address of memory `index`'s `VMMemory` (imported or not, it lives with the memory).

@@ -13,6 +13,7 @@ mod simd;
 mod state;
 mod table;
 mod variables;
+mod wide;
 
 use cranelift_codegen::ir::{
     self, types, AbiParam, InstBuilder, MemFlagsData, Signature, TrapCode, Value,
@@ -295,6 +296,25 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     fn peekn(&self, n: usize) -> &[Value] {
         &self.stack[self.stack.len() - n..]
+    }
+
+    /// A memory or table index operand as the u64 the runtime takes: i32 indices (32-bit
+    /// memories and tables) are zero-extended, i64 ones pass as they are.
+    fn widen_index(&mut self, value: Value) -> Value {
+        if self.builder.func.dfg.value_type(value) == types::I64 {
+            value
+        } else {
+            self.builder.ins().uextend(types::I64, value)
+        }
+    }
+
+    /// A u64 size or index back to the index type of a memory or table (`is64`).
+    fn narrow_index(&mut self, value: Value, is64: bool) -> Value {
+        if is64 {
+            value
+        } else {
+            self.builder.ins().ireduce(types::I32, value)
+        }
     }
 
     /// Load a pointer-sized field of the vmctx.

@@ -18,7 +18,8 @@ impl FuncTranslator<'_, '_> {
             || self.translate_int_binary(op)
             || self.translate_float_unary(op)
             || self.translate_float_binary(op)
-            || self.translate_conversion(op))
+            || self.translate_conversion(op)
+            || self.translate_wide(op))
     }
 
     fn translate_const(&mut self, op: &Operator<'_>) -> bool {

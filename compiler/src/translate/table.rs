@@ -31,6 +31,7 @@ impl FuncTranslator<'_, '_> {
                     .store(MemFlagsData::trusted(), value, entry, 0);
             }
             Operator::TableSize { table } => {
+                let table64 = self.env.meta.tables[table as usize].table64;
                 let table = self.table_struct(table);
                 let length = self.builder.ins().load(
                     I64,
@@ -38,17 +39,21 @@ impl FuncTranslator<'_, '_> {
                     table,
                     field::TABLE_LENGTH,
                 );
-                let length = self.builder.ins().ireduce(I32, length);
+                let length = self.narrow_index(length, table64);
                 self.push(length);
             }
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
+                let delta = self.widen_index(delta);
+                let table64 = self.env.meta.tables[table as usize].table64;
                 let table = self.builder.ins().iconst(I32, i64::from(table));
                 let old = self.call_libcall(Libcall::TableGrow, &[table, init, delta]);
-                self.push(old[0]);
+                let old = self.narrow_index(old[0], table64);
+                self.push(old);
             }
             Operator::TableFill { table } => {
                 let (dst, value, len) = self.pop3();
+                let (dst, len) = (self.widen_index(dst), self.widen_index(len));
                 let table = self.builder.ins().iconst(I32, i64::from(table));
                 self.call_libcall(Libcall::TableFill, &[table, dst, value, len]);
             }
@@ -57,6 +62,11 @@ impl FuncTranslator<'_, '_> {
                 src_table,
             } => {
                 let (dst, src, len) = self.pop3();
+                let (dst, src, len) = (
+                    self.widen_index(dst),
+                    self.widen_index(src),
+                    self.widen_index(len),
+                );
                 let dst_table = self.builder.ins().iconst(I32, i64::from(dst_table));
                 let src_table = self.builder.ins().iconst(I32, i64::from(src_table));
                 let args = [dst_table, src_table, dst, src, len];
@@ -64,6 +74,7 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen_index(dst);
                 let table = self.builder.ins().iconst(I32, i64::from(table));
                 let elem = self.builder.ins().iconst(I32, i64::from(elem_index));
                 self.call_libcall(Libcall::TableInit, &[table, elem, dst, src, len]);
@@ -120,7 +131,7 @@ impl FuncTranslator<'_, '_> {
             .builder
             .ins()
             .load(types::I64, flags, table, field::TABLE_LENGTH);
-        let index = self.builder.ins().uextend(types::I64, index);
+        let index = self.widen_index(index);
         let out = self
             .builder
             .ins()

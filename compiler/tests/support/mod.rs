@@ -40,6 +40,25 @@ pub fn explicit_checks() -> Options {
     }
 }
 
+/// Guard pages (the default) and explicit bounds checks, labelled.
+pub fn both_bounds_checks() -> [(&'static str, Options); 2] {
+    [
+        ("guard", Options::default()),
+        ("explicit", explicit_checks()),
+    ]
+}
+
+/// `wat` instantiated once per [`both_bounds_checks`] configuration.
+pub fn instances_both_checks(wat: &str) -> Vec<(&'static str, Instance)> {
+    both_bounds_checks()
+        .into_iter()
+        .map(|(label, options)| {
+            let m = new_instance(&load_with(wat, &options), &[]).expect("instantiates");
+            (label, m)
+        })
+        .collect()
+}
+
 thread_local! {
     /// The store of the running test.
     static STORE: RefCell<Store> = RefCell::new(Store::new());

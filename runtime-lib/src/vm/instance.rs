@@ -7,7 +7,7 @@ use std::any::Any;
 use std::cell::UnsafeCell;
 use std::sync::Arc;
 
-use wasmaot_abi::metadata::{ConstExpr, DataKind, ElemKind, ExternKind, ImportKind};
+use wasmaot_abi::metadata::{ConstExpr, ConstOp, DataKind, ElemKind, ExternKind, ImportKind};
 use wasmaot_abi::vmctx::VMCTX_MAGIC;
 use wasmaot_abi::{TrapKind, VMFuncRef, VMGlobal, VmctxLayout};
 
@@ -263,15 +263,14 @@ impl InstanceInner {
                     funcs += 1;
                 }
                 (ImportKind::Memory(ty), VmExtern::Memory(m)) => {
-                    if !limits_match(
-                        &m.ty.limits,
-                        m.len() / wasmaot_abi::WASM_PAGE_SIZE,
-                        &ty.limits,
-                    ) {
+                    if m.ty.memory64 != ty.memory64
+                        || m.ty.page_size_log2 != ty.page_size_log2
+                        || !limits_match(&m.ty.limits, m.pages(), &ty.limits)
+                    {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     // Code compiled without bounds checks relies on the guard region.
-                    if m.reserved_len() < meta.memory_strategy.reservation {
+                    if !m.suits(meta.memory_strategy) {
                         return Err(Error::Link(format!(
                             "{what}: the memory lacks the guard region this module was compiled for"
                         )));
@@ -280,6 +279,7 @@ impl InstanceInner {
                 }
                 (ImportKind::Table(ty), VmExtern::Table(t)) => {
                     if t.ty.element != ty.element
+                        || t.ty.table64 != ty.table64
                         || !limits_match(&t.ty.limits, t.len(), &ty.limits)
                     {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
@@ -389,14 +389,43 @@ impl InstanceInner {
             ConstExpr::V128(bits) => bits,
             ConstExpr::RefNull => 0,
             ConstExpr::RefFunc(f) => self.funcref(f) as u128,
-            // SAFETY: global_ptr points at a live VMGlobal.
-            ConstExpr::GlobalGet(g) => unsafe {
-                read_global_raw(
-                    self.global_ptr(g),
-                    self.module.0.meta.globals[g as usize].content,
-                )
-            },
+            ConstExpr::GlobalGet(g) => self.global_value(g),
+            ConstExpr::Ops(ref ops) => u128::from(self.eval_ops(ops)),
         }
+    }
+
+    fn global_value(&self, g: u32) -> u128 {
+        let ty = self.module.0.meta.globals[g as usize].content;
+        // SAFETY: global_ptr points at a live VMGlobal.
+        unsafe { read_global_raw(self.global_ptr(g), ty) }
+    }
+
+    /// Run an extended constant expression (validated: the stack never underflows and ends
+    /// with one integer). i32 values are kept zero-extended.
+    fn eval_ops(&self, ops: &[ConstOp]) -> u64 {
+        let mut stack: Vec<u64> = Vec::with_capacity(ops.len());
+        for op in ops {
+            let value = match *op {
+                ConstOp::I32Const(v) => u64::from(v as u32),
+                ConstOp::I64Const(v) => v as u64,
+                ConstOp::GlobalGet(g) => self.global_value(g) as u64,
+                op => {
+                    let b = stack.pop().unwrap_or(0);
+                    let a = stack.pop().unwrap_or(0);
+                    let (a32, b32) = (a as u32, b as u32);
+                    match op {
+                        ConstOp::I32Add => u64::from(a32.wrapping_add(b32)),
+                        ConstOp::I32Sub => u64::from(a32.wrapping_sub(b32)),
+                        ConstOp::I32Mul => u64::from(a32.wrapping_mul(b32)),
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }
+                }
+            };
+            stack.push(value);
+        }
+        stack.pop().unwrap_or(0)
     }
 
     fn init_globals(&self) {
@@ -430,7 +459,7 @@ impl InstanceInner {
         for (i, segment) in meta.elems.iter().enumerate() {
             match &segment.kind {
                 ElemKind::Active { table, offset } => {
-                    let offset = self.eval(offset) as u32;
+                    let offset = self.eval(offset) as u64;
                     let len = segment.items.len() as u32;
                     self.table_init(*table, i as u32, offset, 0, len)
                         .map_err(Trap::wasm)?;
@@ -442,7 +471,7 @@ impl InstanceInner {
         }
         for (i, segment) in meta.data.iter().enumerate() {
             if let DataKind::Active { memory, offset } = &segment.kind {
-                let offset = self.eval(offset) as u32;
+                let offset = self.eval(offset) as u64;
                 let len = segment.bytes.len() as u32;
                 self.memory_init(*memory, i as u32, offset, 0, len)
                     .map_err(Trap::wasm)?;
@@ -458,7 +487,7 @@ impl InstanceInner {
         &self,
         memory: u32,
         data: u32,
-        dst: u32,
+        dst: u64,
         src: u32,
         len: u32,
     ) -> Result<(), TrapKind> {
@@ -468,7 +497,7 @@ impl InstanceInner {
             .get(src as usize..src as usize + len as usize)
             .ok_or(TrapKind::OutOfBoundsMemory)?;
         let target = self.memories[memory as usize]
-            .slice(u64::from(dst), u64::from(len))
+            .slice(dst, u64::from(len))
             .ok_or(TrapKind::OutOfBoundsMemory)?;
         target.copy_from_slice(bytes);
         Ok(())
@@ -483,7 +512,7 @@ impl InstanceInner {
         &self,
         table: u32,
         elem: u32,
-        dst: u32,
+        dst: u64,
         src: u32,
         len: u32,
     ) -> Result<(), TrapKind> {
@@ -493,8 +522,9 @@ impl InstanceInner {
             .get(src as usize..src as usize + len as usize)
             .ok_or(TrapKind::OutOfBoundsTable)?;
         let elements = self.tables[table as usize].elements();
-        let target = elements
-            .get_mut(dst as usize..dst as usize + len as usize)
+        let target = usize::try_from(dst)
+            .ok()
+            .and_then(|dst| elements.get_mut(dst..dst.checked_add(len as usize)?))
             .ok_or(TrapKind::OutOfBoundsTable)?;
         target.copy_from_slice(items);
         Ok(())

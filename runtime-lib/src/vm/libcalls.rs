@@ -71,28 +71,26 @@ fn check(result: Result<(), TrapKind>) {
     }
 }
 
-extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u32 {
+extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64 {
     let memory = &instance(vmctx).memories[memory as usize];
-    memory
-        .grow(u64::from(delta))
-        .map_or(u32::MAX, |old| old as u32)
+    memory.grow(delta).unwrap_or(u64::MAX)
 }
 
 fn fill(
     instance: &InstanceInner,
     memory: u32,
-    dst: u32,
+    dst: u64,
     value: u32,
-    len: u32,
+    len: u64,
 ) -> Result<(), TrapKind> {
     let bytes = instance.memories[memory as usize]
-        .slice(u64::from(dst), u64::from(len))
+        .slice(dst, len)
         .ok_or(TrapKind::OutOfBoundsMemory)?;
     bytes.fill(value as u8);
     Ok(())
 }
 
-extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, value: u32, len: u32) {
+extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, value: u32, len: u64) {
     check(fill(instance(vmctx), memory, dst, value, len));
 }
 
@@ -100,22 +98,17 @@ fn copy(
     instance: &InstanceInner,
     dst_mem: u32,
     src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> Result<(), TrapKind> {
     let (dst_mem, src_mem) = (
         &instance.memories[dst_mem as usize],
         &instance.memories[src_mem as usize],
     );
-    let len = u64::from(len);
-    let source = src_mem
-        .slice(u64::from(src), len)
-        .ok_or(TrapKind::OutOfBoundsMemory)?;
+    let source = src_mem.slice(src, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     let source = source.as_ptr();
-    let target = dst_mem
-        .slice(u64::from(dst), len)
-        .ok_or(TrapKind::OutOfBoundsMemory)?;
+    let target = dst_mem.slice(dst, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     // SAFETY: both ranges were checked to lie in their memories; `copy` allows overlap.
     unsafe { std::ptr::copy(source, target.as_mut_ptr(), len as usize) };
     Ok(())
@@ -125,14 +118,14 @@ extern "C" fn memory_copy(
     vmctx: *mut u8,
     dst_mem: u32,
     src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) {
     check(copy(instance(vmctx), dst_mem, src_mem, dst, src, len));
 }
 
-extern "C" fn memory_init(vmctx: *mut u8, memory: u32, data: u32, dst: u32, src: u32, len: u32) {
+extern "C" fn memory_init(vmctx: *mut u8, memory: u32, data: u32, dst: u64, src: u32, len: u32) {
     check(instance(vmctx).memory_init(memory, data, dst, src, len));
 }
 
@@ -140,29 +133,34 @@ extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     instance(vmctx).data_drop(data);
 }
 
-extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: u64, delta: u32) -> u32 {
+extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: u64, delta: u64) -> u64 {
     let table = &instance(vmctx).tables[table as usize];
-    table
-        .grow(u64::from(delta), init)
-        .map_or(u32::MAX, |old| old as u32)
+    table.grow(delta, init).unwrap_or(u64::MAX)
+}
+
+/// The index range `[start, start + len)` as a slice range, if it does not overflow.
+fn range(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
+    let start = usize::try_from(start).ok()?;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    Some(start..end)
 }
 
 fn table_fill_checked(
     instance: &InstanceInner,
     table: u32,
-    dst: u32,
+    dst: u64,
     value: u64,
-    len: u32,
+    len: u64,
 ) -> Result<(), TrapKind> {
     let elements = instance.tables[table as usize].elements();
-    let range = elements
-        .get_mut(dst as usize..dst as usize + len as usize)
+    let range = range(dst, len)
+        .and_then(|r| elements.get_mut(r))
         .ok_or(TrapKind::OutOfBoundsTable)?;
     range.fill(value);
     Ok(())
 }
 
-extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, value: u64, len: u32) {
+extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, value: u64, len: u64) {
     check(table_fill_checked(instance(vmctx), table, dst, value, len));
 }
 
@@ -170,22 +168,27 @@ fn table_copy_checked(
     instance: &InstanceInner,
     dst_t: u32,
     src_t: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> Result<(), TrapKind> {
-    let (dst, src, len) = (dst as usize, src as usize, len as usize);
     let source = instance.tables[src_t as usize].elements();
-    if src + len > source.len() {
-        return Err(TrapKind::OutOfBoundsTable);
-    }
-    let source_ptr = source[src..].as_ptr();
+    let source_range = range(src, len)
+        .filter(|r| r.end <= source.len())
+        .ok_or(TrapKind::OutOfBoundsTable)?;
+    let source_ptr = source[source_range.clone()].as_ptr();
     let target = instance.tables[dst_t as usize].elements();
-    if dst + len > target.len() {
-        return Err(TrapKind::OutOfBoundsTable);
-    }
+    let target_range = range(dst, len)
+        .filter(|r| r.end <= target.len())
+        .ok_or(TrapKind::OutOfBoundsTable)?;
     // SAFETY: both ranges checked; the tables may be the same, and `copy` allows overlap.
-    unsafe { std::ptr::copy(source_ptr, target[dst..].as_mut_ptr(), len) };
+    unsafe {
+        std::ptr::copy(
+            source_ptr,
+            target[target_range.clone()].as_mut_ptr(),
+            source_range.len(),
+        )
+    };
     Ok(())
 }
 
@@ -193,9 +196,9 @@ extern "C" fn table_copy(
     vmctx: *mut u8,
     dst_table: u32,
     src_table: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) {
     check(table_copy_checked(
         instance(vmctx),
@@ -207,7 +210,7 @@ extern "C" fn table_copy(
     ));
 }
 
-extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) {
+extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u32, len: u32) {
     check(instance(vmctx).table_init(table, elem, dst, src, len));
 }
 

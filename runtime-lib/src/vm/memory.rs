@@ -7,7 +7,7 @@ use std::mem::ManuallyDrop;
 use std::sync::Mutex;
 
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
-use wasmaot_abi::{VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
+use wasmaot_abi::VMMemory;
 
 use super::error::Error;
 use super::sys::mmap::Reservation;
@@ -16,9 +16,18 @@ pub struct VmMemory {
     vm: Box<UnsafeCell<VMMemory>>,
     /// Given back to the pool on drop.
     reservation: ManuallyDrop<Reservation>,
-    max_pages: u64,
+    /// The most bytes the memory may grow to here: its type's maximum, capped by what the
+    /// reservation holds before its guard region.
+    limit_bytes: u64,
     pub ty: MemoryType,
 }
+
+/// The most bytes a 64-bit memory may grow to in this runtime (its type may allow up to 2^64):
+/// a grow past it fails with -1, as the spec allows.
+pub const MEMORY64_LIMIT: u64 = 16 << 30;
+
+/// The size of 32-bit address space, which a 32-bit memory's reservation starts with.
+const FOUR_GIB: u64 = 1 << 32;
 
 // SAFETY: compiled code and the runtime mutate the VMMemory on one thread at a time: a memory is
 // reached only through its store, borrowed mutably for every call (no shared memories yet).
@@ -26,16 +35,35 @@ unsafe impl Send for VmMemory {}
 // SAFETY: as above.
 unsafe impl Sync for VmMemory {}
 
+/// `bytes` rounded up to whole host pages: protections change a host page at a time.
+fn host_pages(bytes: u64) -> usize {
+    (bytes as usize).next_multiple_of(super::sys::mmap::page_size())
+}
+
 impl VmMemory {
+    /// A memory of type `ty`, reserved as code compiled with `strategy` expects: 32-bit
+    /// memories get `strategy.reservation` bytes (4 GiB and a guard) or, when 0, their maximum;
+    /// 64-bit memories get their maximum (at most [`MEMORY64_LIMIT`]) followed by the same
+    /// guard, which compiled code relies on after comparing an index with the length.
     pub fn new(ty: MemoryType, strategy: MemoryStrategy) -> Result<VmMemory, Error> {
-        let max_pages = ty.limits.max.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
-        let reserve = if strategy.reservation > 0 {
-            strategy.reservation
+        let max_bytes = ty.max_pages().saturating_mul(ty.page_size());
+        let (limit_bytes, reserve) = if ty.memory64 {
+            let limit = max_bytes.min(MEMORY64_LIMIT);
+            let guard = strategy.reservation.saturating_sub(FOUR_GIB);
+            (limit, limit + guard)
+        } else if strategy.reservation > 0 {
+            (max_bytes.min(FOUR_GIB), strategy.reservation)
         } else {
-            max_pages * WASM_PAGE_SIZE
+            (max_bytes.min(FOUR_GIB), max_bytes.min(FOUR_GIB))
         };
-        let initial = ty.limits.min * WASM_PAGE_SIZE;
-        let reservation = reserve_from_pool(reserve as usize, initial as usize)?;
+        let initial = ty.limits.min.saturating_mul(ty.page_size());
+        if initial > limit_bytes {
+            return Err(Error::Resource(format!(
+                "a memory of {} pages is larger than this runtime allows",
+                ty.limits.min
+            )));
+        }
+        let reservation = reserve_from_pool(reserve as usize, host_pages(initial))?;
         let vm = VMMemory {
             base: reservation.base(),
             length: initial,
@@ -43,7 +71,7 @@ impl VmMemory {
         Ok(VmMemory {
             vm: Box::new(UnsafeCell::new(vm)),
             reservation: ManuallyDrop::new(reservation),
-            max_pages,
+            limit_bytes,
             ty,
         })
     }
@@ -58,6 +86,17 @@ impl VmMemory {
         self.reservation.len() as u64
     }
 
+    /// Whether code compiled with `strategy` may use this memory: its bounds checks assume a
+    /// guard region that the reservation must provide.
+    pub fn suits(&self, strategy: MemoryStrategy) -> bool {
+        if self.ty.memory64 {
+            let guard = strategy.reservation.saturating_sub(FOUR_GIB);
+            self.reserved_len() >= self.limit_bytes + guard
+        } else {
+            self.reserved_len() >= strategy.reservation
+        }
+    }
+
     pub fn base(&self) -> *mut u8 {
         self.reservation.base()
     }
@@ -68,22 +107,26 @@ impl VmMemory {
         unsafe { (*self.vm.get()).length }
     }
 
+    /// Current size in pages of the memory's page size.
     pub fn pages(&self) -> u64 {
-        self.len() / WASM_PAGE_SIZE
+        self.len() >> self.ty.page_size_log2
     }
 
     /// Grow by `delta` pages; the old size in pages, or `None` if the limit forbids it.
     pub fn grow(&self, delta: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
-        if new > self.max_pages || new * WASM_PAGE_SIZE > self.reservation.len() as u64 {
+        if new > self.ty.max_pages() {
             return None;
         }
-        let old_bytes = (old * WASM_PAGE_SIZE) as usize;
-        let added = (delta * WASM_PAGE_SIZE) as usize;
-        self.reservation.make_accessible(old_bytes, added).ok()?;
+        let new_bytes = new.checked_mul(self.ty.page_size())?;
+        if new_bytes > self.limit_bytes {
+            return None;
+        }
+        let (from, to) = (host_pages(self.len()), host_pages(new_bytes));
+        self.reservation.make_accessible(from, to - from).ok()?;
         // SAFETY: see the Send/Sync note; compiled code re-reads the length after calls.
-        unsafe { (*self.vm.get()).length = new * WASM_PAGE_SIZE };
+        unsafe { (*self.vm.get()).length = new_bytes };
         Some(old)
     }
 
@@ -109,7 +152,7 @@ impl Drop for VmMemory {
     fn drop(&mut self) {
         // SAFETY: `reservation` is taken exactly once, here, and not used afterwards.
         let reservation = unsafe { ManuallyDrop::take(&mut self.reservation) };
-        release_to_pool(reservation, self.len() as usize);
+        release_to_pool(reservation, host_pages(self.len()));
     }
 }
 

@@ -57,7 +57,12 @@ impl VmTable {
     pub fn grow(&self, delta: u64, init: u64) -> Option<u64> {
         let old = self.len();
         let new = old.checked_add(delta)?;
-        let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX));
+        let addressable = if self.ty.table64 {
+            u64::MAX
+        } else {
+            u64::from(u32::MAX)
+        };
+        let max = self.ty.limits.max.unwrap_or(addressable);
         if new > max || new > MAX_TABLE_ENTRIES {
             return None;
         }
