@@ -149,6 +149,9 @@ pub struct ModuleMeta {
     pub globals: Vec<GlobalType>,
     /// Initializer of each defined global.
     pub global_inits: Vec<ConstExpr>,
+    /// Initial value of every element of each defined table (`RefNull` unless the table type
+    /// has an initializer expression, as typed-reference tables may).
+    pub table_inits: Vec<ConstExpr>,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub data: Vec<DataSegment>,

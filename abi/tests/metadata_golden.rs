@@ -43,6 +43,7 @@ fn small_module() -> ModuleMeta {
             mutable: true,
         }],
         global_inits: vec![ConstExpr::V128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)],
+        table_inits: Vec::new(),
         exports: vec![Export {
             name: "run".to_string(),
             kind: ExternKind::Func,

@@ -40,13 +40,19 @@ pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
     Ok(parsed.meta)
 }
 
-/// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD and multi-memory.
+/// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD, multi-memory, tail
+/// calls and typed function references.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD | WasmFeatures::MULTI_MEMORY
+    WasmFeatures::WASM2
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::FUNCTION_REFERENCES
 }
 
 /// The proposals beyond WebAssembly 2.0's core (SIMD counted separately) that a valid module
-/// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`.
+/// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`, `tail-call`,
+/// `function-references`.
 pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
     let all = features();
     let needs = |without: WasmFeatures| {
@@ -58,6 +64,8 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
         ("simd", WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD),
         ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
         ("multi-memory", WasmFeatures::MULTI_MEMORY),
+        ("tail-call", WasmFeatures::TAIL_CALL),
+        ("function-references", WasmFeatures::FUNCTION_REFERENCES),
     ] {
         if needs(feature) {
             used.push(name);
@@ -112,6 +120,7 @@ fn empty_meta() -> ModuleMeta {
         memories: Vec::new(),
         globals: Vec::new(),
         global_inits: Vec::new(),
+        table_inits: Vec::new(),
         exports: Vec::new(),
         start: None,
         data: Vec::new(),
@@ -181,12 +190,10 @@ fn read_payload(
         Payload::TableSection(reader) => {
             for table in reader {
                 let table = table?;
-                if !matches!(table.init, wasmparser::TableInit::RefNull) {
-                    return Err(CompileError::unsupported(
-                        "table initializer expressions",
-                        0,
-                    ));
-                }
+                meta.table_inits.push(match table.init {
+                    wasmparser::TableInit::RefNull => ConstExpr::RefNull,
+                    wasmparser::TableInit::Expr(expr) => const_expr(&expr)?,
+                });
                 meta.tables.push(table_type(&table.ty, 0)?);
             }
         }
@@ -343,13 +350,25 @@ fn val_types(types: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>>
     types.iter().map(|t| val_type(*t, offset)).collect()
 }
 
+/// A reference type by its representation: function references (`funcref`, `(ref null? func)`,
+/// `(ref null? $t)`) are `VMFuncRef` pointers, extern references host handles. Other heap types
+/// belong to GC, not supported.
 fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
-    if ty == wasmparser::RefType::FUNCREF {
-        Ok(ValType::FuncRef)
-    } else if ty == wasmparser::RefType::EXTERNREF {
-        Ok(ValType::ExternRef)
-    } else {
-        Err(CompileError::unsupported("typed references", offset))
+    use wasmparser::{AbstractHeapType, HeapType};
+    match ty.heap_type() {
+        HeapType::Concrete(_) | HeapType::Exact(_) => Ok(ValType::FuncRef),
+        HeapType::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
+        } => Ok(ValType::FuncRef),
+        HeapType::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
+        } => Ok(ValType::ExternRef),
+        _ => Err(CompileError::unsupported(
+            "garbage collection types",
+            offset,
+        )),
     }
 }
 

@@ -117,6 +117,32 @@ impl FuncTranslator<'_, '_> {
                 self.builder.switch_to_block(fallthrough);
             }
             Operator::BrTable { ref targets } => self.translate_br_table(targets)?,
+            Operator::BrOnNull { relative_depth } => {
+                // A null reference leaves with the values below it; any other stays on the stack.
+                let reference = self.pop();
+                let (target, arity) = self.mark_branch(relative_depth);
+                let values = self.peekn(arity).to_vec();
+                let fallthrough = self.builder.create_block();
+                self.builder
+                    .ins()
+                    .brif(reference, fallthrough, &[], target, &args(&values));
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+                self.push(reference);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // A non-null reference leaves as the last of the branch's values; null is dropped.
+                let reference = *self.stack.last().expect("validated operand stack");
+                let (target, arity) = self.mark_branch(relative_depth);
+                let values = self.peekn(arity).to_vec();
+                let fallthrough = self.builder.create_block();
+                self.builder
+                    .ins()
+                    .brif(reference, target, &args(&values), fallthrough, &[]);
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+                self.pop();
+            }
             Operator::Return => {
                 let depth = self.control.frames.len() as u32 - 1;
                 self.branch(depth);

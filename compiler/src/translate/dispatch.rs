@@ -45,7 +45,12 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::GlobalSet { .. }
         | O::TypedSelect { .. }
         | O::TypedSelectMulti { .. } => Family::Variable,
-        O::Call { .. } | O::CallIndirect { .. } => Family::Call,
+        O::Call { .. }
+        | O::CallIndirect { .. }
+        | O::ReturnCall { .. }
+        | O::ReturnCallIndirect { .. }
+        | O::CallRef { .. }
+        | O::ReturnCallRef { .. } => Family::Call,
         O::I32Load { .. }
         | O::I64Load { .. }
         | O::F32Load { .. }
@@ -572,7 +577,6 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::ResumeThrow { .. }
         | O::ResumeThrowRef { .. }
         | O::Switch { .. } => Family::Unsupported("stack switching"),
-        O::ReturnCall { .. } | O::ReturnCallIndirect { .. } => Family::Unsupported("tail calls"),
         O::MemoryAtomicNotify { .. }
         | O::MemoryAtomicWait32 { .. }
         | O::MemoryAtomicWait64 { .. }
@@ -640,11 +644,8 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::I64AtomicRmw8CmpxchgU { .. }
         | O::I64AtomicRmw16CmpxchgU { .. }
         | O::I64AtomicRmw32CmpxchgU { .. } => Family::Unsupported("threads and atomics"),
-        O::CallRef { .. }
-        | O::ReturnCallRef { .. }
-        | O::RefAsNonNull
-        | O::BrOnNull { .. }
-        | O::BrOnNonNull { .. } => Family::Unsupported("typed function references"),
+        O::RefAsNonNull => Family::Table,
+        O::BrOnNull { .. } | O::BrOnNonNull { .. } => Family::Control,
         O::I64Add128 | O::I64Sub128 | O::I64MulWideS | O::I64MulWideU => {
             Family::Unsupported("wide arithmetic")
         }

@@ -123,6 +123,7 @@ impl VmInstance {
             inner as *const InstanceInner as usize,
         );
         inner.init_globals();
+        inner.init_tables();
         inner.init_segments()?;
         if let Some(start) = meta.start {
             let start = instance.func_by_index(start);
@@ -408,6 +409,19 @@ impl InstanceInner {
             let ty = meta.globals[index as usize].content;
             // SAFETY: a defined global's slot in our vmctx.
             unsafe { write_global_raw(self.global_ptr(index), ty, value) };
+        }
+    }
+
+    /// Fill each defined table with its initializer's value (after the globals, which the
+    /// initializer may read).
+    fn init_tables(&self) {
+        let meta = &self.module.0.meta;
+        let imported = meta.imported_tables() as usize;
+        for (i, init) in meta.table_inits.iter().enumerate() {
+            if *init != ConstExpr::RefNull {
+                let value = self.eval(init) as u64;
+                self.tables[imported + i].elements().fill(value);
+            }
         }
     }
 
