@@ -3,8 +3,8 @@
 
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
-    GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta, TableType,
-    ValType,
+    GlobalType, HeapType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta,
+    RefType, TableType, ValType,
 };
 use wasmparser::{
     CompositeInnerType, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody,
@@ -350,26 +350,40 @@ fn val_types(types: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>>
     types.iter().map(|t| val_type(*t, offset)).collect()
 }
 
-/// A reference type by its representation: function references (`funcref`, `(ref null? func)`,
-/// `(ref null? $t)`) are `VMFuncRef` pointers, extern references host handles. Other heap types
-/// belong to GC, not supported.
+/// A reference type: `funcref`, `externref` and the typed references of the
+/// function-references proposal (a concrete heap type by its module type index). Other heap
+/// types belong to GC, not supported.
 fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
-    use wasmparser::{AbstractHeapType, HeapType};
-    match ty.heap_type() {
-        HeapType::Concrete(_) | HeapType::Exact(_) => Ok(ValType::FuncRef),
-        HeapType::Abstract {
-            shared: false,
-            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
-        } => Ok(ValType::FuncRef),
-        HeapType::Abstract {
-            shared: false,
-            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
-        } => Ok(ValType::ExternRef),
-        _ => Err(CompileError::unsupported(
-            "garbage collection types",
-            offset,
-        )),
+    use wasmparser::{AbstractHeapType as A, HeapType as H};
+    let heap = match ty.heap_type() {
+        H::Concrete(index) | H::Exact(index) => match index.as_module_index() {
+            Some(index) => HeapType::Concrete(index),
+            None => return Err(CompileError::unsupported("recursive type groups", offset)),
+        },
+        H::Abstract { shared: false, ty } => match ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::NoFunc => HeapType::NoFunc,
+            A::NoExtern => HeapType::NoExtern,
+            _ => {
+                return Err(CompileError::unsupported(
+                    "garbage collection types",
+                    offset,
+                ))
+            }
+        },
+        H::Abstract { shared: true, .. } => {
+            return Err(CompileError::unsupported(
+                "shared-everything threads",
+                offset,
+            ))
+        }
+    };
+    Ok(RefType {
+        nullable: ty.is_nullable(),
+        heap,
     }
+    .val_type())
 }
 
 fn table_type(ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {

@@ -50,7 +50,7 @@ impl Func {
                 || results
                     .iter()
                     .zip(&callback_ty.results)
-                    .any(|(v, t)| v.ty() != *t)
+                    .any(|(v, t)| !v.matches(caller.store, *t))
             {
                 return Err(Trap::Host(
                     "host function returned values of the wrong type".to_string(),
@@ -104,7 +104,12 @@ impl Func {
         let index = store.index(self.0);
         let func = &store.funcs[index];
         let ty = &func.ty;
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
+        if args.len() != ty.params.len()
+            || args
+                .iter()
+                .zip(&ty.params)
+                .any(|(a, t)| !a.matches(store, *t))
+        {
             let actual: Vec<_> = args.iter().map(Val::ty).collect();
             return Err(Error::Type(format!(
                 "expected arguments {:?}, got {actual:?}",

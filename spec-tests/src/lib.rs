@@ -20,6 +20,11 @@ pub fn options_for(suite: &str, target_cpu: TargetCpu, deterministic: bool) -> O
     let features = match suite {
         "v1" => WasmFeatures::WASM1,
         "v2" => WasmFeatures::WASM2,
+        // These proposals branched from 2.0 before multi-memory: their binary.wast expects the
+        // memory index byte of `memory.grow` and `memory.size` to be zero.
+        "function-references" | "tail-call" => Options::default()
+            .features
+            .difference(WasmFeatures::MULTI_MEMORY),
         _ => Options::default().features,
     };
     Options {

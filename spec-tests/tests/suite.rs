@@ -16,6 +16,8 @@ const RUNS: &[(&str, TargetCpu, bool)] = &[
     ("simd", TargetCpu::Native, false),
     ("relaxed-simd", TargetCpu::Native, false),
     ("multi-memory", TargetCpu::Native, false),
+    ("tail-call", TargetCpu::Native, false),
+    ("function-references", TargetCpu::Native, false),
     ("simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Native, true),

@@ -67,7 +67,7 @@ impl ModuleEnv<'_> {
 pub fn ir_type(ty: ValType) -> ir::Type {
     match ty {
         ValType::I32 => types::I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::V128 => simd::V128,
@@ -237,7 +237,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             ValType::F32 => self.builder.ins().f32const(0.0),
             ValType::F64 => self.builder.ins().f64const(0.0),
             ValType::V128 => self.vector_zero(simd::V128),
-            ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
+            // A non-nullable local gets null too: validation ensures it is set before use.
+            ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
                 self.builder.ins().iconst(types::I64, 0)
             }
         }

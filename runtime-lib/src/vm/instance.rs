@@ -19,6 +19,7 @@ use super::module::Module;
 use super::table::VmTable;
 use super::trap::Trap;
 use super::traps;
+use super::types::val_subtype;
 
 /// Something an instance can import or export.
 #[derive(Clone)]
@@ -236,8 +237,7 @@ impl InstanceInner {
             let what = format!("import {}::{}", import.module, import.name);
             match (&import.kind, value) {
                 (ImportKind::Func(type_index), VmExtern::Func(f)) => {
-                    let expected = &meta.types[*type_index as usize];
-                    if f.ty != *expected {
+                    if f.type_id() != module.0.type_ids[*type_index as usize] {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     let funcref = match &f.kind {
@@ -288,7 +288,13 @@ impl InstanceInner {
                     self.tables.push(t.clone());
                 }
                 (ImportKind::Global(ty), VmExtern::Global(g)) => {
-                    if g.ty != *ty {
+                    // A constant global may be of a subtype; a mutable one must match exactly.
+                    let matches = if ty.mutable {
+                        g.ty == *ty
+                    } else {
+                        !g.ty.mutable && val_subtype(g.ty.content, ty.content)
+                    };
+                    if !matches {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     self.write_ptr(layout.imported_global(globals), g.ptr as usize);
