@@ -247,3 +247,41 @@ fn executables_need_a_wasi_command() {
     let err = build_error("library.wasm", &library);
     assert!(err.contains("_start"), "{err}");
 }
+
+/// Invalid uses of tail calls and typed function references: each refused with its reason.
+#[test]
+fn invalid_tail_calls_and_typed_references() {
+    let cases = [
+        (
+            "local-before-set.wasm",
+            "(module (type $t (func)) (func (local $f (ref $t)) (drop (local.get $f))))",
+            "uninitialized local",
+        ),
+        (
+            "return-call-result.wasm",
+            "(module (func $f (result i64) (i64.const 1)) (func (result i32) (return_call $f)))",
+            "type mismatch",
+        ),
+        (
+            "call-ref-type.wasm",
+            "(module (type $t (func)) (type $u (func (param i32)))
+               (func (param (ref $u)) (call_ref $t (local.get 0))))",
+            "type mismatch",
+        ),
+        (
+            "null-into-non-null.wasm",
+            "(module (type $t (func)) (global (ref $t) (ref.null $t)))",
+            "type mismatch",
+        ),
+        (
+            "table-without-init.wasm",
+            "(module (type $t (func)) (table 1 (ref $t)))",
+            "non-defaultable",
+        ),
+    ];
+    for (name, text, reason) in cases {
+        let wasm = wat::parse_str(text).expect("well-formed");
+        let err = build_error(name, &wasm);
+        assert!(err.contains(reason), "{name}: {err}");
+    }
+}
