@@ -93,7 +93,9 @@ fn musttail_interpreter_runs_millions_of_steps_in_a_small_stack() {
     // frames, so this passes only if the calls replace their frames.
     let exe = build("tailcall", &[]);
     let mut command = Command::new("sh");
-    command.args(["-c", "ulimit -s 256 && exec \"$0\""]).arg(&exe);
+    command
+        .args(["-c", "ulimit -s 256 && exec \"$0\""])
+        .arg(&exe);
     let out = run_with(command, b"");
     let expected = std::fs::read_to_string(fixture("tailcall.expected")).expect("expected output");
     assert_eq!(stdout(&out), expected);
