@@ -208,6 +208,9 @@ pub struct MemoryStrategy {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModuleMeta {
     pub types: Vec<FuncType>,
+    /// How many types each recursion group of the type section holds, in order (a type outside
+    /// any `rec` is a group of one): types are equal across modules when their groups are.
+    pub rec_groups: Vec<u32>,
     pub imports: Vec<Import>,
     /// Type index of every function, imported first.
     pub func_types: Vec<u32>,

@@ -41,18 +41,21 @@ pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
 }
 
 /// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD, multi-memory, tail
-/// calls and typed function references.
+/// calls and typed function references. GC is on for the validator only because recursion
+/// groups of function types (3.0's type section) need it: GC's own types, heap types and
+/// instructions are refused as unsupported where they appear.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::GC
 }
 
 /// The proposals beyond WebAssembly 2.0's core (SIMD counted separately) that a valid module
 /// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`, `tail-call`,
-/// `function-references`.
+/// `function-references`, `gc (recursion groups)`.
 pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
     let all = features();
     let needs = |without: WasmFeatures| {
@@ -66,6 +69,7 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
         ("multi-memory", WasmFeatures::MULTI_MEMORY),
         ("tail-call", WasmFeatures::TAIL_CALL),
         ("function-references", WasmFeatures::FUNCTION_REFERENCES),
+        ("gc (recursion groups)", WasmFeatures::GC),
     ] {
         if needs(feature) {
             used.push(name);
@@ -121,6 +125,7 @@ fn empty_meta() -> ModuleMeta {
         globals: Vec::new(),
         global_inits: Vec::new(),
         table_inits: Vec::new(),
+        rec_groups: Vec::new(),
         exports: Vec::new(),
         start: None,
         data: Vec::new(),
@@ -138,14 +143,23 @@ fn read_payload(
 ) -> Result<()> {
     match payload {
         Payload::TypeSection(reader) => {
-            for group in reader {
-                for ty in group?.into_types() {
+            for group in reader.into_iter_with_offsets() {
+                let (offset, group) = group?;
+                let offset = offset as u64;
+                let types = group.into_types();
+                meta.rec_groups.push(types.len() as u32);
+                for ty in types {
+                    // Declared subtyping would make call_indirect's exact signature check
+                    // wrong; it comes with GC, not supported.
+                    if !ty.is_final || !ty.supertype_idxs.is_empty() {
+                        return Err(CompileError::unsupported("type subtyping (GC)", offset));
+                    }
                     match &ty.composite_type.inner {
                         CompositeInnerType::Func(f) => meta.types.push(FuncType {
-                            params: val_types(f.params(), 0)?,
-                            results: val_types(f.results(), 0)?,
+                            params: val_types(f.params(), offset)?,
+                            results: val_types(f.results(), offset)?,
                         }),
-                        _ => return Err(CompileError::unsupported("non-function types", 0)),
+                        _ => return Err(CompileError::unsupported("non-function types", offset)),
                     }
                 }
             }

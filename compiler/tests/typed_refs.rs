@@ -187,3 +187,38 @@ fn typed_reference_globals_link_by_canonical_type() {
         other => panic!("expected a link error, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn call_indirect_across_modules_compares_canonical_types() {
+    // $f's type is the first of a recursion group; another module's call_indirect names the
+    // same group (equal), and a lone type that looks the same (different).
+    let exporter = instance(
+        r#"(module
+          (rec (type $f (func (param i32) (result i32))) (type $g (func (param (ref $f)))))
+          (table (export "table") 1 funcref)
+          (func $inc (type $f) (i32.add (local.get 0) (i32.const 1)))
+          (elem (i32.const 0) $inc))"#,
+    );
+    let same = instance_with(
+        r#"(module
+          (type $unrelated (func))
+          (rec (type $f (func (param i32) (result i32))) (type $g (func (param (ref $f)))))
+          (import "m" "table" (table 1 funcref))
+          (func (export "call") (param i32) (result i32)
+            (call_indirect (type $f) (local.get 0) (i32.const 0))))"#,
+        &[export(&exporter, "table")],
+    );
+    assert_eq!(call1(&same, "call", &[i32(41)]), i32(42));
+    let lone = instance_with(
+        r#"(module
+          (type $f (func (param i32) (result i32)))
+          (import "m" "table" (table 1 funcref))
+          (func (export "call") (param i32) (result i32)
+            (call_indirect (type $f) (local.get 0) (i32.const 0))))"#,
+        &[export(&exporter, "table")],
+    );
+    assert_eq!(
+        trap(&lone, "call", &[i32(41)]),
+        TrapKind::IndirectCallTypeMismatch
+    );
+}

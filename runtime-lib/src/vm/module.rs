@@ -118,7 +118,7 @@ impl Module {
                 std::slice::from_raw_parts(d.trap_sites, d.trap_count as usize),
             )
         };
-        let type_ids = canonical_ids(&meta.types);
+        let type_ids = canonical_ids(&meta.types, &meta.rec_groups);
         canonicalize(&mut meta, &type_ids);
         code_registry::register(code_info(&meta, &functions, info, traps)?);
         Ok(Module(Arc::new(ModuleInner {
