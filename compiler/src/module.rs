@@ -68,7 +68,11 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
         ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
         ("multi-memory", WasmFeatures::MULTI_MEMORY),
         ("tail-call", WasmFeatures::TAIL_CALL),
-        ("function-references", WasmFeatures::FUNCTION_REFERENCES),
+        // GC includes typed references: without both, a module using them fails.
+        (
+            "function-references",
+            WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC,
+        ),
         ("gc (recursion groups)", WasmFeatures::GC),
     ] {
         if needs(feature) {

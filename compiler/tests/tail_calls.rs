@@ -211,3 +211,10 @@ fn a_trap_after_a_tail_call_chain_names_its_function() {
         other => panic!("expected a trap, got {other:?}"),
     }
 }
+
+#[test]
+fn inspect_lists_the_tail_call_proposal() {
+    let wasm = wat::parse_str(MODULE).expect("valid WAT");
+    let used = wasmaot_compiler::module::proposals_used(&wasm);
+    assert!(used.contains(&"tail-call"), "{used:?}");
+}

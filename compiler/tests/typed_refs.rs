@@ -222,3 +222,15 @@ fn call_indirect_across_modules_compares_canonical_types() {
         TrapKind::IndirectCallTypeMismatch
     );
 }
+
+#[test]
+fn inspect_lists_typed_references_and_recursion_groups() {
+    let wasm = wat::parse_str(MODULE).expect("valid WAT");
+    let used = wasmaot_compiler::module::proposals_used(&wasm);
+    assert!(used.contains(&"function-references"), "{used:?}");
+    assert!(!used.contains(&"tail-call"), "{used:?}");
+    let rec = wat::parse_str("(module (rec (type $a (func)) (type (func (param (ref $a))))))")
+        .expect("valid WAT");
+    let used = wasmaot_compiler::module::proposals_used(&rec);
+    assert!(used.contains(&"gc (recursion groups)"), "{used:?}");
+}
