@@ -149,7 +149,6 @@ fn read_payload(
         Payload::TypeSection(reader) => {
             for group in reader.into_iter_with_offsets() {
                 let (offset, group) = group?;
-                let offset = offset as u64;
                 let types = group.into_types();
                 meta.rec_groups.push(types.len() as u32);
                 for ty in types {
