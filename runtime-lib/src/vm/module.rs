@@ -132,7 +132,8 @@ impl Module {
         })))
     }
 
-    /// What the compiler recorded about the module: types, imports, exports, ...
+    /// What the compiler recorded about the module: types, imports, exports, ... (concrete
+    /// heap types of typed references hold canonical type ids, not type indices).
     pub fn meta(&self) -> &ModuleMeta {
         &self.0.meta
     }
