@@ -278,6 +278,18 @@ fn invalid_tail_calls_and_typed_references() {
             "(module (type $t (func)) (table 1 (ref $t)))",
             "non-defaultable",
         ),
+        // Valid with GC, which the validator knows for recursion groups: refused, not
+        // miscompiled.
+        (
+            "gc-block-type.wasm",
+            "(module (func (result i32) (block (result anyref) (ref.null any)) (ref.is_null)))",
+            "unsupported: garbage collection types",
+        ),
+        (
+            "gc-subtype.wasm",
+            "(module (type $a (sub (func))) (type (sub $a (func))))",
+            "unsupported: type subtyping",
+        ),
     ];
     for (name, text, reason) in cases {
         let wasm = wat::parse_str(text).expect("well-formed");

@@ -35,14 +35,14 @@ impl FuncTranslator<'_, '_> {
         block
     }
 
-    fn block_signature(&self, ty: BlockType) -> (Vec<ir::Type>, Vec<ir::Type>) {
+    fn block_signature(&self, ty: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
         let convert = |t: &wasmaot_abi::metadata::ValType| ir_type(*t);
-        match ty {
+        Ok(match ty {
             BlockType::Empty => (Vec::new(), Vec::new()),
             BlockType::Type(t) => {
-                // Validated: a value type the module may use.
-                let t = crate::module::val_type(t, self.offset).map(ir_type);
-                (Vec::new(), t.into_iter().collect())
+                // Valid, but possibly of a GC type this compiler refuses.
+                let t = crate::module::val_type(t, self.offset).map(ir_type)?;
+                (Vec::new(), vec![t])
             }
             BlockType::FuncType(index) => {
                 let f = &self.env.meta.types[index as usize];
@@ -51,19 +51,19 @@ impl FuncTranslator<'_, '_> {
                     f.results.iter().map(convert).collect(),
                 )
             }
-        }
+        })
     }
 
     pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool> {
         match *op {
             Operator::Nop => {}
             Operator::Block { blockty } => {
-                let (params, results) = self.block_signature(blockty);
+                let (params, results) = self.block_signature(blockty)?;
                 let next = self.block_with_params(&results);
                 self.open_frame(FrameKind::Block, next, params, results);
             }
             Operator::Loop { blockty } => {
-                let (params, results) = self.block_signature(blockty);
+                let (params, results) = self.block_signature(blockty)?;
                 let header = self.block_with_params(&params);
                 let next = self.block_with_params(&results);
                 let values = self.popn(params.len());
@@ -74,7 +74,7 @@ impl FuncTranslator<'_, '_> {
                 self.open_frame(FrameKind::Loop { header }, next, params, results);
             }
             Operator::If { blockty } => {
-                let (params, results) = self.block_signature(blockty);
+                let (params, results) = self.block_signature(blockty)?;
                 let cond = self.pop();
                 let then_block = self.block_with_params(&params);
                 let else_block = self.block_with_params(&params);
