@@ -234,3 +234,24 @@ fn inspect_lists_typed_references_and_recursion_groups() {
     let used = wasmaot_compiler::module::proposals_used(&rec);
     assert!(used.contains(&"gc (recursion groups)"), "{used:?}");
 }
+
+#[test]
+fn typed_calls_take_and_return_typed_references() {
+    let m = instance(MODULE);
+    let (apply, double) = (func(&m, "apply"), func(&m, "double"));
+    with_store(|s| {
+        // A number where a reference is expected does not make a typed function.
+        assert!(apply.typed::<(i64, i32), i32>(s).is_err());
+        let apply = apply
+            .typed::<(Option<wasmaot_runtime::Func>, i32), i32>(s)
+            .expect("(ref $ii) is a function reference");
+        let double = double
+            .typed::<(), Option<wasmaot_runtime::Func>>(s)
+            .expect("returns a function reference");
+        let f = double.call(s, ()).expect("returns");
+        assert!(f.is_some());
+        assert_eq!(apply.call(s, (f, 21)).expect("calls"), 42);
+        // Null for the non-nullable parameter: an error, no call.
+        assert!(matches!(apply.call(s, (None, 1)), Err(Error::Type(_))));
+    });
+}
