@@ -5,6 +5,8 @@
 pub const MODULE_DESCRIPTOR: &str = "wasmaot_module";
 
 /// Symbol of defined function `index` (an index among defined functions, imports excluded).
+/// Its code uses Cranelift's `tail` calling convention, not C's: the host calls it through the
+/// trampoline of its type.
 pub fn function(index: u32) -> alloc::string::String {
     alloc::format!("wasmaot_func_{index}")
 }
