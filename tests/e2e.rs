@@ -88,6 +88,21 @@ fn computation_matches_the_native_build() {
 }
 
 #[test]
+fn musttail_interpreter_runs_millions_of_steps_in_a_small_stack() {
+    // 24 million handler-to-handler tail calls; a 256 KiB stack holds only a few thousand
+    // frames, so this passes only if the calls replace their frames.
+    let exe = build("tailcall", &[]);
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "ulimit -s 256 && exec \"$0\""])
+        .arg(&exe);
+    let out = run_with(command, b"");
+    let expected = std::fs::read_to_string(fixture("tailcall.expected")).expect("expected output");
+    assert_eq!(stdout(&out), expected);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn large_stdin_is_copied_exactly() {
     let input: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let out = run(&build("stdin_cat", &[]), &[], &input);

@@ -279,7 +279,8 @@ fn valid_modules_needing_unsupported_features_are_named_unsupported() {
         let wasm = wat::parse_str(wat).expect("well-formed");
         let err = build_error(&format!("{name}.wasm"), &wasm);
         assert!(
-            err.contains(&format!("unsupported: {feature} (first used at offset 0x")),
+            err.contains(&format!("unsupported: {feature}"))
+                && err.contains("(first used at offset 0x"),
             "{name}: {err}"
         );
         assert!(!err.contains("invalid"), "{name}: {err}");
@@ -360,4 +361,54 @@ fn wasi_command_with_a_64_bit_memory() {
     .expect("well-formed");
     let err = build_error("wasi-mem64.wasm", &wasm);
     assert!(err.contains("64-bit"), "{err}");
+}
+
+/// Invalid uses of tail calls and typed function references: each refused with its reason.
+#[test]
+fn invalid_tail_calls_and_typed_references() {
+    let cases = [
+        (
+            "local-before-set.wasm",
+            "(module (type $t (func)) (func (local $f (ref $t)) (drop (local.get $f))))",
+            "uninitialized local",
+        ),
+        (
+            "return-call-result.wasm",
+            "(module (func $f (result i64) (i64.const 1)) (func (result i32) (return_call $f)))",
+            "type mismatch",
+        ),
+        (
+            "call-ref-type.wasm",
+            "(module (type $t (func)) (type $u (func (param i32)))
+               (func (param (ref $u)) (call_ref $t (local.get 0))))",
+            "type mismatch",
+        ),
+        (
+            "null-into-non-null.wasm",
+            "(module (type $t (func)) (global (ref $t) (ref.null $t)))",
+            "type mismatch",
+        ),
+        (
+            "table-without-init.wasm",
+            "(module (type $t (func)) (table 1 (ref $t)))",
+            "non-defaultable",
+        ),
+        // Valid with GC, which the validator knows for recursion groups: refused, not
+        // miscompiled.
+        (
+            "gc-block-type.wasm",
+            "(module (func (result i32) (block (result anyref) (ref.null any)) (ref.is_null)))",
+            "unsupported: gc (heap types beyond func and extern)",
+        ),
+        (
+            "gc-subtype.wasm",
+            "(module (type $a (sub (func))) (type (sub $a (func))))",
+            "unsupported: gc (type subtyping)",
+        ),
+    ];
+    for (name, text, reason) in cases {
+        let wasm = wat::parse_str(text).expect("well-formed");
+        let err = build_error(name, &wasm);
+        assert!(err.contains(reason), "{name}: {err}");
+    }
 }

@@ -17,8 +17,78 @@ pub enum ValType {
     F64,
     /// A 128-bit vector (SIMD); its bytes are little-endian, lane 0 first, as in memory.
     V128,
+    /// `funcref`, i.e. `(ref null func)`.
     FuncRef,
+    /// `externref`, i.e. `(ref null extern)`.
     ExternRef,
+    /// Any other reference type (typed function references); the two above are never written
+    /// in this form, so equal types compare equal.
+    Ref(RefType),
+}
+
+impl ValType {
+    /// The reference type `self` is, in its general form.
+    pub fn as_ref(self) -> Option<RefType> {
+        match self {
+            ValType::FuncRef => Some(RefType {
+                nullable: true,
+                heap: HeapType::Func,
+            }),
+            ValType::ExternRef => Some(RefType {
+                nullable: true,
+                heap: HeapType::Extern,
+            }),
+            ValType::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether values of this type are function references (else, when a reference, extern).
+    pub fn is_func_ref(self) -> bool {
+        self.as_ref().is_some_and(|r| r.heap.is_func())
+    }
+}
+
+/// A reference type of the function-references proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RefType {
+    pub nullable: bool,
+    pub heap: HeapType,
+}
+
+impl RefType {
+    /// The value type of this reference type, `funcref` and `externref` in their short form.
+    pub fn val_type(self) -> ValType {
+        match (self.nullable, self.heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            _ => ValType::Ref(self),
+        }
+    }
+}
+
+/// What a reference points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HeapType {
+    Func,
+    Extern,
+    /// The bottom of function references (only null).
+    NoFunc,
+    /// The bottom of extern references (only null).
+    NoExtern,
+    /// A function type: in the compiler's metadata its module type index; the runtime
+    /// rewrites it to the type's canonical signature id when it loads the module, so that
+    /// types of different modules compare by identity.
+    Concrete(u32),
+}
+
+impl HeapType {
+    pub fn is_func(self) -> bool {
+        matches!(
+            self,
+            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_)
+        )
+    }
 }
 
 /// A function signature.
@@ -190,6 +260,9 @@ pub struct MemoryStrategy {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModuleMeta {
     pub types: Vec<FuncType>,
+    /// How many types each recursion group of the type section holds, in order (a type outside
+    /// any `rec` is a group of one): types are equal across modules when their groups are.
+    pub rec_groups: Vec<u32>,
     pub imports: Vec<Import>,
     /// Type index of every function, imported first.
     pub func_types: Vec<u32>,
@@ -201,6 +274,9 @@ pub struct ModuleMeta {
     pub globals: Vec<GlobalType>,
     /// Initializer of each defined global.
     pub global_inits: Vec<ConstExpr>,
+    /// Initial value of every element of each defined table (`RefNull` unless the table type
+    /// has an initializer expression, as typed-reference tables may).
+    pub table_inits: Vec<ConstExpr>,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub data: Vec<DataSegment>,

@@ -9,6 +9,8 @@ pub const MODULE_DESCRIPTOR: &str = "wasmaot_module";
 /// linked against: they name the code for debuggers, profilers and `nm`. The suffix keeps
 /// them unique and apart from every C symbol (a wasm function named `floor` must never be
 /// what a call to the C library's `floor` resolves to), as compilers' `foo.part.0` clones are.
+/// The code uses Cranelift's `tail` calling convention, not C's: the host calls it through
+/// the trampoline of its type.
 pub fn function(wasm_index: u32, name: Option<&str>) -> alloc::string::String {
     let name = name.filter(|n| !n.is_empty() && !n.contains('\0'));
     alloc::format!("{}.wasm{wasm_index}", name.unwrap_or("wasm_function"))

@@ -29,11 +29,13 @@ pub enum TrapKind {
     NullReference = 10,
     /// `call_indirect` with an index past the end of the table.
     UndefinedElement = 11,
+    /// `call_ref` or `return_call_ref` of a null reference.
+    NullFunctionReference = 12,
 }
 
 impl TrapKind {
     /// Every kind, for tables and tests.
-    pub const ALL: [TrapKind; 11] = [
+    pub const ALL: [TrapKind; 12] = [
         TrapKind::OutOfBoundsMemory,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -45,6 +47,7 @@ impl TrapKind {
         TrapKind::StackExhausted,
         TrapKind::NullReference,
         TrapKind::UndefinedElement,
+        TrapKind::NullFunctionReference,
     ];
 
     /// The message, in the words of the WebAssembly spec test suite.
@@ -61,6 +64,7 @@ impl TrapKind {
             TrapKind::StackExhausted => "call stack exhausted",
             TrapKind::NullReference => "null reference",
             TrapKind::UndefinedElement => "undefined element",
+            TrapKind::NullFunctionReference => "null function reference",
         }
     }
 

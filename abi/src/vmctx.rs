@@ -44,7 +44,8 @@ pub struct VMGlobal {
 #[repr(C)]
 #[derive(Debug)]
 pub struct VMFuncRef {
-    /// Native code, wasm ABI: `(callee_vmctx, caller_vmctx, params...) -> results`.
+    /// Native code, wasm ABI: `(callee_vmctx, caller_vmctx, params...) -> results` in Cranelift's
+    /// `tail` calling convention (callee pops stack arguments, so `return_call` works).
     pub func_ptr: *const u8,
     /// The callee vmctx passed as first argument.
     pub vmctx: *mut u8,

@@ -5,7 +5,8 @@
 
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
-    GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, TableType, ValType,
+    GlobalType, HeapType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, RefType,
+    TableType, ValType,
 };
 use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
@@ -20,6 +21,17 @@ fn small_module() -> ModuleMeta {
             FuncType {
                 params: vec![ValType::V128, ValType::F64],
                 results: vec![],
+            },
+            // A type of a recursion group naming itself.
+            FuncType {
+                params: vec![ValType::Ref(RefType {
+                    nullable: false,
+                    heap: HeapType::Concrete(2),
+                })],
+                results: vec![ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::NoFunc,
+                })],
             },
         ],
         imports: vec![Import {
@@ -46,6 +58,8 @@ fn small_module() -> ModuleMeta {
             mutable: true,
         }],
         global_inits: vec![ConstExpr::V128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)],
+        table_inits: vec![ConstExpr::RefFunc(1)],
+        rec_groups: vec![1, 1, 1],
         exports: vec![Export {
             name: "run".to_string(),
             kind: ExternKind::Func,

@@ -114,6 +114,8 @@ fn type_names(types: &[ValType]) -> String {
 
 fn type_name(ty: ValType) -> &'static str {
     match ty {
+        ValType::Ref(r) if r.heap.is_func() => "function reference",
+        ValType::Ref(_) => "external reference",
         ValType::I32 => "i32",
         ValType::I64 => "i64",
         ValType::F32 => "f32",
@@ -144,8 +146,12 @@ fn parse_value(ty: ValType, text: &str) -> Result<Val, String> {
             None => text.parse::<u128>().map_err(|_| bad())?,
         }),
         ValType::FuncRef | ValType::ExternRef if text == "null" => Val::null_or_zero(ty),
-        ValType::FuncRef | ValType::ExternRef => {
-            return Err(format!("only `null` can be given as a {}", type_name(ty)))
+        ValType::Ref(r) if r.nullable && text == "null" => Val::null_or_zero(ty),
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
+            return Err(format!(
+                "only `null` can be given as a {}, where the type allows it",
+                type_name(ty)
+            ))
         }
     })
 }

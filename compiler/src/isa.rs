@@ -188,7 +188,9 @@ pub fn target_isa(triple: &str, opt: OptLevel, cpu: TargetCpu) -> Result<OwnedTa
         },
     )?;
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
-    set(&mut flags, "preserve_frame_pointers", "false")?;
+    // Cranelift's tail calls (`return_call`, which wasm functions may use) rely on every frame
+    // having a frame pointer.
+    set(&mut flags, "preserve_frame_pointers", "true")?;
     isa.finish(settings::Flags::new(flags))
         .map_err(config_error)
 }

@@ -3,8 +3,8 @@
 
 use wasmaot_abi::metadata::{
     ConstExpr, ConstOp, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
-    GlobalType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta, TableType,
-    ValType,
+    GlobalType, HeapType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta,
+    RefType, TableType, ValType,
 };
 use wasmparser::{
     CompositeInnerType, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody,
@@ -41,7 +41,10 @@ pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
 }
 
 /// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD, multi-memory,
-/// memory64, custom page sizes, extended constant expressions and wide arithmetic.
+/// memory64, custom page sizes, extended constant expressions, wide arithmetic, tail calls and
+/// typed function references. GC is on for the validator only because recursion groups of
+/// function types (3.0's type section) need it: GC's own types, heap types and instructions
+/// are refused as unsupported where they appear.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
@@ -50,11 +53,15 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::CUSTOM_PAGE_SIZES
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::GC
 }
 
 /// The proposals beyond WebAssembly 2.0's core (SIMD counted separately) that a valid module
 /// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`, `memory64`,
-/// `custom-page-sizes`, `extended-const`, `wide-arithmetic`.
+/// `custom-page-sizes`, `extended-const`, `wide-arithmetic`, `tail-call`,
+/// `function-references`, `gc (recursion groups)`.
 pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
     let all = features();
     let needs = |without: WasmFeatures| {
@@ -70,6 +77,13 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
         ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
         ("extended-const", WasmFeatures::EXTENDED_CONST),
         ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
+        ("tail-call", WasmFeatures::TAIL_CALL),
+        // GC includes typed references: without both, a module using them fails.
+        (
+            "function-references",
+            WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC,
+        ),
+        ("gc (recursion groups)", WasmFeatures::GC),
     ] {
         if needs(feature) {
             used.push(name);
@@ -132,6 +146,8 @@ fn empty_meta() -> ModuleMeta {
         memories: Vec::new(),
         globals: Vec::new(),
         global_inits: Vec::new(),
+        table_inits: Vec::new(),
+        rec_groups: Vec::new(),
         exports: Vec::new(),
         start: None,
         data: Vec::new(),
@@ -149,14 +165,27 @@ fn read_payload(
 ) -> Result<()> {
     match payload {
         Payload::TypeSection(reader) => {
-            for group in reader {
-                for ty in group?.into_types() {
+            for group in reader.into_iter_with_offsets() {
+                let (offset, group) = group?;
+                let types = group.into_types();
+                meta.rec_groups.push(types.len() as u32);
+                for ty in types {
+                    // Declared subtyping would make call_indirect's exact signature check
+                    // wrong; it comes with GC, not supported.
+                    if !ty.is_final || !ty.supertype_idxs.is_empty() {
+                        return Err(CompileError::unsupported("gc (type subtyping)", offset));
+                    }
                     match &ty.composite_type.inner {
                         CompositeInnerType::Func(f) => meta.types.push(FuncType {
-                            params: val_types(f.params(), 0)?,
-                            results: val_types(f.results(), 0)?,
+                            params: val_types(f.params(), offset)?,
+                            results: val_types(f.results(), offset)?,
                         }),
-                        _ => return Err(CompileError::unsupported("non-function types", 0)),
+                        _ => {
+                            return Err(CompileError::unsupported(
+                                "gc (struct and array types)",
+                                offset,
+                            ))
+                        }
                     }
                 }
             }
@@ -201,12 +230,10 @@ fn read_payload(
         Payload::TableSection(reader) => {
             for table in reader {
                 let table = table?;
-                if !matches!(table.init, wasmparser::TableInit::RefNull) {
-                    return Err(CompileError::unsupported(
-                        "table initializer expressions",
-                        0,
-                    ));
-                }
+                meta.table_inits.push(match table.init {
+                    wasmparser::TableInit::RefNull => ConstExpr::RefNull,
+                    wasmparser::TableInit::Expr(expr) => const_expr(&expr)?,
+                });
                 meta.tables.push(table_type(&table.ty, 0)?);
             }
         }
@@ -391,14 +418,40 @@ fn val_types(types: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>>
     types.iter().map(|t| val_type(*t, offset)).collect()
 }
 
+/// A reference type: `funcref`, `externref` and the typed references of the
+/// function-references proposal (a concrete heap type by its module type index). Other heap
+/// types belong to GC, not supported.
 fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
-    if ty == wasmparser::RefType::FUNCREF {
-        Ok(ValType::FuncRef)
-    } else if ty == wasmparser::RefType::EXTERNREF {
-        Ok(ValType::ExternRef)
-    } else {
-        Err(CompileError::unsupported("typed references", offset))
+    use wasmparser::{AbstractHeapType as A, HeapType as H};
+    let heap = match ty.heap_type() {
+        H::Concrete(index) | H::Exact(index) => match index.as_module_index() {
+            Some(index) => HeapType::Concrete(index),
+            None => return Err(CompileError::unsupported("recursive type groups", offset)),
+        },
+        H::Abstract { shared: false, ty } => match ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::NoFunc => HeapType::NoFunc,
+            A::NoExtern => HeapType::NoExtern,
+            _ => {
+                return Err(CompileError::unsupported(
+                    "gc (heap types beyond func and extern)",
+                    offset,
+                ))
+            }
+        },
+        H::Abstract { shared: true, .. } => {
+            return Err(CompileError::unsupported(
+                "shared-everything threads",
+                offset,
+            ))
+        }
+    };
+    Ok(RefType {
+        nullable: ty.is_nullable(),
+        heap,
     }
+    .val_type())
 }
 
 fn table_type(ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {

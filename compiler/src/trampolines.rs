@@ -1,4 +1,5 @@
-//! Glue between the host's calling convention and wasm's, one pair per function type:
+//! Glue between the host's calling convention and wasm's (Cranelift's `tail`, see
+//! [`crate::translate::WASM_CALL_CONV`]), one pair per function type:
 //!
 //! - the host-to-wasm trampoline `(func_ptr, callee_vmctx, caller_vmctx, values)` loads the
 //!   arguments from `values` (slots of `VALUE_SLOT_SIZE` bytes), calls, and stores the results
@@ -63,7 +64,7 @@ pub fn host_to_wasm(
     for (i, param) in ty.params.iter().enumerate() {
         args.push(b.ins().load(ir_type(*param), flags, values, slot(i)));
     }
-    let callee_sig = b.import_signature(wasm_signature(ty, call_conv));
+    let callee_sig = b.import_signature(wasm_signature(ty));
     let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
     let results = b.inst_results(call).to_vec();
     for (i, result) in results.into_iter().enumerate() {
@@ -82,7 +83,7 @@ pub fn wasm_to_host(
     fb_ctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
     let call_conv = target.call_conv;
-    let sig = wasm_signature(ty, call_conv);
+    let sig = wasm_signature(ty);
     let mut func =
         ir::Function::with_name_signature(ir::UserFuncName::user(ADAPTER_NAMESPACE, index), sig);
     let mut b = FunctionBuilder::new(&mut func, fb_ctx);

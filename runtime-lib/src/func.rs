@@ -82,7 +82,12 @@ impl Func {
         let index = store.index(self.0);
         let func = &store.funcs[index];
         let ty = &func.ty;
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
+        if args.len() != ty.params.len()
+            || args
+                .iter()
+                .zip(&ty.params)
+                .any(|(a, t)| !a.matches(store, *t))
+        {
             let actual: Vec<_> = args.iter().map(Val::ty).collect();
             return Err(Error::Type(format!(
                 "expected arguments {:?}, got {actual:?}",
@@ -152,7 +157,11 @@ fn host_call(
     }
     let mut caller = Caller { store, vmctx };
     f(&mut caller, args, outs)?;
-    if outs.iter().zip(&ty.results).any(|(v, t)| v.ty() != *t) {
+    if outs
+        .iter()
+        .zip(&ty.results)
+        .any(|(v, t)| !v.matches(caller.store, *t))
+    {
         return Err(Trap::Host(
             "host function returned values of the wrong type".to_string(),
         ));

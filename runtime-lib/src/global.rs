@@ -14,13 +14,13 @@ pub struct Global(pub(crate) Stored);
 impl Global {
     /// A global of type `ty` holding `value`, owned by the host.
     pub fn new(store: &mut impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global, Error> {
-        if value.ty() != ty.content {
+        let store = store.as_context_mut();
+        if !value.matches(store, ty.content) {
             return Err(Error::Type(format!(
                 "global of type {:?} given {:?}",
                 ty.content, value
             )));
         }
-        let store = store.as_context_mut();
         let raw = value.to_raw(store)?;
         store.check_ref(ty.content, raw)?;
         Ok(Global(store.add_global(VmGlobal::new(ty, raw))))
@@ -46,7 +46,7 @@ impl Global {
         let store = store.as_context_mut();
         let index = store.index(self.0);
         let global = &store.globals[index];
-        if !global.ty.mutable || value.ty() != global.ty.content {
+        if !global.ty.mutable || !value.matches(store, global.ty.content) {
             return Err(Error::Type(
                 "global is immutable or of another type".to_string(),
             ));

@@ -146,5 +146,7 @@ pub use vm::error::Error;
 pub use vm::module::Module;
 pub use vm::trap::Trap;
 pub use wasmaot_abi::metadata;
-pub use wasmaot_abi::metadata::{FuncType, GlobalType, MemoryType, TableType, ValType};
+pub use wasmaot_abi::metadata::{
+    FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType,
+};
 pub use wasmaot_abi::TrapKind;

@@ -66,7 +66,7 @@ impl Table {
 
 /// The raw element for `value` in a table of type `ty`.
 fn element(ty: TableType, value: Val, store: &crate::store::StoreInner) -> Result<u64, Error> {
-    if value.ty() != ty.element {
+    if !value.matches(store, ty.element) {
         return Err(Error::Type(format!(
             "a {:?} table given {value:?}",
             ty.element

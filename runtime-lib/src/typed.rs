@@ -1,23 +1,30 @@
 //! Calls with the types known at compile time: [`TypedFunc`] checks the function's type once,
 //! when it is made, and then passes numbers straight into value slots, without `Val`s, type
-//! checks or allocation on each call.
+//! checks or allocation on each call. Function references (`Option<Func>`) go through the
+//! store, and are checked on each call against the parameter's reference type (null where it
+//! is not nullable, a function of another type where it is `(ref $t)`).
 
 use std::marker::PhantomData;
 
 use wasmaot_abi::metadata::ValType;
 
 use crate::func::Func;
-use crate::store::{AsContext, AsContextMut};
+use crate::store::{AsContext, AsContextMut, StoreInner};
+use crate::values::Val;
 use crate::vm::error::Error;
 
-/// A Rust type that is a wasm number type.
+/// A Rust type that is a wasm value type: a number, or `Option<Func>` for function references.
 pub trait WasmTy: Copy {
     /// The wasm type.
     const TYPE: ValType;
-    /// The slot form.
-    fn to_slot(self) -> u128;
+    /// Whether this Rust type stands for wasm type `ty` (numbers: exactly [`Self::TYPE`]).
+    fn fits(ty: ValType) -> bool {
+        ty == Self::TYPE
+    }
+    /// The slot form of a value passed for a parameter of type `ty`.
+    fn to_slot(self, store: &StoreInner, ty: ValType) -> Result<u128, Error>;
     /// From the slot form.
-    fn from_slot(slot: u128) -> Self;
+    fn from_slot(slot: u128, store: &mut StoreInner) -> Result<Self, Error>;
 }
 
 /// `WasmTy` for a number type: its wasm type, and how it goes into and out of a slot.
@@ -25,11 +32,13 @@ macro_rules! wasm_ty {
     ($ty:ty, $wasm:ident, $to:expr, $from:expr) => {
         impl WasmTy for $ty {
             const TYPE: ValType = ValType::$wasm;
-            fn to_slot(self) -> u128 {
-                $to(self)
+            #[inline]
+            fn to_slot(self, _: &StoreInner, _: ValType) -> Result<u128, Error> {
+                Ok($to(self))
             }
-            fn from_slot(slot: u128) -> Self {
-                $from(slot)
+            #[inline]
+            fn from_slot(slot: u128, _: &mut StoreInner) -> Result<Self, Error> {
+                Ok($from(slot))
             }
         }
     };
@@ -47,56 +56,107 @@ wasm_ty!(f64, F64, |v: f64| u128::from(v.to_bits()), |s: u128| {
 });
 wasm_ty!(u128, V128, |v: u128| v, |s: u128| s);
 
+/// A function reference of any function type: `funcref`, `(ref null? func)`, `(ref null? $t)`.
+/// Each call checks the value against the parameter's type, as [`Func::call`] does.
+impl WasmTy for Option<Func> {
+    const TYPE: ValType = ValType::FuncRef;
+    fn fits(ty: ValType) -> bool {
+        ty.is_func_ref()
+    }
+    fn to_slot(self, store: &StoreInner, ty: ValType) -> Result<u128, Error> {
+        let value = Val::FuncRef(self);
+        if !value.matches(store, ty) {
+            return Err(Error::Type(format!("{ty:?} given {value:?}")));
+        }
+        value.to_raw(store)
+    }
+    fn from_slot(slot: u128, store: &mut StoreInner) -> Result<Self, Error> {
+        match Val::from_raw(store, ValType::FuncRef, slot)? {
+            Val::FuncRef(f) => Ok(f),
+            other => Err(Error::Type(format!(
+                "expected a function reference, got {other:?}"
+            ))),
+        }
+    }
+}
+
 /// Parameters or results of a typed call: a [`WasmTy`], `()`, or a tuple of up to four.
 pub trait WasmTypeList: Sized {
     /// The wasm types, in order.
     fn types() -> Vec<ValType>;
-    /// Write into the first slots.
-    fn store(self, slots: &mut [u128]);
+    /// Whether these Rust types stand for the wasm types `types`.
+    fn fit(types: &[ValType]) -> bool;
+    /// Write into the first slots, as values of `types`.
+    fn store(self, slots: &mut [u128], store: &StoreInner, types: &[ValType]) -> Result<(), Error>;
     /// Read from the first slots.
-    fn load(slots: &[u128]) -> Self;
+    fn load(slots: &[u128], store: &mut StoreInner) -> Result<Self, Error>;
 }
 
 impl WasmTypeList for () {
     fn types() -> Vec<ValType> {
         Vec::new()
     }
-    fn store(self, _: &mut [u128]) {}
-    fn load(_: &[u128]) -> Self {}
+    fn fit(types: &[ValType]) -> bool {
+        types.is_empty()
+    }
+    fn store(self, _: &mut [u128], _: &StoreInner, _: &[ValType]) -> Result<(), Error> {
+        Ok(())
+    }
+    fn load(_: &[u128], _: &mut StoreInner) -> Result<Self, Error> {
+        Ok(())
+    }
 }
 
 impl<T: WasmTy> WasmTypeList for T {
     fn types() -> Vec<ValType> {
         vec![T::TYPE]
     }
-    fn store(self, slots: &mut [u128]) {
-        slots[0] = self.to_slot();
+    fn fit(types: &[ValType]) -> bool {
+        types.len() == 1 && T::fits(types[0])
     }
-    fn load(slots: &[u128]) -> Self {
-        T::from_slot(slots[0])
+    #[inline]
+    fn store(self, slots: &mut [u128], store: &StoreInner, types: &[ValType]) -> Result<(), Error> {
+        slots[0] = self.to_slot(store, types[0])?;
+        Ok(())
+    }
+    #[inline]
+    fn load(slots: &[u128], store: &mut StoreInner) -> Result<Self, Error> {
+        T::from_slot(slots[0], store)
     }
 }
 
+/// `WasmTypeList` for a tuple of `WasmTy`s.
 macro_rules! tuple_list {
-    ($($t:ident $i:tt),+) => {
+    ($n:literal: $($t:ident $i:tt),+) => {
         impl<$($t: WasmTy),+> WasmTypeList for ($($t,)+) {
             fn types() -> Vec<ValType> {
                 vec![$($t::TYPE),+]
             }
-            fn store(self, slots: &mut [u128]) {
-                $(slots[$i] = self.$i.to_slot();)+
+            fn fit(types: &[ValType]) -> bool {
+                types.len() == $n $(&& $t::fits(types[$i]))+
             }
-            fn load(slots: &[u128]) -> Self {
-                ($($t::from_slot(slots[$i]),)+)
+            #[inline]
+            fn store(
+                self,
+                slots: &mut [u128],
+                store: &StoreInner,
+                types: &[ValType],
+            ) -> Result<(), Error> {
+                $(slots[$i] = self.$i.to_slot(store, types[$i])?;)+
+                Ok(())
+            }
+            #[inline]
+            fn load(slots: &[u128], store: &mut StoreInner) -> Result<Self, Error> {
+                Ok(($($t::from_slot(slots[$i], store)?,)+))
             }
         }
     };
 }
 
-tuple_list!(A 0);
-tuple_list!(A 0, B 1);
-tuple_list!(A 0, B 1, C 2);
-tuple_list!(A 0, B 1, C 2, D 3);
+tuple_list!(1: A 0);
+tuple_list!(2: A 0, B 1);
+tuple_list!(3: A 0, B 1, C 2);
+tuple_list!(4: A 0, B 1, C 2, D 3);
 
 /// Slots a typed call can use; functions needing more go through [`Func::call`].
 const MAX_SLOTS: usize = 4;
@@ -113,9 +173,9 @@ impl<P: WasmTypeList, R: WasmTypeList> TypedFunc<P, R> {
         let store = store.as_context_mut();
         let index = store.index(self.func.0);
         let mut slots = [0u128; MAX_SLOTS];
-        params.store(&mut slots);
+        params.store(&mut slots, store, &store.funcs[index].ty.params)?;
         store.call(index, &mut slots)?;
-        Ok(R::load(&slots))
+        R::load(&slots, store)
     }
 
     /// The function this calls.
@@ -132,14 +192,14 @@ impl Func {
     ) -> Result<TypedFunc<P, R>, Error> {
         let store = store.as_context();
         let func = &store.funcs[store.index(self.0)];
-        let (params, results) = (P::types(), R::types());
-        if func.ty.params != params || func.ty.results != results {
+        if !P::fit(&func.ty.params) || !R::fit(&func.ty.results) {
+            let (params, results) = (P::types(), R::types());
             return Err(Error::Type(format!(
                 "the function has type {:?} -> {:?}, not {params:?} -> {results:?}",
                 func.ty.params, func.ty.results
             )));
         }
-        if params.len().max(results.len()) > MAX_SLOTS {
+        if func.ty.params.len().max(func.ty.results.len()) > MAX_SLOTS {
             return Err(Error::Type(format!(
                 "typed calls take at most {MAX_SLOTS} parameters and results"
             )));

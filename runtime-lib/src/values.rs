@@ -4,7 +4,7 @@
 
 use std::any::Any;
 
-use wasmaot_abi::metadata::ValType;
+use wasmaot_abi::metadata::{HeapType, ValType};
 
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
@@ -61,9 +61,34 @@ impl Val {
         }
     }
 
+    /// Whether the value is one of type `ty`: the same number type, or a reference of a
+    /// matching reference type (null only where the type is nullable; a function whose type
+    /// is the concrete type asked for).
+    pub(crate) fn matches(&self, store: &StoreInner, ty: ValType) -> bool {
+        let Some(expected) = ty.as_ref() else {
+            return self.ty() == ty;
+        };
+        match *self {
+            Val::FuncRef(None) => expected.nullable && expected.heap.is_func(),
+            // A function of another store is refused by `to_raw`, with that reason.
+            Val::FuncRef(Some(f)) => match expected.heap {
+                HeapType::Func => true,
+                HeapType::Concrete(id) => {
+                    !store.owns(f.0) || store.funcs[store.index(f.0)].type_id() == id
+                }
+                _ => false,
+            },
+            Val::ExternRef(None) => expected.nullable && !expected.heap.is_func(),
+            Val::ExternRef(Some(_)) => expected.heap == HeapType::Extern,
+            _ => false,
+        }
+    }
+
     /// The zero (or null) value of `ty`.
     pub fn null_or_zero(ty: ValType) -> Val {
         match ty {
+            ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
+            ValType::Ref(_) => Val::ExternRef(None),
             ValType::I32 => Val::I32(0),
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
@@ -113,14 +138,18 @@ impl Val {
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
-            ValType::FuncRef if raw == 0 => Val::FuncRef(None),
-            ValType::ExternRef if raw == 0 => Val::ExternRef(None),
-            ValType::FuncRef => Val::FuncRef(Some(Func(
-                store.func_of_ref(raw as usize).ok_or_else(unknown)?,
-            ))),
-            ValType::ExternRef => Val::ExternRef(Some(ExternRef(
-                store.extern_of_raw(raw as u64).ok_or_else(unknown)?,
-            ))),
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
+                match (ty.is_func_ref(), raw) {
+                    (true, 0) => Val::FuncRef(None),
+                    (false, 0) => Val::ExternRef(None),
+                    (true, _) => Val::FuncRef(Some(Func(
+                        store.func_of_ref(raw as usize).ok_or_else(unknown)?,
+                    ))),
+                    (false, _) => Val::ExternRef(Some(ExternRef(
+                        store.extern_of_raw(raw as u64).ok_or_else(unknown)?,
+                    ))),
+                }
+            }
         })
     }
 

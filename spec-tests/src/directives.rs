@@ -23,8 +23,10 @@ struct Session {
     current: Option<Instance>,
     named: HashMap<String, Instance>,
     registered: HashMap<String, Instance>,
-    /// Modules defined but not instantiated (`module definition`), by name, as binaries.
+    /// Modules defined without an instance (`module definition`), by name, as binaries.
     definitions: HashMap<String, Vec<u8>>,
+    /// The last module defined, for `module instance` without a module name.
+    last_definition: Option<Vec<u8>>,
 }
 
 /// Why a directive did not pass.
@@ -58,6 +60,7 @@ pub fn run_file(name: &str, text: &str, options: &Options) -> FileReport {
         named: HashMap::new(),
         registered: HashMap::new(),
         definitions: HashMap::new(),
+        last_definition: None,
     };
     for directive in wast.directives {
         let (line, _) = directive.span().linecol_in(text);
@@ -101,33 +104,25 @@ impl Session {
                 }
                 Err(e) => Outcome::Fail(format!("module: {e}")),
             },
-            WastDirective::ModuleDefinition(mut module) => {
-                // Defining a module compiles it (validation included); instances come later.
-                let name = module.name().map(|id| id.name().to_string());
-                let compiled = module
-                    .encode()
-                    .map_err(|e| format!("text: {e}"))
-                    .and_then(|bytes| Ok((precompile::compile(&bytes, &self.options)?, bytes)));
-                match compiled {
-                    Ok((_, bytes)) => {
-                        if let Some(name) = name {
-                            self.definitions.insert(name, bytes);
-                        }
-                        Outcome::Pass
-                    }
-                    Err(e) => Outcome::Fail(format!("module definition: {e}")),
-                }
-            }
+            // A definition must compile; it is instantiated only by `module instance` (it may
+            // be one that cannot be, e.g. a table too large to allocate).
+            WastDirective::ModuleDefinition(mut module) => match self.define_module(&mut module) {
+                Ok(()) => Outcome::Pass,
+                Err(e) => Outcome::Fail(format!("module definition: {e}")),
+            },
             WastDirective::ModuleInstance {
                 instance, module, ..
             } => {
-                let bytes = module.and_then(|m| self.definitions.get(m.name()).cloned());
+                let bytes = match module {
+                    Some(id) => self.definitions.get(id.name()).cloned(),
+                    None => self.last_definition.clone(),
+                };
                 let Some(bytes) = bytes else {
                     return Outcome::Fail("module instance of an unknown definition".to_string());
                 };
                 match self.instantiate_bytes(&bytes) {
-                    Ok(created) => {
-                        self.define(instance.map(|id| id.name().to_string()), created);
+                    Ok(made) => {
+                        self.define(instance.map(|id| id.name().to_string()), made);
                         Outcome::Pass
                     }
                     Err(e) => Outcome::Fail(format!("module instance: {e}")),
@@ -193,6 +188,19 @@ impl Session {
                 std::mem::discriminant(&other)
             )),
         }
+    }
+
+    fn define_module(&mut self, module: &mut QuoteWat<'_>) -> Result<(), Error> {
+        let name = module.name().map(|id| id.name().to_string());
+        let bytes = module
+            .encode()
+            .map_err(|e| Error::Load(format!("text: {e}")))?;
+        precompile::compile(&bytes, &self.options).map_err(Error::Load)?;
+        if let Some(name) = name {
+            self.definitions.insert(name, bytes.clone());
+        }
+        self.last_definition = Some(bytes);
+        Ok(())
     }
 
     fn define(&mut self, name: Option<String>, instance: Instance) {

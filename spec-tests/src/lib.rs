@@ -20,9 +20,11 @@ pub fn options_for(suite: &str, target_cpu: TargetCpu, deterministic: bool) -> O
     let features = match suite {
         "v1" => WasmFeatures::WASM1,
         "v2" => WasmFeatures::WASM2,
-        // The memory64 proposal's files predate multi-memory: they expect a second memory, or
-        // a memory index byte other than zero, to be refused.
-        "memory64" => Options::default().features - WasmFeatures::MULTI_MEMORY,
+        // These proposals branched from 2.0 before multi-memory: they expect a second memory,
+        // or a memory index byte other than zero, to be refused.
+        "memory64" | "function-references" | "tail-call" => Options::default()
+            .features
+            .difference(WasmFeatures::MULTI_MEMORY),
         _ => Options::default().features,
     };
     Options {

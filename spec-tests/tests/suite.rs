@@ -21,6 +21,8 @@ const RUNS: &[(&str, TargetCpu, bool)] = &[
     ("custom-page-sizes", TargetCpu::Native, false),
     ("extended-const", TargetCpu::Native, false),
     ("wide-arithmetic", TargetCpu::Native, false),
+    ("tail-call", TargetCpu::Native, false),
+    ("function-references", TargetCpu::Native, false),
     ("simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Native, true),

@@ -1,5 +1,7 @@
 //! Calls: direct, imported, indirect through a table (with its bounds, null and signature
-//! checks), and calls into the runtime's libcall table.
+//! checks), through a typed function reference (`call_ref`), each also as a tail call
+//! (`return_call*`, Cranelift's `return_call`: the caller's frame is gone before the callee runs),
+//! and calls into the runtime's libcall table.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -14,53 +16,76 @@ use wasmparser::Operator;
 use super::FuncTranslator;
 use crate::error::Result;
 
+/// Whether a call returns to its caller, or replaces the caller's frame (`return_call*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CallKind {
+    Normal,
+    Tail,
+}
+
 impl FuncTranslator<'_, '_> {
     pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use CallKind::{Normal, Tail};
         match *op {
-            Operator::Call { function_index } => self.call(function_index),
+            Operator::Call { function_index } => self.call(function_index, Normal),
+            Operator::ReturnCall { function_index } => self.call(function_index, Tail),
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index),
+            } => self.call_indirect(type_index, table_index, Normal),
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, Tail),
+            Operator::CallRef { type_index } => self.call_ref(type_index, Normal),
+            Operator::ReturnCallRef { type_index } => self.call_ref(type_index, Tail),
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn call(&mut self, func_index: u32) {
+    fn call(&mut self, func_index: u32, kind: CallKind) {
         let type_index = self.env.meta.func_types[func_index as usize];
         let arity = self.env.meta.types[type_index as usize].params.len();
         let args = self.popn(arity);
         let imported = self.env.imported_funcs();
-        let call = if func_index < imported {
+        if func_index < imported {
             let funcref = self.load_vmctx_ptr(self.env.layout.imported_func(func_index), true);
-            self.call_funcref(funcref, type_index, &args)
-        } else {
-            let sig = self
-                .builder
-                .import_signature(self.env.signature(type_index));
-            let name = self
-                .builder
-                .func
-                .declare_imported_user_function(UserExternalName {
-                    namespace: 0,
-                    index: func_index - imported,
-                });
-            let callee = self.builder.import_function(ExtFuncData {
-                name: ExternalName::user(name),
-                signature: sig,
-                colocated: true,
-                patchable: false,
+            self.call_funcref(funcref, type_index, &args, kind);
+            return;
+        }
+        let sig = self
+            .builder
+            .import_signature(self.env.signature(type_index));
+        let name = self
+            .builder
+            .func
+            .declare_imported_user_function(UserExternalName {
+                namespace: 0,
+                index: func_index - imported,
             });
-            let mut call_args = vec![self.vmctx, self.vmctx];
-            call_args.extend_from_slice(&args);
-            self.builder.ins().call(callee, &call_args)
-        };
-        self.push_call_results(call);
+        let callee = self.builder.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        let mut call_args = vec![self.vmctx, self.vmctx];
+        call_args.extend_from_slice(&args);
+        match kind {
+            CallKind::Normal => {
+                let call = self.builder.ins().call(callee, &call_args);
+                self.push_call_results(call);
+            }
+            CallKind::Tail => {
+                self.builder.ins().return_call(callee, &call_args);
+                self.reachable = false;
+            }
+        }
     }
 
     /// Call through a `VMFuncRef` whose type is known to be `type_index`.
-    fn call_funcref(&mut self, funcref: Value, type_index: u32, args: &[Value]) -> ir::Inst {
+    fn call_funcref(&mut self, funcref: Value, type_index: u32, args: &[Value], kind: CallKind) {
         let flags = MemFlagsData::trusted().with_readonly();
         let func_ptr = self
             .builder
@@ -75,7 +100,18 @@ impl FuncTranslator<'_, '_> {
             .import_signature(self.env.signature(type_index));
         let mut call_args = vec![callee_vmctx, self.vmctx];
         call_args.extend_from_slice(args);
-        self.builder.ins().call_indirect(sig, func_ptr, &call_args)
+        match kind {
+            CallKind::Normal => {
+                let call = self.builder.ins().call_indirect(sig, func_ptr, &call_args);
+                self.push_call_results(call);
+            }
+            CallKind::Tail => {
+                self.builder
+                    .ins()
+                    .return_call_indirect(sig, func_ptr, &call_args);
+                self.reachable = false;
+            }
+        }
     }
 
     fn push_call_results(&mut self, call: ir::Inst) {
@@ -83,7 +119,7 @@ impl FuncTranslator<'_, '_> {
         self.stack.extend(results);
     }
 
-    fn call_indirect(&mut self, type_index: u32, table_index: u32) {
+    fn call_indirect(&mut self, type_index: u32, table_index: u32, kind: CallKind) {
         let index = self.pop();
         let arity = self.env.meta.types[type_index as usize].params.len();
         let args = self.popn(arity);
@@ -107,8 +143,18 @@ impl FuncTranslator<'_, '_> {
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         let trap = super::trap_code(TrapKind::IndirectCallTypeMismatch);
         self.builder.ins().trapnz(mismatch, trap);
-        let call = self.call_funcref(funcref, type_index, &args);
-        self.push_call_results(call);
+        self.call_funcref(funcref, type_index, &args, kind);
+    }
+
+    /// `call_ref $t`: validation guarantees the reference has type `$t` (or a subtype, which is
+    /// the same signature without GC), so only null needs a check.
+    fn call_ref(&mut self, type_index: u32, kind: CallKind) {
+        let funcref = self.pop();
+        let arity = self.env.meta.types[type_index as usize].params.len();
+        let args = self.popn(arity);
+        let null = super::trap_code(TrapKind::NullFunctionReference);
+        self.builder.ins().trapz(funcref, null);
+        self.call_funcref(funcref, type_index, &args, kind);
     }
 
     /// Call runtime function `libcall` with the caller's vmctx and `args`.

@@ -35,14 +35,14 @@ impl FuncTranslator<'_, '_> {
         block
     }
 
-    fn block_signature(&self, ty: BlockType) -> (Vec<ir::Type>, Vec<ir::Type>) {
+    fn block_signature(&self, ty: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
         let convert = |t: &wasmaot_abi::metadata::ValType| ir_type(*t);
-        match ty {
+        Ok(match ty {
             BlockType::Empty => (Vec::new(), Vec::new()),
             BlockType::Type(t) => {
-                // Validated: a value type the module may use.
-                let t = crate::module::val_type(t, self.offset).map(ir_type);
-                (Vec::new(), t.into_iter().collect())
+                // Valid, but possibly of a GC type this compiler refuses.
+                let t = crate::module::val_type(t, self.offset).map(ir_type)?;
+                (Vec::new(), vec![t])
             }
             BlockType::FuncType(index) => {
                 let f = &self.env.meta.types[index as usize];
@@ -51,19 +51,19 @@ impl FuncTranslator<'_, '_> {
                     f.results.iter().map(convert).collect(),
                 )
             }
-        }
+        })
     }
 
     pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool> {
         match *op {
             Operator::Nop => {}
             Operator::Block { blockty } => {
-                let (params, results) = self.block_signature(blockty);
+                let (params, results) = self.block_signature(blockty)?;
                 let next = self.block_with_params(&results);
                 self.open_frame(FrameKind::Block, next, params, results);
             }
             Operator::Loop { blockty } => {
-                let (params, results) = self.block_signature(blockty);
+                let (params, results) = self.block_signature(blockty)?;
                 let header = self.block_with_params(&params);
                 let next = self.block_with_params(&results);
                 let values = self.popn(params.len());
@@ -74,7 +74,7 @@ impl FuncTranslator<'_, '_> {
                 self.open_frame(FrameKind::Loop { header }, next, params, results);
             }
             Operator::If { blockty } => {
-                let (params, results) = self.block_signature(blockty);
+                let (params, results) = self.block_signature(blockty)?;
                 let cond = self.pop();
                 let then_block = self.block_with_params(&params);
                 let else_block = self.block_with_params(&params);
@@ -117,6 +117,32 @@ impl FuncTranslator<'_, '_> {
                 self.builder.switch_to_block(fallthrough);
             }
             Operator::BrTable { ref targets } => self.translate_br_table(targets)?,
+            Operator::BrOnNull { relative_depth } => {
+                // A null reference leaves with the values below it; any other stays on the stack.
+                let reference = self.pop();
+                let (target, arity) = self.mark_branch(relative_depth);
+                let values = self.peekn(arity).to_vec();
+                let fallthrough = self.builder.create_block();
+                self.builder
+                    .ins()
+                    .brif(reference, fallthrough, &[], target, &args(&values));
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+                self.push(reference);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // A non-null reference leaves as the last of the branch's values; null is dropped.
+                let reference = *self.stack.last().expect("validated operand stack");
+                let (target, arity) = self.mark_branch(relative_depth);
+                let values = self.peekn(arity).to_vec();
+                let fallthrough = self.builder.create_block();
+                self.builder
+                    .ins()
+                    .brif(reference, target, &args(&values), fallthrough, &[]);
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+                self.pop();
+            }
             Operator::Return => {
                 let depth = self.control.frames.len() as u32 - 1;
                 self.branch(depth);

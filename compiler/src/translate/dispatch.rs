@@ -45,7 +45,12 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::GlobalSet { .. }
         | O::TypedSelect { .. }
         | O::TypedSelectMulti { .. } => Family::Variable,
-        O::Call { .. } | O::CallIndirect { .. } => Family::Call,
+        O::Call { .. }
+        | O::CallIndirect { .. }
+        | O::ReturnCall { .. }
+        | O::ReturnCallIndirect { .. }
+        | O::CallRef { .. }
+        | O::ReturnCallRef { .. } => Family::Call,
         O::I32Load { .. }
         | O::I64Load { .. }
         | O::F32Load { .. }
@@ -531,7 +536,7 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::I31GetS
         | O::I31GetU
         | O::BrOnCast { .. }
-        | O::BrOnCastFail { .. } => Family::Unsupported("garbage collection (GC)"),
+        | O::BrOnCastFail { .. } => Family::Unsupported("gc (instructions)"),
         O::MemoryDiscard { .. } => Family::Unsupported("memory control"),
         O::GlobalAtomicGet { .. }
         | O::GlobalAtomicSet { .. }
@@ -576,7 +581,6 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::ResumeThrow { .. }
         | O::ResumeThrowRef { .. }
         | O::Switch { .. } => Family::Unsupported("stack switching"),
-        O::ReturnCall { .. } | O::ReturnCallIndirect { .. } => Family::Unsupported("tail calls"),
         O::MemoryAtomicNotify { .. }
         | O::MemoryAtomicWait32 { .. }
         | O::MemoryAtomicWait64 { .. }
@@ -644,11 +648,8 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::I64AtomicRmw8CmpxchgU { .. }
         | O::I64AtomicRmw16CmpxchgU { .. }
         | O::I64AtomicRmw32CmpxchgU { .. } => Family::Unsupported("threads and atomics"),
-        O::CallRef { .. }
-        | O::ReturnCallRef { .. }
-        | O::RefAsNonNull
-        | O::BrOnNull { .. }
-        | O::BrOnNonNull { .. } => Family::Unsupported("typed function references"),
+        O::RefAsNonNull => Family::Table,
+        O::BrOnNull { .. } | O::BrOnNonNull { .. } => Family::Control,
         // Only operators wasmparser adds after its pinned version get here (see the test).
         _ => Family::Unsupported("an operator this compiler does not know"),
     }

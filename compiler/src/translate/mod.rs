@@ -42,6 +42,8 @@ pub enum BoundsChecks {
 pub struct ModuleEnv<'m> {
     pub meta: &'m ModuleMeta,
     pub layout: VmctxLayout,
+    /// The host's calling convention: libcalls and fallbacks (wasm functions use
+    /// [`WASM_CALL_CONV`]).
     pub call_conv: CallConv,
     pub bounds_checks: BoundsChecks,
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
@@ -54,7 +56,7 @@ pub struct ModuleEnv<'m> {
 impl ModuleEnv<'_> {
     /// The native signature of wasm type `index`: `(callee_vmctx, caller_vmctx, params) -> results`.
     pub fn signature(&self, index: u32) -> Signature {
-        wasm_signature(&self.meta.types[index as usize], self.call_conv)
+        wasm_signature(&self.meta.types[index as usize])
     }
 
     pub fn imported_funcs(&self) -> u32 {
@@ -66,15 +68,22 @@ impl ModuleEnv<'_> {
 pub fn ir_type(ty: ValType) -> ir::Type {
     match ty {
         ValType::I32 => types::I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::V128 => simd::V128,
     }
 }
 
-pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
-    let mut sig = Signature::new(call_conv);
+/// The calling convention of every function with a wasm signature (wasm functions, host
+/// adapters): Cranelift's `tail`, the one `return_call` needs on both caller and callee. The host's
+/// own convention (`ModuleEnv::call_conv`) is kept for libcalls, fallbacks and the outer side of
+/// the host-to-wasm trampolines, which are where the two meet.
+pub const WASM_CALL_CONV: CallConv = CallConv::Tail;
+
+/// The native signature of a wasm function of type `ty`.
+pub fn wasm_signature(ty: &FuncType) -> Signature {
+    let mut sig = Signature::new(WASM_CALL_CONV);
     sig.params.push(AbiParam::special(
         types::I64,
         ir::ArgumentPurpose::VMContext,
@@ -229,7 +238,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             ValType::F32 => self.builder.ins().f32const(0.0),
             ValType::F64 => self.builder.ins().f64const(0.0),
             ValType::V128 => self.vector_zero(simd::V128),
-            ValType::I64 | ValType::FuncRef | ValType::ExternRef => {
+            // A non-nullable local gets null too: validation ensures it is set before use.
+            ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
                 self.builder.ins().iconst(types::I64, 0)
             }
         }

@@ -1,5 +1,5 @@
 //! Tables and references: `table.get/set/size/grow/fill/copy/init`, `elem.drop`, `ref.null`,
-//! `ref.is_null`, `ref.func`.
+//! `ref.is_null`, `ref.func`, `ref.as_non_null`.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
@@ -96,6 +96,11 @@ impl FuncTranslator<'_, '_> {
             Operator::RefFunc { function_index } => {
                 let funcref = self.funcref_address(function_index);
                 self.push(funcref);
+            }
+            Operator::RefAsNonNull => {
+                let value = *self.stack.last().expect("validated operand stack");
+                let null = super::trap_code(TrapKind::NullReference);
+                self.builder.ins().trapz(value, null);
             }
             _ => return Ok(false),
         }

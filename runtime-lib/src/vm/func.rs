@@ -53,6 +53,15 @@ impl VmFunc {
         self.ty.params.len().max(self.ty.results.len()).max(1)
     }
 
+    /// The canonical signature id of the function's type.
+    pub fn type_id(&self) -> u32 {
+        match &self.kind {
+            // SAFETY: the owner keeps the funcref alive, and it is immutable.
+            VmFuncKind::Wasm { funcref, .. } => unsafe { (**funcref).type_id },
+            VmFuncKind::Host(host) => super::types::signature_id(&host.ty),
+        }
+    }
+
     /// What a call of this function goes to.
     pub fn callee(&self) -> Callee {
         match &self.kind {

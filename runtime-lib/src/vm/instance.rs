@@ -19,6 +19,7 @@ use super::module::Module;
 use super::table::VmTable;
 use super::trap::Trap;
 use super::traps;
+use super::types::val_subtype;
 
 /// Something an instance can import or export.
 #[derive(Clone)]
@@ -123,6 +124,7 @@ impl VmInstance {
             inner as *const InstanceInner as usize,
         );
         inner.init_globals();
+        inner.init_tables();
         inner.init_segments()?;
         if let Some(start) = meta.start {
             let start = instance.func_by_index(start);
@@ -235,8 +237,7 @@ impl InstanceInner {
             let what = format!("import {}::{}", import.module, import.name);
             match (&import.kind, value) {
                 (ImportKind::Func(type_index), VmExtern::Func(f)) => {
-                    let expected = &meta.types[*type_index as usize];
-                    if f.ty != *expected {
+                    if f.type_id() != module.0.type_ids[*type_index as usize] {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     let funcref = match &f.kind {
@@ -287,7 +288,13 @@ impl InstanceInner {
                     self.tables.push(t.clone());
                 }
                 (ImportKind::Global(ty), VmExtern::Global(g)) => {
-                    if g.ty != *ty {
+                    // A constant global may be of a subtype; a mutable one must match exactly.
+                    let matches = if ty.mutable {
+                        g.ty == *ty
+                    } else {
+                        !g.ty.mutable && val_subtype(g.ty.content, ty.content)
+                    };
+                    if !matches {
                         return Err(Error::Link(format!("{what}: incompatible import type")));
                     }
                     self.write_ptr(layout.imported_global(globals), g.ptr as usize);
@@ -437,6 +444,19 @@ impl InstanceInner {
             let ty = meta.globals[index as usize].content;
             // SAFETY: a defined global's slot in our vmctx.
             unsafe { write_global_raw(self.global_ptr(index), ty, value) };
+        }
+    }
+
+    /// Fill each defined table with its initializer's value (after the globals, which the
+    /// initializer may read).
+    fn init_tables(&self) {
+        let meta = &self.module.0.meta;
+        let imported = meta.imported_tables() as usize;
+        for (i, init) in meta.table_inits.iter().enumerate() {
+            if *init != ConstExpr::RefNull {
+                let value = self.eval(init) as u64;
+                self.tables[imported + i].elements().fill(value);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use wasmaot_abi::{ModuleMeta, VmctxLayout, ABI_VERSION};
 
 use super::code_registry::{self, CodeInfo, FunctionRange};
 use super::error::Error;
-use super::types::signature_id;
+use super::types::{canonical_ids, canonicalize};
 
 /// A loaded, ready-to-instantiate module. Cheap to clone.
 #[derive(Clone)]
@@ -90,7 +90,7 @@ impl Module {
         }
         // SAFETY: metadata/metadata_len describe the serialized bytes in the object.
         let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
-        let meta = ModuleMeta::from_bytes(bytes)
+        let mut meta = ModuleMeta::from_bytes(bytes)
             .map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
         let missing = super::sys::cpu::missing_features(&meta.cpu_features);
         if !missing.is_empty() {
@@ -118,7 +118,8 @@ impl Module {
                 std::slice::from_raw_parts(d.trap_sites, d.trap_count as usize),
             )
         };
-        let type_ids = meta.types.iter().map(signature_id).collect();
+        let type_ids = canonical_ids(&meta.types, &meta.rec_groups);
+        canonicalize(&mut meta, &type_ids);
         code_registry::register(code_info(&meta, &functions, info, traps)?);
         Ok(Module(Arc::new(ModuleInner {
             meta,
@@ -131,7 +132,8 @@ impl Module {
         })))
     }
 
-    /// What the compiler recorded about the module: types, imports, exports, ...
+    /// What the compiler recorded about the module: types, imports, exports, ... (concrete
+    /// heap types of typed references hold canonical type ids, not type indices).
     pub fn meta(&self) -> &ModuleMeta {
         &self.0.meta
     }

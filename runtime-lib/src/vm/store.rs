@@ -277,7 +277,7 @@ impl StoreInner {
     /// reference (compiled code only passes those around), or a function reference this store
     /// made. Compiled code calls function references, so a forged one must never reach it.
     pub(crate) fn check_ref(&self, ty: ValType, raw: u128) -> Result<(), Error> {
-        if ty == ValType::FuncRef && raw != 0 && !self.func_by_ref.contains_key(&(raw as usize)) {
+        if ty.is_func_ref() && raw != 0 && !self.func_by_ref.contains_key(&(raw as usize)) {
             return Err(Error::Type(
                 "a function reference the store did not make".to_string(),
             ));
