@@ -16,8 +16,10 @@ unsafe impl Send for Reservation {}
 unsafe impl Sync for Reservation {}
 
 pub fn page_size() -> usize {
+    // Asked once: every instantiation and grow rounds to it.
+    static PAGE_SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     // SAFETY: sysconf has no preconditions.
-    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+    *PAGE_SIZE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize })
 }
 
 #[allow(clippy::len_without_is_empty)]
