@@ -455,7 +455,8 @@ impl InstanceInner {
         for (i, init) in meta.table_inits.iter().enumerate() {
             if *init != ConstExpr::RefNull {
                 let value = self.eval(init) as u64;
-                self.tables[imported + i].elements().fill(value);
+                let table = &self.tables[imported + i];
+                table.fill(0, table.len(), value);
             }
         }
     }
@@ -517,9 +518,10 @@ impl InstanceInner {
             .get(src as usize..src as usize + len as usize)
             .ok_or(TrapKind::OutOfBoundsMemory)?;
         let target = self.memories[memory as usize]
-            .slice(dst, u64::from(len))
+            .range(dst, u64::from(len))
             .ok_or(TrapKind::OutOfBoundsMemory)?;
-        target.copy_from_slice(bytes);
+        // SAFETY: `len` bytes inside the memory (checked by `range`); the segment is not in it.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), target, bytes.len()) };
         Ok(())
     }
 
@@ -541,12 +543,11 @@ impl InstanceInner {
         let items = segment
             .get(src as usize..src as usize + len as usize)
             .ok_or(TrapKind::OutOfBoundsTable)?;
-        let elements = self.tables[table as usize].elements();
-        let target = usize::try_from(dst)
-            .ok()
-            .and_then(|dst| elements.get_mut(dst..dst.checked_add(len as usize)?))
+        let target = self.tables[table as usize]
+            .range(dst, u64::from(len))
             .ok_or(TrapKind::OutOfBoundsTable)?;
-        target.copy_from_slice(items);
+        // SAFETY: `len` elements inside the table (checked by `range`); the segment is not in it.
+        unsafe { std::ptr::copy_nonoverlapping(items.as_ptr(), target, items.len()) };
         Ok(())
     }
 

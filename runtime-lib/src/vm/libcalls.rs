@@ -84,9 +84,10 @@ fn fill(
     len: u64,
 ) -> Result<(), TrapKind> {
     let bytes = instance.memories[memory as usize]
-        .slice(dst, len)
+        .range(dst, len)
         .ok_or(TrapKind::OutOfBoundsMemory)?;
-    bytes.fill(value as u8);
+    // SAFETY: `len` bytes inside the memory (checked by `range`); no reference to them lives.
+    unsafe { std::ptr::write_bytes(bytes, value as u8, len as usize) };
     Ok(())
 }
 
@@ -106,11 +107,10 @@ fn copy(
         &instance.memories[dst_mem as usize],
         &instance.memories[src_mem as usize],
     );
-    let source = src_mem.slice(src, len).ok_or(TrapKind::OutOfBoundsMemory)?;
-    let source = source.as_ptr();
-    let target = dst_mem.slice(dst, len).ok_or(TrapKind::OutOfBoundsMemory)?;
+    let source = src_mem.range(src, len).ok_or(TrapKind::OutOfBoundsMemory)?;
+    let target = dst_mem.range(dst, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     // SAFETY: both ranges were checked to lie in their memories; `copy` allows overlap.
-    unsafe { std::ptr::copy(source, target.as_mut_ptr(), len as usize) };
+    unsafe { std::ptr::copy(source, target, len as usize) };
     Ok(())
 }
 
@@ -138,13 +138,6 @@ extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: u64, delta: u64) -> u
     table.grow(delta, init).unwrap_or(u64::MAX)
 }
 
-/// The index range `[start, start + len)` as a slice range, if it does not overflow.
-fn range(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
-    let start = usize::try_from(start).ok()?;
-    let end = start.checked_add(usize::try_from(len).ok()?)?;
-    Some(start..end)
-}
-
 fn table_fill_checked(
     instance: &InstanceInner,
     table: u32,
@@ -152,12 +145,11 @@ fn table_fill_checked(
     value: u64,
     len: u64,
 ) -> Result<(), TrapKind> {
-    let elements = instance.tables[table as usize].elements();
-    let range = range(dst, len)
-        .and_then(|r| elements.get_mut(r))
-        .ok_or(TrapKind::OutOfBoundsTable)?;
-    range.fill(value);
-    Ok(())
+    if instance.tables[table as usize].fill(dst, len, value) {
+        Ok(())
+    } else {
+        Err(TrapKind::OutOfBoundsTable)
+    }
 }
 
 extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, value: u64, len: u64) {
@@ -172,23 +164,14 @@ fn table_copy_checked(
     src: u64,
     len: u64,
 ) -> Result<(), TrapKind> {
-    let source = instance.tables[src_t as usize].elements();
-    let source_range = range(src, len)
-        .filter(|r| r.end <= source.len())
+    let source = instance.tables[src_t as usize]
+        .range(src, len)
         .ok_or(TrapKind::OutOfBoundsTable)?;
-    let source_ptr = source[source_range.clone()].as_ptr();
-    let target = instance.tables[dst_t as usize].elements();
-    let target_range = range(dst, len)
-        .filter(|r| r.end <= target.len())
+    let target = instance.tables[dst_t as usize]
+        .range(dst, len)
         .ok_or(TrapKind::OutOfBoundsTable)?;
     // SAFETY: both ranges checked; the tables may be the same, and `copy` allows overlap.
-    unsafe {
-        std::ptr::copy(
-            source_ptr,
-            target[target_range.clone()].as_mut_ptr(),
-            source_range.len(),
-        )
-    };
+    unsafe { std::ptr::copy(source, target, len as usize) };
     Ok(())
 }
 

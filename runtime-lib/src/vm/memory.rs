@@ -130,21 +130,17 @@ impl VmMemory {
         Some(old)
     }
 
-    /// The bytes `[offset, offset + len)`, if inside the memory.
-    /// For the runtime's own operations (bulk instructions, segment initialisation, WASI): the
-    /// caller holds the slice only during one runtime or host call and makes no other view of
-    /// the same bytes meanwhile. The public API's views borrow the store instead.
-    #[allow(clippy::mut_from_ref)]
-    pub fn slice(&self, offset: u64, len: u64) -> Option<&mut [u8]> {
+    /// A pointer to the bytes `[offset, offset + len)`, if inside the memory: valid for reads
+    /// and writes of `len` bytes until the memory grows or is dropped. A raw pointer, not a
+    /// slice: the runtime's bulk operations may touch overlapping ranges (`memory.copy` within
+    /// one memory), and the public API's views borrow the store instead.
+    pub fn range(&self, offset: u64, len: u64) -> Option<*mut u8> {
         let end = offset.checked_add(len)?;
         if end > self.len() {
             return None;
         }
-        // SAFETY: the range is inside the accessible part of our reservation. Wasm memory is
-        // untyped bytes; callers hold the slice only during one runtime or host call.
-        Some(unsafe {
-            std::slice::from_raw_parts_mut(self.base().add(offset as usize), len as usize)
-        })
+        // The offset is at most the length, inside the reservation: `wrapping_add` stays in it.
+        Some(self.base().wrapping_add(offset as usize))
     }
 }
 

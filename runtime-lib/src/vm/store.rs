@@ -287,19 +287,16 @@ impl StoreInner {
 
     /// Element `i` of table `table` (an index of `tables`), if inside it.
     pub(crate) fn table_get(&self, table: usize, i: u64) -> Option<u64> {
-        let elements = self.tables[table].elements();
-        elements.get(usize::try_from(i).ok()?).copied()
+        self.tables[table].get(i)
     }
 
     /// Set element `i` of table `table` to `raw`, checked as by [`StoreInner::check_ref`].
     pub(crate) fn table_set(&mut self, table: usize, i: u64, raw: u64) -> Result<(), Error> {
         let vm = &self.tables[table];
         self.check_ref(vm.ty.element, u128::from(raw))?;
-        let slot = usize::try_from(i)
-            .ok()
-            .and_then(|i| vm.elements().get_mut(i))
-            .ok_or_else(|| Error::Access(format!("element {i} is outside the table")))?;
-        *slot = raw;
+        if !vm.fill(i, 1, raw) {
+            return Err(Error::Access(format!("element {i} is outside the table")));
+        }
         Ok(())
     }
 

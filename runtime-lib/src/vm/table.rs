@@ -43,14 +43,39 @@ impl VmTable {
         self.vm.get()
     }
 
-    #[allow(clippy::mut_from_ref)]
-    pub fn elements(&self) -> &mut [u64] {
-        // SAFETY: see the Send/Sync note; the slice is not held across calls into wasm.
-        unsafe { (*self.elements.get()).as_mut_slice() }
+    /// A pointer to the elements `[start, start + len)`, if inside the table: valid for reads
+    /// and writes of `len` elements until the table grows or is dropped. (A raw pointer: the
+    /// runtime's bulk operations may touch overlapping ranges of one table.)
+    pub fn range(&self, start: u64, len: u64) -> Option<*mut u64> {
+        let end = start.checked_add(len)?;
+        if end > self.len() {
+            return None;
+        }
+        // SAFETY: only the vector's pointer is read (see the Send/Sync note for who mutates it).
+        let base = unsafe { (*self.elements.get()).as_mut_ptr() };
+        Some(base.wrapping_add(start as usize))
+    }
+
+    /// Element `index`, if inside the table.
+    pub fn get(&self, index: u64) -> Option<u64> {
+        // SAFETY: in bounds (checked by `range`); a plain read of one element.
+        self.range(index, 1).map(|p| unsafe { p.read() })
+    }
+
+    /// Set elements `[start, start + len)` to `value`; false (and nothing set) if outside.
+    pub fn fill(&self, start: u64, len: u64, value: u64) -> bool {
+        let Some(p) = self.range(start, len) else {
+            return false;
+        };
+        // SAFETY: in bounds (checked by `range`); no reference to the elements is live (the
+        // vector is only ever reached through these raw-pointer operations and `grow`).
+        unsafe { std::slice::from_raw_parts_mut(p, len as usize).fill(value) };
+        true
     }
 
     pub fn len(&self) -> u64 {
-        self.elements().len() as u64
+        // SAFETY: reads the vector's length (see the Send/Sync note).
+        unsafe { (*self.elements.get()).len() as u64 }
     }
 
     /// Grow by `delta` entries set to `init`; the old size, or `None` if not allowed.
