@@ -460,12 +460,14 @@ fn inspect_describes_a_module() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "import wasi_snapshot_preview1::fd_write: func [I32, I32, I32, I32] -> [I32]"
+            "(import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))\n"
         ),
         "{text}"
     );
-    assert!(text.contains("export _start: func"), "{text}");
-    assert!(text.contains("memory 0: 2.. pages"), "{text}");
+    assert!(text.contains("(export \"_start\" (func "), "{text}");
+    assert!(text.contains("(memory 2)\n"), "{text}");
+    assert!(text.contains("(table 5 5 funcref)\n"), "{text}");
+    assert!(text.contains("build: yes (a WASI command)\n"), "{text}");
 }
 
 #[test]
@@ -495,13 +497,11 @@ fn inspect_lists_memory64_page_sizes_extended_const_and_wide_arithmetic() {
         ),
         "{text}"
     );
+    assert!(text.contains("(memory i64 1 2)\n"), "{text}");
     assert!(
-        text.contains("memory 0: 1..2 pages, i64 addresses\n"),
+        text.contains("build: no (imports env::g, but an executable can only import"),
         "{text}"
     );
-    assert!(text.contains("memory 1: 3.. pages of 1 byte\n"), "{text}");
-    assert!(
-        text.contains("table 0: FuncRef 1.., i64 indices\n"),
-        "{text}"
-    );
+    assert!(text.contains("(memory 3 (pagesize 1))\n"), "{text}");
+    assert!(text.contains("(table i64 1 funcref)\n"), "{text}");
 }

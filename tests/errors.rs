@@ -412,3 +412,23 @@ fn invalid_tail_calls_and_typed_references() {
         assert!(err.contains(reason), "{name}: {err}");
     }
 }
+
+#[test]
+fn inspect_describes_a_valid_module_it_cannot_compile() {
+    let input = scratch("inspect-threads.wasm");
+    let wasm = wat::parse_str(r#"(module (memory 1 1 shared) (func (export "f")))"#).unwrap();
+    std::fs::write(&input, wasm).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+        .arg("inspect")
+        .arg(&input)
+        .output()
+        .expect("wasmaot runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("valid WebAssembly, but it needs threads"),
+        "{text}"
+    );
+    assert!(text.contains("uses: threads\n"), "{text}");
+    assert!(text.contains("build: no (unsupported feature)"), "{text}");
+}

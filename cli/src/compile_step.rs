@@ -106,7 +106,7 @@ pub fn compile_object(
 
 /// An executable runs a WASI command: it may import only WASI functions and must export
 /// `_start`.
-fn check_command(input: &Path, meta: &ModuleMeta) -> Result<(), String> {
+pub fn check_command(input: &Path, meta: &ModuleMeta) -> Result<(), String> {
     use wasmaot_compiler::wasmaot_abi::metadata::{ExternKind, ImportKind};
     use wasmaot_compiler::wasmaot_abi::WASI_MODULE;
     if let Some(import) = meta

@@ -1,24 +1,51 @@
-//! `inspect`: validate a module and describe it — imports, exports, definitions, segments.
+//! `inspect`: validate a module and describe it in WebAssembly's own text-format vocabulary —
+//! types, imports, exports, definitions, segments, the proposals it uses, whether `build`
+//! accepts it (and why not) and the CPU features its code would need. A valid module that needs
+//! something wasmaot does not support yet is described as such, not refused as invalid.
 
 use std::fmt::Write;
 use std::process::ExitCode;
 
 use wasmaot_compiler::wasmaot_abi::metadata::{
-    ExternKind, FuncType, ImportKind, Limits, MemoryType, ModuleMeta, TableType,
+    ExternKind, FuncType, GlobalType, HeapType, ImportKind, Limits, MemoryType, ModuleMeta,
+    TableType, ValType,
 };
-use wasmaot_compiler::{module, TargetCpu};
+use wasmaot_compiler::{module, CompileError, TargetCpu};
 
 use crate::cli_args::InspectArgs;
-use crate::compile_step::read_wasm;
+use crate::compile_step::{check_command, read_wasm};
 
 pub fn inspect(args: &InspectArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
-    let name = |e: wasmaot_compiler::CompileError| format!("{}: {e}", args.input.display());
-    let meta = module::validate(&wasm).map_err(name)?;
-    print!("{}", describe(&meta));
+    let name = |e: CompileError| format!("{}: {e}", args.input.display());
+    let meta = match module::validate(&wasm).map_err(|e| e.explained(&wasm)) {
+        Ok(meta) => Some(meta),
+        Err(CompileError::Unsupported { feature, offset }) => {
+            println!(
+                "valid WebAssembly, but it needs {feature} (first used at offset {offset:#x}), \
+                 which wasmaot does not support yet"
+            );
+            None
+        }
+        Err(e) => return Err(name(e)),
+    };
+    if let Some(meta) = &meta {
+        print!("{}", describe(meta));
+    }
     let proposals = module::proposals_used(&wasm);
     if !proposals.is_empty() {
         println!("uses: {}", proposals.join(", "));
+    }
+    let Some(meta) = meta else {
+        println!("build: no (unsupported feature)");
+        return Ok(ExitCode::SUCCESS);
+    };
+    match check_command(&args.input, &meta) {
+        Ok(()) => println!("build: yes (a WASI command)"),
+        Err(why) => {
+            let why = why.split_once(": ").map_or(why.as_str(), |(_, why)| why);
+            println!("build: no ({why}); `compile` makes a shared object or an object file")
+        }
     }
     let options = wasmaot_compiler::Options {
         target_cpu: args.target_cpu.unwrap_or(TargetCpu::Native),
@@ -41,40 +68,90 @@ pub fn inspect(args: &InspectArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn signature(ty: &FuncType) -> String {
-    format!("{:?} -> {:?}", ty.params, ty.results)
+/// A value type as the text format writes it.
+fn val_type(ty: ValType) -> String {
+    match ty {
+        ValType::I32 => "i32".into(),
+        ValType::I64 => "i64".into(),
+        ValType::F32 => "f32".into(),
+        ValType::F64 => "f64".into(),
+        ValType::V128 => "v128".into(),
+        ValType::FuncRef => "funcref".into(),
+        ValType::ExternRef => "externref".into(),
+        ValType::Ref(r) => {
+            let heap = match r.heap {
+                HeapType::Func => "func".to_string(),
+                HeapType::Extern => "extern".to_string(),
+                HeapType::NoFunc => "nofunc".to_string(),
+                HeapType::NoExtern => "noextern".to_string(),
+                HeapType::Concrete(index) => index.to_string(),
+            };
+            format!("(ref {}{heap})", if r.nullable { "null " } else { "" })
+        }
+    }
+}
+
+fn val_types(types: &[ValType]) -> String {
+    let names: Vec<String> = types.iter().map(|t| val_type(*t)).collect();
+    names.join(" ")
+}
+
+/// `(func (param ...) (result ...))`.
+fn func_type(ty: &FuncType) -> String {
+    let mut text = "(func".to_string();
+    if !ty.params.is_empty() {
+        let _ = write!(text, " (param {})", val_types(&ty.params));
+    }
+    if !ty.results.is_empty() {
+        let _ = write!(text, " (result {})", val_types(&ty.results));
+    }
+    text.push(')');
+    text
 }
 
 fn limits(l: &Limits) -> String {
     match l.max {
-        Some(max) => format!("{}..{max}", l.min),
-        None => format!("{}..", l.min),
+        Some(max) => format!("{} {max}", l.min),
+        None => l.min.to_string(),
     }
 }
 
-/// A memory's limits, page size (when not 64 KiB) and index type (when 64-bit).
+/// `(memory [i64] MIN [MAX] [(pagesize N)])`.
 fn memory(m: &MemoryType) -> String {
-    let mut text = format!("{} pages", limits(&m.limits));
-    if m.page_size_log2 != wasmaot_compiler::wasmaot_abi::WASM_PAGE_SHIFT {
-        let size = m.page_size();
-        let _ = write!(text, " of {size} byte{}", if size == 1 { "" } else { "s" });
-    }
-    if m.memory64 {
-        text.push_str(", i64 addresses");
-    }
-    text
+    let index = if m.memory64 { "i64 " } else { "" };
+    let page = if m.page_size_log2 != wasmaot_compiler::wasmaot_abi::WASM_PAGE_SHIFT {
+        format!(" (pagesize {})", m.page_size())
+    } else {
+        String::new()
+    };
+    format!("(memory {index}{}{page})", limits(&m.limits))
 }
 
+/// `(table [i64] MIN [MAX] REFTYPE)`.
 fn table(t: &TableType) -> String {
-    let index = if t.table64 { ", i64 indices" } else { "" };
-    format!("{:?} {}{index}", t.element, limits(&t.limits))
+    let index = if t.table64 { "i64 " } else { "" };
+    format!(
+        "(table {index}{} {})",
+        limits(&t.limits),
+        val_type(t.element)
+    )
+}
+
+/// `(global TYPE)` or `(global (mut TYPE))`.
+fn global(g: &GlobalType) -> String {
+    match g.mutable {
+        true => format!("(global (mut {}))", val_type(g.content)),
+        false => format!("(global {})", val_type(g.content)),
+    }
 }
 
 /// The report, one fact per line.
 pub fn describe(meta: &ModuleMeta) -> String {
     let mut out = String::new();
     let imported_funcs = meta.imported_funcs() as usize;
-    let _ = writeln!(out, "types: {}", meta.types.len());
+    for (i, ty) in meta.types.iter().enumerate() {
+        let _ = writeln!(out, "(type {i} {})", func_type(ty));
+    }
     let _ = writeln!(
         out,
         "functions: {} ({imported_funcs} imported, {} defined, {} named)",
@@ -84,16 +161,12 @@ pub fn describe(meta: &ModuleMeta) -> String {
     );
     for import in &meta.imports {
         let what = match &import.kind {
-            ImportKind::Func(t) => format!("func {}", signature(&meta.types[*t as usize])),
+            ImportKind::Func(t) => func_type(&meta.types[*t as usize]),
             ImportKind::Table(t) => table(t),
             ImportKind::Memory(m) => memory(m),
-            ImportKind::Global(g) => format!(
-                "global {:?}{}",
-                g.content,
-                if g.mutable { " mut" } else { "" }
-            ),
+            ImportKind::Global(g) => global(g),
         };
-        let _ = writeln!(out, "import {}::{}: {what}", import.module, import.name);
+        let _ = writeln!(out, "(import {:?} {:?} {what})", import.module, import.name);
     }
     for export in &meta.exports {
         let kind = match export.kind {
@@ -102,15 +175,28 @@ pub fn describe(meta: &ModuleMeta) -> String {
             ExternKind::Memory => "memory",
             ExternKind::Global => "global",
         };
-        let _ = writeln!(out, "export {}: {kind} {}", export.name, export.index);
+        let named = match export.kind {
+            ExternKind::Func => meta
+                .func_name(export.index)
+                .map(|n| format!(" ;; {n}"))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "(export {:?} ({kind} {})){named}",
+            export.name, export.index
+        );
     }
-    for (i, m) in meta.memories.iter().enumerate() {
-        let _ = writeln!(out, "memory {i}: {}", memory(m));
+    for m in &meta.memories {
+        let _ = writeln!(out, "{}", memory(m));
     }
-    for (i, t) in meta.tables.iter().enumerate() {
-        let _ = writeln!(out, "table {i}: {}", table(t));
+    for t in &meta.tables {
+        let _ = writeln!(out, "{}", table(t));
     }
-    let _ = writeln!(out, "globals: {}", meta.globals.len());
+    for g in &meta.globals[meta.imported_globals() as usize..] {
+        let _ = writeln!(out, "{}", global(g));
+    }
     let data_bytes: usize = meta.data.iter().map(|d| d.bytes.len()).sum();
     let _ = writeln!(
         out,
@@ -119,7 +205,7 @@ pub fn describe(meta: &ModuleMeta) -> String {
     );
     let _ = writeln!(out, "element segments: {}", meta.elems.len());
     if let Some(start) = meta.start {
-        let _ = writeln!(out, "start: func {start}");
+        let _ = writeln!(out, "(start {start})");
     }
     out
 }

@@ -59,11 +59,12 @@ pub fn features() -> WasmFeatures {
 }
 
 /// The proposals beyond WebAssembly 2.0's core (SIMD counted separately) that a valid module
-/// needs, found by validating without each: `simd`, `relaxed-simd`, `multi-memory`, `memory64`,
-/// `custom-page-sizes`, `extended-const`, `wide-arithmetic`, `tail-call`,
-/// `function-references`, `gc (recursion groups)`.
+/// needs, found by validating with every feature the validator knows but each in turn:
+/// `simd`, `relaxed-simd`, `multi-memory`, `memory64`, `custom-page-sizes`, `extended-const`,
+/// `wide-arithmetic`, `tail-call`, `function-references`, `gc`, and the ones not supported
+/// yet, `exceptions` and `threads`.
 pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
-    let all = features();
+    let all = WasmFeatures::all();
     let needs = |without: WasmFeatures| {
         let mut validator = Validator::new_with_features(all.difference(without));
         validator.validate_all(bytes).is_err()
@@ -83,7 +84,15 @@ pub fn proposals_used(bytes: &[u8]) -> Vec<&'static str> {
             "function-references",
             WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC,
         ),
-        ("gc (recursion groups)", WasmFeatures::GC),
+        ("gc", WasmFeatures::GC),
+        (
+            "exceptions",
+            WasmFeatures::EXCEPTIONS | WasmFeatures::LEGACY_EXCEPTIONS,
+        ),
+        (
+            "threads",
+            WasmFeatures::THREADS | WasmFeatures::SHARED_EVERYTHING_THREADS,
+        ),
     ] {
         if needs(feature) {
             used.push(name);
