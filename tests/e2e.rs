@@ -157,6 +157,24 @@ fn trap_divide_by_zero() {
 }
 
 #[test]
+fn traps_print_a_backtrace_of_wasm_frames() {
+    let out = run(&build("trap_div_zero", &[]), &[], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\nwasm backtrace:\n  0: do_div_zero (func 8)\n  1: main (func 9)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(": _start (func "), "{stderr}");
+    // Recursion is one line per run of one function.
+    let out = run(&build("trap_stack", &[]), &[], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("  0: do_recurse (func 8) (and 64 more frames of it)\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn trap_signed_division_overflow() {
     assert_trap("trap_int_overflow", "integer overflow", "do_int_overflow");
 }

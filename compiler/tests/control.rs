@@ -444,3 +444,38 @@ fn dead_code_after_branches_compiles_and_is_skipped() {
     assert_eq!(call1(&m, "loop_never_exits_normally", &[i32(0)]), i32(10));
     assert_eq!(call1(&m, "loop_never_exits_normally", &[i32(50)]), i32(51));
 }
+
+#[test]
+fn traps_carry_a_backtrace_of_wasm_frames() {
+    let m = instance(
+        r#"(module
+             (table 1 funcref)
+             (elem (i32.const 0) $through_table)
+             (func $divide (param i32) (result i32) (i32.div_u (i32.const 7) (local.get 0)))
+             (func $through_table (param i32) (result i32) (call $divide (local.get 0)))
+             (func $outer (export "outer") (param i32) (result i32)
+               (i32.add (call_indirect (param i32) (result i32) (local.get 0) (i32.const 0))
+                        (i32.const 1))))"#,
+    );
+    match call_func(func(&m, "outer"), &[i32(0)]) {
+        Err(wasmaot_runtime::Error::Trap(trap)) => {
+            assert_eq!(trap.kind(), Some(TrapKind::IntegerDivideByZero));
+            let frames: Vec<String> = trap.backtrace().iter().map(|f| f.to_string()).collect();
+            assert_eq!(
+                frames,
+                [
+                    "divide (func 0)",
+                    "through_table (func 1)",
+                    "outer (func 2)"
+                ]
+            );
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    // The same instance calls on, and a later trap has its own backtrace.
+    assert_eq!(call1(&m, "outer", &[i32(7)]), i32(2));
+    match call_func(func(&m, "outer"), &[i32(0)]) {
+        Err(wasmaot_runtime::Error::Trap(trap)) => assert_eq!(trap.backtrace().len(), 3),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}

@@ -66,7 +66,24 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
         Ok(()) => 0,
         Err(Error::Trap(Trap::Exit(code))) => code,
         Err(Error::Trap(trap)) => {
-            let _ = writeln!(std::io::stderr(), "wasm trap: {trap}");
+            // The trap on one line, then the wasm frames that led to it, innermost first.
+            // A run of one function (recursion) is one line.
+            let mut report = format!("wasm trap: {trap}\n");
+            let frames = trap.backtrace();
+            if !frames.is_empty() {
+                report.push_str("wasm backtrace:\n");
+            }
+            let mut i = 0;
+            while i < frames.len() {
+                let run = frames[i..].iter().take_while(|f| **f == frames[i]).count();
+                report.push_str(&format!("  {i}: {}", frames[i]));
+                if run > 1 {
+                    report.push_str(&format!(" (and {} more frames of it)", run - 1));
+                }
+                report.push('\n');
+                i += run;
+            }
+            let _ = std::io::stderr().write_all(report.as_bytes());
             TRAP_EXIT_STATUS
         }
         Err(error) => {

@@ -144,7 +144,7 @@ pub use typed::{TypedFunc, WasmTy, WasmTypeList};
 pub use values::{ExternRef, Val};
 pub use vm::error::Error;
 pub use vm::module::Module;
-pub use vm::trap::Trap;
+pub use vm::trap::{Trap, TrapFrame};
 pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{
     FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType,

@@ -16,6 +16,9 @@ pub enum Trap {
         func_index: Option<u32>,
         /// That function's name from the module's name section, when it has one.
         func_name: Option<String>,
+        /// The wasm frames active at the trap, innermost first (that function, its caller,
+        /// ...), for traps raised by faults in compiled code; empty for others.
+        backtrace: Vec<TrapFrame>,
     },
     /// The program asked to exit (WASI `proc_exit`).
     Exit(i32),
@@ -23,7 +26,33 @@ pub enum Trap {
     Host(String),
 }
 
+/// One wasm frame of a trap's backtrace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrapFrame {
+    /// The function's index in its module's function space.
+    pub func_index: u32,
+    /// Its name-section name, when it has one.
+    pub func_name: Option<String>,
+}
+
+impl fmt::Display for TrapFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.func_name {
+            Some(name) => write!(f, "{name} (func {})", self.func_index),
+            None => write!(f, "func {}", self.func_index),
+        }
+    }
+}
+
 impl Trap {
+    /// The wasm frames active at the trap, innermost first (empty when not known).
+    pub fn backtrace(&self) -> &[TrapFrame] {
+        match self {
+            Trap::Wasm { backtrace, .. } => backtrace,
+            _ => &[],
+        }
+    }
+
     /// The wasm trap kind, for a wasm trap.
     pub fn kind(&self) -> Option<TrapKind> {
         match self {
@@ -38,6 +67,7 @@ impl Trap {
             kind,
             func_index: None,
             func_name: None,
+            backtrace: Vec::new(),
         }
     }
 }
@@ -49,6 +79,7 @@ impl fmt::Display for Trap {
                 kind,
                 func_index,
                 func_name,
+                ..
             } => {
                 write!(f, "{kind}")?;
                 match (func_name, func_index) {

@@ -10,13 +10,18 @@ use wasmaot_abi::TrapKind;
 
 use super::code_registry;
 use super::sys;
-use super::trap::Trap;
+use super::trap::{Trap, TrapFrame};
 
 thread_local! {
     /// The jump buffer of the innermost host-to-wasm call on this thread, or null.
     static UNWIND_POINT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
     /// A fault the signal handler turned into a trap: (kind, pc).
     static FAULT: Cell<Option<(TrapKind, usize)>> = const { Cell::new(None) };
+    /// The stack pointer of the innermost host-to-wasm call: wasm frames lie below it.
+    static ENTRY_SP: Cell<usize> = const { Cell::new(0) };
+    /// The return addresses of the wasm frames of the last fault, innermost first (the
+    /// faulting pc itself is in `FAULT`), and how many there are.
+    static FRAMES: Cell<([usize; MAX_FRAMES], usize)> = const { Cell::new(([0; MAX_FRAMES], 0)) };
     /// A trap raised by Rust code (runtime call or host function).
     static RAISED: RefCell<Option<Trap>> = const { RefCell::new(None) };
     /// The payload of a host function's panic, on its way to the host's call.
@@ -42,16 +47,46 @@ pub fn take_panic() -> Option<Box<dyn Any + Send>> {
     PANIC.with(|p| p.borrow_mut().take())
 }
 
+/// The most callers a trap's backtrace lists.
+const MAX_FRAMES: usize = 64;
+
 /// The classifier the signal handler consults: a fault in wasm code at a recorded trap site,
 /// while a call into wasm is active on this thread, unwinds to that call.
-fn classify_fault(pc: usize, _signal: i32) -> Option<*mut c_void> {
+fn classify_fault(registers: &sys::signals::Registers, _signal: i32) -> Option<*mut c_void> {
     let point = UNWIND_POINT.with(|p| p.get());
     if point.is_null() {
         return None;
     }
-    let kind = code_registry::lookup(pc)?.trap?;
-    FAULT.with(|f| f.set(Some((kind, pc))));
+    let kind = code_registry::lookup(registers.pc)?.trap?;
+    FAULT.with(|f| f.set(Some((kind, registers.pc))));
+    FRAMES.with(|f| f.set(callers(registers.fp, registers.sp)));
     Some(point)
+}
+
+/// The return addresses of the wasm frames above a fault, found by following the frame
+/// pointers compiled code keeps (each frame: the caller's frame pointer, then the return
+/// address). Async-signal-safe: it reads only words between the fault's stack pointer and the
+/// entry into wasm, and stops at the first frame outside compiled wasm code.
+fn callers(mut fp: usize, sp: usize) -> ([usize; MAX_FRAMES], usize) {
+    let mut frames = [0usize; MAX_FRAMES];
+    let mut count = 0;
+    let top = ENTRY_SP.with(|e| e.get());
+    let word = std::mem::size_of::<usize>();
+    while count < MAX_FRAMES && fp >= sp && fp % word == 0 && fp + 2 * word <= top {
+        // SAFETY: `fp` lies in this thread's stack between the fault's stack pointer and the
+        // entry into wasm (checked above), where both words are mapped.
+        let (next, ret) = unsafe { (*(fp as *const usize), *((fp + word) as *const usize)) };
+        if code_registry::lookup(ret.wrapping_sub(1)).is_none() {
+            break;
+        }
+        frames[count] = ret;
+        count += 1;
+        if next <= fp {
+            break;
+        }
+        fp = next;
+    }
+    (frames, count)
 }
 
 /// Install the fault handlers (idempotent; also sets up this thread's alternate stack).
@@ -87,9 +122,13 @@ pub unsafe fn call_catching(
     values: *mut u128,
 ) -> Result<(), Trap> {
     init();
+    // Wasm frames of this call lie below this frame; restored on the way out (calls nest).
+    let marker = 0u8;
+    let outer_sp = ENTRY_SP.with(|e| e.replace(std::ptr::addr_of!(marker) as usize));
     let slot = UNWIND_POINT.with(|p| p.as_ptr());
     // SAFETY: forwarded from the caller's contract; `slot` is this thread's unwind point.
     let returned = unsafe { sys::enter(slot, trampoline, func, callee, caller, values) };
+    ENTRY_SP.with(|e| e.set(outer_sp));
     if returned {
         return Ok(());
     }
@@ -100,10 +139,23 @@ pub unsafe fn call_catching(
         .with(|f| f.take())
         .unwrap_or((TrapKind::Unreachable, 0));
     let location = code_registry::lookup(pc);
+    let (frames, count) = FRAMES.with(|f| f.replace(([0; MAX_FRAMES], 0)));
+    let backtrace = std::iter::once(pc)
+        .chain(frames[..count].iter().map(|ret| ret - 1))
+        .filter_map(|pc| {
+            let location = code_registry::lookup(pc)?;
+            let index = location.function.func_index;
+            Some(TrapFrame {
+                func_index: index,
+                func_name: location.info.func_name(index).map(str::to_string),
+            })
+        })
+        .collect();
     Err(Trap::Wasm {
         kind,
         func_index: location.as_ref().map(|l| l.function.func_index),
         func_name: location
             .and_then(|l| l.info.func_name(l.function.func_index).map(str::to_string)),
+        backtrace,
     })
 }

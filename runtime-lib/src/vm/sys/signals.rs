@@ -7,9 +7,9 @@ use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::Once;
 
-/// Decides whether a fault at `pc` is a wasm trap; if so, records it and returns the jump buffer
-/// to unwind to.
-pub type FaultClassifier = fn(pc: usize, signal: i32) -> Option<*mut c_void>;
+/// Decides whether a fault with these registers is a wasm trap; if so, records it and returns
+/// the jump buffer to unwind to.
+pub type FaultClassifier = fn(registers: &Registers, signal: i32) -> Option<*mut c_void>;
 
 const SIGNALS: [i32; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
 static mut PREVIOUS: [MaybeUninit<libc::sigaction>; 4] = [MaybeUninit::uninit(); 4];
@@ -71,10 +71,10 @@ fn ensure_alt_stack() {
 }
 
 extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
-    let pc = program_counter(context);
+    let registers = registers(context);
     // SAFETY: CLASSIFIER is written once before handlers are installed.
     if let Some(classify) = unsafe { CLASSIFIER } {
-        if let Some(buf) = classify(pc, signal) {
+        if let Some(buf) = classify(&registers, signal) {
             // The jump buffer does not save the signal mask (saving it costs a system call on
             // every call into wasm); put back the mask of the interrupted code, which is the
             // one the call into wasm started with, so the signal is not left blocked.
@@ -119,36 +119,54 @@ fn forward(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
     }
 }
 
+/// The registers a trap needs from the interrupted code: program counter, frame pointer and
+/// stack pointer.
+pub struct Registers {
+    pub pc: usize,
+    pub fp: usize,
+    pub sp: usize,
+}
+
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-fn program_counter(context: *mut c_void) -> usize {
+fn registers(context: *mut c_void) -> Registers {
     // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    unsafe {
-        (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+    let gregs = unsafe { &(*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs };
+    Registers {
+        pc: gregs[libc::REG_RIP as usize] as usize,
+        fp: gregs[libc::REG_RBP as usize] as usize,
+        sp: gregs[libc::REG_RSP as usize] as usize,
     }
 }
 
 #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
-fn program_counter(context: *mut c_void) -> usize {
+fn registers(context: *mut c_void) -> Registers {
     // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.pc as usize }
+    let mcontext = unsafe { &(*context.cast::<libc::ucontext_t>()).uc_mcontext };
+    Registers {
+        pc: mcontext.pc as usize,
+        fp: mcontext.regs[29] as usize,
+        sp: mcontext.sp as usize,
+    }
 }
 
 #[cfg(all(target_os = "macos", target_arch = "aarch64"))]
-fn program_counter(context: *mut c_void) -> usize {
+fn registers(context: *mut c_void) -> Registers {
     // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
-    unsafe {
-        (*(*context.cast::<libc::ucontext_t>()).uc_mcontext)
-            .__ss
-            .__pc as usize
+    let state = unsafe { &(*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss };
+    Registers {
+        pc: state.__pc as usize,
+        fp: state.__fp as usize,
+        sp: state.__sp as usize,
     }
 }
 
 #[cfg(all(target_os = "macos", target_arch = "x86_64"))]
-fn program_counter(context: *mut c_void) -> usize {
+fn registers(context: *mut c_void) -> Registers {
     // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
-    unsafe {
-        (*(*context.cast::<libc::ucontext_t>()).uc_mcontext)
-            .__ss
-            .__rip as usize
+    let state = unsafe { &(*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss };
+    Registers {
+        pc: state.__rip as usize,
+        fp: state.__rbp as usize,
+        sp: state.__rsp as usize,
     }
 }
