@@ -72,7 +72,7 @@ fn callers(mut fp: usize, sp: usize) -> ([usize; MAX_FRAMES], usize) {
     let mut count = 0;
     let top = ENTRY_SP.with(|e| e.get());
     let word = std::mem::size_of::<usize>();
-    while count < MAX_FRAMES && fp >= sp && fp % word == 0 && fp + 2 * word <= top {
+    while count < MAX_FRAMES && fp >= sp && fp.is_multiple_of(word) && fp + 2 * word <= top {
         // SAFETY: `fp` lies in this thread's stack between the fault's stack pointer and the
         // entry into wasm (checked above), where both words are mapped.
         let (next, ret) = unsafe { (*(fp as *const usize), *((fp + word) as *const usize)) };
