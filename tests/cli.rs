@@ -391,3 +391,75 @@ fn executables_name_wasm_functions_unless_stripped() {
     assert!(named.contains(" wasm_function.wasm3\n"), "{named}");
     assert!(!symbols(true).contains(".wasm"));
 }
+
+/// Exits with 0 if growing memory 0 by 64 pages (4 MiB) fails, 1 if it succeeds.
+const GROW_4_MIB: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 1)
+  (func (export "_start")
+    (call $exit (i32.ne (memory.grow (i32.const 64)) (i32.const -1)))))"#;
+
+#[test]
+fn max_memory_bounds_memory_grow() {
+    let dir = scratch("max-memory");
+    let wat = dir.join("grow.wat");
+    std::fs::write(&wat, GROW_4_MIB).unwrap();
+    let exe = |name: &str, flags: &[&str]| {
+        let exe = dir.join(name);
+        ok(&wasmaot()
+            .arg("build")
+            .arg(&wat)
+            .arg("-o")
+            .arg(&exe)
+            .args(flags)
+            .output()
+            .unwrap());
+        exe
+    };
+    let status = |exe: &Path, opts: Option<&str>| {
+        let mut command = std::process::Command::new(exe);
+        if let Some(opts) = opts {
+            command.env("WASMAOT_OPTS", opts);
+        }
+        command.status().unwrap().code()
+    };
+    let free = exe("free", &[]);
+    assert_eq!(status(&free, None), Some(1), "grows without a limit");
+    assert_eq!(
+        status(&free, Some("--max-memory 1M")),
+        Some(0),
+        "limit at run time"
+    );
+    let limited = exe("limited", &["--max-memory", "2MiB"]);
+    assert_eq!(status(&limited, None), Some(0), "limit baked in");
+    assert_eq!(
+        status(&limited, Some("--max-memory 8M")),
+        Some(1),
+        "raised at run time"
+    );
+    let cache = dir.join("cache");
+    let out = run_in(
+        &cache,
+        &["run", "--max-memory", "512K", wat.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = run_in(&cache, &["run", wat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn malformed_sizes_are_one_line_errors() {
+    let dir = scratch("bad-size");
+    for size in ["12XB", "1.5G", "-1", "99999999999G"] {
+        let out = wasmaot()
+            .args(["build", fixture("hello.wasm").to_str().unwrap(), "-o"])
+            .arg(dir.join("never"))
+            .arg(format!("--max-memory={size}"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{size}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&format!("--max-memory {size}")), "{stderr}");
+    }
+}

@@ -145,6 +145,10 @@ pub struct GrantArgs {
     /// Pass the host's environment to the program (`--env` entries override it).
     #[arg(long = "inherit-env")]
     pub inherit_env: bool,
+    /// The most each linear memory may hold (bytes, or with K, M, G: KiB, MiB, GiB);
+    /// `memory.grow` past it fails, as it may.
+    #[arg(long = "max-memory", value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use wasmaot_compiler::Options;
 use wasmaot_runtime::{Error, Linker, Module, Store, Trap, Val, ValType};
-use wasmaot_wasi::grants::{parse_dir, parse_env, Grants};
+use wasmaot_wasi::grants::{parse_dir, parse_env, parse_size, Grants};
 use wasmaot_wasi::WasiCtx;
 
 use crate::cache;
@@ -41,6 +41,9 @@ pub fn invoke(args: &RunArgs, wasm: &[u8], opts: &Options, name: &str) -> Result
     // whose digest matched, in a directory only this user can write.
     let module = unsafe { Module::load(&so) }.map_err(|e| format!("{input}: {e}"))?;
     let mut store = Store::new();
+    if let Some(size) = &args.grants.max_memory {
+        store.set_max_memory(Some(parse_size(size)?));
+    }
     let mut linker = Linker::new();
     wasmaot_wasi::add_to_linker(&mut linker, context(args)?);
     let instance = linker

@@ -45,6 +45,10 @@ pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
     if grants.inherit_env {
         config.push_str(&render_line("inherit-env", None).unwrap_or_default());
     }
+    if let Some(size) = &grants.max_memory {
+        let bytes = wasmaot_wasi::grants::parse_size(size)?;
+        config.push_str(&render_line("max-memory", Some(&bytes.to_string())).unwrap_or_default());
+    }
     Ok(config)
 }
 

@@ -15,9 +15,9 @@ use wasmaot_wasi::{self as wasi, WasiCtx};
 /// Exit status of a program that trapped.
 pub const TRAP_EXIT_STATUS: i32 = 134;
 
-/// The program's WASI context: arguments from the command line; grants from the configuration
-/// baked in at build time, then from `WASMAOT_OPTS`.
-pub fn context(config: &[u8]) -> Result<WasiCtx, String> {
+/// The program's WASI context and memory limit: arguments from the command line; grants from
+/// the configuration baked in at build time, then from `WASMAOT_OPTS`.
+pub fn context(config: &[u8]) -> Result<(WasiCtx, Option<u64>), String> {
     let mut grants = Grants::default();
     grants.add_config(config)?;
     if let Some(extra) = std::env::var_os(RUN_CONFIG_VAR) {
@@ -41,7 +41,7 @@ pub fn context(config: &[u8]) -> Result<WasiCtx, String> {
         ctx.grant_dir(&dir.host, &dir.guest, dir.read_only)
             .map_err(|e| format!("{flag} {}: {e}", dir.host.display()))?;
     }
-    Ok(ctx)
+    Ok((ctx, grants.max_memory))
 }
 
 /// Run the program; returns the process exit status.
@@ -53,15 +53,15 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
         || "wasm program".to_string(),
         |a| a.to_string_lossy().into_owned(),
     );
-    let ctx = match context(config) {
-        Ok(ctx) => ctx,
+    let (ctx, max_memory) = match context(config) {
+        Ok(setup) => setup,
         Err(message) => {
             let _ = writeln!(std::io::stderr(), "{program}: {message}");
             return 1;
         }
     };
     // SAFETY: per the contract.
-    let outcome = unsafe { run(descriptor, ctx) };
+    let outcome = unsafe { run(descriptor, ctx, max_memory) };
     match outcome {
         Ok(()) => 0,
         Err(Error::Trap(Trap::Exit(code))) => code,
@@ -95,7 +95,11 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
 
 /// # Safety
 /// As [`main`].
-unsafe fn run(descriptor: *const ModuleDescriptor, ctx: WasiCtx) -> Result<(), Error> {
+unsafe fn run(
+    descriptor: *const ModuleDescriptor,
+    ctx: WasiCtx,
+    max_memory: Option<u64>,
+) -> Result<(), Error> {
     // SAFETY: per the contract.
     let module = unsafe { Module::from_descriptor(descriptor, None)? };
     if let Some(import) = module
@@ -112,6 +116,7 @@ unsafe fn run(descriptor: *const ModuleDescriptor, ctx: WasiCtx) -> Result<(), E
         )));
     }
     let mut store = Store::new();
+    store.set_max_memory(max_memory);
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, ctx);
     let instance = linker.instantiate(&mut store, &module)?;

@@ -24,8 +24,9 @@ impl Memory {
         let strategy = MemoryStrategy {
             reservation: HOST_MEMORY_RESERVATION,
         };
-        let vm = VmMemory::new(ty, strategy)?;
-        Ok(Memory(store.as_context_mut().add_memory(Arc::new(vm))))
+        let store = store.as_context_mut();
+        let vm = VmMemory::new(ty, strategy, store.max_memory)?;
+        Ok(Memory(store.add_memory(Arc::new(vm))))
     }
 
     fn vm<'a>(&self, store: &'a impl AsContext) -> &'a VmMemory {

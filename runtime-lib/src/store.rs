@@ -30,6 +30,14 @@ impl Store {
             inner: Box::new(StoreInner::new()),
         }
     }
+
+    /// Limit every linear memory made in this store from now on (by instantiation or
+    /// [`crate::Memory::new`]) to `bytes` (`None`: no limit beyond its type and the
+    /// runtime's). `memory.grow` past the limit returns -1, as the spec allows; a memory whose
+    /// initial size is over it fails the instantiation with [`crate::Error::Resource`].
+    pub fn set_max_memory(&mut self, bytes: Option<u64>) {
+        self.inner.max_memory = bytes;
+    }
 }
 
 /// Read access to a store: implemented by [`Store`] and [`crate::Caller`].

@@ -31,6 +31,8 @@ pub struct Grants {
     pub env: Vec<String>,
     /// Pass the host's whole environment (explicit entries override it).
     pub inherit_env: bool,
+    /// The most bytes each linear memory may hold (`--max-memory`; the last one given wins).
+    pub max_memory: Option<u64>,
 }
 
 impl Grants {
@@ -70,13 +72,16 @@ impl Grants {
     fn add(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
         match (key, value) {
             ("inherit-env", None) => self.inherit_env = true,
+            ("max-memory", Some(size)) => self.max_memory = Some(parse_size(size)?),
             ("dir" | "dir-ro", Some(value)) => self.dirs.push(parse_dir(value, key == "dir-ro")?),
             ("env", Some(entry)) => self.env.push(parse_env(entry)?.to_string()),
-            ("dir" | "dir-ro" | "env", None) => return Err(format!("--{key} needs a value")),
+            ("dir" | "dir-ro" | "env" | "max-memory", None) => {
+                return Err(format!("--{key} needs a value"))
+            }
             ("inherit-env", Some(_)) => return Err("--inherit-env takes no value".to_string()),
             _ => {
                 return Err(format!(
-                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env)"
+                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory)"
                 ))
             }
         }
@@ -116,6 +121,27 @@ impl Grants {
         }
         env
     }
+}
+
+/// A size in bytes: a number with an optional suffix, `K`, `M`, `G` or `KiB`, `MiB`, `GiB`
+/// (powers of 1024), e.g. `512K`, `64MiB`, `4096`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("--max-memory {text}: expected bytes with an optional K, M or G");
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(digits);
+    let shift = match suffix {
+        "" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        _ => return Err(bad()),
+    };
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("--max-memory {text}: too large"))
 }
 
 /// `HOST[::GUEST]`; the guest name defaults to the host path as given.
@@ -182,6 +208,29 @@ mod tests {
             grants.environment(host.into_iter()),
             vec![b"AB=kept".to_vec(), b"A=explicit".to_vec()]
         );
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        for bad in ["", "12XB", "M", "-1", "1.5G", "1 M"] {
+            assert!(
+                parse_size(bad).unwrap_err().contains("expected bytes"),
+                "{bad}"
+            );
+        }
+        assert!(parse_size("99999999999999999999G").is_err());
+        assert!(parse_size("17179869184G")
+            .unwrap_err()
+            .contains("too large"));
+        let mut grants = Grants::default();
+        grants.add_flags("--max-memory 1M --max-memory=2M").unwrap();
+        assert_eq!(grants.max_memory, Some(2 << 20));
+        grants.add_config(b"max-memory 3K\n").unwrap();
+        assert_eq!(grants.max_memory, Some(3 << 10));
     }
 
     #[test]

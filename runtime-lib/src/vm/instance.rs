@@ -84,7 +84,11 @@ impl VmInstance {
     /// # Safety
     /// Imported functions must be callable by the start function on this thread: host
     /// functions among them find their store through the caller's setting (see `store.rs`).
-    pub unsafe fn new(module: &Module, imports: &[VmExtern]) -> Result<VmInstance, Error> {
+    pub unsafe fn new(
+        module: &Module,
+        imports: &[VmExtern],
+        max_memory: Option<u64>,
+    ) -> Result<VmInstance, Error> {
         traps::init();
         let meta = &module.0.meta;
         if imports.len() != meta.imports.len() {
@@ -114,7 +118,7 @@ impl VmInstance {
         };
         inner.write_header();
         inner.link_imports(imports)?;
-        inner.create_memories()?;
+        inner.create_memories(max_memory)?;
         inner.create_tables()?;
         inner.init_funcrefs();
         let instance = VmInstance(Arc::new(inner));
@@ -307,12 +311,12 @@ impl InstanceInner {
         Ok(())
     }
 
-    fn create_memories(&mut self) -> Result<(), Error> {
+    fn create_memories(&mut self, max_memory: Option<u64>) -> Result<(), Error> {
         let meta = &self.module.0.meta;
         let imported = meta.imported_memories() as usize;
         for ty in &meta.memories[imported..] {
-            self.memories
-                .push(Arc::new(VmMemory::new(*ty, meta.memory_strategy)?));
+            let memory = VmMemory::new(*ty, meta.memory_strategy, max_memory)?;
+            self.memories.push(Arc::new(memory));
         }
         let layout = self.layout();
         for (i, m) in self.memories.iter().enumerate() {

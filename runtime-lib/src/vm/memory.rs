@@ -45,8 +45,17 @@ impl VmMemory {
     /// memories get `strategy.reservation` bytes (4 GiB and a guard) or, when 0, their maximum;
     /// 64-bit memories get their maximum (at most [`MEMORY64_LIMIT`]) followed by the same
     /// guard, which compiled code relies on after comparing an index with the length.
-    pub fn new(ty: MemoryType, strategy: MemoryStrategy) -> Result<VmMemory, Error> {
-        let max_bytes = ty.max_pages().saturating_mul(ty.page_size());
+    /// `cap` (the store's limit) bounds how far it may grow: `memory.grow` past it returns -1,
+    /// and a memory whose initial size exceeds it is not made.
+    pub fn new(
+        ty: MemoryType,
+        strategy: MemoryStrategy,
+        cap: Option<u64>,
+    ) -> Result<VmMemory, Error> {
+        let max_bytes = ty
+            .max_pages()
+            .saturating_mul(ty.page_size())
+            .min(cap.unwrap_or(u64::MAX));
         let (limit_bytes, reserve) = if ty.memory64 {
             let limit = max_bytes.min(MEMORY64_LIMIT);
             let guard = strategy.reservation.saturating_sub(FOUR_GIB);
@@ -57,6 +66,11 @@ impl VmMemory {
             (max_bytes.min(FOUR_GIB), max_bytes.min(FOUR_GIB))
         };
         let initial = ty.limits.min.saturating_mul(ty.page_size());
+        if let Some(cap) = cap.filter(|cap| initial > *cap) {
+            return Err(Error::Resource(format!(
+                "a memory of {initial} bytes is larger than the limit of {cap} bytes"
+            )));
+        }
         if initial > limit_bytes {
             return Err(Error::Resource(format!(
                 "a memory of {} pages is larger than this runtime allows",

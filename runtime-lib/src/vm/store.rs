@@ -40,6 +40,9 @@ pub struct StoreInner {
     /// Handle of each memory and table, by address, so one object gets one handle.
     memory_by_ptr: HashMap<usize, usize>,
     table_by_ptr: HashMap<usize, usize>,
+    /// The most bytes each linear memory made in this store may hold (`None`: what its type
+    /// and the runtime allow).
+    pub(crate) max_memory: Option<u64>,
 }
 
 impl StoreInner {
@@ -57,6 +60,7 @@ impl StoreInner {
             func_by_ref: HashMap::new(),
             memory_by_ptr: HashMap::new(),
             table_by_ptr: HashMap::new(),
+            max_memory: None,
         }
     }
 }
@@ -247,7 +251,10 @@ impl StoreInner {
     ) -> Result<VmInstance, Error> {
         // SAFETY: the start function runs inside `enter`, so host functions among the imports
         // find this store, which the call holds mutably.
-        let instance = enter(self, || unsafe { VmInstance::new(module, imports) });
+        let max_memory = self.max_memory;
+        let instance = enter(self, || unsafe {
+            VmInstance::new(module, imports, max_memory)
+        });
         resume_panic();
         instance
     }

@@ -1,0 +1,64 @@
+//! A store's memory limit: memories made in it grow only up to it (`memory.grow` gives -1
+//! past it), a memory whose initial size is over it is refused, and host memories obey it too.
+
+use wasmaot_runtime::{Error, Instance, Memory, MemoryType, Module, Store, Val};
+
+const GROWER: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
+"#;
+
+fn module(wat: &str, name: &str) -> Module {
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
+    let dir = std::env::temp_dir().join(format!("wasmaot-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let so = dir.join(format!("{name}.so"));
+    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
+    // SAFETY: the file was just linked from the compiler's object.
+    unsafe { Module::load(&so) }.expect("loads")
+}
+
+#[test]
+fn memory_grows_only_up_to_the_store_limit() {
+    let module = module(GROWER, "grower");
+    let mut store = Store::new();
+    store.set_max_memory(Some(4 << 16));
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let grow = instance.get_func(&mut store, "grow").expect("export");
+    let mut grow_by = |pages: i32| grow.call(&mut store, &[Val::I32(pages)]).unwrap()[0];
+    assert_eq!(grow_by(4), Val::I32(-1), "5 pages is over the limit of 4");
+    assert_eq!(grow_by(3), Val::I32(1));
+    assert_eq!(grow_by(1), Val::I32(-1));
+    assert_eq!(grow_by(0), Val::I32(4));
+    // Without a limit, another store grows as the type allows.
+    let mut free = Store::new();
+    let other = Instance::new(&mut free, &module, &[]).expect("instantiates");
+    let grow = other.get_func(&mut free, "grow").expect("export");
+    assert_eq!(
+        grow.call(&mut free, &[Val::I32(100)]).unwrap()[0],
+        Val::I32(1)
+    );
+}
+
+#[test]
+fn a_memory_over_the_limit_from_the_start_is_refused() {
+    let module = module(r#"(module (memory 8))"#, "big");
+    let mut store = Store::new();
+    store.set_max_memory(Some(1 << 16));
+    match Instance::new(&mut store, &module, &[]) {
+        Err(Error::Resource(message)) => assert!(message.contains("limit"), "{message}"),
+        other => panic!("expected a resource error, got {other:?}"),
+    }
+    let ty = MemoryType {
+        limits: wasmaot_runtime::metadata::Limits { min: 1, max: None },
+        memory64: false,
+        page_size_log2: 16,
+    };
+    let memory = Memory::new(&mut store, ty).expect("one page fits");
+    assert!(
+        memory.grow(&mut store, 1).is_err(),
+        "the host's memory obeys the limit"
+    );
+}
