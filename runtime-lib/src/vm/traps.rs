@@ -17,8 +17,6 @@ thread_local! {
     static UNWIND_POINT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
     /// A fault the signal handler turned into a trap: (kind, pc).
     static FAULT: Cell<Option<(TrapKind, usize)>> = const { Cell::new(None) };
-    /// The stack pointer of the innermost host-to-wasm call: wasm frames lie below it.
-    static ENTRY_SP: Cell<usize> = const { Cell::new(0) };
     /// The return addresses of the wasm frames of the last fault, innermost first (the
     /// faulting pc itself is in `FAULT`), and how many there are.
     static FRAMES: Cell<([usize; MAX_FRAMES], usize)> = const { Cell::new(([0; MAX_FRAMES], 0)) };
@@ -59,18 +57,19 @@ fn classify_fault(registers: &sys::signals::Registers, _signal: i32) -> Option<*
     }
     let kind = code_registry::lookup(registers.pc)?.trap?;
     FAULT.with(|f| f.set(Some((kind, registers.pc))));
-    FRAMES.with(|f| f.set(callers(registers.fp, registers.sp)));
+    // The jump buffer lives in the frame that entered wasm: every wasm frame of the call lies
+    // below it.
+    FRAMES.with(|f| f.set(callers(registers.fp, registers.sp, point as usize)));
     Some(point)
 }
 
 /// The return addresses of the wasm frames above a fault, found by following the frame
 /// pointers compiled code keeps (each frame: the caller's frame pointer, then the return
-/// address). Async-signal-safe: it reads only words between the fault's stack pointer and the
-/// entry into wasm, and stops at the first frame outside compiled wasm code.
-fn callers(mut fp: usize, sp: usize) -> ([usize; MAX_FRAMES], usize) {
+/// address). Async-signal-safe: it reads only words between the fault's stack pointer and
+/// `top` (the frame that entered wasm), and stops at the first frame outside compiled wasm code.
+fn callers(mut fp: usize, sp: usize, top: usize) -> ([usize; MAX_FRAMES], usize) {
     let mut frames = [0usize; MAX_FRAMES];
     let mut count = 0;
-    let top = ENTRY_SP.with(|e| e.get());
     let word = std::mem::size_of::<usize>();
     while count < MAX_FRAMES && fp >= sp && fp.is_multiple_of(word) && fp + 2 * word <= top {
         // SAFETY: `fp` lies in this thread's stack between the fault's stack pointer and the
@@ -122,13 +121,9 @@ pub unsafe fn call_catching(
     values: *mut u128,
 ) -> Result<(), Trap> {
     init();
-    // Wasm frames of this call lie below this frame; restored on the way out (calls nest).
-    let marker = 0u8;
-    let outer_sp = ENTRY_SP.with(|e| e.replace(std::ptr::addr_of!(marker) as usize));
     let slot = UNWIND_POINT.with(|p| p.as_ptr());
     // SAFETY: forwarded from the caller's contract; `slot` is this thread's unwind point.
     let returned = unsafe { sys::enter(slot, trampoline, func, callee, caller, values) };
-    ENTRY_SP.with(|e| e.set(outer_sp));
     if returned {
         return Ok(());
     }
