@@ -271,9 +271,9 @@ fn valid_modules_needing_unsupported_features_are_named_unsupported() {
             "gc",
         ),
         (
-            "exceptions",
-            "(module (tag) (func (export \"_start\")))",
-            "exceptions",
+            "gc-instruction",
+            "(module (func (export \"_start\") (drop (ref.i31 (i32.const 1)))))",
+            "gc",
         ),
     ] {
         let wasm = wat::parse_str(wat).expect("well-formed");

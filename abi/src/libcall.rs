@@ -78,6 +78,14 @@ libcalls! {
     TableInit = 8: (u32, u32, u64, u32, u32);
     /// `(elem)`.
     ElemDrop = 9: (u32);
+    /// `(tag) -> exception`: a new exception object of tag `tag` (see
+    /// [`crate::vmctx::VMException`]), its payload for compiled code to fill. Never fails: a
+    /// full exception heap is collected first.
+    ExnAlloc = 10: (u32) -> u64;
+    /// `(exception, frame_pointer)`: throw `exception` from the frame whose frame pointer is
+    /// given, to the nearest landing pad among its callers' call sites; never returns. An
+    /// exception no wasm frame catches ends the host's call with it.
+    Throw = 11: (u64, u64);
 }
 
 #[cfg(test)]

@@ -43,9 +43,14 @@ impl ValType {
         }
     }
 
-    /// Whether values of this type are function references (else, when a reference, extern).
+    /// Whether values of this type are function references.
     pub fn is_func_ref(self) -> bool {
         self.as_ref().is_some_and(|r| r.heap.is_func())
+    }
+
+    /// Whether values of this type are exception references (which never leave wasm code).
+    pub fn is_exn_ref(self) -> bool {
+        self.as_ref().is_some_and(|r| r.heap.is_exn())
     }
 }
 
@@ -76,6 +81,10 @@ pub enum HeapType {
     NoFunc,
     /// The bottom of extern references (only null).
     NoExtern,
+    /// `exn`: exception references (exception handling).
+    Exn,
+    /// The bottom of exception references (only null).
+    NoExn,
     /// A function type: in the compiler's metadata its module type index; the runtime
     /// rewrites it to the type's canonical signature id when it loads the module, so that
     /// types of different modules compare by identity.
@@ -88,6 +97,10 @@ impl HeapType {
             self,
             HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_)
         )
+    }
+
+    pub fn is_exn(self) -> bool {
+        matches!(self, HeapType::Exn | HeapType::NoExn)
     }
 }
 
@@ -195,6 +208,8 @@ pub enum ImportKind {
     Table(TableType),
     Memory(MemoryType),
     Global(GlobalType),
+    /// A tag of the given function type (no results).
+    Tag(u32),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -210,6 +225,7 @@ pub enum ExternKind {
     Table,
     Memory,
     Global,
+    Tag,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +288,8 @@ pub struct ModuleMeta {
     pub memories: Vec<MemoryType>,
     /// Every global, imported first.
     pub globals: Vec<GlobalType>,
+    /// Type index of every tag, imported first.
+    pub tags: Vec<u32>,
     /// Initializer of each defined global.
     pub global_inits: Vec<ConstExpr>,
     /// Initial value of every element of each defined table (`RefNull` unless the table type
@@ -288,6 +306,22 @@ pub struct ModuleMeta {
     /// name (`has_avx2`, `has_lse`, ...). Writer: the compiler, from the ISA it compiled for;
     /// reader: the runtime, which refuses to run the code on a CPU lacking any of them.
     pub cpu_features: Vec<String>,
+    /// Where exceptions land, per defined function that catches any: (defined function index,
+    /// its landing pads sorted by return offset). Writer: the compiler, after code generation.
+    pub landing_pads: Vec<(u32, Vec<LandingPad>)>,
+}
+
+/// A call site inside a `try` or `try_table`: an exception thrown by the callee (or by any
+/// function it calls without catching) resumes at `handler`, with the stack pointer at
+/// `frame pointer - frame_offset` and the exception in the first return register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LandingPad {
+    /// The call's return address, from the start of the function.
+    pub ret_offset: u32,
+    /// The handler, from the start of the function.
+    pub handler_offset: u32,
+    /// Bytes from the frame pointer down to the stack pointer at the call.
+    pub frame_offset: u32,
 }
 
 impl ModuleMeta {
@@ -306,6 +340,9 @@ impl ModuleMeta {
     }
     pub fn imported_globals(&self) -> u32 {
         self.count_imports(|k| matches!(k, ImportKind::Global(_)))
+    }
+    pub fn imported_tags(&self) -> u32 {
+        self.count_imports(|k| matches!(k, ImportKind::Tag(_)))
     }
 
     /// The counts the vmctx layout is computed from.
@@ -326,6 +363,7 @@ impl ModuleMeta {
             defined_tables: self.tables.len() as u32 - t,
             imported_globals: g,
             defined_globals: self.globals.len() as u32 - g,
+            tags: self.tags.len() as u32,
         }
     }
 

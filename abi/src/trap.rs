@@ -31,11 +31,13 @@ pub enum TrapKind {
     UndefinedElement = 11,
     /// `call_ref` or `return_call_ref` of a null reference.
     NullFunctionReference = 12,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 13,
 }
 
 impl TrapKind {
     /// Every kind, for tables and tests.
-    pub const ALL: [TrapKind; 12] = [
+    pub const ALL: [TrapKind; 13] = [
         TrapKind::OutOfBoundsMemory,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -48,6 +50,7 @@ impl TrapKind {
         TrapKind::NullReference,
         TrapKind::UndefinedElement,
         TrapKind::NullFunctionReference,
+        TrapKind::NullExceptionReference,
     ];
 
     /// The message, in the words of the WebAssembly spec test suite.
@@ -65,6 +68,7 @@ impl TrapKind {
             TrapKind::NullReference => "null reference",
             TrapKind::UndefinedElement => "undefined element",
             TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::NullExceptionReference => "null exception reference",
         }
     }
 

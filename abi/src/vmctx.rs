@@ -12,6 +12,7 @@
 //! def. globals VMGlobal per defined global
 //! imp. funcs  pointer per imported function to its VMFuncRef
 //! def. funcs  VMFuncRef per defined function (the target of ref.func)
+//! tags        pointer per tag (imported first): the tag's identity, compared by catch clauses
 //! ```
 
 /// Linear memory as compiled code sees it. `base` never moves after instantiation.
@@ -54,6 +55,21 @@ pub struct VMFuncRef {
     pub trampoline: *const u8,
     /// Canonical signature id, compared by `call_indirect`.
     pub type_id: u32,
+    pub _pad: u32,
+}
+
+/// An exception object, as compiled code sees it: this header, then one 16-byte slot per
+/// value of its tag's type (lowest slot first, like [`crate::VALUE_SLOT_SIZE`] slots). An
+/// `exnref` is the address of the header. Writer: the runtime (`tag`, `len`) and compiled code
+/// (the payload, after `Libcall::ExnAlloc`); readers: catch clauses (`tag` and the payload)
+/// and the runtime.
+#[repr(C, align(16))]
+#[derive(Debug)]
+pub struct VMException {
+    /// The tag's identity: the address its vmctx slot holds (see [`VmctxLayout::tag_ptr`]).
+    pub tag: *const u8,
+    /// Payload slots that follow.
+    pub len: u32,
     pub _pad: u32,
 }
 
@@ -106,6 +122,10 @@ pub mod field {
     pub const FUNCREF_TYPE_ID: i32 = 24;
     /// `VMHostContext::callback`.
     pub const HOST_CALLBACK: i32 = 0;
+    /// `VMException::tag`.
+    pub const EXN_TAG: i32 = 0;
+    /// The first payload slot of a `VMException`.
+    pub const EXN_PAYLOAD: i32 = 16;
 }
 
 /// What the layout depends on.
@@ -120,6 +140,8 @@ pub struct VmctxCounts {
     pub defined_tables: u32,
     pub imported_globals: u32,
     pub defined_globals: u32,
+    /// Tags, imported and defined.
+    pub tags: u32,
 }
 
 /// Byte offsets into a vmctx, computed once per module.
@@ -133,6 +155,7 @@ pub struct VmctxLayout {
     defined_globals: u32,
     imported_funcs: u32,
     defined_funcs: u32,
+    tag_ptrs: u32,
     size: u32,
 }
 
@@ -173,6 +196,7 @@ impl VmctxLayout {
         let defined_globals = take(Self::GLOBAL_SIZE * c.defined_globals, 16);
         let imported_funcs = take(8 * c.imported_funcs, 8);
         let defined_funcs = take(Self::FUNCREF_SIZE * c.defined_funcs, 8);
+        let tag_ptrs = take(8 * c.tags, 8);
         let size = align(at, 16);
         VmctxLayout {
             counts,
@@ -183,6 +207,7 @@ impl VmctxLayout {
             defined_globals,
             imported_funcs,
             defined_funcs,
+            tag_ptrs,
             size,
         }
     }
@@ -218,6 +243,10 @@ impl VmctxLayout {
     /// The inline `VMFuncRef` of defined function `index` (counted among defined functions).
     pub fn defined_func(&self, index: u32) -> u32 {
         self.defined_funcs + Self::FUNCREF_SIZE * index
+    }
+    /// The identity of tag `index` (imported or defined), a `*const u8` unique to the tag.
+    pub fn tag_ptr(&self, index: u32) -> u32 {
+        self.tag_ptrs + 8 * index
     }
 }
 
@@ -274,6 +303,8 @@ mod tests {
         );
         assert_eq!(size_of::<VMFuncRef>(), 32);
         assert_eq!(size_of::<VMGlobal>(), 16);
+        assert_eq!(offset_of!(VMException, tag) as i32, field::EXN_TAG);
+        assert_eq!(size_of::<VMException>() as i32, field::EXN_PAYLOAD);
     }
 
     #[test]
@@ -288,6 +319,7 @@ mod tests {
             defined_tables: 1,
             imported_globals: 1,
             defined_globals: 2,
+            tags: 2,
         };
         let l = VmctxLayout::new(counts);
         let ends = [
@@ -298,6 +330,7 @@ mod tests {
             (l.defined_global(0), l.defined_global(2)),
             (l.imported_func(0), l.imported_func(2)),
             (l.defined_func(0), l.defined_func(5)),
+            (l.tag_ptr(0), l.tag_ptr(2)),
         ];
         let mut prev_end = 32;
         for (start, end) in ends {

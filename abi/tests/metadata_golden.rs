@@ -5,8 +5,8 @@
 
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
-    GlobalType, HeapType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, RefType,
-    TableType, ValType,
+    GlobalType, HeapType, Import, ImportKind, LandingPad, Limits, MemoryStrategy, MemoryType,
+    RefType, TableType, ValType,
 };
 use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
@@ -57,6 +57,7 @@ fn small_module() -> ModuleMeta {
             content: ValType::V128,
             mutable: true,
         }],
+        tags: vec![1],
         global_inits: vec![ConstExpr::V128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)],
         table_inits: vec![ConstExpr::RefFunc(1)],
         rec_groups: vec![1, 1, 1],
@@ -86,6 +87,14 @@ fn small_module() -> ModuleMeta {
             reservation: (1 << 32) + (2 << 30),
         },
         cpu_features: vec!["has_sse41".to_string()],
+        landing_pads: vec![(
+            1,
+            vec![LandingPad {
+                ret_offset: 40,
+                handler_offset: 96,
+                frame_offset: 32,
+            }],
+        )],
     }
 }
 

@@ -84,6 +84,9 @@ fn val_type(ty: ValType) -> String {
                 HeapType::Extern => "extern".to_string(),
                 HeapType::NoFunc => "nofunc".to_string(),
                 HeapType::NoExtern => "noextern".to_string(),
+                HeapType::Exn if r.nullable => return "exnref".into(),
+                HeapType::Exn => "exn".to_string(),
+                HeapType::NoExn => "noexn".to_string(),
                 HeapType::Concrete(index) => index.to_string(),
             };
             format!("(ref {}{heap})", if r.nullable { "null " } else { "" })
@@ -94,6 +97,15 @@ fn val_type(ty: ValType) -> String {
 fn val_types(types: &[ValType]) -> String {
     let names: Vec<String> = types.iter().map(|t| val_type(*t)).collect();
     names.join(" ")
+}
+
+/// `(tag (param ...))`.
+fn tag(ty: &FuncType) -> String {
+    let mut out = "(tag".to_string();
+    if !ty.params.is_empty() {
+        out += &format!(" (param {})", val_types(&ty.params));
+    }
+    out + ")"
 }
 
 /// `(func (param ...) (result ...))`.
@@ -165,6 +177,7 @@ pub fn describe(meta: &ModuleMeta) -> String {
             ImportKind::Table(t) => table(t),
             ImportKind::Memory(m) => memory(m),
             ImportKind::Global(g) => global(g),
+            ImportKind::Tag(t) => tag(&meta.types[*t as usize]),
         };
         let _ = writeln!(out, "(import {:?} {:?} {what})", import.module, import.name);
     }
@@ -174,6 +187,7 @@ pub fn describe(meta: &ModuleMeta) -> String {
             ExternKind::Table => "table",
             ExternKind::Memory => "memory",
             ExternKind::Global => "global",
+            ExternKind::Tag => "tag",
         };
         let named = match export.kind {
             ExternKind::Func => meta
@@ -196,6 +210,9 @@ pub fn describe(meta: &ModuleMeta) -> String {
     }
     for g in &meta.globals[meta.imported_globals() as usize..] {
         let _ = writeln!(out, "{}", global(g));
+    }
+    for t in &meta.tags[meta.imported_tags() as usize..] {
+        let _ = writeln!(out, "{}", tag(&meta.types[*t as usize]));
     }
     let data_bytes: usize = meta.data.iter().map(|d| d.bytes.len()).sum();
     let _ = writeln!(

@@ -6,9 +6,11 @@ use cranelift_codegen::ir;
 use cranelift_codegen::isa::unwind::UnwindInfo;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
+use cranelift_codegen::FinalizedMachExceptionHandler;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
 use rayon::prelude::*;
+use wasmaot_abi::metadata::LandingPad;
 use wasmaot_abi::symbols::TrapSite;
 use wasmparser::FuncValidatorAllocations;
 
@@ -22,6 +24,8 @@ pub struct CompiledFunction {
     pub alignment: u64,
     pub relocs: Vec<ModuleReloc>,
     pub traps: Vec<TrapSite>,
+    /// Where exceptions thrown by its callees land, sorted by return offset.
+    pub landing_pads: Vec<LandingPad>,
     /// How to unwind through the function (for `.eh_frame`).
     pub unwind: Option<UnwindInfo>,
 }
@@ -101,6 +105,7 @@ pub fn compile_ir(
         })
         .collect();
     traps.sort_by_key(|t| t.offset);
+    let landing_pads = landing_pads(buffer)?;
     let func: &ir::Function = &context.func;
     let relocs = mach_relocs
         .iter()
@@ -111,6 +116,34 @@ pub fn compile_ir(
         alignment,
         relocs,
         traps,
+        landing_pads,
         unwind,
     })
+}
+
+/// The landing pads of the function's `try_call`s. The translator gives each one handler,
+/// a catch-all to the dispatch code of its innermost `try`, so the runtime needs no tags.
+fn landing_pads(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+) -> Result<Vec<LandingPad>, String> {
+    let mut pads = Vec::new();
+    for site in buffer.call_sites() {
+        let handler = site.exception_handlers.iter().find_map(|h| match h {
+            FinalizedMachExceptionHandler::Default(offset) => Some(*offset),
+            _ => None,
+        });
+        let Some(handler_offset) = handler else {
+            continue;
+        };
+        let frame_offset = site
+            .frame_offset
+            .ok_or("a call with an exception handler has no known frame offset")?;
+        pads.push(LandingPad {
+            ret_offset: site.ret_addr,
+            handler_offset,
+            frame_offset,
+        });
+    }
+    pads.sort_by_key(|p| p.ret_offset);
+    Ok(pads)
 }

@@ -120,6 +120,13 @@ pub fn compile_parsed(
         .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
     let fallbacks = compile_fallbacks(&env, &*isa, &functions)?;
+    let landing_pads = functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.landing_pads.is_empty())
+        .map(|(i, f)| (i as u32, f.landing_pads.clone()))
+        .collect();
+    meta.landing_pads = landing_pads;
     let contents = emit::ObjectContents {
         functions: &functions,
         trampolines: &trampolines,

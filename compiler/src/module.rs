@@ -41,8 +41,8 @@ pub fn validate(bytes: &[u8]) -> Result<ModuleMeta> {
 }
 
 /// The WebAssembly features accepted: 2.0 (SIMD included), relaxed SIMD, multi-memory,
-/// memory64, custom page sizes, extended constant expressions, wide arithmetic, tail calls and
-/// typed function references. GC is on for the validator only because recursion groups of
+/// memory64, custom page sizes, extended constant expressions, wide arithmetic, tail calls,
+/// typed function references and exception handling (the standard form and the legacy one). GC is on for the validator only because recursion groups of
 /// function types (3.0's type section) need it: GC's own types, heap types and instructions
 /// are refused as unsupported where they appear.
 pub fn features() -> WasmFeatures {
@@ -55,6 +55,8 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::WIDE_ARITHMETIC
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
         | WasmFeatures::GC
 }
 
@@ -154,6 +156,7 @@ fn empty_meta() -> ModuleMeta {
         tables: Vec::new(),
         memories: Vec::new(),
         globals: Vec::new(),
+        tags: Vec::new(),
         global_inits: Vec::new(),
         table_inits: Vec::new(),
         rec_groups: Vec::new(),
@@ -164,6 +167,7 @@ fn empty_meta() -> ModuleMeta {
         func_names: Vec::new(),
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
+        landing_pads: Vec::new(),
     }
 }
 
@@ -222,7 +226,16 @@ fn read_payload(
                         meta.globals.push(g);
                         ImportKind::Global(g)
                     }
-                    _ => return Err(CompileError::unsupported("tag imports", offset)),
+                    TypeRef::Tag(t) => {
+                        meta.tags.push(t.func_type_idx);
+                        ImportKind::Tag(t.func_type_idx)
+                    }
+                    TypeRef::FuncExact(_) => {
+                        return Err(CompileError::unsupported(
+                            "custom descriptors (exact imports)",
+                            offset,
+                        ))
+                    }
                 };
                 meta.imports.push(Import {
                     module: import.module.to_string(),
@@ -266,13 +279,18 @@ fn read_payload(
                     ExternalKind::Table => ExternKind::Table,
                     ExternalKind::Memory => ExternKind::Memory,
                     ExternalKind::Global => ExternKind::Global,
-                    ExternalKind::Tag => return Err(CompileError::unsupported("tags", 0)),
+                    ExternalKind::Tag => ExternKind::Tag,
                 };
                 meta.exports.push(Export {
                     name: export.name.to_string(),
                     kind,
                     index: export.index,
                 });
+            }
+        }
+        Payload::TagSection(reader) => {
+            for tag in reader {
+                meta.tags.push(tag?.func_type_idx);
             }
         }
         Payload::StartSection { func, .. } => meta.start = Some(func),
@@ -427,7 +445,7 @@ fn val_types(types: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>>
     types.iter().map(|t| val_type(*t, offset)).collect()
 }
 
-/// A reference type: `funcref`, `externref` and the typed references of the
+/// A reference type: `funcref`, `externref`, `exnref` and the typed references of the
 /// function-references proposal (a concrete heap type by its module type index). Other heap
 /// types belong to GC, not supported.
 fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
@@ -442,6 +460,8 @@ fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
             A::Extern => HeapType::Extern,
             A::NoFunc => HeapType::NoFunc,
             A::NoExtern => HeapType::NoExtern,
+            A::Exn => HeapType::Exn,
+            A::NoExn => HeapType::NoExn,
             _ => {
                 return Err(CompileError::unsupported(
                     "gc (heap types beyond func and extern)",

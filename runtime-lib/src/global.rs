@@ -15,6 +15,12 @@ impl Global {
     /// A global of type `ty` holding `value`, owned by the host.
     pub fn new(store: &mut impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global, Error> {
         let store = store.as_context_mut();
+        if ty.content.is_exn_ref() {
+            return Err(Error::Type(
+                "exception references never leave wasm code: the host cannot make a global of them"
+                    .to_string(),
+            ));
+        }
         if !value.matches(store, ty.content) {
             return Err(Error::Type(format!(
                 "global of type {:?} given {:?}",

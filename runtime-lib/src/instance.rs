@@ -6,6 +6,7 @@ use crate::global::Global;
 use crate::memory::Memory;
 use crate::store::{AsContext, AsContextMut, StoreInner, Stored};
 use crate::table::Table;
+use crate::tag::Tag;
 use crate::vm::error::Error;
 use crate::vm::instance::{VmExtern, VmInstance};
 use crate::vm::module::Module;
@@ -21,6 +22,8 @@ pub enum Extern {
     Table(Table),
     /// A global.
     Global(Global),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 impl From<Func> for Extern {
@@ -54,6 +57,7 @@ impl Extern {
             Extern::Memory(m) => VmExtern::Memory(store.memories[store.index(m.0)].clone()),
             Extern::Table(t) => VmExtern::Table(store.tables[store.index(t.0)].clone()),
             Extern::Global(g) => VmExtern::Global(store.globals[store.index(g.0)].clone()),
+            Extern::Tag(t) => VmExtern::Tag(store.tags[store.index(t.0)].clone()),
         }
     }
 
@@ -63,6 +67,7 @@ impl Extern {
             VmExtern::Memory(m) => Extern::Memory(Memory(store.add_memory(m))),
             VmExtern::Table(t) => Extern::Table(Table(store.add_table(t))),
             VmExtern::Global(g) => Extern::Global(Global(store.add_global(g))),
+            VmExtern::Tag(t) => Extern::Tag(Tag(store.add_tag(t))),
         }
     }
 }

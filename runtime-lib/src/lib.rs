@@ -123,6 +123,7 @@ mod linker;
 mod memory;
 mod store;
 mod table;
+mod tag;
 mod typed;
 mod values;
 #[allow(unsafe_code)]
@@ -140,11 +141,12 @@ pub use linker::Linker;
 pub use memory::Memory;
 pub use store::{AsContext, AsContextMut, Store, StoreInner};
 pub use table::Table;
+pub use tag::Tag;
 pub use typed::{TypedFunc, WasmTy, WasmTypeList};
 pub use values::{ExternRef, Val};
 pub use vm::error::Error;
 pub use vm::module::Module;
-pub use vm::trap::{Trap, TrapFrame};
+pub use vm::trap::{ExceptionValue, Trap, TrapFrame, UncaughtException};
 pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{
     FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType,

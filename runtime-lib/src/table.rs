@@ -17,6 +17,12 @@ impl Table {
     /// A table of type `ty` with every element `init`.
     pub fn new(store: &mut impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let store = store.as_context_mut();
+        if ty.element.is_exn_ref() {
+            return Err(Error::Type(
+                "exception references never leave wasm code: the host cannot make a table of them"
+                    .to_string(),
+            ));
+        }
         let raw = element(ty, init, store)?;
         store.check_ref(ty.element, u128::from(raw))?;
         let table =

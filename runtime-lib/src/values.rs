@@ -139,6 +139,11 @@ impl Val {
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
             ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
+                if ty.is_exn_ref() && raw != 0 {
+                    return Err(Error::Type(
+                        "an exception reference cannot leave wasm code".to_string(),
+                    ));
+                }
                 match (ty.is_func_ref(), raw) {
                     (true, 0) => Val::FuncRef(None),
                     (false, 0) => Val::ExternRef(None),

@@ -157,6 +157,10 @@ impl Session {
                     Outcome::Fail(format!("expected trap `{message}`, returned {values:?}"))
                 }
             },
+            WastDirective::AssertException { exec, .. } => match self.execute(exec) {
+                Err(Error::Trap(Trap::Exception(_))) => Outcome::Pass,
+                other => Outcome::Fail(format!("expected an uncaught exception, got {other:?}")),
+            },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
                 Err(Error::Trap(Trap::Wasm {
                     kind: TrapKind::StackExhausted,
@@ -275,6 +279,7 @@ impl Session {
                         ImportKind::Table(_) => "table",
                         ImportKind::Memory(_) => "memory",
                         ImportKind::Global(_) => "global",
+                        ImportKind::Tag(_) => "tag",
                     };
                     return Err(Error::Link(format!(
                         "unknown import {}::{} ({kind})",

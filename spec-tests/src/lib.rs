@@ -60,15 +60,45 @@ pub fn suite_files(suite: &str) -> Option<Vec<(String, &'static str)>> {
         Some(version) => spec(version)
             .map(|f| (f.name().to_string(), f.raw()))
             .collect(),
+        None if suite == LEGACY_EXCEPTIONS => LEGACY_EXCEPTION_FILES
+            .iter()
+            .map(|(name, text)| (name.to_string(), *text))
+            .collect(),
         None => proposal_files(suite)?,
     };
     files.sort();
     Some(files)
 }
 
-/// The names of the proposal suites (directories of the crate's `data/proposals`).
+/// The suite of the legacy exception-handling instructions (`try`, `catch`, `rethrow`,
+/// `delegate`), which the crate does not carry: the `legacy/` files of the WebAssembly
+/// testsuite repository, vendored in `vendor/legacy-exceptions` with their licence.
+pub const LEGACY_EXCEPTIONS: &str = "legacy-exceptions";
+
+const LEGACY_EXCEPTION_FILES: [(&str, &str); 4] = [
+    (
+        "rethrow.wast",
+        include_str!("../vendor/legacy-exceptions/rethrow.wast"),
+    ),
+    (
+        "throw.wast",
+        include_str!("../vendor/legacy-exceptions/throw.wast"),
+    ),
+    (
+        "try_catch.wast",
+        include_str!("../vendor/legacy-exceptions/try_catch.wast"),
+    ),
+    (
+        "try_delegate.wast",
+        include_str!("../vendor/legacy-exceptions/try_delegate.wast"),
+    ),
+];
+
+/// The names of the proposal suites (directories of the crate's `data/proposals`), and the
+/// vendored legacy exception-handling suite.
 pub fn proposal_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Proposal::all().iter().map(|p| (*p).into()).collect();
+    names.push(LEGACY_EXCEPTIONS);
     names.sort();
     names
 }

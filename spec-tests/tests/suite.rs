@@ -23,9 +23,27 @@ const RUNS: &[(&str, TargetCpu, bool)] = &[
     ("wide-arithmetic", TargetCpu::Native, false),
     ("tail-call", TargetCpu::Native, false),
     ("function-references", TargetCpu::Native, false),
+    ("exceptions", TargetCpu::Native, false),
+    ("legacy-exceptions", TargetCpu::Native, false),
+    ("v3", TargetCpu::Native, false),
     ("simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Baseline, false),
     ("relaxed-simd", TargetCpu::Native, true),
+];
+
+/// Files left out, each because it needs a proposal not supported yet (the README lists them):
+/// (suite, file, why).
+const NOT_SUPPORTED: &[(&str, &str, &str)] = &[
+    (
+        "v3",
+        "ref_null.wast",
+        "needs GC: its modules use the heap types any, eq, struct, array, i31 and none",
+    ),
+    (
+        "v3",
+        "type-rec.wast",
+        "needs GC: its recursion groups define struct types",
+    ),
 ];
 
 /// Suites run a second time with explicit bounds checks.
@@ -42,7 +60,16 @@ fn main() -> ExitCode {
         .map(|&(suite, cpu, deterministic)| (suite, cpu, deterministic, default_checks))
         .chain(explicit);
     for (suite, cpu, deterministic, bounds_checks) in runs {
-        let files = spec_tests::suite_files(suite).expect("known suite");
+        let mut files = spec_tests::suite_files(suite).expect("known suite");
+        files.retain(|(name, _)| {
+            let left_out = NOT_SUPPORTED
+                .iter()
+                .find(|(s, f, _)| *s == suite && f == name);
+            if let Some((_, _, why)) = left_out {
+                println!("test {suite}: {name} ... left out ({why})");
+            }
+            left_out.is_none()
+        });
         let options = wasmaot_compiler::Options {
             bounds_checks,
             ..spec_tests::options_for(suite, cpu, deterministic)

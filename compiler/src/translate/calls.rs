@@ -5,7 +5,7 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    self, types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature,
+    types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature,
     UserExternalName, Value,
 };
 use wasmaot_abi::libcall::AbiType;
@@ -13,6 +13,7 @@ use wasmaot_abi::vmctx::field;
 use wasmaot_abi::{Libcall, TrapKind, VmctxLayout};
 use wasmparser::Operator;
 
+use super::exceptions::Callee;
 use super::FuncTranslator;
 use crate::error::Result;
 
@@ -74,8 +75,8 @@ impl FuncTranslator<'_, '_> {
         call_args.extend_from_slice(&args);
         match kind {
             CallKind::Normal => {
-                let call = self.builder.ins().call(callee, &call_args);
-                self.push_call_results(call);
+                let results = self.emit_call(Callee::Direct(callee), &call_args);
+                self.stack.extend(results);
             }
             CallKind::Tail => {
                 self.builder.ins().return_call(callee, &call_args);
@@ -102,8 +103,8 @@ impl FuncTranslator<'_, '_> {
         call_args.extend_from_slice(args);
         match kind {
             CallKind::Normal => {
-                let call = self.builder.ins().call_indirect(sig, func_ptr, &call_args);
-                self.push_call_results(call);
+                let results = self.emit_call(Callee::Indirect(sig, func_ptr), &call_args);
+                self.stack.extend(results);
             }
             CallKind::Tail => {
                 self.builder
@@ -112,11 +113,6 @@ impl FuncTranslator<'_, '_> {
                 self.reachable = false;
             }
         }
-    }
-
-    fn push_call_results(&mut self, call: ir::Inst) {
-        let results = self.builder.inst_results(call).to_vec();
-        self.stack.extend(results);
     }
 
     fn call_indirect(&mut self, type_index: u32, table_index: u32, kind: CallKind) {

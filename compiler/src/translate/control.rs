@@ -9,7 +9,7 @@ use super::{ir_type, FuncTranslator};
 use crate::error::Result;
 use wasmaot_abi::TrapKind;
 
-fn args(values: &[Value]) -> Vec<BlockArg> {
+pub(super) fn args(values: &[Value]) -> Vec<BlockArg> {
     values.iter().map(|v| BlockArg::Value(*v)).collect()
 }
 
@@ -27,7 +27,7 @@ impl FuncTranslator<'_, '_> {
         });
     }
 
-    fn block_with_params(&mut self, types: &[ir::Type]) -> ir::Block {
+    pub(super) fn block_with_params(&mut self, types: &[ir::Type]) -> ir::Block {
         let block = self.builder.create_block();
         for ty in types {
             self.builder.append_block_param(block, *ty);
@@ -35,7 +35,7 @@ impl FuncTranslator<'_, '_> {
         block
     }
 
-    fn block_signature(&self, ty: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
+    pub(super) fn block_signature(&self, ty: BlockType) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
         let convert = |t: &wasmaot_abi::metadata::ValType| ir_type(*t);
         Ok(match ty {
             BlockType::Empty => (Vec::new(), Vec::new()),
@@ -100,7 +100,7 @@ impl FuncTranslator<'_, '_> {
                 self.open_frame(kind, next, params, results);
             }
             Operator::Else => self.translate_else(),
-            Operator::End => self.translate_end(),
+            Operator::End => self.end_frame(None),
             Operator::Br { relative_depth } => {
                 self.branch(relative_depth);
                 self.reachable = false;
@@ -159,7 +159,7 @@ impl FuncTranslator<'_, '_> {
         Ok(true)
     }
 
-    fn open_frame(
+    pub(super) fn open_frame(
         &mut self,
         kind: FrameKind,
         next: ir::Block,
@@ -178,7 +178,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Record a branch to the frame `depth` out; returns its target block and arity.
-    fn mark_branch(&mut self, depth: u32) -> (ir::Block, usize) {
+    pub(super) fn mark_branch(&mut self, depth: u32) -> (ir::Block, usize) {
         let frame = self.control.frame_mut(depth);
         if !matches!(frame.kind, FrameKind::Loop { .. }) {
             frame.next_reached = true;
@@ -248,7 +248,8 @@ impl FuncTranslator<'_, '_> {
         self.reachable = head_reachable;
     }
 
-    fn translate_end(&mut self) {
+    /// `end` (or, with the target's depth, the legacy `delegate`, which ends a `try`).
+    pub(super) fn end_frame(&mut self, delegate: Option<u32>) {
         let mut frame = self.control.frames.pop().expect("validated end");
         if self.reachable {
             frame.next_reached = true;
@@ -269,6 +270,7 @@ impl FuncTranslator<'_, '_> {
                 self.builder.ins().jump(frame.next, &args(&params));
                 frame.next_reached |= head_reachable;
             }
+            FrameKind::Try { scope } => self.finish_try(scope, delegate),
             _ => {}
         }
         self.builder.switch_to_block(frame.next);
@@ -287,15 +289,24 @@ impl FuncTranslator<'_, '_> {
     /// Skip code after an unconditional branch, keeping track of nesting so that the `else` or
     /// `end` that makes code reachable again is found.
     pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
+        let outermost = self.control.unreachable_depth == 0;
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.control.unreachable_depth += 1;
             }
-            Operator::Else if self.control.unreachable_depth == 0 => self.translate_else(),
-            Operator::End if self.control.unreachable_depth > 0 => {
+            Operator::Else if outermost => self.translate_else(),
+            Operator::Catch { .. } | Operator::CatchAll if outermost => {
+                self.translate_exceptions(op)?;
+            }
+            Operator::End | Operator::Delegate { .. } if !outermost => {
                 self.control.unreachable_depth -= 1;
             }
-            Operator::End => self.translate_end(),
+            Operator::End => self.end_frame(None),
+            Operator::Delegate { relative_depth } => self.end_frame(Some(*relative_depth)),
             _ => {}
         }
         Ok(())

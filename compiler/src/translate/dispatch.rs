@@ -17,6 +17,7 @@ pub enum Family {
     Table,
     Numeric,
     Simd,
+    Exception,
     /// A proposal not supported yet, by name.
     Unsupported(&'static str),
 }
@@ -499,12 +500,14 @@ pub fn family(op: &Operator<'_>) -> Family {
         | O::RefCastDescEqNullable { .. }
         | O::BrOnCastDescEq { .. }
         | O::BrOnCastDescEqFail { .. } => Family::Unsupported("custom descriptors"),
-        O::TryTable { .. } | O::Throw { .. } | O::ThrowRef => {
-            Family::Unsupported("exception handling")
-        }
-        O::Try { .. } | O::Catch { .. } | O::Rethrow { .. } | O::Delegate { .. } | O::CatchAll => {
-            Family::Unsupported("exception handling (legacy)")
-        }
+        O::TryTable { .. }
+        | O::Throw { .. }
+        | O::ThrowRef
+        | O::Try { .. }
+        | O::Catch { .. }
+        | O::Rethrow { .. }
+        | O::Delegate { .. }
+        | O::CatchAll => Family::Exception,
         O::RefEq
         | O::StructNew { .. }
         | O::StructNewDefault { .. }

@@ -7,6 +7,7 @@
 mod calls;
 mod control;
 mod dispatch;
+mod exceptions;
 mod memory;
 mod numeric;
 mod simd;
@@ -263,6 +264,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Family::Table => self.translate_table(op)?,
             Family::Numeric => self.translate_numeric(op)?,
             Family::Simd => self.translate_simd(op)?,
+            Family::Exception => self.translate_exceptions(op)?,
             Family::Unsupported(_) => false,
         };
         if handled {

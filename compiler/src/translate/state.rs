@@ -19,6 +19,11 @@ pub enum FrameKind {
         else_seen: bool,
         head_reachable: bool,
     },
+    /// `try_table`, or the legacy `try` (through its `catch` clauses); `scope` indexes
+    /// [`ControlStack::tries`].
+    Try {
+        scope: usize,
+    },
 }
 
 /// One open construct.
@@ -51,6 +56,39 @@ impl ControlFrame {
 pub struct ControlStack {
     pub frames: Vec<ControlFrame>,
     pub unreachable_depth: u32,
+    /// Every `try_table` and `try` opened so far in the function (closed ones stay, so indices
+    /// hold); which of them catch is `TryScope::active`.
+    pub tries: Vec<TryScope>,
+}
+
+/// The handlers of one `try_table` or `try`. Every call inside it is a `try_call` whose one
+/// handler is `dispatch`: a block taking the exception, written at the `end`, which compares
+/// the exception's tag with each clause in order and either enters the clause or passes the
+/// exception to the enclosing scope (or out of the function).
+#[derive(Debug)]
+pub struct TryScope {
+    /// The index of its frame in [`ControlStack::frames`].
+    pub frame: usize,
+    pub dispatch: Block,
+    /// Whether exceptions thrown here come to it: true in the body, false in the legacy
+    /// `catch` clauses and after the end.
+    pub active: bool,
+    /// Whether anything branches to `dispatch`.
+    pub used: bool,
+    pub clauses: Clauses,
+}
+
+/// A scope's handlers, in the order they are tried.
+#[derive(Debug)]
+pub enum Clauses {
+    /// `try_table`'s catch clauses, with labels relative to the frame around the `try_table`.
+    Table(Vec<wasmparser::Catch>),
+    /// The legacy `try`'s `catch` (a tag) and `catch_all` (none) bodies seen so far, each a
+    /// block taking the exception; `caught` holds the exception inside them, for `rethrow`.
+    Legacy {
+        catches: Vec<(Option<u32>, Block)>,
+        caught: Option<cranelift_frontend::Variable>,
+    },
 }
 
 impl ControlStack {

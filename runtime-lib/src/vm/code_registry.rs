@@ -5,6 +5,7 @@
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
+use wasmaot_abi::metadata::LandingPad;
 use wasmaot_abi::symbols::TrapSite;
 use wasmaot_abi::TrapKind;
 
@@ -17,6 +18,8 @@ pub struct FunctionRange {
     pub func_index: u32,
     /// Sorted by offset; read in place from the loaded object.
     pub traps: &'static [TrapSite],
+    /// Where exceptions thrown by its callees land, sorted by return offset.
+    pub landing_pads: Vec<LandingPad>,
 }
 
 /// The code of one module, functions sorted by address.

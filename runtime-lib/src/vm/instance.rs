@@ -12,6 +12,7 @@ use wasmaot_abi::vmctx::VMCTX_MAGIC;
 use wasmaot_abi::{TrapKind, VMFuncRef, VMGlobal, VmctxLayout};
 
 use super::error::Error;
+use super::exceptions::{ExnHeap, VmTag};
 use super::func::{HostFuncContext, VmFunc, VmFuncKind};
 use super::global::{read_global_raw, write_global_raw, VmGlobal};
 use super::memory::VmMemory;
@@ -28,6 +29,7 @@ pub enum VmExtern {
     Memory(Arc<VmMemory>),
     Table(Arc<VmTable>),
     Global(VmGlobal),
+    Tag(Arc<VmTag>),
 }
 
 /// An instantiated module. Cheap to clone; lives as long as any clone or export of it.
@@ -39,6 +41,10 @@ pub struct InstanceInner {
     vmctx: Box<UnsafeCell<[u128]>>,
     pub(crate) memories: Vec<Arc<VmMemory>>,
     pub(crate) tables: Vec<Arc<VmTable>>,
+    /// Every tag, imported first; the vmctx holds their identities.
+    pub(crate) tags: Vec<Arc<VmTag>>,
+    /// The store's exception objects.
+    pub(crate) exceptions: Arc<ExnHeap>,
     /// Keeps imported functions' and globals' owners alive.
     _imports: Vec<Arc<dyn Any + Send + Sync>>,
     // Boxed: compiled code holds their addresses, which must not move as the vectors grow.
@@ -88,6 +94,7 @@ impl VmInstance {
         module: &Module,
         imports: &[VmExtern],
         max_memory: Option<u64>,
+        exceptions: Arc<ExnHeap>,
     ) -> Result<VmInstance, Error> {
         traps::init();
         let meta = &module.0.meta;
@@ -110,6 +117,8 @@ impl VmInstance {
             vmctx,
             memories: Vec::new(),
             tables: Vec::new(),
+            tags: Vec::new(),
+            exceptions,
             _imports: Vec::new(),
             _host_contexts: Vec::new(),
             _host_funcrefs: Vec::new(),
@@ -120,6 +129,7 @@ impl VmInstance {
         inner.link_imports(imports)?;
         inner.create_memories(max_memory)?;
         inner.create_tables()?;
+        inner.create_tags();
         inner.init_funcrefs();
         let instance = VmInstance(Arc::new(inner));
         let inner = &*instance.0;
@@ -129,6 +139,7 @@ impl VmInstance {
         );
         inner.init_globals();
         inner.init_tables();
+        inner.add_exception_roots();
         inner.init_segments()?;
         if let Some(start) = meta.start {
             let start = instance.func_by_index(start);
@@ -153,6 +164,7 @@ impl VmInstance {
             ExternKind::Memory => VmExtern::Memory(self.0.memories[index as usize].clone()),
             ExternKind::Table => VmExtern::Table(self.0.tables[index as usize].clone()),
             ExternKind::Global => VmExtern::Global(self.global_by_index(index)),
+            ExternKind::Tag => VmExtern::Tag(self.0.tags[index as usize].clone()),
         }
     }
 
@@ -305,6 +317,12 @@ impl InstanceInner {
                     self._imports.push(g.owner.clone());
                     globals += 1;
                 }
+                (ImportKind::Tag(type_index), VmExtern::Tag(tag)) => {
+                    if tag.type_id != module.0.type_ids[*type_index as usize] {
+                        return Err(Error::Link(format!("{what}: incompatible import type")));
+                    }
+                    self.tags.push(tag.clone());
+                }
                 _ => return Err(Error::Link(format!("{what}: incompatible import type"))),
             }
         }
@@ -323,6 +341,46 @@ impl InstanceInner {
             self.write_ptr(layout.memory_ptr(i as u32), m.vm_ptr() as usize);
         }
         Ok(())
+    }
+
+    /// Create the defined tags (each a new identity) and write every tag's identity.
+    fn create_tags(&mut self) {
+        let module = self.module.clone();
+        let meta = &module.0.meta;
+        for index in meta.imported_tags()..meta.tags.len() as u32 {
+            let type_index = meta.tags[index as usize] as usize;
+            let name = meta
+                .exports
+                .iter()
+                .find(|e| e.kind == ExternKind::Tag && e.index == index)
+                .map_or_else(|| format!("tag {index}"), |e| e.name.clone());
+            self.tags.push(Arc::new(VmTag {
+                type_id: module.0.type_ids[type_index],
+                ty: meta.types[type_index].clone(),
+                name,
+            }));
+        }
+        let layout = self.layout();
+        for (i, tag) in self.tags.iter().enumerate() {
+            self.write_ptr(layout.tag_ptr(i as u32), tag.identity());
+        }
+    }
+
+    /// Tell the exception heap where this instance keeps exception references: its defined
+    /// globals and tables of `exnref` type (imported ones are their owner's).
+    fn add_exception_roots(&self) {
+        let meta = &self.module.0.meta;
+        for index in meta.imported_globals()..meta.globals.len() as u32 {
+            if meta.globals[index as usize].content.is_exn_ref() {
+                self.exceptions.add_global_root(self.global_ptr(index));
+            }
+        }
+        let imported = meta.imported_tables() as usize;
+        for table in &self.tables[imported..] {
+            if table.ty.element.is_exn_ref() {
+                self.exceptions.add_table_root(table.clone());
+            }
+        }
     }
 
     fn create_tables(&mut self) -> Result<(), Error> {

@@ -23,6 +23,8 @@ struct LibcallTable {
     table_copy: fn_types::TableCopy,
     table_init: fn_types::TableInit,
     elem_drop: fn_types::ElemDrop,
+    exn_alloc: fn_types::ExnAlloc,
+    throw: fn_types::Throw,
 }
 
 static TABLE: LibcallTable = LibcallTable {
@@ -36,6 +38,9 @@ static TABLE: LibcallTable = LibcallTable {
     table_copy,
     table_init,
     elem_drop,
+    // Entered through the stub that spills callee-saved registers for the collector.
+    exn_alloc: super::sys::unwind_stubs::exn_alloc_entry,
+    throw,
 };
 
 // Field order is slot order: every field at 8 times its libcall's discriminant.
@@ -52,6 +57,8 @@ const _: () = {
     assert!(offset_of!(LibcallTable, table_copy) == 8 * Libcall::TableCopy as usize);
     assert!(offset_of!(LibcallTable, table_init) == 8 * Libcall::TableInit as usize);
     assert!(offset_of!(LibcallTable, elem_drop) == 8 * Libcall::ElemDrop as usize);
+    assert!(offset_of!(LibcallTable, exn_alloc) == 8 * Libcall::ExnAlloc as usize);
+    assert!(offset_of!(LibcallTable, throw) == 8 * Libcall::Throw as usize);
 };
 
 pub(crate) fn table_address() -> usize {
@@ -199,4 +206,14 @@ extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u
 
 extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     instance(vmctx).elem_drop(elem);
+}
+
+/// Reached through `sys::unwind_stubs::exn_alloc_entry` only.
+pub(crate) extern "C" fn exn_alloc(vmctx: *mut u8, tag: u32) -> u64 {
+    let instance = instance(vmctx);
+    instance.exceptions.alloc(&instance.tags[tag as usize])
+}
+
+extern "C" fn throw(vmctx: *mut u8, exn: u64, fp: u64) {
+    super::exceptions::throw(&instance(vmctx).exceptions, exn, fp as usize)
 }

@@ -8,6 +8,7 @@
 
 pub mod code_registry;
 pub mod error;
+pub mod exceptions;
 pub mod func;
 pub mod global;
 pub mod instance;

@@ -155,11 +155,24 @@ fn code_info(
         let sites = traps
             .get(first..first + f.trap_count as usize)
             .ok_or_else(corrupt)?;
+        // The compiler lists functions in index order.
+        let landing_pads = meta
+            .landing_pads
+            .binary_search_by_key(&(i as u32), |(index, _)| *index)
+            .map(|at| meta.landing_pads[at].1.clone())
+            .unwrap_or_default();
+        if landing_pads
+            .iter()
+            .any(|p| p.handler_offset >= f.len || p.ret_offset > f.len)
+        {
+            return Err(corrupt());
+        }
         ranges.push(FunctionRange {
             start: *start as usize,
             end: *start as usize + f.len as usize,
             func_index: imported + i as u32,
             traps: sites,
+            landing_pads,
         });
     }
     ranges.sort_by_key(|r| r.start);

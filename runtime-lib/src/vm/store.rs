@@ -18,6 +18,7 @@ use std::sync::Arc;
 use wasmaot_abi::metadata::ValType;
 
 use super::error::Error;
+use super::exceptions::{ExnHeap, VmTag};
 use super::func::VmFunc;
 use super::global::VmGlobal;
 use super::instance::{from_vmctx, InstanceInner, VmExtern, VmInstance};
@@ -34,6 +35,7 @@ pub struct StoreInner {
     pub(crate) memories: Vec<Arc<VmMemory>>,
     pub(crate) tables: Vec<Arc<VmTable>>,
     pub(crate) globals: Vec<VmGlobal>,
+    pub(crate) tags: Vec<Arc<VmTag>>,
     pub(crate) externs: Vec<Box<dyn Any + Send + Sync>>,
     /// Handle of each function reference seen, by `VMFuncRef` address.
     func_by_ref: HashMap<usize, usize>,
@@ -43,6 +45,8 @@ pub struct StoreInner {
     /// The most bytes each linear memory made in this store may hold (`None`: what its type
     /// and the runtime allow).
     pub(crate) max_memory: Option<u64>,
+    /// The exception objects of every instance of the store.
+    exceptions: Arc<ExnHeap>,
 }
 
 impl StoreInner {
@@ -56,11 +60,13 @@ impl StoreInner {
             memories: Vec::new(),
             tables: Vec::new(),
             globals: Vec::new(),
+            tags: Vec::new(),
             externs: Vec::new(),
             func_by_ref: HashMap::new(),
             memory_by_ptr: HashMap::new(),
             table_by_ptr: HashMap::new(),
             max_memory: None,
+            exceptions: Arc::new(ExnHeap::default()),
         }
     }
 }
@@ -140,6 +146,14 @@ impl StoreInner {
     pub(crate) fn add_global(&mut self, global: VmGlobal) -> Stored {
         self.globals.push(global);
         self.stored(self.globals.len() - 1)
+    }
+
+    pub(crate) fn add_tag(&mut self, tag: Arc<VmTag>) -> Stored {
+        if let Some(index) = self.tags.iter().position(|t| Arc::ptr_eq(t, &tag)) {
+            return self.stored(index);
+        }
+        self.tags.push(tag);
+        self.stored(self.tags.len() - 1)
     }
 
     pub(crate) fn add_extern(&mut self, value: Box<dyn Any + Send + Sync>) -> Stored {
@@ -252,8 +266,9 @@ impl StoreInner {
         // SAFETY: the start function runs inside `enter`, so host functions among the imports
         // find this store, which the call holds mutably.
         let max_memory = self.max_memory;
+        let exceptions = self.exceptions.clone();
         let instance = enter(self, || unsafe {
-            VmInstance::new(module, imports, max_memory)
+            VmInstance::new(module, imports, max_memory, exceptions)
         });
         resume_panic();
         instance

@@ -20,10 +20,83 @@ pub enum Trap {
         /// ...), for traps raised by faults in compiled code; empty for others.
         backtrace: Vec<TrapFrame>,
     },
+    /// An exception no wasm frame caught.
+    Exception(UncaughtException),
     /// The program asked to exit (WASI `proc_exit`).
     Exit(i32),
     /// A host function failed (returned this message as its error).
     Host(String),
+}
+
+/// An exception that reached the host: its tag and the values it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncaughtException {
+    /// The tag's export name in the module defining it, or `tag N` (its index there).
+    pub tag: String,
+    /// The values it carried, in the order of the tag's parameters.
+    pub values: Vec<ExceptionValue>,
+}
+
+/// A value an uncaught exception carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExceptionValue {
+    /// An `i32`.
+    I32(i32),
+    /// An `i64`.
+    I64(i64),
+    /// Bit pattern.
+    F32(u32),
+    /// Bit pattern.
+    F64(u64),
+    /// A `v128`, lane 0 in the low bytes.
+    V128(u128),
+    /// A reference (function, external or exception); only whether it is null is kept.
+    Ref {
+        /// Whether it is null.
+        null: bool,
+    },
+}
+
+impl ExceptionValue {
+    /// The value of type `ty` whose raw slot is `bits`.
+    pub fn from_raw(ty: wasmaot_abi::metadata::ValType, bits: u128) -> ExceptionValue {
+        use wasmaot_abi::metadata::ValType as T;
+        match ty {
+            T::I32 => ExceptionValue::I32(bits as u32 as i32),
+            T::I64 => ExceptionValue::I64(bits as u64 as i64),
+            T::F32 => ExceptionValue::F32(bits as u32),
+            T::F64 => ExceptionValue::F64(bits as u64),
+            T::V128 => ExceptionValue::V128(bits),
+            T::FuncRef | T::ExternRef | T::Ref(_) => ExceptionValue::Ref {
+                null: bits as u64 == 0,
+            },
+        }
+    }
+}
+
+impl fmt::Display for ExceptionValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExceptionValue::I32(v) => write!(f, "{v}"),
+            ExceptionValue::I64(v) => write!(f, "{v}"),
+            ExceptionValue::F32(b) => write!(f, "{}", f32::from_bits(*b)),
+            ExceptionValue::F64(b) => write!(f, "{}", f64::from_bits(*b)),
+            ExceptionValue::V128(v) => write!(f, "0x{v:032x}"),
+            ExceptionValue::Ref { null: true } => write!(f, "null"),
+            ExceptionValue::Ref { null: false } => write!(f, "ref"),
+        }
+    }
+}
+
+impl fmt::Display for UncaughtException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "uncaught wasm exception: {}", self.tag)?;
+        if !self.values.is_empty() {
+            let values: Vec<String> = self.values.iter().map(|v| v.to_string()).collect();
+            write!(f, "({})", values.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 /// One wasm frame of a trap's backtrace.
@@ -88,6 +161,7 @@ impl fmt::Display for Trap {
                     _ => Ok(()),
                 }
             }
+            Trap::Exception(exception) => write!(f, "{exception}"),
             Trap::Exit(code) => write!(f, "exit with status {code}"),
             Trap::Host(message) => write!(f, "host function failed: {message}"),
         }

@@ -88,6 +88,12 @@ fn callers(mut fp: usize, sp: usize, top: usize) -> ([usize; MAX_FRAMES], usize)
     (frames, count)
 }
 
+/// The jump buffer of the innermost host-to-wasm call on this thread (null outside wasm): every
+/// wasm frame of that call lies below it.
+pub fn unwind_point() -> *mut c_void {
+    UNWIND_POINT.with(|p| p.get())
+}
+
 /// Install the fault handlers (idempotent; also sets up this thread's alternate stack).
 pub fn init() {
     sys::signals::install(classify_fault);

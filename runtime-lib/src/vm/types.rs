@@ -88,7 +88,7 @@ pub fn canonicalize(meta: &mut ModuleMeta, ids: &[u32]) {
         match &mut import.kind {
             ImportKind::Table(t) => t.element = map_val_type(t.element, id),
             ImportKind::Global(g) => g.content = map_val_type(g.content, id),
-            ImportKind::Func(_) | ImportKind::Memory(_) => {}
+            ImportKind::Func(_) | ImportKind::Memory(_) | ImportKind::Tag(_) => {}
         }
     }
     for elem in &mut meta.elems {

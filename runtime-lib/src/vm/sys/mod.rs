@@ -5,6 +5,7 @@ pub mod cpu;
 pub mod mmap;
 pub mod signals;
 pub mod stack;
+pub mod unwind_stubs;
 
 use std::ffi::c_void;
 

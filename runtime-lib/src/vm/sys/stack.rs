@@ -1,4 +1,5 @@
-//! The current thread's stack bounds, for the stack limit compiled code checks.
+//! The current thread's stack: its bounds (for the stack limit compiled code checks), the
+//! frame records compiled code keeps, and a conservative scan for the exception heap.
 
 /// Bytes left below the limit for runtime calls, host functions and the signal path.
 const HOST_MARGIN: usize = 256 * 1024;
@@ -6,6 +7,40 @@ const HOST_MARGIN: usize = 256 * 1024;
 thread_local! {
     /// This thread's limit, computed once (finding the main thread's stack reads /proc).
     static LIMIT: std::cell::OnceCell<Option<usize>> = const { std::cell::OnceCell::new() };
+    /// The highest address of this thread's stack, computed once.
+    static TOP: std::cell::OnceCell<Option<usize>> = const { std::cell::OnceCell::new() };
+}
+
+/// The frame record at frame pointer `fp`: the caller's frame pointer and the return address.
+///
+/// # Safety
+/// `fp` must be the frame pointer of a live frame of compiled code on this thread's stack.
+pub unsafe fn frame_record(fp: usize) -> (usize, usize) {
+    let word = std::mem::size_of::<usize>();
+    // SAFETY: forwarded from the caller: both words of the record are mapped stack.
+    unsafe { (*(fp as *const usize), *((fp + word) as *const usize)) }
+}
+
+/// Call `visit` with every aligned word of this thread's stack from the caller's frame up to
+/// the top of the stack (nothing when the bounds are unknown). The words are read as plain
+/// integers; callers treat them as possible references only.
+#[inline(never)]
+pub fn scan_stack(mut visit: impl FnMut(usize)) {
+    let Some(top) = TOP.with(|t| *t.get_or_init(|| stack_bounds().map(|(low, size)| low + size)))
+    else {
+        return;
+    };
+    let marker = 0usize;
+    let word = std::mem::size_of::<usize>();
+    let mut at = std::hint::black_box(&marker as *const usize as usize);
+    at -= at % word;
+    while at + word <= top {
+        // SAFETY: `at` lies between a live local of this frame and the top of this thread's
+        // stack: memory of this thread's stack in use, mapped and readable. Read volatile, as
+        // a foreign view of words the compiler may consider unobservable.
+        visit(unsafe { std::ptr::read_volatile(at as *const usize) });
+        at += word;
+    }
 }
 
 /// The lowest address wasm code on this thread may use, or `None` if unknown.
