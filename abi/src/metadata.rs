@@ -301,6 +301,8 @@ pub struct ModuleMeta {
     pub elems: Vec<ElemSegment>,
     /// Function names from the name section: (function index, name).
     pub func_names: Vec<(u32, String)>,
+    /// Tag names from the name section: (tag index, name).
+    pub tag_names: Vec<(u32, String)>,
     pub memory_strategy: MemoryStrategy,
     /// CPU features the machine code uses beyond the target's baseline, by Cranelift setting
     /// name (`has_avx2`, `has_lse`, ...). Writer: the compiler, from the ISA it compiled for;

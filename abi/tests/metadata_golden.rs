@@ -83,6 +83,7 @@ fn small_module() -> ModuleMeta {
             items: vec![ConstExpr::RefFunc(1), ConstExpr::RefNull],
         }],
         func_names: vec![(1, "run".to_string())],
+        tag_names: vec![(0, "oops".to_string())],
         memory_strategy: MemoryStrategy {
             reservation: (1 << 32) + (2 << 30),
         },

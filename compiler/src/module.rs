@@ -165,6 +165,7 @@ fn empty_meta() -> ModuleMeta {
         data: Vec::new(),
         elems: Vec::new(),
         func_names: Vec::new(),
+        tag_names: Vec::new(),
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),
@@ -322,13 +323,16 @@ fn read_payload(
             if let KnownCustom::Name(names) = reader.as_known() {
                 // A malformed name section is ignored, as the spec asks of custom sections.
                 for name in names.into_iter().flatten() {
-                    if let Name::Function(map) = name {
-                        meta.func_names.extend(
-                            map.into_iter()
-                                .flatten()
-                                .map(|n| (n.index, n.name.to_string())),
-                        );
-                    }
+                    let (map, into) = match name {
+                        Name::Function(map) => (map, &mut meta.func_names),
+                        Name::Tag(map) => (map, &mut meta.tag_names),
+                        _ => continue,
+                    };
+                    into.extend(
+                        map.into_iter()
+                            .flatten()
+                            .map(|n| (n.index, n.name.to_string())),
+                    );
                 }
             }
         }

@@ -349,11 +349,17 @@ impl InstanceInner {
         let meta = &module.0.meta;
         for index in meta.imported_tags()..meta.tags.len() as u32 {
             let type_index = meta.tags[index as usize] as usize;
+            // Its export name, else its name-section name, else its index.
             let name = meta
                 .exports
                 .iter()
                 .find(|e| e.kind == ExternKind::Tag && e.index == index)
-                .map_or_else(|| format!("tag {index}"), |e| e.name.clone());
+                .map(|e| e.name.clone())
+                .or_else(|| {
+                    let named = meta.tag_names.iter().find(|(i, _)| *i == index);
+                    named.map(|(_, name)| name.clone())
+                })
+                .unwrap_or_else(|| format!("tag {index}"));
             self.tags.push(Arc::new(VmTag {
                 type_id: module.0.type_ids[type_index],
                 ty: meta.types[type_index].clone(),

@@ -93,7 +93,7 @@ impl fmt::Display for UncaughtException {
         write!(f, "uncaught wasm exception: {}", self.tag)?;
         if !self.values.is_empty() {
             let values: Vec<String> = self.values.iter().map(|v| v.to_string()).collect();
-            write!(f, "({})", values.join(", "))?;
+            write!(f, " ({})", values.join(", "))?;
         }
         Ok(())
     }
