@@ -413,6 +413,50 @@ fn invalid_tail_calls_and_typed_references() {
     }
 }
 
+/// Invalid uses of exception handling: each refused with its reason.
+#[test]
+fn invalid_exception_handling() {
+    let cases = [
+        (
+            "unknown-tag.wasm",
+            "(module (tag) (func (throw 3)))",
+            "unknown tag",
+        ),
+        (
+            "throw-args.wasm",
+            "(module (tag $e (param i32)) (func (throw $e (i64.const 1))))",
+            "type mismatch",
+        ),
+        (
+            "catch-label-type.wasm",
+            "(module (tag $e (param i32))
+               (func (block $l (try_table (catch $e $l)))))",
+            "type mismatch",
+        ),
+        (
+            "tag-with-results.wasm",
+            "(module (type $t (func (result i32))) (tag (type $t)))",
+            "non-empty tag result type",
+        ),
+        (
+            "rethrow-outside-catch.wasm",
+            "(module (func (block (rethrow 0))))",
+            "rethrow",
+        ),
+        (
+            "throw-ref-of-i32.wasm",
+            "(module (func (throw_ref (i32.const 0))))",
+            "type mismatch",
+        ),
+    ];
+    for (name, text, reason) in cases {
+        let wasm = wat::parse_str(text).expect("well-formed");
+        let err = build_error(name, &wasm);
+        assert!(err.contains(reason), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+    }
+}
+
 #[test]
 fn inspect_describes_a_valid_module_it_cannot_compile() {
     let input = scratch("inspect-threads.wasm");
