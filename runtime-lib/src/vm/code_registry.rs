@@ -63,6 +63,22 @@ pub struct Location {
     pub trap: Option<TrapKind>,
 }
 
+/// Find the function containing `pc`. Async-signal-safe.
+pub fn function_at(pc: usize) -> Option<(&'static CodeInfo, &'static FunctionRange)> {
+    let mut node = HEAD.load(Ordering::Acquire);
+    while !node.is_null() {
+        // SAFETY: published nodes are never freed or changed.
+        let (info, next) = unsafe { ((*node).info, (*node).next) };
+        if pc >= info.start && pc < info.end {
+            let at = info.functions.partition_point(|f| f.start <= pc);
+            let function = info.functions.get(at.checked_sub(1)?)?;
+            return (pc < function.end).then_some((info, function));
+        }
+        node = next;
+    }
+    None
+}
+
 /// Find the function containing `pc` and the trap recorded at it. Async-signal-safe.
 pub fn lookup(pc: usize) -> Option<Location> {
     let mut node = HEAD.load(Ordering::Acquire);

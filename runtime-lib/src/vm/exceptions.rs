@@ -15,7 +15,8 @@
 //! no landing pad ends the host's call with [`Trap::Exception`].
 
 use std::cell::UnsafeCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use wasmaot_abi::metadata::FuncType;
@@ -45,8 +46,9 @@ impl VmTag {
 
 /// Collections start once this many objects are live.
 const MIN_THRESHOLD: usize = 1024;
-/// Free objects kept per size class.
-const MAX_FREE: usize = 256;
+/// Free objects kept per size class: more than a collection at the smallest threshold frees,
+/// so that a loop of throws reuses objects instead of allocating.
+const MAX_FREE: usize = 2 * MIN_THRESHOLD;
 
 /// Where exception references live outside the stack.
 enum Root {
@@ -62,7 +64,7 @@ pub struct ExnHeap {
 
 struct HeapState {
     /// Live objects by address; each box holds the header slot and the payload slots.
-    live: HashMap<usize, Box<[u128]>>,
+    live: HashMap<usize, Box<[u128]>, BuildAddressHasher>,
     /// Free objects by size class (`len.next_power_of_two()` slots, class = its log2).
     free: Vec<Vec<Box<[u128]>>>,
     /// Live count that triggers the next collection.
@@ -80,7 +82,7 @@ impl Default for ExnHeap {
     fn default() -> Self {
         ExnHeap {
             state: UnsafeCell::new(HeapState {
-                live: HashMap::new(),
+                live: HashMap::default(),
                 free: Vec::new(),
                 threshold: MIN_THRESHOLD,
                 roots: Vec::new(),
@@ -154,6 +156,35 @@ impl ExnHeap {
     }
 }
 
+/// Hashing for object addresses: they are distinct, 16-byte aligned and not chosen by an
+/// adversary (the allocator picks them), so one multiply spreads them well enough.
+#[derive(Clone, Copy, Default)]
+struct BuildAddressHasher;
+
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl BuildHasher for BuildAddressHasher {
+    type Hasher = AddressHasher;
+    fn build_hasher(&self) -> AddressHasher {
+        AddressHasher(0)
+    }
+}
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.0 = ((value as u64) >> 4).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// The tag of an object: its header holds the identity of a tag that outlives it (tags belong
 /// to instances of the same store as the heap).
 fn tag_of(object: &[u128]) -> &VmTag {
@@ -169,7 +200,7 @@ impl HeapState {
     /// Free every object no root reaches.
     fn collect(&mut self) {
         let mut marked: Vec<usize> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::with_hasher(BuildAddressHasher);
         let mut push = |word: u64, marked: &mut Vec<usize>| {
             let address = word as usize;
             if self.live.contains_key(&address) && seen.insert(address) {
@@ -203,7 +234,8 @@ impl HeapState {
             }
             at += 1;
         }
-        let keep: std::collections::HashSet<usize> = marked.into_iter().collect();
+        let mut keep = HashSet::with_capacity_and_hasher(marked.len(), BuildAddressHasher);
+        keep.extend(marked);
         let dead: Vec<usize> = self
             .live
             .keys()
@@ -235,10 +267,9 @@ pub fn throw(heap: &ExnHeap, exn: u64, fp: usize) -> ! {
         // SAFETY: `fp` is a frame pointer of a wasm frame of the current call, below the
         // host's entry into wasm (checked above): its two words are mapped stack.
         let (caller_fp, ret) = unsafe { sys::stack::frame_record(fp) };
-        let Some(location) = code_registry::lookup(ret.wrapping_sub(1)) else {
+        let Some((_, function)) = code_registry::function_at(ret.wrapping_sub(1)) else {
             break;
         };
-        let function = location.function;
         let offset = (ret - function.start) as u32;
         if let Ok(at) = function
             .landing_pads
