@@ -311,6 +311,18 @@ pub struct ModuleMeta {
     /// Where exceptions land, per defined function that catches any: (defined function index,
     /// its landing pads sorted by return offset). Writer: the compiler, after code generation.
     pub landing_pads: Vec<(u32, Vec<LandingPad>)>,
+    /// What the code checks besides the spec: interruption at function entries and loop
+    /// headers, fuel.
+    pub instrumentation: Instrumentation,
+}
+
+/// Checks compiled into the code on request (each costs time, so none by default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instrumentation {
+    /// Function entries and loop headers read the store's interruption flag.
+    pub interrupt_checks: bool,
+    /// Straight-line runs of instructions take their count from the store's fuel.
+    pub fuel: bool,
 }
 
 /// A call site inside a `try` or `try_table`: an exception thrown by the callee (or by any

@@ -33,11 +33,18 @@ pub enum TrapKind {
     NullFunctionReference = 12,
     /// `throw_ref` of a null exception reference.
     NullExceptionReference = 13,
+    /// The host interrupted the store's code (recorded at interruption checks; the runtime
+    /// reports [`TrapKind::DeadlineExceeded`] instead when a deadline was the reason).
+    Interrupted = 14,
+    /// The store's deadline passed.
+    DeadlineExceeded = 15,
+    /// The store's fuel ran out.
+    OutOfFuel = 16,
 }
 
 impl TrapKind {
     /// Every kind, for tables and tests.
-    pub const ALL: [TrapKind; 13] = [
+    pub const ALL: [TrapKind; 16] = [
         TrapKind::OutOfBoundsMemory,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -51,6 +58,9 @@ impl TrapKind {
         TrapKind::UndefinedElement,
         TrapKind::NullFunctionReference,
         TrapKind::NullExceptionReference,
+        TrapKind::Interrupted,
+        TrapKind::DeadlineExceeded,
+        TrapKind::OutOfFuel,
     ];
 
     /// The message, in the words of the WebAssembly spec test suite.
@@ -69,6 +79,9 @@ impl TrapKind {
             TrapKind::UndefinedElement => "undefined element",
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::NullExceptionReference => "null exception reference",
+            TrapKind::Interrupted => "interrupted",
+            TrapKind::DeadlineExceeded => "deadline exceeded",
+            TrapKind::OutOfFuel => "fuel exhausted",
         }
     }
 

@@ -87,7 +87,19 @@ pub struct VMContextHeader {
     pub instance: *const u8,
     /// [`VMCTX_MAGIC`].
     pub magic: u64,
+    /// The store's interruption flag (a `u32`: 0, or why code must stop: see
+    /// [`INTERRUPT_DEADLINE`] and [`INTERRUPT_HOST`]), read at function entries and loop
+    /// headers by code compiled with interruption checks. Set from any thread.
+    pub interrupt: *const u32,
+    /// The store's remaining fuel (an `i64`), decremented by code compiled with fuel metering;
+    /// below zero, that code traps.
+    pub fuel: *mut i64,
 }
+
+/// [`VMContextHeader::interrupt`] when a deadline has passed.
+pub const INTERRUPT_DEADLINE: u32 = 1;
+/// [`VMContextHeader::interrupt`] when the host asked the store's code to stop.
+pub const INTERRUPT_HOST: u32 = 2;
 
 /// The context a host function's adapter receives as its callee vmctx. The adapter calls
 /// `callback(context, caller_vmctx, values)` (`values`: one slot of
@@ -173,6 +185,10 @@ impl VmctxLayout {
     /// Holds [`VMCTX_MAGIC`] in an instance's vmctx (and 0 in a host function's context), so
     /// the runtime can tell the two apart.
     pub const MAGIC: i32 = 24;
+    /// [`VMContextHeader::interrupt`].
+    pub const INTERRUPT: i32 = 32;
+    /// [`VMContextHeader::fuel`].
+    pub const FUEL: i32 = 40;
     const HEADER_SIZE: u32 = core::mem::size_of::<VMContextHeader>() as u32;
 
     pub const MEMORY_SIZE: u32 = core::mem::size_of::<VMMemory>() as u32;
@@ -273,6 +289,11 @@ mod tests {
             VmctxLayout::MAGIC
         );
         assert_eq!(
+            offset_of!(VMContextHeader, interrupt) as i32,
+            VmctxLayout::INTERRUPT
+        );
+        assert_eq!(offset_of!(VMContextHeader, fuel) as i32, VmctxLayout::FUEL);
+        assert_eq!(
             offset_of!(VMHostContext, callback) as i32,
             field::HOST_CALLBACK
         );
@@ -332,7 +353,7 @@ mod tests {
             (l.defined_func(0), l.defined_func(5)),
             (l.tag_ptr(0), l.tag_ptr(2)),
         ];
-        let mut prev_end = 32;
+        let mut prev_end = 48;
         for (start, end) in ends {
             assert!(start >= prev_end, "{start} overlaps {prev_end}");
             prev_end = end;

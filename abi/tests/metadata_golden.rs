@@ -5,8 +5,8 @@
 
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
-    GlobalType, HeapType, Import, ImportKind, LandingPad, Limits, MemoryStrategy, MemoryType,
-    RefType, TableType, ValType,
+    GlobalType, HeapType, Import, ImportKind, Instrumentation, LandingPad, Limits, MemoryStrategy,
+    MemoryType, RefType, TableType, ValType,
 };
 use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
@@ -88,6 +88,10 @@ fn small_module() -> ModuleMeta {
             reservation: (1 << 32) + (2 << 30),
         },
         cpu_features: vec!["has_sse41".to_string()],
+        instrumentation: Instrumentation {
+            interrupt_checks: true,
+            fuel: false,
+        },
         landing_pads: vec![(
             1,
             vec![LandingPad {

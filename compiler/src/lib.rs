@@ -23,7 +23,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
-use wasmaot_abi::metadata::MemoryStrategy;
+use wasmaot_abi::metadata::{Instrumentation, MemoryStrategy};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
 pub use error::{CompileError, Result};
@@ -52,6 +52,11 @@ pub struct Options {
     /// The WebAssembly features a module may use: every supported one by default; fewer to
     /// hold modules to an older standard (as its testsuite does).
     pub features: WasmFeatures,
+    /// Check the store's interruption flag at function entries and loop headers, so that a
+    /// deadline or the host can stop the code.
+    pub interrupt_checks: bool,
+    /// Meter the code with the store's fuel.
+    pub fuel: bool,
 }
 
 impl Default for Options {
@@ -66,6 +71,8 @@ impl Default for Options {
             target_cpu: TargetCpu::Native,
             relaxed_simd_deterministic: false,
             features: module::features(),
+            interrupt_checks: false,
+            fuel: false,
         }
     }
 }
@@ -103,6 +110,10 @@ pub fn compile_parsed(
     debug_assert_eq!(WASM_PAGE_SIZE, 65536);
     let isa = isa::target_isa(&options.target, options.opt_level, options.target_cpu)?;
     meta.cpu_features = isa::cpu_features(&*isa);
+    meta.instrumentation = Instrumentation {
+        interrupt_checks: options.interrupt_checks,
+        fuel: options.fuel,
+    };
     let env = translate::ModuleEnv {
         simd: simd_target(&*isa, options),
         features: parsed.features,
@@ -110,6 +121,7 @@ pub fn compile_parsed(
         meta: &meta,
         call_conv: isa.default_call_conv(),
         bounds_checks: options.bounds_checks,
+        instrumentation: meta.instrumentation,
         frontend_config: isa.frontend_config(),
     };
     let pool = rayon::ThreadPoolBuilder::new()

@@ -169,6 +169,7 @@ fn empty_meta() -> ModuleMeta {
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),
+        instrumentation: Default::default(),
     }
 }
 

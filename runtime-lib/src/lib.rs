@@ -139,7 +139,7 @@ pub use global::Global;
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use memory::Memory;
-pub use store::{AsContext, AsContextMut, Store, StoreInner};
+pub use store::{AsContext, AsContextMut, InterruptHandle, Store, StoreInner};
 pub use table::Table;
 pub use tag::Tag;
 pub use typed::{TypedFunc, WasmTy, WasmTypeList};

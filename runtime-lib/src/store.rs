@@ -7,6 +7,8 @@
 //! threads can run code of one store at once. Nothing in a store is ever freed before the store
 //! itself, so a handle can never dangle; a handle used with another store panics.
 
+pub use crate::vm::limits::InterruptHandle;
+use crate::vm::limits::UNLIMITED_FUEL;
 pub use crate::vm::store::StoreInner;
 pub(crate) use crate::vm::store::Stored;
 
@@ -37,6 +39,36 @@ impl Store {
     /// initial size is over it fails the instantiation with [`crate::Error::Resource`].
     pub fn set_max_memory(&mut self, bytes: Option<u64>) {
         self.inner.max_memory = bytes;
+    }
+
+    /// A handle that stops this store's code from any thread: the running call (or the next
+    /// one) traps with [`crate::TrapKind::Interrupted`], or `DeadlineExceeded` for
+    /// [`InterruptHandle::expire_deadline`], at its next function entry or loop header. Only
+    /// code compiled with interruption checks (`wasmaot compile --interruptible`,
+    /// `Options::interrupt_checks`) looks; other code runs on.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.inner.limits.clone())
+    }
+
+    /// Give the store's code `fuel` units to run on (one per instruction, roughly), replacing
+    /// what was left; when it runs out, the call traps with [`crate::TrapKind::OutOfFuel`].
+    /// Only code compiled with fuel metering (`--fuel`, `Options::fuel`) spends it. A new
+    /// store's fuel is unlimited (`i64::MAX`).
+    pub fn set_fuel(&mut self, fuel: u64) {
+        self.inner
+            .limits
+            .set_fuel(fuel.min(UNLIMITED_FUEL as u64) as i64);
+    }
+
+    /// Add `fuel` to what is left (saturating).
+    pub fn add_fuel(&mut self, fuel: u64) {
+        let left = self.fuel();
+        self.set_fuel(left.saturating_add(fuel));
+    }
+
+    /// The fuel left (0 once a call ran out).
+    pub fn fuel(&self) -> u64 {
+        self.inner.limits.fuel().max(0) as u64
     }
 }
 

@@ -69,6 +69,7 @@ impl FuncTranslator<'_, '_> {
                 let values = self.popn(params.len());
                 self.builder.ins().jump(header, &args(&values));
                 self.builder.switch_to_block(header);
+                self.check_interrupt();
                 self.stack
                     .extend_from_slice(self.builder.block_params(header));
                 self.open_frame(FrameKind::Loop { header }, next, params, results);

@@ -8,6 +8,7 @@ mod calls;
 mod control;
 mod dispatch;
 mod exceptions;
+mod instrumentation;
 mod memory;
 mod numeric;
 mod simd;
@@ -52,6 +53,8 @@ pub struct ModuleEnv<'m> {
     pub simd: SimdTarget,
     /// The features the module was validated against.
     pub features: wasmparser::WasmFeatures,
+    /// Checks to compile in beyond the spec.
+    pub instrumentation: wasmaot_abi::metadata::Instrumentation,
 }
 
 impl ModuleEnv<'_> {
@@ -136,6 +139,8 @@ pub struct FuncTranslator<'a, 'f> {
     vmctx: Value,
     /// Current operator's byte offset, for errors.
     offset: u64,
+    /// Instructions translated since fuel was last taken (fuel metering only).
+    fuel_pending: u32,
 }
 
 /// Translate defined function `defined_index` into `func`. Returns the validator's allocations
@@ -169,12 +174,14 @@ pub fn translate_function(
         locals: Vec::new(),
         vmctx,
         offset: input.body.range().start,
+        fuel_pending: 0,
     };
     t.set_stack_limit();
     t.declare_params(entry, type_index);
     t.declare_locals(&input.body)?;
     let results = env.meta.types[type_index as usize].results.clone();
     t.push_function_frame(&results);
+    t.check_interrupt();
     // The operator reader must know the feature set: it decides e.g. whether a memory index
     // may be a multi-byte LEB.
     let mut binary = input.body.get_binary_reader_for_operators()?;
@@ -255,6 +262,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         if !self.reachable {
             return self.translate_unreachable(op);
+        }
+        self.count_fuel();
+        if matches!(family, Family::Control | Family::Call | Family::Exception)
+            && !matches!(op, Operator::Nop)
+        {
+            self.flush_fuel();
         }
         let handled = match family {
             Family::Control => self.translate_control(op)?,

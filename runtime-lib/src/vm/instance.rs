@@ -15,6 +15,7 @@ use super::error::Error;
 use super::exceptions::{ExnHeap, VmTag};
 use super::func::{HostFuncContext, VmFunc, VmFuncKind};
 use super::global::{read_global_raw, write_global_raw, VmGlobal};
+use super::limits::VmLimits;
 use super::memory::VmMemory;
 use super::module::Module;
 use super::table::VmTable;
@@ -45,6 +46,8 @@ pub struct InstanceInner {
     pub(crate) tags: Vec<Arc<VmTag>>,
     /// The store's exception objects.
     pub(crate) exceptions: Arc<ExnHeap>,
+    /// The store's interruption flag and fuel, which the vmctx points at.
+    limits: Arc<VmLimits>,
     /// Keeps imported functions' and globals' owners alive.
     _imports: Vec<Arc<dyn Any + Send + Sync>>,
     // Boxed: compiled code holds their addresses, which must not move as the vectors grow.
@@ -95,6 +98,7 @@ impl VmInstance {
         imports: &[VmExtern],
         max_memory: Option<u64>,
         exceptions: Arc<ExnHeap>,
+        limits: Arc<VmLimits>,
     ) -> Result<VmInstance, Error> {
         traps::init();
         let meta = &module.0.meta;
@@ -119,6 +123,7 @@ impl VmInstance {
             tables: Vec::new(),
             tags: Vec::new(),
             exceptions,
+            limits,
             _imports: Vec::new(),
             _host_contexts: Vec::new(),
             _host_funcrefs: Vec::new(),
@@ -230,6 +235,11 @@ impl InstanceInner {
             super::libcalls::table_address(),
         );
         self.write_ptr(VmctxLayout::MAGIC as u32, VMCTX_MAGIC as usize);
+        self.write_ptr(
+            VmctxLayout::INTERRUPT as u32,
+            self.limits.interrupt_ptr() as usize,
+        );
+        self.write_ptr(VmctxLayout::FUEL as u32, self.limits.fuel_ptr() as usize);
         if let Some(limit) = super::sys::stack::stack_limit() {
             self.write_ptr(VmctxLayout::STACK_LIMIT as u32, limit);
         }

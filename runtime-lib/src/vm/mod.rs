@@ -13,6 +13,7 @@ pub mod func;
 pub mod global;
 pub mod instance;
 pub mod libcalls;
+pub mod limits;
 pub mod memory;
 pub mod module;
 pub mod store;

@@ -22,6 +22,7 @@ use super::exceptions::{ExnHeap, VmTag};
 use super::func::VmFunc;
 use super::global::VmGlobal;
 use super::instance::{from_vmctx, InstanceInner, VmExtern, VmInstance};
+use super::limits::VmLimits;
 use super::memory::VmMemory;
 use super::module::Module;
 use super::table::VmTable;
@@ -47,6 +48,8 @@ pub struct StoreInner {
     pub(crate) max_memory: Option<u64>,
     /// The exception objects of every instance of the store.
     exceptions: Arc<ExnHeap>,
+    /// The interruption flag and fuel of every instance of the store.
+    pub(crate) limits: Arc<VmLimits>,
 }
 
 impl StoreInner {
@@ -67,6 +70,7 @@ impl StoreInner {
             table_by_ptr: HashMap::new(),
             max_memory: None,
             exceptions: Arc::new(ExnHeap::default()),
+            limits: Arc::new(VmLimits::default()),
         }
     }
 }
@@ -253,7 +257,7 @@ impl StoreInner {
         // memories or tables is alive and no other thread runs its code.
         let outcome = enter(self, || unsafe { callee.call_raw(values) });
         resume_panic();
-        Ok(outcome?)
+        outcome.map_err(|trap| Error::Trap(self.limits.explain(trap)))
     }
 
     /// Instantiate `module` with `imports` (in the order of its imports, of this store) and
@@ -267,11 +271,15 @@ impl StoreInner {
         // find this store, which the call holds mutably.
         let max_memory = self.max_memory;
         let exceptions = self.exceptions.clone();
+        let limits = self.limits.clone();
         let instance = enter(self, || unsafe {
-            VmInstance::new(module, imports, max_memory, exceptions)
+            VmInstance::new(module, imports, max_memory, exceptions, limits)
         });
         resume_panic();
-        instance
+        instance.map_err(|e| match e {
+            Error::Trap(trap) => Error::Trap(self.limits.explain(trap)),
+            other => other,
+        })
     }
 
     /// The bytes of memory `index` (of `memories`). The store is borrowed as long as they are,
