@@ -5,7 +5,7 @@
 //!
 //! Grammar: one grant per line, `KEY` or `KEY VALUE` with KEY one of [`KEYS`]: `dir HOST::GUEST`,
 //! `dir-ro HOST::GUEST`, `env NAME=VALUE` (or `env NAME`: the host's NAME at run time),
-//! `inherit-env`, `max-memory BYTES`. In values, a backslash is written `\\` and a newline `\n`, so a value may
+//! `inherit-env`, `max-memory BYTES`, `timeout DURATION` (`500ms`, `2s`, `1m`), `fuel N`. In values, a backslash is written `\\` and a newline `\n`, so a value may
 //! hold any byte but NUL.
 
 use alloc::string::String;
@@ -21,7 +21,15 @@ pub const CONFIG_LEN_SYMBOL: &str = "wasmaot_exe_config_len";
 pub const RUN_CONFIG_VAR: &str = "WASMAOT_RUN_CONFIG";
 
 /// The keys a line may start with.
-pub const KEYS: [&str; 5] = ["dir", "dir-ro", "env", "inherit-env", "max-memory"];
+pub const KEYS: [&str; 7] = [
+    "dir",
+    "dir-ro",
+    "env",
+    "inherit-env",
+    "max-memory",
+    "timeout",
+    "fuel",
+];
 
 /// The line for grant `key` with `value`, or `None` for an unknown key or a value holding NUL.
 pub fn render_line(key: &str, value: Option<&str>) -> Option<String> {

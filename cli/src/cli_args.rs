@@ -90,6 +90,13 @@ pub struct CodegenArgs {
     /// and target (deterministic).
     #[arg(long = "relaxed-simd", value_enum, default_value_t = RelaxedSimdArg::Fast)]
     pub relaxed_simd: RelaxedSimdArg,
+    /// Compile interruption checks (function entries, loop headers), so that a timeout given
+    /// at run time (WASMAOT_OPTS, or the embedding API's interrupt handle) can stop the code.
+    #[arg(long = "interruptible")]
+    pub interruptible: bool,
+    /// Compile fuel metering, so that fuel given at run time limits the code.
+    #[arg(long = "metered")]
+    pub metered: bool,
 }
 
 fn parse_target_cpu(name: &str) -> Result<TargetCpu, String> {
@@ -149,6 +156,14 @@ pub struct GrantArgs {
     /// `memory.grow` past it fails, as it may.
     #[arg(long = "max-memory", value_name = "SIZE")]
     pub max_memory: Option<String>,
+    /// Stop the program with "deadline exceeded" after DURATION (500ms, 2s, 1m): the code is
+    /// compiled with interruption checks.
+    #[arg(long = "timeout", value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Stop the program with "fuel exhausted" once it has run about N instructions: the code
+    /// is compiled with fuel metering (deterministic, unlike --timeout).
+    #[arg(long = "fuel", value_name = "N")]
+    pub fuel: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

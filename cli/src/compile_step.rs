@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use wasmaot_compiler::wasmaot_abi::ModuleMeta;
 use wasmaot_compiler::{BoundsChecks, OptLevel, Options, TargetCpu, DEFAULT_GUARD_SIZE};
 
-use crate::cli_args::{BoundsChecksArg, CodegenArgs, RelaxedSimdArg};
+use crate::cli_args::{BoundsChecksArg, CodegenArgs, GrantArgs, RelaxedSimdArg};
 
 /// Functions above which compiling is slow enough to show progress.
 const PROGRESS_THRESHOLD: usize = 1000;
@@ -30,6 +30,8 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
             BoundsChecksArg::Explicit => BoundsChecks::Explicit,
         },
         relaxed_simd_deterministic: codegen.relaxed_simd == RelaxedSimdArg::Deterministic,
+        interrupt_checks: codegen.interruptible,
+        fuel: codegen.metered,
         target_cpu: codegen.target_cpu.unwrap_or(match target {
             Some(_) => TargetCpu::Baseline,
             None => TargetCpu::Native,
@@ -39,6 +41,14 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
     if let Some(target) = target {
         options.target = target.to_string();
     }
+    options
+}
+
+/// `options` with the checks the limits of `grants` need: interruption checks for a timeout,
+/// metering for fuel.
+pub fn with_limits(mut options: Options, grants: &GrantArgs) -> Options {
+    options.interrupt_checks |= grants.timeout.is_some();
+    options.fuel |= grants.fuel.is_some();
     options
 }
 

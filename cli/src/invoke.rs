@@ -44,6 +44,18 @@ pub fn invoke(args: &RunArgs, wasm: &[u8], opts: &Options, name: &str) -> Result
     if let Some(size) = &args.grants.max_memory {
         store.set_max_memory(Some(parse_size(size)?));
     }
+    // The module was compiled with the checks these need (`with_limits`).
+    if let Some(fuel) = &args.grants.fuel {
+        store.set_fuel(wasmaot_wasi::grants::parse_fuel(fuel)?);
+    }
+    if let Some(timeout) = &args.grants.timeout {
+        let timeout = wasmaot_wasi::grants::parse_duration(timeout)?;
+        let handle = store.interrupt_handle();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            handle.expire_deadline();
+        });
+    }
     let mut linker = Linker::new();
     wasmaot_wasi::add_to_linker(&mut linker, context(args)?);
     let instance = linker

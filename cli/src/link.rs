@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
-use crate::compile_step::{compile_object, options, read_wasm};
+use crate::compile_step::{compile_object, options, read_wasm, with_limits};
 
 /// The runtime's static library, carried inside this binary.
 static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
@@ -16,7 +16,8 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     refuse_overwriting_input(&args.input, &args.output)?;
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
-    let object = compile_object(&args.input, &wasm, &options(&args.codegen, None), true)?;
+    let options = with_limits(options(&args.codegen, None), &args.grants);
+    let object = compile_object(&args.input, &wasm, &options, true)?;
     link_executable(&object, &config, &args.output, args.strip)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -48,6 +49,15 @@ pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
     if let Some(size) = &grants.max_memory {
         let bytes = wasmaot_wasi::grants::parse_size(size)?;
         config.push_str(&render_line("max-memory", Some(&bytes.to_string())).unwrap_or_default());
+    }
+    if let Some(text) = &grants.timeout {
+        let duration = wasmaot_wasi::grants::parse_duration(text)?;
+        let line = render_line("timeout", Some(&format!("{}ms", duration.as_millis())));
+        config.push_str(&line.unwrap_or_default());
+    }
+    if let Some(text) = &grants.fuel {
+        let fuel = wasmaot_wasi::grants::parse_fuel(text)?;
+        config.push_str(&render_line("fuel", Some(&fuel.to_string())).unwrap_or_default());
     }
     Ok(config)
 }

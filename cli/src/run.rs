@@ -15,12 +15,12 @@ use wasmaot_compiler::Options;
 
 use crate::cache;
 use crate::cli_args::RunArgs;
-use crate::compile_step::{compile_object, options, read_wasm};
+use crate::compile_step::{compile_object, options, read_wasm, with_limits};
 use crate::link::{exe_config, link_executable};
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let wasm = read_wasm(&args.input)?;
-    let opts = options(&args.codegen, None);
+    let opts = with_limits(options(&args.codegen, None), &args.grants);
     if let Some(name) = &args.invoke {
         return crate::invoke::invoke(args, &wasm, &opts, name);
     }

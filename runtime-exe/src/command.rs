@@ -17,7 +17,7 @@ pub const TRAP_EXIT_STATUS: i32 = 134;
 
 /// The program's WASI context and memory limit: arguments from the command line; grants from
 /// the configuration baked in at build time, then from `WASMAOT_OPTS`.
-pub fn context(config: &[u8]) -> Result<(WasiCtx, Option<u64>), String> {
+pub fn context(config: &[u8]) -> Result<(WasiCtx, Limits), String> {
     let mut grants = Grants::default();
     grants.add_config(config)?;
     if let Some(extra) = std::env::var_os(RUN_CONFIG_VAR) {
@@ -41,7 +41,52 @@ pub fn context(config: &[u8]) -> Result<(WasiCtx, Option<u64>), String> {
         ctx.grant_dir(&dir.host, &dir.guest, dir.read_only)
             .map_err(|e| format!("{flag} {}: {e}", dir.host.display()))?;
     }
-    Ok((ctx, grants.max_memory))
+    let limits = Limits {
+        max_memory: grants.max_memory,
+        timeout: grants.timeout,
+        fuel: grants.fuel,
+    };
+    Ok((ctx, limits))
+}
+
+/// The limits the program runs under.
+pub struct Limits {
+    pub max_memory: Option<u64>,
+    pub timeout: Option<std::time::Duration>,
+    pub fuel: Option<u64>,
+}
+
+/// Apply `limits` to `store`, for `module`: a timeout or fuel the module was not compiled to
+/// honour is an error, not silently ignored. The timeout's timer starts now.
+pub fn apply_limits(store: &mut Store, module: &Module, limits: &Limits) -> Result<(), Error> {
+    store.set_max_memory(limits.max_memory);
+    let checks = module.meta().instrumentation;
+    if let Some(fuel) = limits.fuel {
+        if !checks.fuel {
+            return Err(Error::Link(
+                "--fuel: the code was compiled without fuel metering (build with --fuel or --metered)"
+                    .to_string(),
+            ));
+        }
+        store.set_fuel(fuel);
+    }
+    if let Some(timeout) = limits.timeout {
+        if !checks.interrupt_checks {
+            return Err(Error::Link(
+                "--timeout: the code was compiled without interruption checks (build with --timeout or --interruptible)"
+                    .to_string(),
+            ));
+        }
+        let handle = store.interrupt_handle();
+        std::thread::Builder::new()
+            .name("wasmaot-timeout".to_string())
+            .spawn(move || {
+                std::thread::sleep(timeout);
+                handle.expire_deadline();
+            })
+            .map_err(|e| Error::Resource(format!("--timeout: cannot start its timer: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Run the program; returns the process exit status.
@@ -53,7 +98,7 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
         || "wasm program".to_string(),
         |a| a.to_string_lossy().into_owned(),
     );
-    let (ctx, max_memory) = match context(config) {
+    let (ctx, limits) = match context(config) {
         Ok(setup) => setup,
         Err(message) => {
             let _ = writeln!(std::io::stderr(), "{program}: {message}");
@@ -61,7 +106,7 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
         }
     };
     // SAFETY: per the contract.
-    let outcome = unsafe { run(descriptor, ctx, max_memory) };
+    let outcome = unsafe { run(descriptor, ctx, &limits) };
     match outcome {
         Ok(()) => 0,
         Err(Error::Trap(Trap::Exit(code))) => code,
@@ -102,7 +147,7 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
 unsafe fn run(
     descriptor: *const ModuleDescriptor,
     ctx: WasiCtx,
-    max_memory: Option<u64>,
+    limits: &Limits,
 ) -> Result<(), Error> {
     // SAFETY: per the contract.
     let module = unsafe { Module::from_descriptor(descriptor, None)? };
@@ -120,7 +165,7 @@ unsafe fn run(
         )));
     }
     let mut store = Store::new();
-    store.set_max_memory(max_memory);
+    apply_limits(&mut store, &module, limits)?;
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, ctx);
     let instance = linker.instantiate(&mut store, &module)?;

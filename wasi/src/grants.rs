@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The environment variable an executable reads grants from at run time.
 pub const OPTS_VAR: &str = "WASMAOT_OPTS";
@@ -33,6 +34,10 @@ pub struct Grants {
     pub inherit_env: bool,
     /// The most bytes each linear memory may hold (`--max-memory`; the last one given wins).
     pub max_memory: Option<u64>,
+    /// How long the program may run before it traps with "deadline exceeded" (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// The fuel the program may spend before it traps with "fuel exhausted" (`--fuel`).
+    pub fuel: Option<u64>,
 }
 
 impl Grants {
@@ -73,15 +78,17 @@ impl Grants {
         match (key, value) {
             ("inherit-env", None) => self.inherit_env = true,
             ("max-memory", Some(size)) => self.max_memory = Some(parse_size(size)?),
+            ("timeout", Some(text)) => self.timeout = Some(parse_duration(text)?),
+            ("fuel", Some(text)) => self.fuel = Some(parse_fuel(text)?),
             ("dir" | "dir-ro", Some(value)) => self.dirs.push(parse_dir(value, key == "dir-ro")?),
             ("env", Some(entry)) => self.env.push(parse_env(entry)?.to_string()),
-            ("dir" | "dir-ro" | "env" | "max-memory", None) => {
+            ("dir" | "dir-ro" | "env" | "max-memory" | "timeout" | "fuel", None) => {
                 return Err(format!("--{key} needs a value"))
             }
             ("inherit-env", Some(_)) => return Err("--inherit-env takes no value".to_string()),
             _ => {
                 return Err(format!(
-                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory)"
+                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory, --timeout, --fuel)"
                 ))
             }
         }
@@ -142,6 +149,40 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     number
         .checked_mul(1 << shift)
         .ok_or_else(|| format!("--max-memory {text}: too large"))
+}
+
+/// A duration: a whole number with `ms`, `s` or `m` (`500ms`, `2s`, `1m`), more than zero.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad =
+        || format!("--timeout {text}: expected a duration: a number with ms, s or m (500ms, 2s)");
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        _ => return Err(bad()),
+    };
+    match millis {
+        Some(0) => Err(format!("--timeout {text}: must be more than zero")),
+        // Beyond a year a timeout is a mistake, and beyond u64 milliseconds it overflows.
+        Some(ms) if ms <= 366 * 24 * 3600 * 1000 => Ok(Duration::from_millis(ms)),
+        _ => Err(format!("--timeout {text}: too long (at most a year)")),
+    }
+}
+
+/// A fuel amount: a whole number up to 2^63 - 1.
+pub fn parse_fuel(text: &str) -> Result<u64, String> {
+    let value: u64 = text
+        .parse()
+        .map_err(|_| format!("--fuel {text}: expected a whole number (at most 2^63 - 1)"))?;
+    if value > i64::MAX as u64 {
+        return Err(format!("--fuel {text}: too large (at most 2^63 - 1)"));
+    }
+    Ok(value)
 }
 
 /// `HOST[::GUEST]`; the guest name defaults to the host path as given.
