@@ -1,5 +1,5 @@
 //! `cargo run --release -p spec-tests -- --suite v2 [--target-cpu NAME] [--relaxed-simd
-//! deterministic] [--bounds-checks explicit] [FILTER]`: one line per .wast file, then `N passed, N failed, N skipped`.
+//! deterministic] [--bounds-checks explicit] [--instrumented] [FILTER]`: one line per .wast file, then `N passed, N failed, N skipped`.
 //! Exit status 1 on any failure.
 
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let mut target_cpu = wasmaot_compiler::TargetCpu::Native;
     let mut deterministic = false;
     let mut explicit_checks = false;
+    let mut instrumented = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
                 Some("guard") => explicit_checks = false,
                 _ => return usage("--bounds-checks takes guard or explicit"),
             },
+            "--instrumented" => instrumented = true,
             other if !other.starts_with('-') => filter = Some(other.to_string()),
             other => return usage(&format!("unknown flag {other}")),
         }
@@ -49,6 +51,10 @@ fn main() -> ExitCode {
     let mut options = spec_tests::options_for(&suite, target_cpu, deterministic);
     if explicit_checks {
         options.bounds_checks = wasmaot_compiler::BoundsChecks::Explicit;
+    }
+    if instrumented {
+        options.interrupt_checks = true;
+        options.fuel = true;
     }
     let start = Instant::now();
     let reports = spec_tests::run_files(&files, &options);
@@ -79,6 +85,6 @@ fn main() -> ExitCode {
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [--target-cpu NAME] [--relaxed-simd fast|deterministic] [--bounds-checks guard|explicit] [FILTER]");
+    eprintln!("spec-tests: {message}; usage: spec-tests [--suite v2] [--target-cpu NAME] [--relaxed-simd fast|deterministic] [--bounds-checks guard|explicit] [--instrumented] [FILTER]");
     ExitCode::from(1)
 }

@@ -49,17 +49,31 @@ const NOT_SUPPORTED: &[(&str, &str, &str)] = &[
 /// Suites run a second time with explicit bounds checks.
 const EXPLICIT_CHECK_RUNS: &[&str] = &["memory64", "custom-page-sizes", "multi-memory"];
 
+/// Suites run again with interruption checks and fuel metering compiled in (fuel unlimited):
+/// the checks must change nothing else.
+const INSTRUMENTED_RUNS: &[&str] = &["v2", "exceptions", "legacy-exceptions", "tail-call"];
+
 fn main() -> ExitCode {
     let (mut passed, mut failed, mut skipped, mut bad) = (0, 0, 0, 0);
-    let explicit = EXPLICIT_CHECK_RUNS
-        .iter()
-        .map(|&suite| (suite, TargetCpu::Native, false, BoundsChecks::Explicit));
     let default_checks = wasmaot_compiler::Options::default().bounds_checks;
+    let explicit = EXPLICIT_CHECK_RUNS.iter().map(|&suite| {
+        (
+            suite,
+            TargetCpu::Native,
+            false,
+            BoundsChecks::Explicit,
+            false,
+        )
+    });
+    let instrumented = INSTRUMENTED_RUNS
+        .iter()
+        .map(|&suite| (suite, TargetCpu::Native, false, default_checks, true));
     let runs = RUNS
         .iter()
-        .map(|&(suite, cpu, deterministic)| (suite, cpu, deterministic, default_checks))
-        .chain(explicit);
-    for (suite, cpu, deterministic, bounds_checks) in runs {
+        .map(|&(suite, cpu, deterministic)| (suite, cpu, deterministic, default_checks, false))
+        .chain(explicit)
+        .chain(instrumented);
+    for (suite, cpu, deterministic, bounds_checks, checks) in runs {
         let mut files = spec_tests::suite_files(suite).expect("known suite");
         files.retain(|(name, _)| {
             let left_out = NOT_SUPPORTED
@@ -72,11 +86,18 @@ fn main() -> ExitCode {
         });
         let options = wasmaot_compiler::Options {
             bounds_checks,
+            interrupt_checks: checks,
+            fuel: checks,
             ..spec_tests::options_for(suite, cpu, deterministic)
         };
         let label = format!(
-            "{suite} ({cpu}{}{})",
+            "{suite} ({cpu}{}{}{})",
             if deterministic { ", deterministic" } else { "" },
+            if checks {
+                ", interruption checks and fuel"
+            } else {
+                ""
+            },
             if bounds_checks == BoundsChecks::Explicit {
                 ", explicit bounds checks"
             } else {

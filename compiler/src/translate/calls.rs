@@ -79,6 +79,7 @@ impl FuncTranslator<'_, '_> {
                 self.stack.extend(results);
             }
             CallKind::Tail => {
+                self.fuel_out();
                 self.builder.ins().return_call(callee, &call_args);
                 self.reachable = false;
             }
@@ -107,6 +108,7 @@ impl FuncTranslator<'_, '_> {
                 self.stack.extend(results);
             }
             CallKind::Tail => {
+                self.fuel_out();
                 self.builder
                     .ins()
                     .return_call_indirect(sig, func_ptr, &call_args);

@@ -70,6 +70,7 @@ impl FuncTranslator<'_, '_> {
                 self.builder.ins().jump(header, &args(&values));
                 self.builder.switch_to_block(header);
                 self.check_interrupt();
+                self.check_fuel();
                 self.stack
                     .extend_from_slice(self.builder.block_params(header));
                 self.open_frame(FrameKind::Loop { header }, next, params, results);
@@ -282,6 +283,7 @@ impl FuncTranslator<'_, '_> {
                 .extend_from_slice(self.builder.block_params(frame.next));
         }
         if frame.kind == FrameKind::Function && self.reachable {
+            self.fuel_out();
             let values = self.popn(frame.results.len());
             self.builder.ins().return_(&values);
         }

@@ -125,6 +125,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Throw `exn` to this function's callers; the runtime call does not return.
     fn throw_out(&mut self, exn: Value) {
+        self.fuel_out();
         let fp = self.builder.ins().get_frame_pointer(types::I64);
         self.call_libcall(Libcall::Throw, &[exn, fp]);
         let unreachable = super::trap_code(TrapKind::Unreachable);
@@ -134,12 +135,15 @@ impl FuncTranslator<'_, '_> {
     /// Call `callee`, as a `try_call` to the active scope's dispatch when there is one.
     /// Returns the call's results.
     pub(super) fn emit_call(&mut self, callee: Callee, args: &[Value]) -> Vec<Value> {
+        self.fuel_out();
         let Some(dispatch) = self.active_dispatch() else {
             let call = match callee {
                 Callee::Direct(f) => self.builder.ins().call(f, args),
                 Callee::Indirect(sig, ptr) => self.builder.ins().call_indirect(sig, ptr, args),
             };
-            return self.builder.inst_results(call).to_vec();
+            let results = self.builder.inst_results(call).to_vec();
+            self.fuel_in();
+            return results;
         };
         let sig = match callee {
             Callee::Direct(f) => self.builder.func.dfg.ext_funcs[f].signature,
@@ -166,7 +170,9 @@ impl FuncTranslator<'_, '_> {
         };
         self.builder.switch_to_block(cont);
         self.builder.seal_block(cont);
-        self.builder.block_params(cont).to_vec()
+        let results = self.builder.block_params(cont).to_vec();
+        self.fuel_in();
+        results
     }
 
     /// A legacy `catch` (with a tag) or `catch_all`: the end of the body or of the previous
@@ -229,6 +235,8 @@ impl FuncTranslator<'_, '_> {
         if used {
             self.builder.switch_to_block(dispatch);
             self.builder.seal_block(dispatch);
+            // A callee may have spent fuel before it threw.
+            self.fuel_in();
             let exn = self.builder.block_params(dispatch)[0];
             match delegate {
                 Some(depth) => self.delegate_to(depth, exn),

@@ -141,6 +141,8 @@ pub struct FuncTranslator<'a, 'f> {
     offset: u64,
     /// Instructions translated since fuel was last taken (fuel metering only).
     fuel_pending: u32,
+    /// The function's fuel (fuel metering only).
+    fuel_var: Option<Variable>,
 }
 
 /// Translate defined function `defined_index` into `func`. Returns the validator's allocations
@@ -175,6 +177,7 @@ pub fn translate_function(
         vmctx,
         offset: input.body.range().start,
         fuel_pending: 0,
+        fuel_var: None,
     };
     t.set_stack_limit();
     t.declare_params(entry, type_index);
@@ -182,6 +185,7 @@ pub fn translate_function(
     let results = env.meta.types[type_index as usize].results.clone();
     t.push_function_frame(&results);
     t.check_interrupt();
+    t.start_fuel();
     // The operator reader must know the feature set: it decides e.g. whether a memory index
     // may be a multi-byte LEB.
     let mut binary = input.body.get_binary_reader_for_operators()?;

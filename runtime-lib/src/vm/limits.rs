@@ -79,6 +79,14 @@ impl VmLimits {
                     backtrace,
                 }
             }
+            Trap::Wasm {
+                kind: TrapKind::OutOfFuel,
+                ..
+            } => {
+                // The code traps before writing its fuel back: none is left.
+                self.set_fuel(0);
+                trap
+            }
             other => other,
         }
     }
