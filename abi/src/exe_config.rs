@@ -5,7 +5,8 @@
 //!
 //! Grammar: one grant per line, `KEY` or `KEY VALUE` with KEY one of [`KEYS`]: `dir HOST::GUEST`,
 //! `dir-ro HOST::GUEST`, `env NAME=VALUE` (or `env NAME`: the host's NAME at run time),
-//! `inherit-env`, `max-memory BYTES`, `timeout DURATION` (`500ms`, `2s`, `1m`), `fuel N`. In values, a backslash is written `\\` and a newline `\n`, so a value may
+//! `inherit-env`, `max-memory BYTES`, `timeout DURATION` (`500ms`, `2s`, `1m`), `fuel N`,
+//! `max-wasm-stack BYTES`. In values, a backslash is written `\\` and a newline `\n`, so a value may
 //! hold any byte but NUL.
 
 use alloc::string::String;
@@ -21,7 +22,7 @@ pub const CONFIG_LEN_SYMBOL: &str = "wasmaot_exe_config_len";
 pub const RUN_CONFIG_VAR: &str = "WASMAOT_RUN_CONFIG";
 
 /// The keys a line may start with.
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 8] = [
     "dir",
     "dir-ro",
     "env",
@@ -29,6 +30,7 @@ pub const KEYS: [&str; 7] = [
     "max-memory",
     "timeout",
     "fuel",
+    "max-wasm-stack",
 ];
 
 /// The line for grant `key` with `value`, or `None` for an unknown key or a value holding NUL.

@@ -73,32 +73,41 @@ pub struct VMException {
     pub _pad: u32,
 }
 
-/// The header every instance vmctx starts with; compiled code reads `libcalls` and
-/// `stack_limit` at [`VmctxLayout::LIBCALLS`] and [`VmctxLayout::STACK_LIMIT`]. Writer: the
-/// runtime at instantiation (and `stack_limit` on each call into wasm).
+/// The header every instance vmctx starts with; compiled code reads `libcalls` and `limits` at
+/// [`VmctxLayout::LIBCALLS`] and [`VmctxLayout::LIMITS`]. Writer: the runtime at
+/// instantiation.
 #[repr(C)]
 #[derive(Debug)]
 pub struct VMContextHeader {
     /// Address of the libcall table (see `crate::libcall`).
     pub libcalls: *const u8,
-    /// Lowest stack address compiled code may use.
-    pub stack_limit: usize,
+    /// The store's [`VMStoreLimits`], shared by all its instances.
+    pub limits: *const VMStoreLimits,
     /// Runtime-private pointer back to the owning instance.
     pub instance: *const u8,
     /// [`VMCTX_MAGIC`].
     pub magic: u64,
-    /// The store's interruption flag (a `u32`: 0, or why code must stop: see
-    /// [`INTERRUPT_DEADLINE`] and [`INTERRUPT_HOST`]), read at function entries and loop
-    /// headers by code compiled with interruption checks. Set from any thread.
-    pub interrupt: *const u32,
-    /// The store's remaining fuel (an `i64`), decremented by code compiled with fuel metering;
-    /// below zero, that code traps.
-    pub fuel: *mut i64,
 }
 
-/// [`VMContextHeader::interrupt`] when a deadline has passed.
+/// What every instance of a store shares and compiled code reads through
+/// [`VMContextHeader::limits`]. Writer: the runtime (and compiled code, for `fuel`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMStoreLimits {
+    /// 0, or why code must stop ([`INTERRUPT_DEADLINE`], [`INTERRUPT_HOST`]): read at function
+    /// entries and loop headers by code compiled with interruption checks. Set from any thread.
+    pub interrupt: u32,
+    pub _pad: u32,
+    /// Fuel left: decremented by code compiled with fuel metering, which traps below zero.
+    pub fuel: i64,
+    /// Lowest stack address compiled code may use (every function's prologue compares): set on
+    /// each call into wasm from the host, for the calling thread and the store's stack limit.
+    pub stack_limit: usize,
+}
+
+/// [`VMStoreLimits::interrupt`] when a deadline has passed.
 pub const INTERRUPT_DEADLINE: u32 = 1;
-/// [`VMContextHeader::interrupt`] when the host asked the store's code to stop.
+/// [`VMStoreLimits::interrupt`] when the host asked the store's code to stop.
 pub const INTERRUPT_HOST: u32 = 2;
 
 /// The context a host function's adapter receives as its callee vmctx. The adapter calls
@@ -134,6 +143,12 @@ pub mod field {
     pub const FUNCREF_TYPE_ID: i32 = 24;
     /// `VMHostContext::callback`.
     pub const HOST_CALLBACK: i32 = 0;
+    /// `VMStoreLimits::interrupt`.
+    pub const LIMITS_INTERRUPT: i32 = 0;
+    /// `VMStoreLimits::fuel`.
+    pub const LIMITS_FUEL: i32 = 8;
+    /// `VMStoreLimits::stack_limit`.
+    pub const LIMITS_STACK: i32 = 16;
     /// `VMException::tag`.
     pub const EXN_TAG: i32 = 0;
     /// The first payload slot of a `VMException`.
@@ -178,17 +193,13 @@ const fn align(offset: u32, to: u32) -> u32 {
 impl VmctxLayout {
     /// Address of the libcall table (a `*const [*const u8; LIBCALL_COUNT]`).
     pub const LIBCALLS: i32 = 0;
-    /// Lowest stack address compiled code may use (Cranelift's `stack_limit`).
-    pub const STACK_LIMIT: i32 = 8;
+    /// The `*const VMStoreLimits` of the instance's store.
+    pub const LIMITS: i32 = 8;
     /// Runtime-private pointer back to the owning instance.
     pub const INSTANCE: i32 = 16;
     /// Holds [`VMCTX_MAGIC`] in an instance's vmctx (and 0 in a host function's context), so
     /// the runtime can tell the two apart.
     pub const MAGIC: i32 = 24;
-    /// [`VMContextHeader::interrupt`].
-    pub const INTERRUPT: i32 = 32;
-    /// [`VMContextHeader::fuel`].
-    pub const FUEL: i32 = 40;
     const HEADER_SIZE: u32 = core::mem::size_of::<VMContextHeader>() as u32;
 
     pub const MEMORY_SIZE: u32 = core::mem::size_of::<VMMemory>() as u32;
@@ -277,8 +288,17 @@ mod tests {
             VmctxLayout::LIBCALLS
         );
         assert_eq!(
-            offset_of!(VMContextHeader, stack_limit) as i32,
-            VmctxLayout::STACK_LIMIT
+            offset_of!(VMContextHeader, limits) as i32,
+            VmctxLayout::LIMITS
+        );
+        assert_eq!(
+            offset_of!(VMStoreLimits, interrupt) as i32,
+            field::LIMITS_INTERRUPT
+        );
+        assert_eq!(offset_of!(VMStoreLimits, fuel) as i32, field::LIMITS_FUEL);
+        assert_eq!(
+            offset_of!(VMStoreLimits, stack_limit) as i32,
+            field::LIMITS_STACK
         );
         assert_eq!(
             offset_of!(VMContextHeader, instance) as i32,
@@ -288,11 +308,7 @@ mod tests {
             offset_of!(VMContextHeader, magic) as i32,
             VmctxLayout::MAGIC
         );
-        assert_eq!(
-            offset_of!(VMContextHeader, interrupt) as i32,
-            VmctxLayout::INTERRUPT
-        );
-        assert_eq!(offset_of!(VMContextHeader, fuel) as i32, VmctxLayout::FUEL);
+
         assert_eq!(
             offset_of!(VMHostContext, callback) as i32,
             field::HOST_CALLBACK
@@ -353,7 +369,7 @@ mod tests {
             (l.defined_func(0), l.defined_func(5)),
             (l.tag_ptr(0), l.tag_ptr(2)),
         ];
-        let mut prev_end = 48;
+        let mut prev_end = 32;
         for (start, end) in ends {
             assert!(start >= prev_end, "{start} overlaps {prev_end}");
             prev_end = end;

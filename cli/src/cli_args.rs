@@ -164,6 +164,10 @@ pub struct GrantArgs {
     /// is compiled with fuel metering (deterministic, unlike --timeout).
     #[arg(long = "fuel", value_name = "N")]
     pub fuel: Option<String>,
+    /// The most stack the program's wasm code may use (bytes, or with K, M, G); deeper
+    /// recursion traps with "call stack exhausted". At most what the main thread has.
+    #[arg(long = "max-wasm-stack", value_name = "SIZE")]
+    pub max_wasm_stack: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -44,6 +44,10 @@ pub fn invoke(args: &RunArgs, wasm: &[u8], opts: &Options, name: &str) -> Result
     if let Some(size) = &args.grants.max_memory {
         store.set_max_memory(Some(parse_size(size)?));
     }
+    if let Some(size) = &args.grants.max_wasm_stack {
+        let bytes = wasmaot_wasi::grants::parse_size_of("--max-wasm-stack", size)?;
+        store.set_max_wasm_stack(Some(bytes as usize));
+    }
     // The module was compiled with the checks these need (`with_limits`).
     if let Some(fuel) = &args.grants.fuel {
         store.set_fuel(wasmaot_wasi::grants::parse_fuel(fuel)?);

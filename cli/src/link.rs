@@ -55,6 +55,11 @@ pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
         let line = render_line("timeout", Some(&format!("{}ms", duration.as_millis())));
         config.push_str(&line.unwrap_or_default());
     }
+    if let Some(size) = &grants.max_wasm_stack {
+        let bytes = wasmaot_wasi::grants::parse_size_of("--max-wasm-stack", size)?;
+        let line = render_line("max-wasm-stack", Some(&bytes.to_string()));
+        config.push_str(&line.unwrap_or_default());
+    }
     if let Some(text) = &grants.fuel {
         let fuel = wasmaot_wasi::grants::parse_fuel(text)?;
         config.push_str(&render_line("fuel", Some(&fuel.to_string())).unwrap_or_default());

@@ -45,6 +45,7 @@ pub fn context(config: &[u8]) -> Result<(WasiCtx, Limits), String> {
         max_memory: grants.max_memory,
         timeout: grants.timeout,
         fuel: grants.fuel,
+        max_wasm_stack: grants.max_wasm_stack,
     };
     Ok((ctx, limits))
 }
@@ -54,12 +55,14 @@ pub struct Limits {
     pub max_memory: Option<u64>,
     pub timeout: Option<std::time::Duration>,
     pub fuel: Option<u64>,
+    pub max_wasm_stack: Option<u64>,
 }
 
 /// Apply `limits` to `store`, for `module`: a timeout or fuel the module was not compiled to
 /// honour is an error, not silently ignored. The timeout's timer starts now.
 pub fn apply_limits(store: &mut Store, module: &Module, limits: &Limits) -> Result<(), Error> {
     store.set_max_memory(limits.max_memory);
+    store.set_max_wasm_stack(limits.max_wasm_stack.map(|b| b as usize));
     let checks = module.meta().instrumentation;
     if let Some(fuel) = limits.fuel {
         if !checks.fuel {

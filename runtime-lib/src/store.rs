@@ -41,6 +41,14 @@ impl Store {
         self.inner.max_memory = bytes;
     }
 
+    /// Limit the stack the store's wasm code may use, counted from the host's outermost call
+    /// into it, to `bytes` (`None`: the calling thread's stack, less a margin the runtime keeps
+    /// for itself). Deeper recursion traps with [`crate::TrapKind::StackExhausted`]. A limit
+    /// larger than what the thread has left gives what the thread has.
+    pub fn set_max_wasm_stack(&mut self, bytes: Option<usize>) {
+        self.inner.limits.set_max_stack(bytes);
+    }
+
     /// A handle that stops this store's code from any thread: the running call (or the next
     /// one) traps with [`crate::TrapKind::Interrupted`], or `DeadlineExceeded` for
     /// [`InterruptHandle::expire_deadline`], at its next function entry or loop header. Only

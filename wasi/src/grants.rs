@@ -38,6 +38,8 @@ pub struct Grants {
     pub timeout: Option<Duration>,
     /// The fuel the program may spend before it traps with "fuel exhausted" (`--fuel`).
     pub fuel: Option<u64>,
+    /// The most stack the program's wasm code may use (`--max-wasm-stack`).
+    pub max_wasm_stack: Option<u64>,
 }
 
 impl Grants {
@@ -80,15 +82,21 @@ impl Grants {
             ("max-memory", Some(size)) => self.max_memory = Some(parse_size(size)?),
             ("timeout", Some(text)) => self.timeout = Some(parse_duration(text)?),
             ("fuel", Some(text)) => self.fuel = Some(parse_fuel(text)?),
+            ("max-wasm-stack", Some(size)) => {
+                self.max_wasm_stack = Some(parse_size_of("--max-wasm-stack", size)?)
+            }
             ("dir" | "dir-ro", Some(value)) => self.dirs.push(parse_dir(value, key == "dir-ro")?),
             ("env", Some(entry)) => self.env.push(parse_env(entry)?.to_string()),
-            ("dir" | "dir-ro" | "env" | "max-memory" | "timeout" | "fuel", None) => {
+            (
+                "dir" | "dir-ro" | "env" | "max-memory" | "timeout" | "fuel" | "max-wasm-stack",
+                None,
+            ) => {
                 return Err(format!("--{key} needs a value"))
             }
             ("inherit-env", Some(_)) => return Err("--inherit-env takes no value".to_string()),
             _ => {
                 return Err(format!(
-                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory, --timeout, --fuel)"
+                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory, --max-wasm-stack, --timeout, --fuel)"
                 ))
             }
         }
@@ -133,7 +141,12 @@ impl Grants {
 /// A size in bytes: a number with an optional suffix, `K`, `M`, `G` or `KiB`, `MiB`, `GiB`
 /// (powers of 1024), e.g. `512K`, `64MiB`, `4096`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let bad = || format!("--max-memory {text}: expected bytes with an optional K, M or G");
+    parse_size_of("--max-memory", text)
+}
+
+/// As [`parse_size`], for the value of `flag` (errors name it).
+pub fn parse_size_of(flag: &str, text: &str) -> Result<u64, String> {
+    let bad = || format!("{flag} {text}: expected bytes with an optional K, M or G");
     let digits = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
@@ -148,7 +161,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let number: u64 = number.parse().map_err(|_| bad())?;
     number
         .checked_mul(1 << shift)
-        .ok_or_else(|| format!("--max-memory {text}: too large"))
+        .ok_or_else(|| format!("{flag} {text}: too large"))
 }
 
 /// A duration: a whole number with `ms`, `s` or `m` (`500ms`, `2s`, `1m`), more than zero.

@@ -69,10 +69,12 @@ impl FuncTranslator<'_, '_> {
                 let values = self.popn(params.len());
                 self.builder.ins().jump(header, &args(&values));
                 self.builder.switch_to_block(header);
-                self.check_interrupt();
-                self.check_fuel();
+                // The loop's values first: reading a variable in the header (unsealed until
+                // the loop ends) may give it more parameters.
                 self.stack
                     .extend_from_slice(self.builder.block_params(header));
+                self.check_interrupt();
+                self.check_fuel();
                 self.open_frame(FrameKind::Loop { header }, next, params, results);
             }
             Operator::If { blockty } => {

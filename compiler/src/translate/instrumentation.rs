@@ -10,6 +10,7 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData};
+use wasmaot_abi::vmctx::field;
 use wasmaot_abi::{TrapKind, VmctxLayout};
 
 use super::FuncTranslator;
@@ -21,7 +22,8 @@ impl FuncTranslator<'_, '_> {
         if !self.env.instrumentation.interrupt_checks {
             return;
         }
-        let flag = self.load_vmctx_ptr(VmctxLayout::INTERRUPT as u32, true);
+        // The flag is the first field of the limits.
+        let flag = self.load_vmctx_ptr(VmctxLayout::LIMITS as u32, true);
         let value = self
             .builder
             .ins()
@@ -44,11 +46,13 @@ impl FuncTranslator<'_, '_> {
     /// Read the store's fuel into the variable (after code elsewhere may have spent some).
     pub(super) fn fuel_in(&mut self) {
         let Some(var) = self.fuel_var else { return };
-        let fuel = self.load_vmctx_ptr(VmctxLayout::FUEL as u32, true);
-        let left = self
-            .builder
-            .ins()
-            .load(types::I64, MemFlagsData::trusted(), fuel, 0);
+        let limits = self.load_vmctx_ptr(VmctxLayout::LIMITS as u32, true);
+        let left = self.builder.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            limits,
+            field::LIMITS_FUEL,
+        );
         self.builder.def_var(var, left);
     }
 
@@ -57,10 +61,10 @@ impl FuncTranslator<'_, '_> {
         let Some(var) = self.fuel_var else { return };
         self.flush_fuel();
         let left = self.builder.use_var(var);
-        let fuel = self.load_vmctx_ptr(VmctxLayout::FUEL as u32, true);
+        let limits = self.load_vmctx_ptr(VmctxLayout::LIMITS as u32, true);
         self.builder
             .ins()
-            .store(MemFlagsData::trusted(), left, fuel, 0);
+            .store(MemFlagsData::trusted(), left, limits, field::LIMITS_FUEL);
     }
 
     /// Count one instruction against the fuel.

@@ -207,10 +207,18 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let vmctx_gv = self
             .builder
             .create_global_value(ir::GlobalValueData::VMContext);
+        let readonly = trusted().with_readonly().with_can_move();
+        let readonly = self.builder.func.dfg.mem_flags.insert_unchecked(readonly);
+        let limits = self.builder.create_global_value(ir::GlobalValueData::Load {
+            base: vmctx_gv,
+            offset: VmctxLayout::LIMITS.into(),
+            global_type: types::I64,
+            flags: readonly,
+        });
         let flags = self.builder.func.dfg.mem_flags.insert_unchecked(trusted());
         let limit = self.builder.create_global_value(ir::GlobalValueData::Load {
-            base: vmctx_gv,
-            offset: VmctxLayout::STACK_LIMIT.into(),
+            base: limits,
+            offset: wasmaot_abi::vmctx::field::LIMITS_STACK.into(),
             global_type: types::I64,
             flags,
         });

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wasmaot_abi::metadata::FuncType;
-use wasmaot_abi::{VMFuncRef, VMHostContext, VmctxLayout};
+use wasmaot_abi::{VMFuncRef, VMHostContext};
 
 use super::instance::from_vmctx;
 use super::trap::Trap;
@@ -104,10 +104,13 @@ impl Callee {
             Callee::Wasm(funcref) => {
                 // SAFETY: alive per the contract.
                 let f = unsafe { &*funcref };
-                set_stack_limit(f.vmctx);
+                let limits = from_vmctx(f.vmctx).map(|i| &*i.limits);
+                let marker = 0u8;
+                let sp = std::hint::black_box(&marker as *const u8 as usize);
+                let previous = limits.as_ref().map(|l| l.enter(sp));
                 // SAFETY: the trampoline matches the funcref's type (both written for the same
                 // type index), `values` is large enough, and the vmctx is live.
-                unsafe {
+                let outcome = unsafe {
                     traps::call_catching(
                         f.trampoline,
                         f.func_ptr,
@@ -115,24 +118,12 @@ impl Callee {
                         f.vmctx,
                         values.as_mut_ptr(),
                     )
+                };
+                if let (Some(limits), Some(previous)) = (limits, previous) {
+                    limits.leave(previous);
                 }
+                outcome
             }
-        }
-    }
-}
-
-/// Set the stack limit of the instance at `vmctx` to this thread's (a host context has none).
-/// The store of the instance is borrowed for the call, so no other thread runs it meanwhile.
-fn set_stack_limit(vmctx: *mut u8) {
-    if let Some(limit) = super::sys::stack::stack_limit() {
-        if from_vmctx(vmctx).is_some() {
-            // SAFETY: a live instance's vmctx; the stack limit is ours to write.
-            unsafe {
-                vmctx
-                    .add(VmctxLayout::STACK_LIMIT as usize)
-                    .cast::<usize>()
-                    .write(limit)
-            };
         }
     }
 }

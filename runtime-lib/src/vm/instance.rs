@@ -46,8 +46,8 @@ pub struct InstanceInner {
     pub(crate) tags: Vec<Arc<VmTag>>,
     /// The store's exception objects.
     pub(crate) exceptions: Arc<ExnHeap>,
-    /// The store's interruption flag and fuel, which the vmctx points at.
-    limits: Arc<VmLimits>,
+    /// The store's stack limit, interruption flag and fuel, which the vmctx points at.
+    pub(crate) limits: Arc<VmLimits>,
     /// Keeps imported functions' and globals' owners alive.
     _imports: Vec<Arc<dyn Any + Send + Sync>>,
     // Boxed: compiled code holds their addresses, which must not move as the vectors grow.
@@ -99,6 +99,7 @@ impl VmInstance {
         max_memory: Option<u64>,
         exceptions: Arc<ExnHeap>,
         limits: Arc<VmLimits>,
+        made: &mut Option<VmInstance>,
     ) -> Result<VmInstance, Error> {
         traps::init();
         let meta = &module.0.meta;
@@ -137,6 +138,9 @@ impl VmInstance {
         inner.create_tags();
         inner.init_funcrefs();
         let instance = VmInstance(Arc::new(inner));
+        // From here on its functions may reach imported tables and globals, where they stay
+        // even if instantiation fails (as the spec says): the caller keeps it alive.
+        *made = Some(instance.clone());
         let inner = &*instance.0;
         inner.write_ptr(
             VmctxLayout::INSTANCE as u32,
@@ -235,14 +239,7 @@ impl InstanceInner {
             super::libcalls::table_address(),
         );
         self.write_ptr(VmctxLayout::MAGIC as u32, VMCTX_MAGIC as usize);
-        self.write_ptr(
-            VmctxLayout::INTERRUPT as u32,
-            self.limits.interrupt_ptr() as usize,
-        );
-        self.write_ptr(VmctxLayout::FUEL as u32, self.limits.fuel_ptr() as usize);
-        if let Some(limit) = super::sys::stack::stack_limit() {
-            self.write_ptr(VmctxLayout::STACK_LIMIT as u32, limit);
-        }
+        self.write_ptr(VmctxLayout::LIMITS as u32, self.limits.vm_ptr() as usize);
         for (i, id) in self.module.0.type_ids.iter().enumerate() {
             // SAFETY: type_id(i) lies inside the vmctx.
             unsafe {

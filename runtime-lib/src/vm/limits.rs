@@ -1,8 +1,9 @@
-//! The store-wide words compiled code reads when built with interruption checks or fuel: the
-//! interruption flag (set from any thread, read at function entries and loop headers) and
-//! the remaining fuel. Every instance's vmctx points at its store's.
+//! The store-wide words compiled code reads (`wasmaot_abi::vmctx::VMStoreLimits`): the stack
+//! limit every prologue compares with, the interruption flag (set from any thread, read at
+//! function entries and loop headers by code compiled with interruption checks) and the
+//! remaining fuel. Every instance's vmctx points at its store's.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use wasmaot_abi::vmctx::{INTERRUPT_DEADLINE, INTERRUPT_HOST};
@@ -13,30 +14,75 @@ use super::trap::Trap;
 /// Fuel of a store nobody gave fuel to: as good as unlimited.
 pub const UNLIMITED_FUEL: i64 = i64::MAX;
 
+/// `VMStoreLimits` as the runtime holds it (same layout, checked below), plus the store's
+/// stack size limit. Compiled code reads and writes `fuel` and reads `stack_limit` with plain
+/// accesses, only while the store is borrowed for a call, as the host's accesses are.
+#[repr(C)]
 pub struct VmLimits {
     interrupt: AtomicU32,
+    _pad: u32,
     fuel: AtomicI64,
+    stack_limit: AtomicUsize,
+    /// The most stack bytes wasm code of the store may use from the host's outermost call
+    /// (0: as much as the thread has).
+    max_stack: AtomicUsize,
 }
+
+const _: () = {
+    use std::mem::offset_of;
+    use wasmaot_abi::vmctx::field;
+    assert!(offset_of!(VmLimits, interrupt) == field::LIMITS_INTERRUPT as usize);
+    assert!(offset_of!(VmLimits, fuel) == field::LIMITS_FUEL as usize);
+    assert!(offset_of!(VmLimits, stack_limit) == field::LIMITS_STACK as usize);
+};
 
 impl Default for VmLimits {
     fn default() -> Self {
         VmLimits {
             interrupt: AtomicU32::new(0),
+            _pad: 0,
             fuel: AtomicI64::new(UNLIMITED_FUEL),
+            stack_limit: AtomicUsize::new(0),
+            max_stack: AtomicUsize::new(0),
         }
     }
 }
 
 impl VmLimits {
-    /// The flag's address, for the vmctx.
-    pub fn interrupt_ptr(&self) -> *const u32 {
-        self.interrupt.as_ptr()
+    /// The address the vmctx header holds.
+    pub fn vm_ptr(&self) -> *const u8 {
+        (self as *const VmLimits).cast()
     }
 
-    /// The fuel's address, for the vmctx. Compiled code reads and writes it with plain
-    /// accesses, only while the store is borrowed for a call, as the host's accesses are.
-    pub fn fuel_ptr(&self) -> *mut i64 {
-        self.fuel.as_ptr()
+    /// Limit the stack wasm code uses from the host's outermost call to `bytes` (`None`: the
+    /// thread's whole stack, less the runtime's margin).
+    pub fn set_max_stack(&self, bytes: Option<usize>) {
+        self.max_stack.store(bytes.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Set the stack limit for a call from the host into wasm on this thread, whose frame is
+    /// at about `sp`; returns the limit to put back with [`VmLimits::leave`] when it returns.
+    /// A nested call (a host function calling back into wasm) keeps the outer call's limit if
+    /// it is the higher one, so the store's stack size counts from the outermost call.
+    pub fn enter(&self, sp: usize) -> usize {
+        let thread = super::sys::stack::stack_limit().unwrap_or(0);
+        let limit = match self.max_stack.load(Ordering::Relaxed) {
+            0 => thread,
+            max => thread.max(sp.saturating_sub(max)),
+        };
+        let previous = self.stack_limit.load(Ordering::Relaxed);
+        let limit = if previous == 0 {
+            limit
+        } else {
+            limit.max(previous)
+        };
+        self.stack_limit.store(limit, Ordering::Relaxed);
+        previous
+    }
+
+    /// Put back the limit [`VmLimits::enter`] returned.
+    pub fn leave(&self, previous: usize) {
+        self.stack_limit.store(previous, Ordering::Relaxed);
     }
 
     /// Ask the code to stop at its next check, for `reason` (`INTERRUPT_DEADLINE` or

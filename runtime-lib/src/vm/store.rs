@@ -50,6 +50,10 @@ pub struct StoreInner {
     exceptions: Arc<ExnHeap>,
     /// The interruption flag and fuel of every instance of the store.
     pub(crate) limits: Arc<VmLimits>,
+    /// Instances whose instantiation failed after their functions could escape into imported
+    /// tables or globals (element segments, the start function): kept, since those references
+    /// stay valid.
+    failed: Vec<VmInstance>,
 }
 
 impl StoreInner {
@@ -71,6 +75,7 @@ impl StoreInner {
             max_memory: None,
             exceptions: Arc::new(ExnHeap::default()),
             limits: Arc::new(VmLimits::default()),
+            failed: Vec::new(),
         }
     }
 }
@@ -272,10 +277,14 @@ impl StoreInner {
         let max_memory = self.max_memory;
         let exceptions = self.exceptions.clone();
         let limits = self.limits.clone();
+        let mut made = None;
         let instance = enter(self, || unsafe {
-            VmInstance::new(module, imports, max_memory, exceptions, limits)
+            VmInstance::new(module, imports, max_memory, exceptions, limits, &mut made)
         });
         resume_panic();
+        if instance.is_err() {
+            self.failed.extend(made);
+        }
         instance.map_err(|e| match e {
             Error::Trap(trap) => Error::Trap(self.limits.explain(trap)),
             other => other,
