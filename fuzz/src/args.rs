@@ -65,7 +65,12 @@ fn edge(ty: Ty, rng: &mut Rng) -> Value {
             let lane = F32_EDGES[i].to_bits();
             let other = I32_EDGES[rng.below(8) as usize] as u32;
             let lanes = [lane, other, lane, other];
-            Value::V128(lanes.iter().rev().fold(0u128, |acc, l| (acc << 32) | u128::from(*l)))
+            Value::V128(
+                lanes
+                    .iter()
+                    .rev()
+                    .fold(0u128, |acc, l| (acc << 32) | u128::from(*l)),
+            )
         }
         other => zero(other),
     }

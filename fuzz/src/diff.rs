@@ -52,7 +52,12 @@ pub fn check_module(loader: &Loader, wasm: &[u8], rule: NanRule, seed: u64) -> V
     let mut verdict = Verdict::default();
     let reference = match Reference::instantiate(wasm) {
         Ok(r) => Ok(r),
-        Err(Refusal::Invalid(_)) => return verdict.finish(End::Skipped("wasmi refuses")),
+        Err(Refusal::Invalid(why)) => {
+            if std::env::var_os("FUZZ_VERBOSE").is_some() {
+                eprintln!("fuzz: seed {seed}: wasmi refuses the module: {why}");
+            }
+            return verdict.finish(End::Skipped("wasmi refuses"));
+        }
         Err(Refusal::Instantiation(outcome)) => Err(outcome),
     };
     let module = match loader.load(wasm) {

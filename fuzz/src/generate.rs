@@ -38,9 +38,7 @@ pub fn generate(
     let mut module =
         wasm_smith::Module::new(swarm.config.clone(), &mut u).map_err(|e| e.to_string())?;
     let wasm = if terminating {
-        let fuel = module
-            .ensure_termination(FUEL)
-            .map_err(|e| e.to_string())?;
+        let fuel = module.ensure_termination(FUEL).map_err(|e| e.to_string())?;
         export_global(&module.to_bytes(), fuel, FUEL_EXPORT)?
     } else {
         module.to_bytes()

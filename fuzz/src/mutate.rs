@@ -30,7 +30,11 @@ pub fn mutated_module(seed: u64) -> Option<Vec<u8>> {
     let generated = catch_unwind(|| generate(seed, 2, Features::COMPILE, false)).ok()?;
     let mut wasm = generated.ok()?.wasm;
     let mut rng = Rng::new(seed, 4);
-    let mutations = if rng.chance(1, 5) { 0 } else { 1 + rng.below(4) };
+    let mutations = if rng.chance(1, 5) {
+        0
+    } else {
+        1 + rng.below(4)
+    };
     for _ in 0..mutations {
         mutate(&mut wasm, &mut rng);
     }

@@ -53,7 +53,11 @@ impl fmt::Display for DiffReport {
             writeln!(f, "  skipped ({why}): {n}")?;
         }
         if self.not_generated > 0 {
-            writeln!(f, "  seeds wasm-smith made no module of: {}", self.not_generated)?;
+            writeln!(
+                f,
+                "  seeds wasm-smith made no module of: {}",
+                self.not_generated
+            )?;
         }
         for (trap, n) in &self.traps {
             writeln!(f, "  trap {:<32} {n:>7}", trap.message())?;
@@ -78,7 +82,11 @@ impl fmt::Display for CompileReport {
             self.findings.len()
         )?;
         if self.not_generated > 0 {
-            writeln!(f, "  seeds wasm-smith made no module of: {}", self.not_generated)?;
+            writeln!(
+                f,
+                "  seeds wasm-smith made no module of: {}",
+                self.not_generated
+            )?;
         }
         for (seed, why) in &self.findings {
             writeln!(f, "  FINDING seed {seed}: {why}")?;

@@ -26,12 +26,14 @@ pub struct Features {
     pub gc: bool,
     pub exceptions: bool,
     pub threads: bool,
+    /// The compact import section (several imports of one module sharing its name).
+    pub compact_imports: bool,
 }
 
 impl Features {
     /// What the differential target may turn on: what both wasmaot and wasmi run. wasmi has
     /// neither typed function references nor GC; relaxed SIMD may give one of several
-    /// results; exceptions and threads are not in wasmaot yet. Each becomes `true` here when
+    /// results; exceptions and threads are not in wasmaot yet, compact imports in neither. Each becomes `true` here when
     /// both engines have it.
     pub const DIFFERENTIAL: Features = Features {
         simd: true,
@@ -50,6 +52,7 @@ impl Features {
         gc: false,
         exceptions: false,
         threads: false,
+        compact_imports: false,
     };
 
     /// What the compile-only target may turn on: everything wasm-smith makes, proposals
@@ -59,6 +62,7 @@ impl Features {
         gc: true,
         exceptions: true,
         threads: true,
+        compact_imports: true,
         ..Features::DIFFERENTIAL
     };
 
@@ -82,6 +86,7 @@ impl Features {
             gc: keep(self.gc),
             exceptions: keep(self.exceptions),
             threads: keep(self.threads),
+            compact_imports: keep(self.compact_imports),
         }
     }
 }
@@ -126,9 +131,18 @@ impl Swarm {
             gc_enabled: features.gc,
             exceptions_enabled: features.exceptions,
             threads_enabled: features.threads,
+            compact_imports_enabled: features.compact_imports,
             canonicalize_nans,
-            max_memories: if features.multi_memory { pick(rng, 1, 4) } else { 1 },
-            max_tables: if features.reference_types { pick(rng, 1, 3) } else { 1 },
+            max_memories: if features.multi_memory {
+                pick(rng, 1, 4)
+            } else {
+                1
+            },
+            max_tables: if features.reference_types {
+                pick(rng, 1, 3)
+            } else {
+                1
+            },
             max_memory32_bytes: memory_bytes,
             max_memory64_bytes: u128::from(memory_bytes),
             memory_max_size_required: true,

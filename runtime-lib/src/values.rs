@@ -139,7 +139,9 @@ impl Val {
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
             ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
-                match (ty.is_func_ref(), raw) {
+                // A reference fills the slot's low 8 bytes only: the rest may hold what the
+                // slot held before (a v128 argument's upper half).
+                match (ty.is_func_ref(), raw as u64) {
                     (true, 0) => Val::FuncRef(None),
                     (false, 0) => Val::ExternRef(None),
                     (true, _) => Val::FuncRef(Some(Func(

@@ -71,8 +71,9 @@ impl Aot {
             let name = name.to_string();
             let host = move |_: &mut wasmaot_runtime::Caller<'_>, args: &[Val], out: &mut [Val]| {
                 let args: Vec<Value> = args.iter().map(value_of).collect();
-                let results = host_call(&name, &args)
-                    .ok_or_else(|| wasmaot_runtime::Trap::Host(format!("no host function {name}")))?;
+                let results = host_call(&name, &args).ok_or_else(|| {
+                    wasmaot_runtime::Trap::Host(format!("no host function {name}"))
+                })?;
                 for (slot, v) in out.iter_mut().zip(results) {
                     *slot = val_of(v);
                 }
@@ -190,7 +191,9 @@ impl Engine for Aot {
         let mut state = State::default();
         for (name, e) in self.instance.exports(&mut self.store) {
             match e {
-                Extern::Global(g) => state.globals.push((name, value_of(&g.get(&mut self.store)))),
+                Extern::Global(g) => state
+                    .globals
+                    .push((name, value_of(&g.get(&mut self.store)))),
                 Extern::Memory(m) => state.memories.push((name, m.data(&self.store).to_vec())),
                 Extern::Table(t) => {
                     let elements = (0..t.size(&self.store))

@@ -1,8 +1,8 @@
 //! The wasmi interpreter as the reference engine.
 
 use wasmi::{
-    Config, Engine as WasmiEngine, Error, Extern, ExternType, Instance, Linker, Module, Ref,
-    Store, TrapCode, Val, ValType,
+    Config, Engine as WasmiEngine, Error, Extern, ExternType, Instance, Linker, Module, Ref, Store,
+    TrapCode, Val, ValType,
 };
 
 use super::{host_call, Engine};
@@ -172,7 +172,11 @@ impl Engine for Reference {
         };
         let ty = func.ty(&self.store);
         let args: Vec<Val> = args.iter().map(|v| val_of(*v)).collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
+        let mut results: Vec<Val> = ty
+            .results()
+            .iter()
+            .map(|t| Val::default_for_ty(*t))
+            .collect();
         match func.call(&mut self.store, &args, &mut results) {
             Ok(()) => Outcome::Returned(results.iter().map(value_of).collect()),
             Err(e) => outcome_of_error(&e),
