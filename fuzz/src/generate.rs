@@ -49,7 +49,7 @@ pub fn generate(
 /// Sections that must follow the export section.
 fn after_exports(id: u8) -> bool {
     // start, element, data count, code, data
-    matches!(id, 8 | 9 | 12 | 10 | 11)
+    matches!(id, 8..=12)
 }
 
 /// The export section of `reader` (if any) with one more export: global `index` as `name`.

@@ -129,7 +129,7 @@ impl Swarm {
     pub fn for_seed(rng: &mut Rng, allowed: Features) -> Swarm {
         let features = allowed.sample(rng);
         let canonicalize_nans = rng.chance(1, 2);
-        let memory_bytes = MEMORY_SIZES[pick(rng, 0, 3)] as u64;
+        let memory_bytes = MEMORY_SIZES[pick(rng, 0, 3)];
         let mut config = Config {
             simd_enabled: features.simd,
             relaxed_simd_enabled: features.relaxed_simd,
