@@ -101,3 +101,42 @@ fn export_global(wasm: &[u8], index: u32, name: &str) -> Result<Vec<u8>, String>
     }
     Ok(out.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fuel_global_is_exported_in_a_valid_module() {
+        for (wat, index) in [
+            ("(module (global (mut i32) (i32.const 5)))", 0),
+            (
+                r#"(module (global (mut i32) (i32.const 5)) (func (export "f")) (start 0))"#,
+                0,
+            ),
+        ] {
+            let wasm = export_global(&wat::parse_str(wat).unwrap(), index, FUEL_EXPORT).unwrap();
+            wasmparser::Validator::new().validate_all(&wasm).unwrap();
+            let exports: Vec<String> = Parser::new(0)
+                .parse_all(&wasm)
+                .filter_map(|p| match p.unwrap() {
+                    Payload::ExportSection(r) => Some(
+                        r.into_iter()
+                            .map(|e| e.unwrap().name.to_string())
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            assert!(exports.iter().any(|e| e == FUEL_EXPORT), "{exports:?}");
+        }
+    }
+
+    #[test]
+    fn a_seed_always_gives_the_same_module() {
+        let a = generate(7, 1, Features::DIFFERENTIAL, true).map(|g| g.wasm);
+        let b = generate(7, 1, Features::DIFFERENTIAL, true).map(|g| g.wasm);
+        assert_eq!(a, b);
+    }
+}

@@ -221,3 +221,42 @@ impl fmt::Display for Outcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nans_agree_by_bits_only_when_canonical() {
+        let (a, b) = (Value::F32(0x7fc0_0000), Value::F32(0xffc0_0001));
+        assert!(values_agree(a, b, NanRule::AnyNan));
+        assert!(!values_agree(a, b, NanRule::Exact));
+        assert!(!values_agree(
+            Value::F64(0),
+            Value::F64(1 << 63),
+            NanRule::AnyNan
+        ));
+    }
+
+    #[test]
+    fn v128_nan_lanes_agree_in_either_lane_shape() {
+        let quiet = 0x7fc0_0000u128;
+        let other = 0x7fc0_0001u128;
+        assert!(values_agree(
+            Value::V128(quiet << 32 | 7),
+            Value::V128(other << 32 | 7),
+            NanRule::AnyNan
+        ));
+        assert!(!values_agree(
+            Value::V128(8),
+            Value::V128(7),
+            NanRule::AnyNan
+        ));
+    }
+
+    #[test]
+    fn conversion_traps_agree_with_overflow() {
+        assert!(traps_agree(Trap::IntegerOverflow, Trap::InvalidConversion));
+        assert!(!traps_agree(Trap::IntegerOverflow, Trap::Unreachable));
+    }
+}
