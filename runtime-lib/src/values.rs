@@ -139,6 +139,9 @@ impl Val {
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
             ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
+                // A reference fills the slot's low 8 bytes only: the rest may hold what the
+                // slot held before (a v128 argument's upper half).
+                let raw = raw as u64;
                 if ty.is_exn_ref() && raw != 0 {
                     return Err(Error::Type(
                         "an exception reference cannot leave wasm code".to_string(),
@@ -151,7 +154,7 @@ impl Val {
                         store.func_of_ref(raw as usize).ok_or_else(unknown)?,
                     ))),
                     (false, _) => Val::ExternRef(Some(ExternRef(
-                        store.extern_of_raw(raw as u64).ok_or_else(unknown)?,
+                        store.extern_of_raw(raw).ok_or_else(unknown)?,
                     ))),
                 }
             }
