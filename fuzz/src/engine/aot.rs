@@ -143,7 +143,9 @@ fn trap_of(kind: TrapKind) -> Trap {
         TrapKind::UninitializedElement | TrapKind::NullFunctionReference => Trap::NullFunction,
         TrapKind::OutOfBoundsTable | TrapKind::UndefinedElement => Trap::OutOfBoundsTable,
         TrapKind::StackExhausted => Trap::StackExhausted,
-        TrapKind::NullReference => Trap::NullReference,
+        TrapKind::NullReference | TrapKind::NullExceptionReference => Trap::NullReference,
+        // The fuzzer compiles no interruption checks or fuel: these cannot happen.
+        TrapKind::Interrupted | TrapKind::DeadlineExceeded | TrapKind::OutOfFuel => Trap::Host,
     }
 }
 
@@ -205,7 +207,7 @@ impl Engine for Aot {
                         .collect();
                     state.tables.push((name, elements));
                 }
-                Extern::Func(_) => {}
+                Extern::Func(_) | Extern::Tag(_) => {}
             }
         }
         state
