@@ -37,7 +37,8 @@ pub struct Features {
 impl Features {
     /// What the differential target may turn on: what both wasmaot and wasmi run. wasmi has
     /// neither typed function references nor GC; relaxed SIMD may give one of several
-    /// results; exceptions and threads are not in wasmaot yet, compact imports in neither;
+    /// results; wasmi has no exceptions, threads are not in wasmaot yet, compact imports in
+    /// neither;
     /// wasm-smith's trap-free mode meets a wasmi bug. Each becomes `true` here when
     /// both engines have it.
     pub const DIFFERENTIAL: Features = Features {
@@ -64,6 +65,7 @@ impl Features {
     /// What the compile-only target uses for most modules: what wasmaot compiles.
     pub const COMPILE_SUPPORTED: Features = Features {
         relaxed_simd: true,
+        exceptions: true,
         disallow_traps: true,
         ..Features::DIFFERENTIAL
     };
