@@ -1,0 +1,111 @@
+//! Hard conditions an executable must survive as a native program would: a closed pipe, a full
+//! disk, a closed stdin, SIGINT in the middle of wasm code, a huge `memory.grow`.
+//! `tests/fixtures/writer.wat` writes 40 MB to stdout (or, given an argument, reads stdin) and
+//! exits with the WASI errno of the first failure.
+
+mod common;
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{fixture, wasmaot};
+
+fn build(source: &str, name: &str, flags: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmaot-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let exe = dir.join(name);
+    let out = wasmaot()
+        .arg("build")
+        .arg(fixture(source))
+        .arg("-o")
+        .arg(&exe)
+        .args(flags)
+        .output()
+        .expect("wasmaot runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// WASI errno values the program exits with.
+const ENOSPC: i32 = 51;
+const EBADF: i32 = 8;
+
+#[test]
+fn a_closed_pipe_ends_the_program_with_sigpipe_as_a_native_one() {
+    let exe = build("writer.wat", "writer", &[]);
+    let mut child = Command::new(&exe)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let status = child.wait().expect("waits");
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
+}
+
+#[test]
+fn a_full_disk_is_enospc_to_the_program() {
+    let exe = build("writer.wat", "writer-full", &[]);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let status = Command::new(&exe).stdout(full).status().expect("runs");
+    assert_eq!(status.code(), Some(ENOSPC), "{status:?}");
+}
+
+#[test]
+fn a_closed_stdin_is_ebadf_to_the_program() {
+    let exe = build("writer.wat", "writer-stdin", &[]);
+    let mut command = Command::new(&exe);
+    command.arg("read").stdin(Stdio::null());
+    // SAFETY: `close` is async-signal-safe and touches only the child's descriptor 0.
+    unsafe {
+        command.pre_exec(|| {
+            libc::close(0);
+            Ok(())
+        });
+    }
+    let status = command.status().expect("runs");
+    assert_eq!(status.code(), Some(EBADF), "{status:?}");
+}
+
+#[test]
+fn sigint_ends_the_program_during_wasm_code() {
+    let spin = build("spin.wat", "spin-forever", &[]);
+    let mut command = Command::new(&spin);
+    // SAFETY: `signal` is async-signal-safe; the child starts with SIGINT at its default,
+    // whatever the test runner inherited.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("runs");
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: sends a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().expect("waits");
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+}
+
+#[test]
+fn a_huge_memory_grow_fails_cleanly() {
+    let out = wasmaot()
+        .args(["run", "--no-cache", "--invoke", "grow"])
+        .arg(fixture("grow.wat"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "-1\n-1\n");
+}
