@@ -122,6 +122,8 @@ fn malformed_limits_are_one_line_errors() {
         ("--fuel", "99999999999999999999", "expected a whole number"),
         ("--fuel", "5k", "expected a whole number"),
         ("--max-memory", "12XB", "expected bytes"),
+        ("--max-wasm-stack", "1T", "expected bytes"),
+        ("--max-table-elements", "many", "expected a whole number"),
     ] {
         let out = wasmaot()
             .arg("build")

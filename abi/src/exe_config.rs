@@ -6,7 +6,7 @@
 //! Grammar: one grant per line, `KEY` or `KEY VALUE` with KEY one of [`KEYS`]: `dir HOST::GUEST`,
 //! `dir-ro HOST::GUEST`, `env NAME=VALUE` (or `env NAME`: the host's NAME at run time),
 //! `inherit-env`, `max-memory BYTES`, `timeout DURATION` (`500ms`, `2s`, `1m`), `fuel N`,
-//! `max-wasm-stack BYTES`. In values, a backslash is written `\\` and a newline `\n`, so a value may
+//! `max-wasm-stack BYTES`, `max-table-elements N`. In values, a backslash is written `\\` and a newline `\n`, so a value may
 //! hold any byte but NUL.
 
 use alloc::string::String;
@@ -22,7 +22,7 @@ pub const CONFIG_LEN_SYMBOL: &str = "wasmaot_exe_config_len";
 pub const RUN_CONFIG_VAR: &str = "WASMAOT_RUN_CONFIG";
 
 /// The keys a line may start with.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "dir",
     "dir-ro",
     "env",
@@ -31,6 +31,7 @@ pub const KEYS: [&str; 8] = [
     "timeout",
     "fuel",
     "max-wasm-stack",
+    "max-table-elements",
 ];
 
 /// The line for grant `key` with `value`, or `None` for an unknown key or a value holding NUL.

@@ -168,6 +168,9 @@ pub struct GrantArgs {
     /// recursion traps with "call stack exhausted". At most what the main thread has.
     #[arg(long = "max-wasm-stack", value_name = "SIZE")]
     pub max_wasm_stack: Option<String>,
+    /// The most elements each table may hold; `table.grow` past it fails, as it may.
+    #[arg(long = "max-table-elements", value_name = "N")]
+    pub max_table_elements: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

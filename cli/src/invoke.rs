@@ -48,6 +48,12 @@ pub fn invoke(args: &RunArgs, wasm: &[u8], opts: &Options, name: &str) -> Result
         let bytes = wasmaot_wasi::grants::parse_size_of("--max-wasm-stack", size)?;
         store.set_max_wasm_stack(Some(bytes as usize));
     }
+    if let Some(text) = &args.grants.max_table_elements {
+        let entries = text
+            .parse()
+            .map_err(|_| format!("--max-table-elements {text}: expected a whole number"))?;
+        store.set_max_table_elements(Some(entries));
+    }
     // The module was compiled with the checks these need (`with_limits`).
     if let Some(fuel) = &args.grants.fuel {
         store.set_fuel(wasmaot_wasi::grants::parse_fuel(fuel)?);

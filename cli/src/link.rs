@@ -60,6 +60,13 @@ pub fn exe_config(grants: &GrantArgs) -> Result<String, String> {
         let line = render_line("max-wasm-stack", Some(&bytes.to_string()));
         config.push_str(&line.unwrap_or_default());
     }
+    if let Some(text) = &grants.max_table_elements {
+        let entries: u64 = text
+            .parse()
+            .map_err(|_| format!("--max-table-elements {text}: expected a whole number"))?;
+        let line = render_line("max-table-elements", Some(&entries.to_string()));
+        config.push_str(&line.unwrap_or_default());
+    }
     if let Some(text) = &grants.fuel {
         let fuel = wasmaot_wasi::grants::parse_fuel(text)?;
         config.push_str(&render_line("fuel", Some(&fuel.to_string())).unwrap_or_default());

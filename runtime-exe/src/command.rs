@@ -46,6 +46,7 @@ pub fn context(config: &[u8]) -> Result<(WasiCtx, Limits), String> {
         timeout: grants.timeout,
         fuel: grants.fuel,
         max_wasm_stack: grants.max_wasm_stack,
+        max_table_elements: grants.max_table_elements,
     };
     Ok((ctx, limits))
 }
@@ -56,6 +57,7 @@ pub struct Limits {
     pub timeout: Option<std::time::Duration>,
     pub fuel: Option<u64>,
     pub max_wasm_stack: Option<u64>,
+    pub max_table_elements: Option<u64>,
 }
 
 /// Apply `limits` to `store`, for `module`: a timeout or fuel the module was not compiled to
@@ -63,6 +65,7 @@ pub struct Limits {
 pub fn apply_limits(store: &mut Store, module: &Module, limits: &Limits) -> Result<(), Error> {
     store.set_max_memory(limits.max_memory);
     store.set_max_wasm_stack(limits.max_wasm_stack.map(|b| b as usize));
+    store.set_max_table_elements(limits.max_table_elements);
     let checks = module.meta().instrumentation;
     if let Some(fuel) = limits.fuel {
         if !checks.fuel {

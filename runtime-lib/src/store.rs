@@ -41,6 +41,14 @@ impl Store {
         self.inner.max_memory = bytes;
     }
 
+    /// Limit every table made in this store from now on (by instantiation or
+    /// [`crate::Table::new`]) to `entries` elements (`None`: the runtime's cap of 10 million).
+    /// `table.grow` past it returns -1; a table larger from the start fails the instantiation
+    /// with [`crate::Error::Resource`].
+    pub fn set_max_table_elements(&mut self, entries: Option<u64>) {
+        self.inner.limits.set_max_table_entries(entries);
+    }
+
     /// Limit the stack the store's wasm code may use, counted from the host's outermost call
     /// into it, to `bytes` (`None`: the calling thread's stack, less a margin the runtime keeps
     /// for itself). Deeper recursion traps with [`crate::TrapKind::StackExhausted`]. A limit

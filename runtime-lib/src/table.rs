@@ -25,8 +25,8 @@ impl Table {
         }
         let raw = element(ty, init, store)?;
         store.check_ref(ty.element, u128::from(raw))?;
-        let table =
-            VmTable::new(ty, raw).ok_or_else(|| Error::Resource("table too large".to_string()))?;
+        let table = VmTable::new(ty, raw, store.limits.max_table_entries())
+            .ok_or_else(|| Error::Resource("table too large".to_string()))?;
         Ok(Table(store.add_table(Arc::new(table))))
     }
 

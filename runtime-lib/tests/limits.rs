@@ -1,5 +1,6 @@
-//! A store's memory limit: memories made in it grow only up to it (`memory.grow` gives -1
-//! past it), a memory whose initial size is over it is refused, and host memories obey it too.
+//! A store's memory and table limits: memories and tables made in it grow only up to them
+//! (`memory.grow` and `table.grow` give -1 past them), one whose initial size is over them is
+//! refused, and host memories obey them too.
 
 use wasmaot_runtime::{Error, Instance, Memory, MemoryType, Module, Store, Val};
 
@@ -61,4 +62,34 @@ fn a_memory_over_the_limit_from_the_start_is_refused() {
         memory.grow(&mut store, 1).is_err(),
         "the host's memory obeys the limit"
     );
+}
+
+const TABLE_GROWER: &str = r#"
+(module
+  (table (export "table") 2 funcref)
+  (func (export "grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))
+"#;
+
+#[test]
+fn tables_grow_only_up_to_the_store_limit() {
+    let module = module(TABLE_GROWER, "table-grower");
+    let mut store = Store::new();
+    store.set_max_table_elements(Some(10));
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let grow = instance.get_func(&mut store, "grow").expect("export");
+    let mut grow_by = |n: i32| grow.call(&mut store, &[Val::I32(n)]).unwrap()[0];
+    assert_eq!(
+        grow_by(9),
+        Val::I32(-1),
+        "11 elements is over the limit of 10"
+    );
+    assert_eq!(grow_by(8), Val::I32(2));
+    assert_eq!(grow_by(1), Val::I32(-1));
+    // A table larger from the start is refused.
+    let mut tight = Store::new();
+    tight.set_max_table_elements(Some(1));
+    match Instance::new(&mut tight, &module, &[]) {
+        Err(Error::Resource(_)) => {}
+        other => panic!("expected a resource error, got {:?}", other.map(|_| ())),
+    }
 }

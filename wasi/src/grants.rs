@@ -40,6 +40,8 @@ pub struct Grants {
     pub fuel: Option<u64>,
     /// The most stack the program's wasm code may use (`--max-wasm-stack`).
     pub max_wasm_stack: Option<u64>,
+    /// The most elements each table may hold (`--max-table-elements`).
+    pub max_table_elements: Option<u64>,
 }
 
 impl Grants {
@@ -82,13 +84,18 @@ impl Grants {
             ("max-memory", Some(size)) => self.max_memory = Some(parse_size(size)?),
             ("timeout", Some(text)) => self.timeout = Some(parse_duration(text)?),
             ("fuel", Some(text)) => self.fuel = Some(parse_fuel(text)?),
+            ("max-table-elements", Some(text)) => {
+                let bad = || format!("--max-table-elements {text}: expected a whole number");
+                self.max_table_elements = Some(text.parse().map_err(|_| bad())?)
+            }
             ("max-wasm-stack", Some(size)) => {
                 self.max_wasm_stack = Some(parse_size_of("--max-wasm-stack", size)?)
             }
             ("dir" | "dir-ro", Some(value)) => self.dirs.push(parse_dir(value, key == "dir-ro")?),
             ("env", Some(entry)) => self.env.push(parse_env(entry)?.to_string()),
             (
-                "dir" | "dir-ro" | "env" | "max-memory" | "timeout" | "fuel" | "max-wasm-stack",
+                "dir" | "dir-ro" | "env" | "max-memory" | "timeout" | "fuel" | "max-wasm-stack"
+                | "max-table-elements",
                 None,
             ) => {
                 return Err(format!("--{key} needs a value"))
@@ -96,7 +103,7 @@ impl Grants {
             ("inherit-env", Some(_)) => return Err("--inherit-env takes no value".to_string()),
             _ => {
                 return Err(format!(
-                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory, --max-wasm-stack, --timeout, --fuel)"
+                    "unknown option `--{key}` (accepted: --dir, --dir-ro, --env, --inherit-env, --max-memory, --max-wasm-stack, --max-table-elements, --timeout, --fuel)"
                 ))
             }
         }

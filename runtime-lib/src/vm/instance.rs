@@ -400,7 +400,7 @@ impl InstanceInner {
         let meta = &self.module.0.meta;
         let imported = meta.imported_tables() as usize;
         for ty in &meta.tables[imported..] {
-            let table = VmTable::new(*ty, 0)
+            let table = VmTable::new(*ty, 0, self.limits.max_table_entries())
                 .ok_or_else(|| Error::Resource("table too large".to_string()))?;
             self.tables.push(Arc::new(table));
         }

@@ -26,6 +26,8 @@ pub struct VmLimits {
     /// The most stack bytes wasm code of the store may use from the host's outermost call
     /// (0: as much as the thread has).
     max_stack: AtomicUsize,
+    /// The most entries a table made in the store may have (`u64::MAX`: the runtime's cap).
+    max_table_entries: std::sync::atomic::AtomicU64,
 }
 
 const _: () = {
@@ -44,6 +46,7 @@ impl Default for VmLimits {
             fuel: AtomicI64::new(UNLIMITED_FUEL),
             stack_limit: AtomicUsize::new(0),
             max_stack: AtomicUsize::new(0),
+            max_table_entries: std::sync::atomic::AtomicU64::new(u64::MAX),
         }
     }
 }
@@ -58,6 +61,18 @@ impl VmLimits {
     /// thread's whole stack, less the runtime's margin).
     pub fn set_max_stack(&self, bytes: Option<usize>) {
         self.max_stack.store(bytes.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Limit every table made in the store from now on to `entries` (`None`: the runtime's
+    /// cap).
+    pub fn set_max_table_entries(&self, entries: Option<u64>) {
+        let entries = entries.unwrap_or(u64::MAX);
+        self.max_table_entries.store(entries, Ordering::Relaxed);
+    }
+
+    pub fn max_table_entries(&self) -> Option<u64> {
+        let entries = self.max_table_entries.load(Ordering::Relaxed);
+        (entries != u64::MAX).then_some(entries)
     }
 
     /// Set the stack limit for a call from the host into wasm on this thread, whose frame is

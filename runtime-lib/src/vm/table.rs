@@ -14,6 +14,8 @@ pub struct VmTable {
     elements: UnsafeCell<Vec<u64>>,
     vm: Box<UnsafeCell<VMTable>>,
     pub ty: TableType,
+    /// The most entries this table may reach: the runtime's cap, or its store's limit.
+    max_entries: u64,
 }
 
 // SAFETY: one thread at a time runs code using a table: a table is reached only through its
@@ -23,8 +25,11 @@ unsafe impl Send for VmTable {}
 unsafe impl Sync for VmTable {}
 
 impl VmTable {
-    pub fn new(ty: TableType, init: u64) -> Option<VmTable> {
-        if ty.limits.min > MAX_TABLE_ENTRIES {
+    /// A table of `ty` filled with `init`, of at most `limit` entries (`None`: the runtime's
+    /// cap), or `None` if its initial size is over that.
+    pub fn new(ty: TableType, init: u64, limit: Option<u64>) -> Option<VmTable> {
+        let max_entries = limit.map_or(MAX_TABLE_ENTRIES, |l| l.min(MAX_TABLE_ENTRIES));
+        if ty.limits.min > max_entries {
             return None;
         }
         let mut elements = vec![init; ty.limits.min as usize];
@@ -36,6 +41,7 @@ impl VmTable {
             elements: UnsafeCell::new(elements),
             vm: Box::new(UnsafeCell::new(vm)),
             ty,
+            max_entries,
         })
     }
 
@@ -88,7 +94,7 @@ impl VmTable {
             u64::from(u32::MAX)
         };
         let max = self.ty.limits.max.unwrap_or(addressable);
-        if new > max || new > MAX_TABLE_ENTRIES {
+        if new > max || new > self.max_entries {
             return None;
         }
         // SAFETY: see the Send/Sync note.
