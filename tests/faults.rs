@@ -10,25 +10,13 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{fixture, wasmaot};
+use common::{build_module_to, fixture, wasmaot};
 
 fn build(source: &str, name: &str, flags: &[&str]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-faults-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let exe = dir.join(name);
-    let out = wasmaot()
-        .arg("build")
-        .arg(fixture(source))
-        .arg("-o")
-        .arg(&exe)
-        .args(flags)
-        .output()
-        .expect("wasmaot runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_module_to(&exe, &fixture(source), flags);
     exe
 }
 

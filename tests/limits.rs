@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::wasmaot;
+use common::{build_module_to, wasmaot};
 
 /// A WASI command that never ends (one loop, no calls).
 const SPIN: &str = r#"
@@ -32,19 +32,7 @@ fn spin_module() -> PathBuf {
 
 fn build(name: &str, flags: &[&str]) -> PathBuf {
     let exe = scratch(name);
-    let out = wasmaot()
-        .arg("build")
-        .arg(spin_module())
-        .arg("-o")
-        .arg(&exe)
-        .args(flags)
-        .output()
-        .expect("wasmaot runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_module_to(&exe, &spin_module(), flags);
     exe
 }
 

@@ -18,9 +18,15 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Build fixture `name` into the executable `exe` with extra build flags.
 pub fn build_to(exe: &Path, name: &str, flags: &[&str]) {
+    build_module_to(exe, &fixture(&format!("{name}.wasm")), flags);
+}
+
+/// Build the module at `module` (binary or text) into the executable `exe` with extra flags.
+pub fn build_module_to(exe: &Path, module: &Path, flags: &[&str]) {
+    let name = module.display();
     let out = wasmaot()
         .arg("build")
-        .arg(fixture(&format!("{name}.wasm")))
+        .arg(module)
         .arg("-o")
         .arg(exe)
         .args(flags)
