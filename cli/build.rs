@@ -1,9 +1,24 @@
-//! Builds the runtime's static library (the `wasmaot-runtime-exe` crate) and hands its path to
-//! the CLI, which embeds it: an installed `wasmaot` carries everything it links with.
+//! Builds the runtime's static library (the `wasmaot-runtime-exe` crate) and hands it to the
+//! CLI, which embeds it: an installed `wasmaot` carries everything it links with.
+//!
+//! The library is built for the target the CLI is built for, and also for every other target
+//! `wasmaot build --target` supports whose Rust standard library is installed
+//! (`rustup target add`) and whose C compiler the runtime's one C file can be compiled with
+//! (`aarch64-linux-gnu-gcc`, or `$CC_<triple>`). A target that fails to build is left out with
+//! a warning; `wasmaot` then says so when asked to build for it.
 
 use std::env;
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The targets an executable may be built for, as in the compiler's `SUPPORTED_TARGETS`.
+const TARGETS: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -18,38 +33,103 @@ fn main() {
         "cargo:rerun-if-changed={}",
         workspace.join("Cargo.lock").display()
     );
+    println!("cargo:rerun-if-env-changed=WASMAOT_CROSS_RUNTIMES");
+    let own = env::var("TARGET").expect("set by cargo");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("runtime-target");
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "wasmaot-runtime-exe",
-            "--manifest-path",
-        ])
-        .arg(workspace.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .env_remove("CARGO_MAKEFLAGS")
-        .env_remove("MAKEFLAGS")
-        .env_remove("MFLAGS")
-        .status()
-        .expect("running cargo to build the runtime library");
-    assert!(status.success(), "building the runtime library failed");
-    let lib = target_dir.join("release").join("libwasmaot_runtime_exe.a");
-    println!("cargo:rustc-env=WASMAOT_RUNTIME_LIB={}", lib.display());
+
+    let own_lib = build_runtime(&workspace, &target_dir, &own)
+        .unwrap_or_else(|e| panic!("building the runtime library for {own} failed: {e}"));
+    let mut libraries = vec![(own.clone(), own_lib.clone())];
+    for &triple in TARGETS.iter().filter(|&&t| t != own) {
+        if !cross_wanted(triple) {
+            continue;
+        }
+        match build_runtime(&workspace, &target_dir, triple) {
+            Ok(lib) => libraries.push((triple.to_string(), lib)),
+            Err(e) => println!("cargo:warning=no runtime library for {triple}: {e}"),
+        }
+    }
+
+    let mut table =
+        String::from("/// Runtime static libraries carried by this binary, by target triple.\n");
+    table.push_str("pub static EMBEDDED: &[(&str, &[u8])] = &[\n");
+    for (triple, lib) in &libraries {
+        let _ = writeln!(
+            table,
+            "    ({triple:?}, include_bytes!({:?})),",
+            lib.display()
+        );
+    }
+    table.push_str("];\n");
+    std::fs::write(out_dir.join("runtimes.rs"), table).expect("writing runtimes.rs");
+
     // Identifies the runtime for `wasmaot run`'s cache: a rebuilt runtime invalidates it.
-    let bytes = std::fs::read(&lib).expect("reading the runtime library");
+    let bytes = std::fs::read(&own_lib).expect("reading the runtime library");
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     println!("cargo:rustc-env=WASMAOT_RUNTIME_HASH={hash:016x}");
+}
+
+/// Whether to try building the runtime for the other target `triple`: `WASMAOT_CROSS_RUNTIMES`
+/// lists triples (comma-separated; `none` for no cross runtimes), and by default every target
+/// whose standard library is installed is tried.
+fn cross_wanted(triple: &str) -> bool {
+    if let Ok(list) = env::var("WASMAOT_CROSS_RUNTIMES") {
+        return list.split(',').any(|t| t.trim() == triple);
+    }
+    std_installed(triple)
+}
+
+fn std_installed(triple: &str) -> bool {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let Ok(out) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
+        return false;
+    };
+    let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let lib = Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(triple)
+        .join("lib");
+    std::fs::read_dir(lib).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+    })
+}
+
+/// Build `libwasmaot_runtime_exe.a` for `triple` in `target_dir`; its path.
+fn build_runtime(workspace: &Path, target_dir: &Path, triple: &str) -> Result<PathBuf, String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let out = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "wasmaot-runtime-exe"])
+        .args(["--target", triple, "--manifest-path"])
+        .arg(workspace.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_MAKEFLAGS")
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .output()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr
+            .lines()
+            .find(|l| l.contains("error"))
+            .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
+            .unwrap_or("cargo failed");
+        return Err(first.trim().to_string());
+    }
+    Ok(target_dir
+        .join(triple)
+        .join("release")
+        .join("libwasmaot_runtime_exe.a"))
 }

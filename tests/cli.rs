@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{fixture, stdout, wasmaot};
+use common::{fixture, stdout, target_command, wasmaot};
 
 fn scratch(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-cli-{}-{test}", std::process::id()));
@@ -176,7 +176,7 @@ fn text_format_modules_build_and_run() {
         .output()
         .unwrap();
     ok(&out);
-    let status = std::process::Command::new(&exe).status().unwrap();
+    let status = target_command(&exe).status().unwrap();
     assert_eq!(status.code(), Some(42));
     let out = run_in(&dir.join("cache"), &[wat.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(42));
@@ -376,10 +376,7 @@ fn executables_name_wasm_functions_unless_stripped() {
             build.arg("--strip");
         }
         ok(&build.output().unwrap());
-        assert_eq!(
-            std::process::Command::new(&exe).status().unwrap().code(),
-            Some(42)
-        );
+        assert_eq!(target_command(&exe).status().unwrap().code(), Some(42));
         let nm = std::process::Command::new("nm").arg(&exe).output().unwrap();
         String::from_utf8_lossy(&nm.stdout).into_owned()
     };
@@ -417,7 +414,7 @@ fn max_memory_bounds_memory_grow() {
         exe
     };
     let status = |exe: &Path, opts: Option<&str>| {
-        let mut command = std::process::Command::new(exe);
+        let mut command = target_command(exe);
         if let Some(opts) = opts {
             command.env("WASMAOT_OPTS", opts);
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-use common::{build_to, fixture, run_with, stdout, wasmaot};
+use common::{build_to, fixture, run_with, stdout, target_command, wasmaot};
 
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -29,7 +29,7 @@ fn build(name: &str, flags: &[&str]) -> PathBuf {
 }
 
 fn run(exe: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut command = Command::new(exe);
+    let mut command = target_command(exe);
     command.args(args);
     run_with(command, stdin)
 }

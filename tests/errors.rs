@@ -1,8 +1,11 @@
 //! Bad input: every user error is one line on stderr naming the input and the reason, with exit
 //! status 1, never a panic.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use common::wasmaot;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-errors-{}", std::process::id()));
@@ -14,7 +17,7 @@ fn scratch(name: &str) -> PathBuf {
 fn build_error(name: &str, bytes: &[u8]) -> String {
     let input = scratch(name);
     std::fs::write(&input, bytes).expect("write input");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg("build")
         .arg(&input)
         .arg("-o")
@@ -127,7 +130,7 @@ fn simd_shuffle_mask_out_of_range() {
 fn flag_error(args: &[&str]) -> String {
     let input = scratch("flags.wasm");
     std::fs::write(&input, hello()).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg(args[0])
         .arg(&input)
         .args(&args[1..])
@@ -174,7 +177,7 @@ fn malformed_text_is_one_line_naming_the_place() {
 
 #[test]
 fn missing_input() {
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .args(["build", "/nonexistent/x.wasm", "-o", "/tmp/never"])
         .output()
         .expect("wasmaot runs");
@@ -186,7 +189,7 @@ fn missing_input() {
 fn unwritable_output() {
     let input = scratch("ok.wasm");
     std::fs::write(&input, hello()).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg("build")
         .arg(&input)
         .args(["-o", "/nonexistent-dir/app"])
@@ -202,7 +205,7 @@ fn unwritable_output() {
 fn bad_env_flag() {
     let input = scratch("ok2.wasm");
     std::fs::write(&input, hello()).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg("build")
         .arg(&input)
         .args(["-o", "/tmp/never", "--env", "=VALUE"])
@@ -219,7 +222,7 @@ fn inspect_rejects_type_errors_in_function_bodies() {
     let input = scratch("inspect-type.wasm");
     let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").expect("well-formed");
     std::fs::write(&input, wasm).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg("inspect")
         .arg(&input)
         .output()
@@ -232,7 +235,7 @@ fn inspect_rejects_type_errors_in_function_bodies() {
 fn inspect_rejects_invalid_modules() {
     let input = scratch("inspect-bad.wasm");
     std::fs::write(&input, b"\0asm\x01\0\0\0\x01\x64").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg("inspect")
         .arg(&input)
         .output()
@@ -462,7 +465,7 @@ fn inspect_describes_a_valid_module_it_cannot_compile() {
     let input = scratch("inspect-threads.wasm");
     let wasm = wat::parse_str(r#"(module (memory 1 1 shared) (func (export "f")))"#).unwrap();
     std::fs::write(&input, wasm).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    let out = wasmaot()
         .arg("inspect")
         .arg(&input)
         .output()

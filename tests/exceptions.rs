@@ -8,14 +8,14 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::{build_to, fixture, run_with, stdout};
+use common::{build_to, fixture, run_with, stdout, target_command};
 
 fn build_and_run(name: &str) -> Output {
     let dir = std::env::temp_dir().join(format!("wasmaot-eh-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let exe: PathBuf = dir.join(name);
     build_to(&exe, name, &[]);
-    run_with(Command::new(&exe), b"")
+    run_with(target_command(&exe), b"")
 }
 
 fn expected(name: &str) -> String {

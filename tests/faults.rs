@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{build_module_to, fixture, wasmaot};
+use common::{build_module_to, fixture, target_command, wasmaot};
 
 fn build(source: &str, name: &str, flags: &[&str]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-faults-{}", std::process::id()));
@@ -27,7 +27,7 @@ const EBADF: i32 = 8;
 #[test]
 fn a_closed_pipe_ends_the_program_with_sigpipe_as_a_native_one() {
     let exe = build("writer.wat", "writer", &[]);
-    let mut child = Command::new(&exe)
+    let mut child = target_command(&exe)
         .stdout(Stdio::piped())
         .spawn()
         .expect("runs");
@@ -43,14 +43,14 @@ fn a_full_disk_is_enospc_to_the_program() {
         .write(true)
         .open("/dev/full")
         .expect("/dev/full");
-    let status = Command::new(&exe).stdout(full).status().expect("runs");
+    let status = target_command(&exe).stdout(full).status().expect("runs");
     assert_eq!(status.code(), Some(ENOSPC), "{status:?}");
 }
 
 #[test]
 fn a_closed_stdin_is_ebadf_to_the_program() {
     let exe = build("writer.wat", "writer-stdin", &[]);
-    let mut command = Command::new(&exe);
+    let mut command = target_command(&exe);
     command.arg("read").stdin(Stdio::null());
     // SAFETY: `close` is async-signal-safe and touches only the child's descriptor 0.
     unsafe {
@@ -66,7 +66,7 @@ fn a_closed_stdin_is_ebadf_to_the_program() {
 #[test]
 fn sigint_ends_the_program_during_wasm_code() {
     let spin = build("spin.wat", "spin-forever", &[]);
-    let mut command = Command::new(&spin);
+    let mut command = target_command(&spin);
     // SAFETY: `signal` is async-signal-safe; the child starts with SIGINT at its default,
     // whatever the test runner inherited.
     unsafe {

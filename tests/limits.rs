@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{build_module_to, wasmaot};
+use common::{build_module_to, target_command, wasmaot};
 
 /// A WASI command that never ends (one loop, no calls).
 const SPIN: &str = r#"
@@ -37,7 +37,7 @@ fn build(name: &str, flags: &[&str]) -> PathBuf {
 }
 
 fn run(exe: &PathBuf, opts: Option<&str>) -> (Output, Duration) {
-    let mut command = Command::new(exe);
+    let mut command = target_command(exe);
     if let Some(opts) = opts {
         command.env("WASMAOT_OPTS", opts);
     }

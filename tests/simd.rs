@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{build_to, fixture, run_with, stdout, wasmaot};
+use common::{build_to, fixture, run_with, stdout, target_command, wasmaot};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-simd-{}", std::process::id()));
@@ -24,7 +24,7 @@ fn expected() -> String {
 fn run_simd(flags: &[&str]) -> std::process::Output {
     let exe = scratch(&format!("simd{}", flags.join("").replace(['-', ' '], "_")));
     build_to(&exe, "simd", flags);
-    run_with(Command::new(&exe), b"")
+    run_with(target_command(&exe), b"")
 }
 
 #[test]

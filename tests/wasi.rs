@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::{build_to, fixture, run_with, stdout, wasmaot};
+use common::{build_to, fixture, run_with, stdout, target_command, wasmaot};
 
 fn expected(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -53,7 +53,7 @@ fn matches_native(name: &str, stdin: &[u8]) {
     std::fs::create_dir(&sandbox).expect("sandbox");
     let grant = format!("{}::.", sandbox.display());
     let exe = build(&dir, name, &["--dir", &grant]);
-    let out = run_with(Command::new(&exe), stdin);
+    let out = run_with(target_command(&exe), stdin);
     assert_success(&out, name);
     assert_eq!(
         stdout(&out),
@@ -83,7 +83,7 @@ fn raw_calls_return_the_specified_errno() {
     std::fs::create_dir(dir.join("sandbox")).expect("sandbox");
     let grant = format!("{}::.", dir.join("sandbox").display());
     let exe = build(&dir, "wasi_raw", &["--dir", &grant, "--env", "A=1"]);
-    let mut command = Command::new(&exe);
+    let mut command = target_command(&exe);
     command.args(["x", "y"]);
     let out = run_with(command, b"");
     assert_success(&out, "wasi_raw");
@@ -170,7 +170,7 @@ fn escape_attempts_are_refused_and_leave_the_host_unchanged() {
         names
     };
     let top = names(&root);
-    let out = run_with(Command::new(&exe), b"");
+    let out = run_with(target_command(&exe), b"");
     assert_success(&out, "wasi_escape");
     assert_eq!(stdout(&out), expected("wasi_escape.expected"));
     assert!(
@@ -192,7 +192,7 @@ fn without_a_grant_no_path_can_be_reached() {
     escape_tree(&root);
     let exe = build(&root, "wasi_escape", &[]);
     let before = snapshot(&root);
-    let out = Command::new(&exe)
+    let out = target_command(&exe)
         .arg("nogrant")
         .current_dir(root.join("sandbox"))
         .stdin(std::fs::File::open(&root).expect("open the directory"))
@@ -234,7 +234,7 @@ fn a_tree_changing_underneath_never_lets_a_path_out() {
             swaps
         })
     };
-    let out = run_with(Command::new(&exe), b"");
+    let out = run_with(target_command(&exe), b"");
     stop.store(true, Ordering::Relaxed);
     let swaps = swapper.join().expect("swapper");
     assert_success(&out, "wasi_race");
@@ -252,7 +252,7 @@ fn sockets_given_as_stdin_can_be_used() {
     let exe = build(&dir, "wasi_sock", &[]);
     // A connected stream.
     let (mut ours, theirs) = UnixStream::pair().expect("socketpair");
-    let child = Command::new(&exe)
+    let child = target_command(&exe)
         .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
         .stdout(Stdio::piped())
         .spawn()
@@ -267,7 +267,7 @@ fn sockets_given_as_stdin_can_be_used() {
     // A listening socket to accept from.
     let path = dir.join("listen.sock");
     let listener = UnixListener::bind(&path).expect("bind");
-    let child = Command::new(&exe)
+    let child = target_command(&exe)
         .arg("accept")
         .stdin(Stdio::from(std::os::fd::OwnedFd::from(listener)))
         .stdout(Stdio::piped())
@@ -289,14 +289,14 @@ fn wasmaot_opts_grants_directories_and_leaves_argv_alone() {
     let sandbox = dir.join("sandbox");
     std::fs::create_dir(&sandbox).expect("sandbox");
     let exe = build(&dir, "wasi_files", &[]);
-    let mut command = Command::new(&exe);
+    let mut command = target_command(&exe);
     command.env("WASMAOT_OPTS", format!("--dir {}::.", sandbox.display()));
     let out = run_with(command, b"");
     assert_success(&out, "wasi_files with WASMAOT_OPTS");
     assert_eq!(stdout(&out), expected("wasi_files.expected"));
 
     let args_env = build(&dir, "args_env", &[]);
-    let mut command = Command::new(&args_env);
+    let mut command = target_command(&args_env);
     command
         .args(["--dir", "/", "--env=X=1"])
         .env("WASMAOT_OPTS", "--env GREETING=from-opts   --env=OTHER=2");
@@ -307,7 +307,7 @@ fn wasmaot_opts_grants_directories_and_leaves_argv_alone() {
     );
     assert!(text.contains("GREETING=from-opts\n"), "{text}");
 
-    let mut command = Command::new(&args_env);
+    let mut command = target_command(&args_env);
     command.env("WASMAOT_OPTS", "--mount /");
     let out = run_with(command, b"");
     assert_eq!(out.status.code(), Some(1));
@@ -322,7 +322,7 @@ fn wasmaot_opts_grants_directories_and_leaves_argv_alone() {
 fn inherit_env_passes_the_host_environment() {
     let dir = scratch("inherit");
     let exe = build(&dir, "args_env", &["--inherit-env"]);
-    let text = stdout(&run_with(Command::new(&exe), b""));
+    let text = stdout(&run_with(target_command(&exe), b""));
     assert!(text.contains("GREETING=from the host\n"), "{text}");
 
     let exe = build(
@@ -330,13 +330,13 @@ fn inherit_env_passes_the_host_environment() {
         "args_env",
         &["--inherit-env", "--env", "GREETING=given"],
     );
-    let text = stdout(&run_with(Command::new(&exe), b""));
+    let text = stdout(&run_with(target_command(&exe), b""));
     assert!(text.contains("GREETING=given\n"), "{text}");
 
     let exe = build(&dir, "args_env", &[]);
-    let text = stdout(&run_with(Command::new(&exe), b""));
+    let text = stdout(&run_with(target_command(&exe), b""));
     assert!(text.contains("GREETING unset\n"), "{text}");
-    let mut command = Command::new(&exe);
+    let mut command = target_command(&exe);
     command.env("WASMAOT_OPTS", "--inherit-env");
     let text = stdout(&run_with(command, b""));
     assert!(text.contains("GREETING=from the host\n"), "{text}");
@@ -379,7 +379,7 @@ fn run_gives_grants_at_run_time_to_one_cached_executable() {
 fn bad_grants_are_one_line_errors() {
     let dir = scratch("bad");
     let exe = build(&dir, "hello", &["--dir", "/nonexistent/wasmaot-test::data"]);
-    let out = run_with(Command::new(&exe), b"");
+    let out = run_with(target_command(&exe), b"");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::wasmaot;
+use common::{target_command, wasmaot};
 
 /// What one test expects (the upstream defaults: no arguments, environment or directory, exit 0).
 #[derive(Default)]
@@ -96,7 +96,7 @@ fn run_test(wasm: &Path, scratch: &Path) -> Result<(), String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let out = Command::new(&exe)
+    let out = target_command(&exe)
         .args(&spec.args)
         .env_clear()
         .current_dir(&work)

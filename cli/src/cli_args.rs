@@ -129,6 +129,14 @@ pub struct BuildArgs {
     /// Remove the symbol table (which names the wasm functions for debuggers and profilers).
     #[arg(long = "strip")]
     pub strip: bool,
+    /// Build for another machine: x86_64-unknown-linux-gnu or aarch64-unknown-linux-gnu
+    /// (default: this machine). Needs that target's runtime library (see README) and linker.
+    #[arg(long = "target", value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// The C compiler that links (default: $CC_<triple>, else `cc` for this machine or
+    /// `<arch>-linux-gnu-gcc` for another Linux target).
+    #[arg(long = "linker", value_name = "CC")]
+    pub linker: Option<String>,
     #[command(flatten)]
     pub grants: GrantArgs,
     #[command(flatten)]
@@ -191,9 +199,15 @@ pub struct CompileArgs {
     /// What to write (default: from the output's extension, `.o` for obj, else so).
     #[arg(long = "emit", value_enum)]
     pub emit: Option<Emit>,
-    /// Target triple for `--emit obj` (default: this machine).
-    #[arg(long = "target")]
+    /// Target triple (default: this machine): x86_64-unknown-linux-gnu,
+    /// aarch64-unknown-linux-gnu, and for `--emit obj` also x86_64-apple-darwin and
+    /// aarch64-apple-darwin.
+    #[arg(long = "target", value_name = "TRIPLE")]
     pub target: Option<String>,
+    /// The C compiler that links a shared object (default: $CC_<triple>, else `cc` for this
+    /// machine or `<arch>-linux-gnu-gcc` for another Linux target).
+    #[arg(long = "linker", value_name = "CC")]
+    pub linker: Option<String>,
     #[command(flatten)]
     pub codegen: CodegenArgs,
 }

@@ -6,19 +6,25 @@ use std::process::ExitCode;
 
 use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 
+use wasmaot_compiler::link::Linker;
+use wasmaot_compiler::{host_triple, SUPPORTED_TARGETS};
+
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
 use crate::compile_step::{compile_object, options, read_wasm, with_limits};
-
-/// The runtime's static library, carried inside this binary.
-static RUNTIME_LIB: &[u8] = include_bytes!(env!("WASMAOT_RUNTIME_LIB"));
+use crate::runtimes;
 
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     refuse_overwriting_input(&args.input, &args.output)?;
     let wasm = read_wasm(&args.input)?;
     let config = exe_config(&args.grants)?;
-    let options = with_limits(options(&args.codegen, None), &args.grants);
+    let target = args.target.as_deref();
+    let options = with_limits(options(&args.codegen, target), &args.grants);
+    check_target(&options.target)?;
+    let runtime = runtimes::library(&options.target)?;
+    let linker = Linker::for_target(&options.target, args.linker.as_deref())?;
     let object = compile_object(&args.input, &wasm, &options, true)?;
-    link_executable(&object, &config, &args.output, args.strip)?;
+    let source = config_source(&config);
+    linker.link_executable(&object, &runtime, &source, &args.output, args.strip)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -79,20 +85,20 @@ pub fn compile(args: &CompileArgs) -> Result<ExitCode, String> {
         Some(ext) if ext == "o" || ext == "obj" => Emit::Obj,
         _ => Emit::So,
     });
-    if emit == Emit::So && args.target.is_some() {
-        return Err("--target is only for --emit obj (shared objects are for this machine)".into());
-    }
     refuse_overwriting_input(&args.input, &args.output)?;
     let wasm = read_wasm(&args.input)?;
-    let object = compile_object(
-        &args.input,
-        &wasm,
-        &options(&args.codegen, args.target.as_deref()),
-        false,
-    )?;
-    match emit {
-        Emit::Obj => write(&args.output, &object)?,
-        Emit::So => link_shared(&object, &args.output)?,
+    let options = options(&args.codegen, args.target.as_deref());
+    let linker = match emit {
+        Emit::So => {
+            check_target(&options.target)?;
+            Some(Linker::for_target(&options.target, args.linker.as_deref())?)
+        }
+        Emit::Obj => None,
+    };
+    let object = compile_object(&args.input, &wasm, &options, false)?;
+    match linker {
+        None => write(&args.output, &object)?,
+        Some(linker) => linker.link_shared(&object, &args.output)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -116,14 +122,27 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Link an executable for this machine (`run`, `bench`).
 pub fn link_executable(
     object: &[u8],
     config: &str,
     output: &Path,
     strip: bool,
 ) -> Result<(), String> {
+    let runtime = runtimes::library(host_triple())?;
     let source = config_source(config);
-    wasmaot_compiler::link::link_executable(object, RUNTIME_LIB, &source, output, strip)
+    Linker::host().link_executable(object, &runtime, &source, output, strip)
+}
+
+/// Refuse a target the compiler does not know before looking for its runtime or linker.
+fn check_target(triple: &str) -> Result<(), String> {
+    if SUPPORTED_TARGETS.contains(&triple) {
+        return Ok(());
+    }
+    Err(format!(
+        "unsupported target `{triple}` (supported: {})",
+        SUPPORTED_TARGETS.join(", ")
+    ))
 }
 
 /// C source defining the configuration symbols the runtime reads.
@@ -136,6 +155,7 @@ fn config_source(config: &str) -> String {
     )
 }
 
+/// Link a shared object for this machine (`run --invoke`, `bench`).
 pub fn link_shared(object: &[u8], output: &Path) -> Result<(), String> {
-    wasmaot_compiler::link::link_shared(object, output)
+    Linker::host().link_shared(object, output)
 }

@@ -9,16 +9,26 @@ mod inspect;
 mod invoke;
 mod link;
 mod run;
+mod runtimes;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use cli_args::{CacheAction, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(with_run_shorthand(std::env::args_os().collect())) {
+    let version = format!(
+        "{}\nexecutables for: {}",
+        env!("CARGO_PKG_VERSION"),
+        runtimes::embedded_targets().collect::<Vec<_>>().join(", ")
+    );
+    let parsed = Cli::command()
+        .long_version(&*version.leak())
+        .try_get_matches_from(with_run_shorthand(std::env::args_os().collect()))
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version.

@@ -43,94 +43,174 @@ impl Drop for Scratch {
     }
 }
 
-/// The C compiler used as the linker.
-pub fn linker() -> String {
-    std::env::var("CC")
-        .ok()
-        .filter(|cc| !cc.is_empty())
-        .unwrap_or_else(|| "cc".to_string())
+/// The C compiler that links for one target triple.
+#[derive(Clone, Debug)]
+pub struct Linker {
+    program: String,
+    triple: String,
+}
+
+/// The environment variable naming the C compiler for `triple`, spelled as the `cc` crate
+/// reads it: `CC_aarch64_unknown_linux_gnu`.
+pub fn linker_variable(triple: &str) -> String {
+    format!("CC_{}", triple.replace('-', "_"))
+}
+
+fn non_empty_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+impl Linker {
+    /// The linker for code that runs on this machine: `$CC_<triple>`, else `$CC`, else `cc`.
+    pub fn host() -> Linker {
+        let triple = crate::isa::host_triple();
+        let program = non_empty_var(&linker_variable(triple))
+            .or_else(|| non_empty_var("CC"))
+            .unwrap_or_else(|| "cc".to_string());
+        Linker {
+            program,
+            triple: triple.to_string(),
+        }
+    }
+
+    /// The linker for `triple`: `explicit` (the `--linker` flag), else `$CC_<triple>`, else
+    /// for this machine's own triple `$CC` or `cc`, else the GNU cross compiler's usual name
+    /// for a Linux target (`aarch64-linux-gnu-gcc`). Another OS's target needs one named.
+    pub fn for_target(triple: &str, explicit: Option<&str>) -> Result<Linker, String> {
+        if let Some(program) = explicit.filter(|p| !p.is_empty()) {
+            return Ok(Linker {
+                program: program.to_string(),
+                triple: triple.to_string(),
+            });
+        }
+        if triple == crate::isa::host_triple() {
+            return Ok(Linker::host());
+        }
+        let variable = linker_variable(triple);
+        if let Some(program) = non_empty_var(&variable) {
+            return Ok(Linker {
+                program,
+                triple: triple.to_string(),
+            });
+        }
+        match triple.split_once("-unknown-linux-") {
+            Some((arch, env)) => Ok(Linker {
+                program: format!("{arch}-linux-{env}-gcc"),
+                triple: triple.to_string(),
+            }),
+            None => Err(format!(
+                "no linker known for {triple} on this machine: pass --linker CC or set {variable}"
+            )),
+        }
+    }
+
+    /// The program run.
+    pub fn program(&self) -> &str {
+        &self.program
+    }
+
+    fn macos(&self) -> bool {
+        self.triple.contains("-apple-")
+    }
+
+    /// What the Rust standard library in the runtime needs, and dead-code removal, by
+    /// platform (GNU ld and lld on Linux, ld64 on macOS).
+    fn executable_flags(&self) -> &'static [&'static str] {
+        if self.macos() {
+            &["-Wl,-dead_strip", "-lpthread", "-lm"]
+        } else {
+            &[
+                "-Wl,--as-needed",
+                "-static-libgcc",
+                "-lpthread",
+                "-ldl",
+                "-lm",
+                "-Wl,--gc-sections",
+            ]
+        }
+    }
+
+    fn command(&self) -> Command {
+        Command::new(&self.program)
+    }
+
+    fn run(&self, command: &mut Command, output: &Path) -> Result<(), String> {
+        let result = command.output().map_err(|e| {
+            let hint = if self.triple == crate::isa::host_triple() {
+                "install a C compiler, or set CC".to_string()
+            } else {
+                format!(
+                    "install a C compiler for {}, or pass --linker or set {}",
+                    self.triple,
+                    linker_variable(&self.triple)
+                )
+            };
+            format!("cannot run the linker `{}`: {e} ({hint})", self.program)
+        })?;
+        if !result.status.success() {
+            let stderr = String::from_utf8_lossy(&result.stderr);
+            let first = stderr
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message");
+            return Err(format!("{}: linking failed: {first}", output.display()));
+        }
+        Ok(())
+    }
+
+    /// Link `object` (the compiler's output) into the shared object `output`.
+    pub fn link_shared(&self, object: &[u8], output: &Path) -> Result<(), String> {
+        let scratch = Scratch::new()?;
+        let obj = scratch.file("module.o", object)?;
+        let mut command = self.command();
+        command
+            .arg("-shared")
+            .arg("-o")
+            .arg(output)
+            .arg(&obj)
+            .args(CODE_LIBS);
+        self.run(&mut command, output)
+    }
+
+    /// Link `object` with the runtime's static library `runtime` (the bytes of
+    /// `libwasmaot_runtime_exe.a` for this linker's target) and the C source `extra_c` into the
+    /// executable `output`. The symbol table stays (wasm functions are named in it, for
+    /// debuggers and profilers) unless `strip`; debug information of the runtime is always
+    /// dropped.
+    pub fn link_executable(
+        &self,
+        object: &[u8],
+        runtime: &[u8],
+        extra_c: &str,
+        output: &Path,
+        strip: bool,
+    ) -> Result<(), String> {
+        let scratch = Scratch::new()?;
+        let obj = scratch.file("module.o", object)?;
+        let lib = scratch.file("libwasmaot_runtime.a", runtime)?;
+        let source = scratch.file("config.c", extra_c.as_bytes())?;
+        let mut command = self.command();
+        command
+            .arg("-o")
+            .arg(output)
+            .arg(&obj)
+            .arg(&source)
+            .arg(&lib)
+            .args(self.executable_flags())
+            .arg(match (strip, self.macos()) {
+                (true, _) => "-s",
+                (false, true) => "-Wl,-S",
+                (false, false) => "-Wl,--strip-debug",
+            });
+        self.run(&mut command, output)
+    }
 }
 
 /// Libraries compiled code may call: the C library's float rounding and `fma` (code for CPUs
 /// without SSE4.1 or FMA calls them).
 const CODE_LIBS: &[&str] = &["-lm"];
 
-/// What the Rust standard library in the runtime needs, and dead-code removal, by platform
-/// (GNU ld and lld on Linux, ld64 on macOS).
-fn executable_flags() -> &'static [&'static str] {
-    if cfg!(target_os = "macos") {
-        &["-Wl,-dead_strip", "-lpthread", "-lm"]
-    } else {
-        &[
-            "-Wl,--as-needed",
-            "-static-libgcc",
-            "-lpthread",
-            "-ldl",
-            "-lm",
-            "-Wl,--gc-sections",
-        ]
-    }
-}
-
-fn run(command: &mut Command, output: &Path) -> Result<(), String> {
-    let result = command.output().map_err(|e| {
-        format!(
-            "cannot run the linker `{}`: {e} (install a C compiler, or set CC)",
-            linker()
-        )
-    })?;
-    if !result.status.success() {
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        let first = stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        return Err(format!("{}: linking failed: {first}", output.display()));
-    }
-    Ok(())
-}
-
-/// Link `object` (the compiler's output) into the shared object `output`.
+/// Link `object` into the shared object `output` for this machine ([`Linker::host`]).
 pub fn link_shared(object: &[u8], output: &Path) -> Result<(), String> {
-    let scratch = Scratch::new()?;
-    let obj = scratch.file("module.o", object)?;
-    let mut command = Command::new(linker());
-    command
-        .arg("-shared")
-        .arg("-o")
-        .arg(output)
-        .arg(&obj)
-        .args(CODE_LIBS);
-    run(&mut command, output)
-}
-
-/// Link `object` with the runtime's static library `runtime` (the bytes of
-/// `libwasmaot_runtime_exe.a`) and the C source `extra_c` into the executable `output`. The
-/// symbol table stays (wasm functions are named in it, for debuggers and profilers) unless
-/// `strip`; debug information of the runtime is always dropped.
-pub fn link_executable(
-    object: &[u8],
-    runtime: &[u8],
-    extra_c: &str,
-    output: &Path,
-    strip: bool,
-) -> Result<(), String> {
-    let scratch = Scratch::new()?;
-    let obj = scratch.file("module.o", object)?;
-    let lib = scratch.file("libwasmaot_runtime.a", runtime)?;
-    let source = scratch.file("config.c", extra_c.as_bytes())?;
-    let mut command = Command::new(linker());
-    command
-        .arg("-o")
-        .arg(output)
-        .arg(&obj)
-        .arg(&source)
-        .arg(&lib)
-        .args(executable_flags())
-        .arg(match (strip, cfg!(target_os = "macos")) {
-            (true, _) => "-s",
-            (false, true) => "-Wl,-S",
-            (false, false) => "-Wl,--strip-debug",
-        });
-    run(&mut command, output)
+    Linker::host().link_shared(object, output)
 }

@@ -2,12 +2,28 @@
 //! running executables.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub fn wasmaot() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasmaot"))
+    target_command(env!("CARGO_BIN_EXE_wasmaot"))
+}
+
+/// A command running `program`, a binary built for the target the tests are built for:
+/// directly, or under `$WASMAOT_TEST_RUNNER` (an emulator such as `qemu-aarch64`) when the
+/// tests run on another architecture (`.ci/aarch64`).
+pub fn target_command(program: impl AsRef<OsStr>) -> Command {
+    match std::env::var("WASMAOT_TEST_RUNNER") {
+        Ok(runner) if !runner.trim().is_empty() => {
+            let mut words = runner.split_whitespace();
+            let mut command = Command::new(words.next().unwrap_or_default());
+            command.args(words).arg(program);
+            command
+        }
+        _ => Command::new(program),
+    }
 }
 
 pub fn fixture(name: &str) -> PathBuf {

@@ -50,7 +50,7 @@ const MAX_FRAMES: usize = 64;
 
 /// The classifier the signal handler consults: a fault in wasm code at a recorded trap site,
 /// while a call into wasm is active on this thread, unwinds to that call.
-fn classify_fault(registers: &sys::signals::Registers, _signal: i32) -> Option<*mut c_void> {
+fn classify_fault(registers: &sys::arch::Registers, _signal: i32) -> Option<*mut c_void> {
     let point = UNWIND_POINT.with(|p| p.get());
     if point.is_null() {
         return None;

@@ -1,6 +1,7 @@
 //! Everything that talks to the operating system below the WASI layer: address space, signals,
 //! the thread's stack, and the unwind boundary. Safe wrappers; the `unsafe` stays here.
 
+pub mod arch;
 pub mod cpu;
 pub mod mmap;
 pub mod signals;

@@ -7,6 +7,8 @@ use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::Once;
 
+use super::arch::Registers;
+
 /// Decides whether a fault with these registers is a wasm trap; if so, records it and returns
 /// the jump buffer to unwind to.
 pub type FaultClassifier = fn(registers: &Registers, signal: i32) -> Option<*mut c_void>;
@@ -71,7 +73,7 @@ fn ensure_alt_stack() {
 }
 
 extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
-    let registers = registers(context);
+    let registers = super::arch::registers(context);
     // SAFETY: CLASSIFIER is written once before handlers are installed.
     if let Some(classify) = unsafe { CLASSIFIER } {
         if let Some(buf) = classify(&registers, signal) {
@@ -116,57 +118,5 @@ fn forward(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
         // SAFETY: a plain handler takes the signal number.
         let f: extern "C" fn(i32) = unsafe { std::mem::transmute(action) };
         f(signal);
-    }
-}
-
-/// The registers a trap needs from the interrupted code: program counter, frame pointer and
-/// stack pointer.
-pub struct Registers {
-    pub pc: usize,
-    pub fp: usize,
-    pub sp: usize,
-}
-
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-fn registers(context: *mut c_void) -> Registers {
-    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    let gregs = unsafe { &(*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs };
-    Registers {
-        pc: gregs[libc::REG_RIP as usize] as usize,
-        fp: gregs[libc::REG_RBP as usize] as usize,
-        sp: gregs[libc::REG_RSP as usize] as usize,
-    }
-}
-
-#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
-fn registers(context: *mut c_void) -> Registers {
-    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers.
-    let mcontext = unsafe { &(*context.cast::<libc::ucontext_t>()).uc_mcontext };
-    Registers {
-        pc: mcontext.pc as usize,
-        fp: mcontext.regs[29] as usize,
-        sp: mcontext.sp as usize,
-    }
-}
-
-#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
-fn registers(context: *mut c_void) -> Registers {
-    // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
-    let state = unsafe { &(*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss };
-    Registers {
-        pc: state.__pc as usize,
-        fp: state.__fp as usize,
-        sp: state.__sp as usize,
-    }
-}
-
-#[cfg(all(target_os = "macos", target_arch = "x86_64"))]
-fn registers(context: *mut c_void) -> Registers {
-    // SAFETY: the kernel passes a valid ucontext_t whose mcontext is filled in.
-    let state = unsafe { &(*(*context.cast::<libc::ucontext_t>()).uc_mcontext).__ss };
-    Registers {
-        pc: state.__rip as usize,
-        fp: state.__rbp as usize,
-        sp: state.__rsp as usize,
     }
 }
