@@ -136,7 +136,7 @@ fn the_runtime_variables_are_not_the_programs() {
         // count those.
         let out = wasmaot()
             .env_remove("WASMAOT_RUNTIME_HASH")
-            .env_remove("WASMAOT_RUNTIME_LIB")
+            .env_remove("WASMAOT_TEST_RUNNER")
             .env("XDG_CACHE_HOME", &cache)
             .env("WASMAOT_OPTS", "--env X=1")
             .args(&args)

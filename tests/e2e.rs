@@ -94,7 +94,7 @@ fn musttail_interpreter_runs_millions_of_steps_in_a_small_stack() {
     let exe = build("tailcall", &[]);
     let mut command = Command::new("sh");
     command
-        .args(["-c", "ulimit -s 256 && exec \"$0\""])
+        .args(["-c", "ulimit -s 256 && exec $WASMAOT_TEST_RUNNER \"$0\""])
         .arg(&exe);
     let out = run_with(command, b"");
     let expected = std::fs::read_to_string(fixture("tailcall.expected")).expect("expected output");
@@ -323,7 +323,7 @@ fn compares_in_function_0(name: &str, wat: &str, mode: &str) -> usize {
         .output()
         .expect("wasmaot runs");
     assert!(out.status.success());
-    let dis = Command::new("objdump")
+    let dis = objdump()
         .args(["-d", "--no-show-raw-insn"])
         .arg(&obj)
         .output()
@@ -446,7 +446,7 @@ fn elf_objects_carry_unwind_tables_for_every_function() {
         .output()
         .expect("wasmaot runs");
     assert!(out.status.success());
-    let frames = Command::new("objdump")
+    let frames = objdump()
         .arg("--dwarf=frames")
         .arg(&obj)
         .output()
@@ -454,7 +454,7 @@ fn elf_objects_carry_unwind_tables_for_every_function() {
     let fdes = String::from_utf8_lossy(&frames.stdout)
         .matches(" FDE ")
         .count();
-    let symbols = Command::new("objdump")
+    let symbols = objdump()
         .arg("-t")
         .arg(&obj)
         .output()
@@ -522,4 +522,10 @@ fn inspect_lists_memory64_page_sizes_extended_const_and_wide_arithmetic() {
     );
     assert!(text.contains("(memory 3 (pagesize 1))\n"), "{text}");
     assert!(text.contains("(table i64 1 funcref)\n"), "{text}");
+}
+
+/// `objdump` for the code under test: `$OBJDUMP` (e.g. `aarch64-linux-gnu-objdump` when the
+/// tests run under emulation), else the machine's own.
+fn objdump() -> Command {
+    Command::new(std::env::var("OBJDUMP").unwrap_or_else(|_| "objdump".to_string()))
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use common::{build_module_to, fixture, target_command, wasmaot};

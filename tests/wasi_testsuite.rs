@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{target_command, wasmaot};
 
@@ -96,12 +95,14 @@ fn run_test(wasm: &Path, scratch: &Path) -> Result<(), String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let out = target_command(&exe)
-        .args(&spec.args)
-        .env_clear()
-        .current_dir(&work)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let mut run = target_command(&exe);
+    run.args(&spec.args).env_clear().current_dir(&work);
+    // Under emulation the emulator (not the program, which sees only what it is granted)
+    // needs to find the target's dynamic loader.
+    if let Some(prefix) = std::env::var_os("QEMU_LD_PREFIX") {
+        run.env("QEMU_LD_PREFIX", prefix);
+    }
+    let out = run.output().map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.code() != Some(spec.exit_code) {
         return Err(format!(

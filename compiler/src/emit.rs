@@ -141,7 +141,10 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         },
     )?;
     let mut product = module.finish();
-    if product.object.format() == object::BinaryFormat::Elf {
+    if matches!(
+        product.object.format(),
+        object::BinaryFormat::Elf | object::BinaryFormat::MachO
+    ) {
         let all = contents
             .functions
             .iter()

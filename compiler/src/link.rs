@@ -135,7 +135,8 @@ impl Linker {
     }
 
     fn run(&self, command: &mut Command, output: &Path) -> Result<(), String> {
-        let result = command.output().map_err(|e| {
+        let found = program_exists(&self.program);
+        let result = found.and_then(|()| command.output()).map_err(|e| {
             let hint = if self.triple == crate::isa::host_triple() {
                 "install a C compiler, or set CC".to_string()
             } else {
@@ -203,6 +204,29 @@ impl Linker {
                 (false, false) => "-Wl,--strip-debug",
             });
         self.run(&mut command, output)
+    }
+}
+
+/// Whether `program` names an executable file, directly or through `PATH` (checked before
+/// running it, so that a missing linker is reported as such on every platform).
+fn program_exists(program: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &Path| {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let found = if program.contains('/') {
+        executable(Path::new(program))
+    } else {
+        std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| executable(&dir.join(program)))
+        })
+    };
+    match found {
+        true => Ok(()),
+        false => Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "not found",
+        )),
     }
 }
 

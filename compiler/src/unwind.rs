@@ -1,4 +1,5 @@
-//! `.eh_frame` for the compiled code (ELF targets), so debuggers, profilers and unwinders can
+//! `.eh_frame` (ELF) or `__TEXT,__eh_frame` (Mach-O, from which the Apple linker builds the
+//! compact `__unwind_info`) for the compiled code, so debuggers, profilers and unwinders can
 //! walk through wasm frames. Built with gimli after all functions are placed; each FDE points at
 //! its function's symbol through a relocation.
 
@@ -92,25 +93,46 @@ pub fn add_eh_frame(
     bytes.extend_from_slice(&[0; 4]);
     let section = object.section_id(StandardSection::EhFrame);
     let base = object.append_section_data(section, &bytes, 8);
+    let macho = object.format() == object::BinaryFormat::MachO;
+    let section_symbol = macho.then(|| object.section_symbol(section));
     for (offset, symbol, addend, pcrel, size) in writer.relocs {
-        let kind = if pcrel {
-            RelocationKind::Relative
-        } else {
-            RelocationKind::Absolute
+        let place = base + offset as u64;
+        let result = match (pcrel, section_symbol) {
+            // Mach-O has no PC-relative data relocation the linkers accept in `__eh_frame`:
+            // a pair (function minus section start) with the place folded into the addend.
+            (true, Some(start)) => object.add_relocation_with_subtractor(
+                section,
+                Relocation {
+                    offset: place,
+                    symbol: functions[symbol].0,
+                    addend: addend - place as i64,
+                    flags: RelocationFlags::Generic {
+                        kind: RelocationKind::Absolute,
+                        encoding: RelocationEncoding::Generic,
+                        size: size * 8,
+                    },
+                },
+                Some(start),
+            ),
+            _ => object.add_relocation(
+                section,
+                Relocation {
+                    offset: place,
+                    symbol: functions[symbol].0,
+                    addend,
+                    flags: RelocationFlags::Generic {
+                        kind: if pcrel {
+                            RelocationKind::Relative
+                        } else {
+                            RelocationKind::Absolute
+                        },
+                        encoding: RelocationEncoding::Generic,
+                        size: size * 8,
+                    },
+                },
+            ),
         };
-        let relocation = Relocation {
-            offset: base + offset as u64,
-            symbol: functions[symbol].0,
-            addend,
-            flags: RelocationFlags::Generic {
-                kind,
-                encoding: RelocationEncoding::Generic,
-                size: size * 8,
-            },
-        };
-        object
-            .add_relocation(section, relocation)
-            .map_err(|e| CompileError::Emit(format!("unwind tables: {e}")))?;
+        result.map_err(|e| CompileError::Emit(format!("unwind tables: {e}")))?;
     }
     Ok(())
 }

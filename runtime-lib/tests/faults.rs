@@ -47,6 +47,12 @@ fn child(name: &str, limit_address_space: Option<u64>) -> Output {
 
 #[test]
 fn instances_until_the_address_space_runs_out_end_in_an_error() {
+    if std::env::var_os("WASMAOT_TEST_RUNNER").is_some() {
+        // User-mode emulation (`.ci/aarch64`) puts the emulator's own mappings under the
+        // limit too, and it is killed before the runtime sees a refused reservation.
+        eprintln!("not run under emulation: the address-space limit applies to the emulator");
+        return;
+    }
     if std::env::var_os(CHILD_ENV).is_none() {
         let out = child(
             "instances_until_the_address_space_runs_out_end_in_an_error",
