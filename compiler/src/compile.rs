@@ -147,7 +147,7 @@ fn code_sites(
     };
     let trap_keys = traps.iter().map(|t| t.offset);
     // A call is looked up by its last byte: its return address minus one.
-    let call_keys = buffer.call_sites().map(|c| c.ret_addr - 1);
+    let call_keys = buffer.call_sites().map(|c| c.ret_addr.saturating_sub(1));
     trap_keys
         .chain(call_keys)
         .map(|code| (code, wasm_offset(code)))

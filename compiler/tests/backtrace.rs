@@ -147,3 +147,22 @@ fn a_frame_without_a_name_prints_its_offset_and_index() {
         format!("{unreachable:#x} - func 0")
     );
 }
+
+#[test]
+fn a_load_feeding_an_add_points_at_the_load() {
+    // x86-64 may fold a load into the instruction using its value; the trap must still
+    // name the load.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "f") (param i32 i32) (result i32)
+        (i32.add (local.get 1) (i32.load (local.get 0)))))"#;
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let load = op_offset(&wasm, 0, |op| matches!(op, Operator::I32Load { .. }));
+    for (label, m) in instances_both_checks(wat) {
+        let trap = match call_func(func(&m, "f"), &[i32(70000), i32(1)]) {
+            Err(Error::Trap(trap)) => trap,
+            other => panic!("{label}: expected a trap, got {other:?}"),
+        };
+        assert_eq!(offsets(&trap), [Some(load)], "{label}");
+    }
+}

@@ -281,3 +281,80 @@ fn release_to_pool(reservation: Reservation, accessible: usize) {
         pool.push((reservation, accessible));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmaot_abi::metadata::Limits;
+
+    const PAGE: u64 = 65536;
+    const EXPLICIT: MemoryStrategy = MemoryStrategy { reservation: 0 };
+    const GUARD: MemoryStrategy = MemoryStrategy {
+        reservation: FOUR_GIB + (2 << 30),
+    };
+
+    fn memory(min: u64, max: Option<u64>, strategy: MemoryStrategy, cap: Option<u64>) -> VmMemory {
+        VmMemory::new(MemoryType::new(Limits { min, max }), strategy, cap).expect("reserves")
+    }
+
+    fn write(memory: &VmMemory, at: u64, byte: u8) {
+        let ptr = memory.range(at, 1).expect("in bounds");
+        // SAFETY: one accessible byte of the memory, which nothing else uses.
+        unsafe { ptr.write(byte) }
+    }
+
+    fn read(memory: &VmMemory, at: u64) -> u8 {
+        let ptr = memory.range(at, 1).expect("in bounds");
+        // SAFETY: as in `write`.
+        unsafe { ptr.read() }
+    }
+
+    #[test]
+    fn explicit_checks_reserve_little_and_move_as_the_memory_grows() {
+        let m = memory(1, None, EXPLICIT, None);
+        assert_eq!(m.reserved_len(), MOVABLE_MIN_RESERVATION);
+        write(&m, 5, 42);
+        let base = m.base();
+        // Within the reservation: no move.
+        assert_eq!(m.grow(1000), Some(1));
+        assert_eq!(m.base(), base);
+        // Past it: twice the reservation, elsewhere, the bytes with it.
+        assert_eq!(m.grow(100), Some(1001));
+        assert_eq!(m.reserved_len(), 2 * MOVABLE_MIN_RESERVATION);
+        assert_ne!(m.base(), base);
+        assert_eq!(read(&m, 5), 42);
+        assert_eq!(read(&m, 1101 * PAGE - 1), 0);
+        // A grow larger than double takes what it needs.
+        assert_eq!(m.grow(8000), Some(1101));
+        assert!(m.reserved_len() >= 9101 * PAGE);
+        assert_eq!(read(&m, 5), 42);
+        assert_eq!(m.len(), 9101 * PAGE);
+    }
+
+    #[test]
+    fn explicit_checks_reserve_no_more_than_the_maximum_or_the_cap() {
+        let small = memory(1, Some(3), EXPLICIT, None);
+        assert_eq!(small.reserved_len(), 3 * PAGE);
+        assert_eq!(small.grow(2), Some(1));
+        assert_eq!(small.grow(1), None);
+        let capped = memory(1, None, EXPLICIT, Some(10 * PAGE));
+        assert_eq!(capped.reserved_len(), 10 * PAGE);
+        assert_eq!(capped.grow(10), None);
+        let mut ty = MemoryType::new(Limits { min: 1, max: None });
+        ty.memory64 = true;
+        let wide = VmMemory::new(ty, EXPLICIT, None).expect("reserves");
+        assert_eq!(wide.reserved_len(), MOVABLE_MIN_RESERVATION);
+    }
+
+    #[test]
+    fn guard_pages_keep_the_base_and_refuse_movable_memories() {
+        let m = memory(1, None, GUARD, None);
+        assert_eq!(m.reserved_len(), GUARD.reservation);
+        let base = m.base();
+        assert_eq!(m.grow(2000), Some(1));
+        assert_eq!(m.base(), base);
+        assert!(m.suits(GUARD) && m.suits(EXPLICIT));
+        let movable = memory(1, None, EXPLICIT, None);
+        assert!(!movable.suits(GUARD) && movable.suits(EXPLICIT));
+    }
+}
