@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-use common::{build_to, fixture, run_with, stdout, target_command, wasmaot};
+use common::{build_to, fixture, line_of, op_offset, run_with, stdout, target_command, wasmaot};
 
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -158,20 +158,54 @@ fn trap_divide_by_zero() {
 
 #[test]
 fn traps_print_a_backtrace_of_wasm_frames() {
+    use wasmparser::Operator;
     let out = run(&build("trap_div_zero", &[]), &[], b"");
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // Each frame at its wasm code offset: the division, then the call in main.
+    let module = fixture("trap_div_zero.wasm");
+    let div = op_offset(&module, 8, 0, |op| matches!(op, Operator::I32DivS));
+    let call = op_offset(&module, 9, 0, |op| {
+        matches!(op, Operator::Call { function_index: 8 })
+    });
     assert!(
-        stderr.contains("\nwasm backtrace:\n  0: do_div_zero (func 8)\n  1: main (func 9)\n"),
+        stderr.contains(&format!(
+            "\nwasm backtrace:\n  0: {div:#x} - do_div_zero (func 8)\n  1: {call:#x} - main (func 9)\n"
+        )),
         "{stderr}"
     );
-    assert!(stderr.contains(": _start (func "), "{stderr}");
-    // Recursion is one line per run of one function.
+    assert!(stderr.contains(" - _start (func "), "{stderr}");
+    // Recursion is one line per run of one frame: the innermost at the stack check (the
+    // function's body), then the calls.
     let out = run(&build("trap_stack", &[]), &[], b"");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("  0: do_recurse (func 8) (and 64 more frames of it)\n"),
+        stderr.contains(" - do_recurse (func 8) (and 63 more frames of it)\n"),
         "{stderr}"
     );
+}
+
+#[test]
+fn traps_in_a_program_with_dwarf_name_source_lines() {
+    let out = run(&build("trap_dwarf", &[]), &[], b"");
+    assert_eq!(stdout(&out), "before\n");
+    assert_eq!(out.status.code(), Some(134));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let frames: Vec<&str> = stderr.lines().filter(|l| l.contains(": 0x")).collect();
+    let expected = [
+        ("divide", "/* the division */"),
+        ("average", "/* the call to divide */"),
+        ("main", "/* the call to average"),
+    ];
+    assert!(frames.len() > expected.len(), "{stderr}");
+    for (i, (frame, (function, marker))) in frames.iter().zip(expected).enumerate() {
+        let line = line_of("trap_dwarf.c", marker);
+        assert!(
+            frame.starts_with(&format!("  {i}: 0x"))
+                && frame.contains(&format!(" - {function} (func "))
+                && frame.ends_with(&format!(") at trap_dwarf.c:{line}")),
+            "frame {i} should be {function} at line {line}:\n{stderr}"
+        );
+    }
 }
 
 #[test]

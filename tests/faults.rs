@@ -1,5 +1,6 @@
 //! Hard conditions an executable must survive as a native program would: a closed pipe, a full
-//! disk, a closed stdin, SIGINT in the middle of wasm code, a huge `memory.grow`.
+//! disk, a closed stdin, SIGINT in the middle of wasm code, a huge `memory.grow`, little
+//! address space.
 //! `tests/fixtures/writer.wat` writes 40 MB to stdout (or, given an argument, reads stdin) and
 //! exits with the WASI errno of the first failure.
 
@@ -96,4 +97,37 @@ fn a_huge_memory_grow_fails_cleanly() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "-1\n-1\n");
+}
+
+/// Run `exe` under `ulimit -v` of `kib` KiB of address space.
+fn run_with_address_space(exe: &std::path::Path, kib: u64) -> std::process::Output {
+    Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -v {kib} && exec \"$0\""),
+            &exe.to_string_lossy(),
+        ])
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn explicit_bounds_checks_run_and_grow_memory_in_little_address_space() {
+    // Under 2 GB of address space a memory reserving 4 GiB and its guard cannot be made...
+    let guarded = build("grow_moves.wat", "grow_moves_guard", &[]);
+    let out = run_with_address_space(&guarded, 2_000_000);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("reserving"),
+        "{out:?}"
+    );
+    // ...while with explicit checks it reserves what it uses and moves as it grows to 256 MiB.
+    let explicit = build(
+        "grow_moves.wat",
+        "grow_moves_explicit",
+        &["--bounds-checks", "explicit"],
+    );
+    let out = run_with_address_space(&explicit, 2_000_000);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
 }

@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::code_sites::FuncSites;
 use crate::vmctx::{VmctxCounts, VmctxLayout};
 
 /// A value type.
@@ -314,6 +315,12 @@ pub struct ModuleMeta {
     /// What the code checks besides the spec: interruption at function entries and loop
     /// headers, fuel.
     pub instrumentation: Instrumentation,
+    /// Where each defined function's trapping instructions and calls came from (wasm code
+    /// offsets, source lines), in defined-function order: what a trap's backtrace prints.
+    pub code_sites: Vec<FuncSites>,
+    /// The source files `SourceLine::file` indexes, from the module's DWARF line programs
+    /// (empty without them).
+    pub source_files: Vec<String>,
 }
 
 /// Checks compiled into the code on request (each costs time, so none by default).

@@ -3,6 +3,7 @@
 //! another one). Refresh the file with `WASMAOT_BLESS=1 cargo test -p wasmaot-abi` and review
 //! the diff.
 
+use wasmaot_abi::code_sites::{FuncSites, SourceLine};
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
     GlobalType, HeapType, Import, ImportKind, Instrumentation, LandingPad, Limits, MemoryStrategy,
@@ -100,6 +101,17 @@ fn small_module() -> ModuleMeta {
                 frame_offset: 32,
             }],
         )],
+        code_sites: vec![
+            FuncSites::new(0x40, vec![]),
+            FuncSites::new(
+                0x52,
+                vec![
+                    (18, 0x60, Some(SourceLine { file: 0, line: 7 })),
+                    (41, 0x5a, None),
+                ],
+            ),
+        ],
+        source_files: vec!["run.c".to_string()],
     }
 }
 

@@ -115,7 +115,8 @@ pub enum RelaxedSimdArg {
 pub enum BoundsChecksArg {
     /// No checks: a 4 GiB reservation plus guard pages catch every out-of-bounds access.
     Guard,
-    /// Compare every access with the memory size (for hosts short of address space).
+    /// Compare every access with the memory size; memories reserve only what they use and
+    /// move when they grow (for hosts short of address space).
     Explicit,
 }
 

@@ -28,6 +28,12 @@ pub struct CompiledFunction {
     pub landing_pads: Vec<LandingPad>,
     /// How to unwind through the function (for `.eh_frame`).
     pub unwind: Option<UnwindInfo>,
+    /// Its trapping instructions and calls, as `(code offset, wasm offset)`: the code offset
+    /// keys of [`wasmaot_abi::code_sites`], the module offset of the wasm operator they came
+    /// from (`None` for code outside any operator, as the prologue's stack check).
+    pub sites: Vec<(u32, Option<u32>)>,
+    /// Module offset of the wasm function body (0 for code not compiled from a body).
+    pub body_offset: u32,
 }
 
 /// Per-worker state reused across functions.
@@ -59,17 +65,18 @@ pub fn compile_functions(
         .enumerate()
         .map_init(Worker::default, |worker, (index, input)| {
             let index = index as u32;
+            let body_offset = input.body.range().start as u32;
             worker.context.clear();
             let allocs = worker.allocs.take().unwrap_or_default();
             let func = &mut worker.context.func;
             let allocs = translate_function(env, index, input, func, &mut worker.builder, allocs)?;
             worker.allocs = Some(allocs);
-            let compiled = compile_ir(&mut worker.context, isa, FuncId::from_u32(index)).map_err(
-                |message| CompileError::Codegen {
+            let mut compiled = compile_ir(&mut worker.context, isa, FuncId::from_u32(index))
+                .map_err(|message| CompileError::Codegen {
                     func_index: env.imported_funcs() + index,
                     message,
-                },
-            )?;
+                })?;
+            compiled.body_offset = body_offset;
             on_done();
             Ok(compiled)
         })
@@ -106,6 +113,7 @@ pub fn compile_ir(
         .collect();
     traps.sort_by_key(|t| t.offset);
     let landing_pads = landing_pads(buffer)?;
+    let sites = code_sites(buffer, &traps);
     let func: &ir::Function = &context.func;
     let relocs = mach_relocs
         .iter()
@@ -118,7 +126,32 @@ pub fn compile_ir(
         traps,
         landing_pads,
         unwind,
+        sites,
+        body_offset: 0,
     })
+}
+
+/// The wasm operator behind each trap site and call of the function, from the source
+/// locations the translator set (`FunctionBuilder::set_srcloc`, one per operator).
+fn code_sites(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+    traps: &[TrapSite],
+) -> Vec<(u32, Option<u32>)> {
+    let srclocs = buffer.get_srclocs_sorted();
+    let wasm_offset = |code: u32| {
+        let at = srclocs
+            .partition_point(|s| s.start <= code)
+            .checked_sub(1)?;
+        let range = &srclocs[at];
+        (code < range.end && !range.loc.is_default()).then(|| range.loc.bits())
+    };
+    let trap_keys = traps.iter().map(|t| t.offset);
+    // A call is looked up by its last byte: its return address minus one.
+    let call_keys = buffer.call_sites().map(|c| c.ret_addr.saturating_sub(1));
+    trap_keys
+        .chain(call_keys)
+        .map(|code| (code, wasm_offset(code)))
+        .collect()
 }
 
 /// The landing pads of the function's `try_call`s. The translator gives each one handler,

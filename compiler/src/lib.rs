@@ -9,6 +9,7 @@
 //! a shared object loaded through the runtime's embedding API.
 
 pub mod compile;
+pub mod debug_lines;
 pub mod emit;
 pub mod error;
 pub mod fallbacks;
@@ -23,6 +24,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
+use wasmaot_abi::code_sites::FuncSites;
 use wasmaot_abi::metadata::{Instrumentation, MemoryStrategy};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
@@ -128,6 +130,7 @@ pub fn compile_parsed(
         .num_threads(options.jobs)
         .build()
         .map_err(|e| CompileError::Config(e.to_string()))?;
+    let debug = parsed.debug;
     let functions = pool
         .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
@@ -139,6 +142,7 @@ pub fn compile_parsed(
         .map(|(i, f)| (i as u32, f.landing_pads.clone()))
         .collect();
     meta.landing_pads = landing_pads;
+    (meta.code_sites, meta.source_files) = code_sites(&functions, &debug);
     let contents = emit::ObjectContents {
         functions: &functions,
         trampolines: &trampolines,
@@ -147,6 +151,31 @@ pub fn compile_parsed(
         meta: &meta,
     };
     emit::write_object(isa, &contents)
+}
+
+/// The backtrace sites of every compiled function, with source lines when the module has
+/// DWARF line programs, and the source files those lines name.
+fn code_sites(
+    functions: &[compile::CompiledFunction],
+    debug: &debug_lines::DebugSections<'_>,
+) -> (Vec<FuncSites>, Vec<String>) {
+    let lines = debug_lines::LineTable::read(debug);
+    let sites = functions
+        .iter()
+        .map(|f| {
+            let sites = f
+                .sites
+                .iter()
+                .map(|&(code, wasm)| {
+                    // Code outside any operator (the prologue) stands for the whole body.
+                    let wasm = wasm.unwrap_or(f.body_offset);
+                    (code, wasm, lines.line_at(debug, wasm))
+                })
+                .collect();
+            FuncSites::new(f.body_offset, sites)
+        })
+        .collect();
+    (sites, lines.files)
 }
 
 /// The CPU features `options` let generated code use (Cranelift setting names): what the

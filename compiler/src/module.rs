@@ -12,6 +12,7 @@ use wasmparser::{
     ValidatorResources, WasmFeatures,
 };
 
+use crate::debug_lines::DebugSections;
 use crate::error::{CompileError, Result};
 
 /// One function body waiting for translation.
@@ -26,6 +27,8 @@ pub struct ParsedModule<'a> {
     pub functions: Vec<FunctionInput<'a>>,
     /// The features it was validated against; function bodies are read with the same.
     pub features: WasmFeatures,
+    /// Its DWARF sections, for source lines in backtraces.
+    pub debug: DebugSections<'a>,
 }
 
 /// Parse and validate `bytes` completely, function bodies included, without translating.
@@ -123,6 +126,7 @@ pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'
     let mut meta = empty_meta();
     let mut functions = Vec::new();
     let mut local_func_types = Vec::new();
+    let mut debug = DebugSections::default();
     let mut parser = Parser::new(0);
     parser.set_features(features);
     for payload in parser.parse_all(bytes) {
@@ -136,6 +140,19 @@ pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'
             }
             ValidPayload::Ok | ValidPayload::End(_) => {}
         }
+        match &payload {
+            Payload::CodeSectionStart {
+                unchecked_range: range,
+                ..
+            } => {
+                debug.code_start = range.start;
+                debug.code_len = range.end - range.start;
+            }
+            Payload::CustomSection(reader) if reader.name().starts_with(".debug_") => {
+                debug.sections.push((reader.name(), reader.data()));
+            }
+            _ => {}
+        }
         read_payload(payload, &mut meta, &mut local_func_types)?;
     }
     meta.func_types.extend(local_func_types);
@@ -145,6 +162,7 @@ pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'
         meta,
         functions,
         features,
+        debug,
     })
 }
 
@@ -169,6 +187,8 @@ fn empty_meta() -> ModuleMeta {
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),
+        code_sites: Vec::new(),
+        source_files: Vec::new(),
         instrumentation: Default::default(),
     }
 }

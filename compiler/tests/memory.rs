@@ -628,3 +628,56 @@ fn host_memory_shared_with_wasm() {
         TrapKind::OutOfBoundsMemory
     );
 }
+
+#[test]
+fn explicit_checks_memory_moves_when_it_outgrows_its_reservation() {
+    // With explicit checks a memory without maximum reserves 64 MiB, not 4 GiB, and moves to
+    // a larger reservation when it grows past that: code must read the moved base, in the
+    // function that grew it and in every instance sharing the memory, and nothing is lost.
+    let exporter = r#"
+      (module
+        (memory (export "mem") 1)
+        (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+        (func (export "grow_then_load") (param $delta i32) (param $at i32) (result i32)
+          (i32.store (i32.const 8) (i32.const 77))
+          (drop (memory.grow (local.get $delta)))
+          (i32.add (i32.load (i32.const 8)) (i32.load (local.get $at)))))"#;
+    let importer = r#"
+      (module
+        (import "env" "mem" (memory 1))
+        (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#;
+    let m = new_instance(&load_with(exporter, &explicit_checks()), &[]).expect("instantiates");
+    let mem = memory(&m, "mem");
+    let reader = new_instance(
+        &load_with(importer, &explicit_checks()),
+        &[Extern::Memory(mem)],
+    )
+    .expect("instantiates");
+    call(&m, "store", &[i32(65532), i32(0x1234_5678)]);
+    let before = with_store(|s| mem.data(s).as_ptr() as usize);
+    // 1,100 pages (68.75 MiB) pass the first reservation; the last word of the new memory
+    // is zero, the word written before the grow survives the move.
+    let last = 1101 * 65536 - 4;
+    assert_eq!(
+        call1(&m, "grow_then_load", &[i32(1100), i32(last)]),
+        i32(77)
+    );
+    let after = with_store(|s| mem.data(s).as_ptr() as usize);
+    assert_ne!(before, after, "the memory moved");
+    assert_eq!(with_store(|s| mem.data_size(s)), 1101 * 65536);
+    assert_eq!(call1(&reader, "load", &[i32(65532)]), i32(0x1234_5678));
+    call(&m, "store", &[i32(last), i32(-9)]);
+    assert_eq!(call1(&reader, "load", &[i32(last)]), i32(-9));
+    assert_eq!(
+        trap(&reader, "load", &[i32(last + 1)]),
+        TrapKind::OutOfBoundsMemory
+    );
+    let mut word = [0; 4];
+    with_store(|s| mem.read(s, 65532, &mut word)).expect("in bounds");
+    assert_eq!(word, 0x1234_5678u32.to_le_bytes());
+    // Code relying on guard pages must not take a memory that moves.
+    assert!(matches!(
+        new_instance(&load(importer), &[Extern::Memory(mem)]),
+        Err(Error::Link(_))
+    ));
+}

@@ -146,7 +146,7 @@ pub use typed::{TypedFunc, WasmTy, WasmTypeList};
 pub use values::{ExternRef, Val};
 pub use vm::error::Error;
 pub use vm::module::Module;
-pub use vm::trap::{ExceptionValue, Trap, TrapFrame, UncaughtException};
+pub use vm::trap::{ExceptionValue, SourceLocation, Trap, TrapFrame, UncaughtException};
 pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{
     FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType,

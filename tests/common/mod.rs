@@ -78,3 +78,57 @@ pub fn run_with(mut command: Command, stdin: &[u8]) -> Output {
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Module offset of the `nth` (from 0) operator of function `func_index` (imports counted)
+/// of the module at `module` that `pick` accepts: where a trap's backtrace frame must point.
+pub fn op_offset(
+    module: &Path,
+    func_index: u32,
+    nth: usize,
+    pick: impl Fn(&wasmparser::Operator<'_>) -> bool,
+) -> u32 {
+    use wasmparser::{Parser, Payload, TypeRef};
+    let wasm = std::fs::read(module).expect("module readable");
+    let mut imported = 0;
+    let mut defined = 0;
+    for payload in Parser::new(0).parse_all(&wasm) {
+        match payload.expect("module parses") {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if matches!(import.expect("import").ty, TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                if imported + defined == func_index {
+                    let mut reader = body.get_operators_reader().expect("operators");
+                    let mut seen = 0;
+                    while !reader.eof() {
+                        let offset = reader.original_position();
+                        if pick(&reader.read().expect("operator")) {
+                            if seen == nth {
+                                return offset as u32;
+                            }
+                            seen += 1;
+                        }
+                    }
+                    panic!("function {func_index} has no such operator");
+                }
+                defined += 1;
+            }
+            _ => {}
+        }
+    }
+    panic!("no function {func_index} in {}", module.display());
+}
+
+/// The 1-based number of the line of fixture source `name` that contains `marker`.
+pub fn line_of(name: &str, marker: &str) -> u32 {
+    let source = std::fs::read_to_string(fixture(name)).expect("fixture source");
+    let at = source
+        .lines()
+        .position(|line| line.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker:?} in {name}"));
+    at as u32 + 1
+}

@@ -252,10 +252,17 @@ impl FuncTranslator<'_, '_> {
         (ptr, 0)
     }
 
-    /// Memory `index`'s base; it never moves, so the load may be shared and hoisted.
+    /// Memory `index`'s base. With guard pages it never moves, so the load may be shared and
+    /// hoisted; with explicit checks the runtime may move a memory when it grows, so the base
+    /// is read again after every call (like the length).
     fn memory_base(&mut self, index: u32) -> Value {
         let (ptr, offset) = self.memory_struct(index);
-        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        let flags = match self.env.bounds_checks {
+            BoundsChecks::GuardPages { .. } => {
+                MemFlagsData::trusted().with_readonly().with_can_move()
+            }
+            BoundsChecks::Explicit => MemFlagsData::trusted(),
+        };
         self.builder
             .ins()
             .load(types::I64, flags, ptr, offset + field::MEMORY_BASE)

@@ -193,6 +193,8 @@ pub fn translate_function(
     let mut reader = wasmparser::OperatorsReader::new(binary);
     while !reader.eof() {
         t.offset = reader.original_position();
+        // Every instruction of this operator carries its module offset, for backtraces.
+        t.builder.set_srcloc(ir::SourceLoc::new(t.offset as u32));
         let op = reader.read()?;
         t.validator.op(t.offset, &op)?;
         t.translate_operator(&op)?;

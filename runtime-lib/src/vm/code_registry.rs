@@ -5,6 +5,7 @@
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
+use wasmaot_abi::code_sites::{FuncSites, SiteInfo};
 use wasmaot_abi::metadata::LandingPad;
 use wasmaot_abi::symbols::TrapSite;
 use wasmaot_abi::TrapKind;
@@ -20,6 +21,16 @@ pub struct FunctionRange {
     pub traps: &'static [TrapSite],
     /// Where exceptions thrown by its callees land, sorted by return offset.
     pub landing_pads: Vec<LandingPad>,
+    /// The wasm offsets (and source lines) of its trap sites and calls, for backtraces.
+    pub sites: FuncSites,
+}
+
+impl FunctionRange {
+    /// The recorded site at `pc` (a faulting pc, or a return address minus one).
+    pub fn site(&self, pc: usize) -> Option<SiteInfo> {
+        let offset = u32::try_from(pc.checked_sub(self.start)?).ok()?;
+        self.sites.find(offset)
+    }
 }
 
 /// The code of one module, functions sorted by address.
@@ -29,6 +40,8 @@ pub struct CodeInfo {
     pub end: usize,
     pub functions: Vec<FunctionRange>,
     pub names: Vec<(u32, String)>,
+    /// The source files of the sites' lines.
+    pub source_files: Vec<String>,
 }
 
 struct Node {

@@ -1,6 +1,10 @@
-//! Linear memory: a fixed reservation whose accessible prefix grows. The base never moves, so
-//! compiled code may keep it in a register; the `VMMemory` compiled code reads lives here, boxed,
-//! and every instance using the memory points at it.
+//! Linear memory: a reservation whose accessible prefix grows. For code that relies on guard
+//! pages the reservation is fixed (4 GiB and the guard) and the base never moves, so compiled
+//! code may keep it in a register. For code with explicit bounds checks, which needs no guard
+//! and reloads the base after every call, a memory reserves only what it needs now (up to
+//! its maximum) and moves to a larger reservation when it grows past it: hosts short of
+//! address space can run it. The `VMMemory` compiled code reads lives here, boxed, and every
+//! instance using the memory points at it.
 
 use std::cell::UnsafeCell;
 use std::mem::ManuallyDrop;
@@ -14,11 +18,14 @@ use super::sys::mmap::Reservation;
 
 pub struct VmMemory {
     vm: Box<UnsafeCell<VMMemory>>,
-    /// Given back to the pool on drop.
-    reservation: ManuallyDrop<Reservation>,
+    /// Given back to the pool on drop; replaced by a larger one when a movable memory grows
+    /// past it (see the Send/Sync note for who may touch it).
+    reservation: UnsafeCell<ManuallyDrop<Reservation>>,
     /// The most bytes the memory may grow to here: its type's maximum, capped by what the
     /// reservation holds before its guard region.
     limit_bytes: u64,
+    /// Whether growing may move the memory (only for code with explicit bounds checks).
+    movable: bool,
     pub ty: MemoryType,
 }
 
@@ -28,6 +35,10 @@ pub const MEMORY64_LIMIT: u64 = 16 << 30;
 
 /// The size of 32-bit address space, which a 32-bit memory's reservation starts with.
 const FOUR_GIB: u64 = 1 << 32;
+
+/// The least a movable memory reserves (unless its limit is smaller): small memories then
+/// never move, and larger ones move a few times, doubling each time.
+const MOVABLE_MIN_RESERVATION: u64 = 64 << 20;
 
 // SAFETY: compiled code and the runtime mutate the VMMemory on one thread at a time: a memory is
 // reached only through its store, borrowed mutably for every call (no shared memories yet).
@@ -42,9 +53,11 @@ fn host_pages(bytes: u64) -> usize {
 
 impl VmMemory {
     /// A memory of type `ty`, reserved as code compiled with `strategy` expects: 32-bit
-    /// memories get `strategy.reservation` bytes (4 GiB and a guard) or, when 0, their maximum;
-    /// 64-bit memories get their maximum (at most [`MEMORY64_LIMIT`]) followed by the same
-    /// guard, which compiled code relies on after comparing an index with the length.
+    /// memories get `strategy.reservation` bytes (4 GiB and a guard); 64-bit memories get their
+    /// maximum (at most [`MEMORY64_LIMIT`]) followed by the same guard, which compiled code
+    /// relies on after comparing an index with the length. With explicit bounds checks
+    /// (`strategy.reservation` 0) a memory is movable: it reserves its initial size, at least
+    /// [`MOVABLE_MIN_RESERVATION`] and at most its limit, and moves when it outgrows that.
     /// `cap` (the store's limit) bounds how far it may grow: `memory.grow` past it returns -1,
     /// and a memory whose initial size exceeds it is not made.
     pub fn new(
@@ -56,14 +69,11 @@ impl VmMemory {
             .max_pages()
             .saturating_mul(ty.page_size())
             .min(cap.unwrap_or(u64::MAX));
-        let (limit_bytes, reserve) = if ty.memory64 {
-            let limit = max_bytes.min(MEMORY64_LIMIT);
-            let guard = strategy.reservation.saturating_sub(FOUR_GIB);
-            (limit, limit + guard)
-        } else if strategy.reservation > 0 {
-            (max_bytes.min(FOUR_GIB), strategy.reservation)
+        let movable = strategy.reservation == 0;
+        let limit_bytes = if ty.memory64 {
+            max_bytes.min(MEMORY64_LIMIT)
         } else {
-            (max_bytes.min(FOUR_GIB), max_bytes.min(FOUR_GIB))
+            max_bytes.min(FOUR_GIB)
         };
         let initial = ty.limits.min.saturating_mul(ty.page_size());
         if let Some(cap) = cap.filter(|cap| initial > *cap) {
@@ -77,6 +87,13 @@ impl VmMemory {
                 ty.limits.min
             )));
         }
+        let reserve = if movable {
+            initial.max(MOVABLE_MIN_RESERVATION).min(limit_bytes)
+        } else if ty.memory64 {
+            limit_bytes + strategy.reservation.saturating_sub(FOUR_GIB)
+        } else {
+            strategy.reservation
+        };
         let reservation = reserve_from_pool(reserve as usize, host_pages(initial))?;
         let vm = VMMemory {
             base: reservation.base(),
@@ -84,8 +101,9 @@ impl VmMemory {
         };
         Ok(VmMemory {
             vm: Box::new(UnsafeCell::new(vm)),
-            reservation: ManuallyDrop::new(reservation),
+            reservation: UnsafeCell::new(ManuallyDrop::new(reservation)),
             limit_bytes,
+            movable,
             ty,
         })
     }
@@ -95,15 +113,27 @@ impl VmMemory {
         self.vm.get()
     }
 
+    /// The memory's reservation as it is now.
+    fn reservation(&self) -> &Reservation {
+        // SAFETY: replaced only by `grow`, on the thread that owns the memory (see the
+        // Send/Sync note), which holds no reference from here across the replacement.
+        unsafe { &*self.reservation.get() }
+    }
+
     /// Bytes of address space reserved, guard region included.
     pub fn reserved_len(&self) -> u64 {
-        self.reservation.len() as u64
+        self.reservation().len() as u64
     }
 
     /// Whether code compiled with `strategy` may use this memory: its bounds checks assume a
-    /// guard region that the reservation must provide.
+    /// guard region that the reservation must provide, and a base that never moves. Code with
+    /// explicit checks (`strategy.reservation` 0) assumes neither.
     pub fn suits(&self, strategy: MemoryStrategy) -> bool {
-        if self.ty.memory64 {
+        if strategy.reservation == 0 {
+            true
+        } else if self.movable {
+            false
+        } else if self.ty.memory64 {
             let guard = strategy.reservation.saturating_sub(FOUR_GIB);
             self.reserved_len() >= self.limit_bytes + guard
         } else {
@@ -111,8 +141,10 @@ impl VmMemory {
         }
     }
 
+    /// Where the memory starts now (a movable memory's base changes when it grows).
     pub fn base(&self) -> *mut u8 {
-        self.reservation.base()
+        // SAFETY: reading a pointer the owning thread writes (see the Send/Sync note).
+        unsafe { (*self.vm.get()).base }
     }
 
     /// Current length in bytes.
@@ -138,10 +170,45 @@ impl VmMemory {
             return None;
         }
         let (from, to) = (host_pages(self.len()), host_pages(new_bytes));
-        self.reservation.make_accessible(from, to - from).ok()?;
+        if to > self.reservation().len() {
+            self.move_to_larger(from, to)?;
+        } else {
+            self.reservation().make_accessible(from, to - from).ok()?;
+        }
         // SAFETY: see the Send/Sync note; compiled code re-reads the length after calls.
         unsafe { (*self.vm.get()).length = new_bytes };
         Some(old)
+    }
+
+    /// Move a movable memory, whose `accessible` bytes are in use, to a reservation holding at
+    /// least `needed` bytes: twice the current one, within the limit. Compiled code with
+    /// explicit checks reloads the base after the call that grew the memory.
+    fn move_to_larger(&self, accessible: usize, needed: usize) -> Option<()> {
+        if !self.movable {
+            return None;
+        }
+        let limit = host_pages(self.limit_bytes);
+        let len = self
+            .reservation()
+            .len()
+            .saturating_mul(2)
+            .min(limit)
+            .max(needed);
+        let larger = Reservation::new(len).ok()?;
+        // The new pages first: once the old ones have moved, nothing may fail.
+        larger
+            .make_accessible(accessible, needed - accessible)
+            .ok()?;
+        self.reservation().move_into(accessible, &larger).ok()?;
+        // SAFETY: see the Send/Sync note: this thread owns the memory, and no reference to the
+        // old reservation is held across the replacement. The old one, whose pages moved, is
+        // unmapped rather than pooled.
+        unsafe {
+            let old = std::mem::replace(&mut *self.reservation.get(), ManuallyDrop::new(larger));
+            drop(ManuallyDrop::into_inner(old));
+            (*self.vm.get()).base = self.reservation().base();
+        }
+        Some(())
     }
 
     /// A pointer to the bytes `[offset, offset + len)`, if inside the memory: valid for reads
@@ -161,7 +228,7 @@ impl VmMemory {
 impl Drop for VmMemory {
     fn drop(&mut self) {
         // SAFETY: `reservation` is taken exactly once, here, and not used afterwards.
-        let reservation = unsafe { ManuallyDrop::take(&mut self.reservation) };
+        let reservation = unsafe { ManuallyDrop::take(self.reservation.get_mut()) };
         release_to_pool(reservation, host_pages(self.len()));
     }
 }
@@ -212,5 +279,82 @@ fn release_to_pool(reservation: Reservation, accessible: usize) {
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
     if pool.len() < POOL_CAPACITY {
         pool.push((reservation, accessible));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmaot_abi::metadata::Limits;
+
+    const PAGE: u64 = 65536;
+    const EXPLICIT: MemoryStrategy = MemoryStrategy { reservation: 0 };
+    const GUARD: MemoryStrategy = MemoryStrategy {
+        reservation: FOUR_GIB + (2 << 30),
+    };
+
+    fn memory(min: u64, max: Option<u64>, strategy: MemoryStrategy, cap: Option<u64>) -> VmMemory {
+        VmMemory::new(MemoryType::new(Limits { min, max }), strategy, cap).expect("reserves")
+    }
+
+    fn write(memory: &VmMemory, at: u64, byte: u8) {
+        let ptr = memory.range(at, 1).expect("in bounds");
+        // SAFETY: one accessible byte of the memory, which nothing else uses.
+        unsafe { ptr.write(byte) }
+    }
+
+    fn read(memory: &VmMemory, at: u64) -> u8 {
+        let ptr = memory.range(at, 1).expect("in bounds");
+        // SAFETY: as in `write`.
+        unsafe { ptr.read() }
+    }
+
+    #[test]
+    fn explicit_checks_reserve_little_and_move_as_the_memory_grows() {
+        let m = memory(1, None, EXPLICIT, None);
+        assert_eq!(m.reserved_len(), MOVABLE_MIN_RESERVATION);
+        write(&m, 5, 42);
+        let base = m.base();
+        // Within the reservation: no move.
+        assert_eq!(m.grow(1000), Some(1));
+        assert_eq!(m.base(), base);
+        // Past it: twice the reservation, elsewhere, the bytes with it.
+        assert_eq!(m.grow(100), Some(1001));
+        assert_eq!(m.reserved_len(), 2 * MOVABLE_MIN_RESERVATION);
+        assert_ne!(m.base(), base);
+        assert_eq!(read(&m, 5), 42);
+        assert_eq!(read(&m, 1101 * PAGE - 1), 0);
+        // A grow larger than double takes what it needs.
+        assert_eq!(m.grow(8000), Some(1101));
+        assert!(m.reserved_len() >= 9101 * PAGE);
+        assert_eq!(read(&m, 5), 42);
+        assert_eq!(m.len(), 9101 * PAGE);
+    }
+
+    #[test]
+    fn explicit_checks_reserve_no_more_than_the_maximum_or_the_cap() {
+        let small = memory(1, Some(3), EXPLICIT, None);
+        assert_eq!(small.reserved_len(), 3 * PAGE);
+        assert_eq!(small.grow(2), Some(1));
+        assert_eq!(small.grow(1), None);
+        let capped = memory(1, None, EXPLICIT, Some(10 * PAGE));
+        assert_eq!(capped.reserved_len(), 10 * PAGE);
+        assert_eq!(capped.grow(10), None);
+        let mut ty = MemoryType::new(Limits { min: 1, max: None });
+        ty.memory64 = true;
+        let wide = VmMemory::new(ty, EXPLICIT, None).expect("reserves");
+        assert_eq!(wide.reserved_len(), MOVABLE_MIN_RESERVATION);
+    }
+
+    #[test]
+    fn guard_pages_keep_the_base_and_refuse_movable_memories() {
+        let m = memory(1, None, GUARD, None);
+        assert_eq!(m.reserved_len(), GUARD.reservation);
+        let base = m.base();
+        assert_eq!(m.grow(2000), Some(1));
+        assert_eq!(m.base(), base);
+        assert!(m.suits(GUARD) && m.suits(EXPLICIT));
+        let movable = memory(1, None, EXPLICIT, None);
+        assert!(!movable.suits(GUARD) && movable.suits(EXPLICIT));
     }
 }

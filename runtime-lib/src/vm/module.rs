@@ -173,6 +173,7 @@ fn code_info(
             func_index: imported + i as u32,
             traps: sites,
             landing_pads,
+            sites: meta.code_sites.get(i).cloned().unwrap_or_default(),
         });
     }
     ranges.sort_by_key(|r| r.start);
@@ -181,6 +182,7 @@ fn code_info(
         end: ranges.last().map_or(0, |r| r.end),
         functions: ranges,
         names: meta.func_names.clone(),
+        source_files: meta.source_files.clone(),
     })
 }
 

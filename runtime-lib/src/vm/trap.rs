@@ -106,13 +106,41 @@ pub struct TrapFrame {
     pub func_index: u32,
     /// Its name-section name, when it has one.
     pub func_name: Option<String>,
+    /// The wasm code offset (from the start of the module) of the instruction the frame is at:
+    /// the one that trapped, in the innermost frame; the call, in the others. `None` when the
+    /// compiler recorded none there.
+    pub wasm_offset: Option<u32>,
+    /// That instruction's source file and line, when the module has DWARF line information.
+    pub source: Option<SourceLocation>,
+}
+
+/// A place in a source file, from a module's DWARF line information.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLocation {
+    /// The file, as the compiler that produced the module named it.
+    pub file: String,
+    /// 1-based.
+    pub line: u32,
+}
+
+impl fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
 }
 
 impl fmt::Display for TrapFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(offset) = self.wasm_offset {
+            write!(f, "{offset:#x} - ")?;
+        }
         match &self.func_name {
-            Some(name) => write!(f, "{name} (func {})", self.func_index),
-            None => write!(f, "func {}", self.func_index),
+            Some(name) => write!(f, "{name} (func {})", self.func_index)?,
+            None => write!(f, "func {}", self.func_index)?,
+        }
+        match &self.source {
+            Some(source) => write!(f, " at {source}"),
+            None => Ok(()),
         }
     }
 }

@@ -10,7 +10,7 @@ use wasmaot_abi::TrapKind;
 
 use super::code_registry;
 use super::sys;
-use super::trap::{Trap, TrapFrame};
+use super::trap::{SourceLocation, Trap, TrapFrame};
 
 thread_local! {
     /// The jump buffer of the innermost host-to-wasm call on this thread, or null.
@@ -141,16 +141,10 @@ pub unsafe fn call_catching(
         .unwrap_or((TrapKind::Unreachable, 0));
     let location = code_registry::lookup(pc);
     let (frames, count) = FRAMES.with(|f| f.replace(([0; MAX_FRAMES], 0)));
+    // Callers are looked up by the last byte of their call: the return address minus one.
     let backtrace = std::iter::once(pc)
         .chain(frames[..count].iter().map(|ret| ret - 1))
-        .filter_map(|pc| {
-            let location = code_registry::lookup(pc)?;
-            let index = location.function.func_index;
-            Some(TrapFrame {
-                func_index: index,
-                func_name: location.info.func_name(index).map(str::to_string),
-            })
-        })
+        .filter_map(frame_at)
         .collect();
     Err(Trap::Wasm {
         kind,
@@ -158,5 +152,25 @@ pub unsafe fn call_catching(
         func_name: location
             .and_then(|l| l.info.func_name(l.function.func_index).map(str::to_string)),
         backtrace,
+    })
+}
+
+/// The backtrace frame of the wasm code at `pc`: its function, and the wasm offset and source
+/// line the compiler recorded there.
+fn frame_at(pc: usize) -> Option<TrapFrame> {
+    let (info, function) = code_registry::function_at(pc)?;
+    let index = function.func_index;
+    let site = function.site(pc);
+    let source = site.and_then(|s| s.line).and_then(|line| {
+        Some(SourceLocation {
+            file: info.source_files.get(line.file as usize)?.clone(),
+            line: line.line,
+        })
+    });
+    Some(TrapFrame {
+        func_index: index,
+        func_name: info.func_name(index).map(str::to_string),
+        wasm_offset: site.map(|s| s.wasm_offset),
+        source,
     })
 }

@@ -106,6 +106,43 @@ impl Reservation {
     }
 }
 
+impl Reservation {
+    /// Move the first `len` bytes (accessible) to the start of `target` (a reservation at least
+    /// as long), where they become accessible: a linear memory growing past its reservation.
+    /// Linux moves the pages themselves (`mremap`); elsewhere, or when that fails, they are
+    /// copied. Either way this reservation's first `len` bytes are no longer to be used.
+    pub fn move_into(&self, len: usize, target: &Reservation) -> io::Result<()> {
+        assert!(
+            len <= self.len && len <= target.len,
+            "inside both reservations"
+        );
+        if len == 0 {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: both ranges are ours and distinct; MREMAP_FIXED replaces the start of
+            // `target`'s mapping with our pages, and leaves our range unmapped.
+            let moved = unsafe {
+                libc::mremap(
+                    self.base.cast(),
+                    len,
+                    len,
+                    libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                    target.base.cast::<libc::c_void>(),
+                )
+            };
+            if moved != libc::MAP_FAILED {
+                return Ok(());
+            }
+        }
+        target.make_accessible(0, len)?;
+        // SAFETY: `len` bytes are accessible in both mappings, which do not overlap.
+        unsafe { ptr::copy_nonoverlapping(self.base, target.base, len) };
+        Ok(())
+    }
+}
+
 impl Drop for Reservation {
     fn drop(&mut self) {
         // SAFETY: we own the mapping and nobody uses it after its owner dropped it.

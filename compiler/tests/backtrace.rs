@@ -1,0 +1,168 @@
+//! The frames of a trap's backtrace point at wasm code: the innermost at the instruction that
+//! trapped, the others at their calls. Expected offsets are found in the module's own bytes
+//! (by walking its operators), never copied from a run.
+
+mod support;
+
+use support::*;
+use wasmaot_runtime::{Error, Instance, Trap, TrapKind};
+use wasmparser::{FunctionBody, Operator, Parser, Payload};
+
+/// The bodies of the module's defined functions.
+fn bodies(wasm: &[u8]) -> Vec<FunctionBody<'_>> {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|payload| match payload.expect("parses") {
+            Payload::CodeSectionEntry(body) => Some(body),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Module offset of the first operator of defined function `func` that `pick` accepts.
+fn op_offset(wasm: &[u8], func: usize, pick: impl Fn(&Operator<'_>) -> bool) -> u32 {
+    let bodies = bodies(wasm);
+    let mut reader = bodies[func].get_operators_reader().expect("operators");
+    while !reader.eof() {
+        let offset = reader.original_position();
+        if pick(&reader.read().expect("operator")) {
+            return offset as u32;
+        }
+    }
+    panic!("no such operator in function {func}");
+}
+
+/// Module offset of defined function `func`'s body.
+fn body_offset(wasm: &[u8], func: usize) -> u32 {
+    bodies(wasm)[func].range().start as u32
+}
+
+fn trap_of(instance: &Instance, name: &str) -> Trap {
+    match call_func(func(instance, name), &[]) {
+        Err(Error::Trap(trap)) => trap,
+        other => panic!("expected a trap from {name}, got {other:?}"),
+    }
+}
+
+fn offsets(trap: &Trap) -> Vec<Option<u32>> {
+    trap.backtrace().iter().map(|f| f.wasm_offset).collect()
+}
+
+const CALLS: &str = r#"(module
+  (table 1 funcref)
+  (elem (i32.const 0) $through_table)
+  (global $zero (mut i32) (i32.const 0))
+  (func $divide (result i32)
+    (i32.add (i32.const 1) (i32.const 2))
+    (i32.div_u (global.get $zero))
+  )
+  (func $through_table (result i32)
+    (drop (i32.const 5))
+    (call $divide)
+  )
+  (func $outer (export "outer") (result i32)
+    (i32.add (call_indirect (result i32) (i32.const 0)) (i32.const 1))
+  )
+)"#;
+
+#[test]
+fn frames_point_at_the_trapping_instruction_and_at_each_call() {
+    let wasm = wat::parse_str(CALLS).expect("valid WAT");
+    let m = instance(CALLS);
+    let trap = trap_of(&m, "outer");
+    assert_eq!(trap.kind(), Some(TrapKind::IntegerDivideByZero));
+    let div = op_offset(&wasm, 0, |op| matches!(op, Operator::I32DivU));
+    let call = op_offset(&wasm, 1, |op| matches!(op, Operator::Call { .. }));
+    let indirect = op_offset(&wasm, 2, |op| matches!(op, Operator::CallIndirect { .. }));
+    assert_eq!(offsets(&trap), [Some(div), Some(call), Some(indirect)]);
+    // Printed as wasmtime does: offset, then the function.
+    assert_eq!(
+        trap.backtrace()[0].to_string(),
+        format!("{div:#x} - divide (func 0)")
+    );
+    // No line information in this module.
+    assert!(trap.backtrace().iter().all(|f| f.source.is_none()));
+}
+
+#[test]
+fn a_trap_right_after_a_call_is_told_apart_from_the_call() {
+    // The `unreachable` compiles to the instruction at the call's return address: the call's
+    // site must not take its place.
+    let wat = r#"(module
+      (func $nothing)
+      (func (export "f") (call $nothing) (unreachable)))"#;
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let m = instance(wat);
+    let trap = trap_of(&m, "f");
+    assert_eq!(trap.kind(), Some(TrapKind::Unreachable));
+    let unreachable = op_offset(&wasm, 1, |op| matches!(op, Operator::Unreachable));
+    assert_eq!(offsets(&trap), [Some(unreachable)]);
+}
+
+#[test]
+fn out_of_bounds_accesses_point_at_the_access_with_either_bounds_check() {
+    let wat = r#"(module
+      (memory 1)
+      (func $load (param i32) (result i32)
+        (i32.store (i32.const 0) (i32.const 1))
+        (i32.load offset=8 (local.get 0)))
+      (func (export "f") (result i32) (call $load (i32.const 65535))))"#;
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let load = op_offset(&wasm, 0, |op| matches!(op, Operator::I32Load { .. }));
+    let call = op_offset(&wasm, 1, |op| matches!(op, Operator::Call { .. }));
+    for (label, m) in instances_both_checks(wat) {
+        let trap = trap_of(&m, "f");
+        assert_eq!(trap.kind(), Some(TrapKind::OutOfBoundsMemory), "{label}");
+        assert_eq!(offsets(&trap), [Some(load), Some(call)], "{label}");
+    }
+}
+
+#[test]
+fn stack_exhaustion_points_at_the_function_body_then_at_the_calls() {
+    // The stack check is in the prologue, before any operator: the frame points at the body.
+    let wat = r#"(module
+      (func $deep (param i32) (result i32)
+        (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+      (func (export "f") (result i32) (call $deep (i32.const 0))))"#;
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let m = instance(wat);
+    let trap = trap_of(&m, "f");
+    assert_eq!(trap.kind(), Some(TrapKind::StackExhausted));
+    let frames = offsets(&trap);
+    let call = op_offset(&wasm, 0, |op| matches!(op, Operator::Call { .. }));
+    assert_eq!(frames[0], Some(body_offset(&wasm, 0)));
+    assert!(frames.len() > 2, "{frames:?}");
+    assert!(frames[1..].iter().all(|f| *f == Some(call)), "{frames:?}");
+}
+
+#[test]
+fn a_frame_without_a_name_prints_its_offset_and_index() {
+    let wat = r#"(module (func (export "f") (nop) (unreachable)))"#;
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let m = instance(wat);
+    let trap = trap_of(&m, "f");
+    let unreachable = op_offset(&wasm, 0, |op| matches!(op, Operator::Unreachable));
+    assert_eq!(
+        trap.backtrace()[0].to_string(),
+        format!("{unreachable:#x} - func 0")
+    );
+}
+
+#[test]
+fn a_load_feeding_an_add_points_at_the_load() {
+    // x86-64 may fold a load into the instruction using its value; the trap must still
+    // name the load.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "f") (param i32 i32) (result i32)
+        (i32.add (local.get 1) (i32.load (local.get 0)))))"#;
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let load = op_offset(&wasm, 0, |op| matches!(op, Operator::I32Load { .. }));
+    for (label, m) in instances_both_checks(wat) {
+        let trap = match call_func(func(&m, "f"), &[i32(70000), i32(1)]) {
+            Err(Error::Trap(trap)) => trap,
+            other => panic!("{label}: expected a trap, got {other:?}"),
+        };
+        assert_eq!(offsets(&trap), [Some(load)], "{label}");
+    }
+}
