@@ -119,19 +119,26 @@ impl LineTable {
             let file = match unit_files.get(&index) {
                 Some(file) => *file,
                 None => {
-                    let path = file_path(dwarf, unit, header, index).unwrap_or_default();
-                    let next = self.files.len() as u32;
-                    let file = *paths.entry(path.clone()).or_insert(next);
-                    if file == next {
-                        self.files.push(path);
-                    }
+                    // A file the header does not name: its rows have no line.
+                    let file = match file_path(dwarf, unit, header, index) {
+                        Some(path) => {
+                            let next = self.files.len() as u32;
+                            let file = *paths.entry(path.clone()).or_insert(next);
+                            if file == next {
+                                self.files.push(path);
+                            }
+                            file
+                        }
+                        None => u32::MAX,
+                    };
                     unit_files.insert(index, file);
                     file
                 }
             };
-            let line = row
-                .line()
-                .map_or(0, |l| l.get().min(u64::from(u32::MAX)) as u32);
+            let line = match row.line() {
+                Some(line) if file != u32::MAX => line.get().min(u64::from(u32::MAX)) as u32,
+                _ => 0,
+            };
             sequence.push(Row {
                 address: row.address(),
                 end: false,
@@ -157,7 +164,7 @@ fn file_path(
             .ok()
             .map(|s| s.to_string_lossy().into_owned())
     };
-    let name = text(file.path_name())?;
+    let name = text(file.path_name()).filter(|name| !name.is_empty())?;
     if name.starts_with('/') || file.directory_index() == 0 {
         return Some(name);
     }

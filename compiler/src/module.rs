@@ -146,7 +146,7 @@ pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'
                 ..
             } => {
                 debug.code_start = range.start;
-                debug.code_len = range.end - range.start;
+                debug.code_len = range.end.saturating_sub(range.start);
             }
             Payload::CustomSection(reader) if reader.name().starts_with(".debug_") => {
                 debug.sections.push((reader.name(), reader.data()));

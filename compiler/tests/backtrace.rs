@@ -4,8 +4,10 @@
 
 mod support;
 
+use gimli::write::{Address, DwarfUnit, EndianVec, LineProgram, LineString, Sections};
+use gimli::{Encoding, Format, LineEncoding, LittleEndian};
 use support::*;
-use wasmaot_runtime::{Error, Instance, Trap, TrapKind};
+use wasmaot_runtime::{Error, Instance, SourceLocation, Trap, TrapKind};
 use wasmparser::{FunctionBody, Operator, Parser, Payload};
 
 /// The bodies of the module's defined functions.
@@ -165,4 +167,128 @@ fn a_load_feeding_an_add_points_at_the_load() {
         };
         assert_eq!(offsets(&trap), [Some(load)], "{label}");
     }
+}
+
+/// Module offset and length of the code section's contents.
+fn code_section(wasm: &[u8]) -> (u32, u32) {
+    Parser::new(0)
+        .parse_all(wasm)
+        .find_map(|payload| match payload.expect("parses") {
+            Payload::CodeSectionStart {
+                unchecked_range: r, ..
+            } => Some((r.start as u32, (r.end - r.start) as u32)),
+            _ => None,
+        })
+        .expect("a code section")
+}
+
+/// `wasm` with a custom section `name` holding `data` appended.
+fn with_custom_section(mut wasm: Vec<u8>, name: &str, data: &[u8]) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            out.push(if n == 0 { byte } else { byte | 0x80 });
+            if n == 0 {
+                return;
+            }
+        }
+    }
+    let mut payload = Vec::new();
+    leb(name.len(), &mut payload);
+    payload.extend_from_slice(name.as_bytes());
+    payload.extend_from_slice(data);
+    wasm.push(0);
+    leb(payload.len(), &mut wasm);
+    wasm.extend(payload);
+    wasm
+}
+
+#[test]
+fn dwarf_line_programs_give_frames_their_source_lines() {
+    // A DWARF 4 line program written with gimli: the division at line 42 of `calls.c`, the
+    // call at line 7, the indirect call at line 99 of `include/other.h`. Wasm DWARF addresses
+    // are offsets into the code section's contents.
+    let wasm = wat::parse_str(CALLS).expect("valid WAT");
+    let (code_start, code_len) = code_section(&wasm);
+    let div = op_offset(&wasm, 0, |op| matches!(op, Operator::I32DivU));
+    let call = op_offset(&wasm, 1, |op| matches!(op, Operator::Call { .. }));
+    let indirect = op_offset(&wasm, 2, |op| matches!(op, Operator::CallIndirect { .. }));
+    let encoding = Encoding {
+        format: Format::Dwarf32,
+        version: 4,
+        address_size: 4,
+    };
+    let text = |s: &str| LineString::String(s.as_bytes().to_vec());
+    let mut program = LineProgram::new(
+        encoding,
+        LineEncoding::default(),
+        text("/build"),
+        None,
+        text("calls.c"),
+        None,
+    );
+    let main_file = program.add_file(text("calls.c"), program.default_directory(), None);
+    let include = program.add_directory(text("include"));
+    let header = program.add_file(text("other.h"), include, None);
+    program.begin_sequence(Some(Address::Constant(0)));
+    for (offset, file, line) in [
+        (div, main_file, 42),
+        (call, main_file, 7),
+        (indirect, header, 99),
+    ] {
+        let row = program.row();
+        row.address_offset = u64::from(offset - code_start);
+        row.file = file;
+        row.line = line;
+        program.generate_row();
+    }
+    program.end_sequence(u64::from(code_len));
+    let mut dwarf = DwarfUnit::new(encoding);
+    dwarf.unit.line_program = program;
+    let mut sections = Sections::new(EndianVec::new(LittleEndian));
+    dwarf.write(&mut sections).expect("DWARF written");
+    let mut with_dwarf = wasm.clone();
+    sections
+        .for_each(|id, data| {
+            if !data.slice().is_empty() {
+                with_dwarf = with_custom_section(with_dwarf.clone(), id.name(), data.slice());
+            }
+            Ok::<(), ()>(())
+        })
+        .expect("sections");
+    let m = new_instance(&load_wasm(&with_dwarf, &Default::default()), &[]).expect("instantiates");
+    let trap = trap_of(&m, "outer");
+    let source = |file: &str, line| {
+        Some(SourceLocation {
+            file: file.to_string(),
+            line,
+        })
+    };
+    let frames: Vec<_> = trap.backtrace().iter().map(|f| f.source.clone()).collect();
+    assert_eq!(
+        frames,
+        [
+            source("calls.c", 42),
+            source("calls.c", 7),
+            source("include/other.h", 99)
+        ]
+    );
+    // Appended custom sections move no code: the offsets are those of the plain module.
+    assert_eq!(offsets(&trap), [Some(div), Some(call), Some(indirect)]);
+    assert_eq!(
+        trap.backtrace()[0].to_string(),
+        format!("{div:#x} - divide (func 0) at calls.c:42")
+    );
+}
+
+#[test]
+fn a_malformed_line_program_is_ignored() {
+    let wasm = wat::parse_str(CALLS).expect("valid WAT");
+    let wasm = with_custom_section(wasm, ".debug_line", &[0xff, 0xff, 0xff, 0xff, 0x01]);
+    let wasm = with_custom_section(wasm, ".debug_info", &[0x07, 0, 0, 0, 4, 0, 0, 0, 0, 0, 4]);
+    let m = new_instance(&load_wasm(&wasm, &Default::default()), &[]).expect("instantiates");
+    let trap = trap_of(&m, "outer");
+    assert_eq!(trap.backtrace().len(), 3);
+    assert!(trap.backtrace().iter().all(|f| f.source.is_none()));
 }

@@ -21,8 +21,12 @@ fn scratch_path(ext: &str) -> PathBuf {
 
 /// Compile `wat` with `options` and load it.
 pub fn load_with(wat: &str, options: &Options) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, options, &|| {}).expect("compiles");
+    load_wasm(&wat::parse_str(wat).expect("valid WAT"), options)
+}
+
+/// Compile the binary module `wasm` with `options` and load it.
+pub fn load_wasm(wasm: &[u8], options: &Options) -> Module {
+    let object = wasmaot_compiler::compile(wasm, options, &|| {}).expect("compiles");
     let so = scratch_path("so");
     wasmaot_compiler::link::link_shared(&object, &so).expect("links");
     // SAFETY: the file was just written by the compiler and the system linker.
