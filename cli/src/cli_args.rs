@@ -12,6 +12,12 @@ Modules may be binary (.wasm) or text (.wat). `wasmaot app.wasm ARGS` is short f
 
 Environment:
   CC              the C compiler used to link (default: cc)
+  CC_<TRIPLE>     the C compiler used to link for a target, e.g. CC_aarch64_unknown_linux_gnu
+                  (default for the other Linux target: aarch64-linux-gnu-gcc or
+                  x86_64-linux-gnu-gcc)
+  WASMAOT_RUNTIME_DIR
+                  a directory of runtime libraries, DIR/TRIPLE/libwasmaot_runtime_exe.a, used
+                  instead of the ones carried inside wasmaot (`wasmaot --version` lists those)
   WASMAOT_OPTS    read by built executables at run time: more grants, as flags
                   (--dir, --dir-ro, --env, --inherit-env), split on whitespace
   XDG_CACHE_HOME  where `run` keeps compiled programs ($XDG_CACHE_HOME/wasmaot, else
