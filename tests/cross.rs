@@ -258,4 +258,13 @@ fn the_runtime_directory_overrides_the_carried_library() {
         .expect("wasmaot runs");
     let line = one_line_error(&out);
     assert!(line.contains("linking failed"), "{line}");
+    // `run` links the carried library, the one its cache key names.
+    let run = wasmaot()
+        .env("WASMAOT_RUNTIME_DIR", dir.join("runtimes"))
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .args(["run", "--no-cache"])
+        .arg(fixture("hello.wasm"))
+        .output()
+        .expect("wasmaot runs");
+    assert_eq!(stdout(&run), "hello, world\n", "{run:?}");
 }

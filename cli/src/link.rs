@@ -122,16 +122,17 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Link an executable for this machine (`run`, `bench`).
+/// Link an executable for this machine (`run`, `bench`) with the runtime carried inside this
+/// binary, the one `run`'s cache key names.
 pub fn link_executable(
     object: &[u8],
     config: &str,
     output: &Path,
     strip: bool,
 ) -> Result<(), String> {
-    let runtime = runtimes::library(host_triple())?;
+    let runtime = runtimes::carried(host_triple())?;
     let source = config_source(config);
-    Linker::host().link_executable(object, &runtime, &source, output, strip)
+    Linker::host().link_executable(object, runtime, &source, output, strip)
 }
 
 /// Refuse a target the compiler does not know before looking for its runtime or linker.

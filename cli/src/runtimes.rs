@@ -24,10 +24,16 @@ pub fn library(triple: &str) -> Result<Cow<'static, [u8]>, String> {
             Err(_) => {}
         }
     }
+    carried(triple).map(Cow::Borrowed)
+}
+
+/// The runtime library for `triple` carried inside this binary, ignoring
+/// `$WASMAOT_RUNTIME_DIR` (`run` keys its cache by the carried library's hash).
+pub fn carried(triple: &str) -> Result<&'static [u8], String> {
     embedded::EMBEDDED
         .iter()
         .find(|(t, _)| *t == triple)
-        .map(|(_, bytes)| Cow::Borrowed(*bytes))
+        .map(|(_, bytes)| *bytes)
         .ok_or_else(|| missing(triple))
 }
 
