@@ -94,31 +94,18 @@ pub fn function_at(pc: usize) -> Option<(&'static CodeInfo, &'static FunctionRan
 
 /// Find the function containing `pc` and the trap recorded at it. Async-signal-safe.
 pub fn lookup(pc: usize) -> Option<Location> {
-    let mut node = HEAD.load(Ordering::Acquire);
-    while !node.is_null() {
-        // SAFETY: published nodes are never freed or changed.
-        let (info, next) = unsafe { ((*node).info, (*node).next) };
-        if pc >= info.start && pc < info.end {
-            let at = info.functions.partition_point(|f| f.start <= pc);
-            let function = info.functions.get(at.checked_sub(1)?)?;
-            if pc >= function.end {
-                return None;
-            }
-            let offset = (pc - function.start) as u32;
-            let trap = function
-                .traps
-                .binary_search_by_key(&offset, |t| t.offset)
-                .ok()
-                .and_then(|i| TrapKind::from_u8(function.traps[i].kind));
-            return Some(Location {
-                info,
-                function,
-                trap,
-            });
-        }
-        node = next;
-    }
-    None
+    let (info, function) = function_at(pc)?;
+    let offset = (pc - function.start) as u32;
+    let trap = function
+        .traps
+        .binary_search_by_key(&offset, |t| t.offset)
+        .ok()
+        .and_then(|i| TrapKind::from_u8(function.traps[i].kind));
+    Some(Location {
+        info,
+        function,
+        trap,
+    })
 }
 
 impl CodeInfo {
