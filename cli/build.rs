@@ -20,6 +20,10 @@ const TARGETS: &[&str] = &[
     "aarch64-apple-darwin",
 ];
 
+/// The cargo profile the library is built with (the workspace's `Cargo.toml`: small code,
+/// panics abort).
+const PROFILE: &str = "exe-runtime";
+
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let workspace = manifest_dir
@@ -104,7 +108,14 @@ fn std_installed(triple: &str) -> bool {
 fn build_runtime(workspace: &Path, target_dir: &Path, triple: &str) -> Result<PathBuf, String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "wasmaot-runtime-exe"])
+        .args([
+            "build",
+            "--profile",
+            PROFILE,
+            "--quiet",
+            "-p",
+            "wasmaot-runtime-exe",
+        ])
         .args(["--target", triple, "--manifest-path"])
         .arg(workspace.join("Cargo.toml"))
         .arg("--target-dir")
@@ -130,6 +141,6 @@ fn build_runtime(workspace: &Path, target_dir: &Path, triple: &str) -> Result<Pa
     }
     Ok(target_dir
         .join(triple)
-        .join("release")
+        .join(PROFILE)
         .join("libwasmaot_runtime_exe.a"))
 }

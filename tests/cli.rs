@@ -464,3 +464,91 @@ fn malformed_sizes_are_one_line_errors() {
         assert!(stderr.contains(&format!("--max-memory {size}")), "{stderr}");
     }
 }
+
+/// Whether the ELF executable at `path` names a program interpreter (the dynamic loader): a
+/// `PT_INTERP` program header.
+fn has_interpreter(path: &Path) -> bool {
+    let bytes = std::fs::read(path).expect("executable");
+    assert_eq!(
+        &bytes[..5],
+        b"\x7fELF\x02",
+        "{}: not 64-bit ELF",
+        path.display()
+    );
+    let word = |at: usize, len: usize| {
+        let mut value = 0u64;
+        for (i, b) in bytes[at..at + len].iter().enumerate() {
+            value |= u64::from(*b) << (8 * i);
+        }
+        value as usize
+    };
+    let (phoff, phentsize, phnum) = (word(0x20, 8), word(0x36, 2), word(0x38, 2));
+    (0..phnum).any(|i| word(phoff + i * phentsize, 4) == 3)
+}
+
+#[test]
+fn static_executables_need_no_loader_and_behave_the_same() {
+    let dir = scratch("static");
+    let expected = std::fs::read_to_string(fixture("compute.expected")).unwrap();
+    for static_link in [false, true] {
+        let exe = dir.join(format!("compute-{static_link}"));
+        let mut build = wasmaot();
+        build
+            .arg("build")
+            .arg(fixture("compute.wasm"))
+            .arg("-o")
+            .arg(&exe);
+        if static_link {
+            build.arg("--static");
+        }
+        ok(&build.output().unwrap());
+        assert_eq!(
+            has_interpreter(&exe),
+            !static_link,
+            "--static {static_link}"
+        );
+        assert_eq!(ok(&target_command(&exe).output().unwrap()), expected);
+    }
+    // Traps are caught and reported in a static executable too, with their source lines.
+    let exe = dir.join("trap");
+    ok(&wasmaot()
+        .arg("build")
+        .arg(fixture("trap_dwarf.wasm"))
+        .args(["--static", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap());
+    assert!(!has_interpreter(&exe));
+    let out = target_command(&exe).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(134), "{stderr}");
+    assert!(stderr.contains("integer divide by zero"), "{stderr}");
+    assert!(stderr.contains("at trap_dwarf.c:7"), "{stderr}");
+}
+
+#[test]
+fn static_is_refused_for_macos_in_one_line() {
+    let dir = scratch("static-macos");
+    let out = wasmaot()
+        .arg("build")
+        .arg(fixture("hello.wasm"))
+        .arg("-o")
+        .arg(dir.join("hello"))
+        .args([
+            "--target",
+            "aarch64-apple-darwin",
+            "--linker",
+            "cc",
+            "--static",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--static is not available for aarch64-apple-darwin"),
+        "{stderr}"
+    );
+    assert!(!dir.join("hello").exists());
+}

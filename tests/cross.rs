@@ -268,3 +268,30 @@ fn the_runtime_directory_overrides_the_carried_library() {
         .expect("wasmaot runs");
     assert_eq!(stdout(&run), "hello, world\n", "{run:?}");
 }
+
+#[test]
+fn a_static_executable_for_the_other_architecture_needs_no_loader() {
+    when_ready("static", |dir| {
+        let exe = dir.join("compute-static");
+        let module = fixture("compute.wasm");
+        let out = build(&[
+            module.to_str().expect("UTF-8"),
+            "-o",
+            exe.to_str().expect("UTF-8"),
+            "--target",
+            other().0,
+            "--static",
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(elf_machine(&exe), other().1);
+        // No loader prefix: nothing of the other architecture's C library is needed.
+        let out = Command::new(other().2)
+            .env_remove("QEMU_LD_PREFIX")
+            .arg(&exe)
+            .output()
+            .expect("emulator runs");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected");
+        assert_eq!(stdout(&out), expected);
+    });
+}

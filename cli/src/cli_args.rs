@@ -136,6 +136,10 @@ pub struct BuildArgs {
     /// Remove the symbol table (which names the wasm functions for debuggers and profilers).
     #[arg(long = "strip")]
     pub strip: bool,
+    /// Link the C library in too: a fully static executable that needs nothing installed and
+    /// runs on any Linux of its architecture (not for macOS targets).
+    #[arg(long = "static")]
+    pub static_link: bool,
     /// Build for another machine: x86_64-unknown-linux-gnu or aarch64-unknown-linux-gnu
     /// (default: this machine). Needs that target's runtime library (see README) and linker.
     #[arg(long = "target", value_name = "TRIPLE")]

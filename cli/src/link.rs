@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 
-use wasmaot_compiler::link::Linker;
+use wasmaot_compiler::link::{ExeOptions, Linker};
 use wasmaot_compiler::{host_triple, SUPPORTED_TARGETS};
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
@@ -20,11 +20,16 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let target = args.target.as_deref();
     let options = with_limits(options(&args.codegen, target), &args.grants);
     check_target(&options.target)?;
-    let runtime = runtimes::library(&options.target)?;
+    let exe = ExeOptions {
+        strip: args.strip,
+        static_link: args.static_link,
+    };
     let linker = Linker::for_target(&options.target, args.linker.as_deref())?;
+    linker.supports(exe)?;
+    let runtime = runtimes::library(&options.target)?;
     let object = compile_object(&args.input, &wasm, &options, true)?;
     let source = config_source(&config);
-    linker.link_executable(&object, &runtime, &source, &args.output, args.strip)?;
+    linker.link_executable(&object, &runtime, &source, &args.output, exe)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -124,15 +129,10 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Link an executable for this machine (`run`, `bench`) with the runtime carried inside this
 /// binary, the one `run`'s cache key names.
-pub fn link_executable(
-    object: &[u8],
-    config: &str,
-    output: &Path,
-    strip: bool,
-) -> Result<(), String> {
+pub fn link_executable(object: &[u8], config: &str, output: &Path) -> Result<(), String> {
     let runtime = runtimes::carried(host_triple())?;
     let source = config_source(config);
-    Linker::host().link_executable(object, runtime, &source, output, strip)
+    Linker::host().link_executable(object, runtime, &source, output, ExeOptions::default())
 }
 
 /// Refuse a target the compiler does not know before looking for its runtime or linker.

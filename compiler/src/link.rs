@@ -173,24 +173,38 @@ impl Linker {
         self.run(&mut command, output)
     }
 
+    /// Whether executables can be linked as `options` asks for this linker's target.
+    pub fn supports(&self, options: ExeOptions) -> Result<(), String> {
+        if options.static_link && self.macos() {
+            return Err(format!(
+                "--static is not available for {} (macOS has no static C library)",
+                self.triple
+            ));
+        }
+        Ok(())
+    }
+
     /// Link `object` with the runtime's static library `runtime` (the bytes of
     /// `libwasmaot_runtime_exe.a` for this linker's target) and the C source `extra_c` into the
-    /// executable `output`. The symbol table stays (wasm functions are named in it, for
-    /// debuggers and profilers) unless `strip`; debug information of the runtime is always
-    /// dropped.
+    /// executable `output`. Debug information of the runtime is always dropped.
     pub fn link_executable(
         &self,
         object: &[u8],
         runtime: &[u8],
         extra_c: &str,
         output: &Path,
-        strip: bool,
+        options: ExeOptions,
     ) -> Result<(), String> {
+        self.supports(options)?;
         let scratch = Scratch::new()?;
         let obj = scratch.file("module.o", object)?;
         let lib = scratch.file("libwasmaot_runtime.a", runtime)?;
         let source = scratch.file("config.c", extra_c.as_bytes())?;
         let mut command = self.command();
+        if options.static_link {
+            // Position-independent still, so that the loader places it at a random address.
+            command.arg("-static-pie");
+        }
         command
             .arg("-o")
             .arg(output)
@@ -198,13 +212,24 @@ impl Linker {
             .arg(&source)
             .arg(&lib)
             .args(self.executable_flags())
-            .arg(match (strip, self.macos()) {
+            .arg(match (options.strip, self.macos()) {
                 (true, _) => "-s",
                 (false, true) => "-Wl,-S",
                 (false, false) => "-Wl,--strip-debug",
             });
         self.run(&mut command, output)
     }
+}
+
+/// How an executable is linked.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExeOptions {
+    /// Remove the symbol table too. Without it the symbol table stays: wasm functions are
+    /// named in it, for debuggers and profilers.
+    pub strip: bool,
+    /// Link the C library statically: the executable then needs nothing installed, and runs
+    /// on any Linux kernel of its architecture.
+    pub static_link: bool,
 }
 
 /// Whether `program` names an executable file, directly or through `PATH` (checked before
