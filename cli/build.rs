@@ -44,13 +44,17 @@ fn main() {
 
     let own_lib = build_runtime(&workspace, &target_dir, &own)
         .unwrap_or_else(|e| panic!("building the runtime library for {own} failed: {e}"));
+    let own_lib = without_debug_info(&own_lib, &out_dir, &own, &own);
     let mut libraries = vec![(own.clone(), own_lib.clone())];
     for &triple in TARGETS.iter().filter(|&&t| t != own) {
         if !cross_wanted(triple) {
             continue;
         }
         match build_runtime(&workspace, &target_dir, triple) {
-            Ok(lib) => libraries.push((triple.to_string(), lib)),
+            Ok(lib) => {
+                let lib = without_debug_info(&lib, &out_dir, triple, &own);
+                libraries.push((triple.to_string(), lib));
+            }
             Err(e) => println!("cargo:warning=no runtime library for {triple}: {e}"),
         }
     }
@@ -75,6 +79,41 @@ fn main() {
         hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     println!("cargo:rustc-env=WASMAOT_RUNTIME_HASH={hash:016x}");
+}
+
+/// A copy of the library `lib` for `triple` without debug information (the Rust standard
+/// library's, which LTO keeps): executables of modules with DWARF keep theirs, and a linker
+/// cannot drop one input's alone. Stripped with that target's `objcopy`, else `llvm-objcopy`;
+/// without either the library keeps it, with a warning.
+fn without_debug_info(lib: &Path, out_dir: &Path, triple: &str, own: &str) -> PathBuf {
+    let dir = out_dir.join("runtimes").join(triple);
+    let copy = dir.join("libwasmaot_runtime_exe.a");
+    std::fs::create_dir_all(&dir).expect("creating the runtime directory");
+    let arch = triple.split('-').next().unwrap_or(triple);
+    let mut tools = vec![
+        format!("{arch}-linux-gnu-objcopy"),
+        "llvm-objcopy".to_string(),
+    ];
+    if triple == own {
+        tools.insert(0, "objcopy".to_string());
+    }
+    for tool in &tools {
+        let stripped = Command::new(tool)
+            .arg("--strip-debug")
+            .arg(lib)
+            .arg(&copy)
+            .output()
+            .is_ok_and(|out| out.status.success());
+        if stripped {
+            return copy;
+        }
+    }
+    println!(
+        "cargo:warning=the runtime library for {triple} keeps its debug information (no objcopy \
+         for it: tried {})",
+        tools.join(", ")
+    );
+    lib.to_path_buf()
 }
 
 /// Whether to try building the runtime for the other target `triple`: `WASMAOT_CROSS_RUNTIMES`

@@ -22,6 +22,7 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     check_target(&options.target)?;
     let exe = ExeOptions {
         strip: args.strip,
+        keep_debug: wasmaot_compiler::has_debug_lines(&wasm),
         static_link: args.static_link,
     };
     let linker = Linker::for_target(&options.target, args.linker.as_deref())?;

@@ -34,6 +34,10 @@ pub struct CompiledFunction {
     pub sites: Vec<(u32, Option<u32>)>,
     /// Module offset of the wasm function body (0 for code not compiled from a body).
     pub body_offset: u32,
+    /// Where the code of each wasm operator starts, as `(code offset, module offset)`, in code
+    /// order, one entry per change of operator; empty unless asked for
+    /// ([`ModuleEnv::keep_operator_map`]).
+    pub operators: Vec<(u32, u32)>,
 }
 
 /// Per-worker state reused across functions.
@@ -71,7 +75,8 @@ pub fn compile_functions(
             let func = &mut worker.context.func;
             let allocs = translate_function(env, index, input, func, &mut worker.builder, allocs)?;
             worker.allocs = Some(allocs);
-            let mut compiled = compile_ir(&mut worker.context, isa, FuncId::from_u32(index))
+            let id = FuncId::from_u32(index);
+            let mut compiled = compile_ir(&mut worker.context, isa, id, env.keep_operator_map)
                 .map_err(|message| CompileError::Codegen {
                     func_index: env.imported_funcs() + index,
                     message,
@@ -88,6 +93,7 @@ pub fn compile_ir(
     context: &mut Context,
     isa: &dyn TargetIsa,
     id: FuncId,
+    keep_operator_map: bool,
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     let compiled = context
@@ -114,6 +120,10 @@ pub fn compile_ir(
     traps.sort_by_key(|t| t.offset);
     let landing_pads = landing_pads(buffer)?;
     let sites = code_sites(buffer, &traps);
+    let operators = match keep_operator_map {
+        true => operator_map(buffer),
+        false => Vec::new(),
+    };
     let func: &ir::Function = &context.func;
     let relocs = mach_relocs
         .iter()
@@ -128,7 +138,25 @@ pub fn compile_ir(
         unwind,
         sites,
         body_offset: 0,
+        operators,
     })
+}
+
+/// Where the code of each wasm operator starts (see [`CompiledFunction::operators`]); code
+/// outside any operator (prologue, epilogue) is left out.
+fn operator_map(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+) -> Vec<(u32, u32)> {
+    let mut map: Vec<(u32, u32)> = Vec::new();
+    for range in buffer.get_srclocs_sorted() {
+        if range.loc.is_default() || range.start == range.end {
+            continue;
+        }
+        if map.last().is_none_or(|&(_, wasm)| wasm != range.loc.bits()) {
+            map.push((range.start, range.loc.bits()));
+        }
+    }
+    map
 }
 
 /// The wasm operator behind each trap site and call of the function, from the source

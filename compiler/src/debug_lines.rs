@@ -41,6 +41,11 @@ pub struct LineTable {
     rows: Vec<Row>,
     /// Paths, indexed by `SourceLine::file`.
     pub files: Vec<String>,
+    /// The compilation directory of the unit that first named each file (empty when it has
+    /// none): a relative path in `files` is relative to it.
+    pub dirs: Vec<String>,
+    /// The source language of the first unit (`DW_AT_language`).
+    pub language: Option<gimli::DwLang>,
 }
 
 impl LineTable {
@@ -79,6 +84,11 @@ impl LineTable {
         table
     }
 
+    /// Whether any line program covers code.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The line of the instruction at module offset `wasm_offset`, if a line program covers it.
     pub fn line_at(&self, debug: &DebugSections<'_>, wasm_offset: u32) -> Option<SourceLine> {
         let address = u64::from(wasm_offset).checked_sub(debug.code_start)?;
@@ -97,6 +107,19 @@ impl LineTable {
         let Some(program) = unit.line_program.clone() else {
             return Ok(());
         };
+        if self.language.is_none() {
+            let mut entries = unit.entries();
+            if let Some(gimli::AttributeValue::Language(language)) = entries
+                .next_dfs()?
+                .and_then(|root| root.attr_value(gimli::DW_AT_language))
+            {
+                self.language = Some(language);
+            }
+        }
+        let comp_dir = unit
+            .comp_dir
+            .map(|dir| dir.to_string_lossy().into_owned())
+            .unwrap_or_default();
         // File indices of this unit's program, resolved to indices of `files` once each.
         let mut unit_files: HashMap<u64, u32> = HashMap::new();
         let mut rows = program.rows();
@@ -126,6 +149,7 @@ impl LineTable {
                             let file = *paths.entry(path.clone()).or_insert(next);
                             if file == next {
                                 self.files.push(path);
+                                self.dirs.push(comp_dir.clone());
                             }
                             file
                         }

@@ -10,6 +10,8 @@ use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
 use crate::compile::CompiledFunction;
 use crate::error::{CompileError, Result};
+use crate::native_dwarf::{FunctionDebug, SourceFiles};
+use wasmaot_abi::code_sites::SourceLine;
 
 /// The code to place, in `FuncId` order: defined functions, then one trampoline and one adapter
 /// per type, then the fallback routines (see [`crate::fallbacks`]) the functions call.
@@ -19,6 +21,14 @@ pub struct ObjectContents<'a> {
     pub adapters: &'a [CompiledFunction],
     pub fallbacks: &'a [CompiledFunction],
     pub meta: &'a ModuleMeta,
+    /// Source lines of the functions' code, for native debug information (modules with DWARF).
+    pub lines: Option<NativeLines<'a>>,
+}
+
+/// Source lines of each function's code (`functions` order) and the files they name.
+pub struct NativeLines<'a> {
+    pub rows: Vec<Vec<(u32, SourceLine)>>,
+    pub sources: SourceFiles<'a>,
 }
 
 fn emit_err(e: impl std::fmt::Display) -> CompileError {
@@ -157,6 +167,33 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
             .filter_map(|(id, f)| f.unwind.as_ref().map(|u| (product.function_symbol(*id), u)))
             .collect();
         crate::unwind::add_eh_frame(&mut product.object, &*unwind_isa, &unwinds)?;
+    }
+    if let Some(lines) = &contents.lines {
+        let imported = contents.meta.imported_funcs();
+        let functions: Vec<FunctionDebug> = (0..n)
+            .map(|i| {
+                let wasm_index = imported + i as u32;
+                FunctionDebug {
+                    symbol: product.function_symbol(ids[i]),
+                    name: contents
+                        .meta
+                        .func_name(wasm_index)
+                        .map_or_else(|| format!("wasm-function[{wasm_index}]"), str::to_string),
+                    code_len: contents.functions[i].code.len() as u64,
+                    rows: lines.rows[i].clone(),
+                }
+            })
+            .collect();
+        let endian = match unwind_isa.endianness() {
+            ir::Endianness::Little => gimli::RunTimeEndian::Little,
+            ir::Endianness::Big => gimli::RunTimeEndian::Big,
+        };
+        crate::native_dwarf::add_debug_sections(
+            &mut product.object,
+            endian,
+            &functions,
+            &lines.sources,
+        )?;
     }
     product.emit().map_err(emit_err)
 }

@@ -16,6 +16,7 @@ pub mod fallbacks;
 pub mod isa;
 pub mod link;
 pub mod module;
+mod native_dwarf;
 pub mod trampolines;
 pub mod translate;
 mod unwind;
@@ -24,7 +25,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
-use wasmaot_abi::code_sites::FuncSites;
+use wasmaot_abi::code_sites::{FuncSites, SourceLine};
 use wasmaot_abi::metadata::{Instrumentation, MemoryStrategy};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
@@ -116,6 +117,8 @@ pub fn compile_parsed(
         interrupt_checks: options.interrupt_checks,
         fuel: options.fuel,
     };
+    let debug = parsed.debug;
+    let lines = debug_lines::LineTable::read(&debug);
     let env = translate::ModuleEnv {
         simd: simd_target(&*isa, options),
         features: parsed.features,
@@ -125,12 +128,12 @@ pub fn compile_parsed(
         bounds_checks: options.bounds_checks,
         instrumentation: meta.instrumentation,
         frontend_config: isa.frontend_config(),
+        keep_operator_map: !lines.is_empty(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()
         .map_err(|e| CompileError::Config(e.to_string()))?;
-    let debug = parsed.debug;
     let functions = pool
         .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
@@ -142,25 +145,43 @@ pub fn compile_parsed(
         .map(|(i, f)| (i as u32, f.landing_pads.clone()))
         .collect();
     meta.landing_pads = landing_pads;
-    (meta.code_sites, meta.source_files) = code_sites(&functions, &debug);
+    meta.code_sites = code_sites(&functions, &debug, &lines);
+    meta.source_files = lines.files.clone();
+    let line_rows = native_lines(&functions, &debug, &lines);
     let contents = emit::ObjectContents {
         functions: &functions,
         trampolines: &trampolines,
         adapters: &adapters,
         fallbacks: &fallbacks,
         meta: &meta,
+        lines: (!lines.is_empty()).then(|| emit::NativeLines {
+            rows: line_rows,
+            sources: native_dwarf::SourceFiles {
+                files: &lines.files,
+                dirs: &lines.dirs,
+                language: lines.language,
+            },
+        }),
     };
     emit::write_object(isa, &contents)
 }
 
+/// Whether `wasm` carries a DWARF line table (`.debug_line`, as clang `-g` writes): its object
+/// then has native debug information, which an executable should keep.
+pub fn has_debug_lines(wasm: &[u8]) -> bool {
+    wasmparser::Parser::new(0).parse_all(wasm).any(|payload| {
+        matches!(payload, Ok(wasmparser::Payload::CustomSection(reader)) if reader.name() == ".debug_line")
+    })
+}
+
 /// The backtrace sites of every compiled function, with source lines when the module has
-/// DWARF line programs, and the source files those lines name.
+/// DWARF line programs.
 fn code_sites(
     functions: &[compile::CompiledFunction],
     debug: &debug_lines::DebugSections<'_>,
-) -> (Vec<FuncSites>, Vec<String>) {
-    let lines = debug_lines::LineTable::read(debug);
-    let sites = functions
+    lines: &debug_lines::LineTable,
+) -> Vec<FuncSites> {
+    functions
         .iter()
         .map(|f| {
             let sites = f
@@ -174,8 +195,30 @@ fn code_sites(
                 .collect();
             FuncSites::new(f.body_offset, sites)
         })
-        .collect();
-    (sites, lines.files)
+        .collect()
+}
+
+/// For each compiled function, the source line of its machine code from each code offset on
+/// (see [`native_dwarf::FunctionDebug::rows`]); empty without line programs.
+fn native_lines(
+    functions: &[compile::CompiledFunction],
+    debug: &debug_lines::DebugSections<'_>,
+    lines: &debug_lines::LineTable,
+) -> Vec<Vec<(u32, SourceLine)>> {
+    let no_line = SourceLine { file: 0, line: 0 };
+    functions
+        .iter()
+        .map(|f| {
+            let mut rows: Vec<(u32, SourceLine)> = Vec::new();
+            for &(code, wasm) in &f.operators {
+                let line = lines.line_at(debug, wasm).unwrap_or(no_line);
+                if rows.last().is_none_or(|&(_, last)| last != line) {
+                    rows.push((code, line));
+                }
+            }
+            rows
+        })
+        .collect()
 }
 
 /// The CPU features `options` let generated code use (Cranelift setting names): what the
@@ -215,7 +258,7 @@ fn compile_fallbacks(
     context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
     let id = env.layout.counts.defined_funcs + 2 * env.meta.types.len() as u32;
     let compiled =
-        compile::compile_ir(&mut context, isa, FuncId::from_u32(id)).map_err(|message| {
+        compile::compile_ir(&mut context, isa, FuncId::from_u32(id), false).map_err(|message| {
             CompileError::Codegen {
                 func_index: u32::MAX,
                 message,
@@ -242,7 +285,7 @@ fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<G
     let mut build = |func, id: u32| {
         context.clear();
         context.func = func;
-        compile::compile_ir(&mut context, isa, FuncId::from_u32(id)).map_err(|message| {
+        compile::compile_ir(&mut context, isa, FuncId::from_u32(id), false).map_err(|message| {
             CompileError::Codegen {
                 func_index: u32::MAX,
                 message,

@@ -186,7 +186,7 @@ impl Linker {
 
     /// Link `object` with the runtime's static library `runtime` (the bytes of
     /// `libwasmaot_runtime_exe.a` for this linker's target) and the C source `extra_c` into the
-    /// executable `output`. Debug information of the runtime is always dropped.
+    /// executable `output`.
     pub fn link_executable(
         &self,
         object: &[u8],
@@ -212,10 +212,11 @@ impl Linker {
             .arg(&source)
             .arg(&lib)
             .args(self.executable_flags())
-            .arg(match (options.strip, self.macos()) {
-                (true, _) => "-s",
-                (false, true) => "-Wl,-S",
-                (false, false) => "-Wl,--strip-debug",
+            .args(match (options.strip, options.keep_debug, self.macos()) {
+                (true, _, _) => Some("-s"),
+                (false, true, _) => None,
+                (false, false, true) => Some("-Wl,-S"),
+                (false, false, false) => Some("-Wl,--strip-debug"),
             });
         self.run(&mut command, output)
     }
@@ -227,6 +228,9 @@ pub struct ExeOptions {
     /// Remove the symbol table too. Without it the symbol table stays: wasm functions are
     /// named in it, for debuggers and profilers.
     pub strip: bool,
+    /// Keep debug information: the module's, and then the runtime's too (a linker cannot drop
+    /// one object's alone). Without it all of it is dropped.
+    pub keep_debug: bool,
     /// Link the C library statically: the executable then needs nothing installed, and runs
     /// on any Linux kernel of its architecture.
     pub static_link: bool,

@@ -55,6 +55,9 @@ pub struct ModuleEnv<'m> {
     pub features: wasmparser::WasmFeatures,
     /// Checks to compile in beyond the spec.
     pub instrumentation: wasmaot_abi::metadata::Instrumentation,
+    /// Keep, for each function, which wasm operator each range of machine code came from
+    /// ([`crate::compile::CompiledFunction::operators`]): the module has source lines to map.
+    pub keep_operator_map: bool,
 }
 
 impl ModuleEnv<'_> {
