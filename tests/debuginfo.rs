@@ -80,7 +80,8 @@ fn executables_and_shared_objects_carry_the_modules_lines_and_functions() {
         let info = objdump(&["--dwarf=info"], file);
         for function in ["divide", "average", "main"] {
             assert!(
-                info.lines().any(|l| l.contains("DW_AT_name") && l.ends_with(&format!(": {function}"))),
+                info.lines()
+                    .any(|l| l.contains("DW_AT_name") && l.ends_with(&format!(": {function}"))),
                 "{}: no entry for {function}",
                 file.display()
             );
@@ -111,7 +112,10 @@ fn debug_information_is_only_what_the_module_brings_and_strip_removes_it() {
     let info = objdump(&["--dwarf=info"], &exe);
     let units = info.matches("DW_TAG_compile_unit").count();
     assert_eq!(units, 1, "{info:.2000}");
-    assert!(!info.contains("/rustc/"), "the runtime's debug information is linked in");
+    assert!(
+        !info.contains("/rustc/"),
+        "the runtime's debug information is linked in"
+    );
     let stripped = dir.join("stripped");
     build_to(&stripped, "trap_dwarf", &["--strip"]);
     assert_eq!(debug_section_count(&stripped), 0);
@@ -161,7 +165,10 @@ fn gdb_breaks_on_a_source_line_and_names_the_frames() {
         ],
     ) {
         Ok(text) => text,
-        Err(why) if why.contains("No such file") && std::env::var_os("WASMAOT_REQUIRE_GDB").is_none() => {
+        Err(why)
+            if why.contains("No such file")
+                && std::env::var_os("WASMAOT_REQUIRE_GDB").is_none() =>
+        {
             eprintln!("gdb_breaks_on_a_source_line_and_names_the_frames: not run: {why}");
             return;
         }
@@ -174,7 +181,9 @@ fn gdb_breaks_on_a_source_line_and_names_the_frames() {
     let expect = |needle: &str| assert!(text.contains(needle), "no {needle:?} in:\n{text}");
     expect("Breakpoint 1 at ");
     expect(&format!("file ./trap_dwarf.c, line {call_divide}."));
-    expect(&format!("Breakpoint 1, average () at ./trap_dwarf.c:{call_divide}"));
+    expect(&format!(
+        "Breakpoint 1, average () at ./trap_dwarf.c:{call_divide}"
+    ));
     // The backtrace: the function stopped in, then its caller at the line of the call.
     expect(&format!("#0  average () at ./trap_dwarf.c:{call_divide}"));
     let caller = text

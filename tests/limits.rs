@@ -24,10 +24,16 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// The module, written once: tests run in parallel, and rewriting it while another test's
+/// `wasmaot` reads it would hand that one an empty file.
 fn spin_module() -> PathBuf {
-    let path = scratch("spin.wat");
-    std::fs::write(&path, SPIN).expect("write module");
-    path
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = scratch("spin.wat");
+        std::fs::write(&path, SPIN).expect("write module");
+        path
+    })
+    .clone()
 }
 
 fn build(name: &str, flags: &[&str]) -> PathBuf {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 
-use wasmaot_compiler::link::{ExeOptions, Linker};
+use wasmaot_compiler::link::{check_exe_options, ExeOptions, Linker};
 use wasmaot_compiler::{host_triple, SUPPORTED_TARGETS};
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
@@ -25,9 +25,9 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
         keep_debug: wasmaot_compiler::has_debug_lines(&wasm),
         static_link: args.static_link,
     };
-    let linker = Linker::for_target(&options.target, args.linker.as_deref())?;
-    linker.supports(exe)?;
+    check_exe_options(&options.target, exe)?;
     let runtime = runtimes::library(&options.target)?;
+    let linker = Linker::for_target(&options.target, args.linker.as_deref())?;
     let object = compile_object(&args.input, &wasm, &options, true)?;
     let source = config_source(&config);
     linker.link_executable(&object, &runtime, &source, &args.output, exe)?;

@@ -129,6 +129,8 @@ pub fn compile_parsed(
         instrumentation: meta.instrumentation,
         frontend_config: isa.frontend_config(),
         keep_operator_map: !lines.is_empty(),
+        // x86-64 checks every page a store touches before writing any of it.
+        stores_may_tear: !options.target.starts_with("x86_64"),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)

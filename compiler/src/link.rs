@@ -173,17 +173,6 @@ impl Linker {
         self.run(&mut command, output)
     }
 
-    /// Whether executables can be linked as `options` asks for this linker's target.
-    pub fn supports(&self, options: ExeOptions) -> Result<(), String> {
-        if options.static_link && self.macos() {
-            return Err(format!(
-                "--static is not available for {} (macOS has no static C library)",
-                self.triple
-            ));
-        }
-        Ok(())
-    }
-
     /// Link `object` with the runtime's static library `runtime` (the bytes of
     /// `libwasmaot_runtime_exe.a` for this linker's target) and the C source `extra_c` into the
     /// executable `output`.
@@ -195,7 +184,7 @@ impl Linker {
         output: &Path,
         options: ExeOptions,
     ) -> Result<(), String> {
-        self.supports(options)?;
+        check_exe_options(&self.triple, options)?;
         let scratch = Scratch::new()?;
         let obj = scratch.file("module.o", object)?;
         let lib = scratch.file("libwasmaot_runtime.a", runtime)?;
@@ -234,6 +223,16 @@ pub struct ExeOptions {
     /// Link the C library statically: the executable then needs nothing installed, and runs
     /// on any Linux kernel of its architecture.
     pub static_link: bool,
+}
+
+/// Whether executables for `triple` can be linked as `options` asks.
+pub fn check_exe_options(triple: &str, options: ExeOptions) -> Result<(), String> {
+    if options.static_link && triple.contains("-apple-") {
+        return Err(format!(
+            "--static is not available for {triple} (macOS has no static C library)"
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `program` names an executable file, directly or through `PATH` (checked before

@@ -141,7 +141,20 @@ impl FuncTranslator<'_, '_> {
     /// Store the low `size` bytes of `value` at the address on top of the stack (popped).
     pub(super) fn store_value(&mut self, memarg: MemArg, value: Value, size: u8) {
         let index = self.pop();
+        let guard_catches = self.guard_catches(&memarg, size);
         let (addr, offset, flags) = self.heap_address(memarg, index, size);
+        if size > 1 && guard_catches && self.env.stores_may_tear {
+            // A store reaching into the guard region may write its in-bounds bytes before it
+            // faults on such a CPU; a load of the same bytes faults first and writes nothing,
+            // and a load that may trap is never removed.
+            let probe = match size {
+                2 => types::I16,
+                4 => types::I32,
+                8 => types::I64,
+                _ => types::I8X16,
+            };
+            self.builder.ins().load(probe, flags, addr, offset);
+        }
         let value_size = self.builder.func.dfg.value_type(value).bytes() as u8;
         let ins = self.builder.ins();
         match (size, value_size) {
@@ -174,15 +187,7 @@ impl FuncTranslator<'_, '_> {
         let index = self.widen_index(index);
         // An offset and size may together pass 2^64 (memory64): such an access never fits.
         let end = u128::from(memarg.offset) + u128::from(size);
-        let guard = match self.env.bounds_checks {
-            BoundsChecks::GuardPages { guard } => guard,
-            BoundsChecks::Explicit => 0,
-        };
-        // With pages smaller than the host's, bytes past the length may still be mapped: only
-        // 64 KiB pages leave everything from the length on inaccessible.
-        let guarded = ty.page_size_log2 == wasmaot_abi::WASM_PAGE_SHIFT
-            && end <= u128::from(guard)
-            && memarg.offset <= i32::MAX as u64;
+        let guarded = self.guard_catches(&memarg, size);
         if guarded && !ty.memory64 {
             // Any u32 index plus an offset within the guard lands in the 4 GiB + guard
             // reservation, where everything past the length faults: no check at all.
@@ -231,6 +236,21 @@ impl FuncTranslator<'_, '_> {
         let addr = self.builder.ins().iadd(base, index);
         let addr = self.builder.ins().iadd_imm_u(addr, memarg.offset as i64);
         (addr, 0, flags)
+    }
+
+    /// Whether the end of an access of `size` bytes at `memarg` is kept in bounds by the guard
+    /// region alone (a fault), rather than by a compare with the length.
+    fn guard_catches(&self, memarg: &MemArg, size: u8) -> bool {
+        let guard = match self.env.bounds_checks {
+            BoundsChecks::GuardPages { guard } => guard,
+            BoundsChecks::Explicit => return false,
+        };
+        let ty = self.memory_type(memarg_memory(memarg));
+        // With pages smaller than the host's, bytes past the length may still be mapped: only
+        // 64 KiB pages leave everything from the length on inaccessible.
+        ty.page_size_log2 == wasmaot_abi::WASM_PAGE_SHIFT
+            && u128::from(memarg.offset) + u128::from(size) <= u128::from(guard)
+            && memarg.offset <= i32::MAX as u64
     }
 
     /// The alias region of every linear memory (one for all: they are never told apart).

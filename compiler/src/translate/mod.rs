@@ -58,6 +58,10 @@ pub struct ModuleEnv<'m> {
     /// Keep, for each function, which wasm operator each range of machine code came from
     /// ([`crate::compile::CompiledFunction::operators`]): the module has source lines to map.
     pub keep_operator_map: bool,
+    /// A store that faults part-way may still write its other bytes (aarch64 allows it for a
+    /// store crossing into an inaccessible page): stores the guard region keeps in bounds are
+    /// preceded by a load of the same bytes.
+    pub stores_may_tear: bool,
 }
 
 impl ModuleEnv<'_> {
