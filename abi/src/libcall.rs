@@ -58,24 +58,26 @@ macro_rules! libcalls {
 libcalls! {
     // Addresses, lengths and sizes travel as u64 whatever the memory's or table's index type
     // (compiled code zero-extends i32 operands), so 32- and 64-bit memories share the calls.
+    // A call that finds its operands out of bounds returns a nonzero status and the compiled
+    // code traps right after it, so the trap is raised in the wasm function, with its frames.
     /// `(memory, delta_pages) -> old size in pages`, or `u64::MAX` when it cannot grow.
     MemoryGrow = 0: (u32, u64) -> u64;
-    /// `(memory, dst, value, len)`; traps out of bounds.
-    MemoryFill = 1: (u32, u64, u32, u64);
-    /// `(dst_memory, src_memory, dst, src, len)`; traps out of bounds.
-    MemoryCopy = 2: (u32, u32, u64, u64, u64);
-    /// `(memory, data, dst, src, len)`; traps out of bounds.
-    MemoryInit = 3: (u32, u32, u64, u32, u32);
+    /// `(memory, dst, value, len) -> status`: 0, or 1 when out of bounds (nothing done).
+    MemoryFill = 1: (u32, u64, u32, u64) -> u32;
+    /// `(dst_memory, src_memory, dst, src, len) -> status`: 0, or 1 when out of bounds (nothing done).
+    MemoryCopy = 2: (u32, u32, u64, u64, u64) -> u32;
+    /// `(memory, data, dst, src, len) -> status`: 0, or 1 when out of bounds (nothing done).
+    MemoryInit = 3: (u32, u32, u64, u32, u32) -> u32;
     /// `(data)`.
     DataDrop = 4: (u32);
     /// `(table, init, delta) -> old size`, or `u64::MAX` when it cannot grow.
     TableGrow = 5: (u32, u64, u64) -> u64;
-    /// `(table, dst, value, len)`; traps out of bounds.
-    TableFill = 6: (u32, u64, u64, u64);
-    /// `(dst_table, src_table, dst, src, len)`; traps out of bounds.
-    TableCopy = 7: (u32, u32, u64, u64, u64);
-    /// `(table, elem, dst, src, len)`; traps out of bounds.
-    TableInit = 8: (u32, u32, u64, u32, u32);
+    /// `(table, dst, value, len) -> status`: 0, or 1 when out of bounds (nothing done).
+    TableFill = 6: (u32, u64, u64, u64) -> u32;
+    /// `(dst_table, src_table, dst, src, len) -> status`: 0, or 1 when out of bounds (nothing done).
+    TableCopy = 7: (u32, u32, u64, u64, u64) -> u32;
+    /// `(table, elem, dst, src, len) -> status`: 0, or 1 when out of bounds (nothing done).
+    TableInit = 8: (u32, u32, u64, u32, u32) -> u32;
     /// `(elem)`.
     ElemDrop = 9: (u32);
     /// `(tag) -> exception`: a new exception object of tag `tag` (see
@@ -106,10 +108,14 @@ mod tests {
             (&[AbiType::I32, AbiType::I64][..], Some(AbiType::I64))
         );
         assert_eq!(
+            Libcall::ElemDrop.signature(),
+            (&[AbiType::I32][..], None)
+        );
+        assert_eq!(
             Libcall::TableFill.signature(),
             (
                 &[AbiType::I32, AbiType::I64, AbiType::I64, AbiType::I64][..],
-                None
+                Some(AbiType::I32)
             )
         );
     }

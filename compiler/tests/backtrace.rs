@@ -119,6 +119,66 @@ fn out_of_bounds_accesses_point_at_the_access_with_either_bounds_check() {
     }
 }
 
+const BULK: &str = r#"(module
+  (memory 1)
+  (data $d "abc")
+  (table 2 funcref)
+  (elem $e func $fill)
+  (func $fill (param $op i32)
+    (if (i32.eq (local.get $op) (i32.const 0))
+      (then (memory.fill (i32.const 65530) (i32.const 7) (i32.const 7))))
+    (if (i32.eq (local.get $op) (i32.const 1))
+      (then (memory.copy (i32.const 0) (i32.const 65535) (i32.const 2))))
+    (if (i32.eq (local.get $op) (i32.const 2))
+      (then (memory.init $d (i32.const 0) (i32.const 2) (i32.const 2))))
+    (if (i32.eq (local.get $op) (i32.const 3))
+      (then (table.fill (i32.const 1) (ref.null func) (i32.const 2))))
+    (if (i32.eq (local.get $op) (i32.const 4))
+      (then (table.copy (i32.const 0) (i32.const 1) (i32.const 2))))
+    (if (i32.eq (local.get $op) (i32.const 5))
+      (then (table.init $e (i32.const 2) (i32.const 0) (i32.const 1))))
+  )
+  (func (export "fill") (call $fill (i32.const 0)))
+  (func (export "copy") (call $fill (i32.const 1)))
+  (func (export "init") (call $fill (i32.const 2)))
+  (func (export "table_fill") (call $fill (i32.const 3)))
+  (func (export "table_copy") (call $fill (i32.const 4)))
+  (func (export "table_init") (call $fill (i32.const 5)))
+)"#;
+
+#[test]
+fn bulk_operations_out_of_bounds_point_at_the_operation_and_its_callers() {
+    let wasm = wat::parse_str(BULK).expect("valid WAT");
+    let m = instance(BULK);
+    let cases: [(&str, TrapKind, fn(&Operator<'_>) -> bool); 6] = [
+        ("fill", TrapKind::OutOfBoundsMemory, |op| {
+            matches!(op, Operator::MemoryFill { .. })
+        }),
+        ("copy", TrapKind::OutOfBoundsMemory, |op| {
+            matches!(op, Operator::MemoryCopy { .. })
+        }),
+        ("init", TrapKind::OutOfBoundsMemory, |op| {
+            matches!(op, Operator::MemoryInit { .. })
+        }),
+        ("table_fill", TrapKind::OutOfBoundsTable, |op| {
+            matches!(op, Operator::TableFill { .. })
+        }),
+        ("table_copy", TrapKind::OutOfBoundsTable, |op| {
+            matches!(op, Operator::TableCopy { .. })
+        }),
+        ("table_init", TrapKind::OutOfBoundsTable, |op| {
+            matches!(op, Operator::TableInit { .. })
+        }),
+    ];
+    for (i, (name, kind, pick)) in cases.into_iter().enumerate() {
+        let trap = trap_of(&m, name);
+        assert_eq!(trap.kind(), Some(kind), "{name}");
+        let operation = op_offset(&wasm, 0, pick);
+        let call = op_offset(&wasm, i + 1, |op| matches!(op, Operator::Call { .. }));
+        assert_eq!(offsets(&trap), [Some(operation), Some(call)], "{name}");
+    }
+}
+
 #[test]
 fn stack_exhaustion_points_at_the_function_body_then_at_the_calls() {
     // The stack check is in the prologue, before any operator: the frame points at the body.

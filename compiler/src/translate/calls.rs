@@ -156,6 +156,19 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Call runtime function `libcall` with the caller's vmctx and `args`.
+    /// Call a bounds-checking runtime call (see [`Libcall`]) and trap with `kind` when it
+    /// reports its operands out of bounds.
+    pub(super) fn call_checked_libcall(
+        &mut self,
+        libcall: Libcall,
+        args: &[Value],
+        kind: TrapKind,
+    ) {
+        let status = self.call_libcall(libcall, args);
+        debug_assert_eq!(status.len(), 1, "{libcall:?} returns a status");
+        self.builder.ins().trapnz(status[0], super::trap_code(kind));
+    }
+
     pub(super) fn call_libcall(&mut self, libcall: Libcall, args: &[Value]) -> Vec<Value> {
         let ir = |ty: AbiType| match ty {
             AbiType::I32 => types::I32,

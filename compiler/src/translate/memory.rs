@@ -81,7 +81,11 @@ impl FuncTranslator<'_, '_> {
                 let (dst, value, len) = self.pop3();
                 let (dst, len) = (self.widen_index(dst), self.widen_index(len));
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
-                self.call_libcall(Libcall::MemoryFill, &[mem, dst, value, len]);
+                self.call_checked_libcall(
+                    Libcall::MemoryFill,
+                    &[mem, dst, value, len],
+                    TrapKind::OutOfBoundsMemory,
+                );
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 // Each address has its memory's index type; the length has the narrower of
@@ -95,14 +99,18 @@ impl FuncTranslator<'_, '_> {
                 let dst_mem = self.builder.ins().iconst(I32, i64::from(dst_mem));
                 let src_mem = self.builder.ins().iconst(I32, i64::from(src_mem));
                 let args = [dst_mem, src_mem, dst, src, len];
-                self.call_libcall(Libcall::MemoryCopy, &args);
+                self.call_checked_libcall(Libcall::MemoryCopy, &args, TrapKind::OutOfBoundsMemory);
             }
             O::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
                 let dst = self.widen_index(dst);
                 let mem = self.builder.ins().iconst(I32, i64::from(mem));
                 let data = self.builder.ins().iconst(I32, i64::from(data_index));
-                self.call_libcall(Libcall::MemoryInit, &[mem, data, dst, src, len]);
+                self.call_checked_libcall(
+                    Libcall::MemoryInit,
+                    &[mem, data, dst, src, len],
+                    TrapKind::OutOfBoundsMemory,
+                );
             }
             O::DataDrop { data_index } => {
                 let data = self.builder.ins().iconst(I32, i64::from(data_index));

@@ -55,7 +55,11 @@ impl FuncTranslator<'_, '_> {
                 let (dst, value, len) = self.pop3();
                 let (dst, len) = (self.widen_index(dst), self.widen_index(len));
                 let table = self.builder.ins().iconst(I32, i64::from(table));
-                self.call_libcall(Libcall::TableFill, &[table, dst, value, len]);
+                self.call_checked_libcall(
+                    Libcall::TableFill,
+                    &[table, dst, value, len],
+                    TrapKind::OutOfBoundsTable,
+                );
             }
             Operator::TableCopy {
                 dst_table,
@@ -70,14 +74,18 @@ impl FuncTranslator<'_, '_> {
                 let dst_table = self.builder.ins().iconst(I32, i64::from(dst_table));
                 let src_table = self.builder.ins().iconst(I32, i64::from(src_table));
                 let args = [dst_table, src_table, dst, src, len];
-                self.call_libcall(Libcall::TableCopy, &args);
+                self.call_checked_libcall(Libcall::TableCopy, &args, TrapKind::OutOfBoundsTable);
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
                 let dst = self.widen_index(dst);
                 let table = self.builder.ins().iconst(I32, i64::from(table));
                 let elem = self.builder.ins().iconst(I32, i64::from(elem_index));
-                self.call_libcall(Libcall::TableInit, &[table, elem, dst, src, len]);
+                self.call_checked_libcall(
+                    Libcall::TableInit,
+                    &[table, elem, dst, src, len],
+                    TrapKind::OutOfBoundsTable,
+                );
             }
             Operator::ElemDrop { elem_index } => {
                 let elem = self.builder.ins().iconst(I32, i64::from(elem_index));

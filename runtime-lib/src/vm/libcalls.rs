@@ -72,10 +72,10 @@ fn instance<'a>(vmctx: *mut u8) -> &'a InstanceInner {
     }
 }
 
-fn check(result: Result<(), TrapKind>) {
-    if let Err(kind) = result {
-        traps::raise(Trap::wasm(kind));
-    }
+/// The status a bounds-checked runtime call returns: 0, or 1 when out of bounds (the compiled
+/// code then traps, with the one kind the operator can raise).
+fn status(result: Result<(), TrapKind>) -> u32 {
+    u32::from(result.is_err())
 }
 
 extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64 {
@@ -98,8 +98,8 @@ fn fill(
     Ok(())
 }
 
-extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, value: u32, len: u64) {
-    check(fill(instance(vmctx), memory, dst, value, len));
+extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u64, value: u32, len: u64) -> u32 {
+    status(fill(instance(vmctx), memory, dst, value, len))
 }
 
 fn copy(
@@ -128,12 +128,19 @@ extern "C" fn memory_copy(
     dst: u64,
     src: u64,
     len: u64,
-) {
-    check(copy(instance(vmctx), dst_mem, src_mem, dst, src, len));
+) -> u32 {
+    status(copy(instance(vmctx), dst_mem, src_mem, dst, src, len))
 }
 
-extern "C" fn memory_init(vmctx: *mut u8, memory: u32, data: u32, dst: u64, src: u32, len: u32) {
-    check(instance(vmctx).memory_init(memory, data, dst, src, len));
+extern "C" fn memory_init(
+    vmctx: *mut u8,
+    memory: u32,
+    data: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    status(instance(vmctx).memory_init(memory, data, dst, src, len))
 }
 
 extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
@@ -159,8 +166,8 @@ fn table_fill_checked(
     }
 }
 
-extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, value: u64, len: u64) {
-    check(table_fill_checked(instance(vmctx), table, dst, value, len));
+extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u64, value: u64, len: u64) -> u32 {
+    status(table_fill_checked(instance(vmctx), table, dst, value, len))
 }
 
 fn table_copy_checked(
@@ -189,19 +196,26 @@ extern "C" fn table_copy(
     dst: u64,
     src: u64,
     len: u64,
-) {
-    check(table_copy_checked(
+) -> u32 {
+    status(table_copy_checked(
         instance(vmctx),
         dst_table,
         src_table,
         dst,
         src,
         len,
-    ));
+    ))
 }
 
-extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u32, len: u32) {
-    check(instance(vmctx).table_init(table, elem, dst, src, len));
+extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: u32,
+    elem: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    status(instance(vmctx).table_init(table, elem, dst, src, len))
 }
 
 extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
