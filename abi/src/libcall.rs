@@ -107,10 +107,7 @@ mod tests {
             Libcall::MemoryGrow.signature(),
             (&[AbiType::I32, AbiType::I64][..], Some(AbiType::I64))
         );
-        assert_eq!(
-            Libcall::ElemDrop.signature(),
-            (&[AbiType::I32][..], None)
-        );
+        assert_eq!(Libcall::ElemDrop.signature(), (&[AbiType::I32][..], None));
         assert_eq!(
             Libcall::TableFill.signature(),
             (

@@ -146,11 +146,14 @@ const BULK: &str = r#"(module
   (func (export "table_init") (call $fill (i32.const 5)))
 )"#;
 
+/// Picks an operator of a function body.
+type OperatorTest = fn(&Operator<'_>) -> bool;
+
 #[test]
 fn bulk_operations_out_of_bounds_point_at_the_operation_and_its_callers() {
     let wasm = wat::parse_str(BULK).expect("valid WAT");
     let m = instance(BULK);
-    let cases: [(&str, TrapKind, fn(&Operator<'_>) -> bool); 6] = [
+    let cases: [(&str, TrapKind, OperatorTest); 6] = [
         ("fill", TrapKind::OutOfBoundsMemory, |op| {
             matches!(op, Operator::MemoryFill { .. })
         }),

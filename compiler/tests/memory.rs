@@ -681,3 +681,38 @@ fn explicit_checks_memory_moves_when_it_outgrows_its_reservation() {
         Err(Error::Link(_))
     ));
 }
+
+#[test]
+fn a_movable_host_memory_serves_explicit_checks_and_is_refused_by_guard_code() {
+    use wasmaot_runtime::metadata::Limits;
+    use wasmaot_runtime::{Memory, MemoryType};
+    let ty = MemoryType::new(Limits { min: 1, max: None });
+    let host = with_store(|s| Memory::new_movable(s, ty)).expect("host memory");
+    with_store(|s| host.write(s, 65532, &0x1234_5678u32.to_le_bytes())).unwrap();
+    let wat = r#"
+      (module
+        (import "env" "mem" (memory 1))
+        (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+        (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+    let m = new_instance(&load_with(wat, &explicit_checks()), &[Extern::Memory(host)])
+        .expect("explicit checks take a movable memory");
+    assert_eq!(call1(&m, "load", &[i32(65532)]), i32(0x1234_5678));
+    let before = with_store(|s| host.data(s).as_ptr() as usize);
+    // Past the 64 MiB it reserved: it moves, keeping its bytes; wasm and host both follow.
+    assert_eq!(call1(&m, "grow", &[i32(1100)]), i32(1));
+    assert_ne!(with_store(|s| host.data(s).as_ptr() as usize), before);
+    assert_eq!(call1(&m, "load", &[i32(65532)]), i32(0x1234_5678));
+    with_store(|s| host.grow(s, 1)).expect("host grows it");
+    let last = 1102 * 65536 - 4;
+    with_store(|s| host.write(s, last as usize, &7u32.to_le_bytes())).unwrap();
+    assert_eq!(call1(&m, "load", &[i32(last)]), i32(7));
+    assert_eq!(
+        trap(&m, "load", &[i32(last + 1)]),
+        TrapKind::OutOfBoundsMemory
+    );
+    // Code relying on guard pages cannot use a memory whose base moves.
+    assert!(matches!(
+        new_instance(&load(wat), &[Extern::Memory(host)]),
+        Err(Error::Link(_))
+    ));
+}

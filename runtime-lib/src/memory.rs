@@ -29,6 +29,18 @@ impl Memory {
         Ok(Memory(store.add_memory(Arc::new(vm))))
     }
 
+    /// A memory of type `ty` that reserves only the address space it uses: its initial size,
+    /// at least 64 MiB, at most its maximum or the store's memory limit. Growing past that
+    /// moves it to a larger reservation. For hosts short of address space: only modules
+    /// compiled with explicit bounds checks (`--bounds-checks explicit`) may import it, and
+    /// instantiating any other module with it fails with [`Error::Link`].
+    pub fn new_movable(store: &mut impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
+        let strategy = MemoryStrategy { reservation: 0 };
+        let store = store.as_context_mut();
+        let vm = VmMemory::new(ty, strategy, store.max_memory)?;
+        Ok(Memory(store.add_memory(Arc::new(vm))))
+    }
+
     fn vm<'a>(&self, store: &'a impl AsContext) -> &'a VmMemory {
         let store = store.as_context();
         &store.memories[store.index(self.0)]
