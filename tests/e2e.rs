@@ -372,6 +372,85 @@ fn compares_in_function_0(name: &str, wat: &str, mode: &str) -> usize {
     body.lines().filter(|l| l.contains("\tcmp")).count()
 }
 
+/// The machine code of function 0 of `wat`, compiled with the default options.
+fn function_0_code(name: &str, wat: &str) -> String {
+    let wasm_path = scratch().join(format!("{name}.wasm"));
+    std::fs::write(&wasm_path, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
+    let obj = scratch().join(format!("{name}.o"));
+    let out = wasmaot()
+        .args(["compile", "--emit", "obj"])
+        .arg(&wasm_path)
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .expect("wasmaot runs");
+    assert!(out.status.success(), "{out:?}");
+    let dis = objdump()
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(&obj)
+        .output()
+        .expect("objdump runs");
+    let text = String::from_utf8_lossy(&dis.stdout).into_owned();
+    text.split("<wasm_function.wasm0>:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("function in disassembly")
+        .to_string()
+}
+
+/// Compares of the stack pointer with a limit in `code` (x86-64 `cmp` with `%rsp`, aarch64
+/// `subs`/`cmp` with `sp`).
+fn stack_checks(code: &str) -> usize {
+    code.lines()
+        .filter(|l| {
+            (l.contains("\tcmp") && l.contains("%rsp"))
+                || ((l.contains("\tsubs") || l.contains("\tcmp")) && l.contains("sp,"))
+        })
+        .count()
+}
+
+/// A function of `loads` loads from memory, all live at once (summed in reverse order), so
+/// that its frame holds most of them; it calls function 1 first when `calls`.
+fn many_live_values(loads: u32, calls: bool) -> String {
+    let locals = " i64".repeat(loads as usize);
+    let mut body = String::new();
+    if calls {
+        body.push_str("(call 1)\n");
+    }
+    for i in 0..loads {
+        body.push_str(&format!(
+            "(local.set {} (i64.load offset={} (local.get 0)))\n",
+            i + 1,
+            8 * i
+        ));
+    }
+    let sum = (1..=loads)
+        .rev()
+        .fold("(i64.const 0)".to_string(), |acc, i| {
+            format!("(i64.add {acc} (local.get {i}))")
+        });
+    format!(
+        "(module (memory 1) (func (param i32) (result i64) (local{locals}) {body} {sum}) (func))"
+    )
+}
+
+#[test]
+fn functions_without_calls_and_with_small_frames_skip_the_stack_check() {
+    // A leaf whose spills fit in a page: its caller's check covers it.
+    let small_leaf = function_0_code("small_leaf", &many_live_values(48, false));
+    assert!(
+        small_leaf.contains("(%rsp)") || small_leaf.contains("[sp"),
+        "no spills:\n{small_leaf}"
+    );
+    assert_eq!(stack_checks(&small_leaf), 0, "{small_leaf}");
+    // The same with a call is checked.
+    let caller = function_0_code("small_caller", &many_live_values(48, true));
+    assert_eq!(stack_checks(&caller), 1, "{caller}");
+    // A leaf whose frame passes a page keeps its check.
+    let large_leaf = function_0_code("large_leaf", &many_live_values(800, false));
+    assert_eq!(stack_checks(&large_leaf), 1, "{large_leaf}");
+}
+
 /// Eight loads of one index at distinct offsets, from a memory declared `memory`.
 fn eight_loads(index_type: &str, memory: &str) -> String {
     let load = |offset: u32| format!("(i32.load offset={offset} (local.get 0))");

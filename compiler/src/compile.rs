@@ -34,10 +34,27 @@ pub struct CompiledFunction {
     pub sites: Vec<(u32, Option<u32>)>,
     /// Module offset of the wasm function body (0 for code not compiled from a body).
     pub body_offset: u32,
+    /// Bytes of stack its frame takes below the frame pointer.
+    pub frame_size: u32,
     /// Where the code of each wasm operator starts, as `(code offset, module offset)`, in code
     /// order, one entry per change of operator; empty unless asked for
     /// ([`ModuleEnv::keep_operator_map`]).
     pub operators: Vec<(u32, u32)>,
+}
+
+/// The largest frame a function without calls may have and still skip the stack-limit check
+/// in its prologue. Its caller passed the check, and the runtime keeps a margin far larger
+/// than this below the limit (`HOST_MARGIN` in the runtime's `sys::stack`), so the frame still
+/// lands in the thread's stack; a leaf cannot recurse, so no depth is lost.
+const LEAF_FRAME_LIMIT: u32 = 4096;
+
+/// Whether `func` calls nothing: no wasm call, no runtime call, no tail call.
+fn is_leaf(func: &ir::Function) -> bool {
+    func.layout.blocks().all(|block| {
+        func.layout
+            .block_insts(block)
+            .all(|inst| !func.dfg.insts[inst].opcode().is_call())
+    })
 }
 
 /// Per-worker state reused across functions.
@@ -76,11 +93,27 @@ pub fn compile_functions(
             let allocs = translate_function(env, index, input, func, &mut worker.builder, allocs)?;
             worker.allocs = Some(allocs);
             let id = FuncId::from_u32(index);
-            let mut compiled = compile_ir(&mut worker.context, isa, id, env.keep_operator_map)
-                .map_err(|message| CompileError::Codegen {
-                    func_index: env.imported_funcs() + index,
-                    message,
-                })?;
+            let error = |message| CompileError::Codegen {
+                func_index: env.imported_funcs() + index,
+                message,
+            };
+            // A leaf function compiles without the stack-limit check, unless its frame turns
+            // out too large for that: then it compiles again from the same IR, with it.
+            let leaf = is_leaf(&worker.context.func).then(|| {
+                let limit = worker.context.func.stack_limit.take();
+                (worker.context.func.clone(), limit)
+            });
+            let mut compiled =
+                compile_ir(&mut worker.context, isa, id, env.keep_operator_map).map_err(error)?;
+            if let Some((mut func, limit)) = leaf {
+                if compiled.frame_size > LEAF_FRAME_LIMIT {
+                    func.stack_limit = limit;
+                    worker.context.clear();
+                    worker.context.func = func;
+                    compiled = compile_ir(&mut worker.context, isa, id, env.keep_operator_map)
+                        .map_err(error)?;
+                }
+            }
             compiled.body_offset = body_offset;
             on_done();
             Ok(compiled)
@@ -120,6 +153,9 @@ pub fn compile_ir(
     traps.sort_by_key(|t| t.offset);
     let landing_pads = landing_pads(buffer)?;
     let sites = code_sites(buffer, &traps);
+    let frame_size = buffer
+        .frame_layout()
+        .map_or(u32::MAX, |layout| layout.frame_to_fp_offset);
     let operators = match keep_operator_map {
         true => operator_map(buffer),
         false => Vec::new(),
@@ -138,6 +174,7 @@ pub fn compile_ir(
         unwind,
         sites,
         body_offset: 0,
+        frame_size,
         operators,
     })
 }
