@@ -44,7 +44,7 @@ fn main() {
 
     let own_lib = build_runtime(&workspace, &target_dir, &own)
         .unwrap_or_else(|e| panic!("building the runtime library for {own} failed: {e}"));
-    let own_lib = without_debug_info(&own_lib, &out_dir, &own, &own);
+    let own_lib = without_debug_info(&own_lib, &out_dir, &own);
     let mut libraries = vec![(own.clone(), own_lib.clone())];
     for &triple in TARGETS.iter().filter(|&&t| t != own) {
         if !cross_wanted(triple) {
@@ -52,7 +52,7 @@ fn main() {
         }
         match build_runtime(&workspace, &target_dir, triple) {
             Ok(lib) => {
-                let lib = without_debug_info(&lib, &out_dir, triple, &own);
+                let lib = without_debug_info(&lib, &out_dir, triple);
                 libraries.push((triple.to_string(), lib));
             }
             Err(e) => println!("cargo:warning=no runtime library for {triple}: {e}"),
@@ -83,19 +83,22 @@ fn main() {
 
 /// A copy of the library `lib` for `triple` without debug information (the Rust standard
 /// library's, which LTO keeps): executables of modules with DWARF keep theirs, and a linker
-/// cannot drop one input's alone. Stripped with that target's `objcopy`, else `llvm-objcopy`;
-/// without either the library keeps it, with a warning.
-fn without_debug_info(lib: &Path, out_dir: &Path, triple: &str, own: &str) -> PathBuf {
+/// cannot drop one input's alone. Stripped with that target's `objcopy`
+/// (`aarch64-linux-gnu-objcopy`), else `llvm-objcopy`, else the build machine's `objcopy` for
+/// its own target; without any the library keeps it, with a warning.
+fn without_debug_info(lib: &Path, out_dir: &Path, triple: &str) -> PathBuf {
     let dir = out_dir.join("runtimes").join(triple);
     let copy = dir.join("libwasmaot_runtime_exe.a");
     std::fs::create_dir_all(&dir).expect("creating the runtime directory");
+    // A GNU objcopy built for another architecture copies members it cannot read unchanged
+    // and still succeeds: the target's own comes first, the build machine's only for its own.
     let arch = triple.split('-').next().unwrap_or(triple);
     let mut tools = vec![
         format!("{arch}-linux-gnu-objcopy"),
         "llvm-objcopy".to_string(),
     ];
-    if triple == own {
-        tools.insert(0, "objcopy".to_string());
+    if env::var("HOST").is_ok_and(|host| host == triple) {
+        tools.push("objcopy".to_string());
     }
     for tool in &tools {
         let stripped = Command::new(tool)
