@@ -346,39 +346,18 @@ fn run_compiles_once_and_passes_arguments() {
 /// The compare instructions in the machine code of function 0 of `wat`, compiled with
 /// `--bounds-checks mode`.
 fn compares_in_function_0(name: &str, wat: &str, mode: &str) -> usize {
-    let wasm_path = scratch().join(format!("{name}.wasm"));
-    std::fs::write(&wasm_path, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
-    let obj = scratch().join(format!("{name}-{mode}.o"));
-    let out = wasmaot()
-        .args(["compile", "--emit", "obj", "--bounds-checks", mode])
-        .arg(&wasm_path)
-        .arg("-o")
-        .arg(&obj)
-        .output()
-        .expect("wasmaot runs");
-    assert!(out.status.success());
-    let dis = objdump()
-        .args(["-d", "--no-show-raw-insn"])
-        .arg(&obj)
-        .output()
-        .expect("objdump runs");
-    let text = String::from_utf8_lossy(&dis.stdout).into_owned();
-    let body = text
-        .split("<wasm_function.wasm0>:")
-        .nth(1)
-        .and_then(|rest| rest.split("\n\n").next())
-        .expect("function in disassembly")
-        .to_string();
-    body.lines().filter(|l| l.contains("\tcmp")).count()
+    let code = function_0_code(&format!("{name}-{mode}"), wat, &["--bounds-checks", mode]);
+    code.lines().filter(|l| l.contains("\tcmp")).count()
 }
 
-/// The machine code of function 0 of `wat`, compiled with the default options.
-fn function_0_code(name: &str, wat: &str) -> String {
+/// The machine code of function 0 of `wat`, compiled with extra `flags`.
+fn function_0_code(name: &str, wat: &str, flags: &[&str]) -> String {
     let wasm_path = scratch().join(format!("{name}.wasm"));
     std::fs::write(&wasm_path, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
     let obj = scratch().join(format!("{name}.o"));
     let out = wasmaot()
         .args(["compile", "--emit", "obj"])
+        .args(flags)
         .arg(&wasm_path)
         .arg("-o")
         .arg(&obj)
@@ -437,17 +416,17 @@ fn many_live_values(loads: u32, calls: bool) -> String {
 #[test]
 fn functions_without_calls_and_with_small_frames_skip_the_stack_check() {
     // A leaf whose spills fit in a page: its caller's check covers it.
-    let small_leaf = function_0_code("small_leaf", &many_live_values(48, false));
+    let small_leaf = function_0_code("small_leaf", &many_live_values(48, false), &[]);
     assert!(
         small_leaf.contains("(%rsp)") || small_leaf.contains("[sp"),
         "no spills:\n{small_leaf}"
     );
     assert_eq!(stack_checks(&small_leaf), 0, "{small_leaf}");
     // The same with a call is checked.
-    let caller = function_0_code("small_caller", &many_live_values(48, true));
+    let caller = function_0_code("small_caller", &many_live_values(48, true), &[]);
     assert_eq!(stack_checks(&caller), 1, "{caller}");
     // A leaf whose frame passes a page keeps its check.
-    let large_leaf = function_0_code("large_leaf", &many_live_values(800, false));
+    let large_leaf = function_0_code("large_leaf", &many_live_values(800, false), &[]);
     assert_eq!(stack_checks(&large_leaf), 1, "{large_leaf}");
 }
 
