@@ -912,3 +912,51 @@ fn linker_resolves_imports_by_name() {
     linker.define("a", "missing", hook);
     assert!(with_store(|s| linker.instantiate(s, &module)).is_ok());
 }
+
+/// Calls `f` with about `depth` × 16 KiB more of the stack in use.
+fn with_stack_used<R>(depth: u32, f: &mut dyn FnMut() -> R) -> R {
+    let pad = std::hint::black_box([0u8; 16 * 1024]);
+    let result = if depth == 0 {
+        f()
+    } else {
+        with_stack_used(depth - 1, f)
+    };
+    std::hint::black_box(&pad);
+    result
+}
+
+#[test]
+fn a_call_into_wasm_from_below_the_stack_limit_fails_before_any_wasm_runs() {
+    // A host function nested in a wasm call uses 256 KiB of stack, then calls back into a wasm
+    // function that calls nothing (and so has no check of its own). With the store's wasm
+    // stack at 64 KiB from the outer call, the inner call starts below the limit: it must fail
+    // as the wasm code would have, without running.
+    let wat = r#"
+      (module
+        (import "env" "deep" (func $deep))
+        (global $ran (export "ran") (mut i32) (i32.const 0))
+        (func (export "leaf") (global.set $ran (i32.const 1)))
+        (func (export "outer") (call $deep)))"#;
+    let deep = host_func(func_type(&[], &[]), |caller, _| {
+        let Some(Extern::Func(leaf)) = caller.get_export("leaf") else {
+            return Err(Trap::Host("no leaf".to_string()));
+        };
+        match with_stack_used(16, &mut || leaf.call(&mut *caller, &[])) {
+            Ok(_) => Ok(vec![]),
+            Err(Error::Trap(trap)) => Err(trap),
+            Err(other) => Err(Trap::Host(other.to_string())),
+        }
+    });
+    let m = instance_with(wat, &[Extern::Func(deep)]);
+    with_store(|s| s.set_max_wasm_stack(Some(64 * 1024)));
+    let outcome = call_func(func(&m, "outer"), &[]);
+    with_store(|s| s.set_max_wasm_stack(None));
+    match outcome {
+        Err(Error::Trap(trap)) => assert_eq!(trap.kind(), Some(TrapKind::StackExhausted)),
+        other => panic!("expected call stack exhausted, got {other:?}"),
+    }
+    assert_eq!(get(get_global(&m, "ran").unwrap()), i32(0));
+    // Without the limit the same calls run.
+    call(&m, "outer", &[]);
+    assert_eq!(get(get_global(&m, "ran").unwrap()), i32(1));
+}

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wasmaot_abi::metadata::FuncType;
-use wasmaot_abi::{VMFuncRef, VMHostContext};
+use wasmaot_abi::{TrapKind, VMFuncRef, VMHostContext};
 
 use super::instance::from_vmctx;
 use super::trap::Trap;
@@ -108,6 +108,12 @@ impl Callee {
                 let marker = 0u8;
                 let sp = std::hint::black_box(&marker as *const u8 as usize);
                 let previous = limits.as_ref().map(|l| l.enter(sp));
+                if let (Some(limits), Some(previous)) = (limits, previous) {
+                    if limits.stack_exhausted(sp) {
+                        limits.leave(previous);
+                        return Err(Trap::wasm(TrapKind::StackExhausted));
+                    }
+                }
                 // SAFETY: the trampoline matches the funcref's type (both written for the same
                 // type index), `values` is large enough, and the vmctx is live.
                 let outcome = unsafe {

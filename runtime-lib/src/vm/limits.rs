@@ -95,6 +95,17 @@ impl VmLimits {
         previous
     }
 
+    /// Whether a call from the host whose frame is at about `sp` starts too close to the stack
+    /// limit to enter wasm: the call fails with "call stack exhausted" before any wasm code
+    /// runs. Compiled functions that call nothing skip the check in their prologue (their
+    /// frames are small), so every call into wasm must start above the limit.
+    /// The frames between here and the first wasm one, and a frame without a check, fit in
+    /// the margin the runtime keeps below the limit.
+    pub fn stack_exhausted(&self, sp: usize) -> bool {
+        let limit = self.stack_limit.load(Ordering::Relaxed);
+        limit != 0 && sp <= limit
+    }
+
     /// Put back the limit [`VmLimits::enter`] returned.
     pub fn leave(&self, previous: usize) {
         self.stack_limit.store(previous, Ordering::Relaxed);
