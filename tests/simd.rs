@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{build_to, fixture, run_with, stdout, target_command, wasmaot};
+use common::{build_to, fixture, run_with, stdout, target_command};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmaot-simd-{}", std::process::id()));
@@ -67,7 +67,7 @@ fn code_for_missing_cpu_features_refuses_to_start() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn inspect_reports_simd_and_cpu_features() {
-    let out = wasmaot()
+    let out = common::wasmaot()
         .arg("inspect")
         .arg(fixture("simd.wasm"))
         .args(["--target-cpu", "x86-64-v3"])
