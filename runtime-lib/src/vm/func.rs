@@ -107,13 +107,11 @@ impl Callee {
                 let limits = from_vmctx(f.vmctx).map(|i| &*i.limits);
                 let marker = 0u8;
                 let sp = std::hint::black_box(&marker as *const u8 as usize);
-                let previous = limits.as_ref().map(|l| l.enter(sp));
-                if let (Some(limits), Some(previous)) = (limits, previous) {
-                    if limits.stack_exhausted(sp) {
-                        limits.leave(previous);
-                        return Err(Trap::wasm(TrapKind::StackExhausted));
-                    }
-                }
+                let previous = match limits.as_ref().map(|l| l.enter(sp)) {
+                    Some(None) => return Err(Trap::wasm(TrapKind::StackExhausted)),
+                    Some(Some(previous)) => Some(previous),
+                    None => None,
+                };
                 // SAFETY: the trampoline matches the funcref's type (both written for the same
                 // type index), `values` is large enough, and the vmctx is live.
                 let outcome = unsafe {

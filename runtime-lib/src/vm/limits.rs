@@ -79,7 +79,13 @@ impl VmLimits {
     /// at about `sp`; returns the limit to put back with [`VmLimits::leave`] when it returns.
     /// A nested call (a host function calling back into wasm) keeps the outer call's limit if
     /// it is the higher one, so the store's stack size counts from the outermost call.
-    pub fn enter(&self, sp: usize) -> usize {
+    ///
+    /// `None`, changing nothing, when `sp` is already at or below the limit: the call must
+    /// fail with "call stack exhausted" before any wasm code runs. Compiled functions that
+    /// call nothing skip the check in their prologue, so every call into wasm must start above
+    /// the limit (the frames from here to the first wasm one, and a frame without a check, fit
+    /// in the margin the runtime keeps below it).
+    pub fn enter(&self, sp: usize) -> Option<usize> {
         let thread = super::sys::stack::stack_limit().unwrap_or(0);
         let limit = match self.max_stack.load(Ordering::Relaxed) {
             0 => thread,
@@ -91,19 +97,11 @@ impl VmLimits {
         } else {
             limit.max(previous)
         };
+        if limit != 0 && sp <= limit {
+            return None;
+        }
         self.stack_limit.store(limit, Ordering::Relaxed);
-        previous
-    }
-
-    /// Whether a call from the host whose frame is at about `sp` starts too close to the stack
-    /// limit to enter wasm: the call fails with "call stack exhausted" before any wasm code
-    /// runs. Compiled functions that call nothing skip the check in their prologue (their
-    /// frames are small), so every call into wasm must start above the limit.
-    /// The frames between here and the first wasm one, and a frame without a check, fit in
-    /// the margin the runtime keeps below the limit.
-    pub fn stack_exhausted(&self, sp: usize) -> bool {
-        let limit = self.stack_limit.load(Ordering::Relaxed);
-        limit != 0 && sp <= limit
+        Some(previous)
     }
 
     /// Put back the limit [`VmLimits::enter`] returned.
