@@ -58,17 +58,24 @@ fn emulator_works(emulator: &str) -> bool {
     Command::new(emulator).arg("--version").output().is_ok()
 }
 
-/// Whether cross-built code can be produced and run here; the reason when not.
-fn cross_ready(exe: &Path) -> Result<(), String> {
-    let (triple, _, emulator) = other();
+/// Build `compute.wasm` into `exe` for the other architecture, with extra `flags`.
+fn build_compute_for_other(exe: &Path, flags: &[&str]) -> Output {
     let module = fixture("compute.wasm");
-    let out = build(&[
+    let mut args = vec![
         module.to_str().expect("UTF-8"),
         "-o",
         exe.to_str().expect("UTF-8"),
         "--target",
-        triple,
-    ]);
+        other().0,
+    ];
+    args.extend_from_slice(flags);
+    build(&args)
+}
+
+/// Whether cross-built code can be produced and run here; the reason when not.
+fn cross_ready(exe: &Path) -> Result<(), String> {
+    let (_, _, emulator) = other();
+    let out = build_compute_for_other(exe, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         return Err(stderr.trim().to_string());
@@ -273,15 +280,7 @@ fn the_runtime_directory_overrides_the_carried_library() {
 fn a_static_executable_for_the_other_architecture_needs_no_loader() {
     when_ready("static", |dir| {
         let exe = dir.join("compute-static");
-        let module = fixture("compute.wasm");
-        let out = build(&[
-            module.to_str().expect("UTF-8"),
-            "-o",
-            exe.to_str().expect("UTF-8"),
-            "--target",
-            other().0,
-            "--static",
-        ]);
+        let out = build_compute_for_other(&exe, &["--static"]);
         assert!(out.status.success(), "{out:?}");
         assert_eq!(elf_machine(&exe), other().1);
         // No loader prefix: nothing of the other architecture's C library is needed.
