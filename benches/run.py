@@ -31,6 +31,7 @@ REPO_ROOT = BENCH_DIR.parent
 PROGRAMS_DIR = BENCH_DIR / "programs"
 BUILD_DIR = BENCH_DIR / "build"
 HELLO_SRC = REPO_ROOT / "tests" / "fixtures" / "hello.c"
+WASI_CALLS_SRC = BENCH_DIR / "wasi_calls.c"
 
 RUN_TIMEOUT = 600  # seconds, per single run
 
@@ -262,6 +263,49 @@ def bench_startup(args):
         log(f"  ratio    {means['wasmaot'] / means['native']:8.2f}x")
 
 
+def wasi_calls_once(exe, env, scale):
+    """One run of wasi_calls in a fresh empty directory: {operation: ns per call}."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="wasi_calls.") as work:
+        proc = subprocess.run([str(exe), str(scale)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=work,
+                              env=env, timeout=RUN_TIMEOUT)
+    if proc.returncode != 0:
+        raise BenchError(f"{exe} exited with {proc.returncode}:\n"
+                         f"{proc.stderr.decode(errors='replace')}")
+    result = {}
+    for line in proc.stdout.decode().splitlines():
+        name, ns, _unit = line.rsplit(None, 2)
+        result[name] = float(ns)
+    return result
+
+
+def bench_wasi_calls(args):
+    native = BUILD_DIR / "wasi_calls.native"
+    wasm = BUILD_DIR / "wasi_calls.wasm"
+    aot = BUILD_DIR / "wasi_calls.aot"
+    build_native(args.clang, WASI_CALLS_SRC, native)
+    build_wasm(args.clang, args.sysroot, WASI_CALLS_SRC, wasm)
+    build_aot(args.wasmaot, wasm, aot)
+    env = dict(os.environ, WASMAOT_OPTS="--dir .::.")
+    samples = {"native": [], "wasmaot": []}
+    for _ in range(args.runs):
+        samples["native"].append(wasi_calls_once(native, env, args.wasi_scale))
+        samples["wasmaot"].append(wasi_calls_once(aot, env, args.wasi_scale))
+    log("")
+    log(f"WASI calls (benches/wasi_calls.c, median of {args.runs} interleaved runs, "
+        f"ns per call; the same libc call natively and through the sandbox):")
+    log(f"  {'operation':28s} {'native':>9s} {'wasmaot':>9s} {'ratio':>7s}")
+    ratios = []
+    for name in samples["native"][0]:
+        n = statistics.median(run[name] for run in samples["native"])
+        w = statistics.median(run[name] for run in samples["wasmaot"])
+        ratio = w / n if n > 0 else float("inf")
+        ratios.append(ratio)
+        log(f"  {name:28s} {n:9.0f} {w:9.0f} {fmt_ratio(ratio):>7s}")
+    log(f"  {'geomean':28s} {'':9s} {'':9s} {fmt_ratio(geomean(ratios)):>7s}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -281,6 +325,12 @@ def main():
     ap.add_argument("--startup-batch", type=int, default=25,
                     help="runs per batch when interleaving start-up runs (default 25)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    ap.add_argument("--no-wasi-calls", action="store_true",
+                    help="skip the WASI call measurement (benches/wasi_calls.c)")
+    ap.add_argument("--wasi-scale", type=float, default=1.0,
+                    help="scale of the WASI call measurement (default 1.0)")
+    ap.add_argument("--wasi-calls-only", action="store_true",
+                    help="only the WASI call measurement")
     args = ap.parse_args()
 
     if args.runs < 1:
@@ -313,9 +363,12 @@ def main():
 
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        bench_programs(args, programs)
-        if not args.no_startup:
-            bench_startup(args)
+        if not args.wasi_calls_only:
+            bench_programs(args, programs)
+            if not args.no_startup:
+                bench_startup(args)
+        if not (args.no_wasi_calls or args.native_only):
+            bench_wasi_calls(args)
     except BenchError as e:
         log("")
         log(f"FAILED: {e}")

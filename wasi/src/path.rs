@@ -3,6 +3,12 @@
 //! above the starting directory, and symlinks (to files or directories, relative or absolute,
 //! chained) are followed here, by splicing their target into the path, never by the kernel.
 //!
+//! Most paths take a shorter road to the same place: the directory part is opened in one call
+//! by the kernel, confined beneath the starting directory (`openat2` with `RESOLVE_BENEATH` on
+//! Linux), and the rest is as below. Whatever that road cannot take (a `..` climbing above the
+//! start, an absolute symlink, a final symlink to follow, an error of any kind) goes the long
+//! way, which defines the answer.
+//!
 //! The walk opens one component at a time with `openat(dir, name, O_NOFOLLOW | O_DIRECTORY)`
 //! relative to a descriptor it holds, and keeps the directories it went through on a stack:
 //! `..` pops that stack and is never passed to the kernel. The result is a directory descriptor
@@ -51,6 +57,48 @@ impl Resolved {
 /// Resolve `path` under directory `start`. With `follow`, a symlink in the final position is
 /// followed too (so the result is not a symlink, unless the tree changed meanwhile).
 pub fn resolve(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errno> {
+    if let Some(resolved) = resolve_directly(start, path, follow) {
+        return Ok(resolved);
+    }
+    walk(start, path, follow)
+}
+
+/// The common case in at most two host calls, or `None` to leave the path to the walk: a path
+/// of plain names whose directory part the kernel resolves in one `openat2` confined beneath
+/// `start` (see [`host::open_dir_beneath`]), and whose final name is not a symlink to follow.
+/// Anything else — `.` or `..` last, a trailing `/`, a final symlink to follow, any error, no
+/// `openat2` on this host — takes the walk, which gives the answer and the error the sandbox
+/// defines; the kernel's confinement and the walk's agree on what is reachable.
+fn resolve_directly(start: RawFd, path: &[u8], follow: bool) -> Option<Resolved> {
+    if path.first().is_none_or(|b| *b == b'/') || path.ends_with(b"/") {
+        return None;
+    }
+    let (parent, name) = match path.iter().rposition(|b| *b == b'/') {
+        Some(slash) => (Some(&path[..slash]), &path[slash + 1..]),
+        None => (None, path),
+    };
+    if name == b"." || name == b".." {
+        return None;
+    }
+    let name = host::c_name(name).ok()?;
+    let parent = match parent {
+        Some(dir) => Some(host::open_dir_beneath(start, &host::c_name(dir).ok()?)?.ok()?),
+        None => None,
+    };
+    let resolved = Resolved {
+        parent,
+        start,
+        name,
+        must_be_dir: false,
+    };
+    if follow && host::readlink_at(resolved.dir(), &resolved.name).is_ok() {
+        return None;
+    }
+    Some(resolved)
+}
+
+/// Resolve `path` one component at a time (see the module's description).
+fn walk(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errno> {
     if path.is_empty() {
         return Err(Errno::Noent);
     }
@@ -160,5 +208,91 @@ impl Walk {
             name,
             must_be_dir,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// What a resolution reaches: the final name's (device, inode) if it exists (or the name
+    /// itself if not), or the error.
+    fn reached(
+        result: Result<Resolved, Errno>,
+    ) -> Result<(String, Option<(libc::dev_t, libc::ino_t)>), Errno> {
+        let resolved = result?;
+        let st = host::lstat_at(resolved.dir(), &resolved.name).ok();
+        let dir = host::fstat(resolved.dir())?;
+        let name = resolved.name.to_string_lossy().into_owned();
+        Ok((
+            format!("{name} in {}:{}", dir.st_dev, dir.st_ino),
+            st.map(|st| (st.st_dev, st.st_ino)),
+        ))
+    }
+
+    #[test]
+    fn the_direct_road_reaches_what_the_walk_reaches() {
+        let root = std::env::temp_dir().join(format!("wasmaot-path-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let grant = root.join("grant");
+        std::fs::create_dir_all(grant.join("a/b/c")).unwrap();
+        std::fs::create_dir_all(root.join("outside")).unwrap();
+        std::fs::write(grant.join("a/b/c/f"), "f").unwrap();
+        std::fs::write(root.join("outside/secret"), "s").unwrap();
+        symlink("a/b", grant.join("ab")).unwrap();
+        symlink("../..", grant.join("a/b/up2")).unwrap();
+        symlink("../outside", grant.join("out")).unwrap();
+        symlink(root.join("outside"), grant.join("abs")).unwrap();
+        symlink("c/f", grant.join("a/b/cf")).unwrap();
+        let start = host::open_granted_dir(&grant).unwrap();
+        let start = start.as_raw_fd();
+        let paths = [
+            "f",
+            "a",
+            "a/b/c/f",
+            "a/b/c/missing",
+            "ab/c/f",
+            "ab/cf",
+            "a/b/up2/a",
+            "a/b/up2/..",
+            "a/b/up2/../outside/secret",
+            "out/secret",
+            "abs/secret",
+            "a/../a/b/c/f",
+            "a/..",
+            "..",
+            "../grant/a",
+            "a/b/c/f/g",
+            "a/b/c/",
+            "ab/",
+            ".",
+            "a/./b/../b/c/f",
+            "missing/f",
+            "a/b/cf/x",
+        ];
+        for path in paths {
+            for follow in [false, true] {
+                let both = resolve(start, path.as_bytes(), follow);
+                let walked = walk(start, path.as_bytes(), follow);
+                assert_eq!(reached(both), reached(walked), "{path} (follow {follow})");
+            }
+        }
+        // Paths that leave the grant are never answered by the direct road.
+        for path in [
+            "out/secret",
+            "abs/secret",
+            "a/b/up2/../grant/a",
+            "../grant/a",
+            "a/b/up2/../x",
+        ] {
+            for follow in [false, true] {
+                assert!(
+                    resolve_directly(start, path.as_bytes(), follow).is_none(),
+                    "{path}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -77,11 +77,16 @@ pub fn path_open(
     let base = request.base & dir.inheriting;
     let path = guest.path(path_ptr, path_len)?;
     let follow = request.dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
+    // The final name is first opened as it is, which fails (`ELOOP`, or `ENOTDIR` with
+    // `O_DIRECTORY`) only if it is a symlink: then, with `follow`, it is resolved through.
+    // That spares the common case a `readlink` per open.
+    let mut following = false;
     let mut attempt = 0;
     let file = loop {
-        let resolved = path::resolve(dir.raw(), &path, follow)?;
+        let resolved = path::resolve(dir.raw(), &path, following)?;
         match open(&resolved, base, oflags, fdflags) {
-            Err(Errno::Loop) if follow && attempt + 1 < ATTEMPTS => attempt += 1,
+            Err(Errno::Loop | Errno::Notdir) if follow && !following => following = true,
+            Err(Errno::Loop) if following && attempt + 1 < ATTEMPTS => attempt += 1,
             other => break other?,
         }
     };

@@ -85,9 +85,15 @@ pub fn path_filestat_get(
     out: u32,
 ) -> Result<(), Errno> {
     let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0;
-    let at = resolve(ctx, guest, fd, rights::PATH_FILESTAT_GET, path, follow)?;
+    // Described as it is first; only a symlink to follow needs resolving through.
+    let at = resolve(ctx, guest, fd, rights::PATH_FILESTAT_GET, path, false)?;
     at.check_dir()?;
-    let st = host::lstat_at(at.dir(), &at.name)?;
+    let mut st = host::lstat_at(at.dir(), &at.name)?;
+    if follow && st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+        let at = resolve(ctx, guest, fd, rights::PATH_FILESTAT_GET, path, true)?;
+        at.check_dir()?;
+        st = host::lstat_at(at.dir(), &at.name)?;
+    }
     guest.write_bytes(out, &encode_filestat(&st))
 }
 

@@ -50,6 +50,54 @@ pub fn open_dir_at(dir: RawFd, name: &CStr) -> Result<OwnedFd, Errno> {
     open_at(dir, name, flags, 0)
 }
 
+/// Open the directory at `path` (which may have several components) below `dir`, as a place
+/// to resolve further names from, with the kernel resolving the whole path under the rule that
+/// it never leaves `dir`: `openat2` with `RESOLVE_BENEATH` fails (`EXDEV`) on an absolute path
+/// or symlink and on a `..` that would climb above `dir`, and fails (`EAGAIN`) if a rename
+/// anywhere on the system raced with a `..` in the path, rather than risk an escape; "magic"
+/// links such as `/proc/self/fd/N` are refused. `None` when the host has no `openat2` (Linux
+/// before 5.6, other systems, filters that forbid it), remembered after the first try.
+pub fn open_dir_beneath(dir: RawFd, path: &CStr) -> Option<Result<OwnedFd, Errno>> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static MISSING: AtomicBool = AtomicBool::new(false);
+        if MISSING.load(Ordering::Relaxed) {
+            return None;
+        }
+        // SAFETY: `open_how` is plain old data; all zeroes is a valid value.
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64;
+        how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
+        let size = std::mem::size_of::<libc::open_how>();
+        // SAFETY: `path` is NUL-terminated and `how` is a valid `open_how` of `size` bytes;
+        // the kernel retains neither.
+        let ret = retry(|| unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                dir,
+                path.as_ptr(),
+                &how as *const _,
+                size,
+            )
+        });
+        match ret {
+            // SAFETY: `openat2` succeeded, so the value is a new descriptor nobody else owns.
+            Ok(fd) => Some(Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })),
+            Err(Errno::Nosys | Errno::Perm) => {
+                MISSING.store(true, Ordering::Relaxed);
+                None
+            }
+            Err(error) => Some(Err(error)),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (dir, path);
+        None
+    }
+}
+
 /// Open a granted host directory (the user named it, so symlinks in its path are followed).
 pub fn open_granted_dir(path: &std::path::Path) -> std::io::Result<OwnedFd> {
     use std::os::unix::ffi::OsStrExt;
