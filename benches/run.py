@@ -59,14 +59,82 @@ def run_checked(cmd, what):
                          f"  $ {' '.join(map(str, cmd))}\n{out}")
 
 
+class Program:
+    """A benchmark program: its C sources and the flags its native and wasm builds need."""
+
+    def __init__(self, name, sources, flags=(), native_flags=(), wasm_flags=()):
+        self.name = name
+        self.sources = [Path(src) for src in sources]
+        self.flags = list(flags)
+        self.native_flags = list(native_flags)
+        self.wasm_flags = list(wasm_flags)
+
+
+REAL_DIR = BENCH_DIR / "real"
+SJLJ_RT = REPO_ROOT / "tests" / "fixtures" / "sjlj_rt"
+ZLIB_FILES = ["adler32", "compress", "crc32", "deflate", "inffast", "inflate", "inftrees",
+              "trees", "uncompr", "zutil"]
+# Lua's os, io and package libraries (and linit.c, which opens them) are left out: the
+# benchmark opens base, string, table and math itself.
+LUA_LEFT_OUT = {"loslib.c", "liolib.c", "loadlib.c", "linit.c"}
+SQLITE_FLAGS = ["-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION", "-DSQLITE_TEMP_STORE=3"]
+# wasi-libc lacks mmap, getpid, signals and process clocks unless emulated.
+WASI_EMULATED = ["mman", "getpid", "signal", "process-clocks"]
+
+
+def real_programs():
+    """Real programs vendored in real/ (each with its licence), with their drivers."""
+    lua = sorted(p for p in (REAL_DIR / "lua").glob("*.c") if p.name not in LUA_LEFT_OUT)
+    return [
+        Program("zlib", [REAL_DIR / "zlib_bench.c"] +
+                [REAL_DIR / "zlib" / f"{f}.c" for f in ZLIB_FILES],
+                flags=[f"-I{REAL_DIR / 'zlib'}"]),
+        Program("lua", [REAL_DIR / "lua_bench.c"] + lua,
+                flags=[f"-I{REAL_DIR / 'lua'}"],
+                wasm_flags=["-D_WASI_EMULATED_SIGNAL", "-lwasi-emulated-signal",
+                            "-mllvm", "-wasm-enable-sjlj", f"-I{SJLJ_RT}",
+                            str(SJLJ_RT / "sjlj_rt.c")]),
+        Program("sqlite", [REAL_DIR / "sqlite_bench.c", REAL_DIR / "sqlite" / "sqlite3.c"],
+                flags=[f"-I{REAL_DIR / 'sqlite'}", *SQLITE_FLAGS],
+                wasm_flags=["-DLONGDOUBLE_TYPE=double"] +
+                [f"-D_WASI_EMULATED_{e.upper().replace('-', '_')}" for e in WASI_EMULATED] +
+                [f"-lwasi-emulated-{e}" for e in WASI_EMULATED]),
+    ]
+
+
+def as_program(src):
+    if isinstance(src, Program):
+        return src
+    return Program(Path(src).stem, [src])
+
+
+def up_to_date(out, program):
+    """The output exists and is newer than its sources and this script (builds of the large
+    real programs take a minute)."""
+    if not out.exists():
+        return False
+    newest = max(p.stat().st_mtime for p in program.sources + [Path(__file__)])
+    return out.stat().st_mtime > newest
+
+
 def build_native(clang, src, out):
-    run_checked([clang, "-O2", str(src), "-o", str(out), "-lm"], f"native build of {src.name}")
+    program = as_program(src)
+    if isinstance(src, Program) and up_to_date(out, program):
+        return
+    run_checked([clang, "-O2", *program.flags, *program.native_flags,
+                 *map(str, program.sources), "-o", str(out), "-lm"],
+                f"native build of {program.name}")
 
 
 def build_wasm(clang, sysroot, src, out, simd=False):
+    program = as_program(src)
+    if isinstance(src, Program) and up_to_date(out, program):
+        return
     flags = ["-msimd128"] if simd else []
     run_checked([clang, "--target=wasm32-wasi", f"--sysroot={sysroot}", "-O2",
-                 "-fuse-ld=lld", *flags, str(src), "-o", str(out)], f"wasm build of {src.name}")
+                 "-fuse-ld=lld", *flags, *program.flags, *program.wasm_flags,
+                 *map(str, program.sources), "-o", str(out)],
+                f"wasm build of {program.name}")
 
 
 def build_aot(wasmaot, wasm, out):
@@ -163,7 +231,7 @@ def print_table(rows, native_only):
 def bench_programs(args, programs):
     rows = []
     for src in programs:
-        name = src.stem
+        name = src.name
         native = BUILD_DIR / f"{name}.native"
         wasm = BUILD_DIR / f"{name}.wasm"
         simd_wasm = BUILD_DIR / f"{name}.simd.wasm"
@@ -183,7 +251,7 @@ def bench_programs(args, programs):
     log("")
     log("checking outputs ...")
     for src in programs:
-        name = src.stem
+        name = src.name
         native = BUILD_DIR / f"{name}.native"
         for suffix in ([] if args.native_only else [".aot", ".simd.aot"]) or [None]:
             aot = None if suffix is None else BUILD_DIR / f"{name}{suffix}"
@@ -195,7 +263,7 @@ def bench_programs(args, programs):
     log("")
     log(f"timing ({args.runs} runs per variant, interleaved, median) ...")
     for src in programs:
-        name = src.stem
+        name = src.name
         variants = [BUILD_DIR / f"{name}.native"]
         if not args.native_only:
             variants += [BUILD_DIR / f"{name}.aot", BUILD_DIR / f"{name}.simd.aot"]
@@ -325,6 +393,8 @@ def main():
     ap.add_argument("--startup-batch", type=int, default=25,
                     help="runs per batch when interleaving start-up runs (default 25)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    ap.add_argument("--no-real", action="store_true",
+                    help="skip the real programs of real/ (zlib, Lua, SQLite)")
     ap.add_argument("--no-wasi-calls", action="store_true",
                     help="skip the WASI call measurement (benches/wasi_calls.c)")
     ap.add_argument("--wasi-scale", type=float, default=1.0,
@@ -349,14 +419,16 @@ def main():
             return 2
         args.wasmaot = str(wasmaot.resolve())
 
-    programs = sorted(PROGRAMS_DIR.glob("*.c"))
+    programs = [as_program(p) for p in sorted(PROGRAMS_DIR.glob("*.c"))]
+    if not args.no_real:
+        programs += real_programs()
     if args.only:
         wanted = set(args.only)
-        unknown = wanted - {p.stem for p in programs}
+        unknown = wanted - {p.name for p in programs}
         if unknown:
             log(f"error: unknown program(s): {', '.join(sorted(unknown))}")
             return 2
-        programs = [p for p in programs if p.stem in wanted]
+        programs = [p for p in programs if p.name in wanted]
     if not programs:
         log(f"error: no programs found in {PROGRAMS_DIR}")
         return 2
