@@ -960,3 +960,59 @@ fn a_call_into_wasm_from_below_the_stack_limit_fails_before_any_wasm_runs() {
     call(&m, "outer", &[]);
     assert_eq!(get(get_global(&m, "ran").unwrap()), i32(1));
 }
+
+/// A host function taking `n` parameters cycling through i32, i64, f64 and externref, returning
+/// them reversed, called from wasm with distinct values: every parameter and result crosses
+/// the slot/`Val` boundary intact, whatever the count (few, several, more than sixteen).
+fn reversing_host_call(n: usize) {
+    let kinds = [ValType::I32, ValType::I64, ValType::F64, ValType::ExternRef];
+    let types: Vec<ValType> = (0..n).map(|i| kinds[i % 4]).collect();
+    let text = |t: &ValType| match t {
+        ValType::I32 => "i32",
+        ValType::I64 => "i64",
+        ValType::F64 => "f64",
+        _ => "externref",
+    };
+    let params: Vec<&str> = types.iter().map(text).collect();
+    let results: Vec<&str> = types.iter().rev().map(text).collect();
+    let args: String = (0..n)
+        .map(|i| match types[i] {
+            ValType::I32 => format!("(i32.const {})", -(i as i32) - 1),
+            ValType::I64 => format!("(i64.const {})", (i as i64) << 40),
+            ValType::F64 => format!("(f64.const {}.25)", i),
+            _ => "(local.get 0)".to_string(),
+        })
+        .collect();
+    let wat = format!(
+        r#"(module
+             (import "host" "rev" (func $rev (param {p}) (result {r})))
+             (func (export "go") (param externref) (result {r})
+               {args} call $rev))"#,
+        p = params.join(" "),
+        r = results.join(" "),
+    );
+    let rev = host_func(
+        func_type(&types, &types.iter().rev().copied().collect::<Vec<_>>()),
+        |_, args| Ok(args.iter().rev().copied().collect()),
+    );
+    let m = instance_with(&wat, &[Extern::Func(rev)]);
+    let token = with_store(|s| ExternRef::new(s, 7u32));
+    let got = call(&m, "go", &[Val::ExternRef(Some(token))]);
+    let expected: Vec<Val> = (0..n)
+        .rev()
+        .map(|i| match types[i] {
+            ValType::I32 => i32(-(i as i32) - 1),
+            ValType::I64 => i64((i as i64) << 40),
+            ValType::F64 => f64(i as f64 + 0.25),
+            _ => Val::ExternRef(Some(token)),
+        })
+        .collect();
+    assert_eq!(got, expected, "{n} values");
+}
+
+#[test]
+fn host_functions_of_any_arity_pass_every_value() {
+    for n in [1, 3, 4, 5, 9, 16, 17, 24] {
+        reversing_host_call(n);
+    }
+}

@@ -138,19 +138,34 @@ fn host_call(
     values: &mut [u128],
     f: &HostFn,
 ) -> Result<(), Trap> {
-    let host = |e: Error| Trap::Host(e.to_string());
-    let (params, results) = (ty.params.len(), ty.results.len());
-    let mut inline = [Val::I32(0); 16];
-    let mut heap = Vec::new();
-    let vals: &mut [Val] = if params + results <= inline.len() {
-        &mut inline[..params + results]
+    // The `Val`s live on the stack in a buffer no larger than the call needs: every host call
+    // (each WASI call) pays for filling it.
+    let n = ty.params.len() + ty.results.len();
+    if n <= 4 {
+        host_call_with(store, vmctx, ty, values, f, &mut [Val::I32(0); 4][..n])
+    } else if n <= 16 {
+        host_call_with(store, vmctx, ty, values, f, &mut [Val::I32(0); 16][..n])
     } else {
-        heap.resize(params + results, Val::I32(0));
-        &mut heap
-    };
-    let (args, outs) = vals.split_at_mut(params);
+        host_call_with(store, vmctx, ty, values, f, &mut vec![Val::I32(0); n])
+    }
+}
+
+/// [`host_call`] with `vals` holding one `Val` per parameter and result.
+fn host_call_with(
+    store: &mut StoreInner,
+    vmctx: *mut u8,
+    ty: &FuncType,
+    values: &mut [u128],
+    f: &HostFn,
+    vals: &mut [Val],
+) -> Result<(), Trap> {
+    let host = |e: Error| Trap::Host(e.to_string());
+    let (args, outs) = vals.split_at_mut(ty.params.len());
     for (arg, (ty, raw)) in args.iter_mut().zip(ty.params.iter().zip(values.iter())) {
-        *arg = Val::from_raw(store, *ty, *raw).map_err(host)?;
+        *arg = match Val::from_raw_number(*ty, *raw) {
+            Some(number) => number,
+            None => Val::from_raw(store, *ty, *raw).map_err(host)?,
+        };
     }
     for (out, ty) in outs.iter_mut().zip(&ty.results) {
         *out = Val::null_or_zero(*ty);
@@ -167,7 +182,10 @@ fn host_call(
         ));
     }
     for (slot, value) in values.iter_mut().zip(outs.iter()) {
-        *slot = value.to_raw(caller.store).map_err(host)?;
+        *slot = match value.to_raw_number() {
+            Some(raw) => raw,
+            None => value.to_raw(caller.store).map_err(host)?,
+        };
     }
     Ok(())
 }

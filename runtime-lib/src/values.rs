@@ -99,6 +99,34 @@ impl Val {
         }
     }
 
+    /// The slot form of a number (not a reference), without a store: the common case of
+    /// [`Val::to_raw`], kept small enough to inline into every host call.
+    #[inline]
+    pub(crate) fn to_raw_number(self) -> Option<u128> {
+        Some(match self {
+            Val::I32(v) => u128::from(v as u32),
+            Val::I64(v) => u128::from(v as u64),
+            Val::F32(bits) => u128::from(bits),
+            Val::F64(bits) => u128::from(bits),
+            Val::V128(bits) => bits,
+            Val::FuncRef(_) | Val::ExternRef(_) => return None,
+        })
+    }
+
+    /// A number of type `ty` from its slot form; `None` for a reference type (see
+    /// [`Val::from_raw`]).
+    #[inline]
+    pub(crate) fn from_raw_number(ty: ValType, raw: u128) -> Option<Val> {
+        Some(match ty {
+            ValType::I32 => Val::I32(raw as u32 as i32),
+            ValType::I64 => Val::I64(raw as u64 as i64),
+            ValType::F32 => Val::F32(raw as u32),
+            ValType::F64 => Val::F64(raw as u64),
+            ValType::V128 => Val::V128(raw),
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => return None,
+        })
+    }
+
     /// The slot form (narrower values in the low bytes). Fails for a reference of another store.
     pub(crate) fn to_raw(self, store: &StoreInner) -> Result<u128, Error> {
         let foreign = || Error::Type("a reference of another store".to_string());

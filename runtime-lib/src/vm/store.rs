@@ -11,7 +11,7 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -40,9 +40,11 @@ pub struct StoreInner {
     pub(crate) externs: Vec<Box<dyn Any + Send + Sync>>,
     /// Handle of each function reference seen, by `VMFuncRef` address.
     func_by_ref: HashMap<usize, usize>,
-    /// Handle of each memory and table, by address, so one object gets one handle.
-    memory_by_ptr: HashMap<usize, usize>,
-    table_by_ptr: HashMap<usize, usize>,
+    /// Handle of each memory and table, by address, so one object gets one handle. Ordered
+    /// maps: a host function asks for its caller's memory on every call (WASI does), and a
+    /// store holds few memories, so a comparison or two beats hashing the address.
+    memory_by_ptr: BTreeMap<usize, usize>,
+    table_by_ptr: BTreeMap<usize, usize>,
     /// The most bytes each linear memory made in this store may hold (`None`: what its type
     /// and the runtime allow).
     pub(crate) max_memory: Option<u64>,
@@ -70,8 +72,8 @@ impl StoreInner {
             tags: Vec::new(),
             externs: Vec::new(),
             func_by_ref: HashMap::new(),
-            memory_by_ptr: HashMap::new(),
-            table_by_ptr: HashMap::new(),
+            memory_by_ptr: BTreeMap::new(),
+            table_by_ptr: BTreeMap::new(),
             max_memory: None,
             exceptions: Arc::new(ExnHeap::default()),
             limits: Arc::new(VmLimits::default()),
