@@ -621,3 +621,34 @@ fn inspect_lists_memory64_page_sizes_extended_const_and_wide_arithmetic() {
 fn objdump() -> Command {
     Command::new(std::env::var("OBJDUMP").unwrap_or_else(|_| "objdump".to_string()))
 }
+
+#[test]
+fn a_host_function_failing_prints_the_wasm_frames_that_called_it() {
+    // `fd_write` imported with a type WASI does not give it: calling it fails in the host.
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32)))
+      (memory (export "memory") 1)
+      (func $log (param i32) (call $fd_write (local.get 0)))
+      (func $_start (export "_start") (call $log (i32.const 7))))"#;
+    let wasm = scratch().join("host_failure.wasm");
+    std::fs::write(&wasm, wat::parse_str(wat).expect("valid WAT")).expect("write wasm");
+    let exe = scratch().join("host_failure");
+    let out = wasmaot()
+        .arg("build")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("wasmaot runs");
+    assert!(out.status.success(), "{out:?}");
+    let out = run(&exe, &[], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("WASI function fd_write is not supported"),
+        "{stderr}"
+    );
+    let frames: Vec<&str> = stderr.lines().filter(|l| l.contains(": 0x")).collect();
+    assert_eq!(frames.len(), 2, "{stderr}");
+    assert!(frames[0].ends_with(" - log (func 1)"), "{stderr}");
+    assert!(frames[1].ends_with(" - _start (func 2)"), "{stderr}");
+}

@@ -111,14 +111,17 @@ pub const INTERRUPT_DEADLINE: u32 = 1;
 pub const INTERRUPT_HOST: u32 = 2;
 
 /// The context a host function's adapter receives as its callee vmctx. The adapter calls
-/// `callback(context, caller_vmctx, values)` (`values`: one slot of
-/// [`crate::VALUE_SLOT_SIZE`] bytes per parameter and result). `magic` sits where an instance
+/// `callback(context, caller_vmctx, values, frame_pointer)` (`values`: one slot of
+/// [`crate::VALUE_SLOT_SIZE`] bytes per parameter and result; `frame_pointer`: the adapter's
+/// own, whose saved return address is in the wasm caller, so a failing host function's trap
+/// gets the wasm frames that called it). `magic` sits where an instance
 /// vmctx has [`VMCTX_MAGIC`] and is 0, so the runtime can tell the two apart. Writer: the
 /// runtime; reader: the adapters the compiler writes (`callback`) and the runtime.
 #[repr(C)]
 #[derive(Debug)]
 pub struct VMHostContext {
-    /// `extern "C" fn(*mut VMHostContext, caller_vmctx: *mut u8, values: *mut u128)`.
+    /// `extern "C" fn(*mut VMHostContext, caller_vmctx: *mut u8, values: *mut u128,
+    /// frame_pointer: usize)`.
     pub callback: *const u8,
     /// Runtime-private.
     pub host: *const u8,

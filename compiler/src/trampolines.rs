@@ -107,9 +107,15 @@ pub fn wasm_to_host(
     let callback = b
         .ins()
         .load(types::I64, flags, host_ctx, field::HOST_CALLBACK);
-    let callback_sig = b.import_signature(pointer_signature(3, call_conv));
-    b.ins()
-        .call_indirect(callback_sig, callback, &[host_ctx, caller, values]);
+    let callback_sig = b.import_signature(pointer_signature(4, call_conv));
+    // The adapter's frame pointer: the runtime follows the frame chain from it to the wasm
+    // frames that called the host function, for the backtrace of a trap it returns.
+    let frame_pointer = b.ins().get_frame_pointer(types::I64);
+    b.ins().call_indirect(
+        callback_sig,
+        callback,
+        &[host_ctx, caller, values, frame_pointer],
+    );
     let results: Vec<ir::Value> = ty
         .results
         .iter()

@@ -172,8 +172,8 @@ fn host_frames_are_not_unwound_by_wasm_exceptions() {
                 results: vec![],
             },
             move |caller, _, _| match inner.call(caller, &[]) {
-                Err(Error::Trap(Trap::Exception(e))) => Err(Trap::Host(format!("saw {}", e.tag))),
-                other => Err(Trap::Host(format!("unexpected {other:?}"))),
+                Err(Error::Trap(Trap::Exception(e))) => Err(Trap::host(format!("saw {}", e.tag))),
+                other => Err(Trap::host(format!("unexpected {other:?}"))),
             },
         )
     });
@@ -189,7 +189,7 @@ fn host_frames_are_not_unwound_by_wasm_exceptions() {
         &[Extern::Func(host)],
     );
     match call_func(func(&m, "run"), &[]) {
-        Err(Error::Trap(Trap::Host(message))) => assert_eq!(message, "saw e"),
+        Err(Error::Trap(Trap::Host { message, .. })) => assert_eq!(message, "saw e"),
         other => panic!("expected the host's error, got {other:?}"),
     }
 }

@@ -35,7 +35,7 @@ fn host_func(
         Func::new(s, ty, move |caller, args, results| {
             let values = f(caller, args)?;
             if values.len() != results.len() {
-                return Err(Trap::Host("wrong number of results".to_string()));
+                return Err(Trap::host("wrong number of results"));
             }
             results.copy_from_slice(&values);
             Ok(())
@@ -289,7 +289,7 @@ fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
     let fail = host_func(func_type(&[ValType::I32], &[]), |_, args| {
         let n = args[0].unwrap_i32();
         if n >= 3 {
-            Err(Trap::Host(format!("refusing {n}")))
+            Err(Trap::host(format!("refusing {n}")))
         } else {
             Ok(vec![])
         }
@@ -301,14 +301,12 @@ fn host_imports(log: &Arc<HostLog>) -> Vec<Extern> {
                 args[0].unwrap_i32() as u32 as usize,
                 args[1].unwrap_i32() as u32 as usize,
             );
-            let memory = caller
-                .memory(0)
-                .ok_or_else(|| Trap::Host("no memory".to_string()))?;
+            let memory = caller.memory(0).ok_or_else(|| Trap::host("no memory"))?;
             let mut bytes = vec![0; len];
             memory
                 .read(caller, ptr, &mut bytes)
-                .map_err(|_| Trap::Host("out of bounds".to_string()))?;
-            let text = std::str::from_utf8(&bytes).map_err(|e| Trap::Host(e.to_string()))?;
+                .map_err(|_| Trap::host("out of bounds"))?;
+            let text = std::str::from_utf8(&bytes).map_err(|e| Trap::host(e.to_string()))?;
             Ok(vec![i32(if text == "wasm!" { 1 } else { 0 })])
         },
     );
@@ -364,10 +362,10 @@ fn failing_host_function_fails_the_wasm_call() {
     let (m, _log) = host_instance();
     assert_eq!(call1(&m, "call_fail", &[i32(0)]), i32(1));
     let err = call_func(func(&m, "call_fail"), &[i32(3)]).unwrap_err();
-    assert_eq!(err, Error::Trap(Trap::Host("refusing 3".to_string())));
+    assert_eq!(host_failure(err).0, "refusing 3");
     // The failure unwinds out of a loop partway through.
     let err = call_func(func(&m, "fail_in_loop"), &[i32(10)]).unwrap_err();
-    assert_eq!(err, Error::Trap(Trap::Host("refusing 3".to_string())));
+    assert_eq!(host_failure(err).0, "refusing 3");
     assert_eq!(call1(&m, "fail_in_loop", &[i32(3)]), i32(3));
     assert_eq!(call1(&m, "call_add", &[i32(1), i32(2)]), i32(6));
 }
@@ -381,7 +379,7 @@ fn host_function_returning_wrong_types_fails() {
     let bad = host_func(func_type(&[], &[ValType::I32]), |_, _| Ok(vec![i64(1)]));
     let m = instance_with(wat, &[Extern::Func(bad)]);
     match call_func(func(&m, "run"), &[]) {
-        Err(Error::Trap(Trap::Host(_))) => {}
+        Err(Error::Trap(Trap::Host { .. })) => {}
         other => panic!("expected a host trap, got {other:?}"),
     }
     let too_many = host_func(func_type(&[], &[ValType::I32]), |_, _| {
@@ -390,7 +388,7 @@ fn host_function_returning_wrong_types_fails() {
     let m = instance_with(wat, &[Extern::Func(too_many)]);
     assert!(matches!(
         call_func(func(&m, "run"), &[]),
-        Err(Error::Trap(Trap::Host(_)))
+        Err(Error::Trap(Trap::Host { .. }))
     ));
 }
 
@@ -749,7 +747,7 @@ fn host_function_reentering_wasm() {
                     kind: TrapKind::Unreachable,
                     ..
                 })) => Ok(vec![i32(-1)]),
-                Err(other) => Err(Trap::Host(format!("inner call: {other}"))),
+                Err(other) => Err(Trap::host(format!("inner call: {other}"))),
             }
         },
     );
@@ -784,7 +782,7 @@ fn panicking_host_function_resumes_in_the_caller_and_the_instance_survives() {
             panic!("host panic {n}");
         }
         if n == 100 {
-            return Err(Trap::Host("no".to_string()));
+            return Err(Trap::host("no"));
         }
         Ok(vec![i32(n * 10)])
     });
@@ -804,8 +802,8 @@ fn panicking_host_function_resumes_in_the_caller_and_the_instance_survives() {
     // Again, and a failure afterwards still comes back as an error, not a panic.
     assert!(std::panic::catch_unwind(|| call_func(run, &[i32(-1)])).is_err());
     assert_eq!(
-        call_func(run, &[i32(100)]),
-        Err(Error::Trap(Trap::Host("no".to_string())))
+        host_failure(call_func(run, &[i32(100)]).unwrap_err()).0,
+        "no"
     );
     assert_eq!(call1(&m, "run", &[i32(0)]), i32(1));
 
@@ -939,12 +937,12 @@ fn a_call_into_wasm_from_below_the_stack_limit_fails_before_any_wasm_runs() {
         (func (export "outer") (call $deep)))"#;
     let deep = host_func(func_type(&[], &[]), |caller, _| {
         let Some(Extern::Func(leaf)) = caller.get_export("leaf") else {
-            return Err(Trap::Host("no leaf".to_string()));
+            return Err(Trap::host("no leaf"));
         };
         match with_stack_used(16, &mut || leaf.call(&mut *caller, &[])) {
             Ok(_) => Ok(vec![]),
             Err(Error::Trap(trap)) => Err(trap),
-            Err(other) => Err(Trap::Host(other.to_string())),
+            Err(other) => Err(Trap::host(other.to_string())),
         }
     });
     let m = instance_with(wat, &[Extern::Func(deep)]);
@@ -1015,4 +1013,59 @@ fn host_functions_of_any_arity_pass_every_value() {
     for n in [1, 3, 4, 5, 9, 16, 17, 24] {
         reversing_host_call(n);
     }
+}
+
+/// The message and backtrace (as `(function name, has a wasm offset)`) of a host failure.
+fn host_failure(err: Error) -> (String, Vec<(Option<String>, bool)>) {
+    match err {
+        Error::Trap(Trap::Host { message, backtrace }) => (
+            message,
+            backtrace
+                .into_iter()
+                .map(|f| (f.func_name, f.wasm_offset.is_some()))
+                .collect(),
+        ),
+        other => panic!("expected a host failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_failing_host_function_reports_the_wasm_frames_that_called_it() {
+    let fail = host_func(func_type(&[ValType::I32], &[]), |_, args| {
+        Err(Trap::host(format!("refusing {}", args[0].unwrap_i32())))
+    });
+    let m = instance_with(
+        r#"(module
+             (import "host" "fail" (func $fail (param i32)))
+             (func $inner (param i32) (call $fail (local.get 0)))
+             (func $middle (param i32)
+               (call $inner (i32.add (local.get 0) (i32.const 1))))
+             (func $outer (export "outer") (param i32)
+               (call $middle (local.get 0))))"#,
+        &[Extern::Func(fail)],
+    );
+    let err = call_func(func(&m, "outer"), &[i32(4)]).unwrap_err();
+    let frame = |name: &str| (Some(name.to_string()), true);
+    assert_eq!(
+        host_failure(err.clone()),
+        (
+            "refusing 5".to_string(),
+            vec![frame("inner"), frame("middle"), frame("outer")]
+        )
+    );
+    // The offsets are those of the calls, innermost first.
+    let Error::Trap(trap) = err else {
+        unreachable!()
+    };
+    let offsets: Vec<u32> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.wasm_offset.unwrap())
+        .collect();
+    assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{offsets:?}");
+    // Called by the host itself, it has no wasm frames to report.
+    assert_eq!(
+        host_failure(call_func(fail, &[i32(1)]).unwrap_err()),
+        ("refusing 1".to_string(), vec![])
+    );
 }

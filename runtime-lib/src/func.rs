@@ -33,11 +33,7 @@ impl Func {
         let raw = move |caller_vmctx: *mut u8, values: &mut [u128]| -> Result<(), Trap> {
             // Host functions run inside a call that entered with its store.
             store::with_current(|store| host_call(store, caller_vmctx, &callback_ty, values, &f))
-                .unwrap_or_else(|| {
-                    Err(Trap::Host(
-                        "host function called outside a call".to_string(),
-                    ))
-                })
+                .unwrap_or_else(|| Err(Trap::host("host function called outside a call")))
         };
         Func::from_raw_host(store.as_context_mut(), ty, Box::new(raw))
     }
@@ -159,7 +155,7 @@ fn host_call_with(
     f: &HostFn,
     vals: &mut [Val],
 ) -> Result<(), Trap> {
-    let host = |e: Error| Trap::Host(e.to_string());
+    let host = |e: Error| Trap::host(e.to_string());
     let (args, outs) = vals.split_at_mut(ty.params.len());
     for (arg, (ty, raw)) in args.iter_mut().zip(ty.params.iter().zip(values.iter())) {
         *arg = match Val::from_raw_number(*ty, *raw) {
@@ -177,8 +173,8 @@ fn host_call_with(
         .zip(&ty.results)
         .any(|(v, t)| !v.matches(caller.store, *t))
     {
-        return Err(Trap::Host(
-            "host function returned values of the wrong type".to_string(),
+        return Err(Trap::host(
+            "host function returned values of the wrong type",
         ));
     }
     for (slot, value) in values.iter_mut().zip(outs.iter()) {

@@ -150,7 +150,7 @@ fn unsupported(store: &mut StoreInner, name: &str, ty: &FuncType) -> Func {
             results[0] = Val::I32(Errno::Nosys as i32);
             Ok(())
         } else {
-            Err(Trap::Host(format!("WASI function {name} is not supported")))
+            Err(Trap::host(format!("WASI function {name} is not supported")))
         }
     })
 }

@@ -72,7 +72,7 @@ impl Aot {
             let host = move |_: &mut wasmaot_runtime::Caller<'_>, args: &[Val], out: &mut [Val]| {
                 let args: Vec<Value> = args.iter().map(value_of).collect();
                 let results = host_call(&name, &args).ok_or_else(|| {
-                    wasmaot_runtime::Trap::Host(format!("no host function {name}"))
+                    wasmaot_runtime::Trap::host(format!("no host function {name}"))
                 })?;
                 for (slot, v) in out.iter_mut().zip(results) {
                     *slot = val_of(v);
@@ -152,7 +152,7 @@ fn trap_of(kind: TrapKind) -> Trap {
 fn outcome_of_error(e: Error) -> Outcome {
     match e {
         Error::Trap(wasmaot_runtime::Trap::Wasm { kind, .. }) => Outcome::Trapped(trap_of(kind)),
-        Error::Trap(wasmaot_runtime::Trap::Host(_)) => Outcome::Trapped(Trap::Host),
+        Error::Trap(wasmaot_runtime::Trap::Host { .. }) => Outcome::Trapped(Trap::Host),
         other => Outcome::Failed(other.to_string()),
     }
 }

@@ -141,7 +141,8 @@ pub(crate) struct HostFuncContext {
 
 impl HostFuncContext {
     pub fn new(func: Arc<HostFunc>) -> Box<HostFuncContext> {
-        let callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u128) = host_callback;
+        let callback: extern "C" fn(*mut HostFuncContext, *mut u8, *mut u128, usize) =
+            host_callback;
         Box::new(HostFuncContext {
             header: VMHostContext {
                 callback: callback as *const u8,
@@ -157,7 +158,12 @@ impl HostFuncContext {
 /// Entered from a compiled adapter: run the host function, leave results in `values`, or unwind
 /// the wasm frames with its trap. A panic is caught here, before it reaches a wasm frame, and
 /// resumed by the host's call once the wasm frames are left.
-extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, values: *mut u128) {
+extern "C" fn host_callback(
+    ctx: *mut HostFuncContext,
+    caller_vmctx: *mut u8,
+    values: *mut u128,
+    frame_pointer: usize,
+) {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: adapters pass the context they were given and a buffer with one slot per
         // parameter and result (at least one).
@@ -175,6 +181,10 @@ extern "C" fn host_callback(ctx: *mut HostFuncContext, caller_vmctx: *mut u8, va
     }));
     let trap = match outcome {
         Ok(Ok(())) => return,
+        Ok(Err(Trap::Host { message, .. })) => Trap::Host {
+            message,
+            backtrace: traps::backtrace_from(frame_pointer),
+        },
         Ok(Err(trap)) => trap,
         Err(payload) => traps::panicked(payload),
     };

@@ -68,7 +68,7 @@ pub(crate) fn table_address() -> usize {
 fn instance<'a>(vmctx: *mut u8) -> &'a InstanceInner {
     match from_vmctx(vmctx) {
         Some(instance) => instance,
-        None => traps::raise(Trap::Host("runtime call without an instance".to_string())),
+        None => traps::raise(Trap::host("runtime call without an instance")),
     }
 }
 

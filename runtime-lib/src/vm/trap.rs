@@ -24,8 +24,15 @@ pub enum Trap {
     Exception(UncaughtException),
     /// The program asked to exit (WASI `proc_exit`).
     Exit(i32),
-    /// A host function failed (returned this message as its error).
-    Host(String),
+    /// A host function failed: the message it returned as its error, and the wasm frames
+    /// that called it, innermost first (the call of the import, its caller, ...; empty when
+    /// the host called the function itself). Make one with [`Trap::host`].
+    Host {
+        /// What the host function said.
+        message: String,
+        /// Filled in by the runtime when the trap leaves the host function.
+        backtrace: Vec<TrapFrame>,
+    },
 }
 
 /// An exception that reached the host: its tag and the values it carried.
@@ -149,7 +156,7 @@ impl Trap {
     /// The wasm frames active at the trap, innermost first (empty when not known).
     pub fn backtrace(&self) -> &[TrapFrame] {
         match self {
-            Trap::Wasm { backtrace, .. } => backtrace,
+            Trap::Wasm { backtrace, .. } | Trap::Host { backtrace, .. } => backtrace,
             _ => &[],
         }
     }
@@ -159,6 +166,14 @@ impl Trap {
         match self {
             Trap::Wasm { kind, .. } => Some(*kind),
             _ => None,
+        }
+    }
+
+    /// A host function's failure with `message` (the runtime adds the backtrace).
+    pub fn host(message: impl Into<String>) -> Trap {
+        Trap::Host {
+            message: message.into(),
+            backtrace: Vec::new(),
         }
     }
 
@@ -191,7 +206,7 @@ impl fmt::Display for Trap {
             }
             Trap::Exception(exception) => write!(f, "{exception}"),
             Trap::Exit(code) => write!(f, "exit with status {code}"),
-            Trap::Host(message) => write!(f, "host function failed: {message}"),
+            Trap::Host { message, .. } => write!(f, "host function failed: {message}"),
         }
     }
 }

@@ -33,7 +33,7 @@ thread_local! {
 pub fn panicked(payload: Box<dyn Any + Send>) -> Trap {
     PANIC.with(|p| *p.borrow_mut() = Some(payload));
     PANIC_PENDING.with(|p| p.set(true));
-    Trap::Host("host function panicked".to_string())
+    Trap::host("host function panicked")
 }
 
 /// The payload of a panic that ended the last call, if one did.
@@ -86,6 +86,23 @@ fn callers(mut fp: usize, sp: usize, top: usize) -> ([usize; MAX_FRAMES], usize)
         fp = next;
     }
     (frames, count)
+}
+
+/// The wasm frames that called the host function whose adapter has frame pointer `fp`, its
+/// wasm caller first: the adapter's frame links to theirs as compiled code's frames link to
+/// each other. Empty outside a call into wasm or when the host called the function itself.
+pub fn backtrace_from(fp: usize) -> Vec<TrapFrame> {
+    let top = UNWIND_POINT.with(|p| p.get()) as usize;
+    if fp == 0 || top == 0 {
+        return Vec::new();
+    }
+    let (frames, count) = callers(fp, fp, top);
+    // Callers are looked up by the last byte of their call: the return address minus one.
+    frames[..count]
+        .iter()
+        .map(|ret| ret - 1)
+        .filter_map(frame_at)
+        .collect()
 }
 
 /// The jump buffer of the innermost host-to-wasm call on this thread (null outside wasm): every
