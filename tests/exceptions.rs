@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Output;
 
-use common::{build_to, fixture, run_with, stdout, target_command};
+use common::{build_to, fixture, op_offset, run_with, stdout, target_command};
 
 fn build_and_run(name: &str) -> Output {
     let dir = std::env::temp_dir().join(format!("wasmaot-eh-{}", std::process::id()));
@@ -48,10 +48,30 @@ fn cpp_exceptions_with_exnref_run_like_the_native_build() {
 }
 
 #[test]
-fn an_uncaught_exception_ends_the_program_with_one_line_naming_the_tag() {
+fn an_uncaught_exception_ends_the_program_naming_the_tag_and_where_it_was_thrown() {
+    use wasmparser::Operator;
     let out = build_and_run("uncaught_tag");
     assert_eq!(stdout(&out), expected("uncaught_tag"));
-    assert_eq!(stderr(&out), "uncaught wasm exception: my_error (7)\n");
+    // The throw in $inner (func 1), then the calls in $middle, $outer and $_start.
+    let module = fixture("uncaught_tag.wasm");
+    let throw = op_offset(&module, 1, 0, |op| matches!(op, Operator::Throw { .. }));
+    let call = |func, callee| {
+        op_offset(
+            &module,
+            func,
+            0,
+            |op| matches!(op, Operator::Call { function_index } if *function_index == callee),
+        )
+    };
+    let (middle, outer, start) = (call(2, 1), call(3, 2), call(4, 3));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "uncaught wasm exception: my_error (7)\nwasm backtrace:\n  0: {throw:#x} - inner \
+             (func 1)\n  1: {middle:#x} - middle (func 2)\n  2: {outer:#x} - outer (func 3)\n  \
+             3: {start:#x} - _start (func 4)\n"
+        )
+    );
     assert_eq!(out.status.code(), Some(134));
 }
 
@@ -61,6 +81,11 @@ fn an_uncaught_cpp_exception_runs_cleanups_then_ends_the_program() {
     assert_eq!(stdout(&out), expected("uncaught"));
     let err = stderr(&out);
     assert!(err.starts_with("uncaught wasm exception: "), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    // Last thrown by `work`, which caught it to run its cleanups and threw it on; then the
+    // call in `main`.
+    let frames: Vec<&str> = err.lines().skip(2).collect();
+    assert!(err.contains("\nwasm backtrace:\n  0: 0x"), "{err}");
+    assert!(frames[0].ends_with(" - work(int) (func 9)"), "{err}");
+    assert!(frames[1].ends_with(" - main (func 8)"), "{err}");
     assert_eq!(out.status.code(), Some(134));
 }

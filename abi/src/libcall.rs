@@ -84,10 +84,11 @@ libcalls! {
     /// [`crate::vmctx::VMException`]), its payload for compiled code to fill. Never fails: a
     /// full exception heap is collected first.
     ExnAlloc = 10: (u32) -> u64;
-    /// `(exception, frame_pointer)`: throw `exception` from the frame whose frame pointer is
-    /// given, to the nearest landing pad among its callers' call sites; never returns. An
-    /// exception no wasm frame catches ends the host's call with it.
-    Throw = 11: (u64, u64);
+    /// `(exception, frame_pointer, wasm_offset)`: throw `exception` from the frame whose frame
+    /// pointer is given, to the nearest landing pad among its callers' call sites; never
+    /// returns. An exception no wasm frame catches ends the host's call with it, and with its
+    /// backtrace: the throwing instruction (the module offset `wasm_offset`), then the callers.
+    Throw = 11: (u64, u64, u32);
 }
 
 #[cfg(test)]

@@ -321,3 +321,31 @@ fn exception_references_do_not_leave_wasm() {
     let made = with_store(|s| wasmaot_runtime::Global::new(s, global_type, Val::ExternRef(None)));
     assert!(matches!(made, Err(Error::Type(_))));
 }
+
+#[test]
+fn an_uncaught_exception_has_the_frames_of_its_last_throw() {
+    let m = instance(
+        r#"(module
+             (tag $e (export "e") (param i32))
+             (func $thrower (param i32) (throw $e (local.get 0)))
+             (func $rethrower (param i32)
+               (block $h (result exnref)
+                 (try_table (catch_all_ref $h) (call $thrower (local.get 0)))
+                 (return))
+               (throw_ref))
+             (func (export "direct") (call $thrower (i32.const 1)))
+             (func (export "rethrown") (call $rethrower (i32.const 2))))"#,
+    );
+    let frames = |name: &str| match call_func(func(&m, name), &[]) {
+        Err(Error::Trap(trap @ Trap::Exception(_))) => trap
+            .backtrace()
+            .iter()
+            .map(|f| (f.func_index, f.wasm_offset.is_some()))
+            .collect::<Vec<_>>(),
+        other => panic!("expected an uncaught exception, got {other:?}"),
+    };
+    // Thrown in $thrower (func 0), called from the export (func 2).
+    assert_eq!(frames("direct"), [(0, true), (2, true)]);
+    // Caught by $rethrower (func 1) and thrown on by its throw_ref: the backtrace starts there.
+    assert_eq!(frames("rethrown"), [(1, true), (3, true)]);
+}

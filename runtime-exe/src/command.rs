@@ -116,14 +116,13 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
     match outcome {
         Ok(()) => 0,
         Err(Error::Trap(Trap::Exit(code))) => code,
-        Err(Error::Trap(Trap::Exception(exception))) => {
-            let _ = writeln!(std::io::stderr(), "{exception}");
-            TRAP_EXIT_STATUS
-        }
         Err(Error::Trap(trap)) => {
             // The trap on one line, then the wasm frames that led to it, innermost first.
             // A run of one function (recursion) is one line.
-            let mut report = format!("wasm trap: {trap}\n");
+            let mut report = match &trap {
+                Trap::Exception(exception) => format!("{exception}\n"),
+                _ => format!("wasm trap: {trap}\n"),
+            };
             let frames = trap.backtrace();
             if !frames.is_empty() {
                 report.push_str("wasm backtrace:\n");

@@ -127,7 +127,11 @@ impl FuncTranslator<'_, '_> {
     fn throw_out(&mut self, exn: Value) {
         self.fuel_out();
         let fp = self.builder.ins().get_frame_pointer(types::I64);
-        self.call_libcall(Libcall::Throw, &[exn, fp]);
+        let offset = self
+            .builder
+            .ins()
+            .iconst(types::I32, i64::from(self.offset as u32));
+        self.call_libcall(Libcall::Throw, &[exn, fp, offset]);
         let unreachable = super::trap_code(TrapKind::Unreachable);
         self.builder.ins().trap(unreachable);
     }

@@ -22,10 +22,10 @@ use std::sync::Arc;
 use wasmaot_abi::metadata::FuncType;
 use wasmaot_abi::{VMException, VMGlobal};
 
-use super::code_registry;
+use super::code_registry::{self, CodeInfo};
 use super::sys;
 use super::table::VmTable;
-use super::trap::{ExceptionValue, Trap, UncaughtException};
+use super::trap::{ExceptionValue, Trap, TrapFrame, UncaughtException};
 use super::traps;
 
 /// A tag: its identity is its address, which every vmctx importing it holds.
@@ -152,6 +152,7 @@ impl ExnHeap {
         Some(UncaughtException {
             tag: tag.name.clone(),
             values,
+            backtrace: Vec::new(),
         })
     }
 }
@@ -257,9 +258,11 @@ impl HeapState {
     }
 }
 
-/// Throw `exn` from the wasm frame whose frame pointer is `fp`: resume at the nearest landing
-/// pad of its callers, or end the host's call with the exception.
-pub fn throw(heap: &ExnHeap, exn: u64, fp: usize) -> ! {
+/// Throw `exn` from the wasm frame whose frame pointer is `fp` (a function of `code`, at the
+/// module offset `wasm_offset`): resume at the nearest landing pad of its callers, or end the
+/// host's call with the exception.
+pub fn throw(heap: &ExnHeap, code: &'static CodeInfo, exn: u64, fp: usize, wasm_offset: u32) -> ! {
+    let thrower_fp = fp;
     let top = traps::unwind_point() as usize;
     let word = std::mem::size_of::<usize>();
     let mut fp = fp;
@@ -288,9 +291,26 @@ pub fn throw(heap: &ExnHeap, exn: u64, fp: usize) -> ! {
         }
         fp = caller_fp;
     }
-    let uncaught = heap.describe(exn).unwrap_or(UncaughtException {
+    let mut uncaught = heap.describe(exn).unwrap_or(UncaughtException {
         tag: "unknown".to_string(),
         values: Vec::new(),
+        backtrace: Vec::new(),
     });
+    uncaught.backtrace = thrower_frame(code, wasm_offset)
+        .into_iter()
+        .chain(traps::backtrace_from(thrower_fp))
+        .collect();
     traps::raise(Trap::Exception(uncaught))
+}
+
+/// The frame of the throw at module offset `wasm_offset` in `code`: the function with a call
+/// recorded at that offset (the runtime call that throws).
+fn thrower_frame(code: &'static CodeInfo, wasm_offset: u32) -> Option<TrapFrame> {
+    code.functions.iter().find_map(|function| {
+        let (code_offset, _) = function
+            .sites
+            .iter()
+            .find(|(_, site)| site.wasm_offset == wasm_offset)?;
+        traps::frame_at(function.start + code_offset as usize)
+    })
 }

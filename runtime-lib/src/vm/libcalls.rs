@@ -228,6 +228,8 @@ pub(crate) extern "C" fn exn_alloc(vmctx: *mut u8, tag: u32) -> u64 {
     instance.exceptions.alloc(&instance.tags[tag as usize])
 }
 
-extern "C" fn throw(vmctx: *mut u8, exn: u64, fp: u64) {
-    super::exceptions::throw(&instance(vmctx).exceptions, exn, fp as usize)
+extern "C" fn throw(vmctx: *mut u8, exn: u64, fp: u64, wasm_offset: u32) {
+    let instance = instance(vmctx);
+    let code = instance.module.0.code;
+    super::exceptions::throw(&instance.exceptions, code, exn, fp as usize, wasm_offset)
 }

@@ -24,6 +24,8 @@ pub(crate) struct ModuleInner {
     pub adapters: Vec<*const u8>,
     /// Canonical signature id of each type index.
     pub type_ids: Vec<u32>,
+    /// Its code's entry in the code registry (functions, sites, names).
+    pub code: &'static CodeInfo,
     /// The `dlopen` handle, kept open for the life of the process (code stays registered).
     _library: Option<usize>,
 }
@@ -120,7 +122,7 @@ impl Module {
         };
         let type_ids = canonical_ids(&meta.types, &meta.rec_groups);
         canonicalize(&mut meta, &type_ids);
-        code_registry::register(code_info(&meta, &functions, info, traps)?);
+        let code = code_registry::register(code_info(&meta, &functions, info, traps)?);
         Ok(Module(Arc::new(ModuleInner {
             meta,
             layout,
@@ -128,6 +130,7 @@ impl Module {
             trampolines,
             adapters,
             type_ids,
+            code,
             _library: library,
         })))
     }

@@ -42,6 +42,9 @@ pub struct UncaughtException {
     pub tag: String,
     /// The values it carried, in the order of the tag's parameters.
     pub values: Vec<ExceptionValue>,
+    /// The wasm frames active where it was thrown, innermost first: the `throw` (or
+    /// `throw_ref`) that last threw it, then the calls.
+    pub backtrace: Vec<TrapFrame>,
 }
 
 /// A value an uncaught exception carried.
@@ -157,6 +160,7 @@ impl Trap {
     pub fn backtrace(&self) -> &[TrapFrame] {
         match self {
             Trap::Wasm { backtrace, .. } | Trap::Host { backtrace, .. } => backtrace,
+            Trap::Exception(exception) => &exception.backtrace,
             _ => &[],
         }
     }

@@ -174,7 +174,7 @@ pub unsafe fn call_catching(
 
 /// The backtrace frame of the wasm code at `pc`: its function, and the wasm offset and source
 /// line the compiler recorded there.
-fn frame_at(pc: usize) -> Option<TrapFrame> {
+pub(crate) fn frame_at(pc: usize) -> Option<TrapFrame> {
     let (info, function) = code_registry::function_at(pc)?;
     let index = function.func_index;
     let site = function.site(pc);
