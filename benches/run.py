@@ -108,10 +108,14 @@ def as_program(src):
     return Program(Path(src).stem, [src])
 
 
+REBUILD = False  # set by --rebuild
+
+
 def up_to_date(out, program):
     """The output exists and is newer than its sources and this script (builds of the large
-    real programs take a minute)."""
-    if not out.exists():
+    real programs take a minute); a build is redone otherwise, or always with --rebuild (after
+    changing --clang or --sysroot)."""
+    if REBUILD or not out.exists():
         return False
     newest = max(p.stat().st_mtime for p in program.sources + [Path(__file__)])
     return out.stat().st_mtime > newest
@@ -119,7 +123,7 @@ def up_to_date(out, program):
 
 def build_native(clang, src, out):
     program = as_program(src)
-    if isinstance(src, Program) and up_to_date(out, program):
+    if up_to_date(out, program):
         return
     run_checked([clang, "-O2", *program.flags, *program.native_flags,
                  *map(str, program.sources), "-o", str(out), "-lm"],
@@ -128,7 +132,7 @@ def build_native(clang, src, out):
 
 def build_wasm(clang, sysroot, src, out, simd=False):
     program = as_program(src)
-    if isinstance(src, Program) and up_to_date(out, program):
+    if up_to_date(out, program):
         return
     flags = ["-msimd128"] if simd else []
     run_checked([clang, "--target=wasm32-wasi", f"--sysroot={sysroot}", "-O2",
@@ -393,6 +397,8 @@ def main():
     ap.add_argument("--startup-batch", type=int, default=25,
                     help="runs per batch when interleaving start-up runs (default 25)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="build the native and wasm programs even when they look up to date")
     ap.add_argument("--no-real", action="store_true",
                     help="skip the real programs of real/ (zlib, Lua, SQLite)")
     ap.add_argument("--no-wasi-calls", action="store_true",
@@ -402,6 +408,8 @@ def main():
     ap.add_argument("--wasi-calls-only", action="store_true",
                     help="only the WASI call measurement")
     args = ap.parse_args()
+    global REBUILD
+    REBUILD = args.rebuild
 
     if args.runs < 1:
         ap.error("--runs must be at least 1")

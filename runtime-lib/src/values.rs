@@ -99,8 +99,8 @@ impl Val {
         }
     }
 
-    /// The slot form of a number (not a reference), without a store: the common case of
-    /// [`Val::to_raw`], kept small enough to inline into every host call.
+    /// The slot form of a number; `None` for a reference. Host calls use it directly: going
+    /// through `to_raw`'s `Result` costs them measurably.
     #[inline]
     pub(crate) fn to_raw_number(self) -> Option<u128> {
         Some(match self {
@@ -114,7 +114,7 @@ impl Val {
     }
 
     /// A number of type `ty` from its slot form; `None` for a reference type (see
-    /// [`Val::from_raw`]).
+    /// [`Val::to_raw_number`]).
     #[inline]
     pub(crate) fn from_raw_number(ty: ValType, raw: u128) -> Option<Val> {
         Some(match ty {
@@ -129,14 +129,16 @@ impl Val {
 
     /// The slot form (narrower values in the low bytes). Fails for a reference of another store.
     pub(crate) fn to_raw(self, store: &StoreInner) -> Result<u128, Error> {
+        match self.to_raw_number() {
+            Some(raw) => Ok(raw),
+            None => self.reference_to_raw(store),
+        }
+    }
+
+    /// [`Val::to_raw`] of a reference (a number never gets here).
+    fn reference_to_raw(self, store: &StoreInner) -> Result<u128, Error> {
         let foreign = || Error::Type("a reference of another store".to_string());
         Ok(match self {
-            Val::I32(v) => u128::from(v as u32),
-            Val::I64(v) => u128::from(v as u64),
-            Val::F32(bits) => u128::from(bits),
-            Val::F64(bits) => u128::from(bits),
-            Val::V128(bits) => bits,
-            Val::FuncRef(None) | Val::ExternRef(None) => 0,
             Val::FuncRef(Some(f)) => {
                 if !store.owns(f.0) {
                     return Err(foreign());
@@ -154,38 +156,39 @@ impl Val {
                 }
                 e.0.index as u128 + 1
             }
+            // Null references.
+            _ => 0,
         })
     }
 
     /// The value of type `ty` in slot form `raw`, as compiled code left it.
     pub(crate) fn from_raw(store: &mut StoreInner, ty: ValType, raw: u128) -> Result<Val, Error> {
+        match Val::from_raw_number(ty, raw) {
+            Some(number) => Ok(number),
+            None => Val::reference_from_raw(store, ty, raw),
+        }
+    }
+
+    /// [`Val::from_raw`] of a reference type.
+    fn reference_from_raw(store: &mut StoreInner, ty: ValType, raw: u128) -> Result<Val, Error> {
         let unknown = || Error::Type("a reference the store does not know".to_string());
-        Ok(match ty {
-            ValType::I32 => Val::I32(raw as u32 as i32),
-            ValType::I64 => Val::I64(raw as u64 as i64),
-            ValType::F32 => Val::F32(raw as u32),
-            ValType::F64 => Val::F64(raw as u64),
-            ValType::V128 => Val::V128(raw),
-            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
-                // A reference fills the slot's low 8 bytes only: the rest may hold what the
-                // slot held before (a v128 argument's upper half).
-                let raw = raw as u64;
-                if ty.is_exn_ref() && raw != 0 {
-                    return Err(Error::Type(
-                        "an exception reference cannot leave wasm code".to_string(),
-                    ));
-                }
-                match (ty.is_func_ref(), raw) {
-                    (true, 0) => Val::FuncRef(None),
-                    (false, 0) => Val::ExternRef(None),
-                    (true, _) => Val::FuncRef(Some(Func(
-                        store.func_of_ref(raw as usize).ok_or_else(unknown)?,
-                    ))),
-                    (false, _) => Val::ExternRef(Some(ExternRef(
-                        store.extern_of_raw(raw).ok_or_else(unknown)?,
-                    ))),
-                }
-            }
+        // A reference fills the slot's low 8 bytes only: the rest may hold what the slot held
+        // before (a v128 argument's upper half).
+        let raw = raw as u64;
+        if ty.is_exn_ref() && raw != 0 {
+            return Err(Error::Type(
+                "an exception reference cannot leave wasm code".to_string(),
+            ));
+        }
+        Ok(match (ty.is_func_ref(), raw) {
+            (true, 0) => Val::FuncRef(None),
+            (false, 0) => Val::ExternRef(None),
+            (true, _) => Val::FuncRef(Some(Func(
+                store.func_of_ref(raw as usize).ok_or_else(unknown)?,
+            ))),
+            (false, _) => Val::ExternRef(Some(ExternRef(
+                store.extern_of_raw(raw).ok_or_else(unknown)?,
+            ))),
         })
     }
 

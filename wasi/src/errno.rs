@@ -187,13 +187,10 @@ impl Errno {
             }
             table
         });
-        match usize::try_from(code).ok().and_then(|i| table.get(i)) {
-            Some(errno) => *errno,
-            None => HOST_CODES
-                .iter()
-                .find(|(host, _)| *host == code)
-                .map_or(Errno::Io, |(_, errno)| *errno),
-        }
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| table.get(i))
+            .map_or(Errno::Io, |errno| *errno)
     }
 
     /// The WASI errno for the calling thread's last host error.
