@@ -197,3 +197,132 @@ fn gdb_breaks_on_a_source_line_and_names_the_frames() {
     // Continuing reaches the trapping division, which gdb shows at its line.
     expect(&format!("in divide () at ./trap_dwarf.c:{division}"));
 }
+
+/// Runs an LLVM tool (Debian's `llvm-19` and `lld-19`, which `.ci/run` installs) and returns
+/// its output; `None` when it is not installed and `WASMAOT_REQUIRE_CROSS` (set by `.ci/run`)
+/// does not require it.
+fn llvm_tool<S: AsRef<std::ffi::OsStr>>(tool: &str, args: &[S]) -> Option<String> {
+    let out = match Command::new(tool).args(args).output() {
+        Ok(out) => out,
+        Err(e) if std::env::var_os("WASMAOT_REQUIRE_CROSS").is_none() => {
+            eprintln!("not run on this machine: {tool}: {e}");
+            return None;
+        }
+        Err(e) => panic!("{tool} runs (.ci/run installs it): {e}"),
+    };
+    assert!(out.status.success(), "{tool}: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The address ranges of the functions of the Mach-O `file`, by name, each up to the next
+/// symbol (Mach-O symbols have no size).
+fn macho_functions(file: &Path) -> Option<Vec<(String, u64, u64)>> {
+    let listing = llvm_tool(
+        "llvm-nm-19",
+        &["-n".as_ref(), "--defined-only".as_ref(), file.as_os_str()],
+    )?;
+    let symbols: Vec<(u64, String)> = listing
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let address = u64::from_str_radix(words.next()?, 16).ok()?;
+            let kind = words.next()?;
+            let name = words.next()?.strip_prefix('_')?;
+            kind.eq_ignore_ascii_case("t")
+                .then(|| (address, name.to_string()))
+        })
+        .collect();
+    Some(
+        symbols
+            .windows(2)
+            .map(|pair| (pair[0].1.clone(), pair[0].0, pair[1].0))
+            .collect(),
+    )
+}
+
+#[test]
+fn apple_objects_carry_dwarf_that_dsymutil_gathers_into_a_dsym() {
+    let dir = scratch("macho");
+    for (triple, arch) in [
+        ("x86_64-apple-darwin", "x86_64"),
+        ("aarch64-apple-darwin", "arm64"),
+    ] {
+        let object = dir.join(format!("{arch}.o"));
+        let out = wasmaot()
+            .args(["compile", "--emit", "obj", "--target", triple])
+            .arg(fixture("trap_dwarf.wasm"))
+            .arg("-o")
+            .arg(&object)
+            .output()
+            .expect("wasmaot runs");
+        assert!(out.status.success(), "{out:?}");
+        let Some(headers) = llvm_tool("llvm-objdump-19", &["-h".as_ref(), object.as_os_str()])
+        else {
+            return;
+        };
+        for section in ["__debug_info", "__debug_abbrev", "__debug_line"] {
+            assert!(
+                headers.contains(section),
+                "{triple}: no {section}:\n{headers}"
+            );
+        }
+        // The Apple linker leaves the DWARF in the object and records where each function
+        // went; dsymutil follows that record into a .dSYM bundle, which debuggers read.
+        let dylib = dir.join(format!("{arch}.dylib"));
+        let flags = [
+            "-arch",
+            arch,
+            "-platform_version",
+            "macos",
+            "11.0",
+            "11.0",
+            "-dylib",
+        ];
+        let link: Vec<&std::ffi::OsStr> = flags
+            .iter()
+            .chain(&["-undefined", "dynamic_lookup", "-o"])
+            .map(|a| a.as_ref())
+            .chain([dylib.as_os_str(), object.as_os_str()])
+            .collect();
+        let Some(_) = llvm_tool("ld64.lld-19", &link) else {
+            return;
+        };
+        let dsym = dir.join(format!("{arch}.dSYM"));
+        let gather = [dylib.as_os_str(), "-o".as_ref(), dsym.as_os_str()];
+        let Some(_) = llvm_tool("dsymutil-19", &gather) else {
+            return;
+        };
+        let dwarf = dsym.join(format!("Contents/Resources/DWARF/{arch}.dylib"));
+        let functions = macho_functions(&dylib).expect("llvm-19 is installed");
+        for (function, marker) in [
+            ("divide", "/* the division */"),
+            ("average", "/* the call to divide */"),
+            ("main", "/* the call to average"),
+        ] {
+            let &(_, start, end) = functions
+                .iter()
+                .find(|(name, ..)| name.split('.').next() == Some(function))
+                .unwrap_or_else(|| panic!("{triple}: no {function} in {functions:?}"));
+            // Its entry names it, at its address in the library.
+            let lookup = format!("--lookup={start:#x}");
+            let entry = llvm_tool("llvm-dwarfdump-19", &[lookup.as_ref(), dwarf.as_os_str()])
+                .expect("llvm-19 is installed");
+            assert!(
+                entry.contains(&format!("DW_AT_name\t(\"{function}\")")),
+                "{triple}: {function} at {start:#x}:\n{entry}"
+            );
+            // Its code maps to the marked source line.
+            let obj = format!("--obj={}", dwarf.display());
+            let args: Vec<String> = std::iter::once(obj)
+                .chain((start..end).map(|a| format!("{a:#x}")))
+                .collect();
+            let lines = llvm_tool("llvm-symbolizer-19", &args).expect("llvm-19 is installed");
+            let line = line_of("trap_dwarf.c", marker);
+            let wanted = format!("trap_dwarf.c:{line}:");
+            assert!(
+                lines.lines().any(|l| l.contains(&wanted)),
+                "{triple}: no code of {function} at line {line} ({marker}):\n{lines}"
+            );
+        }
+    }
+}

@@ -5,13 +5,18 @@
 //! addresses. Variables and types are not translated: their wasm DWARF locations describe wasm
 //! locals and the operand stack, which the native code does not keep.
 //!
-//! Written with gimli; every address and cross-section offset is a relocation, so the sections
-//! link and load like a C compiler's. ELF only (Mach-O keeps debug information out of the
-//! object, for `dsymutil`).
+//! Written with gimli, in the layout each format's tools expect:
+//! - ELF: `.debug_*` sections in which every address and cross-section offset is a
+//!   relocation, so that they link and load like a C compiler's.
+//! - Mach-O: `__DWARF,__debug_*` sections, which the Apple linker leaves in the object: the
+//!   executable only records where each function went (its debug map), from which `dsymutil`
+//!   gathers a `.dSYM` bundle. Addresses are relocations against the function symbols, which
+//!   `dsymutil` resolves through that map; offsets between debug sections are plain numbers,
+//!   as they are never moved.
 
 use gimli::write::{
     Address, AttributeValue, DwarfUnit, EndianVec, FileId, LineProgram, LineString, Range,
-    RangeList, RelocateWriter, Relocation, RelocationTarget, Sections,
+    RangeList, RelocateWriter, Relocation, RelocationTarget, Sections, Writer,
 };
 use gimli::{constants, Encoding, Format, LineEncoding, RunTimeEndian, SectionId};
 use object::write::{Object, SectionId as ObjectSection, SymbolId};
@@ -59,19 +64,61 @@ impl RelocateWriter for SectionWriter {
     }
 }
 
+impl SectionWriter {
+    /// Write offsets into other debug sections in place rather than as relocations, as Mach-O
+    /// objects hold them (see the module documentation). Addresses stay relocations.
+    fn resolve_section_offsets(&mut self) -> Result<()> {
+        let mut kept = Vec::with_capacity(self.relocations.len());
+        for relocation in std::mem::take(&mut self.relocations) {
+            match relocation.target {
+                RelocationTarget::Section(_) => {
+                    // gimli wrote a zero of `size` bytes there.
+                    self.data
+                        .write_udata_at(
+                            relocation.offset,
+                            relocation.addend as u64,
+                            relocation.size,
+                        )
+                        .map_err(dwarf_err)?;
+                }
+                RelocationTarget::Symbol(_) => kept.push(relocation),
+            }
+        }
+        self.relocations = kept;
+        Ok(())
+    }
+}
+
 fn dwarf_err(e: gimli::write::Error) -> CompileError {
     CompileError::Emit(format!("debug information: {e}"))
 }
 
-/// Add `.debug_info`, `.debug_abbrev`, `.debug_line` and `.debug_ranges` describing
-/// `functions` to the ELF `object`. Nothing is added when no function has a line.
+/// The name and segment of debug section `id` in an object of `format`, or `None` for a
+/// format without native debug information here.
+fn section_name(format: object::BinaryFormat, id: SectionId) -> Option<(Vec<u8>, Vec<u8>)> {
+    let elf_name = id.name();
+    match format {
+        object::BinaryFormat::Elf => Some((Vec::new(), elf_name.as_bytes().to_vec())),
+        object::BinaryFormat::MachO => {
+            let name = format!("__{}", elf_name.trim_start_matches('.'));
+            Some((b"__DWARF".to_vec(), name.into_bytes()))
+        }
+        _ => None,
+    }
+}
+
+/// Add `debug_info`, `debug_abbrev`, `debug_line` and `debug_ranges` describing `functions` to
+/// the ELF or Mach-O `object`. Nothing is added when no function has a line.
 pub fn add_debug_sections(
     object: &mut Object<'static>,
     endian: RunTimeEndian,
     functions: &[FunctionDebug],
     sources: &SourceFiles<'_>,
 ) -> Result<()> {
-    if object.format() != object::BinaryFormat::Elf || functions.iter().all(|f| f.rows.is_empty()) {
+    let format = object.format();
+    if section_name(format, SectionId::DebugInfo).is_none()
+        || functions.iter().all(|f| f.rows.is_empty())
+    {
         return Ok(());
     }
     let mut dwarf = build_unit(functions, sources);
@@ -80,13 +127,16 @@ pub fn add_debug_sections(
         relocations: Vec::new(),
     });
     dwarf.write(&mut sections).map_err(dwarf_err)?;
+    if format == object::BinaryFormat::MachO {
+        sections.for_each_mut(|_, section| section.resolve_section_offsets())?;
+    }
 
     // Every written section first: relocations may point from one into another.
     let mut ids: Vec<(SectionId, ObjectSection)> = Vec::new();
     sections.for_each(|id, section| -> Result<()> {
         if !section.data.slice().is_empty() {
-            let name = id.name().as_bytes().to_vec();
-            let section_id = object.add_section(Vec::new(), name, SectionKind::Debug);
+            let (segment, name) = section_name(format, id).expect("a format with debug sections");
+            let section_id = object.add_section(segment, name, SectionKind::Debug);
             object.append_section_data(section_id, section.data.slice(), 1);
             ids.push((id, section_id));
         }
@@ -102,8 +152,11 @@ pub fn add_debug_sections(
             return Ok(());
         };
         for relocation in &section.relocations {
-            let symbol = match relocation.target {
-                RelocationTarget::Symbol(index) => functions[index].symbol,
+            let (symbol, addend) = match relocation.target {
+                RelocationTarget::Symbol(index) if format == object::BinaryFormat::MachO => {
+                    code_address(object, functions[index].symbol, relocation.addend)?
+                }
+                RelocationTarget::Symbol(index) => (functions[index].symbol, relocation.addend),
                 RelocationTarget::Section(target) => {
                     let target = object_section(&ids, target).ok_or_else(|| {
                         CompileError::Emit(format!(
@@ -111,7 +164,7 @@ pub fn add_debug_sections(
                             target.name()
                         ))
                     })?;
-                    object.section_symbol(target)
+                    (object.section_symbol(target), relocation.addend)
                 }
             };
             object
@@ -120,7 +173,7 @@ pub fn add_debug_sections(
                     object::write::Relocation {
                         offset: relocation.offset as u64,
                         symbol,
-                        addend: relocation.addend,
+                        addend,
                         flags: RelocationFlags::Generic {
                             kind: RelocationKind::Absolute,
                             encoding: RelocationEncoding::Generic,
@@ -132,6 +185,26 @@ pub fn add_debug_sections(
         }
         Ok(())
     })
+}
+
+/// A Mach-O debug address at `addend` bytes into the function of `symbol`, as `dsymutil`
+/// reads it: relative to the code section (not to the symbol), with the address the object
+/// gives the function as the stored value. The code section is the object's first, at address
+/// 0, so that value is the function's offset in it.
+fn code_address(
+    object: &mut Object<'static>,
+    symbol: SymbolId,
+    addend: i64,
+) -> Result<(SymbolId, i64)> {
+    let function = object.symbol(symbol);
+    let object::write::SymbolSection::Section(section) = function.section else {
+        return Err(CompileError::Emit(format!(
+            "debug information: function symbol {} has no section",
+            String::from_utf8_lossy(&function.name)
+        )));
+    };
+    let offset = function.value as i64 + addend;
+    Ok((object.section_symbol(section), offset))
 }
 
 /// The compile unit: its line program and one subprogram per function. Symbol `i` of the
