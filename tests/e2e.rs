@@ -266,18 +266,19 @@ fn explicit_bounds_checks_trap_the_same_way() {
 #[test]
 fn every_optimisation_level_gives_the_same_output() {
     let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
-    for level in ["-O0", "-O1", "-O2"] {
-        let out = run(&build("compute", &[level]), &[], b"");
-        assert_eq!(stdout(&out), expected, "{level}");
+    for flags in [&["-O0"][..], &["-O1"], &["-O2"], &["-O2", "--no-inline"]] {
+        let out = run(&build("compute", flags), &[], b"");
+        assert_eq!(stdout(&out), expected, "{flags:?}");
     }
 }
 
 #[test]
 fn objects_do_not_depend_on_the_thread_count() {
-    let write = |jobs: &str| {
-        let path = scratch().join(format!("compute-j{jobs}.o"));
+    let write = |jobs: &str, extra: &[&str]| {
+        let path = scratch().join(format!("compute-j{jobs}-{}.o", extra.len()));
         let out = wasmaot()
             .args(["compile", "--emit", "obj", "-j", jobs])
+            .args(extra)
             .arg(fixture("compute.wasm"))
             .arg("-o")
             .arg(&path)
@@ -290,9 +291,16 @@ fn objects_do_not_depend_on_the_thread_count() {
         );
         std::fs::read(path).expect("object written")
     };
-    let one = write("1");
+    let one = write("1", &[]);
     assert_eq!(&one[..4], b"\x7fELF");
-    assert!(one == write("2"), "-j1 and -j2 objects differ");
+    assert!(one == write("2", &[]), "-j1 and -j2 objects differ");
+    // With inlining switched off too, and the switch changes the code.
+    let plain = write("1", &["--no-inline"]);
+    assert!(
+        plain == write("2", &["--no-inline"]),
+        "--no-inline: objects differ"
+    );
+    assert!(plain != one, "--no-inline changed nothing");
 }
 
 #[test]

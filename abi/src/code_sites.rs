@@ -29,6 +29,21 @@ pub struct FuncSites {
     /// The source line of each site, in the same order and each relative to the one before,
     /// when the module has line information; empty when it has none.
     pub lines: Vec<LineDelta>,
+    /// The sites in code inlined from another function (whose wasm offsets lie in that
+    /// function's body), with the call it was inlined at; sorted by site.
+    pub inlined: Vec<InlinedSite>,
+}
+
+/// A site in inlined code: the call in this function that the code stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlinedSite {
+    /// Index of the site in [`FuncSites::sites`].
+    pub site: u32,
+    /// Module offset of the inlined call.
+    pub call_offset: u32,
+    /// Its source line (file index and line; line 0 when there is none).
+    pub call_file: u32,
+    pub call_line: u32,
 }
 
 /// One site, relative to the previous one (the first: to the function's start and body).
@@ -65,12 +80,28 @@ pub struct SiteInfo {
     pub wasm_offset: u32,
     /// Its source line, when the module has line information for it.
     pub line: Option<SourceLine>,
+    /// For code inlined from another function: the call it was inlined at, which is one more
+    /// frame (of the function holding the machine code).
+    pub inlined_at: Option<CallSite>,
 }
+
+/// The call an inlined site stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallSite {
+    /// Module offset of the call.
+    pub wasm_offset: u32,
+    /// Its source line, when the module has line information for it.
+    pub line: Option<SourceLine>,
+}
+
+/// One site as the compiler gives it: code offset, wasm offset, source line, and for inlined
+/// code the call it was inlined at.
+pub type NewSite = (u32, u32, Option<SourceLine>, Option<CallSite>);
 
 impl FuncSites {
     /// The table for a function whose body starts at `body_offset`, from its sites as
     /// `(code offset, wasm offset, line)`, in any order (duplicate code offsets keep the first).
-    pub fn new(body_offset: u32, mut sites: Vec<(u32, u32, Option<SourceLine>)>) -> FuncSites {
+    pub fn new(body_offset: u32, mut sites: Vec<NewSite>) -> FuncSites {
         sites.sort_by_key(|s| s.0);
         sites.dedup_by_key(|s| s.0);
         let (mut code, mut wasm) = (0u32, body_offset);
@@ -97,10 +128,25 @@ impl FuncSites {
                 previous = line.line;
             }
         }
+        let inlined = sites
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let call = s.3?;
+                let line = call.line.unwrap_or(SourceLine { file: 0, line: 0 });
+                Some(InlinedSite {
+                    site: i as u32,
+                    call_offset: call.wasm_offset,
+                    call_file: line.file,
+                    call_line: line.line,
+                })
+            })
+            .collect();
         FuncSites {
             body_offset,
             sites: encoded,
             lines,
+            inlined,
         }
     }
 
@@ -115,6 +161,7 @@ impl FuncSites {
     /// Every site as `(code offset, info)`, in code order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, SiteInfo)> + '_ {
         let (mut code, mut wasm, mut line) = (0u32, self.body_offset, 0u32);
+        let mut inlined = self.inlined.iter().peekable();
         self.sites.iter().enumerate().map(move |(i, site)| {
             code = code.wrapping_add(site.code_delta);
             wasm = wasm.wrapping_add(site.wasm_delta as u32);
@@ -122,9 +169,17 @@ impl FuncSites {
                 line = line.wrapping_add(l.line_delta as u32);
                 (line != 0).then_some(SourceLine { file: l.file, line })
             });
+            let inlined_at = inlined.next_if(|s| s.site == i as u32).map(|s| CallSite {
+                wasm_offset: s.call_offset,
+                line: (s.call_line != 0).then_some(SourceLine {
+                    file: s.call_file,
+                    line: s.call_line,
+                }),
+            });
             let info = SiteInfo {
                 wasm_offset: wasm,
                 line: source,
+                inlined_at,
             };
             (code, info)
         })
@@ -138,13 +193,17 @@ mod tests {
     #[test]
     fn sites_are_found_by_exact_code_offset() {
         let line = SourceLine { file: 1, line: 12 };
+        let call = CallSite {
+            wasm_offset: 140,
+            line: Some(SourceLine { file: 1, line: 20 }),
+        };
         let sites = FuncSites::new(
             100,
             alloc::vec![
-                (40, 130, None),
-                (7, 104, Some(line)),
-                (40, 999, None),
-                (52, 90, Some(SourceLine { file: 0, line: 3 })),
+                (40, 130, None, None),
+                (7, 104, Some(line), None),
+                (40, 999, None, None),
+                (52, 90, Some(SourceLine { file: 0, line: 3 }), Some(call)),
             ],
         );
         assert_eq!(sites.sites.len(), 3);
@@ -152,14 +211,16 @@ mod tests {
             sites.find(7),
             Some(SiteInfo {
                 wasm_offset: 104,
-                line: Some(line)
+                line: Some(line),
+                inlined_at: None,
             })
         );
         assert_eq!(
             sites.find(40),
             Some(SiteInfo {
                 wasm_offset: 130,
-                line: None
+                line: None,
+                inlined_at: None,
             })
         );
         assert_eq!(sites.find(8), None);
@@ -168,7 +229,8 @@ mod tests {
             sites.find(52),
             Some(SiteInfo {
                 wasm_offset: 90,
-                line: Some(SourceLine { file: 0, line: 3 })
+                line: Some(SourceLine { file: 0, line: 3 }),
+                inlined_at: Some(call),
             })
         );
         assert_eq!(
@@ -179,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_function_without_line_information_stores_no_lines() {
-        let sites = FuncSites::new(0, alloc::vec![(3, 5, None)]);
+        let sites = FuncSites::new(0, alloc::vec![(3, 5, None, None)]);
         assert!(sites.lines.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! another one). Refresh the file with `WASMAOT_BLESS=1 cargo test -p wasmaot-abi` and review
 //! the diff.
 
-use wasmaot_abi::code_sites::{FuncSites, SourceLine};
+use wasmaot_abi::code_sites::{CallSite, FuncSites, SourceLine};
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
     GlobalType, HeapType, Import, ImportKind, Instrumentation, LandingPad, Limits, MemoryStrategy,
@@ -106,8 +106,16 @@ fn small_module() -> ModuleMeta {
             FuncSites::new(
                 0x52,
                 vec![
-                    (18, 0x60, Some(SourceLine { file: 0, line: 7 })),
-                    (41, 0x5a, None),
+                    (18, 0x60, Some(SourceLine { file: 0, line: 7 }), None),
+                    (
+                        41,
+                        0x5a,
+                        None,
+                        Some(CallSite {
+                            wasm_offset: 0x58,
+                            line: Some(SourceLine { file: 0, line: 9 }),
+                        }),
+                    ),
                 ],
             ),
         ],

@@ -72,9 +72,14 @@ pub struct InspectArgs {
 
 #[derive(Args, Clone)]
 pub struct CodegenArgs {
-    /// Optimisation: 0 (fast compile), 1 (speed and size), 2 (speed).
+    /// Optimisation: 0 (fast compile), 1 (speed and size), 2 (speed, with small functions
+    /// inlined into their callers).
     #[arg(short = 'O', default_value = "2", value_parser = ["0", "1", "2"])]
     pub opt: String,
+    /// Do not inline functions into their callers (at -O2), for comparison or debugging:
+    /// every wasm call stays a machine call.
+    #[arg(long = "no-inline")]
+    pub no_inline: bool,
     /// Compile with N threads (default: one per core). The output does not depend on N.
     #[arg(
         short = 'j',

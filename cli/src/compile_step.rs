@@ -32,6 +32,7 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
         relaxed_simd_deterministic: codegen.relaxed_simd == RelaxedSimdArg::Deterministic,
         interrupt_checks: codegen.interruptible,
         fuel: codegen.metered,
+        inline: !codegen.no_inline,
         target_cpu: codegen.target_cpu.unwrap_or(match target {
             Some(_) => TargetCpu::Baseline,
             None => TargetCpu::Native,

@@ -15,6 +15,7 @@ use wasmaot_abi::symbols::TrapSite;
 use wasmparser::FuncValidatorAllocations;
 
 use crate::error::{CompileError, Result};
+use crate::inline::{inline_calls, Callees, Inlined};
 use crate::module::FunctionInput;
 use crate::translate::{translate_function, trap_kind, ModuleEnv};
 
@@ -28,10 +29,8 @@ pub struct CompiledFunction {
     pub landing_pads: Vec<LandingPad>,
     /// How to unwind through the function (for `.eh_frame`).
     pub unwind: Option<UnwindInfo>,
-    /// Its trapping instructions and calls, as `(code offset, wasm offset)`: the code offset
-    /// keys of [`wasmaot_abi::code_sites`], the module offset of the wasm operator they came
-    /// from (`None` for code outside any operator, as the prologue's stack check).
-    pub sites: Vec<(u32, Option<u32>)>,
+    /// Its trapping instructions and calls.
+    pub sites: Vec<CodeSite>,
     /// Module offset of the wasm function body (0 for code not compiled from a body).
     pub body_offset: u32,
     /// Bytes of stack its frame takes below the frame pointer.
@@ -57,6 +56,19 @@ fn is_leaf(func: &ir::Function) -> bool {
     })
 }
 
+/// A trapping instruction or call of a compiled function.
+#[derive(Clone, Copy, Debug)]
+pub struct CodeSite {
+    /// Its key in [`wasmaot_abi::code_sites`]: the code offset of a trapping instruction, of
+    /// the last byte of a call.
+    pub code: u32,
+    /// Module offset of the wasm operator it came from (`None` for code outside any operator,
+    /// as the prologue's stack check).
+    pub wasm: Option<u32>,
+    /// For code inlined from another function, the module offset of the call it stands for.
+    pub inlined_at: Option<u32>,
+}
+
 /// Per-worker state reused across functions.
 struct Worker {
     context: Context,
@@ -74,50 +86,113 @@ impl Default for Worker {
     }
 }
 
-/// Translate and compile all defined functions; `on_done` is called after each one.
+/// Wasm bodies larger than this are never inlined (they translate to more than
+/// [`crate::inline::SMALL_CALLEE`] instructions), and are not looked into.
+const SMALL_BODY: u64 = 256;
+
+/// Whether the function of `body` may be inlined: it is small and throws no exception (the
+/// runtime finds the frame of a throw by its wasm offset, which inlining would make ambiguous).
+fn may_be_inlined(body: &wasmparser::FunctionBody<'_>) -> bool {
+    if body.range().end - body.range().start > SMALL_BODY {
+        return false;
+    }
+    let Ok(mut reader) = body.get_operators_reader() else {
+        return false;
+    };
+    while !reader.eof() {
+        match reader.read() {
+            Ok(wasmparser::Operator::Throw { .. } | wasmparser::Operator::ThrowRef) | Err(_) => {
+                return false
+            }
+            Ok(_) => {}
+        }
+    }
+    true
+}
+
+/// Translate and compile all defined functions, inlining small callees into their callers
+/// when `inline` is set; `on_done` is called after each one.
 pub fn compile_functions(
     env: &ModuleEnv<'_>,
     isa: &dyn TargetIsa,
     functions: Vec<FunctionInput<'_>>,
+    inline: bool,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<CompiledFunction>> {
-    functions
+    // Every function is translated before any is compiled: inlining copies translated bodies.
+    let translated: Vec<(ir::Function, u32, bool)> = functions
         .into_par_iter()
         .enumerate()
         .map_init(Worker::default, |worker, (index, input)| {
-            let index = index as u32;
             let body_offset = input.body.range().start as u32;
-            worker.context.clear();
+            let may_inline = inline && may_be_inlined(&input.body);
+            let mut func = ir::Function::new();
             let allocs = worker.allocs.take().unwrap_or_default();
-            let func = &mut worker.context.func;
-            let allocs = translate_function(env, index, input, func, &mut worker.builder, allocs)?;
+            let allocs = translate_function(
+                env,
+                index as u32,
+                input,
+                &mut func,
+                &mut worker.builder,
+                allocs,
+            )?;
             worker.allocs = Some(allocs);
-            let id = FuncId::from_u32(index);
-            let error = |message| CompileError::Codegen {
-                func_index: env.imported_funcs() + index,
-                message,
-            };
-            // A leaf function compiles without the stack-limit check, unless its frame turns
-            // out too large for that: then it compiles again from the same IR, with it.
-            let leaf = is_leaf(&worker.context.func).then(|| {
-                let limit = worker.context.func.stack_limit.take();
-                (worker.context.func.clone(), limit)
-            });
-            let mut compiled =
-                compile_ir(&mut worker.context, isa, id, env.keep_operator_map).map_err(error)?;
-            if let Some((mut func, limit)) = leaf {
-                if compiled.frame_size > LEAF_FRAME_LIMIT {
-                    func.stack_limit = limit;
-                    worker.context.clear();
-                    worker.context.func = func;
-                    compiled = compile_ir(&mut worker.context, isa, id, env.keep_operator_map)
-                        .map_err(error)?;
-                }
-            }
-            compiled.body_offset = body_offset;
-            on_done();
-            Ok(compiled)
+            Ok((func, body_offset, may_inline))
         })
+        .collect::<Result<_>>()?;
+    let callees = match inline {
+        true => Callees::new(translated.iter().map(|(f, _, may)| may.then_some(f))),
+        false => Callees::none(),
+    };
+    translated
+        .into_par_iter()
+        .enumerate()
+        .map_init(
+            Worker::default,
+            |worker, (index, (func, body_offset, _))| {
+                let index = index as u32;
+                worker.context.clear();
+                worker.context.func = func;
+                let inlined = inline_calls(&mut worker.context, &callees);
+                let id = FuncId::from_u32(index);
+                let error = |message| CompileError::Codegen {
+                    func_index: env.imported_funcs() + index,
+                    message,
+                };
+                // A leaf function compiles without the stack-limit check, unless its frame turns
+                // out too large for that: then it compiles again from the same IR, with it.
+                let leaf = is_leaf(&worker.context.func).then(|| {
+                    let limit = worker.context.func.stack_limit.take();
+                    (worker.context.func.clone(), limit)
+                });
+                let mut compiled = compile_ir(
+                    &mut worker.context,
+                    isa,
+                    id,
+                    env.keep_operator_map,
+                    &inlined,
+                )
+                .map_err(error)?;
+                if let Some((mut func, limit)) = leaf {
+                    if compiled.frame_size > LEAF_FRAME_LIMIT {
+                        func.stack_limit = limit;
+                        worker.context.clear();
+                        worker.context.func = func;
+                        compiled = compile_ir(
+                            &mut worker.context,
+                            isa,
+                            id,
+                            env.keep_operator_map,
+                            &inlined,
+                        )
+                        .map_err(error)?;
+                    }
+                }
+                compiled.body_offset = body_offset;
+                on_done();
+                Ok(compiled)
+            },
+        )
         .collect()
 }
 
@@ -127,6 +202,7 @@ pub fn compile_ir(
     isa: &dyn TargetIsa,
     id: FuncId,
     keep_operator_map: bool,
+    inlined: &Inlined,
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     let compiled = context
@@ -152,12 +228,12 @@ pub fn compile_ir(
         .collect();
     traps.sort_by_key(|t| t.offset);
     let landing_pads = landing_pads(buffer)?;
-    let sites = code_sites(buffer, &traps);
+    let sites = code_sites(buffer, &traps, inlined);
     let frame_size = buffer
         .frame_layout()
         .map_or(u32::MAX, |layout| layout.frame_to_fp_offset);
     let operators = match keep_operator_map {
-        true => operator_map(buffer),
+        true => operator_map(buffer, inlined),
         false => Vec::new(),
     };
     let func: &ir::Function = &context.func;
@@ -183,14 +259,16 @@ pub fn compile_ir(
 /// outside any operator (prologue, epilogue) is left out.
 fn operator_map(
     buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+    inlined: &Inlined,
 ) -> Vec<(u32, u32)> {
     let mut map: Vec<(u32, u32)> = Vec::new();
     for range in buffer.get_srclocs_sorted() {
         if range.loc.is_default() || range.start == range.end {
             continue;
         }
-        if map.last().is_none_or(|&(_, wasm)| wasm != range.loc.bits()) {
-            map.push((range.start, range.loc.bits()));
+        let (wasm, _) = inlined.decode(range.loc.bits());
+        if map.last().is_none_or(|&(_, last)| last != wasm) {
+            map.push((range.start, wasm));
         }
     }
     map
@@ -201,21 +279,35 @@ fn operator_map(
 fn code_sites(
     buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
     traps: &[TrapSite],
-) -> Vec<(u32, Option<u32>)> {
+    inlined: &Inlined,
+) -> Vec<CodeSite> {
     let srclocs = buffer.get_srclocs_sorted();
     let wasm_offset = |code: u32| {
-        let at = srclocs
-            .partition_point(|s| s.start <= code)
-            .checked_sub(1)?;
-        let range = &srclocs[at];
-        (code < range.end && !range.loc.is_default()).then(|| range.loc.bits())
+        let at = srclocs.partition_point(|s| s.start <= code).checked_sub(1);
+        let Some(range) = at.map(|at| &srclocs[at]) else {
+            return (None, None);
+        };
+        match code < range.end && !range.loc.is_default() {
+            true => {
+                let (wasm, call) = inlined.decode(range.loc.bits());
+                (Some(wasm), call)
+            }
+            false => (None, None),
+        }
     };
     let trap_keys = traps.iter().map(|t| t.offset);
     // A call is looked up by its last byte: its return address minus one.
     let call_keys = buffer.call_sites().map(|c| c.ret_addr.saturating_sub(1));
     trap_keys
         .chain(call_keys)
-        .map(|code| (code, wasm_offset(code)))
+        .map(|code| {
+            let (wasm, inlined_at) = wasm_offset(code);
+            CodeSite {
+                code,
+                wasm,
+                inlined_at,
+            }
+        })
         .collect()
 }
 

@@ -13,6 +13,7 @@ pub mod debug_lines;
 pub mod emit;
 pub mod error;
 pub mod fallbacks;
+pub mod inline;
 pub mod isa;
 pub mod link;
 pub mod module;
@@ -25,7 +26,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
-use wasmaot_abi::code_sites::{FuncSites, SourceLine};
+use wasmaot_abi::code_sites::{CallSite, FuncSites, SourceLine};
 use wasmaot_abi::metadata::{Instrumentation, MemoryStrategy};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
@@ -60,6 +61,9 @@ pub struct Options {
     pub interrupt_checks: bool,
     /// Meter the code with the store's fuel.
     pub fuel: bool,
+    /// Inline small functions into their direct callers (see `inline.rs`); only at
+    /// [`OptLevel::O2`].
+    pub inline: bool,
 }
 
 impl Default for Options {
@@ -76,6 +80,7 @@ impl Default for Options {
             features: module::features(),
             interrupt_checks: false,
             fuel: false,
+            inline: true,
         }
     }
 }
@@ -136,8 +141,10 @@ pub fn compile_parsed(
         .num_threads(options.jobs)
         .build()
         .map_err(|e| CompileError::Config(e.to_string()))?;
-    let functions = pool
-        .install(|| compile::compile_functions(&env, &*isa, parsed.functions, on_function_done))?;
+    let functions = pool.install(|| {
+        let inline = options.inline && options.opt_level == OptLevel::O2;
+        compile::compile_functions(&env, &*isa, parsed.functions, inline, on_function_done)
+    })?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
     let fallbacks = compile_fallbacks(&env, &*isa, &functions)?;
     let landing_pads = functions
@@ -189,10 +196,14 @@ fn code_sites(
             let sites = f
                 .sites
                 .iter()
-                .map(|&(code, wasm)| {
+                .map(|site| {
                     // Code outside any operator (the prologue) stands for the whole body.
-                    let wasm = wasm.unwrap_or(f.body_offset);
-                    (code, wasm, lines.line_at(debug, wasm))
+                    let wasm = site.wasm.unwrap_or(f.body_offset);
+                    let call = site.inlined_at.map(|call| CallSite {
+                        wasm_offset: call,
+                        line: lines.line_at(debug, call),
+                    });
+                    (site.code, wasm, lines.line_at(debug, wasm), call)
                 })
                 .collect();
             FuncSites::new(f.body_offset, sites)
@@ -259,13 +270,17 @@ fn compile_fallbacks(
     let mut context = Context::new();
     context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
     let id = env.layout.counts.defined_funcs + 2 * env.meta.types.len() as u32;
-    let compiled =
-        compile::compile_ir(&mut context, isa, FuncId::from_u32(id), false).map_err(|message| {
-            CompileError::Codegen {
-                func_index: u32::MAX,
-                message,
-            }
-        })?;
+    let compiled = compile::compile_ir(
+        &mut context,
+        isa,
+        FuncId::from_u32(id),
+        false,
+        &Default::default(),
+    )
+    .map_err(|message| CompileError::Codegen {
+        func_index: u32::MAX,
+        message,
+    })?;
     Ok(vec![compiled])
 }
 
@@ -287,11 +302,16 @@ fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<G
     let mut build = |func, id: u32| {
         context.clear();
         context.func = func;
-        compile::compile_ir(&mut context, isa, FuncId::from_u32(id), false).map_err(|message| {
-            CompileError::Codegen {
-                func_index: u32::MAX,
-                message,
-            }
+        compile::compile_ir(
+            &mut context,
+            isa,
+            FuncId::from_u32(id),
+            false,
+            &Default::default(),
+        )
+        .map_err(|message| CompileError::Codegen {
+            func_index: u32::MAX,
+            message,
         })
     };
     let mut trampolines = Vec::new();

@@ -109,6 +109,15 @@ pub fn lookup(pc: usize) -> Option<Location> {
 }
 
 impl CodeInfo {
+    /// The index of the function whose wasm body holds module offset `offset` (bodies are in
+    /// function order, as is `functions`).
+    pub fn function_of_offset(&self, offset: u32) -> Option<u32> {
+        let at = self
+            .functions
+            .partition_point(|f| f.sites.body_offset <= offset);
+        Some(self.functions.get(at.checked_sub(1)?)?.func_index)
+    }
+
     pub fn func_name(&self, index: u32) -> Option<&str> {
         self.names
             .binary_search_by_key(&index, |(i, _)| *i)

@@ -305,12 +305,13 @@ pub fn throw(heap: &ExnHeap, code: &'static CodeInfo, exn: u64, fp: usize, wasm_
 
 /// The frame of the throw at module offset `wasm_offset` in `code`: the function with a call
 /// recorded at that offset (the runtime call that throws).
-fn thrower_frame(code: &'static CodeInfo, wasm_offset: u32) -> Option<TrapFrame> {
-    code.functions.iter().find_map(|function| {
+fn thrower_frame(code: &'static CodeInfo, wasm_offset: u32) -> Vec<TrapFrame> {
+    let pc = code.functions.iter().find_map(|function| {
         let (code_offset, _) = function
             .sites
             .iter()
             .find(|(_, site)| site.wasm_offset == wasm_offset)?;
-        traps::frame_at(function.start + code_offset as usize)
-    })
+        Some(function.start + code_offset as usize)
+    });
+    pc.map(traps::frames_at).unwrap_or_default()
 }

@@ -6,6 +6,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 
+use wasmaot_abi::code_sites::SourceLine;
 use wasmaot_abi::TrapKind;
 
 use super::code_registry;
@@ -101,7 +102,7 @@ pub fn backtrace_from(fp: usize) -> Vec<TrapFrame> {
     frames[..count]
         .iter()
         .map(|ret| ret - 1)
-        .filter_map(frame_at)
+        .flat_map(frames_at)
         .collect()
 }
 
@@ -161,33 +162,61 @@ pub unsafe fn call_catching(
     // Callers are looked up by the last byte of their call: the return address minus one.
     let backtrace = std::iter::once(pc)
         .chain(frames[..count].iter().map(|ret| ret - 1))
-        .filter_map(frame_at)
+        .flat_map(frames_at)
         .collect();
+    // The function the trapping instruction was written in (which, for code inlined into
+    // another function, is not the function whose machine code holds it).
+    let func_index = location.as_ref().map(|l| {
+        let site = l.function.site(pc);
+        site.and_then(|s| l.info.function_of_offset(s.wasm_offset))
+            .unwrap_or(l.function.func_index)
+    });
     Err(Trap::Wasm {
         kind,
-        func_index: location.as_ref().map(|l| l.function.func_index),
+        func_index,
         func_name: location
-            .and_then(|l| l.info.func_name(l.function.func_index).map(str::to_string)),
+            .zip(func_index)
+            .and_then(|(l, index)| l.info.func_name(index).map(str::to_string)),
         backtrace,
     })
 }
 
-/// The backtrace frame of the wasm code at `pc`: its function, and the wasm offset and source
-/// line the compiler recorded there.
-pub(crate) fn frame_at(pc: usize) -> Option<TrapFrame> {
-    let (info, function) = code_registry::function_at(pc)?;
-    let index = function.func_index;
+/// The backtrace frames of the wasm code at `pc`: its function, and the wasm offset and source
+/// line the compiler recorded there; two frames for code inlined from another function (that
+/// function's, then the one of the call it was inlined at).
+pub(crate) fn frames_at(pc: usize) -> Vec<TrapFrame> {
+    let Some((info, function)) = code_registry::function_at(pc) else {
+        return Vec::new();
+    };
     let site = function.site(pc);
-    let source = site.and_then(|s| s.line).and_then(|line| {
+    let source = |line: Option<SourceLine>| {
+        let line = line?;
         Some(SourceLocation {
             file: info.source_files.get(line.file as usize)?.clone(),
             line: line.line,
         })
-    });
-    Some(TrapFrame {
+    };
+    let frame = |index: u32, wasm_offset: Option<u32>, line: Option<SourceLine>| TrapFrame {
         func_index: index,
         func_name: info.func_name(index).map(str::to_string),
-        wasm_offset: site.map(|s| s.wasm_offset),
-        source,
-    })
+        wasm_offset,
+        source: source(line),
+    };
+    // Code inlined from another function carries that function's wasm offsets, and the call
+    // it was inlined at is the frame of the function holding the code.
+    let index = site
+        .and_then(|s| info.function_of_offset(s.wasm_offset))
+        .unwrap_or(function.func_index);
+    let mut frames = vec![frame(
+        index,
+        site.map(|s| s.wasm_offset),
+        site.and_then(|s| s.line),
+    )];
+    if let Some(call) = site.and_then(|s| s.inlined_at) {
+        let caller = info
+            .function_of_offset(call.wasm_offset)
+            .unwrap_or(function.func_index);
+        frames.push(frame(caller, Some(call.wasm_offset), call.line));
+    }
+    frames
 }

@@ -1,0 +1,252 @@
+//! Inlining across the module: small wasm functions are copied into their direct callers, with
+//! Cranelift's inliner doing the copying and this module choosing what to copy.
+//!
+//! - **What is inlined**: a direct `call` (not a tail call, and not a call inside a `try`
+//!   block) to a defined function whose translated body has at most [`SMALL_CALLEE`]
+//!   instructions and no tail calls or exception handlers of its own. A function may be
+//!   inlined into itself, which unrolls one level of recursion. Each caller grows by at most
+//!   [`GROWTH_BUDGET`] instructions.
+//! - **What is copied**: the callee as translated, before any inlining into it, so that the
+//!   result depends on nothing but the module: every function's code is the same whatever the
+//!   order and number of threads that compile them.
+//! - **Traps and backtraces keep their functions**: Cranelift's inliner does not carry source
+//!   locations over, so each copied instruction is given one here: a number standing for the
+//!   pair (wasm offset of the callee's instruction, wasm offset of the call), [`Inlined`]
+//!   decodes it. The backtrace sites of inlined code keep both, and the runtime shows two
+//!   frames for them: the callee at its instruction (a wasm offset in its own body names it),
+//!   then the caller at the call. The copy is instruction for instruction, block for block, in
+//!   the callee's order; if that correspondence does not hold the caller is compiled without
+//!   inlining.
+
+use std::borrow::Cow;
+
+use cranelift_codegen::inline::{Inline, InlineCommand};
+use cranelift_codegen::ir::{self, Block, ExternalName, Function, Inst, Opcode, SourceLoc};
+use cranelift_codegen::Context;
+
+/// The largest callee, in CLIF instructions, that is inlined.
+pub const SMALL_CALLEE: usize = 40;
+/// The most instructions inlining may add to one caller.
+pub const GROWTH_BUDGET: usize = 1000;
+
+/// The bodies that may be inlined, by defined function index.
+pub struct Callees {
+    bodies: Vec<Option<Function>>,
+}
+
+impl Callees {
+    /// The inlinable functions among `functions` (every defined function, translated, or
+    /// `None` for one that may not be inlined).
+    pub fn new<'f>(functions: impl Iterator<Item = Option<&'f Function>>) -> Callees {
+        let bodies = functions
+            .map(|f| f.filter(|f| inlinable(f)).cloned())
+            .collect();
+        Callees { bodies }
+    }
+
+    /// No function is inlined.
+    pub fn none() -> Callees {
+        Callees { bodies: Vec::new() }
+    }
+
+    fn get(&self, index: u32) -> Option<&Function> {
+        self.bodies.get(index as usize)?.as_ref()
+    }
+}
+
+/// Whether `func` is small and has nothing the inliner's copy could change the meaning of.
+fn inlinable(func: &Function) -> bool {
+    let mut count = 0;
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            count += 1;
+            let opcode = func.dfg.insts[inst].opcode();
+            let refused = matches!(
+                opcode,
+                Opcode::ReturnCall
+                    | Opcode::ReturnCallIndirect
+                    | Opcode::TryCall
+                    | Opcode::TryCallIndirect
+            );
+            if refused || count > SMALL_CALLEE {
+                return false;
+            }
+        }
+    }
+    func.dfg.dynamic_types.is_empty()
+}
+
+/// The number of instructions in `func`'s layout.
+fn size(func: &Function) -> usize {
+    func.layout
+        .blocks()
+        .map(|b| func.layout.block_insts(b).count())
+        .sum()
+}
+
+/// Source locations of inlined code, with this bit set, index [`Inlined::pairs`].
+const INLINED: u32 = 1 << 31;
+
+/// The source locations of the inlined code of one function.
+#[derive(Default)]
+pub struct Inlined {
+    /// `(wasm offset of the instruction, wasm offset of the call it was inlined at)`.
+    pairs: Vec<(u32, u32)>,
+}
+
+impl Inlined {
+    /// The wasm offset a source location stands for, and for inlined code the offset of the
+    /// call it was inlined at.
+    pub fn decode(&self, bits: u32) -> (u32, Option<u32>) {
+        match bits & INLINED {
+            0 => (bits, None),
+            _ => match self.pairs.get((bits & !INLINED) as usize) {
+                Some(&(at, call)) => (at, Some(call)),
+                None => (bits, None),
+            },
+        }
+    }
+
+    /// The source location standing for `at` inlined at `call`.
+    fn encode(&mut self, at: u32, call: u32) -> Option<SourceLoc> {
+        if at >= INLINED || call >= INLINED {
+            return None;
+        }
+        let index = match self.pairs.last() {
+            Some(&last) if last == (at, call) => self.pairs.len() - 1,
+            _ => {
+                self.pairs.push((at, call));
+                self.pairs.len() - 1
+            }
+        };
+        let bits = u32::try_from(index).ok().filter(|i| *i < INLINED)?;
+        Some(SourceLoc::new(INLINED | bits))
+    }
+}
+
+/// Decides each call site and records where each inlined body's blocks went.
+struct Inliner<'a> {
+    callees: &'a Callees,
+    budget: usize,
+    /// `(first block number of the copy, callee index, wasm offset of the call)` for each
+    /// call inlined, in order.
+    copies: Vec<(u32, u32, SourceLoc)>,
+}
+
+impl Inline for Inliner<'_> {
+    fn inline(
+        &mut self,
+        caller: &Function,
+        call_inst: Inst,
+        call_opcode: Opcode,
+        callee: ir::FuncRef,
+        _call_args: &[ir::Value],
+    ) -> InlineCommand<'_> {
+        if call_opcode != Opcode::Call {
+            return InlineCommand::KeepCall;
+        }
+        let data = &caller.dfg.ext_funcs[callee];
+        let ExternalName::User(name) = data.name else {
+            return InlineCommand::KeepCall;
+        };
+        let name = &caller.params.user_named_funcs()[name];
+        if name.namespace != 0 {
+            return InlineCommand::KeepCall;
+        }
+        let Some(body) = self.callees.get(name.index) else {
+            return InlineCommand::KeepCall;
+        };
+        let cost = size(body);
+        if cost > self.budget || caller.dfg.signatures[data.signature] != body.signature {
+            return InlineCommand::KeepCall;
+        }
+        self.budget -= cost;
+        // The inliner numbers the copied blocks from the caller's next block number, in the
+        // callee's block order.
+        let first_block = caller.dfg.blocks.len() as u32;
+        let call = caller.srcloc(call_inst);
+        self.copies.push((first_block, name.index, call));
+        InlineCommand::Inline {
+            callee: Cow::Borrowed(body),
+            visit_callee: false,
+        }
+    }
+}
+
+/// Inline the small callees of the function in `context`; returns how to read the source
+/// locations of the code inlined. On any failure the function is left as it was.
+pub fn inline_calls(context: &mut Context, callees: &Callees) -> Inlined {
+    if callees.bodies.is_empty() {
+        return Inlined::default();
+    }
+    let original = context.func.clone();
+    let mut inliner = Inliner {
+        callees,
+        budget: GROWTH_BUDGET,
+        copies: Vec::new(),
+    };
+    if !matches!(context.inline(&mut inliner), Ok(true)) {
+        context.func = original;
+        return Inlined::default();
+    }
+    let mut inlined = Inlined::default();
+    if !copy_source_locations(&mut context.func, callees, &inliner.copies, &mut inlined) {
+        context.func = original;
+        return Inlined::default();
+    }
+    inlined
+}
+
+/// Give every copied instruction the source location of the callee instruction it copies,
+/// inlined at the call; `false` if a copy does not correspond to its callee instruction for
+/// instruction.
+fn copy_source_locations(
+    func: &mut Function,
+    callees: &Callees,
+    copies: &[(u32, u32, SourceLoc)],
+    inlined: &mut Inlined,
+) -> bool {
+    for &(first_block, index, call) in copies {
+        let Some(callee) = callees.get(index) else {
+            return false;
+        };
+        for block in callee.layout.blocks() {
+            let copy = Block::from_u32(first_block + block.as_u32());
+            if !func.layout.is_block_inserted(copy) {
+                // An unreachable callee block is not copied.
+                continue;
+            }
+            let copied: Vec<Inst> = func.layout.block_insts(copy).collect();
+            let mut copied = copied.into_iter();
+            for inst in callee.layout.block_insts(block) {
+                let Some(new) = copied.next() else {
+                    return false;
+                };
+                let (was, is) = (
+                    callee.dfg.insts[inst].opcode(),
+                    func.dfg.insts[new].opcode(),
+                );
+                // A return becomes a jump to the code after the call.
+                if was != is && !(was == Opcode::Return && is == Opcode::Jump) {
+                    return false;
+                }
+                let location = callee.srcloc(inst);
+                if location.is_default() {
+                    continue;
+                }
+                let location = match call.is_default() {
+                    true => Some(location),
+                    false => inlined.encode(location.bits(), call.bits()),
+                };
+                let Some(location) = location else {
+                    return false;
+                };
+                func.set_srcloc(new, location);
+            }
+            if copied.next().is_some() {
+                return false;
+            }
+        }
+    }
+    true
+}
