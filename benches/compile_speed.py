@@ -3,9 +3,10 @@
 
     python3 benches/compile_speed.py [MODULE.wasm ...] [--runs 5] [--jobs 2] [-O 2]
 
-For each module, `wasmaot compile MODULE -o OUT.o -j1` and `-jN` run interleaved; the median
-wall time of each gives the throughput and the parallel speed-up. The two objects must be
-byte-identical (the output does not depend on -j). Without modules, it measures the largest
+For each module, `wasmaot compile MODULE -o OUT.o -j1`, `-jN` and `-j1 --no-inline` run
+interleaved; the median wall time of each gives the throughput, the parallel speed-up and what
+inlining costs in compile time. The -j1 and -jN objects must be byte-identical (the output does
+not depend on -j). Without modules, it measures the largest
 ones at hand: the real programs `run.py` builds (benches/build/sqlite.wasm, lua.wasm,
 zlib.wasm, if built) and the largest test fixture.
 
@@ -58,10 +59,10 @@ def default_modules():
     return [p for p in candidates if p.exists()] + fixtures[-1:]
 
 
-def compile_once(wasmaot, module, out, jobs, opt):
+def compile_once(wasmaot, module, out, jobs, opt, extra=()):
     start = time.perf_counter()
     proc = subprocess.run([wasmaot, "compile", str(module), "-o", str(out), "--emit", "obj",
-                           f"-j{jobs}", f"-O{opt}"],
+                           f"-j{jobs}", f"-O{opt}", *extra],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
@@ -84,24 +85,29 @@ def main():
     print(f"wasmaot compile --emit obj -O{args.opt}, median of {args.runs} interleaved runs "
           f"(wall time; {os.cpu_count()} cores)")
     print(f"{'module':28s} {'KiB':>6s} {'funcs':>6s} {'-j1 s':>7s} {'MB/s':>6s} {'funcs/s':>8s} "
-          f"{'-j' + str(args.jobs) + ' s':>7s} {'MB/s':>6s} {'funcs/s':>8s} {'speed-up':>8s}")
+          f"{'-j' + str(args.jobs) + ' s':>7s} {'MB/s':>6s} {'funcs/s':>8s} {'speed-up':>8s} "
+          f"{'no-inline -j1 s':>15s} {'inlining cost':>13s}")
     with tempfile.TemporaryDirectory(prefix="compile_speed.") as tmp:
-        one, many = Path(tmp) / "one.o", Path(tmp) / "many.o"
+        one, many, plain = Path(tmp) / "one.o", Path(tmp) / "many.o", Path(tmp) / "plain.o"
         for module in modules:
             size = module.stat().st_size
             funcs = defined_functions(module)
             times = {1: [], args.jobs: []}
+            plain_times = []
             for _ in range(args.runs):
                 times[1].append(compile_once(args.wasmaot, module, one, 1, args.opt))
                 times[args.jobs].append(compile_once(args.wasmaot, module, many, args.jobs,
                                                      args.opt))
+                plain_times.append(compile_once(args.wasmaot, module, plain, 1, args.opt,
+                                                ["--no-inline"]))
             if one.read_bytes() != many.read_bytes():
                 raise SystemExit(f"{module}: the -j1 and -j{args.jobs} objects differ")
             t1 = statistics.median(times[1])
             tn = statistics.median(times[args.jobs])
+            tp = statistics.median(plain_times)
             print(f"{module.name:28s} {size / 1024:6.0f} {funcs:6d} {t1:7.2f} "
                   f"{size / 1e6 / t1:6.2f} {funcs / t1:8.0f} {tn:7.2f} {size / 1e6 / tn:6.2f} "
-                  f"{funcs / tn:8.0f} {t1 / tn:7.2f}x")
+                  f"{funcs / tn:8.0f} {t1 / tn:7.2f}x {tp:15.2f} {t1 / tp:12.2f}x")
     return 0
 
 

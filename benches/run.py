@@ -19,6 +19,7 @@ import argparse
 import difflib
 import math
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -141,9 +142,10 @@ def build_wasm(clang, sysroot, src, out, simd=False):
                 f"wasm build of {program.name}")
 
 
-def build_aot(wasmaot, wasm, out):
+def build_aot(wasmaot, wasm, out, flags=()):
     start = time.perf_counter()
-    run_checked([wasmaot, "build", str(wasm), "-o", str(out)], f"wasmaot build of {wasm.name}")
+    run_checked([wasmaot, "build", *flags, str(wasm), "-o", str(out)],
+                f"wasmaot build of {wasm.name}")
     return time.perf_counter() - start
 
 
@@ -204,15 +206,19 @@ def fmt_ratio(r):
     return "-" if r is None else f"{r:.2f}x"
 
 
-def print_table(rows, native_only):
+def print_table(rows, native_only, baseline):
     headers = ["program", "native s"] + ([] if native_only else
                                          ["wasmaot s", "ratio", "wasmaot+simd s", "ratio"])
+    if baseline:
+        headers += [f"{baseline} s", "ratio"]
     table = []
-    for name, nat, aot, simd in rows:
+    for name, nat, aot, simd, base in rows:
         line = [name, f"{nat:.3f}"]
         if not native_only:
             line += [f"{aot:.3f}", fmt_ratio(aot / nat if nat > 0 else None),
                      f"{simd:.3f}", fmt_ratio(simd / nat if nat > 0 else None)]
+        if baseline:
+            line += [f"{base:.3f}", fmt_ratio(base / nat if nat > 0 else None)]
         table.append(line)
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
 
@@ -225,11 +231,14 @@ def print_table(rows, native_only):
     for line in table:
         log(fmt(line))
     if not native_only:
-        ratios = [aot / nat for _, nat, aot, _ in rows if nat > 0]
-        simd_ratios = [simd / nat for _, nat, _, simd in rows if nat > 0]
+        ratios = [aot / nat for _, nat, aot, _, _ in rows if nat > 0]
+        simd_ratios = [simd / nat for _, nat, _, simd, _ in rows if nat > 0]
         log("")
         log(f"geometric mean of ratios (wasmaot / native): {geomean(ratios):.3f}x")
         log(f"geometric mean of ratios (wasmaot+simd / native): {geomean(simd_ratios):.3f}x")
+    if baseline:
+        base_ratios = [base / nat for _, nat, _, _, base in rows if nat > 0]
+        log(f"geometric mean of ratios ({baseline} / native): {geomean(base_ratios):.3f}x")
 
 
 def bench_programs(args, programs):
@@ -249,6 +258,10 @@ def bench_programs(args, programs):
             compile_s = build_aot(args.wasmaot, wasm, aot)
             build_aot(args.wasmaot, simd_wasm, simd_aot)
             msg += f", aot ({aot.stat().st_size} bytes, wasmaot took {compile_s:.2f} s)"
+            if args.baseline:
+                base_s = build_aot(args.wasmaot, wasm, BUILD_DIR / f"{name}.base.aot",
+                                   shlex.split(args.baseline))
+                msg += f", {args.baseline} ({base_s:.2f} s)"
         log(msg)
 
     prog_args = [] if args.scale is None else [str(args.scale)]
@@ -257,7 +270,10 @@ def bench_programs(args, programs):
     for src in programs:
         name = src.name
         native = BUILD_DIR / f"{name}.native"
-        for suffix in ([] if args.native_only else [".aot", ".simd.aot"]) or [None]:
+        suffixes = [] if args.native_only else [".aot", ".simd.aot"]
+        if args.baseline and not args.native_only:
+            suffixes.append(".base.aot")
+        for suffix in suffixes or [None]:
             aot = None if suffix is None else BUILD_DIR / f"{name}{suffix}"
             out = check_same_output(name, native, aot, prog_args)
         first = out.decode(errors="replace").splitlines()[:1]
@@ -271,17 +287,20 @@ def bench_programs(args, programs):
         variants = [BUILD_DIR / f"{name}.native"]
         if not args.native_only:
             variants += [BUILD_DIR / f"{name}.aot", BUILD_DIR / f"{name}.simd.aot"]
+            if args.baseline:
+                variants.append(BUILD_DIR / f"{name}.base.aot")
         times = [[] for _ in variants]
         for _ in range(args.runs):
             for exe, samples in zip(variants, times):
                 samples.append(time_once(exe, prog_args))
-        medians = [statistics.median(t) for t in times] + [None, None]
-        nat, a, simd = medians[0], medians[1], medians[2]
+        medians = [statistics.median(t) for t in times] + [None, None, None]
+        nat, a, simd, base = medians[0], medians[1], medians[2], medians[3]
         log(f"  {name}: native {nat:.3f} s" + ("" if a is None else
-                                               f", wasmaot {a:.3f} s, +simd {simd:.3f} s"))
-        rows.append((name, nat, a, simd))
+                                               f", wasmaot {a:.3f} s, +simd {simd:.3f} s")
+            + ("" if base is None else f", {args.baseline} {base:.3f} s"))
+        rows.append((name, nat, a, simd, base))
     log("")
-    print_table(rows, args.native_only)
+    print_table(rows, args.native_only, None if args.native_only else args.baseline)
 
 
 def bench_startup(args):
@@ -397,6 +416,9 @@ def main():
     ap.add_argument("--startup-batch", type=int, default=25,
                     help="runs per batch when interleaving start-up runs (default 25)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    ap.add_argument("--baseline", metavar="FLAGS", default=None,
+                    help="also build every program with these wasmaot flags (as --no-inline) "
+                         "and time it in the same runs, as one more column")
     ap.add_argument("--rebuild", action="store_true",
                     help="build the native and wasm programs even when they look up to date")
     ap.add_argument("--no-real", action="store_true",

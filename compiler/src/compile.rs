@@ -39,6 +39,20 @@ pub struct CompiledFunction {
     /// order, one entry per change of operator; empty unless asked for
     /// ([`ModuleEnv::keep_operator_map`]).
     pub operators: Vec<(u32, u32)>,
+    /// The code inlined at each call, as `(call offset, an offset in the callee, code ranges)`
+    /// with the calls' module offsets; empty unless the operator map is asked for.
+    pub inlined: Vec<InlinedCode>,
+}
+
+/// The machine code one inlined call became.
+#[derive(Clone, Debug)]
+pub struct InlinedCode {
+    /// Module offset of the call.
+    pub call: u32,
+    /// Module offset of one of the callee's operators (which names the callee).
+    pub callee_at: u32,
+    /// `(start, end)` code offsets, in code order.
+    pub ranges: Vec<(u32, u32)>,
 }
 
 /// The largest frame a function without calls may have and still skip the stack-limit check
@@ -232,9 +246,9 @@ pub fn compile_ir(
     let frame_size = buffer
         .frame_layout()
         .map_or(u32::MAX, |layout| layout.frame_to_fp_offset);
-    let operators = match keep_operator_map {
-        true => operator_map(buffer, inlined),
-        false => Vec::new(),
+    let (operators, inlined) = match keep_operator_map {
+        true => (operator_map(buffer, inlined), inlined_code(buffer, inlined)),
+        false => (Vec::new(), Vec::new()),
     };
     let func: &ir::Function = &context.func;
     let relocs = mach_relocs
@@ -252,6 +266,7 @@ pub fn compile_ir(
         body_offset: 0,
         frame_size,
         operators,
+        inlined,
     })
 }
 
@@ -272,6 +287,35 @@ fn operator_map(
         }
     }
     map
+}
+
+/// The code each inlined call became (see [`CompiledFunction::inlined`]), in the order of the
+/// calls' first code.
+fn inlined_code(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+    inlined: &Inlined,
+) -> Vec<InlinedCode> {
+    let mut copies: Vec<InlinedCode> = Vec::new();
+    for range in buffer.get_srclocs_sorted() {
+        if range.loc.is_default() || range.start == range.end {
+            continue;
+        }
+        let (at, Some(call)) = inlined.decode(range.loc.bits()) else {
+            continue;
+        };
+        match copies.iter_mut().find(|c| c.call == call) {
+            Some(copy) => match copy.ranges.last_mut() {
+                Some(last) if last.1 == range.start => last.1 = range.end,
+                _ => copy.ranges.push((range.start, range.end)),
+            },
+            None => copies.push(InlinedCode {
+                call,
+                callee_at: at,
+                ranges: vec![(range.start, range.end)],
+            }),
+        }
+    }
+    copies
 }
 
 /// The wasm operator behind each trap site and call of the function, from the source

@@ -28,6 +28,8 @@ pub struct ObjectContents<'a> {
 /// Source lines of each function's code (`functions` order) and the files they name.
 pub struct NativeLines<'a> {
     pub rows: Vec<Vec<(u32, SourceLine)>>,
+    /// The calls inlined into each function.
+    pub inlined: Vec<Vec<crate::native_dwarf::InlinedCall>>,
     pub sources: SourceFiles<'a>,
 }
 
@@ -181,6 +183,7 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
                         .map_or_else(|| format!("wasm-function[{wasm_index}]"), str::to_string),
                     code_len: contents.functions[i].code.len() as u64,
                     rows: lines.rows[i].clone(),
+                    inlined: lines.inlined[i].clone(),
                 }
             })
             .collect();

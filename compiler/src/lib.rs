@@ -157,6 +157,7 @@ pub fn compile_parsed(
     meta.code_sites = code_sites(&functions, &debug, &lines);
     meta.source_files = lines.files.clone();
     let line_rows = native_lines(&functions, &debug, &lines);
+    let inlined_calls = native_inlined_calls(&functions, &debug, &lines);
     let contents = emit::ObjectContents {
         functions: &functions,
         trampolines: &trampolines,
@@ -165,6 +166,7 @@ pub fn compile_parsed(
         meta: &meta,
         lines: (!lines.is_empty()).then(|| emit::NativeLines {
             rows: line_rows,
+            inlined: inlined_calls,
             sources: native_dwarf::SourceFiles {
                 files: &lines.files,
                 dirs: &lines.dirs,
@@ -230,6 +232,38 @@ fn native_lines(
                 }
             }
             rows
+        })
+        .collect()
+}
+
+/// For each compiled function, the calls inlined into it (see
+/// [`native_dwarf::FunctionDebug::inlined`]); empty without line programs.
+fn native_inlined_calls(
+    functions: &[compile::CompiledFunction],
+    debug: &debug_lines::DebugSections<'_>,
+    lines: &debug_lines::LineTable,
+) -> Vec<Vec<native_dwarf::InlinedCall>> {
+    let no_line = SourceLine { file: 0, line: 0 };
+    // Bodies are in function order: the callee is the last one starting at or before an
+    // offset of its code.
+    let callee_of = |at: u32| {
+        functions
+            .partition_point(|f| f.body_offset <= at)
+            .checked_sub(1)
+    };
+    functions
+        .iter()
+        .map(|f| {
+            f.inlined
+                .iter()
+                .filter_map(|copy| {
+                    Some(native_dwarf::InlinedCall {
+                        callee: callee_of(copy.callee_at)?,
+                        ranges: copy.ranges.clone(),
+                        call_line: lines.line_at(debug, copy.call).unwrap_or(no_line),
+                    })
+                })
+                .collect()
         })
         .collect()
 }

@@ -33,6 +33,20 @@ pub struct FunctionDebug {
     /// `(code offset, line)` where the source line changes, in code order; a row without a
     /// line (`line == 0`) marks code that belongs to no line.
     pub rows: Vec<(u32, SourceLine)>,
+    /// The calls inlined into it.
+    pub inlined: Vec<InlinedCall>,
+}
+
+/// A call whose callee's code was copied into the caller: described as an inlined
+/// subroutine, so that debuggers show a frame for it.
+#[derive(Clone, Debug)]
+pub struct InlinedCall {
+    /// Index of the callee in the functions described.
+    pub callee: usize,
+    /// `(start, end)` code offsets in the caller.
+    pub ranges: Vec<(u32, u32)>,
+    /// The line of the call (`line == 0` when it has none).
+    pub call_line: SourceLine,
 }
 
 /// The source files lines refer to (`SourceLine::file` indexes them) and where they were
@@ -303,8 +317,10 @@ fn build_unit(functions: &[FunctionDebug], sources: &SourceFiles<'_>) -> DwarfUn
         constants::DW_AT_ranges,
         AttributeValue::RangeListRef(ranges),
     );
+    let mut entries = Vec::with_capacity(functions.len());
     for (index, function) in functions.iter().enumerate() {
         let id = dwarf.unit.add(root, constants::DW_TAG_subprogram);
+        entries.push(id);
         let entry = dwarf.unit.get_mut(id);
         entry.set(constants::DW_AT_name, string(&function.name));
         entry.set(constants::DW_AT_external, AttributeValue::Flag(true));
@@ -324,6 +340,65 @@ fn build_unit(functions: &[FunctionDebug], sources: &SourceFiles<'_>) -> DwarfUn
             constants::DW_AT_frame_base,
             AttributeValue::Exprloc(frame_base()),
         );
+    }
+    // Each function inlined somewhere also has an abstract entry (its name only), which the
+    // inlined copies refer to: referring to the entry of its own code would make debuggers
+    // take the calls inlined into that code as inlined into each copy too.
+    let mut abstracts: Vec<Option<gimli::write::UnitEntryId>> = vec![None; functions.len()];
+    for (index, function) in functions.iter().enumerate() {
+        for call in &function.inlined {
+            let Some(callee) = functions.get(call.callee) else {
+                continue;
+            };
+            let origin = *abstracts[call.callee].get_or_insert_with(|| {
+                let id = dwarf.unit.add(root, constants::DW_TAG_subprogram);
+                let entry = dwarf.unit.get_mut(id);
+                entry.set(constants::DW_AT_name, string(&callee.name));
+                entry.set(
+                    constants::DW_AT_inline,
+                    AttributeValue::Inline(constants::DW_INL_inlined),
+                );
+                id
+            });
+            let code = |offset: u32| Address::Symbol {
+                symbol: index,
+                addend: i64::from(offset),
+            };
+            let ranges = RangeList(
+                call.ranges
+                    .iter()
+                    .map(|&(start, end)| Range::StartLength {
+                        begin: code(start),
+                        length: u64::from(end - start),
+                    })
+                    .collect(),
+            );
+            let ranges = dwarf.unit.ranges.add(ranges);
+            let id = dwarf
+                .unit
+                .add(entries[index], constants::DW_TAG_inlined_subroutine);
+            let entry = dwarf.unit.get_mut(id);
+            entry.set(
+                constants::DW_AT_abstract_origin,
+                AttributeValue::UnitRef(origin),
+            );
+            entry.set(
+                constants::DW_AT_ranges,
+                AttributeValue::RangeListRef(ranges),
+            );
+            if let Some(&file) = files.get(call.call_line.file as usize) {
+                if call.call_line.line != 0 {
+                    entry.set(
+                        constants::DW_AT_call_file,
+                        AttributeValue::FileIndex(Some(file)),
+                    );
+                    entry.set(
+                        constants::DW_AT_call_line,
+                        AttributeValue::Udata(u64::from(call.call_line.line)),
+                    );
+                }
+            }
+        }
     }
     dwarf
 }
