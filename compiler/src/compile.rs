@@ -12,7 +12,7 @@ use cranelift_module::{FuncId, ModuleReloc};
 use rayon::prelude::*;
 use wasmaot_abi::metadata::LandingPad;
 use wasmaot_abi::symbols::TrapSite;
-use wasmparser::FuncValidatorAllocations;
+use wasmparser::{FuncToValidate, FuncValidatorAllocations};
 
 use crate::error::{CompileError, Result};
 use crate::inline::{inline_calls, Callees, Inlined};
@@ -133,80 +133,94 @@ pub fn compile_functions(
     inline: bool,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<CompiledFunction>> {
-    // Every function is translated before any is compiled: inlining copies translated bodies.
-    let translated: Vec<(ir::Function, u32, bool)> = functions
+    // The functions that may be inlined are translated first (they are small), for their
+    // callers to copy; then every function is translated and compiled.
+    let callees = match inline {
+        true => Callees::new(
+            functions
+                .par_iter()
+                .enumerate()
+                .map_init(Worker::default, |worker, (index, input)| {
+                    if !may_be_inlined(&input.body) {
+                        return Ok(None);
+                    }
+                    let copy = FunctionInput {
+                        validator: FuncToValidate {
+                            resources: input.validator.resources.clone(),
+                            index: input.validator.index,
+                            ty: input.validator.ty,
+                            features: input.validator.features,
+                        },
+                        body: input.body.clone(),
+                    };
+                    let mut func = ir::Function::new();
+                    let allocs = worker.allocs.take().unwrap_or_default();
+                    let allocs = translate_function(
+                        env,
+                        index as u32,
+                        copy,
+                        &mut func,
+                        &mut worker.builder,
+                        allocs,
+                    )?;
+                    worker.allocs = Some(allocs);
+                    Ok(Some(func))
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        false => Callees::none(),
+    };
+    functions
         .into_par_iter()
         .enumerate()
         .map_init(Worker::default, |worker, (index, input)| {
             let body_offset = input.body.range().start as u32;
-            let may_inline = inline && may_be_inlined(&input.body);
-            let mut func = ir::Function::new();
+            worker.context.clear();
             let allocs = worker.allocs.take().unwrap_or_default();
-            let allocs = translate_function(
-                env,
-                index as u32,
-                input,
-                &mut func,
-                &mut worker.builder,
-                allocs,
-            )?;
+            let func = &mut worker.context.func;
+            let allocs =
+                translate_function(env, index as u32, input, func, &mut worker.builder, allocs)?;
             worker.allocs = Some(allocs);
-            Ok((func, body_offset, may_inline))
-        })
-        .collect::<Result<_>>()?;
-    let callees = match inline {
-        true => Callees::new(translated.iter().map(|(f, _, may)| may.then_some(f))),
-        false => Callees::none(),
-    };
-    translated
-        .into_par_iter()
-        .enumerate()
-        .map_init(
-            Worker::default,
-            |worker, (index, (func, body_offset, _))| {
-                let index = index as u32;
-                worker.context.clear();
-                worker.context.func = func;
-                let inlined = inline_calls(&mut worker.context, &callees);
-                let id = FuncId::from_u32(index);
-                let error = |message| CompileError::Codegen {
-                    func_index: env.imported_funcs() + index,
-                    message,
-                };
-                // A leaf function compiles without the stack-limit check, unless its frame turns
-                // out too large for that: then it compiles again from the same IR, with it.
-                let leaf = is_leaf(&worker.context.func).then(|| {
-                    let limit = worker.context.func.stack_limit.take();
-                    (worker.context.func.clone(), limit)
-                });
-                let mut compiled = compile_ir(
-                    &mut worker.context,
-                    isa,
-                    id,
-                    env.keep_operator_map,
-                    &inlined,
-                )
-                .map_err(error)?;
-                if let Some((mut func, limit)) = leaf {
-                    if compiled.frame_size > LEAF_FRAME_LIMIT {
-                        func.stack_limit = limit;
-                        worker.context.clear();
-                        worker.context.func = func;
-                        compiled = compile_ir(
-                            &mut worker.context,
-                            isa,
-                            id,
-                            env.keep_operator_map,
-                            &inlined,
-                        )
-                        .map_err(error)?;
-                    }
+            let index = index as u32;
+            let inlined = inline_calls(&mut worker.context, &callees);
+            let id = FuncId::from_u32(index);
+            let error = |message| CompileError::Codegen {
+                func_index: env.imported_funcs() + index,
+                message,
+            };
+            // A leaf function compiles without the stack-limit check, unless its frame turns
+            // out too large for that: then it compiles again from the same IR, with it.
+            let leaf = is_leaf(&worker.context.func).then(|| {
+                let limit = worker.context.func.stack_limit.take();
+                (worker.context.func.clone(), limit)
+            });
+            let mut compiled = compile_ir(
+                &mut worker.context,
+                isa,
+                id,
+                env.keep_operator_map,
+                &inlined,
+            )
+            .map_err(error)?;
+            if let Some((mut func, limit)) = leaf {
+                if compiled.frame_size > LEAF_FRAME_LIMIT {
+                    func.stack_limit = limit;
+                    worker.context.clear();
+                    worker.context.func = func;
+                    compiled = compile_ir(
+                        &mut worker.context,
+                        isa,
+                        id,
+                        env.keep_operator_map,
+                        &inlined,
+                    )
+                    .map_err(error)?;
                 }
-                compiled.body_offset = body_offset;
-                on_done();
-                Ok(compiled)
-            },
-        )
+            }
+            compiled.body_offset = body_offset;
+            on_done();
+            Ok(compiled)
+        })
         .collect()
 }
 

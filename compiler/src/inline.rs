@@ -37,10 +37,8 @@ pub struct Callees {
 impl Callees {
     /// The inlinable functions among `functions` (every defined function, translated, or
     /// `None` for one that may not be inlined).
-    pub fn new<'f>(functions: impl Iterator<Item = Option<&'f Function>>) -> Callees {
-        let bodies = functions
-            .map(|f| f.filter(|f| inlinable(f)).cloned())
-            .collect();
+    pub fn new(functions: Vec<Option<Function>>) -> Callees {
+        let bodies = functions.into_iter().map(|f| f.filter(inlinable)).collect();
         Callees { bodies }
     }
 
