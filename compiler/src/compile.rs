@@ -194,27 +194,16 @@ pub fn compile_functions(
                 let limit = worker.context.func.stack_limit.take();
                 (worker.context.func.clone(), limit)
             });
-            let mut compiled = compile_ir(
-                &mut worker.context,
-                isa,
-                id,
-                env.keep_operator_map,
-                &inlined,
-            )
-            .map_err(error)?;
+            let compile = |context: &mut Context| {
+                compile_ir(context, isa, id, env.keep_operator_map, &inlined).map_err(error)
+            };
+            let mut compiled = compile(&mut worker.context)?;
             if let Some((mut func, limit)) = leaf {
                 if compiled.frame_size > LEAF_FRAME_LIMIT {
                     func.stack_limit = limit;
                     worker.context.clear();
                     worker.context.func = func;
-                    compiled = compile_ir(
-                        &mut worker.context,
-                        isa,
-                        id,
-                        env.keep_operator_map,
-                        &inlined,
-                    )
-                    .map_err(error)?;
+                    compiled = compile(&mut worker.context)?;
                 }
             }
             compiled.body_offset = body_offset;

@@ -304,18 +304,22 @@ fn compile_fallbacks(
     let mut context = Context::new();
     context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
     let id = env.layout.counts.defined_funcs + 2 * env.meta.types.len() as u32;
-    let compiled = compile::compile_ir(
-        &mut context,
-        isa,
-        FuncId::from_u32(id),
-        false,
-        &Default::default(),
+    Ok(vec![compile_glue_ir(&mut context, isa, id)?])
+}
+
+/// Compile the runtime glue held by `context` (not from any wasm function) as function `id`.
+fn compile_glue_ir(
+    context: &mut Context,
+    isa: &dyn TargetIsa,
+    id: u32,
+) -> Result<compile::CompiledFunction> {
+    let no_inlining = Default::default();
+    compile::compile_ir(context, isa, FuncId::from_u32(id), false, &no_inlining).map_err(
+        |message| CompileError::Codegen {
+            func_index: u32::MAX,
+            message,
+        },
     )
-    .map_err(|message| CompileError::Codegen {
-        func_index: u32::MAX,
-        message,
-    })?;
-    Ok(vec![compiled])
 }
 
 type Glue = (
@@ -336,17 +340,7 @@ fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<G
     let mut build = |func, id: u32| {
         context.clear();
         context.func = func;
-        compile::compile_ir(
-            &mut context,
-            isa,
-            FuncId::from_u32(id),
-            false,
-            &Default::default(),
-        )
-        .map_err(|message| CompileError::Codegen {
-            func_index: u32::MAX,
-            message,
-        })
+        compile_glue_ir(&mut context, isa, id)
     };
     let mut trampolines = Vec::new();
     let mut adapters = Vec::new();
