@@ -128,7 +128,11 @@ fn simd_shuffle_mask_out_of_range() {
 
 /// Run `wasmaot ARGS` on hello.wasm; returns the stderr after checking the error contract.
 fn flag_error(args: &[&str]) -> String {
-    let input = scratch("flags.wasm");
+    // A file of its own per call: tests run in parallel, and one rewriting a shared file
+    // would let another read it half-written.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let input = scratch(&format!("flags{n}.wasm"));
     std::fs::write(&input, hello()).expect("write");
     let out = wasmaot()
         .arg(args[0])
