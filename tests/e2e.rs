@@ -448,6 +448,47 @@ fn functions_without_calls_and_with_small_frames_skip_the_stack_check() {
     assert_eq!(stack_checks(&large_leaf), 1, "{large_leaf}");
 }
 
+#[test]
+fn products_by_three_five_and_nine_are_shifts_and_adds_and_constant_bytes_are_immediates() {
+    // x * 3 + 1, x * 5 and x * 72 (9 << 3): an `lea` or shifted `add` each, no multiply.
+    let products = function_0_code(
+        "products",
+        r#"(module (func (param i64 i32) (result i64)
+             (i64.add (i64.add (i64.mul (local.get 0) (i64.const 3)) (i64.const 1))
+                      (i64.extend_i32_u (i32.add (i32.mul (i32.const 5) (local.get 1))
+                                                 (i32.mul (local.get 1) (i32.const 72)))))))"#,
+        &[],
+    );
+    let multiplies = products
+        .lines()
+        .filter(|l| {
+            ["	imul", "	mul", "	madd", "	umull"]
+                .iter()
+                .any(|m| l.contains(m))
+        })
+        .count();
+    assert_eq!(multiplies, 0, "{products}");
+    // Any other factor stays a multiply.
+    let by_seven = function_0_code(
+        "by_seven",
+        "(module (func (param i64) (result i64) (i64.mul (local.get 0) (i64.const 7))))",
+        &[],
+    );
+    assert!(
+        by_seven.contains("	imul") || by_seven.contains("	mul"),
+        "{by_seven}"
+    );
+    // A constant byte is stored as an immediate on x86-64, not through a register.
+    if cfg!(target_arch = "x86_64") {
+        let store = function_0_code(
+            "store_byte",
+            "(module (memory 1) (func (param i32) (i32.store8 (local.get 0) (i32.const 1))))",
+            &[],
+        );
+        assert!(store.contains("movb   $0x1,"), "{store}");
+    }
+}
+
 /// Eight loads of one index at distinct offsets, from a memory declared `memory`.
 fn eight_loads(index_type: &str, memory: &str) -> String {
     let load = |offset: u32| format!("(i32.load offset={offset} (local.get 0))");

@@ -35,6 +35,14 @@ const MODULE: &str = r#"
   (func (export "wrap") (param i64) (result i32) (i32.wrap_i64 (local.get 0)))
   (func (export "extend_u") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))
   (func (export "extend_s") (param i32) (result i64) (i64.extend_i32_s (local.get 0)))
+  (func (export "mul3") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func (export "mul5") (param i32) (result i32) (i32.mul (i32.const 5) (local.get 0)))
+  (func (export "mul72") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 72)))
+  (func (export "mul3_30") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 0xc0000000)))
+  (func (export "mul9_64") (param i64) (result i64) (i64.mul (local.get 0) (i64.const 9)))
+  (func (export "mul40_64") (param i64) (result i64) (i64.mul (i64.const 40) (local.get 0)))
+  (func (export "mul3_62") (param i64) (result i64) (i64.mul (local.get 0) (i64.const 0xc000000000000000)))
+  (func (export "mul_m3_64") (param i64) (result i64) (i64.mul (local.get 0) (i64.const -3)))
   (func (export "ge_u64") (param i64 i64) (result i32) (i64.ge_u (local.get 0) (local.get 1)))
 )"#;
 
@@ -43,6 +51,62 @@ fn arithmetic_wraps() {
     let m = instance(MODULE);
     assert_eq!(call1(&m, "add", &[i32(i32::MAX), i32(1)]), i32(i32::MIN));
     assert_eq!(call1(&m, "mul64", &[i64(i64::MAX), i64(2)]), i64(-2));
+}
+
+#[test]
+fn products_by_constants_wrap_like_multiplication() {
+    // 3, 5, 9 times powers of two become shifts and adds; the results must not change.
+    let m = instance(MODULE);
+    let edges32 = [
+        0,
+        1,
+        -1,
+        7,
+        -7,
+        i32::MAX,
+        i32::MIN,
+        0x5555_5555,
+        -0x2aaa_aaab,
+        123_456_789,
+    ];
+    for x in edges32 {
+        for (name, factor) in [
+            ("mul3", 3),
+            ("mul5", 5),
+            ("mul72", 72),
+            ("mul3_30", 0xc000_0000u32 as i32),
+        ] {
+            assert_eq!(
+                call1(&m, name, &[i32(x)]),
+                i32(x.wrapping_mul(factor)),
+                "{name}({x})"
+            );
+        }
+    }
+    let edges64 = [
+        0,
+        1,
+        -1,
+        7,
+        i64::MAX,
+        i64::MIN,
+        0x5555_5555_5555_5555,
+        -0x1234_5678_9abc,
+    ];
+    for x in edges64 {
+        for (name, factor) in [
+            ("mul9_64", 9),
+            ("mul40_64", 40),
+            ("mul3_62", 0xc000_0000_0000_0000u64 as i64),
+            ("mul_m3_64", -3),
+        ] {
+            assert_eq!(
+                call1(&m, name, &[i64(x)]),
+                i64(x.wrapping_mul(factor)),
+                "{name}({x})"
+            );
+        }
+    }
 }
 
 #[test]

@@ -34,6 +34,12 @@ const MODULE: &str = r#"
   (func (export "i64.store8") (param i32 i64) (i64.store8 (local.get 0) (local.get 1)))
   (func (export "i64.store16") (param i32 i64) (i64.store16 (local.get 0) (local.get 1)))
   (func (export "i64.store32") (param i32 i64) (i64.store32 (local.get 0) (local.get 1)))
+  (func (export "constant stores") (param i32)
+    (i32.store8 (local.get 0) (i32.const 0x123456ab))
+    (i32.store16 offset=1 (local.get 0) (i32.const -2))
+    (i64.store8 offset=3 (local.get 0) (i64.const 0x1ff))
+    (i64.store16 offset=4 (local.get 0) (i64.const 0x7fffffff8001))
+    (i64.store32 offset=6 (local.get 0) (i64.const 0xffffffff80000002)))
 
   (func (export "i32.load off=4") (param i32) (result i32) (i32.load offset=4 (local.get 0)))
   (func (export "i64.load16_u off=9") (param i32) (result i64) (i64.load16_u offset=9 (local.get 0)))
@@ -132,6 +138,12 @@ fn stores_of_every_width_write_only_their_bytes() {
     assert_eq!(l64(136), i64(0x5566_7788));
     s("i64.store", 144, i64(i64::MIN + 5));
     assert_eq!(l64(144), i64(i64::MIN + 5));
+    // Narrow stores of constants (x86-64 writes them as immediates) keep only the low bytes.
+    s("i64.store", 200, i64(-1));
+    s("i64.store", 208, i64(-1));
+    call(&m, "constant stores", &[i32(200)]);
+    assert_eq!(l64(200), i64(0x0002_8001_ffff_feab));
+    assert_eq!(l64(208), i64(0xffff_ffff_ffff_8000u64 as i64));
     // A narrow store in the middle of existing data leaves the neighbours alone.
     s("i64.store", 160, i64(-1));
     s("i32.store16", 162, i32(0));

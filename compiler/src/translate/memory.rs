@@ -163,14 +163,21 @@ impl FuncTranslator<'_, '_> {
             };
             self.builder.ins().load(probe, flags, addr, offset);
         }
+        // A narrowing store stores the narrowed value: a constant then folds to a constant of
+        // the store's width, which x86-64 writes as an immediate (`movb $1, (..)`) instead of
+        // materialising it in a register first.
         let value_size = self.builder.func.dfg.value_type(value).bytes() as u8;
-        let ins = self.builder.ins();
-        match (size, value_size) {
-            (1, 2..) => ins.istore8(flags, value, addr, offset),
-            (2, 4..) => ins.istore16(flags, value, addr, offset),
-            (4, 8) => ins.istore32(flags, value, addr, offset),
-            _ => ins.store(flags, value, addr, offset),
+        let narrow = match (size, value_size) {
+            (1, 2..) => Some(types::I8),
+            (2, 4..) => Some(types::I16),
+            (4, 8) => Some(types::I32),
+            _ => None,
         };
+        let value = match narrow {
+            Some(ty) => self.builder.ins().ireduce(ty, value),
+            None => value,
+        };
+        self.builder.ins().store(flags, value, addr, offset);
     }
 
     /// The native address and immediate offset of an access of `size` bytes at

@@ -3,7 +3,7 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
+use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Type, Value};
 use wasmparser::Operator;
 
 use super::FuncTranslator;
@@ -171,7 +171,7 @@ impl FuncTranslator<'_, '_> {
         let value = match op {
             O::I32Add | O::I64Add => ins.iadd(a, b),
             O::I32Sub | O::I64Sub => ins.isub(a, b),
-            O::I32Mul | O::I64Mul => ins.imul(a, b),
+            O::I32Mul | O::I64Mul => return self.multiply(a, b),
             O::I32DivS | O::I64DivS => ins.sdiv(a, b),
             O::I32DivU | O::I64DivU => ins.udiv(a, b),
             O::I32RemS | O::I64RemS => ins.srem(a, b),
@@ -184,6 +184,42 @@ impl FuncTranslator<'_, '_> {
             O::I32ShrU | O::I64ShrU => ins.ushr(a, b),
             O::I32Rotl | O::I64Rotl => ins.rotl(a, b),
             _ => ins.rotr(a, b),
+        };
+        self.push(value);
+        true
+    }
+
+    /// `a * b`. A product by 3, 5 or 9 (times a power of two) is a shift and an add, which
+    /// both targets do in one cycle (`lea`, `add ..., lsl`) where a multiply takes three or more:
+    /// the difference shows in loops whose critical path holds such a product.
+    fn multiply(&mut self, a: Value, b: Value) -> bool {
+        let factor = |this: &Self, v: Value| {
+            let dfg = &this.builder.func.dfg;
+            let inst = dfg.value_def(v).inst()?;
+            match dfg.insts[inst] {
+                InstructionData::UnaryImm {
+                    opcode: Opcode::Iconst,
+                    imm,
+                } => shift_add_form(imm.bits() as u64, dfg.value_type(v).bits()),
+                _ => None,
+            }
+        };
+        let (x, form) = match (factor(self, b), factor(self, a)) {
+            (Some(form), _) => (a, Some(form)),
+            (None, Some(form)) => (b, Some(form)),
+            (None, None) => (a, None),
+        };
+        let value = match form {
+            Some((inner, outer)) => {
+                let shifted = self.builder.ins().ishl_imm_u(x, i64::from(inner));
+                let sum = self.builder.ins().iadd(x, shifted);
+                if outer == 0 {
+                    sum
+                } else {
+                    self.builder.ins().ishl_imm_u(sum, i64::from(outer))
+                }
+            }
+            None => self.builder.ins().imul(a, b),
         };
         self.push(value);
         true
@@ -336,5 +372,48 @@ impl FuncTranslator<'_, '_> {
         };
         self.push(value);
         true
+    }
+}
+
+/// For a multiplier `(1 + 2^inner) << outer` with `inner` in 1..=3 (3, 5 or 9 times a power of
+/// two), the pair (inner, outer); `None` for any other value of `bits` width, including powers
+/// of two, which Cranelift already turns into shifts.
+fn shift_add_form(value: u64, bits: u32) -> Option<(u32, u32)> {
+    let value = if bits >= 64 {
+        value
+    } else {
+        value & ((1u64 << bits) - 1)
+    };
+    if value == 0 {
+        return None;
+    }
+    let outer = value.trailing_zeros();
+    let odd = value >> outer;
+    let inner = match odd {
+        3 => 1,
+        5 => 2,
+        9 => 3,
+        _ => return None,
+    };
+    Some((inner, outer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shift_add_form;
+
+    #[test]
+    fn shift_add_form_covers_three_five_nine_times_powers_of_two() {
+        assert_eq!(shift_add_form(3, 32), Some((1, 0)));
+        assert_eq!(shift_add_form(5, 64), Some((2, 0)));
+        assert_eq!(shift_add_form(9, 32), Some((3, 0)));
+        assert_eq!(shift_add_form(24, 32), Some((1, 3)));
+        assert_eq!(shift_add_form(40, 64), Some((2, 3)));
+        // An i32 constant is stored sign-extended; only its low 32 bits count.
+        assert_eq!(shift_add_form(0xffff_ffff_0000_0003, 32), Some((1, 0)));
+        for other in [0, 1, 2, 4, 7, 11, 15, 17, 0xffff_ffff] {
+            assert_eq!(shift_add_form(other, 32), None, "{other}");
+        }
+        assert_eq!(shift_add_form(3 << 62, 64), Some((1, 62)));
     }
 }
