@@ -30,7 +30,7 @@ fn main() {
         .parent()
         .expect("cli/ sits in the workspace")
         .to_path_buf();
-    for dir in ["abi", "runtime-lib", "wasi", "runtime-exe"] {
+    for dir in ["abi", "runtime-lib", "wasi", "runtime-exe", "compiler"] {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
     }
     println!(
@@ -79,6 +79,39 @@ fn main() {
         hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     println!("cargo:rustc-env=WASMAOT_RUNTIME_HASH={hash:016x}");
+
+    // Identifies the compiler the same way, by its sources and the locked dependency versions
+    // (Cranelift's among them): a changed compiler makes different code from the same module.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut inputs = Vec::new();
+    files_under(&workspace.join("compiler"), &mut inputs);
+    inputs.sort();
+    inputs.push(workspace.join("Cargo.lock"));
+    for path in inputs {
+        let name = path.strip_prefix(&workspace).unwrap_or(&path);
+        let bytes = std::fs::read(&path).expect("reading a compiler source");
+        for b in name.to_string_lossy().bytes().chain([0]).chain(bytes) {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=WASMAOT_COMPILER_HASH={hash:016x}");
+}
+
+/// Every file under `dir` but build output, into `out`.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            if entry.file_name() != "target" {
+                files_under(&path, out);
+            }
+        } else {
+            out.push(path);
+        }
+    }
 }
 
 /// A copy of the library `lib` for `triple` without debug information (the Rust standard

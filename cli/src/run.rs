@@ -76,8 +76,8 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
 }
 
 /// The cache key of the module compiled with `opts` into an artifact of `kind`: what decides
-/// the machine code (the CPU features `native` stands for, the compiler and runtime, the
-/// options, the module), never grants.
+/// the machine code (the CPU features `native` stands for, the compiler (its sources and
+/// locked dependencies) and runtime, the options, the module), never grants.
 pub fn cache_key(
     args: &RunArgs,
     opts: &Options,
@@ -91,6 +91,7 @@ pub fn cache_key(
     hasher.update(cpu_features.join(",").as_bytes());
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(env!("WASMAOT_RUNTIME_HASH").as_bytes());
+    hasher.update(env!("WASMAOT_COMPILER_HASH").as_bytes());
     hasher.update(format!("{opts:?}").as_bytes());
     hasher.update(wasm);
     Ok(cache::hex(&hasher.finalize()))
@@ -124,5 +125,21 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The cache key covers the compiler: its sources and locked dependencies are hashed at
+    /// build time apart from the runtime's.
+    #[test]
+    fn the_cache_key_names_the_compiler_and_the_runtime_separately() {
+        let compiler = env!("WASMAOT_COMPILER_HASH");
+        let runtime = env!("WASMAOT_RUNTIME_HASH");
+        for hash in [compiler, runtime] {
+            assert_eq!(hash.len(), 16, "{hash}");
+            assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+        }
+        assert_ne!(compiler, runtime);
     }
 }
