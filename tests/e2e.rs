@@ -489,6 +489,37 @@ fn products_by_three_five_and_nine_are_shifts_and_adds_and_constant_bytes_are_im
     }
 }
 
+/// A switch loop of five cases, each ending in a branch back to the loop.
+const SWITCH_LOOP: &str = r#"(module (memory 1)
+  (func (param $pc i32) (result i32) (local $acc i32) (local $op i32)
+    (block $exit
+      (loop $next
+        (local.set $op (i32.load8_u (local.get $pc)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+        (block $d (block $c (block $b (block $a
+          (br_table $a $b $c $d $exit (local.get $op)))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 1))) (br $next))
+          (local.set $acc (i32.sub (local.get $acc) (i32.const 2))) (br $next))
+          (local.set $acc (i32.shl (local.get $acc) (i32.const 1))) (br $next))
+        (local.set $acc (i32.xor (local.get $acc) (i32.const 9))) (br $next)))
+    (local.get $acc)))"#;
+
+/// Indirect jumps in `code` (x86-64 `jmp *`, aarch64 `br`).
+fn indirect_jumps(code: &str) -> usize {
+    code.lines()
+        .filter(|l| l.contains("\tjmp    *") || l.contains("\tbr\t"))
+        .count()
+}
+
+#[test]
+fn switch_loops_get_a_dispatch_at_the_end_of_every_case() {
+    let copied = function_0_code("switch_o2", SWITCH_LOOP, &[]);
+    let plain = function_0_code("switch_o1", SWITCH_LOOP, &["-O1"]);
+    assert_eq!(indirect_jumps(&plain), 1, "{plain}");
+    // The one at the top of the loop and one for each of the four cases.
+    assert_eq!(indirect_jumps(&copied), 5, "{copied}");
+}
+
 /// Eight loads of one index at distinct offsets, from a memory declared `memory`.
 fn eight_loads(index_type: &str, memory: &str) -> String {
     let load = |offset: u32| format!("(i32.load offset={offset} (local.get 0))");

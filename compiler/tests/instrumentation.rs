@@ -21,6 +21,17 @@ const SPIN: &str = r#"
   (func (export "forever") (result i32)
     (loop $l (drop (call $down (i32.const 100))) (br $l))
     (i32.const 0))
+  ;; A switch loop that never ends: at -O2 without checks its cases would each get their own
+  ;; copy of the dispatch and never pass the loop header again.
+  (memory 1)
+  (func (export "switch") (local $op i32)
+    (loop $next
+      (local.set $op (i32.and (i32.load8_u (i32.const 0)) (i32.const 3)))
+      (block $c (block $b (block $a
+        (br_table $a $b $c $c (local.get $op)))
+        (i32.store8 (i32.const 0) (i32.const 1)) (br $next))
+        (i32.store8 (i32.const 0) (i32.const 2)) (br $next))
+      (i32.store8 (i32.const 0) (i32.const 0)) (br $next)))
   ;; 1 + 10 iterations of 6 instructions...
   (func (export "count") (param $n i32) (result i32)
     (local $i i32)
@@ -80,6 +91,23 @@ fn another_thread_stops_an_endless_loop() {
     assert_eq!(
         run_interrupted("spin", true),
         Some(TrapKind::DeadlineExceeded)
+    );
+}
+
+#[test]
+fn switch_loops_are_checked_on_every_back_edge() {
+    assert_eq!(
+        run_interrupted("switch", false),
+        Some(TrapKind::Interrupted)
+    );
+    let module = load_with(SPIN, &with_fuel());
+    let mut store = Store::new();
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let switch = instance.get_func(&mut store, "switch").expect("export");
+    store.set_fuel(100_000);
+    assert_eq!(
+        trap_kind(switch.call(&mut store, &[])),
+        Some(TrapKind::OutOfFuel)
     );
 }
 

@@ -76,6 +76,7 @@ impl FuncTranslator<'_, '_> {
                 self.check_interrupt();
                 self.check_fuel();
                 self.open_frame(FrameKind::Loop { header }, next, params, results);
+                self.open_dispatch_loop(self.offset);
             }
             Operator::If { blockty } => {
                 let (params, results) = self.block_signature(blockty)?;
@@ -106,7 +107,9 @@ impl FuncTranslator<'_, '_> {
             Operator::Else => self.translate_else(),
             Operator::End => self.end_frame(None),
             Operator::Br { relative_depth } => {
-                self.branch(relative_depth);
+                if !self.copy_dispatch(relative_depth)? {
+                    self.branch(relative_depth);
+                }
                 self.reachable = false;
             }
             Operator::BrIf { relative_depth } => {
@@ -214,6 +217,12 @@ impl FuncTranslator<'_, '_> {
                 &mut t.builder.func.dfg.value_lists,
             )
         };
+        if arity == 0 && self.is_dispatch_table() {
+            let block = |t: &mut Self, depth: u32| t.mark_branch(depth).0;
+            let default = block(self, default_depth);
+            let targets = depths.iter().map(|d| block(self, *d)).collect();
+            self.record_dispatch_table(default, targets);
+        }
         let default = call(self, default_depth);
         let table: Vec<BlockCall> = depths.iter().map(|d| call(self, *d)).collect();
         let jt = self
@@ -262,7 +271,10 @@ impl FuncTranslator<'_, '_> {
         }
         self.stack.truncate(frame.stack_height);
         match frame.kind {
-            FrameKind::Loop { header } => self.builder.seal_block(header),
+            FrameKind::Loop { header } => {
+                self.builder.seal_block(header);
+                self.close_dispatch_loop(self.control.frames.len());
+            }
             FrameKind::If {
                 else_block,
                 else_seen: false,
@@ -278,7 +290,9 @@ impl FuncTranslator<'_, '_> {
             _ => {}
         }
         self.builder.switch_to_block(frame.next);
-        self.builder.seal_block(frame.next);
+        if !self.defer_seal(frame.next) {
+            self.builder.seal_block(frame.next);
+        }
         self.reachable = frame.next_reached;
         if self.reachable {
             self.stack

@@ -7,6 +7,7 @@
 mod calls;
 mod control;
 mod dispatch;
+mod dispatch_loops;
 mod exceptions;
 mod instrumentation;
 mod memory;
@@ -62,6 +63,8 @@ pub struct ModuleEnv<'m> {
     /// store crossing into an inaccessible page): stores the guard region keeps in bounds are
     /// preceded by a load of the same bytes.
     pub stores_may_tear: bool,
+    /// Copy the dispatch of switch loops into their cases ([`dispatch_loops`]; at `-O2`).
+    pub copy_dispatch: bool,
 }
 
 impl ModuleEnv<'_> {
@@ -150,6 +153,10 @@ pub struct FuncTranslator<'a, 'f> {
     fuel_pending: u32,
     /// The function's fuel (fuel metering only).
     fuel_var: Option<Variable>,
+    /// Switch loops not yet reached, by the offset of their `loop` ([`dispatch_loops`]).
+    dispatch_plans: std::collections::HashMap<u64, dispatch_loops::DispatchPlan>,
+    /// The open switch loops, innermost last.
+    dispatch_loops: Vec<dispatch_loops::ActiveDispatch>,
 }
 
 /// Translate defined function `defined_index` into `func`. Returns the validator's allocations
@@ -185,6 +192,15 @@ pub fn translate_function(
         offset: input.body.range().start,
         fuel_pending: 0,
         fuel_var: None,
+        dispatch_plans: if env.copy_dispatch
+            && !env.instrumentation.fuel
+            && !env.instrumentation.interrupt_checks
+        {
+            dispatch_loops::find(&input.body, env.features)
+        } else {
+            Default::default()
+        },
+        dispatch_loops: Vec::new(),
     };
     t.set_stack_limit();
     t.declare_params(entry, type_index);
