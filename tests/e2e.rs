@@ -489,6 +489,40 @@ fn products_by_three_five_and_nine_are_shifts_and_adds_and_constant_bytes_are_im
     }
 }
 
+#[test]
+fn loaded_pointers_are_dereferenced_without_a_zero_extension() {
+    // A chain of three loads, and a loaded pointer used both as an address and as a number.
+    let chain = function_0_code(
+        "pointer_chain",
+        r#"(module (memory 1) (func (param i32) (result i32) (local i32)
+             (local.set 1 (i32.load offset=8 (i32.load (i32.load (local.get 0)))))
+             (i32.add (local.get 1) (i32.load offset=4 (local.get 1)))))"#,
+        &[],
+    );
+    // x86-64 zero-extends with a 32-bit `mov` of a register to itself (`mov %eax,%eax`); a
+    // 32-bit load already clears the upper half. aarch64 folds the extension into the address.
+    let self_moves = chain
+        .lines()
+        .filter(|l| {
+            let Some((_, operands)) = l.split_once("\tmov    ") else {
+                return false;
+            };
+            let mut regs = operands.trim().split(',');
+            let (a, b) = (regs.next(), regs.next());
+            a == b && a.is_some_and(|r| r.starts_with("%e") || r.ends_with('d'))
+        })
+        .count();
+    assert_eq!(self_moves, 0, "{chain}");
+    if cfg!(target_arch = "x86_64") {
+        // The four wasm loads, each indexing the memory base with a register.
+        let loads = chain
+            .lines()
+            .filter(|l| l.contains("\tmov") && l.contains(",1),%"))
+            .count();
+        assert_eq!(loads, 4, "{chain}");
+    }
+}
+
 /// A switch loop of five cases, each ending in a branch back to the loop.
 const SWITCH_LOOP: &str = r#"(module (memory 1)
   (func (param $pc i32) (result i32) (local $acc i32) (local $op i32)

@@ -366,7 +366,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if self.builder.func.dfg.value_type(value) == types::I64 {
             value
         } else {
-            self.builder.ins().uextend(types::I64, value)
+            self.zero_extend(value)
         }
     }
 

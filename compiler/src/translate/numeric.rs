@@ -343,6 +343,11 @@ impl FuncTranslator<'_, '_> {
             return false;
         }
         let a = self.pop();
+        if matches!(op, O::I64ExtendI32U) {
+            let value = self.zero_extend(a);
+            self.push(value);
+            return true;
+        }
         let flags = cranelift_codegen::ir::MemFlagsData::new();
         let ins = self.builder.ins();
         // fcvt_to_{s,u}int trap on NaN (invalid conversion) and out of range (integer
@@ -350,7 +355,6 @@ impl FuncTranslator<'_, '_> {
         let value = match op {
             O::I32WrapI64 => ins.ireduce(I32, a),
             O::I64ExtendI32S => ins.sextend(I64, a),
-            O::I64ExtendI32U => ins.uextend(I64, a),
             O::I32TruncF32S | O::I32TruncF64S => ins.fcvt_to_sint(I32, a),
             O::I64TruncF32S | O::I64TruncF64S => ins.fcvt_to_sint(I64, a),
             O::I32TruncF32U | O::I32TruncF64U => ins.fcvt_to_uint(I32, a),
