@@ -523,6 +523,29 @@ fn loaded_pointers_are_dereferenced_without_a_zero_extension() {
     }
 }
 
+#[test]
+fn call_indirect_through_a_table_of_fixed_size_compares_with_a_constant() {
+    let call = |table: &str| {
+        function_0_code(
+            "fixed_table",
+            &format!(
+                r#"(module (type $t (func (result i32))) (table {table} funcref)
+                     (func (param i32) (result i32) (call_indirect (type $t) (local.get 0))))"#
+            ),
+            &[],
+        )
+    };
+    let compares_with_3 = |code: &str| {
+        code.lines()
+            .any(|l| l.contains("\tcmp") && (l.contains("$0x3,") || l.contains("#0x3")))
+    };
+    let fixed = call("3 3");
+    assert!(compares_with_3(&fixed), "{fixed}");
+    // A table that may grow has its length read from memory.
+    let growable = call("3 4");
+    assert!(!compares_with_3(&growable), "{growable}");
+}
+
 /// A switch loop of five cases, each ending in a branch back to the loop.
 const SWITCH_LOOP: &str = r#"(module (memory 1)
   (func (param $pc i32) (result i32) (local $acc i32) (local $op i32)

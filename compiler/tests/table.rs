@@ -434,3 +434,107 @@ fn tables_from_the_host() {
     );
     assert!(with_store(|s| Table::new(s, ty, Val::ExternRef(None))).is_err());
 }
+
+/// Tables whose maximum is their minimum: the length is compiled in and the elements' address
+/// loaded once, so bounds, changes to the elements (from wasm and from the host) and imports
+/// of such a type must all still be seen.
+#[test]
+fn tables_of_fixed_size() {
+    use wasmaot_runtime::metadata::Limits;
+    use wasmaot_runtime::{Extern, Table, TableType, ValType};
+    let wat = r#"
+      (module
+        (type $ii (func (param i32) (result i32)))
+        (table $t (export "t") 3 3 funcref)
+        (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+        (func $dbl (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+        (elem (i32.const 0) $inc $dbl)
+        (func (export "call") (param i32 i32) (result i32)
+          (call_indirect (type $ii) (local.get 1) (local.get 0)))
+        (func (export "get") (param i32) (result funcref) (table.get $t (local.get 0)))
+        (func (export "set") (param i32 funcref) (table.set $t (local.get 0) (local.get 1)))
+        (func (export "grow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0)))
+        ;; n times: x = t[i](x), then t[i] swapped with t[1 - i] by table.set; i flips.
+        (func (export "alternate") (param $n i32) (param $x i32) (result i32)
+          (local $i i32) (local $other funcref)
+          (block $done
+            (loop $next
+              (br_if $done (i32.eqz (local.get $n)))
+              (local.set $x (call_indirect (type $ii) (local.get $x) (local.get $i)))
+              (local.set $other (table.get $t (i32.sub (i32.const 1) (local.get $i))))
+              (table.set $t (i32.sub (i32.const 1) (local.get $i)) (table.get $t (local.get $i)))
+              (table.set $t (local.get $i) (local.get $other))
+              (local.set $i (i32.sub (i32.const 1) (local.get $i)))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br $next)))
+          (local.get $x)))"#;
+    for (checks, m) in instances_both_checks(wat) {
+        assert_eq!(call1(&m, "call", &[i32(0), i32(5)]), i32(6), "{checks}");
+        assert_eq!(call1(&m, "call", &[i32(1), i32(5)]), i32(10), "{checks}");
+        for index in [3, 4, -1, i32::MIN] {
+            let kind = trap(&m, "call", &[i32(index), i32(5)]);
+            assert_eq!(kind, TrapKind::UndefinedElement, "{checks} {index}");
+        }
+        assert_eq!(
+            trap(&m, "call", &[i32(2), i32(5)]),
+            TrapKind::UninitializedElement,
+            "{checks}"
+        );
+        // It cannot grow, by any amount but 0.
+        assert_eq!(call1(&m, "grow", &[i32(1)]), i32(-1), "{checks}");
+        assert_eq!(call1(&m, "grow", &[i32(0)]), i32(3), "{checks}");
+        // Every call sees the swap made just before it, so each one finds inc: 1 + 6. A stale
+        // entry would be dbl.
+        assert_eq!(
+            call1(&m, "alternate", &[i32(6), i32(1)]),
+            i32(7),
+            "{checks}"
+        );
+        // Swapped back an even number of times: dbl is at 1 again.
+        assert_eq!(call1(&m, "call", &[i32(1), i32(5)]), i32(10), "{checks}");
+        // A change by the host is seen.
+        let t = with_store(|s| m.get_table(s, "t")).expect("exported t");
+        let inc = call1(&m, "get", &[i32(0)]);
+        with_store(|s| t.set(s, 2, inc)).unwrap();
+        assert_eq!(call1(&m, "call", &[i32(2), i32(5)]), i32(6), "{checks}");
+        assert!(with_store(|s| t.grow(s, 1, Val::FuncRef(None))).is_err());
+    }
+
+    // Imported as (2 2): a host table of 2 up to 4, grown to 4, does not match; one of 1 up
+    // to 2 grown to 2 does, and its length is 2 for the importer.
+    let import = r#"
+      (module
+        (type $ii (func (param i32) (result i32)))
+        (import "env" "t" (table 2 2 funcref))
+        (func (export "call") (param i32 i32) (result i32)
+          (call_indirect (type $ii) (local.get 1) (local.get 0))))"#;
+    let m = instance(wat);
+    let inc = call1(&m, "get", &[i32(0)]);
+    let table = |min, max| {
+        let ty = TableType {
+            element: ValType::FuncRef,
+            limits: Limits {
+                min,
+                max: Some(max),
+            },
+            table64: false,
+        };
+        with_store(|s| Table::new(s, ty, inc)).expect("host table")
+    };
+    let wide = table(2, 4);
+    with_store(|s| wide.grow(s, 2, Val::FuncRef(None))).unwrap();
+    assert!(new_instance(&load(import), &[Extern::Table(wide)]).is_err());
+    let grown = table(1, 2);
+    with_store(|s| grown.grow(s, 1, inc)).unwrap();
+    let user = instance_with(import, &[Extern::Table(grown)]);
+    assert_eq!(call1(&user, "call", &[i32(1), i32(5)]), i32(6));
+    assert_eq!(
+        trap(&user, "call", &[i32(2), i32(5)]),
+        TrapKind::UndefinedElement
+    );
+    with_store(|s| grown.set(s, 1, Val::FuncRef(None))).unwrap();
+    assert_eq!(
+        trap(&user, "call", &[i32(1), i32(5)]),
+        TrapKind::UninitializedElement
+    );
+}

@@ -138,22 +138,36 @@ impl FuncTranslator<'_, '_> {
         index: Value,
         kind: TrapKind,
     ) -> Value {
+        let limits = self.env.meta.tables[table as usize].limits;
         let table = self.table_struct(table);
         let flags = MemFlagsData::trusted();
-        let length = self
-            .builder
-            .ins()
-            .load(types::I64, flags, table, field::TABLE_LENGTH);
+        // A table whose maximum is its minimum (as C compilers declare them) has that length
+        // for good, imported or not (an import's current length must lie between the two), and
+        // since it never grows its elements never move: the length is a constant, and the
+        // base may be loaded once and hoisted out of loops.
+        let fixed = limits.max == Some(limits.min);
+        let length = if fixed {
+            self.builder.ins().iconst(types::I64, limits.min as i64)
+        } else {
+            self.builder
+                .ins()
+                .load(types::I64, flags, table, field::TABLE_LENGTH)
+        };
         let index = self.widen_index(index);
         let out = self
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
         self.builder.ins().trapnz(out, super::trap_code(kind));
+        let base_flags = if fixed {
+            flags.with_readonly().with_can_move()
+        } else {
+            flags
+        };
         let base = self
             .builder
             .ins()
-            .load(types::I64, flags, table, field::TABLE_BASE);
+            .load(types::I64, base_flags, table, field::TABLE_BASE);
         let offset = self.builder.ins().ishl_imm_u(index, 3);
         self.builder.ins().iadd(base, offset)
     }
