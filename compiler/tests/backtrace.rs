@@ -8,31 +8,7 @@ use gimli::write::{Address, DwarfUnit, EndianVec, LineProgram, LineString, Secti
 use gimli::{Encoding, Format, LineEncoding, LittleEndian};
 use support::*;
 use wasmaot_runtime::{Error, Instance, SourceLocation, Trap, TrapKind};
-use wasmparser::{FunctionBody, Operator, Parser, Payload};
-
-/// The bodies of the module's defined functions.
-fn bodies(wasm: &[u8]) -> Vec<FunctionBody<'_>> {
-    Parser::new(0)
-        .parse_all(wasm)
-        .filter_map(|payload| match payload.expect("parses") {
-            Payload::CodeSectionEntry(body) => Some(body),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Module offset of the first operator of defined function `func` that `pick` accepts.
-fn op_offset(wasm: &[u8], func: usize, pick: impl Fn(&Operator<'_>) -> bool) -> u32 {
-    let bodies = bodies(wasm);
-    let mut reader = bodies[func].get_operators_reader().expect("operators");
-    while !reader.eof() {
-        let offset = reader.original_position();
-        if pick(&reader.read().expect("operator")) {
-            return offset as u32;
-        }
-    }
-    panic!("no such operator in function {func}");
-}
+use wasmparser::{Operator, Parser, Payload};
 
 /// Module offset of defined function `func`'s body.
 fn body_offset(wasm: &[u8], func: usize) -> u32 {

@@ -7,7 +7,7 @@ mod support;
 use support::*;
 use wasmaot_compiler::{OptLevel, Options};
 use wasmaot_runtime::{Error, Instance, TrapKind};
-use wasmparser::{Operator, Parser, Payload};
+use wasmparser::Operator;
 
 /// A bytecode machine: `run(pc, counter)` executes the program at `pc` with an accumulator.
 /// Opcodes: 0 inc, 1 times three, 2 minus seven, 3 xor counter, 4 count down and restart while
@@ -179,20 +179,7 @@ fn copied_dispatch_computes_what_the_model_and_the_unoptimised_code_compute() {
 #[test]
 fn a_trap_in_a_copied_fetch_points_at_the_fetch() {
     let wasm = wat::parse_str(MACHINE).expect("valid WAT");
-    let code = Parser::new(0)
-        .parse_all(&wasm)
-        .find_map(|p| match p.expect("parses") {
-            Payload::CodeSectionEntry(body) => Some(body),
-            _ => None,
-        })
-        .expect("a function");
-    let mut reader = code.get_operators_reader().expect("operators");
-    let fetch = loop {
-        let offset = reader.original_position() as u32;
-        if let Operator::I32Load8U { .. } = reader.read().expect("operator") {
-            break offset;
-        }
-    };
+    let fetch = op_offset(&wasm, 0, |op| matches!(op, Operator::I32Load8U { .. }));
     assert_eq!(model_run(&memory_image(), 32, 1), None);
     for m in [machine(OptLevel::O2), machine(OptLevel::O1)] {
         // At 32 the program jumps out of memory from a case: the next fetch is a copy at -O2.

@@ -8,7 +8,7 @@ use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget};
 use support::*;
 use wasmaot_compiler::{OptLevel, Options};
 use wasmaot_runtime::{Error, Trap, TrapKind};
-use wasmparser::{Operator, Parser, Payload};
+use wasmparser::Operator;
 
 const MODULE: &str = r#"(module
   (global $zero (mut i32) (i32.const 0))
@@ -110,26 +110,6 @@ fn inlined_code_computes_what_the_calls_computed() {
 fn instance_from(options: &Options) -> wasmaot_runtime::Instance {
     let module = load_with(MODULE, options);
     new_instance(&module, &[]).expect("instantiates")
-}
-
-/// Module offset of the first operator of defined function `func` that `pick` accepts.
-fn op_offset(wasm: &[u8], func: usize, pick: impl Fn(&Operator<'_>) -> bool) -> u32 {
-    let body = Parser::new(0)
-        .parse_all(wasm)
-        .filter_map(|p| match p.expect("valid") {
-            Payload::CodeSectionEntry(body) => Some(body),
-            _ => None,
-        })
-        .nth(func)
-        .expect("function");
-    let mut reader = body.get_operators_reader().expect("operators");
-    while !reader.eof() {
-        let offset = reader.original_position();
-        if pick(&reader.read().expect("operator")) {
-            return offset as u32;
-        }
-    }
-    panic!("no such operator in function {func}");
 }
 
 #[test]

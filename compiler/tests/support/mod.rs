@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmaot_compiler::{BoundsChecks, Options};
 use wasmaot_runtime::{Error, Extern, Func, Instance, Memory, Module, Store, Trap, TrapKind, Val};
+use wasmparser::{FunctionBody, Operator, Parser, Payload};
 
 fn scratch_path(ext: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -497,5 +498,38 @@ pub fn check_table_with(m: &Instance, label: &str, table: &str, first_choice_onl
                 w.show(*g)
             );
         }
+    }
+}
+
+/// The bodies of the module's defined functions.
+pub fn bodies(wasm: &[u8]) -> Vec<FunctionBody<'_>> {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|payload| match payload.expect("parses") {
+            Payload::CodeSectionEntry(body) => Some(body),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Module offsets of the operators of defined function `func` that `pick` accepts, in order.
+pub fn op_offsets(wasm: &[u8], func: usize, pick: impl Fn(&Operator<'_>) -> bool) -> Vec<u32> {
+    let bodies = bodies(wasm);
+    let mut reader = bodies[func].get_operators_reader().expect("operators");
+    let mut offsets = Vec::new();
+    while !reader.eof() {
+        let offset = reader.original_position();
+        if pick(&reader.read().expect("operator")) {
+            offsets.push(offset as u32);
+        }
+    }
+    offsets
+}
+
+/// Module offset of the first operator of defined function `func` that `pick` accepts.
+pub fn op_offset(wasm: &[u8], func: usize, pick: impl Fn(&Operator<'_>) -> bool) -> u32 {
+    match op_offsets(wasm, func, pick).first() {
+        Some(&offset) => offset,
+        None => panic!("no such operator in function {func}"),
     }
 }
