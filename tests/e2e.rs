@@ -523,6 +523,59 @@ fn loaded_pointers_are_dereferenced_without_a_zero_extension() {
     }
 }
 
+/// Whether `line` of x86-64 disassembly moves a 32-bit register to a 32-bit register (which
+/// zero-extends it), as `mov %edx,%edi`.
+fn is_zero_extending_move(line: &str) -> bool {
+    let Some((_, operands)) = line.split_once("\tmov    ") else {
+        return false;
+    };
+    let is_32 = |r: &str| r.starts_with("%e") || (r.starts_with("%r") && r.ends_with('d'));
+    let mut regs = operands.trim().split(',');
+    matches!((regs.next(), regs.next()), (Some(a), Some(b)) if is_32(a) && is_32(b))
+}
+
+#[test]
+fn a_pointer_advanced_by_a_loop_is_not_zero_extended_in_it() {
+    if !cfg!(target_arch = "x86_64") {
+        return; // i32 locals are kept wide on x86-64 only
+    }
+    let code = function_0_code(
+        "pointer_loop",
+        r#"(module (memory 1)
+             (func (param $p i32) (param $n i32) (result i32) (local $sum i32)
+               (block $end
+                 (loop $next
+                   (br_if $end (i32.eqz (local.get $n)))
+                   (local.set $sum (i32.add (local.get $sum) (i32.load (local.get $p))))
+                   (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                   (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                   (br $next)))
+               (local.get $sum)))"#,
+        &[],
+    );
+    // The loop: from the target of the backward jump to the jump.
+    let address = |line: &str| u64::from_str_radix(line.split(':').next()?.trim(), 16).ok();
+    let lines: Vec<&str> = code.lines().collect();
+    let (end, target) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(i, l)| {
+            let (_, rest) = l.split_once("\tjmp    ")?;
+            let target = u64::from_str_radix(rest.split_whitespace().next()?, 16).ok()?;
+            (target < address(l)?).then_some((i, target))
+        })
+        .unwrap_or_else(|| panic!("no loop in\n{code}"));
+    let start = lines
+        .iter()
+        .position(|l| address(l) == Some(target))
+        .expect("the loop's first instruction");
+    let moves = lines[start..=end]
+        .iter()
+        .filter(|l| is_zero_extending_move(l))
+        .count();
+    assert_eq!(moves, 0, "{code}");
+}
+
 #[test]
 fn call_indirect_through_a_table_of_fixed_size_compares_with_a_constant() {
     let call = |table: &str| {

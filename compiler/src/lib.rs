@@ -137,6 +137,7 @@ pub fn compile_parsed(
         // x86-64 checks every page a store touches before writing any of it.
         stores_may_tear: !options.target.starts_with("x86_64"),
         copy_dispatch: options.opt_level == OptLevel::O2,
+        wide_i32_locals: options.target.starts_with("x86_64"),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)

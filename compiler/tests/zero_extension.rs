@@ -1,12 +1,14 @@
-//! 32-bit loads whose value is zero-extended (used as an address, or by `i64.extend_i32_u`)
-//! are widened in place into 64-bit loads: pointer chains, a loaded pointer used as address
-//! and as a number, in another block and around a loop, narrow unsigned loads, and traps,
-//! which still report the wasm offset of the load that faulted.
+//! i32 values the code zero-extends to 64 bits (memory addresses, `i64.extend_i32_u`): loads
+//! widened in place into 64-bit loads (pointer chains, a loaded pointer used as address and as
+//! a number, in another block and around a loop, narrow unsigned loads, and traps, which still
+//! report the wasm offset of the load that faulted), and i32 locals kept zero-extended in
+//! 64-bit variables on x86-64 (set from values whose upper half a register may hold garbage in:
+//! wrapped i64s, parameters, call results, `select`s, signed shifts).
 
 mod support;
 use support::*;
 use wasmaot_runtime::{Error, TrapKind};
-use wasmparser::{Operator, Parser, Payload};
+use wasmparser::Operator;
 
 const MODULE: &str = r#"
 (module
@@ -87,32 +89,11 @@ fn widened_loads_give_the_values_of_narrow_ones() {
     }
 }
 
-/// Module offsets of the `i32.load`s in the body of function `index`, in order.
-fn load_offsets(index: usize) -> Vec<u32> {
-    let wasm = wat::parse_str(MODULE).expect("valid WAT");
-    let body = Parser::new(0)
-        .parse_all(&wasm)
-        .filter_map(|p| match p.expect("parses") {
-            Payload::CodeSectionEntry(body) => Some(body),
-            _ => None,
-        })
-        .nth(index)
-        .expect("the function");
-    let mut reader = body.get_operators_reader().expect("operators");
-    let mut offsets = Vec::new();
-    while !reader.eof() {
-        let offset = reader.original_position() as u32;
-        if let Operator::I32Load { .. } = reader.read().expect("operator") {
-            offsets.push(offset);
-        }
-    }
-    offsets
-}
-
 #[test]
 fn a_widened_load_traps_at_its_own_offset() {
     // chase: load(load(load(p)) + 4); in the binary the innermost load comes first.
-    let loads = load_offsets(0);
+    let wasm = wat::parse_str(MODULE).expect("valid WAT");
+    let loads = op_offsets(&wasm, 0, |op| matches!(op, Operator::I32Load { .. }));
     assert_eq!(loads.len(), 3);
     for (checks, m) in instances_both_checks(MODULE) {
         // 70000: the innermost load faults. 72: it loads 0x10000, whose load faults. 64: the
@@ -129,5 +110,85 @@ fn a_widened_load_traps_at_its_own_offset() {
                 "{checks} {start}"
             );
         }
+    }
+}
+
+const LOCALS: &str = r#"
+(module
+  (memory 1)
+  (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
+  (data (i32.const 65532) "\78\56\34\12")
+  (func $id (param i32) (result i32) (local.get 0))
+  (func $extend (param i32) (result i64) (i64.extend_i32_u (local.get 0)))
+  ;; i32 arguments made by wrapping i64s with all upper bits set.
+  (func (export "wrapped argument") (param i64) (result i64)
+    (call $extend (i32.wrap_i64 (local.get 0))))
+  (func (export "wrapped local") (param i64) (result i64) (local i32)
+    (local.set 1 (i32.wrap_i64 (local.get 0)))
+    (i64.extend_i32_u (local.get 1)))
+  (func (export "wrapped address") (param i64) (result i32) (local i32)
+    (local.set 1 (i32.wrap_i64 (local.get 0)))
+    (i32.load (local.get 1)))
+  (func (export "call result") (param i64) (result i64) (local i32)
+    (local.set 1 (call $id (i32.wrap_i64 (local.get 0))))
+    (i64.add (i64.extend_i32_u (local.get 1)) (i64.extend_i32_u (i32.load (local.get 1)))))
+  (func (export "select") (param i32 i64 i64) (result i64) (local i32)
+    (local.set 3 (select (i32.wrap_i64 (local.get 1)) (i32.wrap_i64 (local.get 2)) (local.get 0)))
+    (i64.extend_i32_u (local.get 3)))
+  (func (export "shift") (param i32) (result i64) (local i32)
+    (local.set 1 (i32.shr_s (local.get 0) (i32.const 1)))
+    (i64.extend_i32_u (local.get 1)))
+  (func (export "copy") (param i32) (result i64) (local i32 i32)
+    (local.set 1 (local.get 0))
+    (local.set 2 (i32.rotl (local.get 1) (i32.const 4)))
+    (i64.extend_i32_u (local.tee 1 (local.get 2))))
+  ;; Sums n words from p, advancing p; p wraps past 4 GiB like any i32.
+  (func (export "sum") (param $p i32) (param $n i32) (result i32) (local $sum i32)
+    (block $end
+      (loop $next
+        (br_if $end (i32.eqz (local.get $n)))
+        (local.set $sum (i32.add (local.get $sum) (i32.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $sum)))
+"#;
+
+#[test]
+fn i32_locals_hold_zero_extended_values_whatever_set_them() {
+    let high = 0xffff_fff0_0000_0000_u64 as i64;
+    for (checks, m) in instances_both_checks(LOCALS) {
+        let run = |name: &str, args: &[wasmaot_runtime::Val]| call1(&m, name, args);
+        assert_eq!(
+            run("wrapped argument", &[i64(high | 5)]),
+            i64(5),
+            "{checks}"
+        );
+        assert_eq!(run("wrapped local", &[i64(high | 7)]), i64(7), "{checks}");
+        assert_eq!(run("wrapped address", &[i64(high | 4)]), i32(2), "{checks}");
+        // 65532 + the word there.
+        assert_eq!(
+            run("call result", &[i64(high | 65532)]),
+            i64(65532 + 0x1234_5678),
+            "{checks}"
+        );
+        for (pick, expected) in [(1, 0xffff_fffe_u32), (0, 3)] {
+            let args = [i32(pick), i64(-2), i64(high | 3)];
+            assert_eq!(run("select", &args), i64(expected.into()), "{checks}");
+        }
+        assert_eq!(run("shift", &[i32(-8)]), i64(0xffff_fffc), "{checks}");
+        assert_eq!(
+            run("copy", &[i32(0x8000_0001_u32 as i32)]),
+            i64(0x18),
+            "{checks}"
+        );
+        assert_eq!(run("sum", &[i32(0), i32(4)]), i32(10), "{checks}");
+        assert_eq!(run("sum", &[i32(4), i32(2)]), i32(5), "{checks}");
+        // 2^32 - 4 is past the end of memory, not 4 bytes before it.
+        assert_eq!(
+            trap(&m, "sum", &[i32(-4), i32(2)]),
+            TrapKind::OutOfBoundsMemory,
+            "{checks}"
+        );
     }
 }

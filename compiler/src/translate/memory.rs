@@ -276,6 +276,10 @@ impl FuncTranslator<'_, '_> {
     /// `mov %eax,%eax`, one cycle on the load-to-load chain. Such a load is rewritten in place
     /// into its i64 form, and `value` becomes the `ireduce` of it, which costs nothing.
     pub(super) fn zero_extend(&mut self, value: Value) -> Value {
+        if let Some(&wide) = self.zero_extended.get(&value) {
+            // Read from a wide local ([`super::variables`]).
+            return wide;
+        }
         match self.widened_load(value) {
             Some(wide) => wide,
             None => self.builder.ins().uextend(types::I64, value),

@@ -65,6 +65,9 @@ pub struct ModuleEnv<'m> {
     pub stores_may_tear: bool,
     /// Copy the dispatch of switch loops into their cases ([`dispatch_loops`]; at `-O2`).
     pub copy_dispatch: bool,
+    /// Keep i32 locals zero-extended in 64-bit variables ([`variables`]; x86-64, where 32-bit
+    /// arithmetic clears the upper half for free).
+    pub wide_i32_locals: bool,
 }
 
 impl ModuleEnv<'_> {
@@ -145,6 +148,10 @@ pub struct FuncTranslator<'a, 'f> {
     /// False after an unconditional branch, until the end of the enclosing block.
     reachable: bool,
     locals: Vec<Variable>,
+    /// Which locals are i32s kept zero-extended in 64-bit variables ([`variables`]).
+    wide_locals: Vec<bool>,
+    /// i32 values read from such a local, and the 64-bit value each is the low half of.
+    zero_extended: std::collections::HashMap<Value, Value>,
     /// The callee vmctx, first parameter of every wasm function.
     vmctx: Value,
     /// Current operator's byte offset, for errors.
@@ -188,6 +195,8 @@ pub fn translate_function(
         control: ControlStack::default(),
         reachable: true,
         locals: Vec::new(),
+        wide_locals: Vec::new(),
+        zero_extended: std::collections::HashMap::new(),
         vmctx,
         offset: input.body.range().start,
         fuel_pending: 0,
@@ -254,9 +263,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let params: Vec<Value> = self.builder.block_params(entry)[2..].to_vec();
         let types = &self.env.meta.types[type_index as usize].params;
         for (value, ty) in params.into_iter().zip(types) {
-            let var = self.builder.declare_var(ir_type(*ty));
-            self.builder.def_var(var, value);
-            self.locals.push(var);
+            self.declare_local(*ty, value);
         }
     }
 
@@ -269,9 +276,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             let ty = crate::module::val_type(ty, offset)?;
             let zero = self.zero_value(ty);
             for _ in 0..count {
-                let var = self.builder.declare_var(ir_type(ty));
-                self.builder.def_var(var, zero);
-                self.locals.push(var);
+                self.declare_local(ty, zero);
             }
         }
         Ok(())

@@ -1,27 +1,73 @@
 //! Locals, globals, `drop` and `select`.
+//!
+//! Wide i32 locals (x86-64): an i32 local lives in a 64-bit variable holding its value
+//! zero-extended. A 32-bit index must be zero-extended before it is added to a memory's base,
+//! and a loop-carried one (a pointer or index a loop advances) is a block parameter whose
+//! upper half the code generator cannot know: each access paid a `mov %edx,%ebx`. Kept wide,
+//! the extension moves to where the local is set, where the x86-64 code generator knows that
+//! 32-bit arithmetic (`add`, `sub`, shifts, logic) already cleared the upper half, so it costs
+//! nothing; a read is the low half (`ireduce`, no instruction), and using it as an address
+//! takes the 64-bit variable as it is ([`FuncTranslator::zero_extend`]).
 
-use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use wasmaot_abi::metadata::ValType;
 use wasmparser::Operator;
 
 use super::{ir_type, trusted, FuncTranslator};
 use crate::error::Result;
 
 impl FuncTranslator<'_, '_> {
+    /// Declare the next local, of type `ty`, holding `value` at the start.
+    pub(super) fn declare_local(&mut self, ty: ValType, value: Value) {
+        let wide = ty == ValType::I32 && self.env.wide_i32_locals;
+        let var = if wide {
+            let var = self.builder.declare_var(types::I64);
+            let value = self.zero_extend(value);
+            self.builder.def_var(var, value);
+            var
+        } else {
+            let var = self.builder.declare_var(ir_type(ty));
+            self.builder.def_var(var, value);
+            var
+        };
+        self.locals.push(var);
+        self.wide_locals.push(wide);
+    }
+
+    fn get_local(&mut self, index: u32) -> Value {
+        let var = self.locals[index as usize];
+        let value = self.builder.use_var(var);
+        if !self.wide_locals[index as usize] {
+            return value;
+        }
+        let low = self.builder.ins().ireduce(types::I32, value);
+        self.zero_extended.insert(low, value);
+        low
+    }
+
+    fn set_local(&mut self, index: u32, value: Value) {
+        let var = self.locals[index as usize];
+        let value = if self.wide_locals[index as usize] {
+            self.zero_extend(value)
+        } else {
+            value
+        };
+        self.builder.def_var(var, value);
+    }
+
     pub(super) fn translate_variable(&mut self, op: &Operator<'_>) -> Result<bool> {
         match *op {
             Operator::LocalGet { local_index } => {
-                let value = self.builder.use_var(self.locals[local_index as usize]);
+                let value = self.get_local(local_index);
                 self.push(value);
             }
             Operator::LocalSet { local_index } => {
                 let value = self.pop();
-                self.builder
-                    .def_var(self.locals[local_index as usize], value);
+                self.set_local(local_index, value);
             }
             Operator::LocalTee { local_index } => {
                 let value = *self.stack.last().expect("validated operand stack");
-                self.builder
-                    .def_var(self.locals[local_index as usize], value);
+                self.set_local(local_index, value);
             }
             Operator::GlobalGet { global_index } => {
                 let (base, offset, ty) = self.global_address(global_index);
