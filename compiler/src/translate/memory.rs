@@ -270,14 +270,14 @@ impl FuncTranslator<'_, '_> {
             && memarg.offset <= i32::MAX as u64
     }
 
-    /// The i32 `value` zero-extended to i64. A 32-bit load, and a narrower unsigned one,
-    /// already clears the upper half of its register, but Cranelift knows that only of
-    /// arithmetic: on x86-64 every pointer loaded from memory and then dereferenced paid a
-    /// `mov %eax,%eax`, one cycle on the load-to-load chain. Such a load is rewritten in place
-    /// into its i64 form, and `value` becomes the `ireduce` of it, which costs nothing.
+    /// The i32 `value` zero-extended to i64. A value read from a wide local is the low half of
+    /// its variable, which is returned ([`super::variables`]). A 32-bit load, and a narrower
+    /// unsigned one, already clears the upper half of its register, but Cranelift knows that
+    /// only of arithmetic: on x86-64 every pointer loaded from memory and then dereferenced
+    /// paid a `mov %eax,%eax`, one cycle on the load-to-load chain. Such a load is rewritten in
+    /// place into its i64 form, and `value` becomes the `ireduce` of it, which costs nothing.
     pub(super) fn zero_extend(&mut self, value: Value) -> Value {
         if let Some(&wide) = self.zero_extended.get(&value) {
-            // Read from a wide local ([`super::variables`]).
             return wide;
         }
         match self.widened_load(value) {

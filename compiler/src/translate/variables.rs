@@ -20,16 +20,13 @@ impl FuncTranslator<'_, '_> {
     /// Declare the next local, of type `ty`, holding `value` at the start.
     pub(super) fn declare_local(&mut self, ty: ValType, value: Value) {
         let wide = ty == ValType::I32 && self.env.wide_i32_locals;
-        let var = if wide {
-            let var = self.builder.declare_var(types::I64);
-            let value = self.zero_extend(value);
-            self.builder.def_var(var, value);
-            var
+        let (var_type, value) = if wide {
+            (types::I64, self.zero_extend(value))
         } else {
-            let var = self.builder.declare_var(ir_type(ty));
-            self.builder.def_var(var, value);
-            var
+            (ir_type(ty), value)
         };
+        let var = self.builder.declare_var(var_type);
+        self.builder.def_var(var, value);
         self.locals.push(var);
         self.wide_locals.push(wide);
     }
