@@ -57,8 +57,8 @@ fn inlinable(func: &Function) -> bool {
     let mut count = 0;
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
-            count += 1;
             let opcode = func.dfg.insts[inst].opcode();
+            count += usize::from(costs_code(opcode));
             let refused = matches!(
                 opcode,
                 Opcode::ReturnCall
@@ -74,12 +74,22 @@ fn inlinable(func: &Function) -> bool {
     func.dfg.dynamic_types.is_empty()
 }
 
-/// The number of instructions in `func`'s layout.
+/// The number of instructions in `func`'s layout that become code (see [`costs_code`]).
 fn size(func: &Function) -> usize {
     func.layout
         .blocks()
-        .map(|b| func.layout.block_insts(b).count())
-        .sum()
+        .flat_map(|b| func.layout.block_insts(b))
+        .filter(|&inst| costs_code(func.dfg.insts[inst].opcode()))
+        .count()
+}
+
+/// Whether an instruction counts towards a callee's size. The narrowing and widening of
+/// values between 32 and 64 bits do not: they are mostly no code at all (`ireduce` never is,
+/// and `uextend` of 32-bit arithmetic is not on x86-64), and the translation of a function
+/// uses them more on some targets than on others (i32 locals kept wide on x86-64,
+/// [`crate::translate`]'s variables), which must not change what is inlined.
+fn costs_code(opcode: Opcode) -> bool {
+    !matches!(opcode, Opcode::Ireduce | Opcode::Uextend)
 }
 
 /// Source locations of inlined code, with this bit set, index [`Inlined::pairs`].
