@@ -523,6 +523,40 @@ fn loaded_pointers_are_dereferenced_without_a_zero_extension() {
     }
 }
 
+#[test]
+fn unrolled_running_sums_keep_their_bytes_in_registers() {
+    if !cfg!(target_arch = "x86_64") {
+        return; // aarch64 has registers enough for every byte either way
+    }
+    // Adler-32's unrolled loop: `a += p[i]; b += a`. The optimiser alone places all the loads
+    // first and the additions after them, with every byte live at once (74 stack-slot
+    // instructions in this function).
+    let steps: String = (0..24)
+        .map(|i| {
+            format!(
+                "(local.set $a (i32.add (local.get $a) (i32.load8_u offset={i} (local.get $p))))
+                 (local.set $b (i32.add (local.get $b) (local.get $a)))"
+            )
+        })
+        .collect();
+    let code = function_0_code(
+        "running_sums",
+        &format!(
+            r#"(module (memory 1)
+                 (func (param $p i32) (param $n i32) (result i32) (local $a i32) (local $b i32)
+                   (loop $next
+                     {steps}
+                     (local.set $p (i32.add (local.get $p) (i32.const 24)))
+                     (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+                   (i32.xor (local.get $a) (local.get $b))))"#
+        ),
+        &[],
+    );
+    // No stack slot is used: no spill, and no callee-saved register to save.
+    let stack = code.lines().filter(|l| l.contains("(%rsp)")).count();
+    assert_eq!(stack, 0, "{code}");
+}
+
 /// Whether `line` of x86-64 disassembly moves a 32-bit register to a 32-bit register (which
 /// zero-extends it), as `mov %edx,%edi`.
 fn is_zero_extending_move(line: &str) -> bool {

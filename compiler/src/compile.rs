@@ -129,6 +129,7 @@ fn may_be_inlined(body: &wasmparser::FunctionBody<'_>) -> bool {
 pub fn compile_functions(
     env: &ModuleEnv<'_>,
     isa: &dyn TargetIsa,
+    lower: Option<&dyn TargetIsa>,
     functions: Vec<FunctionInput<'_>>,
     inline: bool,
     on_done: &(dyn Fn() + Sync),
@@ -195,7 +196,7 @@ pub fn compile_functions(
                 (worker.context.func.clone(), limit)
             });
             let compile = |context: &mut Context| {
-                compile_ir(context, isa, id, env.keep_operator_map, &inlined).map_err(error)
+                compile_ir(context, isa, lower, id, env.keep_operator_map, &inlined).map_err(error)
             };
             let mut compiled = compile(&mut worker.context)?;
             if let Some((mut func, limit)) = leaf {
@@ -217,11 +218,24 @@ pub fn compile_functions(
 pub fn compile_ir(
     context: &mut Context,
     isa: &dyn TargetIsa,
+    lower: Option<&dyn TargetIsa>,
     id: FuncId,
     keep_operator_map: bool,
     inlined: &Inlined,
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
+    // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
+    // function's pure instructions move up to their operands in between (see `schedule`).
+    let isa = match lower {
+        Some(lower) => {
+            context
+                .optimize(isa, &mut ctrl_plane)
+                .map_err(|e| format!("{e:?}"))?;
+            crate::schedule::shorten_live_ranges(&mut context.func);
+            lower
+        }
+        None => isa,
+    };
     let compiled = context
         .compile(isa, &mut ctrl_plane)
         .map_err(|e| format!("{:?}", e.inner))?;

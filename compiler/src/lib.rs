@@ -18,6 +18,7 @@ pub mod isa;
 pub mod link;
 pub mod module;
 mod native_dwarf;
+mod schedule;
 pub mod trampolines;
 pub mod translate;
 mod unwind;
@@ -118,6 +119,16 @@ pub fn compile_parsed(
     debug_assert_eq!(WASM_PAGE_SIZE, 65536);
     let isa = isa::target_isa(&options.target, options.opt_level, options.target_cpu)?;
     meta.cpu_features = isa::cpu_features(&*isa);
+    // Optimised functions are lowered by the same ISA without the mid-end, which has run by
+    // then (see `schedule`).
+    let lower = match options.opt_level {
+        OptLevel::O0 => None,
+        _ => Some(isa::target_isa(
+            &options.target,
+            OptLevel::O0,
+            options.target_cpu,
+        )?),
+    };
     meta.instrumentation = Instrumentation {
         interrupt_checks: options.interrupt_checks,
         fuel: options.fuel,
@@ -145,7 +156,14 @@ pub fn compile_parsed(
         .map_err(|e| CompileError::Config(e.to_string()))?;
     let functions = pool.install(|| {
         let inline = options.inline && options.opt_level == OptLevel::O2;
-        compile::compile_functions(&env, &*isa, parsed.functions, inline, on_function_done)
+        compile::compile_functions(
+            &env,
+            &*isa,
+            lower.as_deref(),
+            parsed.functions,
+            inline,
+            on_function_done,
+        )
     })?;
     let (trampolines, adapters) = compile_glue(&env, &*isa)?;
     let fallbacks = compile_fallbacks(&env, &*isa, &functions)?;
@@ -316,12 +334,18 @@ fn compile_glue_ir(
     id: u32,
 ) -> Result<compile::CompiledFunction> {
     let no_inlining = Default::default();
-    compile::compile_ir(context, isa, FuncId::from_u32(id), false, &no_inlining).map_err(
-        |message| CompileError::Codegen {
-            func_index: u32::MAX,
-            message,
-        },
+    compile::compile_ir(
+        context,
+        isa,
+        None,
+        FuncId::from_u32(id),
+        false,
+        &no_inlining,
     )
+    .map_err(|message| CompileError::Codegen {
+        func_index: u32::MAX,
+        message,
+    })
 }
 
 type Glue = (
