@@ -88,41 +88,40 @@ fn most_live(func: &ir::Function, insts: &[Inst], escapes: &SecondaryMap<Value, 
     most
 }
 
-/// The values used by an instruction of another block than the one making them.
-fn escaping(func: &ir::Function) -> SecondaryMap<Value, bool> {
-    let mut escapes = SecondaryMap::new();
+/// How many times each value is used (as an instruction operand or a branch argument), and
+/// which values an instruction of another block than the one making them uses.
+struct Uses {
+    counts: SecondaryMap<Value, u32>,
+    escapes: SecondaryMap<Value, bool>,
+}
+
+fn uses(func: &ir::Function) -> Uses {
+    let mut uses = Uses {
+        counts: SecondaryMap::new(),
+        escapes: SecondaryMap::new(),
+    };
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for value in func.dfg.inst_values(inst) {
                 let value = func.dfg.resolve_aliases(value);
+                uses.counts[value] += 1;
                 if let ValueDef::Result(def, _) = func.dfg.value_def(value) {
                     if func.layout.inst_block(def) != Some(block) {
-                        escapes[value] = true;
+                        uses.escapes[value] = true;
                     }
                 }
             }
         }
     }
-    escapes
-}
-
-/// How many times each value is used as an instruction operand or a branch argument.
-fn use_counts(func: &ir::Function) -> SecondaryMap<Value, u32> {
-    let mut counts = SecondaryMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            for value in func.dfg.inst_values(inst) {
-                counts[func.dfg.resolve_aliases(value)] += 1;
-            }
-        }
-    }
-    counts
+    uses
 }
 
 /// Move pure instructions up to their operands, block by block (see the module comment).
 pub fn shorten_live_ranges(func: &mut ir::Function) {
-    let uses = use_counts(func);
-    let escapes = escaping(func);
+    let Uses {
+        counts: uses,
+        escapes,
+    } = uses(func);
     let blocks: Vec<ir::Block> = func.layout.blocks().collect();
     for block in blocks {
         let insts: Vec<Inst> = func.layout.block_insts(block).collect();
