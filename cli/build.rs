@@ -116,7 +116,9 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// A copy of the library `lib` for `triple` without debug information (the Rust standard
 /// library's, which LTO keeps): executables of modules with DWARF keep theirs, and a linker
-/// cannot drop one input's alone. Stripped with that target's `objcopy`
+/// cannot drop one input's alone. On ELF targets its unwind tables go too (a sixth of an
+/// executable): nothing unwinds through the runtime's frames (panics abort, traps `longjmp`),
+/// so they would serve only a debugger walking past the wasm frames into the runtime's. Stripped with that target's `objcopy`
 /// (`aarch64-linux-gnu-objcopy`), else `llvm-objcopy`, else the build machine's `objcopy` for
 /// its own target; without any the library keeps it, with a warning.
 fn without_debug_info(lib: &Path, out_dir: &Path, triple: &str) -> PathBuf {
@@ -136,6 +138,13 @@ fn without_debug_info(lib: &Path, out_dir: &Path, triple: &str) -> PathBuf {
     for tool in &tools {
         let stripped = Command::new(tool)
             .arg("--strip-debug")
+            .args(match triple.contains("-apple-") {
+                true => &[][..],
+                false => &[
+                    "--remove-section=.eh_frame",
+                    "--remove-section=.rela.eh_frame",
+                ],
+            })
             .arg(lib)
             .arg(&copy)
             .output()
@@ -190,6 +199,8 @@ fn build_runtime(workspace: &Path, target_dir: &Path, triple: &str) -> Result<Pa
             "--quiet",
             "-p",
             "wasmaot-runtime-exe",
+            // Without the standard library (see the crate's `std` feature).
+            "--no-default-features",
         ])
         .args(["--target", triple, "--manifest-path"])
         .arg(workspace.join("Cargo.toml"))

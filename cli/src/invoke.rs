@@ -116,13 +116,18 @@ fn context(args: &RunArgs) -> Result<WasiCtx, String> {
     }
     grants.inherit_env = args.grants.inherit_env;
     let argv0 = OsString::from(&args.input).as_bytes().to_vec();
-    let ctx = WasiCtx::new(vec![argv0], grants.environment(std::env::vars_os()));
+    let ctx = WasiCtx::new(vec![argv0], grants.environment(host_environment()));
     for dir in &grants.dirs {
         let flag = if dir.read_only { "--dir-ro" } else { "--dir" };
-        ctx.grant_dir(&dir.host, &dir.guest, dir.read_only)
-            .map_err(|e| format!("{flag} {}: {e}", dir.host.display()))?;
+        ctx.grant_dir(dir.host.as_bytes(), &dir.guest, dir.read_only)
+            .map_err(|e| format!("{flag} {}: {e}", dir.host))?;
     }
     Ok(ctx)
+}
+
+/// The host's environment as name and value bytes.
+fn host_environment() -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> {
+    std::env::vars_os().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
 }
 
 fn outcome_error(input: &str, error: Error) -> String {

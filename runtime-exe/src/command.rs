@@ -2,8 +2,11 @@
 //! the grants baked in at build time and those in `WASMAOT_OPTS`, run `_start`, and turn the
 //! outcome into an exit status (134 for a trap, as an abort would).
 
-use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Write;
 
 use wasmaot_abi::exe_config::RUN_CONFIG_VAR;
 use wasmaot_abi::symbols::ModuleDescriptor;
@@ -12,34 +15,41 @@ use wasmaot_runtime::{Error, Linker, Module, Store, Trap};
 use wasmaot_wasi::grants::{self, Grants};
 use wasmaot_wasi::{self as wasi, WasiCtx};
 
+use crate::host::{self, Stderr};
+
 /// Exit status of a program that trapped.
 pub const TRAP_EXIT_STATUS: i32 = 134;
 
-/// The program's WASI context and memory limit: arguments from the command line; grants from
-/// the configuration baked in at build time, then from `WASMAOT_OPTS`.
-pub fn context(config: &[u8]) -> Result<(WasiCtx, Limits), String> {
+/// The program's WASI context and memory limit: arguments `args` from the command line; grants
+/// from the configuration baked in at build time, then from `WASMAOT_OPTS`.
+pub fn context(config: &[u8], args: Vec<Vec<u8>>) -> Result<(WasiCtx, Limits), String> {
     let mut grants = Grants::default();
     grants.add_config(config)?;
-    if let Some(extra) = std::env::var_os(RUN_CONFIG_VAR) {
+    let host_env = host::environment();
+    let var = |name: &str| {
+        host_env
+            .iter()
+            .find(|(k, _)| k == name.as_bytes())
+            .map(|(_, v)| v.as_slice())
+    };
+    if let Some(extra) = var(RUN_CONFIG_VAR) {
         grants
-            .add_config(extra.as_bytes())
+            .add_config(extra)
             .map_err(|e| format!("{RUN_CONFIG_VAR}: {e}"))?;
     }
-    if let Some(opts) = std::env::var_os(grants::OPTS_VAR) {
-        let opts = opts
-            .to_str()
-            .ok_or_else(|| format!("{}: not UTF-8", grants::OPTS_VAR))?;
+    if let Some(opts) = var(grants::OPTS_VAR) {
+        let opts =
+            core::str::from_utf8(opts).map_err(|_| format!("{}: not UTF-8", grants::OPTS_VAR))?;
         grants.add_flags(opts)?;
     }
-    let args = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
     // The runtime's own variables are not the program's.
-    let host_env =
-        std::env::vars_os().filter(|(k, _)| k != grants::OPTS_VAR && k != RUN_CONFIG_VAR);
-    let ctx = WasiCtx::new(args, grants.environment(host_env));
+    let own = |k: &[u8]| k == grants::OPTS_VAR.as_bytes() || k == RUN_CONFIG_VAR.as_bytes();
+    let program_env = grants.environment(host_env.iter().filter(|(k, _)| !own(k)).cloned());
+    let ctx = WasiCtx::new(args, program_env);
     for dir in &grants.dirs {
         let flag = if dir.read_only { "--dir-ro" } else { "--dir" };
-        ctx.grant_dir(&dir.host, &dir.guest, dir.read_only)
-            .map_err(|e| format!("{flag} {}: {e}", dir.host.display()))?;
+        ctx.grant_dir(dir.host.as_bytes(), &dir.guest, dir.read_only)
+            .map_err(|e| format!("{flag} {}: {e}", dir.host))?;
     }
     let limits = Limits {
         max_memory: grants.max_memory,
@@ -54,7 +64,7 @@ pub fn context(config: &[u8]) -> Result<(WasiCtx, Limits), String> {
 /// The limits the program runs under.
 pub struct Limits {
     pub max_memory: Option<u64>,
-    pub timeout: Option<std::time::Duration>,
+    pub timeout: Option<core::time::Duration>,
     pub fuel: Option<u64>,
     pub max_wasm_stack: Option<u64>,
     pub max_table_elements: Option<u64>,
@@ -84,12 +94,7 @@ pub fn apply_limits(store: &mut Store, module: &Module, limits: &Limits) -> Resu
             ));
         }
         let handle = store.interrupt_handle();
-        std::thread::Builder::new()
-            .name("wasmaot-timeout".to_string())
-            .spawn(move || {
-                std::thread::sleep(timeout);
-                handle.expire_deadline();
-            })
+        host::after(timeout, Box::new(move || handle.expire_deadline()))
             .map_err(|e| Error::Resource(format!("--timeout: cannot start its timer: {e}")))?;
     }
     Ok(())
@@ -99,15 +104,15 @@ pub fn apply_limits(store: &mut Store, module: &Module, limits: &Limits) -> Resu
 ///
 /// # Safety
 /// `descriptor` must be the module descriptor the compiler wrote, linked into this executable.
-pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
-    let program = std::env::args_os().next().map_or_else(
+pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8], args: Vec<Vec<u8>>) -> i32 {
+    let program = args.first().map_or_else(
         || "wasm program".to_string(),
-        |a| a.to_string_lossy().into_owned(),
+        |a| String::from_utf8_lossy(a).into_owned(),
     );
-    let (ctx, limits) = match context(config) {
+    let (ctx, limits) = match context(config, args) {
         Ok(setup) => setup,
         Err(message) => {
-            let _ = writeln!(std::io::stderr(), "{program}: {message}");
+            let _ = writeln!(Stderr, "{program}: {message}");
             return 1;
         }
     };
@@ -137,11 +142,11 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8]) -> i32 {
                 report.push('\n');
                 i += run;
             }
-            let _ = std::io::stderr().write_all(report.as_bytes());
+            host::write_stderr(report.as_bytes());
             TRAP_EXIT_STATUS
         }
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "{program}: {error}");
+            let _ = writeln!(Stderr, "{program}: {error}");
             1
         }
     }

@@ -1,10 +1,16 @@
 //! The entry point of every executable `wasmaot build` makes. The module's descriptor and the
 //! build-time configuration are linked in beside this library under fixed symbol names.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![allow(non_upper_case_globals)]
 
-use std::ffi::{c_char, c_int};
+extern crate alloc;
+
+use core::ffi::{c_char, c_int};
 
 mod command;
+mod host;
+#[cfg(not(feature = "std"))]
+mod no_std;
 
 use wasmaot_abi::exe_config::{same_name, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
 use wasmaot_abi::symbols::{ModuleDescriptor, MODULE_DESCRIPTOR};
@@ -24,15 +30,20 @@ const _: () = assert!(same_name(CONFIG_SYMBOL, "wasmaot_exe_config"));
 const _: () = assert!(same_name(CONFIG_LEN_SYMBOL, "wasmaot_exe_config_len"));
 
 /// The process entry point, called by the C runtime.
+///
+/// # Safety
+/// `argv` holds `argc` NUL-terminated strings and a null, as the C runtime passes them.
 #[no_mangle]
-pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    // SAFETY: the C runtime passes `main` its arguments so.
+    let args = unsafe { host::args(argc, argv) };
     // SAFETY: `wasmaot build` links exactly these symbols into the executable; the config bytes
     // are `wasmaot_exe_config_len` long.
     unsafe {
-        let config = std::slice::from_raw_parts(
-            std::ptr::addr_of!(wasmaot_exe_config),
+        let config = core::slice::from_raw_parts(
+            core::ptr::addr_of!(wasmaot_exe_config),
             wasmaot_exe_config_len as usize,
         );
-        command::main(std::ptr::addr_of!(wasmaot_module), config)
+        command::main(core::ptr::addr_of!(wasmaot_module), config, args)
     }
 }

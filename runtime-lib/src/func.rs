@@ -1,7 +1,9 @@
 //! Functions as the host sees them: handles of exported wasm functions and of host functions,
 //! callable with typed values; and [`Caller`], what a host function sees of its caller.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 use wasmaot_abi::metadata::FuncType;
 

@@ -1,5 +1,7 @@
 //! Globals as the host sees them.
 
+use crate::prelude::*;
+
 use wasmaot_abi::metadata::GlobalType;
 
 use crate::store::{AsContext, AsContextMut, Stored};

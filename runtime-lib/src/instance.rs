@@ -1,6 +1,8 @@
 //! Instances as the host sees them: instantiation with imports given in order (see
 //! [`crate::Linker`] for imports by name) and their exports.
 
+use crate::prelude::*;
+
 use crate::func::Func;
 use crate::global::Global;
 use crate::memory::Memory;

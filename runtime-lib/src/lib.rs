@@ -5,7 +5,7 @@
 //! ```
 //! use wasmaot_runtime::{Error, Func, FuncType, Linker, Module, Store, TrapKind, Val, ValType};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # fn main() -> Result<(), Box<dyn core::error::Error>> {
 //! // A module importing one host function and exporting two functions and its memory.
 //! let wasm = wat::parse_str(r#"
 //!     (module
@@ -111,10 +111,17 @@
 //! the wasm frames are left, and the panic resumes in the caller of [`Func::call`] (or
 //! [`Instance::new`], for a start function). The instance stays usable.
 
+#![no_std]
 #![warn(missing_docs)]
 // Only the layer compiled code talks to (`vm`) and the OS calls behind WASI may use `unsafe`;
 // the public API above is safe code by construction.
 #![deny(unsafe_code)]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod prelude;
 
 mod func;
 mod global;
@@ -146,6 +153,7 @@ pub use typed::{TypedFunc, WasmTy, WasmTypeList};
 pub use values::{ExternRef, Val};
 pub use vm::error::Error;
 pub use vm::module::Module;
+pub use vm::sys::OsError;
 pub use vm::trap::{ExceptionValue, SourceLocation, Trap, TrapFrame, UncaughtException};
 pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{

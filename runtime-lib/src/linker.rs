@@ -2,7 +2,9 @@
 //! export of an instance under a module name, and resolvers that make a definition for any
 //! field of one module name on demand (how the `wasmaot-wasi` crate adds WASI).
 
-use std::collections::HashMap;
+use crate::prelude::*;
+
+use hashbrown::HashMap;
 
 use wasmaot_abi::metadata::{FuncType, ImportKind};
 

@@ -2,7 +2,9 @@
 //! shared, `data_mut` while it is borrowed mutably, so no view outlives or overlaps a call into
 //! wasm code or a `grow`.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
 

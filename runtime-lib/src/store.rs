@@ -7,6 +7,8 @@
 //! threads can run code of one store at once. Nothing in a store is ever freed before the store
 //! itself, so a handle can never dangle; a handle used with another store panics.
 
+use crate::prelude::*;
+
 pub use crate::vm::limits::InterruptHandle;
 use crate::vm::limits::UNLIMITED_FUEL;
 pub use crate::vm::store::StoreInner;

@@ -1,6 +1,8 @@
 //! Tables as the host sees them: their elements are references of the store.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 use wasmaot_abi::metadata::TableType;
 

@@ -4,7 +4,9 @@
 //! store, and are checked on each call against the parameter's reference type (null where it
 //! is not nullable, a function of another type where it is `(ref $t)`).
 
-use std::marker::PhantomData;
+use crate::prelude::*;
+
+use core::marker::PhantomData;
 
 use wasmaot_abi::metadata::ValType;
 

@@ -2,7 +2,9 @@
 //! they live in (never integers), so host code cannot make compiled code call or read through a
 //! forged pointer. Raw form: one value slot (`wasmaot_abi::VALUE_SLOT_SIZE` bytes, a `u128`).
 
-use std::any::Any;
+use crate::prelude::*;
+
+use core::any::Any;
 
 use wasmaot_abi::metadata::{HeapType, ValType};
 

@@ -1,6 +1,8 @@
 //! `args_*` and `environ_*`: NUL-terminated strings, pointers to them at one address and their
 //! bytes at another.
 
+use crate::prelude::*;
+
 use super::guest::Guest;
 use super::{Errno, WasiCtx};
 

@@ -1,6 +1,8 @@
 //! WASI errno values (all of preview1's) and the mapping from host `errno` codes.
 
-use std::sync::OnceLock;
+use spin::Once;
+
+use wasmaot_runtime::OsError;
 
 /// A WASI errno, numbered as in `wasi_snapshot_preview1`.
 // Each variant is the spec's errno of that name; the spec documents them.
@@ -177,8 +179,8 @@ impl Errno {
         // Host errno values are small (below 134 on Linux, 107 on macOS): a table indexed by
         // them, built once, answers the error paths programs take often (a `stat` of a missing
         // file) without a search.
-        static BY_CODE: OnceLock<[Errno; 256]> = OnceLock::new();
-        let table = BY_CODE.get_or_init(|| {
+        static BY_CODE: Once<[Errno; 256]> = Once::new();
+        let table = BY_CODE.call_once(|| {
             let mut table = [Errno::Io; 256];
             for &(host, errno) in HOST_CODES.iter().rev() {
                 if let Some(slot) = usize::try_from(host).ok().and_then(|i| table.get_mut(i)) {
@@ -195,13 +197,13 @@ impl Errno {
 
     /// The WASI errno for the calling thread's last host error.
     pub fn last_host_error() -> Errno {
-        Errno::from_host(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        Errno::from_host(OsError::last().0)
     }
 }
 
-impl From<std::io::Error> for Errno {
-    fn from(error: std::io::Error) -> Errno {
-        Errno::from_host(error.raw_os_error().unwrap_or(0))
+impl From<OsError> for Errno {
+    fn from(error: OsError) -> Errno {
+        Errno::from_host(error.0)
     }
 }
 

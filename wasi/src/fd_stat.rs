@@ -1,6 +1,8 @@
 //! Descriptor attributes: `fd_fdstat_*` (type, flags, rights), `fd_filestat_*` (the file's
 //! metadata, size and times) and `fd_prestat_*` (the name of a granted directory).
 
+use crate::prelude::*;
+
 use super::guest::Guest;
 use super::rights;
 use super::sys::fs as host;

@@ -2,9 +2,11 @@
 //! flags and rights. Stdio entries borrow the process's descriptors 0–2; everything else owns
 //! its host descriptor.
 
-use std::collections::BTreeMap;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::Arc;
+use crate::prelude::*;
+
+use crate::sys::owned_fd::{OwnedFd, RawFd};
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 
 use super::rights;
 use super::sys::fs::{self as host, HostDirEntry};

@@ -4,10 +4,9 @@
 //! `WASMAOT_OPTS` environment variable (the same flags as on the command line, split on
 //! whitespace), so that the program's own arguments pass through untouched.
 
-use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
-use std::time::Duration;
+use crate::prelude::*;
+
+use core::time::Duration;
 
 /// The environment variable an executable reads grants from at run time.
 pub const OPTS_VAR: &str = "WASMAOT_OPTS";
@@ -16,7 +15,7 @@ pub const OPTS_VAR: &str = "WASMAOT_OPTS";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirGrant {
     /// The host directory (a relative path is relative to the working directory at run time).
-    pub host: PathBuf,
+    pub host: String,
     /// The name the program sees it under (what `fd_prestat_dir_name` reports).
     pub guest: String,
     /// Granted read-only (`--dir-ro`).
@@ -48,7 +47,7 @@ impl Grants {
     /// Add the grants of a build-time configuration: lines `dir HOST::GUEST`,
     /// `dir-ro HOST::GUEST`, `env KEY=VALUE` and `inherit-env`.
     pub fn add_config(&mut self, config: &[u8]) -> Result<(), String> {
-        let text = std::str::from_utf8(config)
+        let text = core::str::from_utf8(config)
             .map_err(|_| "the built-in configuration is not UTF-8".to_string())?;
         for line in text.lines().filter(|l| !l.is_empty()) {
             let (key, value) = wasmaot_abi::exe_config::split_line(line);
@@ -112,14 +111,14 @@ impl Grants {
 
     /// The program's environment: the host's if inherited, then the explicit entries, each
     /// replacing a variable of the same name (a `NAME` entry: the host's NAME, if set).
-    pub fn environment(&self, host: impl Iterator<Item = (OsString, OsString)>) -> Vec<Vec<u8>> {
-        let entry_of = |key: &OsString, value: &OsString| {
-            let mut entry = key.as_bytes().to_vec();
+    pub fn environment(&self, host: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<Vec<u8>> {
+        let entry_of = |key: &Vec<u8>, value: &Vec<u8>| {
+            let mut entry = key.clone();
             entry.push(b'=');
-            entry.extend_from_slice(value.as_bytes());
+            entry.extend_from_slice(value);
             entry
         };
-        let host: Vec<(OsString, OsString)> = host.collect();
+        let host: Vec<(Vec<u8>, Vec<u8>)> = host.collect();
         let mut env: Vec<Vec<u8>> = Vec::new();
         if self.inherit_env {
             env.extend(host.iter().map(|(k, v)| entry_of(k, v)));
@@ -132,7 +131,7 @@ impl Grants {
                 Some(entry.as_bytes().to_vec())
             } else {
                 host.iter()
-                    .find(|(k, _)| k.as_bytes() == name.as_bytes())
+                    .find(|(k, _)| k == name.as_bytes())
                     .map(|(k, v)| entry_of(k, v))
             };
             let Some(value) = value else {
@@ -213,7 +212,7 @@ pub fn parse_dir(value: &str, read_only: bool) -> Result<DirGrant, String> {
         return Err(format!("{flag} {value}: expected HOST[::GUEST]"));
     }
     Ok(DirGrant {
-        host: PathBuf::from(host),
+        host: host.to_string(),
         guest: guest.to_string(),
         read_only,
     })

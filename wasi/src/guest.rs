@@ -1,7 +1,9 @@
 //! Checked access to the calling program's memory: every guest pointer is bounds-checked before
 //! it is touched, and a bad one is `EFAULT`, never a host fault.
 
-use std::cell::Cell;
+use crate::prelude::*;
+
+use core::cell::Cell;
 
 use wasmaot_runtime::Caller;
 
@@ -93,7 +95,7 @@ impl<'a> Guest<'a> {
             return Err(Errno::Nametoolong);
         }
         let bytes = self.read_bytes(ptr, len)?;
-        std::str::from_utf8(&bytes).map_err(|_| Errno::Ilseq)?;
+        core::str::from_utf8(&bytes).map_err(|_| Errno::Ilseq)?;
         Ok(bytes)
     }
 }

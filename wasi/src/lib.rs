@@ -6,9 +6,16 @@
 //! ([`wasmaot_runtime::Func::new`]) that reads and writes the caller's memory through
 //! [`wasmaot_runtime::Caller`]. Give an instance WASI with [`add_to_linker`].
 
+#![no_std]
 #![warn(missing_docs)]
 // Only the host calls (`sys`) use `unsafe`.
 #![deny(unsafe_code)]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod prelude;
 
 mod args_env;
 mod clock;
@@ -31,12 +38,14 @@ mod sock;
 mod sys;
 mod types;
 
-use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use alloc::sync::Arc;
+
+use prelude::*;
+use spin::{Mutex, MutexGuard};
 
 use wasmaot_abi::metadata::{FuncType, ValType};
 
-use wasmaot_runtime::{Func, Linker, StoreInner, Trap, Val};
+use wasmaot_runtime::{Func, Linker, OsError, StoreInner, Trap, Val};
 
 pub use errno::Errno;
 use fd_table::{FdEntry, FdTable, HostFile};
@@ -72,8 +81,9 @@ impl WasiCtx {
     }
 
     /// Grant host directory `host` to the program as `guest` (the next descriptor from 3 on,
-    /// which is where programs look for granted directories).
-    pub fn grant_dir(&self, host: &Path, guest: &str, read_only: bool) -> std::io::Result<u32> {
+    /// which is where programs look for granted directories). `host` is the directory's path
+    /// (relative to the working directory unless absolute).
+    pub fn grant_dir(&self, host: &[u8], guest: &str, read_only: bool) -> Result<u32, OsError> {
         let fd = sys::fs::open_granted_dir(host)?;
         let (mut base, mut inheriting) = fd_table::max_rights(-1, types::filetype::DIRECTORY);
         if read_only {
@@ -91,7 +101,7 @@ impl WasiCtx {
         entry.preopen = Some(guest.as_bytes().to_vec());
         self.table()
             .insert_from(3, entry)
-            .map_err(|_| std::io::Error::from_raw_os_error(libc::EMFILE))
+            .map_err(|_| OsError(libc::EMFILE))
     }
 
     /// A copy of descriptor `fd`'s handle, if it has the rights `needed`.
@@ -100,11 +110,9 @@ impl WasiCtx {
     }
 
     /// The descriptor table. A panic while it was held cannot leave it inconsistent (every
-    /// update is one map operation), so a poisoned lock is taken over.
+    /// update is one map operation); the lock does not outlive the panic.
     fn table(&self) -> MutexGuard<'_, FdTable> {
-        self.fds
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.fds.lock()
     }
 }
 

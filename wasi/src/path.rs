@@ -16,8 +16,11 @@
 //! follow symlinks either; so a tree changing concurrently can make an operation fail (or act
 //! on a symlink itself) but never reach outside the starting directory.
 
-use std::ffi::{CStr, CString};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use crate::prelude::*;
+
+use crate::sys::owned_fd::{OwnedFd, RawFd};
+use alloc::ffi::CString;
+use core::ffi::CStr;
 
 use super::sys::fs as host;
 use super::Errno;
@@ -141,7 +144,7 @@ fn walk(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errno> {
         }
     }
     // The path ended in `.` or `..`: it names the directory the walk is in.
-    Ok(walk.finish(c".".to_owned(), must_be_dir))
+    Ok(walk.finish(CString::from(c"."), must_be_dir))
 }
 
 /// Push the components of `path` so that the first is popped first; empty ones (from `//` or
@@ -245,7 +248,7 @@ mod tests {
         symlink("../outside", grant.join("out")).unwrap();
         symlink(root.join("outside"), grant.join("abs")).unwrap();
         symlink("c/f", grant.join("a/b/cf")).unwrap();
-        let start = host::open_granted_dir(&grant).unwrap();
+        let start = host::open_granted_dir(grant.as_os_str().as_encoded_bytes()).unwrap();
         let start = start.as_raw_fd();
         let paths = [
             "f",

@@ -1,7 +1,7 @@
 //! `path_open`: open (and maybe create or truncate) a file or directory under a directory
 //! descriptor, with rights no wider than the directory passes on.
 
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 use super::fd_table::{max_rights, FdEntry, Handle, HostFile};
 use super::guest::Guest;

@@ -27,7 +27,7 @@ struct At {
     _dir: Handle,
 }
 
-impl std::ops::Deref for At {
+impl core::ops::Deref for At {
     type Target = Resolved;
 
     fn deref(&self) -> &Resolved {

@@ -1,6 +1,8 @@
 //! `poll_oneoff`: wait until a clock subscription expires or a descriptor is ready to read or
 //! write, then report one event per subscription that fired.
 
+use crate::prelude::*;
+
 use super::clock::{self, MONOTONIC, REALTIME};
 use super::fd_table::Handle;
 use super::guest::Guest;
@@ -155,7 +157,7 @@ fn deadline(id: u32, timeout: u64, absolute: bool) -> Result<u64, Errno> {
 
 /// Block until something in `wait` fires; the events, at least one.
 fn wait_for(wait: &mut Wait) -> Result<Vec<Event>, Errno> {
-    let mut fired = std::mem::take(&mut wait.failed);
+    let mut fired = core::mem::take(&mut wait.failed);
     loop {
         let now = clock::now(libc::CLOCK_MONOTONIC)?;
         let first = wait.clocks.iter().map(|(_, at)| *at).min();

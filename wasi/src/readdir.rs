@@ -4,6 +4,8 @@
 //! tells it to call again from the last whole entry's `d_next`. The `..` entry may be listed;
 //! resolving it from the directory's descriptor is refused like any other way up (`path.rs`).
 
+use crate::prelude::*;
+
 use super::guest::Guest;
 use super::rights;
 use super::sys::fs as host;

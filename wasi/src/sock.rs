@@ -1,7 +1,7 @@
 //! `sock_*` on stream sockets the program was given (as a stdio descriptor, or accepted from
 //! one): accept, receive, send, shut down. Any other descriptor is `ENOTSOCK`.
 
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 use super::fd_table::{max_rights, FdEntry, Handle, HostFile};
 use super::guest::Guest;

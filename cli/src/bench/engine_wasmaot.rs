@@ -2,6 +2,7 @@
 //! and the Sightglass markers, run `_start`. The only file of `bench` that uses the runtime's
 //! embedding API, so that a change of that API is one file's change.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,7 +36,7 @@ pub fn run(
         Vec::new(),
     );
     for (host, guest) in &program.dirs {
-        ctx.grant_dir(host, guest, false)
+        ctx.grant_dir(host.as_os_str().as_bytes(), guest, false)
             .map_err(|e| format!("--dir {}: {e}", host.display()))?;
     }
     check_imports(module)?;

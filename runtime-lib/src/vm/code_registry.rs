@@ -2,8 +2,10 @@
 //! modules' code ranges, each with its functions' trap sites. Entries are never freed (modules
 //! stay mapped for the life of the process), so the handler can read them at any moment.
 
-use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use crate::prelude::*;
+
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use wasmaot_abi::code_sites::{FuncSites, SiteInfo};
 use wasmaot_abi::metadata::LandingPad;

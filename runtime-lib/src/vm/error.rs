@@ -1,6 +1,8 @@
 //! The runtime's one error type.
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
 
 use super::trap::Trap;
 
@@ -34,7 +36,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 impl From<Trap> for Error {
     fn from(t: Trap) -> Self {

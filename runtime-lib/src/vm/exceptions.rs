@@ -14,10 +14,12 @@
 //! there matches tags, see the compiler's `translate/exceptions.rs`). An exception that meets
 //! no landing pad ends the host's call with [`Trap::Exception`].
 
-use std::cell::UnsafeCell;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::hash::{BuildHasher, Hasher};
+use hashbrown::{HashMap, HashSet};
 
 use wasmaot_abi::metadata::FuncType;
 use wasmaot_abi::{VMException, VMGlobal};
@@ -264,7 +266,7 @@ impl HeapState {
 pub fn throw(heap: &ExnHeap, code: &'static CodeInfo, exn: u64, fp: usize, wasm_offset: u32) -> ! {
     let thrower_fp = fp;
     let top = traps::unwind_point() as usize;
-    let word = std::mem::size_of::<usize>();
+    let word = core::mem::size_of::<usize>();
     let mut fp = fp;
     while fp != 0 && fp.is_multiple_of(word) && fp + 2 * word <= top {
         // SAFETY: `fp` is a frame pointer of a wasm frame of the current call, below the

@@ -2,9 +2,10 @@
 //! function behind a compiled adapter. Values cross as raw slots (`wasmaot_abi::VALUE_SLOT_SIZE`
 //! bytes each, held as `u128`); the public layer converts them to and from `Val`s.
 
-use std::any::Any;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
+use core::any::Any;
 
 use wasmaot_abi::metadata::FuncType;
 use wasmaot_abi::{TrapKind, VMFuncRef, VMHostContext};
@@ -100,13 +101,13 @@ impl Callee {
     pub unsafe fn call_raw(self, values: &mut [u128]) -> Result<(), Trap> {
         match self {
             // SAFETY: alive per the contract.
-            Callee::Host(host) => unsafe { ((*host).callback)(std::ptr::null_mut(), values) },
+            Callee::Host(host) => unsafe { ((*host).callback)(core::ptr::null_mut(), values) },
             Callee::Wasm(funcref) => {
                 // SAFETY: alive per the contract.
                 let f = unsafe { &*funcref };
                 let limits = from_vmctx(f.vmctx).map(|i| &*i.limits);
                 let marker = 0u8;
-                let sp = std::hint::black_box(&marker as *const u8 as usize);
+                let sp = core::hint::black_box(&marker as *const u8 as usize);
                 let previous = match limits.as_ref().map(|l| l.enter(sp)) {
                     Some(None) => return Err(Trap::wasm(TrapKind::StackExhausted)),
                     Some(Some(previous)) => Some(previous),
@@ -146,7 +147,7 @@ impl HostFuncContext {
         Box::new(HostFuncContext {
             header: VMHostContext {
                 callback: callback as *const u8,
-                host: std::ptr::null(),
+                host: core::ptr::null(),
                 reserved: 0,
                 magic: 0,
             },
@@ -164,7 +165,7 @@ extern "C" fn host_callback(
     values: *mut u128,
     frame_pointer: usize,
 ) {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = catching_panics(|| {
         // SAFETY: adapters pass the context they were given and a buffer with one slot per
         // parameter and result (at least one).
         let ctx = unsafe { &*ctx };
@@ -176,9 +177,9 @@ extern "C" fn host_callback(
             .max(ctx.func.ty.results.len())
             .max(1);
         // SAFETY: as above.
-        let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+        let values = unsafe { core::slice::from_raw_parts_mut(values, slots) };
         (ctx.func.callback)(caller_vmctx, values)
-    }));
+    });
     let trap = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(Trap::Host { message, .. })) => Trap::Host {
@@ -190,4 +191,27 @@ extern "C" fn host_callback(
     };
     // Nothing in this frame needs dropping any more: `trap` moves into `raise`.
     traps::raise(trap);
+}
+
+/// Run `f`, catching a panic before it unwinds into the wasm frames above: its payload.
+#[cfg(feature = "std")]
+fn catching_panics<R>(f: impl FnOnce() -> R) -> Result<R, Box<dyn core::any::Any + Send>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+}
+
+/// Run `f`; a panic that unwinds out of it aborts the process (without the standard library
+/// there is no catching it, and unwinding into wasm frames is never allowed).
+#[cfg(not(feature = "std"))]
+fn catching_panics<R>(f: impl FnOnce() -> R) -> Result<R, Box<dyn core::any::Any + Send>> {
+    /// Dropped only while unwinding: `f` returned normally forgets it.
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            super::sys::abort_with("wasmaot: a host function panicked\n");
+        }
+    }
+    let guard = AbortOnUnwind;
+    let value = f();
+    core::mem::forget(guard);
+    Ok(value)
 }

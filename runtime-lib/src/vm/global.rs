@@ -1,9 +1,11 @@
 //! Global storage: a `VMGlobal` compiled code reads and writes (inside an instance's vmctx, or
 //! boxed for globals the host creates), with the owner keeping it alive.
 
-use std::any::Any;
-use std::cell::UnsafeCell;
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
+use core::any::Any;
+use core::cell::UnsafeCell;
 
 use wasmaot_abi::metadata::{GlobalType, ValType};
 use wasmaot_abi::VMGlobal;

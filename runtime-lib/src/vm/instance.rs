@@ -3,9 +3,11 @@
 //! in order, run the start function. Reached only through a `Store`, which is borrowed for every
 //! call, so one thread at a time touches an instance.
 
-use std::any::Any;
-use std::cell::UnsafeCell;
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
+use core::any::Any;
+use core::cell::UnsafeCell;
 
 use wasmaot_abi::metadata::{ConstExpr, ConstOp, DataKind, ElemKind, ExternKind, ImportKind};
 use wasmaot_abi::vmctx::VMCTX_MAGIC;
@@ -596,7 +598,7 @@ impl InstanceInner {
             .range(dst, u64::from(len))
             .ok_or(TrapKind::OutOfBoundsMemory)?;
         // SAFETY: `len` bytes inside the memory (checked by `range`); the segment is not in it.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), target, bytes.len()) };
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), target, bytes.len()) };
         Ok(())
     }
 
@@ -622,7 +624,7 @@ impl InstanceInner {
             .range(dst, u64::from(len))
             .ok_or(TrapKind::OutOfBoundsTable)?;
         // SAFETY: `len` elements inside the table (checked by `range`); the segment is not in it.
-        unsafe { std::ptr::copy_nonoverlapping(items.as_ptr(), target, items.len()) };
+        unsafe { core::ptr::copy_nonoverlapping(items.as_ptr(), target, items.len()) };
         Ok(())
     }
 

@@ -45,8 +45,8 @@ static TABLE: LibcallTable = LibcallTable {
 
 // Field order is slot order: every field at 8 times its libcall's discriminant.
 const _: () = {
-    use std::mem::offset_of;
-    assert!(std::mem::size_of::<LibcallTable>() == 8 * LIBCALL_COUNT);
+    use core::mem::offset_of;
+    assert!(core::mem::size_of::<LibcallTable>() == 8 * LIBCALL_COUNT);
     assert!(offset_of!(LibcallTable, memory_grow) == 8 * Libcall::MemoryGrow as usize);
     assert!(offset_of!(LibcallTable, memory_fill) == 8 * Libcall::MemoryFill as usize);
     assert!(offset_of!(LibcallTable, memory_copy) == 8 * Libcall::MemoryCopy as usize);
@@ -94,7 +94,7 @@ fn fill(
         .range(dst, len)
         .ok_or(TrapKind::OutOfBoundsMemory)?;
     // SAFETY: `len` bytes inside the memory (checked by `range`); no reference to them lives.
-    unsafe { std::ptr::write_bytes(bytes, value as u8, len as usize) };
+    unsafe { core::ptr::write_bytes(bytes, value as u8, len as usize) };
     Ok(())
 }
 
@@ -117,7 +117,7 @@ fn copy(
     let source = src_mem.range(src, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     let target = dst_mem.range(dst, len).ok_or(TrapKind::OutOfBoundsMemory)?;
     // SAFETY: both ranges were checked to lie in their memories; `copy` allows overlap.
-    unsafe { std::ptr::copy(source, target, len as usize) };
+    unsafe { core::ptr::copy(source, target, len as usize) };
     Ok(())
 }
 
@@ -185,7 +185,7 @@ fn table_copy_checked(
         .range(dst, len)
         .ok_or(TrapKind::OutOfBoundsTable)?;
     // SAFETY: both ranges checked; the tables may be the same, and `copy` allows overlap.
-    unsafe { std::ptr::copy(source, target, len as usize) };
+    unsafe { core::ptr::copy(source, target, len as usize) };
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 //! function entries and loop headers by code compiled with interruption checks) and the
 //! remaining fuel. Every instance's vmctx points at its store's.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
-use std::sync::Arc;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 
 use wasmaot_abi::vmctx::{INTERRUPT_DEADLINE, INTERRUPT_HOST};
 use wasmaot_abi::TrapKind;
@@ -27,11 +27,11 @@ pub struct VmLimits {
     /// (0: as much as the thread has).
     max_stack: AtomicUsize,
     /// The most entries a table made in the store may have (`u64::MAX`: the runtime's cap).
-    max_table_entries: std::sync::atomic::AtomicU64,
+    max_table_entries: core::sync::atomic::AtomicU64,
 }
 
 const _: () = {
-    use std::mem::offset_of;
+    use core::mem::offset_of;
     use wasmaot_abi::vmctx::field;
     assert!(offset_of!(VmLimits, interrupt) == field::LIMITS_INTERRUPT as usize);
     assert!(offset_of!(VmLimits, fuel) == field::LIMITS_FUEL as usize);
@@ -46,7 +46,7 @@ impl Default for VmLimits {
             fuel: AtomicI64::new(UNLIMITED_FUEL),
             stack_limit: AtomicUsize::new(0),
             max_stack: AtomicUsize::new(0),
-            max_table_entries: std::sync::atomic::AtomicU64::new(u64::MAX),
+            max_table_entries: core::sync::atomic::AtomicU64::new(u64::MAX),
         }
     }
 }

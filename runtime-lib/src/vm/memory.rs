@@ -6,9 +6,11 @@
 //! address space can run it. The `VMMemory` compiled code reads lives here, boxed, and every
 //! instance using the memory points at it.
 
-use std::cell::UnsafeCell;
-use std::mem::ManuallyDrop;
-use std::sync::Mutex;
+use crate::prelude::*;
+
+use core::cell::UnsafeCell;
+use core::mem::ManuallyDrop;
+use spin::Mutex;
 
 use wasmaot_abi::metadata::{MemoryStrategy, MemoryType};
 use wasmaot_abi::VMMemory;
@@ -204,7 +206,7 @@ impl VmMemory {
         // old reservation is held across the replacement. The old one, whose pages moved, is
         // unmapped rather than pooled.
         unsafe {
-            let old = std::mem::replace(&mut *self.reservation.get(), ManuallyDrop::new(larger));
+            let old = core::mem::replace(&mut *self.reservation.get(), ManuallyDrop::new(larger));
             drop(ManuallyDrop::into_inner(old));
             (*self.vm.get()).base = self.reservation().base();
         }
@@ -241,13 +243,14 @@ const POOL_CAPACITY: usize = 32;
 fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error> {
     let len = len.max(1).next_multiple_of(super::sys::mmap::page_size());
     let pooled = {
-        let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pool = POOL.lock();
         pool.iter()
             .position(|(r, _)| r.len() == len)
             .map(|at| pool.swap_remove(at))
     };
-    let resource =
-        |e: std::io::Error| Error::Resource(format!("mapping {accessible} bytes of memory: {e}"));
+    let resource = |e: super::sys::OsError| {
+        Error::Resource(format!("mapping {accessible} bytes of memory: {e}"))
+    };
     match pooled {
         Some((reservation, was)) => {
             if was > accessible {
@@ -276,7 +279,7 @@ fn release_to_pool(reservation: Reservation, accessible: usize) {
     if reservation.discard(accessible).is_err() {
         return;
     }
-    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut pool = POOL.lock();
     if pool.len() < POOL_CAPACITY {
         pool.push((reservation, accessible));
     }

@@ -1,11 +1,17 @@
 //! A compiled module as loaded into this process: its metadata, and the addresses of its
 //! functions, trampolines and adapters, read from the module descriptor.
 
-use std::ffi::CString;
-use std::path::Path;
-use std::sync::Arc;
+use crate::prelude::*;
 
-use wasmaot_abi::symbols::{FunctionInfo, ModuleDescriptor, TrapSite, MODULE_DESCRIPTOR};
+#[cfg(feature = "std")]
+use alloc::ffi::CString;
+use alloc::sync::Arc;
+#[cfg(feature = "std")]
+use std::path::Path;
+
+#[cfg(feature = "std")]
+use wasmaot_abi::symbols::MODULE_DESCRIPTOR;
+use wasmaot_abi::symbols::{FunctionInfo, ModuleDescriptor, TrapSite};
 use wasmaot_abi::{ModuleMeta, VmctxLayout, ABI_VERSION};
 
 use super::code_registry::{self, CodeInfo, FunctionRange};
@@ -45,6 +51,7 @@ impl Module {
     /// (for this runtime version and this machine), and nothing may change it while loaded.
     /// A file that is not one is refused when its descriptor or ABI version does not match, but
     /// only after its initialisers have run.
+    #[cfg(feature = "std")]
     pub unsafe fn load(path: &Path) -> Result<Module, Error> {
         let relative;
         let path = if path.as_os_str().as_encoded_bytes().contains(&b'/') {
@@ -91,7 +98,7 @@ impl Module {
             )));
         }
         // SAFETY: metadata/metadata_len describe the serialized bytes in the object.
-        let bytes = unsafe { std::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
+        let bytes = unsafe { core::slice::from_raw_parts(d.metadata, d.metadata_len as usize) };
         let mut meta = ModuleMeta::from_bytes(bytes)
             .map_err(|e| Error::Load(format!("corrupt metadata: {e}")))?;
         let missing = super::sys::cpu::missing_features(&meta.cpu_features);
@@ -107,17 +114,17 @@ impl Module {
         // SAFETY: the tables have one entry per defined function / per type.
         let (functions, trampolines, adapters) = unsafe {
             (
-                std::slice::from_raw_parts(d.functions, defined).to_vec(),
-                std::slice::from_raw_parts(d.trampolines, types).to_vec(),
-                std::slice::from_raw_parts(d.host_adapters, types).to_vec(),
+                core::slice::from_raw_parts(d.functions, defined).to_vec(),
+                core::slice::from_raw_parts(d.trampolines, types).to_vec(),
+                core::slice::from_raw_parts(d.host_adapters, types).to_vec(),
             )
         };
         // SAFETY: the compiler writes one FunctionInfo per defined function and `trap_count`
         // trap sites, in the object, which stays mapped.
         let (info, traps) = unsafe {
             (
-                std::slice::from_raw_parts(d.function_info, defined),
-                std::slice::from_raw_parts(d.trap_sites, d.trap_count as usize),
+                core::slice::from_raw_parts(d.function_info, defined),
+                core::slice::from_raw_parts(d.trap_sites, d.trap_count as usize),
             )
         };
         let type_ids = canonical_ids(&meta.types, &meta.rec_groups);
@@ -189,6 +196,7 @@ fn code_info(
     })
 }
 
+#[cfg(feature = "std")]
 fn dl_error() -> String {
     // SAFETY: dlerror returns a thread-local C string or null.
     let message = unsafe { libc::dlerror() };
@@ -196,7 +204,7 @@ fn dl_error() -> String {
         return "unknown dlopen error".to_string();
     }
     // SAFETY: non-null dlerror results are NUL-terminated strings.
-    unsafe { std::ffi::CStr::from_ptr(message) }
+    unsafe { core::ffi::CStr::from_ptr(message) }
         .to_string_lossy()
         .into_owned()
 }
@@ -209,13 +217,13 @@ mod tests {
     fn another_abi_version_is_refused_naming_both() {
         let descriptor = ModuleDescriptor {
             abi_version: u64::from(ABI_VERSION) + 7,
-            metadata: std::ptr::null(),
+            metadata: core::ptr::null(),
             metadata_len: 0,
-            functions: std::ptr::null(),
-            trampolines: std::ptr::null(),
-            host_adapters: std::ptr::null(),
-            function_info: std::ptr::null(),
-            trap_sites: std::ptr::null(),
+            functions: core::ptr::null(),
+            trampolines: core::ptr::null(),
+            host_adapters: core::ptr::null(),
+            function_info: core::ptr::null(),
+            trap_sites: core::ptr::null(),
             trap_count: 0,
         };
         // SAFETY: the version is checked before any pointer of the descriptor is read.

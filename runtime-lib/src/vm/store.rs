@@ -9,11 +9,14 @@
 //! given is checked to be one the store made. Nothing in a store is freed before the store, so
 //! a handle never dangles; a handle of another store panics.
 
-use std::any::Any;
-use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use core::any::Any;
+use core::cell::Cell;
+use core::sync::atomic::{AtomicU64, Ordering};
+use hashbrown::HashMap;
 
 use wasmaot_abi::metadata::ValType;
 
@@ -25,6 +28,7 @@ use super::instance::{from_vmctx, InstanceInner, VmExtern, VmInstance};
 use super::limits::VmLimits;
 use super::memory::VmMemory;
 use super::module::Module;
+use super::sys::per_thread::{Block, PerThread};
 use super::table::VmTable;
 use super::traps;
 
@@ -201,11 +205,10 @@ impl StoreInner {
     }
 }
 
-thread_local! {
-    /// The store of the innermost call into wasm on this thread, for host functions to reach;
-    /// null outside calls and while a host function has it (see [`with_current`]).
-    static CURRENT: Cell<*mut StoreInner> = const { Cell::new(std::ptr::null_mut()) };
-}
+/// The store of the innermost call into wasm on this thread, for host functions to reach;
+/// null outside calls and while a host function has it (see [`with_current`]).
+static CURRENT: PerThread<Cell<*mut StoreInner>> =
+    PerThread::new(Block::Store, || Cell::new(core::ptr::null_mut()));
 
 /// Puts the previous value of [`CURRENT`] back when dropped (also when unwinding).
 struct Restore(*mut StoreInner);
@@ -230,7 +233,7 @@ fn enter<R>(store: &mut StoreInner, f: impl FnOnce() -> R) -> R {
 /// when a host function already holds it). The store is taken out of [`CURRENT`] while `f`
 /// runs, so `f` holds the only reference: a call `f` makes puts it back for its own callees.
 pub(crate) fn with_current<R>(f: impl FnOnce(&mut StoreInner) -> R) -> Option<R> {
-    let ptr = CURRENT.with(|c| c.replace(std::ptr::null_mut()));
+    let ptr = CURRENT.with(|c| c.replace(core::ptr::null_mut()));
     let _restore = Restore(ptr);
     // SAFETY: `ptr` is null or was set by `enter` from a `&mut StoreInner` that the suspended
     // call does not use until `enter` returns; `CURRENT` is null while `f` runs, so no other
@@ -299,7 +302,7 @@ impl StoreInner {
         let vm = &self.memories[index];
         // SAFETY: the accessible part of the memory's reservation, which lives as long as the
         // store; code that writes or grows it runs only with the store borrowed mutably.
-        unsafe { std::slice::from_raw_parts(vm.base(), vm.len() as usize) }
+        unsafe { core::slice::from_raw_parts(vm.base(), vm.len() as usize) }
     }
 
     /// The bytes of memory `index`, to change; the only view while it lives (the store is
@@ -308,7 +311,7 @@ impl StoreInner {
         let vm = &self.memories[index];
         // SAFETY: as in `memory_bytes`; the mutable borrow of the store makes this the only
         // reference to the bytes (a memory belongs to one store).
-        unsafe { std::slice::from_raw_parts_mut(vm.base(), vm.len() as usize) }
+        unsafe { core::slice::from_raw_parts_mut(vm.base(), vm.len() as usize) }
     }
 }
 
@@ -358,10 +361,23 @@ impl StoreInner {
     }
 }
 
+/// Continue unwinding with a host function's panic.
+#[cfg(feature = "std")]
+fn resume(payload: Box<dyn Any + Send>) -> ! {
+    std::panic::resume_unwind(payload)
+}
+
+/// Without the standard library no panic is caught (see `func::catching_panics`): none is
+/// ever pending.
+#[cfg(not(feature = "std"))]
+fn resume(_payload: Box<dyn Any + Send>) -> ! {
+    unreachable!("a host function's panic was caught without the standard library")
+}
+
 /// Resume the panic of a host function that ended the last call, if one did.
 fn resume_panic() {
     if let Some(payload) = traps::take_panic() {
-        std::panic::resume_unwind(payload);
+        resume(payload);
     }
 }
 

@@ -1,7 +1,9 @@
 //! Tables: a vector of 8-byte references (`*const VMFuncRef` or an externref, 0 for null) and
 //! the `VMTable` compiled code reads, kept in step whenever the vector moves.
 
-use std::cell::UnsafeCell;
+use crate::prelude::*;
+
+use core::cell::UnsafeCell;
 
 use wasmaot_abi::metadata::TableType;
 use wasmaot_abi::VMTable;
@@ -75,7 +77,7 @@ impl VmTable {
         };
         // SAFETY: in bounds (checked by `range`); no reference to the elements is live (the
         // vector is only ever reached through these raw-pointer operations and `grow`).
-        unsafe { std::slice::from_raw_parts_mut(p, len as usize).fill(value) };
+        unsafe { core::slice::from_raw_parts_mut(p, len as usize).fill(value) };
         true
     }
 

@@ -1,7 +1,9 @@
 //! Traps as the host sees them: why a call into wasm did not return normally. How they are
 //! raised and caught is the `vm` layer's business (`vm::traps`).
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
 
 use wasmaot_abi::TrapKind;
 
@@ -215,4 +217,4 @@ impl fmt::Display for Trap {
     }
 }
 
-impl std::error::Error for Trap {}
+impl core::error::Error for Trap {}

@@ -2,48 +2,61 @@
 //! and host functions raise them by unwinding to the innermost host-to-wasm call; a panic in a
 //! host function is carried across the wasm frames as a payload and resumed by the host.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-use std::ffi::c_void;
+use crate::prelude::*;
+
+use core::any::Any;
+use core::cell::{Cell, RefCell};
+use core::ffi::c_void;
 
 use wasmaot_abi::code_sites::SourceLine;
 use wasmaot_abi::TrapKind;
 
 use super::code_registry;
 use super::sys;
+use super::sys::per_thread::{Block, PerThread};
 use super::trap::{SourceLocation, Trap, TrapFrame};
 
-thread_local! {
+/// This thread's trap machinery.
+struct TrapState {
     /// The jump buffer of the innermost host-to-wasm call on this thread, or null.
-    static UNWIND_POINT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    unwind_point: Cell<*mut c_void>,
     /// A fault the signal handler turned into a trap: (kind, pc).
-    static FAULT: Cell<Option<(TrapKind, usize)>> = const { Cell::new(None) };
+    fault: Cell<Option<(TrapKind, usize)>>,
     /// The return addresses of the wasm frames of the last fault, innermost first (the
-    /// faulting pc itself is in `FAULT`), and how many there are.
-    static FRAMES: Cell<([usize; MAX_FRAMES], usize)> = const { Cell::new(([0; MAX_FRAMES], 0)) };
+    /// faulting pc itself is in `fault`), and how many there are.
+    frames: Cell<([usize; MAX_FRAMES], usize)>,
     /// A trap raised by Rust code (runtime call or host function).
-    static RAISED: RefCell<Option<Trap>> = const { RefCell::new(None) };
+    raised: RefCell<Option<Trap>>,
     /// The payload of a host function's panic, on its way to the host's call.
-    static PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
-    /// Whether `PANIC` holds a payload (checked after every call: one load).
-    static PANIC_PENDING: Cell<bool> = const { Cell::new(false) };
+    panic: RefCell<Option<Box<dyn Any + Send>>>,
+    /// Whether `panic` holds a payload (checked after every call: one load).
+    panic_pending: Cell<bool>,
 }
+
+static STATE: PerThread<TrapState> = PerThread::new(Block::Traps, || TrapState {
+    unwind_point: Cell::new(core::ptr::null_mut()),
+    fault: Cell::new(None),
+    frames: Cell::new(([0; MAX_FRAMES], 0)),
+    raised: RefCell::new(None),
+    panic: RefCell::new(None),
+    panic_pending: Cell::new(false),
+});
 
 /// Keep the payload of a host function's panic until the host's call returns, and give the
 /// trap that carries it across the wasm frames.
 pub fn panicked(payload: Box<dyn Any + Send>) -> Trap {
-    PANIC.with(|p| *p.borrow_mut() = Some(payload));
-    PANIC_PENDING.with(|p| p.set(true));
+    STATE.with(|s| *s.panic.borrow_mut() = Some(payload));
+    STATE.with(|s| s.panic_pending.set(true));
     Trap::host("host function panicked")
 }
 
 /// The payload of a panic that ended the last call, if one did.
 #[inline]
 pub fn take_panic() -> Option<Box<dyn Any + Send>> {
-    if !PANIC_PENDING.with(|p| p.replace(false)) {
+    if !STATE.with(|s| s.panic_pending.replace(false)) {
         return None;
     }
-    PANIC.with(|p| p.borrow_mut().take())
+    STATE.with(|s| s.panic.borrow_mut().take())
 }
 
 /// The most callers a trap's backtrace lists.
@@ -52,15 +65,18 @@ const MAX_FRAMES: usize = 64;
 /// The classifier the signal handler consults: a fault in wasm code at a recorded trap site,
 /// while a call into wasm is active on this thread, unwinds to that call.
 fn classify_fault(registers: &sys::arch::Registers, _signal: i32) -> Option<*mut c_void> {
-    let point = UNWIND_POINT.with(|p| p.get());
+    let point = STATE.with(|s| s.unwind_point.get());
     if point.is_null() {
         return None;
     }
     let kind = code_registry::lookup(registers.pc)?.trap?;
-    FAULT.with(|f| f.set(Some((kind, registers.pc))));
+    STATE.with(|s| s.fault.set(Some((kind, registers.pc))));
     // The jump buffer lives in the frame that entered wasm: every wasm frame of the call lies
     // below it.
-    FRAMES.with(|f| f.set(callers(registers.fp, registers.sp, point as usize)));
+    STATE.with(|s| {
+        s.frames
+            .set(callers(registers.fp, registers.sp, point as usize))
+    });
     Some(point)
 }
 
@@ -71,7 +87,7 @@ fn classify_fault(registers: &sys::arch::Registers, _signal: i32) -> Option<*mut
 fn callers(mut fp: usize, sp: usize, top: usize) -> ([usize; MAX_FRAMES], usize) {
     let mut frames = [0usize; MAX_FRAMES];
     let mut count = 0;
-    let word = std::mem::size_of::<usize>();
+    let word = core::mem::size_of::<usize>();
     while count < MAX_FRAMES && fp >= sp && fp.is_multiple_of(word) && fp + 2 * word <= top {
         // SAFETY: `fp` lies in this thread's stack between the fault's stack pointer and the
         // entry into wasm (checked above), where both words are mapped.
@@ -93,7 +109,7 @@ fn callers(mut fp: usize, sp: usize, top: usize) -> ([usize; MAX_FRAMES], usize)
 /// wasm caller first: the adapter's frame links to theirs as compiled code's frames link to
 /// each other. Empty outside a call into wasm or when the host called the function itself.
 pub fn backtrace_from(fp: usize) -> Vec<TrapFrame> {
-    let top = UNWIND_POINT.with(|p| p.get()) as usize;
+    let top = STATE.with(|s| s.unwind_point.get()) as usize;
     if fp == 0 || top == 0 {
         return Vec::new();
     }
@@ -109,7 +125,7 @@ pub fn backtrace_from(fp: usize) -> Vec<TrapFrame> {
 /// The jump buffer of the innermost host-to-wasm call on this thread (null outside wasm): every
 /// wasm frame of that call lies below it.
 pub fn unwind_point() -> *mut c_void {
-    UNWIND_POINT.with(|p| p.get())
+    STATE.with(|s| s.unwind_point.get())
 }
 
 /// Install the fault handlers (idempotent; also sets up this thread's alternate stack).
@@ -120,12 +136,11 @@ pub fn init() {
 /// Unwind the current wasm call with `trap`. Must be called from code running inside
 /// [`call_catching`] (a runtime call or host function), with no live values needing drop.
 pub fn raise(trap: Trap) -> ! {
-    RAISED.with(|r| *r.borrow_mut() = Some(trap));
-    let point = UNWIND_POINT.with(|p| p.get());
+    STATE.with(|s| *s.raised.borrow_mut() = Some(trap));
+    let point = STATE.with(|s| s.unwind_point.get());
     if point.is_null() {
         // A runtime call outside any wasm call is a runtime bug; dying is all that is left.
-        eprintln!("wasmaot: trap raised outside of wasm code");
-        std::process::abort();
+        sys::abort_with("wasmaot: trap raised outside of wasm code\n");
     }
     // SAFETY: `point` is the live jump buffer of the innermost `call_catching` on this thread;
     // callers guarantee no frame in between needs a destructor.
@@ -145,22 +160,22 @@ pub unsafe fn call_catching(
     values: *mut u128,
 ) -> Result<(), Trap> {
     init();
-    let slot = UNWIND_POINT.with(|p| p.as_ptr());
+    let slot = STATE.with(|s| s.unwind_point.as_ptr());
     // SAFETY: forwarded from the caller's contract; `slot` is this thread's unwind point.
     let returned = unsafe { sys::enter(slot, trampoline, func, callee, caller, values) };
     if returned {
         return Ok(());
     }
-    if let Some(trap) = RAISED.with(|r| r.borrow_mut().take()) {
+    if let Some(trap) = STATE.with(|s| s.raised.borrow_mut().take()) {
         return Err(trap);
     }
-    let (kind, pc) = FAULT
-        .with(|f| f.take())
+    let (kind, pc) = STATE
+        .with(|s| s.fault.take())
         .unwrap_or((TrapKind::Unreachable, 0));
     let location = code_registry::lookup(pc);
-    let (frames, count) = FRAMES.with(|f| f.replace(([0; MAX_FRAMES], 0)));
+    let (frames, count) = STATE.with(|s| s.frames.replace(([0; MAX_FRAMES], 0)));
     // Callers are looked up by the last byte of their call: the return address minus one.
-    let backtrace = std::iter::once(pc)
+    let backtrace = core::iter::once(pc)
         .chain(frames[..count].iter().map(|ret| ret - 1))
         .flat_map(frames_at)
         .collect();

@@ -5,8 +5,10 @@
 //! canonical type, the spec's iso-recursive rule, which is what `call_indirect` and import
 //! matching compare across modules.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use crate::prelude::*;
+
+use hashbrown::HashMap;
+use spin::{Lazy, Mutex};
 
 use wasmaot_abi::metadata::{FuncType, HeapType, ImportKind, ModuleMeta, RefType, ValType};
 
@@ -15,13 +17,11 @@ use wasmaot_abi::metadata::{FuncType, HeapType, ImportKind, ModuleMeta, RefType,
 /// it: what makes two types the same (iso-recursive equality).
 type TypeKey = (Vec<FuncType>, u32);
 
-fn registry() -> &'static Mutex<HashMap<TypeKey, u32>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<TypeKey, u32>>> = OnceLock::new();
-    REGISTRY.get_or_init(Default::default)
-}
+/// Every type id given out in this process.
+static REGISTRY: Lazy<Mutex<HashMap<TypeKey, u32>>> = Lazy::new(Default::default);
 
 fn intern(key: TypeKey) -> u32 {
-    let mut map = registry().lock().unwrap_or_else(|e| e.into_inner());
+    let mut map = REGISTRY.lock();
     let next = map.len() as u32 + 1;
     *map.entry(key).or_insert(next)
 }

@@ -2,8 +2,13 @@
 //! directory descriptor and one name without a `/` (see `path.rs`) and never follows a symlink
 //! in that name, so the kernel never resolves anything the sandbox has not checked.
 
-use std::ffi::{CStr, CString};
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use crate::prelude::*;
+
+use alloc::ffi::CString;
+use core::ffi::CStr;
+use wasmaot_runtime::OsError;
+
+use super::owned_fd::{OwnedFd, RawFd};
 
 use crate::types::filetype;
 use crate::Errno;
@@ -60,16 +65,16 @@ pub fn open_dir_at(dir: RawFd, name: &CStr) -> Result<OwnedFd, Errno> {
 pub fn open_dir_beneath(dir: RawFd, path: &CStr) -> Option<Result<OwnedFd, Errno>> {
     #[cfg(target_os = "linux")]
     {
-        use std::sync::atomic::{AtomicBool, Ordering};
+        use core::sync::atomic::{AtomicBool, Ordering};
         static MISSING: AtomicBool = AtomicBool::new(false);
         if MISSING.load(Ordering::Relaxed) {
             return None;
         }
         // SAFETY: `open_how` is plain old data; all zeroes is a valid value.
-        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        let mut how: libc::open_how = unsafe { core::mem::zeroed() };
         how.flags = (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64;
         how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
-        let size = std::mem::size_of::<libc::open_how>();
+        let size = core::mem::size_of::<libc::open_how>();
         // SAFETY: `path` is NUL-terminated and `how` is a valid `open_how` of `size` bytes;
         // the kernel retains neither.
         let ret = retry(|| unsafe {
@@ -99,15 +104,13 @@ pub fn open_dir_beneath(dir: RawFd, path: &CStr) -> Option<Result<OwnedFd, Errno
 }
 
 /// Open a granted host directory (the user named it, so symlinks in its path are followed).
-pub fn open_granted_dir(path: &std::path::Path) -> std::io::Result<OwnedFd> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+pub fn open_granted_dir(path: &[u8]) -> Result<OwnedFd, OsError> {
+    let path = CString::new(path).map_err(|_| OsError(libc::EINVAL))?;
     let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
     // SAFETY: `path` is NUL-terminated.
     let fd = unsafe { libc::open(path.as_ptr(), flags) };
     if fd < 0 {
-        return Err(std::io::Error::last_os_error());
+        return Err(OsError::last());
     }
     // SAFETY: `open` succeeded, so `fd` is a new descriptor nobody else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
@@ -115,7 +118,7 @@ pub fn open_granted_dir(path: &std::path::Path) -> std::io::Result<OwnedFd> {
 
 fn empty_stat() -> libc::stat {
     // SAFETY: `stat` is plain old data; all zeroes is a valid value.
-    unsafe { std::mem::zeroed() }
+    unsafe { core::mem::zeroed() }
 }
 
 pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
@@ -297,7 +300,7 @@ pub fn read_dir(fd: RawFd) -> Result<Vec<HostDirEntry>, Errno> {
         // SAFETY: `stream` is a valid directory stream.
         let entry = unsafe { libc::readdir(stream) };
         if entry.is_null() {
-            let error = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            let error = OsError::last().0;
             // SAFETY: the stream is valid and closed exactly once.
             unsafe { libc::closedir(stream) };
             return match error {

@@ -1,8 +1,10 @@
 //! Clocks, vectored reads and writes, readiness polling, randomness and yielding.
 
-use std::cell::Cell;
-use std::marker::PhantomData;
-use std::os::fd::RawFd;
+use crate::prelude::*;
+
+use super::owned_fd::RawFd;
+use core::cell::Cell;
+use core::marker::PhantomData;
 
 use super::fs::retry;
 use crate::Errno;
@@ -38,7 +40,7 @@ impl<'a> HostIovecs<'a> {
     /// A message header naming the iovecs, for `recvmsg`/`sendmsg`.
     pub(super) fn message(&mut self) -> libc::msghdr {
         // SAFETY: `msghdr` is plain old data; all zeroes is a valid empty header.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
         msg.msg_iov = self.iovecs.as_mut_ptr();
         msg.msg_iovlen = self.iovecs.len() as _;
         msg
@@ -121,14 +123,14 @@ pub fn poll(fds: &mut [libc::pollfd], timeout_ns: Option<u64>) -> Result<usize, 
             tv_sec: (ns / 1_000_000_000).min(i32::MAX as u64) as libc::time_t,
             tv_nsec: (ns % 1_000_000_000) as _,
         });
-        let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
+        let ts_ptr = ts.as_ref().map_or(core::ptr::null(), |t| t as *const _);
         // SAFETY: `fds` is a valid array of its length; `ts_ptr` is null or points at `ts`.
         unsafe {
             libc::ppoll(
                 fds.as_mut_ptr(),
                 fds.len() as libc::nfds_t,
                 ts_ptr,
-                std::ptr::null(),
+                core::ptr::null(),
             )
         }
     };

@@ -5,3 +5,4 @@
 pub mod fs;
 pub mod io;
 pub mod net;
+pub mod owned_fd;

@@ -1,6 +1,6 @@
 //! Stream sockets: accept, receive, send, shut down.
 
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use super::owned_fd::{OwnedFd, RawFd};
 
 use super::fs::retry;
 use super::io::HostIovecs;
@@ -8,7 +8,7 @@ use crate::Errno;
 
 /// Accept a connection on `listener` with `flags` (`SOCK_*`); the new descriptor.
 pub fn accept(listener: RawFd, flags: libc::c_int) -> Result<OwnedFd, Errno> {
-    let null = std::ptr::null_mut();
+    let null = core::ptr::null_mut();
     // SAFETY: null address pointers ask for no peer address.
     let conn = retry(|| unsafe { libc::accept4(listener, null, null.cast(), flags) })?;
     // SAFETY: `accept4` succeeded, so `conn` is a new descriptor nobody else owns.

@@ -2,6 +2,8 @@
 //! records them by Cranelift setting name (`wasmaot_abi::ModuleMeta::cpu_features`); code is
 //! never entered on a CPU lacking one, so a missing feature is an error, never a SIGILL.
 
+use crate::prelude::*;
+
 use super::arch::has_feature;
 
 /// The features of `required` this CPU lacks, by their usual names (`avx2`, `sse4.1`, ...).
@@ -39,18 +41,53 @@ mod tests {
         assert!(missing_features(&[]).is_empty());
     }
 
+    /// The runtime's own detection (it has no standard library) answers as the standard
+    /// library's does, feature by feature.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn detection_agrees_with_std() {
-        let required = vec!["has_sse41".to_string(), "has_avx2".to_string()];
-        let expected: Vec<&str> = [
-            (!is_x86_feature_detected!("sse4.1")).then_some("sse4.1"),
-            (!is_x86_feature_detected!("avx2")).then_some("avx2"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        assert_eq!(missing_features(&required), expected);
+        use std::is_x86_feature_detected as std_has;
+        let pairs = [
+            ("has_sse3", std_has!("sse3")),
+            ("has_ssse3", std_has!("ssse3")),
+            ("has_sse41", std_has!("sse4.1")),
+            ("has_sse42", std_has!("sse4.2")),
+            ("has_popcnt", std_has!("popcnt")),
+            ("has_cmpxchg16b", std_has!("cmpxchg16b")),
+            ("has_avx", std_has!("avx")),
+            ("has_avx2", std_has!("avx2")),
+            ("has_fma", std_has!("fma")),
+            ("has_bmi1", std_has!("bmi1")),
+            ("has_bmi2", std_has!("bmi2")),
+            ("has_lzcnt", std_has!("lzcnt")),
+            ("has_avx512f", std_has!("avx512f")),
+            ("has_avx512dq", std_has!("avx512dq")),
+            ("has_avx512vl", std_has!("avx512vl")),
+            ("has_avx512vbmi", std_has!("avx512vbmi")),
+            ("has_avx512bitalg", std_has!("avx512bitalg")),
+            ("has_avx512vnni", std_has!("avx512vnni")),
+            ("has_avx_vnni", std_has!("avxvnni")),
+        ];
+        for (setting, expected) in pairs {
+            assert_eq!(super::has_feature(setting), expected, "{setting}");
+        }
+    }
+
+    /// As above, on aarch64.
+    #[cfg(target_arch = "aarch64")]
+    #[test]
+    fn detection_agrees_with_std() {
+        use std::arch::is_aarch64_feature_detected as std_has;
+        let pairs = [
+            ("has_lse", std_has!("lse")),
+            ("has_pauth", std_has!("paca")),
+            ("has_fp16", std_has!("fp16")),
+            ("has_dotprod", std_has!("dotprod")),
+            ("has_i8mm", std_has!("i8mm")),
+        ];
+        for (setting, expected) in pairs {
+            assert_eq!(super::has_feature(setting), expected, "{setting}");
+        }
     }
 
     /// Every feature the compiler may record for code tuned to this CPU (`--target-cpu

@@ -1,7 +1,7 @@
 //! Address-space reservations for linear memories.
 
-use std::io;
-use std::ptr;
+use super::OsError;
+use core::ptr;
 
 /// A range of address space, unmapped on drop.
 #[derive(Debug)]
@@ -17,15 +17,15 @@ unsafe impl Sync for Reservation {}
 
 pub fn page_size() -> usize {
     // Asked once: every instantiation and grow rounds to it.
-    static PAGE_SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    static PAGE_SIZE: spin::Once<usize> = spin::Once::new();
     // SAFETY: sysconf has no preconditions.
-    *PAGE_SIZE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize })
+    *PAGE_SIZE.call_once(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize })
 }
 
 #[allow(clippy::len_without_is_empty)]
 impl Reservation {
     /// Reserve `len` bytes of inaccessible address space (rounded up to pages).
-    pub fn new(len: usize) -> io::Result<Reservation> {
+    pub fn new(len: usize) -> Result<Reservation, OsError> {
         let len = len.max(1).next_multiple_of(page_size());
         // SAFETY: an anonymous PROT_NONE mapping at a kernel-chosen address aliases nothing.
         let base = unsafe {
@@ -39,7 +39,7 @@ impl Reservation {
             )
         };
         if base == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
+            return Err(OsError::last());
         }
         Ok(Reservation {
             base: base.cast(),
@@ -56,7 +56,7 @@ impl Reservation {
     }
 
     /// Make `[offset, offset + len)` readable and writable (zero-filled on first touch).
-    pub fn make_accessible(&self, offset: usize, len: usize) -> io::Result<()> {
+    pub fn make_accessible(&self, offset: usize, len: usize) -> Result<(), OsError> {
         if len == 0 {
             return Ok(());
         }
@@ -70,7 +70,7 @@ impl Reservation {
             )
         };
         if rc != 0 {
-            return Err(io::Error::last_os_error());
+            return Err(OsError::last());
         }
         Ok(())
     }
@@ -78,7 +78,7 @@ impl Reservation {
 
 impl Reservation {
     /// Make `[offset, offset + len)` inaccessible again.
-    pub fn make_inaccessible(&self, offset: usize, len: usize) -> io::Result<()> {
+    pub fn make_inaccessible(&self, offset: usize, len: usize) -> Result<(), OsError> {
         if len == 0 {
             return Ok(());
         }
@@ -86,13 +86,13 @@ impl Reservation {
         // SAFETY: the range lies inside our own mapping (checked above).
         let rc = unsafe { libc::mprotect(self.base.add(offset).cast(), len, libc::PROT_NONE) };
         if rc != 0 {
-            return Err(io::Error::last_os_error());
+            return Err(OsError::last());
         }
         Ok(())
     }
 
     /// Give the first `len` bytes back to the kernel: they read as zero on next touch.
-    pub fn discard(&self, len: usize) -> io::Result<()> {
+    pub fn discard(&self, len: usize) -> Result<(), OsError> {
         if len == 0 {
             return Ok(());
         }
@@ -100,7 +100,7 @@ impl Reservation {
         // SAFETY: private anonymous memory of ours; MADV_DONTNEED refills it with zeros.
         let rc = unsafe { libc::madvise(self.base.cast(), len, libc::MADV_DONTNEED) };
         if rc != 0 {
-            return Err(io::Error::last_os_error());
+            return Err(OsError::last());
         }
         Ok(())
     }
@@ -111,7 +111,7 @@ impl Reservation {
     /// as long), where they become accessible: a linear memory growing past its reservation.
     /// Linux moves the pages themselves (`mremap`); elsewhere, or when that fails, they are
     /// copied. Either way this reservation's first `len` bytes are no longer to be used.
-    pub fn move_into(&self, len: usize, target: &Reservation) -> io::Result<()> {
+    pub fn move_into(&self, len: usize, target: &Reservation) -> Result<(), OsError> {
         assert!(
             len <= self.len && len <= target.len,
             "inside both reservations"

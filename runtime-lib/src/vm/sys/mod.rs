@@ -4,11 +4,13 @@
 pub mod arch;
 pub mod cpu;
 pub mod mmap;
+pub mod per_thread;
 pub mod signals;
 pub mod stack;
+mod thread_blocks;
 pub mod unwind_stubs;
 
-use std::ffi::c_void;
+use core::ffi::c_void;
 
 extern "C" {
     fn wasmaot_enter(
@@ -48,4 +50,55 @@ pub unsafe fn enter(
 pub unsafe fn unwind(buf: *mut c_void) -> ! {
     // SAFETY: forwarded from the caller's contract.
     unsafe { wasmaot_unwind(buf) }
+}
+
+/// Write `message` to standard error and abort the process: for states the runtime cannot
+/// continue from. Allocates nothing.
+pub fn abort_with(message: &str) -> ! {
+    // SAFETY: writes the bytes of a live string; `abort` ends the process.
+    unsafe {
+        libc::write(2, message.as_ptr().cast(), message.len());
+        libc::abort()
+    }
+}
+
+/// An error of the operating system: its `errno`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OsError(pub i32);
+
+impl OsError {
+    /// The error of the last failed call on this thread.
+    pub fn last() -> OsError {
+        // SAFETY: `__errno_location` (`__error` on macOS) gives this thread's errno.
+        OsError(unsafe { *errno_location() })
+    }
+}
+
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+use libc::__errno_location as errno_location;
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+use libc::__error as errno_location;
+
+impl core::fmt::Display for OsError {
+    /// As the C library describes it, then the number: `Cannot allocate memory (os error 12)`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut buf = [0u8; 128];
+        // SAFETY: `buf` is writable for its length; `strerror_r` (the XSI one the libc crate
+        // binds) writes a NUL-terminated message into it or fails.
+        let ok = unsafe { libc::strerror_r(self.0, buf.as_mut_ptr().cast(), buf.len()) } == 0;
+        let len = buf.iter().position(|&b| b == 0).unwrap_or(0);
+        match core::str::from_utf8(&buf[..len]) {
+            Ok(text) if ok && !text.is_empty() => write!(f, "{text} (os error {})", self.0),
+            _ => write!(f, "os error {}", self.0),
+        }
+    }
+}
+
+impl core::error::Error for OsError {}
+
+#[cfg(feature = "std")]
+impl From<OsError> for std::io::Error {
+    fn from(error: OsError) -> std::io::Error {
+        std::io::Error::from_raw_os_error(error.0)
+    }
 }

@@ -2,10 +2,14 @@
 //! every other fault goes to the handler that was installed before ours (or the default action).
 //! The handler takes no lock and allocates nothing.
 
-use std::cell::Cell;
-use std::ffi::c_void;
-use std::mem::MaybeUninit;
-use std::sync::Once;
+use crate::prelude::*;
+
+use core::cell::Cell;
+use core::ffi::c_void;
+use core::mem::MaybeUninit;
+use spin::Once;
+
+use super::per_thread::{Block, PerThread};
 
 use super::arch::Registers;
 
@@ -30,11 +34,11 @@ pub fn install(classifier: FaultClassifier) {
         unsafe {
             CLASSIFIER = Some(classifier);
             for (i, signal) in SIGNALS.iter().enumerate() {
-                let mut action: libc::sigaction = std::mem::zeroed();
+                let mut action: libc::sigaction = core::mem::zeroed();
                 action.sa_sigaction = handler as *const () as usize;
                 action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
                 libc::sigemptyset(&mut action.sa_mask);
-                let previous = std::ptr::addr_of_mut!(PREVIOUS[i]).cast::<libc::sigaction>();
+                let previous = core::ptr::addr_of_mut!(PREVIOUS[i]).cast::<libc::sigaction>();
                 libc::sigaction(*signal, &action, previous);
             }
         }
@@ -42,9 +46,8 @@ pub fn install(classifier: FaultClassifier) {
     ensure_alt_stack();
 }
 
-thread_local! {
-    static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
-}
+/// Whether this thread has an alternate signal stack large enough.
+static ALT_STACK_READY: PerThread<Cell<bool>> = PerThread::new(Block::Signals, || Cell::new(false));
 
 const ALT_STACK_SIZE: usize = 64 * 1024;
 
@@ -54,8 +57,8 @@ fn ensure_alt_stack() {
         return;
     }
     // SAFETY: sigaltstack with a null new stack only reads the current setting.
-    let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
-    unsafe { libc::sigaltstack(std::ptr::null(), &mut current) };
+    let mut current: libc::stack_t = unsafe { core::mem::zeroed() };
+    unsafe { libc::sigaltstack(core::ptr::null(), &mut current) };
     if current.ss_flags & libc::SS_DISABLE == 0 && current.ss_size >= ALT_STACK_SIZE {
         ALT_STACK_READY.with(|r| r.set(true));
         return;
@@ -68,7 +71,7 @@ fn ensure_alt_stack() {
         ss_size: ALT_STACK_SIZE,
     };
     // SAFETY: `stack` describes memory that lives forever.
-    unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
+    unsafe { libc::sigaltstack(&stack, core::ptr::null_mut()) };
     ALT_STACK_READY.with(|r| r.set(true));
 }
 
@@ -84,7 +87,11 @@ extern "C" fn handler(signal: i32, info: *mut libc::siginfo_t, context: *mut c_v
             // pthread_sigmask is async-signal-safe.
             unsafe {
                 let context = &*context.cast::<libc::ucontext_t>();
-                libc::pthread_sigmask(libc::SIG_SETMASK, &context.uc_sigmask, std::ptr::null_mut());
+                libc::pthread_sigmask(
+                    libc::SIG_SETMASK,
+                    &context.uc_sigmask,
+                    core::ptr::null_mut(),
+                );
             }
             // SAFETY: the classifier returned this thread's live jump buffer.
             unsafe { super::unwind(buf) }
@@ -101,22 +108,22 @@ fn forward(signal: i32, info: *mut libc::siginfo_t, context: *mut c_void) {
     };
     // SAFETY: PREVIOUS[i] was filled by sigaction in `install` before the handler existed.
     let previous = unsafe {
-        std::ptr::addr_of!(PREVIOUS[i])
+        core::ptr::addr_of!(PREVIOUS[i])
             .cast::<libc::sigaction>()
             .read()
     };
     let action = previous.sa_sigaction;
     if action == libc::SIG_DFL || action == libc::SIG_IGN {
         // SAFETY: restoring a disposition that was valid before us.
-        unsafe { libc::sigaction(signal, &previous, std::ptr::null_mut()) };
+        unsafe { libc::sigaction(signal, &previous, core::ptr::null_mut()) };
     } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
         // SAFETY: the previous handler expects exactly these arguments.
         let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut c_void) =
-            unsafe { std::mem::transmute(action) };
+            unsafe { core::mem::transmute(action) };
         f(signal, info, context);
     } else {
         // SAFETY: a plain handler takes the signal number.
-        let f: extern "C" fn(i32) = unsafe { std::mem::transmute(action) };
+        let f: extern "C" fn(i32) = unsafe { core::mem::transmute(action) };
         f(signal);
     }
 }

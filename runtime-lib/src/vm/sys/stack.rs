@@ -1,22 +1,32 @@
 //! The current thread's stack: its bounds (for the stack limit compiled code checks), the
 //! frame records compiled code keeps, and a conservative scan for the exception heap.
 
+use core::cell::OnceCell;
+
+use super::per_thread::{Block, PerThread};
+
 /// Bytes left below the limit for runtime calls, host functions and the signal path.
 const HOST_MARGIN: usize = 256 * 1024;
 
-thread_local! {
-    /// This thread's limit, computed once (finding the main thread's stack reads /proc).
-    static LIMIT: std::cell::OnceCell<Option<usize>> = const { std::cell::OnceCell::new() };
-    /// The highest address of this thread's stack, computed once.
-    static TOP: std::cell::OnceCell<Option<usize>> = const { std::cell::OnceCell::new() };
+/// This thread's stack, its facts computed once each.
+struct Bounds {
+    /// The limit (finding the main thread's stack reads /proc).
+    limit: OnceCell<Option<usize>>,
+    /// The highest address.
+    top: OnceCell<Option<usize>>,
 }
+
+static BOUNDS: PerThread<Bounds> = PerThread::new(Block::Stack, || Bounds {
+    limit: OnceCell::new(),
+    top: OnceCell::new(),
+});
 
 /// The frame record at frame pointer `fp`: the caller's frame pointer and the return address.
 ///
 /// # Safety
 /// `fp` must be the frame pointer of a live frame of compiled code on this thread's stack.
 pub unsafe fn frame_record(fp: usize) -> (usize, usize) {
-    let word = std::mem::size_of::<usize>();
+    let word = core::mem::size_of::<usize>();
     // SAFETY: forwarded from the caller: both words of the record are mapped stack.
     unsafe { (*(fp as *const usize), *((fp + word) as *const usize)) }
 }
@@ -26,26 +36,28 @@ pub unsafe fn frame_record(fp: usize) -> (usize, usize) {
 /// integers; callers treat them as possible references only.
 #[inline(never)]
 pub fn scan_stack(mut visit: impl FnMut(usize)) {
-    let Some(top) = TOP.with(|t| *t.get_or_init(|| stack_bounds().map(|(low, size)| low + size)))
-    else {
+    let Some(top) = BOUNDS.with(|b| {
+        *b.top
+            .get_or_init(|| stack_bounds().map(|(low, size)| low + size))
+    }) else {
         return;
     };
     let marker = 0usize;
-    let word = std::mem::size_of::<usize>();
-    let mut at = std::hint::black_box(&marker as *const usize as usize);
+    let word = core::mem::size_of::<usize>();
+    let mut at = core::hint::black_box(&marker as *const usize as usize);
     at -= at % word;
     while at + word <= top {
         // SAFETY: `at` lies between a live local of this frame and the top of this thread's
         // stack: memory of this thread's stack in use, mapped and readable. Read volatile, as
         // a foreign view of words the compiler may consider unobservable.
-        visit(unsafe { std::ptr::read_volatile(at as *const usize) });
+        visit(unsafe { core::ptr::read_volatile(at as *const usize) });
         at += word;
     }
 }
 
 /// The lowest address wasm code on this thread may use, or `None` if unknown.
 pub fn stack_limit() -> Option<usize> {
-    LIMIT.with(|l| *l.get_or_init(compute_stack_limit))
+    BOUNDS.with(|b| *b.limit.get_or_init(compute_stack_limit))
 }
 
 fn compute_stack_limit() -> Option<usize> {
@@ -60,11 +72,11 @@ fn compute_stack_limit() -> Option<usize> {
 fn stack_bounds() -> Option<(usize, usize)> {
     // SAFETY: pthread_getattr_np fills `attr` for the calling thread; we destroy it after use.
     unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        let mut attr: libc::pthread_attr_t = core::mem::zeroed();
         if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
             return None;
         }
-        let mut addr = std::ptr::null_mut();
+        let mut addr = core::ptr::null_mut();
         let mut size = 0usize;
         let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
         libc::pthread_attr_destroy(&mut attr);

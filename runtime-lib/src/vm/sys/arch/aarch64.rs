@@ -1,8 +1,8 @@
 //! aarch64: the registers of interrupted code in a signal frame, the machine code exceptions
 //! need (see `unwind_stubs`), and CPU feature detection.
 
-use std::arch::naked_asm;
-use std::ffi::c_void;
+use core::arch::naked_asm;
+use core::ffi::c_void;
 
 use super::Registers;
 
@@ -63,14 +63,56 @@ pub unsafe extern "C" fn resume_to(pc: usize, sp: usize, fp: usize, exn: u64) ->
     )
 }
 
+/// Linux's bit for the 8-bit integer matrix multiply instructions in `AT_HWCAP2` (not named by
+/// the libc crate).
+#[cfg(target_os = "linux")]
+const HWCAP2_I8MM: libc::c_ulong = 1 << 13;
+
 /// Whether this CPU has the feature Cranelift calls `setting`.
+#[cfg(target_os = "linux")]
 pub fn has_feature(setting: &str) -> bool {
+    // SAFETY: getauxval has no preconditions.
+    let (hwcap, hwcap2) = unsafe {
+        (
+            libc::getauxval(libc::AT_HWCAP),
+            libc::getauxval(libc::AT_HWCAP2),
+        )
+    };
     match setting {
-        "has_lse" => std::arch::is_aarch64_feature_detected!("lse"),
-        "has_pauth" => std::arch::is_aarch64_feature_detected!("paca"),
-        "has_fp16" => std::arch::is_aarch64_feature_detected!("fp16"),
-        "has_dotprod" => std::arch::is_aarch64_feature_detected!("dotprod"),
-        "has_i8mm" => std::arch::is_aarch64_feature_detected!("i8mm"),
+        "has_lse" => hwcap & libc::HWCAP_ATOMICS != 0,
+        "has_pauth" => hwcap & libc::HWCAP_PACA != 0,
+        "has_fp16" => {
+            let both = libc::HWCAP_FPHP | libc::HWCAP_ASIMDHP;
+            hwcap & both == both
+        }
+        "has_dotprod" => hwcap & libc::HWCAP_ASIMDDP != 0,
+        "has_i8mm" => hwcap2 & HWCAP2_I8MM != 0,
         _ => false,
     }
+}
+
+/// Whether this CPU has the feature Cranelift calls `setting`.
+#[cfg(target_vendor = "apple")]
+pub fn has_feature(setting: &str) -> bool {
+    let name: &[u8] = match setting {
+        "has_lse" => b"hw.optional.arm.FEAT_LSE\0",
+        "has_pauth" => b"hw.optional.arm.FEAT_PAuth\0",
+        "has_fp16" => b"hw.optional.arm.FEAT_FP16\0",
+        "has_dotprod" => b"hw.optional.arm.FEAT_DotProd\0",
+        "has_i8mm" => b"hw.optional.arm.FEAT_I8MM\0",
+        _ => return false,
+    };
+    let mut value: u32 = 0;
+    let mut size = core::mem::size_of::<u32>();
+    // SAFETY: `name` is NUL-terminated; `value` is writable for `size` bytes.
+    let status = unsafe {
+        libc::sysctlbyname(
+            name.as_ptr().cast(),
+            (&raw mut value).cast(),
+            &mut size,
+            core::ptr::null_mut(),
+            0,
+        )
+    };
+    status == 0 && value != 0
 }

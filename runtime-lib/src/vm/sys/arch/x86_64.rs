@@ -1,8 +1,8 @@
 //! x86-64: the registers of interrupted code in a signal frame, the machine code exceptions
 //! need (see `unwind_stubs`), and CPU feature detection.
 
-use std::arch::naked_asm;
-use std::ffi::c_void;
+use core::arch::naked_asm;
+use core::ffi::c_void;
 
 use super::Registers;
 
@@ -60,28 +60,99 @@ pub unsafe extern "C" fn resume_to(pc: usize, sp: usize, fp: usize, exn: u64) ->
     naked_asm!("mov rsp, rsi", "mov rbp, rdx", "mov rax, rcx", "jmp rdi")
 }
 
-/// Whether this CPU has the feature Cranelift calls `setting`.
+/// Whether this CPU (and the operating system, for the wider registers) has the feature
+/// Cranelift calls `setting`.
 pub fn has_feature(setting: &str) -> bool {
+    static FEATURES: spin::Once<Features> = spin::Once::new();
+    let f = FEATURES.call_once(Features::detect);
     match setting {
-        "has_sse3" => is_x86_feature_detected!("sse3"),
-        "has_ssse3" => is_x86_feature_detected!("ssse3"),
-        "has_sse41" => is_x86_feature_detected!("sse4.1"),
-        "has_sse42" => is_x86_feature_detected!("sse4.2"),
-        "has_popcnt" => is_x86_feature_detected!("popcnt"),
-        "has_cmpxchg16b" => is_x86_feature_detected!("cmpxchg16b"),
-        "has_avx" => is_x86_feature_detected!("avx"),
-        "has_avx2" => is_x86_feature_detected!("avx2"),
-        "has_fma" => is_x86_feature_detected!("fma"),
-        "has_bmi1" => is_x86_feature_detected!("bmi1"),
-        "has_bmi2" => is_x86_feature_detected!("bmi2"),
-        "has_lzcnt" => is_x86_feature_detected!("lzcnt"),
-        "has_avx512f" => is_x86_feature_detected!("avx512f"),
-        "has_avx512dq" => is_x86_feature_detected!("avx512dq"),
-        "has_avx512vl" => is_x86_feature_detected!("avx512vl"),
-        "has_avx512vbmi" => is_x86_feature_detected!("avx512vbmi"),
-        "has_avx512bitalg" => is_x86_feature_detected!("avx512bitalg"),
-        "has_avx512vnni" => is_x86_feature_detected!("avx512vnni"),
-        "has_avx_vnni" => is_x86_feature_detected!("avxvnni"),
+        "has_sse3" => f.has(f.leaf1_ecx, 0),
+        "has_ssse3" => f.has(f.leaf1_ecx, 9),
+        "has_sse41" => f.has(f.leaf1_ecx, 19),
+        "has_sse42" => f.has(f.leaf1_ecx, 20),
+        "has_popcnt" => f.has(f.leaf1_ecx, 23),
+        "has_cmpxchg16b" => f.has(f.leaf1_ecx, 13),
+        "has_avx" => f.ymm && f.has(f.leaf1_ecx, 28),
+        "has_avx2" => f.ymm && f.has(f.leaf7_ebx, 5),
+        "has_fma" => f.ymm && f.has(f.leaf1_ecx, 12),
+        "has_bmi1" => f.has(f.leaf7_ebx, 3),
+        "has_bmi2" => f.has(f.leaf7_ebx, 8),
+        "has_lzcnt" => f.has(f.ext1_ecx, 5),
+        "has_avx512f" => f.zmm && f.has(f.leaf7_ebx, 16),
+        "has_avx512dq" => f.zmm && f.has(f.leaf7_ebx, 17),
+        "has_avx512vl" => f.zmm && f.has(f.leaf7_ebx, 31),
+        "has_avx512vbmi" => f.zmm && f.has(f.leaf7_ecx, 1),
+        "has_avx512bitalg" => f.zmm && f.has(f.leaf7_ecx, 12),
+        "has_avx512vnni" => f.zmm && f.has(f.leaf7_ecx, 11),
+        "has_avx_vnni" => f.ymm && f.has(f.leaf7_1_eax, 4),
         _ => false,
     }
+}
+
+/// The `cpuid` words feature bits are read from, and what the operating system saves.
+struct Features {
+    leaf1_ecx: u32,
+    leaf7_ebx: u32,
+    leaf7_ecx: u32,
+    leaf7_1_eax: u32,
+    ext1_ecx: u32,
+    /// The OS saves the 256-bit registers (AVX state).
+    ymm: bool,
+    /// The OS saves the 512-bit registers and the mask registers (AVX-512 state).
+    zmm: bool,
+}
+
+impl Features {
+    fn has(&self, word: u32, bit: u32) -> bool {
+        word & (1 << bit) != 0
+    }
+
+    fn detect() -> Features {
+        use core::arch::x86_64::{__cpuid, __cpuid_count};
+        let max_leaf = __cpuid(0).eax;
+        let leaf1 = __cpuid(1);
+        let (leaf7, leaf7_1) = if max_leaf >= 7 {
+            (__cpuid_count(7, 0), __cpuid_count(7, 1))
+        } else {
+            let none = core::arch::x86_64::CpuidResult {
+                eax: 0,
+                ebx: 0,
+                ecx: 0,
+                edx: 0,
+            };
+            (none, none)
+        };
+        let max_ext = __cpuid(0x8000_0000).eax;
+        let ext1_ecx = if max_ext >= 0x8000_0001 {
+            __cpuid(0x8000_0001).ecx
+        } else {
+            0
+        };
+        // Which register state the OS saves (XCR0), readable when it enabled XSAVE (OSXSAVE).
+        let xcr0 = if leaf1.ecx & (1 << 27) != 0 {
+            // SAFETY: OSXSAVE is set: `xgetbv` exists and XCR0 is readable.
+            unsafe { xcr0() }
+        } else {
+            0
+        };
+        let ymm = xcr0 & 0b110 == 0b110;
+        Features {
+            leaf1_ecx: leaf1.ecx,
+            leaf7_ebx: leaf7.ebx,
+            leaf7_ecx: leaf7.ecx,
+            leaf7_1_eax: leaf7_1.eax,
+            ext1_ecx,
+            ymm,
+            zmm: ymm && xcr0 & 0b1110_0000 == 0b1110_0000,
+        }
+    }
+}
+
+/// XCR0.
+///
+/// # Safety
+/// The CPU must support `xgetbv` (CPUID.1:ECX.OSXSAVE).
+#[target_feature(enable = "xsave")]
+unsafe fn xcr0() -> u64 {
+    core::arch::x86_64::_xgetbv(0)
 }
