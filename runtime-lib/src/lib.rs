@@ -110,6 +110,13 @@
 //! survive it. A host function may panic: the panic is caught before it reaches wasm frames,
 //! the wasm frames are left, and the panic resumes in the caller of [`Func::call`] (or
 //! [`Instance::new`], for a start function). The instance stays usable.
+//!
+//! # Without the standard library
+//!
+//! The crate is `no_std` (it needs `alloc` and the C library) with a default `std` feature,
+//! which adds [`Module::load`] (by `Path`) and the catching of host functions' panics above.
+//! Without `std` a panic that would unwind out of a host function aborts the process instead:
+//! the runtime linked into `wasmaot build` executables is built so, with panics that abort.
 
 #![no_std]
 #![warn(missing_docs)]
