@@ -1,6 +1,6 @@
 //! Compiles the runtime's C: the `setjmp` boundary that lets a trap unwind from a signal handler
-//! or a runtime call back to the host (Rust cannot call `setjmp` soundly), and the per-thread
-//! storage blocks (the crate is `no_std`, without `thread_local!`).
+//! or a runtime call back to the host (Rust cannot call `setjmp` soundly), and, without the
+//! `std` feature (and so without `thread_local!`), the per-thread storage blocks.
 
 mod thread_blocks {
     include!("src/vm/sys/thread_blocks.rs");
@@ -10,9 +10,12 @@ fn main() {
     println!("cargo:rerun-if-changed=src/vm/sys/unwind_boundary.c");
     println!("cargo:rerun-if-changed=src/vm/sys/thread_blocks.c");
     println!("cargo:rerun-if-changed=src/vm/sys/thread_blocks.rs");
-    cc::Build::new()
-        .file("src/vm/sys/unwind_boundary.c")
-        .file("src/vm/sys/thread_blocks.c")
+    let mut build = cc::Build::new();
+    build.file("src/vm/sys/unwind_boundary.c");
+    if std::env::var_os("CARGO_FEATURE_STD").is_none() {
+        build.file("src/vm/sys/thread_blocks.c");
+    }
+    build
         .define(
             "WASMAOT_THREAD_BLOCKS",
             thread_blocks::BLOCKS.to_string().as_str(),

@@ -536,15 +536,27 @@ fn executables_carry_no_standard_library() {
     let stripped = dir.join("hello-stripped");
     for (path, strip) in [(&exe, false), (&stripped, true)] {
         let mut build = wasmaot();
-        build.arg("build").arg(fixture("hello.wasm")).arg("-o").arg(path);
+        build
+            .arg("build")
+            .arg(fixture("hello.wasm"))
+            .arg("-o")
+            .arg(path);
         if strip {
             build.arg("--strip");
         }
         ok(&build.output().unwrap());
-        assert_eq!(ok(&target_command(path).output().unwrap()), "hello, world\n");
+        assert_eq!(
+            ok(&target_command(path).output().unwrap()),
+            "hello, world\n"
+        );
     }
     let bytes = std::fs::read(&exe).unwrap();
-    for name in ["3std9panicking", "backtrace_rs", "addr2line", "rustc_demangle"] {
+    for name in [
+        "3std9panicking",
+        "backtrace_rs",
+        "addr2line",
+        "rustc_demangle",
+    ] {
         let found = bytes.windows(name.len()).any(|w| w == name.as_bytes());
         assert!(!found, "the executable's symbols name {name}");
     }

@@ -28,7 +28,7 @@ use super::instance::{from_vmctx, InstanceInner, VmExtern, VmInstance};
 use super::limits::VmLimits;
 use super::memory::VmMemory;
 use super::module::Module;
-use super::sys::per_thread::{Block, PerThread};
+use super::sys::per_thread::per_thread;
 use super::table::VmTable;
 use super::traps;
 
@@ -205,10 +205,12 @@ impl StoreInner {
     }
 }
 
-/// The store of the innermost call into wasm on this thread, for host functions to reach;
-/// null outside calls and while a host function has it (see [`with_current`]).
-static CURRENT: PerThread<Cell<*mut StoreInner>> =
-    PerThread::new(Block::Store, || Cell::new(core::ptr::null_mut()));
+per_thread!(
+    Store,
+    /// The store of the innermost call into wasm on this thread, for host functions to reach;
+    /// null outside calls and while a host function has it (see [`with_current`]).
+    static CURRENT: Cell<*mut StoreInner> = Cell::new(core::ptr::null_mut());
+);
 
 /// Puts the previous value of [`CURRENT`] back when dropped (also when unwinding).
 struct Restore(*mut StoreInner);

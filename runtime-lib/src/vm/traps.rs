@@ -13,7 +13,7 @@ use wasmaot_abi::TrapKind;
 
 use super::code_registry;
 use super::sys;
-use super::sys::per_thread::{Block, PerThread};
+use super::sys::per_thread::per_thread;
 use super::trap::{SourceLocation, Trap, TrapFrame};
 
 /// This thread's trap machinery.
@@ -33,14 +33,17 @@ struct TrapState {
     panic_pending: Cell<bool>,
 }
 
-static STATE: PerThread<TrapState> = PerThread::new(Block::Traps, || TrapState {
-    unwind_point: Cell::new(core::ptr::null_mut()),
-    fault: Cell::new(None),
-    frames: Cell::new(([0; MAX_FRAMES], 0)),
-    raised: RefCell::new(None),
-    panic: RefCell::new(None),
-    panic_pending: Cell::new(false),
-});
+per_thread!(
+    Traps,
+    static STATE: TrapState = TrapState {
+        unwind_point: Cell::new(core::ptr::null_mut()),
+        fault: Cell::new(None),
+        frames: Cell::new(([0; MAX_FRAMES], 0)),
+        raised: RefCell::new(None),
+        panic: RefCell::new(None),
+        panic_pending: Cell::new(false),
+    };
+);
 
 /// Keep the payload of a host function's panic until the host's call returns, and give the
 /// trap that carries it across the wasm frames.

@@ -7,6 +7,7 @@ pub mod mmap;
 pub mod per_thread;
 pub mod signals;
 pub mod stack;
+#[cfg(not(feature = "std"))]
 mod thread_blocks;
 pub mod unwind_stubs;
 

@@ -1,19 +1,46 @@
-//! Values of which every thread has its own, like the standard library's `thread_local!`
-//! (which this `no_std` crate does not have): each lives in a block of C `_Thread_local`
-//! storage (`thread_blocks.c`), is made on the thread's first use by a function that must not
-//! allocate (a signal handler may be that first use), and is never dropped: whatever one holds
-//! when its thread ends is leaked.
+//! Values of which every thread has its own: [`per_thread!`] declares one. With the `std`
+//! feature it is the standard library's `thread_local!` (a `const` initialiser: accessed by a
+//! few instructions, dropped when its thread ends). Without it each lives in a block of C
+//! `_Thread_local` storage (`thread_blocks.c`), reached through a call, is made on the thread's
+//! first use by a function that must not allocate (a signal handler may be that first use), and
+//! is never dropped: whatever one holds when its thread ends is leaked. Both are used the same
+//! way, `NAME.with(|value| ...)`.
 
+/// `per_thread!(BLOCK, static NAME: TYPE = INIT;)`, `BLOCK` a [`Block`] variant: a per-thread `TYPE` made by the constant
+/// expression `INIT`, stored without the standard library in block `BLOCK` (of which it must
+/// be the only user).
+macro_rules! per_thread {
+    ($block:ident, $(#[$attr:meta])* static $name:ident: $ty:ty = $init:expr;) => {
+        #[cfg(feature = "std")]
+        std::thread_local! {
+            $(#[$attr])*
+            static $name: $ty = const { $init };
+        }
+        #[cfg(not(feature = "std"))]
+        $(#[$attr])*
+        static $name: $crate::vm::sys::per_thread::PerThread<$ty> =
+            $crate::vm::sys::per_thread::PerThread::new(
+                $crate::vm::sys::per_thread::Block::$block,
+                || $init,
+            );
+    };
+}
+pub(crate) use per_thread;
+
+#[cfg(not(feature = "std"))]
 use core::mem::MaybeUninit;
 
+#[cfg(not(feature = "std"))]
 use super::thread_blocks::{BLOCKS, BLOCK_SIZE};
 
+#[cfg(not(feature = "std"))]
 extern "C" {
     fn wasmaot_thread_block(which: usize) -> *mut u8;
 }
 
 /// The users of per-thread storage, a block each.
 #[derive(Clone, Copy)]
+#[allow(dead_code)] // named only without `std`
 #[repr(usize)]
 pub enum Block {
     /// `signals`: whether the thread has its alternate signal stack.
@@ -26,21 +53,25 @@ pub enum Block {
     Traps,
 }
 
+#[cfg(not(feature = "std"))]
 const _: () = assert!(Block::Traps as usize + 1 == BLOCKS);
 
 /// A per-thread `T`, in block `block` (of which it must be the only user).
+#[cfg(not(feature = "std"))]
 pub struct PerThread<T: 'static> {
     block: Block,
     init: fn() -> T,
 }
 
 /// What a block holds.
+#[cfg(not(feature = "std"))]
 #[repr(C)]
 struct Slot<T> {
     ready: bool,
     value: MaybeUninit<T>,
 }
 
+#[cfg(not(feature = "std"))]
 impl<T: 'static> PerThread<T> {
     /// The per-thread value made by `init` in `block`.
     pub const fn new(block: Block, init: fn() -> T) -> Self {

@@ -9,7 +9,7 @@ use core::ffi::c_void;
 use core::mem::MaybeUninit;
 use spin::Once;
 
-use super::per_thread::{Block, PerThread};
+use super::per_thread::per_thread;
 
 use super::arch::Registers;
 
@@ -46,8 +46,11 @@ pub fn install(classifier: FaultClassifier) {
     ensure_alt_stack();
 }
 
-/// Whether this thread has an alternate signal stack large enough.
-static ALT_STACK_READY: PerThread<Cell<bool>> = PerThread::new(Block::Signals, || Cell::new(false));
+per_thread!(
+    Signals,
+    /// Whether this thread has an alternate signal stack large enough.
+    static ALT_STACK_READY: Cell<bool> = Cell::new(false);
+);
 
 const ALT_STACK_SIZE: usize = 64 * 1024;
 

@@ -3,7 +3,7 @@
 
 use core::cell::OnceCell;
 
-use super::per_thread::{Block, PerThread};
+use super::per_thread::per_thread;
 
 /// Bytes left below the limit for runtime calls, host functions and the signal path.
 const HOST_MARGIN: usize = 256 * 1024;
@@ -16,10 +16,13 @@ struct Bounds {
     top: OnceCell<Option<usize>>,
 }
 
-static BOUNDS: PerThread<Bounds> = PerThread::new(Block::Stack, || Bounds {
-    limit: OnceCell::new(),
-    top: OnceCell::new(),
-});
+per_thread!(
+    Stack,
+    static BOUNDS: Bounds = Bounds {
+        limit: OnceCell::new(),
+        top: OnceCell::new(),
+    };
+);
 
 /// The frame record at frame pointer `fp`: the caller's frame pointer and the return address.
 ///
