@@ -103,3 +103,20 @@ impl From<OsError> for std::io::Error {
         std::io::Error::from_raw_os_error(error.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::OsError;
+    use std::string::ToString;
+
+    /// Errors read as the standard library's `io::Error` shows them, which users know.
+    #[test]
+    fn os_errors_read_as_the_standard_library_shows_them() {
+        for code in [libc::ENOENT, libc::EACCES, libc::ENOMEM, libc::EMFILE] {
+            let ours = OsError(code).to_string();
+            assert_eq!(ours, std::io::Error::from_raw_os_error(code).to_string());
+            assert!(ours.ends_with(&std::format!("(os error {code})")), "{ours}");
+        }
+        assert_eq!(OsError(-1).to_string(), "os error -1");
+    }
+}
