@@ -33,10 +33,10 @@ fn main() {
     for dir in ["abi", "runtime-lib", "wasi", "runtime-exe", "compiler"] {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        workspace.join("Cargo.lock").display()
-    );
+    // The lock file pins the runtime's dependencies; the manifest holds its profile.
+    for file in ["Cargo.lock", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", workspace.join(file).display());
+    }
     println!("cargo:rerun-if-env-changed=WASMAOT_CROSS_RUNTIMES");
     let own = env::var("TARGET").expect("set by cargo");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
