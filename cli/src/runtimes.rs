@@ -43,6 +43,14 @@ pub fn embedded_targets() -> impl Iterator<Item = &'static str> {
 }
 
 fn missing(triple: &str) -> String {
+    if triple.contains("-apple-") {
+        // The WASI layer uses Linux calls: no runtime library can be built for macOS yet.
+        return format!(
+            "no runtime library for {triple}: executables for macOS are not supported yet \
+             (objects are: `compile --emit obj`; a library in \
+             $WASMAOT_RUNTIME_DIR/{triple}/{LIBRARY_NAME} would be used)"
+        );
+    }
     format!(
         "no runtime library for {triple}: rebuild wasmaot with that target installed \
          (rustup target add {triple}, and its C compiler), or put one in \
