@@ -16,6 +16,16 @@ pub const CONFIG_SYMBOL: &str = "wasmaot_exe_config";
 /// Their length, a `u64`.
 pub const CONFIG_LEN_SYMBOL: &str = "wasmaot_exe_config_len";
 
+/// The WASI functions an executable's module imports: a null-terminated array of pointers to
+/// the runtime's `wasmaot_wasi::preview1::Function` statics, which are linker symbols named
+/// [`WASI_FUNCTION_PREFIX`] and the function's name. Writer: the CLI (in the C source it links
+/// in, listing the imported names the runtime implements); reader: the executable's entry,
+/// which links those and no others, so that the linker drops the code of the rest. A module
+/// importing a function not listed gets what an unknown name gets (`ENOSYS`).
+pub const WASI_FUNCTIONS_SYMBOL: &str = "wasmaot_exe_wasi_functions";
+/// The prefix of the symbol of each WASI function (see [`WASI_FUNCTIONS_SYMBOL`]).
+pub const WASI_FUNCTION_PREFIX: &str = "wasmaot_wasi_";
+
 /// The environment variable `wasmaot run` gives the grants of its command line in, as lines
 /// of this grammar: they are added to the built-in ones at run time, so a cached executable
 /// holds none. The runtime hides it (and `WASMAOT_OPTS`) from the program's environment.

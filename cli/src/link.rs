@@ -4,7 +4,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use wasmaot_compiler::wasmaot_abi::exe_config::{render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL};
+use wasmaot_compiler::wasmaot_abi::exe_config::{
+    render_line, CONFIG_LEN_SYMBOL, CONFIG_SYMBOL, WASI_FUNCTIONS_SYMBOL, WASI_FUNCTION_PREFIX,
+};
+use wasmaot_compiler::wasmaot_abi::WASI_MODULE;
 
 use wasmaot_compiler::link::{check_exe_options, ExeOptions, Linker};
 use wasmaot_compiler::{host_triple, SUPPORTED_TARGETS};
@@ -29,7 +32,7 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let runtime = runtimes::library(&options.target)?;
     let linker = Linker::for_target(&options.target, args.linker.as_deref())?;
     let object = compile_object(&args.input, &wasm, &options, true)?;
-    let source = config_source(&config);
+    let source = exe_source(&config, &wasm);
     linker.link_executable(&object, &runtime, &source, &args.output, exe)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -128,11 +131,16 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Link an executable for this machine (`run`, `bench`) with the runtime carried inside this
-/// binary, the one `run`'s cache key names.
-pub fn link_executable(object: &[u8], config: &str, output: &Path) -> Result<(), String> {
+/// Link an executable for this machine (`run`, `bench`) of `wasm`, compiled to `object`, with
+/// the runtime carried inside this binary, the one `run`'s cache key names.
+pub fn link_executable(
+    object: &[u8],
+    wasm: &[u8],
+    config: &str,
+    output: &Path,
+) -> Result<(), String> {
     let runtime = runtimes::carried(host_triple())?;
-    let source = config_source(config);
+    let source = exe_source(config, wasm);
     Linker::host().link_executable(object, runtime, &source, output, ExeOptions::default())
 }
 
@@ -147,12 +155,26 @@ fn check_target(triple: &str) -> Result<(), String> {
     ))
 }
 
-/// C source defining the configuration symbols the runtime reads.
-fn config_source(config: &str) -> String {
-    let bytes: Vec<String> = config.bytes().map(|b| b.to_string()).collect();
+/// C source defining the symbols the executable's entry reads beside the module: the
+/// configuration, and the list of the WASI functions `wasm` imports that the runtime
+/// implements (only those are linked in).
+fn exe_source(config: &str, wasm: &[u8]) -> String {
+    let bytes: String = config.bytes().map(|b| format!("{b},")).collect();
+    let wasi: Vec<String> = wasmaot_compiler::imported_functions(wasm, WASI_MODULE)
+        .into_iter()
+        .filter(|name| wasmaot_wasi::FUNCTIONS.iter().any(|f| f.name == name))
+        .map(|name| format!("{WASI_FUNCTION_PREFIX}{name}"))
+        .collect();
+    let declarations: String = wasi
+        .iter()
+        .map(|symbol| format!("extern const char {symbol};\n"))
+        .collect();
+    let pointers: String = wasi.iter().map(|symbol| format!("&{symbol}, ")).collect();
     format!(
-        "const unsigned char {CONFIG_SYMBOL}[] = {{{}0}};\nconst unsigned long long {CONFIG_LEN_SYMBOL} = {};\n",
-        bytes.iter().map(|b| format!("{b},")).collect::<String>(),
+        "const unsigned char {CONFIG_SYMBOL}[] = {{{bytes}0}};\n\
+         const unsigned long long {CONFIG_LEN_SYMBOL} = {};\n\
+         {declarations}\
+         const void *const {WASI_FUNCTIONS_SYMBOL}[] = {{{pointers}0}};\n",
         config.len()
     )
 }

@@ -27,7 +27,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let config = exe_config(&args.grants)?;
     let build = |path: &Path| {
         let object = compile_object(&args.input, &wasm, &opts, true)?;
-        link_executable(&object, "", path)
+        link_executable(&object, &wasm, "", path)
     };
     if args.no_cache {
         let dir = TempDir::new()?;

@@ -205,6 +205,24 @@ pub fn has_debug_lines(wasm: &[u8]) -> bool {
     })
 }
 
+/// The names of the functions `wasm` imports from module `from`, each once, in import order
+/// (none if the module does not parse; compiling it reports why).
+pub fn imported_functions(wasm: &[u8], from: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Ok(wasmparser::Payload::ImportSection(reader)) = payload else {
+            continue;
+        };
+        for import in reader.into_imports().flatten() {
+            let is_func = matches!(import.ty, wasmparser::TypeRef::Func(_));
+            if is_func && import.module == from && !names.iter().any(|n| n == import.name) {
+                names.push(import.name.to_string());
+            }
+        }
+    }
+    names
+}
+
 /// The backtrace sites of every compiled function, with source lines when the module has
 /// DWARF line programs.
 fn code_sites(

@@ -100,11 +100,17 @@ pub fn apply_limits(store: &mut Store, module: &Module, limits: &Limits) -> Resu
     Ok(())
 }
 
-/// Run the program; returns the process exit status.
+/// Run the program, with the WASI functions `wasi` (those its module imports); returns the
+/// process exit status.
 ///
 /// # Safety
 /// `descriptor` must be the module descriptor the compiler wrote, linked into this executable.
-pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8], args: Vec<Vec<u8>>) -> i32 {
+pub unsafe fn main(
+    descriptor: *const ModuleDescriptor,
+    config: &[u8],
+    wasi: &'static [&'static wasi::Function],
+    args: Vec<Vec<u8>>,
+) -> i32 {
     let program = args.first().map_or_else(
         || "wasm program".to_string(),
         |a| String::from_utf8_lossy(a).into_owned(),
@@ -117,7 +123,7 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8], args: Vec
         }
     };
     // SAFETY: per the contract.
-    let outcome = unsafe { run(descriptor, ctx, &limits) };
+    let outcome = unsafe { run(descriptor, ctx, wasi, &limits) };
     match outcome {
         Ok(()) => 0,
         Err(Error::Trap(Trap::Exit(code))) => code,
@@ -157,6 +163,7 @@ pub unsafe fn main(descriptor: *const ModuleDescriptor, config: &[u8], args: Vec
 unsafe fn run(
     descriptor: *const ModuleDescriptor,
     ctx: WasiCtx,
+    functions: &'static [&'static wasi::Function],
     limits: &Limits,
 ) -> Result<(), Error> {
     // SAFETY: per the contract.
@@ -177,7 +184,7 @@ unsafe fn run(
     let mut store = Store::new();
     apply_limits(&mut store, &module, limits)?;
     let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, ctx);
+    wasi::add_functions_to_linker(&mut linker, ctx, functions);
     let instance = linker.instantiate(&mut store, &module)?;
     let start = instance.get_func(&mut store, "_start").ok_or_else(|| {
         Error::Link("the module exports no `_start` function (not a WASI command)".to_string())

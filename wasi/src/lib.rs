@@ -50,6 +50,7 @@ use wasmaot_runtime::{Func, Linker, OsError, StoreInner, Trap, Val};
 pub use errno::Errno;
 use fd_table::{FdEntry, FdTable, HostFile};
 use guest::Guest;
+pub use preview1::{Function, ALL as FUNCTIONS};
 
 /// The module name WASI preview1 functions are imported from.
 pub const MODULE: &str = wasmaot_abi::WASI_MODULE;
@@ -116,16 +117,22 @@ impl WasiCtx {
     }
 }
 
-/// The host function for import `name` of type `ty`.
-fn import(store: &mut StoreInner, ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType) -> Func {
+/// The host function for import `name` of type `ty`, from `functions`.
+fn import(
+    store: &mut StoreInner,
+    ctx: &Arc<WasiCtx>,
+    functions: &[&'static Function],
+    name: &str,
+    ty: &FuncType,
+) -> Func {
     if name == "proc_exit" && ty.params == [ValType::I32] && ty.results.is_empty() {
         return Func::new(store, ty.clone(), |_, args, _| {
             Err(Trap::Exit(args[0].unwrap_i32()))
         });
     }
-    match preview1::lookup(name) {
-        Some((params, f)) if ty.params == params && ty.results == [ValType::I32] => {
-            let ctx = ctx.clone();
+    match preview1::lookup(functions, name) {
+        Some(function) if ty.params == function.params && ty.results == [ValType::I32] => {
+            let (ctx, call) = (ctx.clone(), function.call);
             Func::new(store, ty.clone(), move |caller, args, results| {
                 let mut raw = [0u64; preview1::MAX_PARAMS];
                 for (raw, arg) in raw.iter_mut().zip(args) {
@@ -136,7 +143,7 @@ fn import(store: &mut StoreInner, ctx: &Arc<WasiCtx>, name: &str, ty: &FuncType)
                     };
                 }
                 let guest = Guest::of(caller);
-                let code = match f(&ctx, &guest, &preview1::Args(&raw)) {
+                let code = match call(&ctx, &guest, &preview1::Args(&raw)) {
                     Ok(()) => Errno::Success,
                     Err(errno) => errno,
                 };
@@ -168,8 +175,20 @@ fn unsupported(store: &mut StoreInner, name: &str, ty: &FuncType) -> Func {
 /// runtime does not know, to one answering `ENOSYS`). Instances linked with one context share
 /// its descriptors; give each instance its own linker and context to keep them apart.
 pub fn add_to_linker(linker: &mut Linker, ctx: WasiCtx) {
+    add_functions_to_linker(linker, ctx, preview1::ALL);
+}
+
+/// As [`add_to_linker`], with only `functions` (and `proc_exit`) implemented: any other name
+/// gets what an unknown one gets. Executables link the functions their module imports so
+/// (see [`wasmaot_abi::exe_config::WASI_FUNCTIONS_SYMBOL`]), which lets the linker leave out
+/// the rest.
+pub fn add_functions_to_linker(
+    linker: &mut Linker,
+    ctx: WasiCtx,
+    functions: &'static [&'static Function],
+) {
     let ctx = Arc::new(ctx);
     linker.resolve_with(MODULE, move |store, name, ty| {
-        Some(import(store, &ctx, name, ty))
+        Some(import(store, &ctx, functions, name, ty))
     });
 }

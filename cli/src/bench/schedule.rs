@@ -195,7 +195,7 @@ fn build_executable(plan: &Plan, module: &Path, dir: &Path, exe: &Path) -> Resul
     };
     let config = exe_config(&grants)?;
     let object = compile_object(module, &wasm, &options(plan.codegen, None), true)?;
-    link_executable(&object, &config, exe)
+    link_executable(&object, &wasm, &config, exe)
 }
 
 fn absolute(path: &Path) -> PathBuf {
