@@ -77,6 +77,8 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         .chain(contents.trampolines)
         .chain(contents.adapters)
         .chain(contents.fallbacks);
+    // One text section, functions in index order: the runtime finds a function by address
+    // on that order (and refuses a table out of it).
     for (id, f) in ids.iter().zip(all) {
         let redirected;
         let relocs = match pshufb {

@@ -5,7 +5,6 @@
 use crate::prelude::*;
 
 use crate::sys::owned_fd::{OwnedFd, RawFd};
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 
 use super::rights;
@@ -87,9 +86,10 @@ impl FdEntry {
     }
 }
 
+/// Descriptors by number: few, and numbered from 0 up (new ones take the lowest free number).
 #[derive(Default)]
 pub struct FdTable {
-    entries: BTreeMap<u32, FdEntry>,
+    entries: Vec<Option<FdEntry>>,
 }
 
 impl FdTable {
@@ -118,18 +118,29 @@ impl FdTable {
                     inheriting: 0,
                     read_only: false,
                 };
-                table.entries.insert(fd as u32, FdEntry::new(handle));
+                table.put(fd as u32, FdEntry::new(handle));
             }
         }
         table
     }
 
     pub fn get(&self, fd: u32) -> Result<&FdEntry, Errno> {
-        self.entries.get(&fd).ok_or(Errno::Badf)
+        let entry = self.entries.get(fd as usize).and_then(Option::as_ref);
+        entry.ok_or(Errno::Badf)
     }
 
     pub fn get_mut(&mut self, fd: u32) -> Result<&mut FdEntry, Errno> {
-        self.entries.get_mut(&fd).ok_or(Errno::Badf)
+        let entry = self.entries.get_mut(fd as usize).and_then(Option::as_mut);
+        entry.ok_or(Errno::Badf)
+    }
+
+    /// Put `entry` under `fd` (below `MAX_FDS`), closing what it held.
+    fn put(&mut self, fd: u32, entry: FdEntry) {
+        let at = fd as usize;
+        if at >= self.entries.len() {
+            self.entries.resize_with(at + 1, || None);
+        }
+        self.entries[at] = Some(entry);
     }
 
     /// A copy of `fd`'s handle, if it has the rights `needed`.
@@ -140,16 +151,13 @@ impl FdTable {
     /// Add `entry` under the lowest free number at or above `from`.
     pub fn insert_from(&mut self, from: u32, entry: FdEntry) -> Result<u32, Errno> {
         let mut fd = from;
-        for used in self.entries.range(from..).map(|(k, _)| *k) {
-            if used != fd {
-                break;
-            }
+        while self.get(fd).is_ok() {
             fd += 1;
         }
         if fd >= MAX_FDS {
             return Err(Errno::Mfile);
         }
-        self.entries.insert(fd, entry);
+        self.put(fd, entry);
         Ok(fd)
     }
 
@@ -158,14 +166,19 @@ impl FdTable {
     }
 
     pub fn remove(&mut self, fd: u32) -> Result<FdEntry, Errno> {
-        self.entries.remove(&fd).ok_or(Errno::Badf)
+        let entry = self.entries.get_mut(fd as usize).and_then(Option::take);
+        // Keep the table no longer than its last open descriptor.
+        while let Some(None) = self.entries.last() {
+            self.entries.pop();
+        }
+        entry.ok_or(Errno::Badf)
     }
 
     /// Move `from` to `to`, closing what `to` held. Both must be open.
     pub fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
         self.get(to)?;
         let entry = self.remove(from)?;
-        self.entries.insert(to, entry);
+        self.put(to, entry);
         Ok(())
     }
 }

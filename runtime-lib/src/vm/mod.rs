@@ -9,6 +9,7 @@
 pub mod code_registry;
 pub mod error;
 pub mod exceptions;
+mod float_text;
 pub mod func;
 pub mod global;
 pub mod instance;

@@ -186,7 +186,11 @@ fn code_info(
             sites: meta.code_sites.get(i).cloned().unwrap_or_default(),
         });
     }
-    ranges.sort_by_key(|r| r.start);
+    // The compiler lays the functions out in index order, in one section (so no linker
+    // reorders them): lookups by address rely on it.
+    if !ranges.is_sorted_by_key(|r| r.start) {
+        return Err(corrupt());
+    }
     Ok(CodeInfo {
         start: ranges.first().map_or(0, |r| r.start),
         end: ranges.last().map_or(0, |r| r.end),

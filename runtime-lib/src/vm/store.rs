@@ -11,7 +11,6 @@
 
 use crate::prelude::*;
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::any::Any;
 use core::cell::Cell;
@@ -47,8 +46,8 @@ pub struct StoreInner {
     /// Handle of each memory and table, by address, so one object gets one handle. Ordered
     /// maps: a host function asks for its caller's memory on every call (WASI does), and a
     /// store holds few memories, so a comparison or two beats hashing the address.
-    memory_by_ptr: BTreeMap<usize, usize>,
-    table_by_ptr: BTreeMap<usize, usize>,
+    memory_by_ptr: HashMap<usize, usize>,
+    table_by_ptr: HashMap<usize, usize>,
     /// The most bytes each linear memory made in this store may hold (`None`: what its type
     /// and the runtime allow).
     pub(crate) max_memory: Option<u64>,
@@ -76,8 +75,8 @@ impl StoreInner {
             tags: Vec::new(),
             externs: Vec::new(),
             func_by_ref: HashMap::new(),
-            memory_by_ptr: BTreeMap::new(),
-            table_by_ptr: BTreeMap::new(),
+            memory_by_ptr: HashMap::new(),
+            table_by_ptr: HashMap::new(),
             max_memory: None,
             exceptions: Arc::new(ExnHeap::default()),
             limits: Arc::new(VmLimits::default()),

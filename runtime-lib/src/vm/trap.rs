@@ -91,8 +91,8 @@ impl fmt::Display for ExceptionValue {
         match self {
             ExceptionValue::I32(v) => write!(f, "{v}"),
             ExceptionValue::I64(v) => write!(f, "{v}"),
-            ExceptionValue::F32(b) => write!(f, "{}", f32::from_bits(*b)),
-            ExceptionValue::F64(b) => write!(f, "{}", f64::from_bits(*b)),
+            ExceptionValue::F32(b) => write!(f, "{}", super::float_text::F32(*b)),
+            ExceptionValue::F64(b) => write!(f, "{}", super::float_text::F64(*b)),
             ExceptionValue::V128(v) => write!(f, "0x{v:032x}"),
             ExceptionValue::Ref { null: true } => write!(f, "null"),
             ExceptionValue::Ref { null: false } => write!(f, "ref"),
