@@ -4,6 +4,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::code_sites::FuncSites;
@@ -55,6 +56,46 @@ impl ValType {
     }
 }
 
+/// As the text format writes it: `i32`, `funcref`, `(ref null 3)`.
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::V128 => "v128",
+            ValType::FuncRef => "funcref",
+            ValType::ExternRef => "externref",
+            ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Exn,
+            }) => "exnref",
+            ValType::Ref(r) => {
+                let null = if r.nullable { "null " } else { "" };
+                return match r.heap {
+                    HeapType::Concrete(index) => write!(f, "(ref {null}{index})"),
+                    heap => write!(f, "(ref {null}{})", heap.name()),
+                };
+            }
+        };
+        f.write_str(name)
+    }
+}
+
+/// Value types as the text format lists them: separated by spaces.
+pub struct ValTypes<'a>(pub &'a [ValType]);
+
+impl fmt::Display for ValTypes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, ty) in self.0.iter().enumerate() {
+            let space = if i == 0 { "" } else { " " };
+            write!(f, "{space}{ty}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A reference type of the function-references proposal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RefType {
@@ -93,6 +134,20 @@ pub enum HeapType {
 }
 
 impl HeapType {
+    /// The text format's name of an abstract heap type (`func`, `noextern`, ...); a concrete
+    /// one is written as its index.
+    fn name(self) -> &'static str {
+        match self {
+            HeapType::Func => "func",
+            HeapType::Extern => "extern",
+            HeapType::NoFunc => "nofunc",
+            HeapType::NoExtern => "noextern",
+            HeapType::Exn => "exn",
+            HeapType::NoExn => "noexn",
+            HeapType::Concrete(_) => "",
+        }
+    }
+
     pub fn is_func(self) -> bool {
         matches!(
             self,
@@ -110,6 +165,20 @@ impl HeapType {
 pub struct FuncType {
     pub params: Vec<ValType>,
     pub results: Vec<ValType>,
+}
+
+/// As the text format writes it: `(func (param i32 i32) (result i32))`.
+impl fmt::Display for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(func")?;
+        if !self.params.is_empty() {
+            write!(f, " (param {})", ValTypes(&self.params))?;
+        }
+        if !self.results.is_empty() {
+            write!(f, " (result {})", ValTypes(&self.results))?;
+        }
+        f.write_str(")")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -407,5 +476,43 @@ impl ModuleMeta {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ModuleMeta, postcard::Error> {
         postcard::from_bytes(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn reference(nullable: bool, heap: HeapType) -> ValType {
+        RefType { nullable, heap }.val_type()
+    }
+
+    #[test]
+    fn types_read_as_in_the_text_format() {
+        let text = |ty: ValType| ty.to_string();
+        assert_eq!(text(ValType::I32), "i32");
+        assert_eq!(text(ValType::V128), "v128");
+        assert_eq!(text(reference(true, HeapType::Func)), "funcref");
+        assert_eq!(text(reference(true, HeapType::Extern)), "externref");
+        assert_eq!(text(reference(true, HeapType::Exn)), "exnref");
+        assert_eq!(text(reference(false, HeapType::Func)), "(ref func)");
+        assert_eq!(
+            text(reference(true, HeapType::NoExtern)),
+            "(ref null noextern)"
+        );
+        assert_eq!(text(reference(false, HeapType::Concrete(3))), "(ref 3)");
+        let ty = FuncType {
+            params: vec![ValType::I32, ValType::F64],
+            results: vec![ValType::I64],
+        };
+        assert_eq!(ty.to_string(), "(func (param i32 f64) (result i64))");
+        let none = FuncType {
+            params: vec![],
+            results: vec![],
+        };
+        assert_eq!(none.to_string(), "(func)");
+        assert_eq!(ValTypes(&[]).to_string(), "");
     }
 }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use wasmaot_compiler::wasmaot_abi::metadata::{
-    ExternKind, FuncType, GlobalType, HeapType, ImportKind, Limits, MemoryType, ModuleMeta,
-    TableType, ValType,
+    ExternKind, FuncType, GlobalType, ImportKind, Limits, MemoryType, ModuleMeta, TableType,
+    ValTypes,
 };
 use wasmaot_compiler::{module, CompileError, TargetCpu};
 
@@ -68,57 +68,13 @@ pub fn inspect(args: &InspectArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A value type as the text format writes it.
-fn val_type(ty: ValType) -> String {
-    match ty {
-        ValType::I32 => "i32".into(),
-        ValType::I64 => "i64".into(),
-        ValType::F32 => "f32".into(),
-        ValType::F64 => "f64".into(),
-        ValType::V128 => "v128".into(),
-        ValType::FuncRef => "funcref".into(),
-        ValType::ExternRef => "externref".into(),
-        ValType::Ref(r) => {
-            let heap = match r.heap {
-                HeapType::Func => "func".to_string(),
-                HeapType::Extern => "extern".to_string(),
-                HeapType::NoFunc => "nofunc".to_string(),
-                HeapType::NoExtern => "noextern".to_string(),
-                HeapType::Exn if r.nullable => return "exnref".into(),
-                HeapType::Exn => "exn".to_string(),
-                HeapType::NoExn => "noexn".to_string(),
-                HeapType::Concrete(index) => index.to_string(),
-            };
-            format!("(ref {}{heap})", if r.nullable { "null " } else { "" })
-        }
-    }
-}
-
-fn val_types(types: &[ValType]) -> String {
-    let names: Vec<String> = types.iter().map(|t| val_type(*t)).collect();
-    names.join(" ")
-}
-
 /// `(tag (param ...))`.
 fn tag(ty: &FuncType) -> String {
     let mut out = "(tag".to_string();
     if !ty.params.is_empty() {
-        out += &format!(" (param {})", val_types(&ty.params));
+        out += &format!(" (param {})", ValTypes(&ty.params));
     }
     out + ")"
-}
-
-/// `(func (param ...) (result ...))`.
-fn func_type(ty: &FuncType) -> String {
-    let mut text = "(func".to_string();
-    if !ty.params.is_empty() {
-        let _ = write!(text, " (param {})", val_types(&ty.params));
-    }
-    if !ty.results.is_empty() {
-        let _ = write!(text, " (result {})", val_types(&ty.results));
-    }
-    text.push(')');
-    text
 }
 
 fn limits(l: &Limits) -> String {
@@ -142,18 +98,14 @@ fn memory(m: &MemoryType) -> String {
 /// `(table [i64] MIN [MAX] REFTYPE)`.
 fn table(t: &TableType) -> String {
     let index = if t.table64 { "i64 " } else { "" };
-    format!(
-        "(table {index}{} {})",
-        limits(&t.limits),
-        val_type(t.element)
-    )
+    format!("(table {index}{} {})", limits(&t.limits), t.element)
 }
 
 /// `(global TYPE)` or `(global (mut TYPE))`.
 fn global(g: &GlobalType) -> String {
     match g.mutable {
-        true => format!("(global (mut {}))", val_type(g.content)),
-        false => format!("(global {})", val_type(g.content)),
+        true => format!("(global (mut {}))", g.content),
+        false => format!("(global {})", g.content),
     }
 }
 
@@ -162,7 +114,7 @@ pub fn describe(meta: &ModuleMeta) -> String {
     let mut out = String::new();
     let imported_funcs = meta.imported_funcs() as usize;
     for (i, ty) in meta.types.iter().enumerate() {
-        let _ = writeln!(out, "(type {i} {})", func_type(ty));
+        let _ = writeln!(out, "(type {i} {})", ty);
     }
     let _ = writeln!(
         out,
@@ -173,7 +125,7 @@ pub fn describe(meta: &ModuleMeta) -> String {
     );
     for import in &meta.imports {
         let what = match &import.kind {
-            ImportKind::Func(t) => func_type(&meta.types[*t as usize]),
+            ImportKind::Func(t) => meta.types[*t as usize].to_string(),
             ImportKind::Table(t) => table(t),
             ImportKind::Memory(m) => memory(m),
             ImportKind::Global(g) => global(g),

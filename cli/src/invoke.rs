@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 use wasmaot_compiler::Options;
-use wasmaot_runtime::{Error, Linker, Module, Store, Trap, Val, ValType};
+use wasmaot_runtime::{Error, Linker, Module, Store, Trap, Val, ValType, ValTypes};
 use wasmaot_wasi::grants::{parse_dir, parse_env, parse_size, Grants};
 use wasmaot_wasi::WasiCtx;
 
@@ -79,7 +79,7 @@ pub fn invoke(args: &RunArgs, wasm: &[u8], opts: &Options, name: &str) -> Result
         return Err(format!(
             "{input}: `{name}` takes {} arguments ({}), {} given",
             ty.params.len(),
-            type_names(&ty.params),
+            ValTypes(&ty.params),
             args.args.len()
         ));
     }
@@ -137,29 +137,10 @@ fn outcome_error(input: &str, error: Error) -> String {
     }
 }
 
-fn type_names(types: &[ValType]) -> String {
-    let names: Vec<&str> = types.iter().map(|t| type_name(*t)).collect();
-    names.join(" ")
-}
-
-fn type_name(ty: ValType) -> &'static str {
-    match ty {
-        ValType::Ref(r) if r.heap.is_func() => "function reference",
-        ValType::Ref(_) => "external reference",
-        ValType::I32 => "i32",
-        ValType::I64 => "i64",
-        ValType::F32 => "f32",
-        ValType::F64 => "f64",
-        ValType::V128 => "v128",
-        ValType::FuncRef => "funcref",
-        ValType::ExternRef => "externref",
-    }
-}
-
 /// An argument of type `ty`: integers signed or unsigned (as wide as the type), floats as
 /// Rust reads them (`nan`, `inf`, `-0.0`), v128 as one 128-bit integer.
 fn parse_value(ty: ValType, text: &str) -> Result<Val, String> {
-    let bad = || format!("`{text}` is not a {}", type_name(ty));
+    let bad = || format!("`{text}` is not a {}", ty);
     Ok(match ty {
         ValType::I32 => Val::I32(match text.parse::<i32>() {
             Ok(v) => v,
@@ -180,7 +161,7 @@ fn parse_value(ty: ValType, text: &str) -> Result<Val, String> {
         ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
             return Err(format!(
                 "only `null` can be given as a {}, where the type allows it",
-                type_name(ty)
+                ty
             ))
         }
     })

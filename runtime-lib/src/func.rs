@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 use alloc::sync::Arc;
 
-use wasmaot_abi::metadata::FuncType;
+use wasmaot_abi::metadata::{FuncType, ValTypes};
 
 use crate::instance::Extern;
 use crate::memory::Memory;
@@ -88,15 +88,16 @@ impl Func {
         {
             let actual: Vec<_> = args.iter().map(Val::ty).collect();
             return Err(Error::Type(format!(
-                "expected arguments {:?}, got {actual:?}",
-                ty.params
+                "expected arguments ({}), got ({})",
+                ValTypes(&ty.params),
+                ValTypes(&actual)
             )));
         }
         if results.len() != ty.results.len() {
             return Err(Error::Type(format!(
-                "{} results asked for, the function returns {:?}",
+                "{} results asked for, the function returns ({})",
                 results.len(),
-                ty.results
+                ValTypes(&ty.results)
             )));
         }
         let slots = func.slots();

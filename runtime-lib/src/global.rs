@@ -25,7 +25,7 @@ impl Global {
         }
         if !value.matches(store, ty.content) {
             return Err(Error::Type(format!(
-                "global of type {:?} given {:?}",
+                "global of type {} given {:?}",
                 ty.content, value
             )));
         }

@@ -164,6 +164,6 @@ pub use vm::sys::OsError;
 pub use vm::trap::{ExceptionValue, SourceLocation, Trap, TrapFrame, UncaughtException};
 pub use wasmaot_abi::metadata;
 pub use wasmaot_abi::metadata::{
-    FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType,
+    FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType, ValTypes,
 };
 pub use wasmaot_abi::TrapKind;

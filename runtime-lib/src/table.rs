@@ -76,7 +76,7 @@ impl Table {
 fn element(ty: TableType, value: Val, store: &crate::store::StoreInner) -> Result<u64, Error> {
     if !value.matches(store, ty.element) {
         return Err(Error::Type(format!(
-            "a {:?} table given {value:?}",
+            "a {} table given {value:?}",
             ty.element
         )));
     }

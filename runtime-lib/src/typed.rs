@@ -8,7 +8,7 @@ use crate::prelude::*;
 
 use core::marker::PhantomData;
 
-use wasmaot_abi::metadata::ValType;
+use wasmaot_abi::metadata::{ValType, ValTypes};
 
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreInner};
@@ -68,7 +68,7 @@ impl WasmTy for Option<Func> {
     fn to_slot(self, store: &StoreInner, ty: ValType) -> Result<u128, Error> {
         let value = Val::FuncRef(self);
         if !value.matches(store, ty) {
-            return Err(Error::Type(format!("{ty:?} given {value:?}")));
+            return Err(Error::Type(format!("{ty} given {value:?}")));
         }
         value.to_raw(store)
     }
@@ -197,8 +197,11 @@ impl Func {
         if !P::fit(&func.ty.params) || !R::fit(&func.ty.results) {
             let (params, results) = (P::types(), R::types());
             return Err(Error::Type(format!(
-                "the function has type {:?} -> {:?}, not {params:?} -> {results:?}",
-                func.ty.params, func.ty.results
+                "the function has type ({}) -> ({}), not ({}) -> ({})",
+                ValTypes(&func.ty.params),
+                ValTypes(&func.ty.results),
+                ValTypes(&params),
+                ValTypes(&results)
             )));
         }
         if func.ty.params.len().max(func.ty.results.len()) > MAX_SLOTS {

@@ -153,10 +153,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// As [`parse_size`], for the value of `flag` (errors name it).
 pub fn parse_size_of(flag: &str, text: &str) -> Result<u64, String> {
     let bad = || format!("{flag} {text}: expected bytes with an optional K, M or G");
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(digits);
+    let (number, suffix) = digits_and_rest(text);
     let shift = match suffix {
         "" => 0,
         "K" | "KiB" => 10,
@@ -170,14 +167,19 @@ pub fn parse_size_of(flag: &str, text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{flag} {text}: too large"))
 }
 
+/// `text` split after its leading decimal digits.
+fn digits_and_rest(text: &str) -> (&str, &str) {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    // ASCII digits are a byte each, so this is a character boundary (and no slicing panic,
+    // with its Unicode tables, is linked into executables).
+    text.split_at_checked(digits).unwrap_or((text, ""))
+}
+
 /// A duration: a whole number with `ms`, `s` or `m` (`500ms`, `2s`, `1m`), more than zero.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad =
         || format!("--timeout {text}: expected a duration: a number with ms, s or m (500ms, 2s)");
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
+    let (number, unit) = digits_and_rest(text);
     let number: u64 = number.parse().map_err(|_| bad())?;
     let millis = match unit {
         "ms" => Some(number),
