@@ -214,6 +214,12 @@ impl Caller<'_> {
         let vm = vm.clone();
         Some(Memory(self.store.add_memory(vm)))
     }
+
+    /// The bytes of the calling instance's memory `index`, if it has one: what
+    /// `self.memory(index)?.data_mut(self)` gives, for less (no handle is made).
+    pub fn memory_data_mut(&mut self, index: u32) -> Option<&mut [u8]> {
+        self.store.instance_memory_bytes_mut(self.vmctx, index)
+    }
 }
 
 impl AsContext for Caller<'_> {

@@ -7,6 +7,7 @@ use core::cell::Cell;
 
 use wasmaot_runtime::Caller;
 
+use super::sys::cells;
 use super::sys::io::HostIovecs;
 use super::Errno;
 
@@ -25,8 +26,8 @@ impl<'a> Guest<'a> {
     /// The memory 0 of the calling instance, borrowed from the caller for one WASI call.
     pub fn of(caller: &'a mut Caller<'_>) -> Guest<'a> {
         let memory = caller
-            .memory(0)
-            .map(|memory| Cell::from_mut(memory.data_mut(caller)).as_slice_of_cells());
+            .memory_data_mut(0)
+            .map(|bytes| Cell::from_mut(bytes).as_slice_of_cells());
         Guest { memory }
     }
 
@@ -39,14 +40,15 @@ impl<'a> Guest<'a> {
 
     /// A copy of `[ptr, ptr + len)`.
     pub fn read_bytes(&self, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
-        Ok(self.bytes(ptr, len)?.iter().map(Cell::get).collect())
+        let cells = self.bytes(ptr, len)?;
+        let mut bytes = vec![0; cells.len()];
+        cells::copy_from(&mut bytes, cells);
+        Ok(bytes)
     }
 
     pub fn write_bytes(&self, ptr: u32, data: &[u8]) -> Result<(), Errno> {
         let len = u32::try_from(data.len()).map_err(|_| Errno::Fault)?;
-        for (cell, byte) in self.bytes(ptr, len)?.iter().zip(data) {
-            cell.set(*byte);
-        }
+        cells::copy_into(self.bytes(ptr, len)?, data);
         Ok(())
     }
 

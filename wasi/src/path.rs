@@ -73,16 +73,7 @@ pub fn resolve(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errn
 /// `openat2` on this host — takes the walk, which gives the answer and the error the sandbox
 /// defines; the kernel's confinement and the walk's agree on what is reachable.
 fn resolve_directly(start: RawFd, path: &[u8], follow: bool) -> Option<Resolved> {
-    if path.first().is_none_or(|b| *b == b'/') || path.ends_with(b"/") {
-        return None;
-    }
-    let (parent, name) = match path.iter().rposition(|b| *b == b'/') {
-        Some(slash) => (Some(&path[..slash]), &path[slash + 1..]),
-        None => (None, path),
-    };
-    if name == b"." || name == b".." {
-        return None;
-    }
+    let (parent, name) = direct_parts(path)?;
     let name = host::c_name(name).ok()?;
     let parent = match parent {
         Some(dir) => Some(host::open_dir_beneath(start, &host::c_name(dir).ok()?)?.ok()?),
@@ -98,6 +89,42 @@ fn resolve_directly(start: RawFd, path: &[u8], follow: bool) -> Option<Resolved>
         return None;
     }
     Some(resolved)
+}
+
+/// The directory part (if any) and the final name of a path the kernel may resolve beneath
+/// its starting directory: relative, not ending in `/`, and not naming a directory by `.` or
+/// `..` last (those, and everything else, take the walk).
+fn direct_parts(path: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
+    if path.first().is_none_or(|b| *b == b'/') || path.ends_with(b"/") {
+        return None;
+    }
+    let (parent, name) = match path.iter().rposition(|b| *b == b'/') {
+        Some(slash) => (Some(&path[..slash]), &path[slash + 1..]),
+        None => (None, path),
+    };
+    if name == b"." || name == b".." {
+        return None;
+    }
+    Some((parent, name))
+}
+
+/// Open a path of several components under `start` in one host call, with open `flags`,
+/// following a final symlink only with `follow` (without it, one makes the open fail, or with
+/// `O_PATH` opens the link itself): the kernel resolves the whole path confined beneath
+/// `start` (see [`host::open_beneath`]), where the walk would make one call per directory and
+/// a second for the name. `None` leaves the path to [`resolve`]: a single name (one call
+/// there too), any path [`direct_parts`] refuses, any error (the walk's answer is the
+/// sandbox's), no `openat2` on this host.
+pub fn open_directly(start: RawFd, path: &[u8], flags: i32, follow: bool) -> Option<OwnedFd> {
+    let (Some(_), _) = direct_parts(path)? else {
+        return None;
+    };
+    let flags = if follow {
+        flags
+    } else {
+        flags | libc::O_NOFOLLOW
+    };
+    host::open_beneath(start, &host::c_name(path).ok()?, flags)?.ok()
 }
 
 /// Resolve `path` one component at a time (see the module's description).
@@ -281,7 +308,32 @@ mod tests {
                 assert_eq!(reached(both), reached(walked), "{path} (follow {follow})");
             }
         }
-        // Paths that leave the grant are never answered by the direct road.
+        // Opened in one call, a path reaches what the walk reaches: the final symlink's
+        // target with `follow`, the link itself without.
+        for path in paths {
+            for follow in [false, true] {
+                let Some(file) = open_directly(start, path.as_bytes(), host::O_PATH, follow) else {
+                    continue;
+                };
+                let st = host::fstat(file.as_raw_fd()).unwrap();
+                let walked = reached(walk(start, path.as_bytes(), follow));
+                assert_eq!(
+                    walked.ok().and_then(|(_, inode)| inode),
+                    Some((st.st_dev, st.st_ino)),
+                    "{path} (follow {follow})"
+                );
+            }
+        }
+        // Where the host has `openat2`, a plain path of several components takes that road.
+        if host::open_dir_beneath(start, c"a").is_some() {
+            assert!(open_directly(start, b"a/b/c/f", host::O_PATH, false).is_some());
+            assert!(open_directly(start, b"ab/cf", host::O_PATH, true).is_some());
+            assert!(open_directly(start, b"a/b/c/f", libc::O_RDONLY, false).is_some());
+            let create = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND;
+            assert!(open_directly(start, b"a/b/c/new", create, false).is_some());
+            assert!(grant.join("a/b/c/new").exists());
+        }
+        // Paths that leave the grant are never answered by the direct roads.
         for path in [
             "out/secret",
             "abs/secret",
@@ -294,6 +346,8 @@ mod tests {
                     resolve_directly(start, path.as_bytes(), follow).is_none(),
                     "{path}"
                 );
+                let opened = open_directly(start, path.as_bytes(), host::O_PATH, follow);
+                assert!(opened.is_none(), "{path}");
             }
         }
         std::fs::remove_dir_all(&root).unwrap();

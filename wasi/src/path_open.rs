@@ -80,15 +80,25 @@ pub fn path_open(
     // The final name is first opened as it is, which fails (`ELOOP`, or `ENOTDIR` with
     // `O_DIRECTORY`) only if it is a symlink: then, with `follow`, it is resolved through.
     // That spares the common case a `readlink` per open.
+    // A path of several components is opened in one call when the kernel can confine it.
+    let direct = path::open_directly(
+        dir.raw(),
+        &path,
+        flags(base, oflags, fdflags, false),
+        follow,
+    );
     let mut following = false;
     let mut attempt = 0;
-    let file = loop {
-        let resolved = path::resolve(dir.raw(), &path, following)?;
-        match open(&resolved, base, oflags, fdflags) {
-            Err(Errno::Loop | Errno::Notdir) if follow && !following => following = true,
-            Err(Errno::Loop) if following && attempt + 1 < ATTEMPTS => attempt += 1,
-            other => break other?,
-        }
+    let file = match direct {
+        Some(file) => HostFile::Owned(file),
+        None => loop {
+            let resolved = path::resolve(dir.raw(), &path, following)?;
+            match open(&resolved, base, oflags, fdflags) {
+                Err(Errno::Loop | Errno::Notdir) if follow && !following => following = true,
+                Err(Errno::Loop) if following && attempt + 1 < ATTEMPTS => attempt += 1,
+                other => break other?,
+            }
+        },
     };
     let filetype = filetype::of_mode(host::fstat(file.raw())?.st_mode);
     let (max_base, max_inheriting) = max_rights(file.raw(), filetype);
@@ -106,7 +116,14 @@ pub fn path_open(
 
 /// Open the resolved name on the host, never following a symlink there.
 fn open(resolved: &Resolved, base: u64, oflags: u16, fdflags: u16) -> Result<HostFile, Errno> {
-    let directory = oflags & oflags::DIRECTORY != 0 || resolved.must_be_dir;
+    let flags = flags(base, oflags, fdflags, resolved.must_be_dir);
+    host::open_at(resolved.dir(), &resolved.name, flags, 0o666).map(HostFile::Owned)
+}
+
+/// The host's open flags for rights `base`, `oflags` and `fdflags`; `must_be_dir` when the
+/// path ended in `/`.
+fn flags(base: u64, oflags: u16, fdflags: u16, must_be_dir: bool) -> libc::c_int {
+    let directory = oflags & oflags::DIRECTORY != 0 || must_be_dir;
     let read = base & rights::NEEDS_HOST_READ != 0;
     let write = !directory && (base & rights::NEEDS_HOST_WRITE != 0 || oflags & oflags::TRUNC != 0);
     let mut flags = match (read, write) {
@@ -126,6 +143,5 @@ fn open(resolved: &Resolved, base: u64, oflags: u16, fdflags: u16) -> Result<Hos
     if oflags & oflags::TRUNC != 0 {
         flags |= libc::O_TRUNC;
     }
-    flags |= fdflags::to_host(fdflags);
-    host::open_at(resolved.dir(), &resolved.name, flags, 0o666).map(HostFile::Owned)
+    flags | fdflags::to_host(fdflags)
 }

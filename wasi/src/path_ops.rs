@@ -46,7 +46,12 @@ fn resolve(
 ) -> Result<At, Errno> {
     let dir = dir_handle(ctx, fd, needed)?;
     let path = guest.path(ptr, len)?;
-    let resolved = path::resolve(dir.raw(), &path, follow)?;
+    resolve_in(dir, &path, follow)
+}
+
+/// Resolve `path` under directory `dir`.
+fn resolve_in(dir: Handle, path: &[u8], follow: bool) -> Result<At, Errno> {
+    let resolved = path::resolve(dir.raw(), path, follow)?;
     Ok(At {
         resolved,
         _dir: dir,
@@ -85,12 +90,20 @@ pub fn path_filestat_get(
     out: u32,
 ) -> Result<(), Errno> {
     let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0;
+    // A path of several components: opened for its location only, in one call (the file is
+    // not opened for reading: a FIFO or a device is not touched), then described.
+    let dir = dir_handle(ctx, fd, rights::PATH_FILESTAT_GET)?;
+    let name = guest.path(path.0, path.1)?;
+    if let Some(file) = path::open_directly(dir.raw(), &name, host::O_PATH, follow) {
+        let st = host::fstat(file.as_raw_fd())?;
+        return guest.write_bytes(out, &encode_filestat(&st));
+    }
     // Described as it is first; only a symlink to follow needs resolving through.
-    let at = resolve(ctx, guest, fd, rights::PATH_FILESTAT_GET, path, false)?;
+    let at = resolve_in(dir.clone(), &name, false)?;
     at.check_dir()?;
     let mut st = host::lstat_at(at.dir(), &at.name)?;
     if follow && st.st_mode & libc::S_IFMT == libc::S_IFLNK {
-        let at = resolve(ctx, guest, fd, rights::PATH_FILESTAT_GET, path, true)?;
+        let at = resolve_in(dir, &name, true)?;
         at.check_dir()?;
         st = host::lstat_at(at.dir(), &at.name)?;
     }

@@ -314,6 +314,23 @@ impl StoreInner {
         // reference to the bytes (a memory belongs to one store).
         unsafe { core::slice::from_raw_parts_mut(vm.base(), vm.len() as usize) }
     }
+
+    /// The bytes of memory `index` of the instance whose vmctx is `vmctx`, to change, as
+    /// [`StoreInner::memory_bytes_mut`] gives them (without making the memory a handle).
+    pub(crate) fn instance_memory_bytes_mut(
+        &mut self,
+        vmctx: *mut u8,
+        index: u32,
+    ) -> Option<&mut [u8]> {
+        let instance = self.instance_of_vmctx(vmctx)?;
+        let vm = self.instances[instance.index]
+            .0
+            .memories
+            .get(index as usize)?;
+        // SAFETY: as in `memory_bytes_mut`: an instance's memories are its store's, and the
+        // mutable borrow of the store makes this the only reference to the bytes.
+        Some(unsafe { core::slice::from_raw_parts_mut(vm.base(), vm.len() as usize) })
+    }
 }
 
 impl StoreInner {

@@ -46,23 +46,34 @@ pub fn open_at(dir: RawFd, name: &CStr, flags: libc::c_int, mode: u32) -> Result
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// Open a file only as a location (to resolve names from or to describe it), not for its
+/// contents: `O_PATH` on Linux, which touches neither a FIFO nor a device; elsewhere a plain
+/// read-only open.
+#[cfg(target_os = "linux")]
+pub const O_PATH: libc::c_int = libc::O_PATH;
+#[cfg(not(target_os = "linux"))]
+pub const O_PATH: libc::c_int = libc::O_RDONLY;
+
 /// Open the directory `name` in `dir` only as a place to resolve further names from.
 pub fn open_dir_at(dir: RawFd, name: &CStr) -> Result<OwnedFd, Errno> {
-    #[cfg(target_os = "linux")]
-    let flags = libc::O_PATH | libc::O_DIRECTORY;
-    #[cfg(not(target_os = "linux"))]
-    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
-    open_at(dir, name, flags, 0)
+    open_at(dir, name, O_PATH | libc::O_DIRECTORY, 0)
 }
 
 /// Open the directory at `path` (which may have several components) below `dir`, as a place
-/// to resolve further names from, with the kernel resolving the whole path under the rule that
-/// it never leaves `dir`: `openat2` with `RESOLVE_BENEATH` fails (`EXDEV`) on an absolute path
-/// or symlink and on a `..` that would climb above `dir`, and fails (`EAGAIN`) if a rename
-/// anywhere on the system raced with a `..` in the path, rather than risk an escape; "magic"
-/// links such as `/proc/self/fd/N` are refused. `None` when the host has no `openat2` (Linux
-/// before 5.6, other systems, filters that forbid it), remembered after the first try.
+/// to resolve further names from, confined as [`open_beneath`] says.
 pub fn open_dir_beneath(dir: RawFd, path: &CStr) -> Option<Result<OwnedFd, Errno>> {
+    open_beneath(dir, path, O_PATH | libc::O_DIRECTORY)
+}
+
+/// Open `path` (which may have several components) below `dir` with open `flags` (and
+/// `O_CLOEXEC`, and `O_NOCTTY` unless `O_PATH`), the kernel resolving the whole path under the rule that it never
+/// leaves `dir`: `openat2` with `RESOLVE_BENEATH` fails (`EXDEV`) on an absolute path or
+/// symlink and on a `..` that would climb above `dir`, and fails (`EAGAIN`) if a rename
+/// anywhere on the system raced with a `..` in the path, rather than risk an escape; "magic"
+/// links such as `/proc/self/fd/N` are refused. A final symlink is followed (beneath `dir`
+/// too) unless `flags` has `O_NOFOLLOW`. `None` when the host has no `openat2` (Linux before
+/// 5.6, other systems, filters that forbid it), remembered after the first try.
+pub fn open_beneath(dir: RawFd, path: &CStr, flags: libc::c_int) -> Option<Result<OwnedFd, Errno>> {
     #[cfg(target_os = "linux")]
     {
         use core::sync::atomic::{AtomicBool, Ordering};
@@ -72,7 +83,18 @@ pub fn open_dir_beneath(dir: RawFd, path: &CStr) -> Option<Result<OwnedFd, Errno
         }
         // SAFETY: `open_how` is plain old data; all zeroes is a valid value.
         let mut how: libc::open_how = unsafe { core::mem::zeroed() };
-        how.flags = (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64;
+        // `openat2` refuses flags that do not apply, where `openat` ignores them: `O_PATH`
+        // takes no `O_NOCTTY`.
+        let tty = if flags & libc::O_PATH == 0 {
+            libc::O_NOCTTY
+        } else {
+            0
+        };
+        how.flags = (flags | libc::O_CLOEXEC | tty) as u64;
+        // A mode is only allowed (and needed) when a file may be created.
+        if flags & (libc::O_CREAT | libc::O_TMPFILE) != 0 {
+            how.mode = 0o666;
+        }
         how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
         let size = core::mem::size_of::<libc::open_how>();
         // SAFETY: `path` is NUL-terminated and `how` is a valid `open_how` of `size` bytes;
@@ -98,7 +120,7 @@ pub fn open_dir_beneath(dir: RawFd, path: &CStr) -> Option<Result<OwnedFd, Errno
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (dir, path);
+        let _ = (dir, path, flags);
         None
     }
 }

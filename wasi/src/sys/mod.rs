@@ -2,6 +2,7 @@
 //! Guest memory reaches the host only as [`io::HostIovecs`] or cell slices, which can only be
 //! made from memory the guest's bounds checks let through.
 
+pub mod cells;
 pub mod fs;
 pub mod io;
 pub mod net;
