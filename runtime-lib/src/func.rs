@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 use alloc::sync::Arc;
 
-use wasmaot_abi::metadata::{FuncType, ValTypes};
+use wasmaot_abi::metadata::{FuncType, ValType, ValTypes};
 
 use crate::instance::Extern;
 use crate::memory::Memory;
@@ -38,6 +38,52 @@ impl Func {
                 .unwrap_or_else(|| Err(Trap::host("host function called outside a call")))
         };
         Func::from_raw_host(store.as_context_mut(), ty, Box::new(raw))
+    }
+
+    /// A host function of type `ty` whose parameters and results are all numbers (`i32`,
+    /// `i64`, `f32`, `f64`, `v128`), working on their bits: `f` gets one slot per parameter
+    /// or result, whichever are more, the arguments' bits first (zero-extended: an `i32` in
+    /// the low 32 bits, a float as its bit pattern), and puts the results' bits in the first
+    /// slots (bits beyond a result's width are ignored). It spares
+    /// the conversions to and from [`Val`] of [`Func::new`], for host functions called very
+    /// often (WASI's); traps and panics are handled alike. `None` if the type has a reference.
+    pub fn new_numeric(
+        store: &mut impl AsContextMut,
+        ty: FuncType,
+        f: impl Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> Option<Func> {
+        let width = |ty: &ValType| match ty {
+            ValType::I32 | ValType::F32 => Some(u128::from(u32::MAX)),
+            ValType::I64 | ValType::F64 => Some(u128::from(u64::MAX)),
+            ValType::V128 => Some(u128::MAX),
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => None,
+        };
+        let params = ty.params.iter().map(width).collect::<Option<Vec<_>>>()?;
+        let masks = ty.results.iter().map(width).collect::<Option<Vec<_>>>()?;
+        let raw = move |caller_vmctx: *mut u8, values: &mut [u128]| -> Result<(), Trap> {
+            store::with_current(|store| {
+                for (slot, mask) in values.iter_mut().zip(&params) {
+                    *slot &= mask;
+                }
+                f(
+                    &mut Caller {
+                        store,
+                        vmctx: caller_vmctx,
+                    },
+                    values,
+                )?;
+                for (slot, mask) in values.iter_mut().zip(&masks) {
+                    *slot &= mask;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|| Err(Trap::host("host function called outside a call")))
+        };
+        Some(Func::from_raw_host(
+            store.as_context_mut(),
+            ty,
+            Box::new(raw),
+        ))
     }
 
     /// A host function working on raw value slots (the runtime's own, e.g. WASI).

@@ -92,12 +92,61 @@ impl<'a> Guest<'a> {
 
     /// A path argument: its bytes, refused if not UTF-8 (WASI paths are strings) or longer
     /// than [`MAX_PATH`].
-    pub fn path(&self, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+    pub fn path(&self, ptr: u32, len: u32) -> Result<PathBytes, Errno> {
         if len > MAX_PATH {
             return Err(Errno::Nametoolong);
         }
-        let bytes = self.read_bytes(ptr, len)?;
-        core::str::from_utf8(&bytes).map_err(|_| Errno::Ilseq)?;
-        Ok(bytes)
+        let cells = self.bytes(ptr, len)?;
+        let path = match cells.len() {
+            short if short <= SHORT_PATH => {
+                let mut bytes = [0; SHORT_PATH];
+                cells::copy_from(&mut bytes[..short], cells);
+                PathBytes::Short { bytes, len: short }
+            }
+            _ => PathBytes::Long(self.read_bytes(ptr, len)?),
+        };
+        core::str::from_utf8(&path).map_err(|_| Errno::Ilseq)?;
+        Ok(path)
+    }
+}
+
+/// Paths up to this long are copied onto the stack, not allocated.
+const SHORT_PATH: usize = 256;
+
+/// A path argument's bytes (see [`Guest::path`]).
+pub enum PathBytes {
+    Short { bytes: [u8; SHORT_PATH], len: usize },
+    Long(Vec<u8>),
+}
+
+impl core::ops::Deref for PathBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            PathBytes::Short { bytes, len } => &bytes[..*len],
+            PathBytes::Long(bytes) => bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_of_every_length_read_the_same() {
+        let mut memory = vec![b'p'; 1024];
+        memory[1000] = 0xff;
+        let guest = Guest {
+            memory: Some(Cell::from_mut(&mut memory[..]).as_slice_of_cells()),
+        };
+        for len in [0, 1, 255, 256, 257, 999] {
+            let path = guest.path(1, len).unwrap();
+            assert_eq!(&*path, &vec![b'p'; len as usize][..], "{len} bytes");
+        }
+        assert_eq!(guest.path(999, 2).err(), Some(Errno::Ilseq));
+        assert_eq!(guest.path(1000, 100).err(), Some(Errno::Fault));
+        assert_eq!(guest.path(0, MAX_PATH + 1).err(), Some(Errno::Nametoolong));
     }
 }

@@ -125,34 +125,34 @@ fn import(
     name: &str,
     ty: &FuncType,
 ) -> Func {
-    if name == "proc_exit" && ty.params == [ValType::I32] && ty.results.is_empty() {
-        return Func::new(store, ty.clone(), |_, args, _| {
-            Err(Trap::Exit(args[0].unwrap_i32()))
-        });
-    }
-    match preview1::lookup(functions, name) {
-        Some(function) if ty.params == function.params && ty.results == [ValType::I32] => {
+    let exit = name == "proc_exit" && ty.params == [ValType::I32] && ty.results.is_empty();
+    let function = preview1::lookup(functions, name)
+        .filter(|f| ty.params == f.params && ty.results == [ValType::I32]);
+    // Every preview1 function takes and returns numbers only, so `new_numeric` always makes
+    // one here; the slots are 64 bits wide at most.
+    let made = match function {
+        _ if exit => Func::new_numeric(store, ty.clone(), |_, values| {
+            Err(Trap::Exit(values[0] as u32 as i32))
+        }),
+        Some(function) => {
             let (ctx, call) = (ctx.clone(), function.call);
-            Func::new(store, ty.clone(), move |caller, args, results| {
+            Func::new_numeric(store, ty.clone(), move |caller, values| {
                 let mut raw = [0u64; preview1::MAX_PARAMS];
-                for (raw, arg) in raw.iter_mut().zip(args) {
-                    *raw = match *arg {
-                        Val::I32(v) => u64::from(v as u32),
-                        Val::I64(v) => v as u64,
-                        _ => 0,
-                    };
+                for (raw, value) in raw.iter_mut().zip(values.iter()) {
+                    *raw = *value as u64;
                 }
                 let guest = Guest::of(caller);
                 let code = match call(&ctx, &guest, &preview1::Args(&raw)) {
                     Ok(()) => Errno::Success,
                     Err(errno) => errno,
                 };
-                results[0] = Val::I32(i32::from(code as u16));
+                values[0] = u128::from(code as u16);
                 Ok(())
             })
         }
-        _ => unsupported(store, name, ty),
-    }
+        None => None,
+    };
+    made.unwrap_or_else(|| unsupported(store, name, ty))
 }
 
 /// A function this runtime does not know (or imported with another type): `ENOSYS` when the

@@ -116,15 +116,17 @@ fn direct_parts(path: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
 /// there too), any path [`direct_parts`] refuses, any error (the walk's answer is the
 /// sandbox's), no `openat2` on this host.
 pub fn open_directly(start: RawFd, path: &[u8], flags: i32, follow: bool) -> Option<OwnedFd> {
-    let (Some(_), _) = direct_parts(path)? else {
+    if !path.contains(&b'/') || direct_parts(path).is_none() {
         return None;
-    };
+    }
     let flags = if follow {
         flags
     } else {
         flags | libc::O_NOFOLLOW
     };
-    host::open_beneath(start, &host::c_name(path).ok()?, flags)?.ok()
+    host::with_c_str(path, |path| host::open_beneath(start, path, flags))
+        .ok()??
+        .ok()
 }
 
 /// Resolve `path` one component at a time (see the module's description).

@@ -37,6 +37,22 @@ pub fn c_name(name: &[u8]) -> Result<CString, Errno> {
     CString::new(name).map_err(|_| Errno::Inval)
 }
 
+/// `f` given `bytes` as a C string (`EINVAL` if they contain NUL), made on the stack when
+/// short (as most paths are) rather than allocated.
+pub fn with_c_str<R>(bytes: &[u8], f: impl FnOnce(&CStr) -> R) -> Result<R, Errno> {
+    let mut buffer = [0u8; 256];
+    // Room for the bytes and the NUL after them.
+    if bytes.len() < buffer.len() {
+        buffer[..bytes.len()].copy_from_slice(bytes);
+        let text = CStr::from_bytes_until_nul(&buffer).map_err(|_| Errno::Inval)?;
+        if text.count_bytes() != bytes.len() {
+            return Err(Errno::Inval);
+        }
+        return Ok(f(text));
+    }
+    Ok(f(&c_name(bytes)?))
+}
+
 /// `openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)`.
 pub fn open_at(dir: RawFd, name: &CStr, flags: libc::c_int, mode: u32) -> Result<OwnedFd, Errno> {
     let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NOCTTY;
@@ -372,4 +388,23 @@ fn clear_errno() {
     unsafe {
         *libc::__error() = 0
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_strings_of_any_length_and_no_nul() {
+        for len in [0, 1, 255, 256, 257, 4000] {
+            let bytes = vec![b'x'; len];
+            let made = with_c_str(&bytes, |c| c.to_bytes().to_vec());
+            assert_eq!(made, Ok(bytes), "{len} bytes");
+        }
+        for bytes in [&b"a\0b"[..], b"\0", b"ab\0"] {
+            assert_eq!(with_c_str(bytes, |_| ()), Err(Errno::Inval), "{bytes:?}");
+        }
+        let long = [vec![b'y'; 300], vec![0]].concat();
+        assert_eq!(with_c_str(&long, |_| ()), Err(Errno::Inval));
+    }
 }
