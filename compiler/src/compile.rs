@@ -9,6 +9,9 @@ use cranelift_codegen::Context;
 use cranelift_codegen::FinalizedMachExceptionHandler;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, ModuleReloc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use wasmaot_abi::metadata::LandingPad;
 use wasmaot_abi::symbols::TrapSite;
@@ -145,21 +148,12 @@ pub fn compile_functions(
                     if !may_be_inlined(&input.body) {
                         return Ok(None);
                     }
-                    let copy = FunctionInput {
-                        validator: FuncToValidate {
-                            resources: input.validator.resources.clone(),
-                            index: input.validator.index,
-                            ty: input.validator.ty,
-                            features: input.validator.features,
-                        },
-                        body: input.body.clone(),
-                    };
                     let mut func = ir::Function::new();
                     let allocs = worker.allocs.take().unwrap_or_default();
                     let allocs = translate_function(
                         env,
                         index as u32,
-                        copy,
+                        copy_of(input),
                         &mut func,
                         &mut worker.builder,
                         allocs,
@@ -171,10 +165,12 @@ pub fn compile_functions(
         ),
         false => Callees::none(),
     };
-    functions
-        .into_par_iter()
-        .enumerate()
-        .map_init(Worker::default, |worker, (index, input)| {
+    let results = largest_first(
+        &functions,
+        |input| input.body.range().end - input.body.range().start,
+        Worker::default,
+        |worker, index, input| {
+            let input = copy_of(input);
             let body_offset = input.body.range().start as u32;
             worker.context.clear();
             let allocs = worker.allocs.take().unwrap_or_default();
@@ -210,7 +206,62 @@ pub fn compile_functions(
             compiled.body_offset = body_offset;
             on_done();
             Ok(compiled)
-        })
+        },
+    );
+    results.into_iter().collect()
+}
+
+/// A function's input to translate, sharing the original's bytes and validator resources.
+fn copy_of<'a>(input: &FunctionInput<'a>) -> FunctionInput<'a> {
+    FunctionInput {
+        validator: FuncToValidate {
+            resources: input.validator.resources.clone(),
+            index: input.validator.index,
+            ty: input.validator.ty,
+            features: input.validator.features,
+        },
+        body: input.body.clone(),
+    }
+}
+
+/// `work` on every item of `items` (with its index) on the current thread pool, largest
+/// `size` first, each thread taking the next item as soon as it is free; the results in the
+/// items' order (so the output does not depend on the schedule). Functions in index order
+/// left one thread compiling a large function met late while the others had nothing left;
+/// largest first, they end together (to within the smallest items). After an `Err`, items
+/// not yet started are skipped.
+fn largest_first<T: Sync, R: Send + Sync, W>(
+    items: &[T],
+    size: impl Fn(&T) -> u64,
+    init: impl Fn() -> W + Sync,
+    work: impl Fn(&mut W, usize, &T) -> Result<R> + Sync,
+) -> Vec<Result<R>> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Stable: equal sizes keep their index order.
+    order.sort_by_key(|&i| core::cmp::Reverse(size(&items[i])));
+    let results: Vec<OnceLock<Result<R>>> = items.iter().map(|_| OnceLock::new()).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let threads = rayon::current_num_threads().clamp(1, items.len().max(1));
+    rayon::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|_| {
+                let mut worker = init();
+                while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let result = work(&mut worker, index, &items[index]);
+                    failed.fetch_or(result.is_err(), Ordering::Relaxed);
+                    // Each index is taken once (`next` hands it out), so the cell is empty.
+                    let _ = results[index].set(result);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(OnceLock::into_inner)
         .collect()
 }
 
@@ -397,4 +448,77 @@ fn landing_pads(
     }
     pads.sort_by_key(|p| p.ret_offset);
     Ok(pads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+    }
+
+    #[test]
+    fn largest_first_gives_every_result_in_item_order() {
+        let items: Vec<u64> = (0..200).map(|i| (i * 7919) % 101).collect();
+        for threads in [1, 2, 5] {
+            let done = pool(threads).install(|| {
+                largest_first(
+                    &items,
+                    |&size| size,
+                    || 0,
+                    |calls, index, &size| {
+                        *calls += 1;
+                        Ok((index, size))
+                    },
+                )
+            });
+            let done: Vec<(usize, u64)> = done.into_iter().map(|r| r.unwrap()).collect();
+            let expected: Vec<(usize, u64)> = items.iter().copied().enumerate().collect();
+            assert_eq!(done, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn one_thread_takes_the_largest_first() {
+        let items = [3u64, 9, 1, 9, 5];
+        let order = std::sync::Mutex::new(Vec::new());
+        pool(1).install(|| {
+            largest_first(
+                &items,
+                |&size| size,
+                || (),
+                |_, index, _| {
+                    order.lock().unwrap().push(index);
+                    Ok(())
+                },
+            )
+        });
+        assert_eq!(order.into_inner().unwrap(), [1, 3, 4, 0, 2]);
+    }
+
+    #[test]
+    fn an_error_stops_the_items_not_yet_started() {
+        let items = [5u64, 4, 3, 2, 1];
+        let results = pool(1).install(|| {
+            largest_first(
+                &items,
+                |&size| size,
+                || (),
+                |_, index, _| match index {
+                    1 => Err(CompileError::Codegen {
+                        func_index: 1,
+                        message: "no".to_string(),
+                    }),
+                    _ => Ok(index),
+                },
+            )
+        });
+        // Items 0 and 1 ran, in that order; the rest were skipped.
+        assert_eq!(results.len(), 2);
+        assert!(results[0].is_ok() && results[1].is_err());
+    }
 }

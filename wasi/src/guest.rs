@@ -114,6 +114,8 @@ impl<'a> Guest<'a> {
 const SHORT_PATH: usize = 256;
 
 /// A path argument's bytes (see [`Guest::path`]).
+// Large on purpose: a short path lives on the stack for the call, sparing an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum PathBytes {
     Short { bytes: [u8; SHORT_PATH], len: usize },
     Long(Vec<u8>),
