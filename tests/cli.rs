@@ -560,10 +560,17 @@ fn executables_carry_no_standard_library() {
         let found = bytes.windows(name.len()).any(|w| w == name.as_bytes());
         assert!(!found, "the executable's symbols name {name}");
     }
-    // 590 KB with the standard library; 255 KB without; 193 KB with only the WASI functions
-    // it imports (x86-64).
+    // 590 KB with the standard library; 255 KB without; 185 KB with only the WASI functions
+    // it imports and no float formatting, ordered trees or sorting (x86-64). On aarch64 the
+    // linker pads the file to align the writable segment to 64 KiB pages (a native hello
+    // world is 67,600 bytes there; ours 206 KB, 38 KB of it padding).
+    let bound = if cfg!(target_arch = "aarch64") {
+        240_000
+    } else {
+        200_000
+    };
     let size = std::fs::metadata(&stripped).unwrap().len();
-    assert!(size < 200_000, "a stripped hello world is {size} bytes");
+    assert!(size < bound, "a stripped hello world is {size} bytes");
 }
 
 #[test]
