@@ -1,17 +1,12 @@
 //! A host function reaching its caller's memory: through a `Memory` handle, or its bytes
 //! directly (`Caller::memory_data_mut`, what WASI uses on every call).
 
+mod common;
+
 use wasmaot_runtime::{Extern, Func, FuncType, Instance, Module, Store, Val, ValType};
 
 fn module(wat: &str, name: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-caller-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join(format!("{name}.so"));
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    unsafe { Module::load(&so) }.expect("loads")
+    common::module("caller", wat, name)
 }
 
 /// `(i32) -> (i32)`: the host function's answer for the argument.

@@ -2,6 +2,8 @@
 //! (`memory.grow` and `table.grow` give -1 past them), one whose initial size is over them is
 //! refused, and host memories obey them too.
 
+mod common;
+
 use wasmaot_runtime::{Error, Instance, Memory, MemoryType, Module, Store, Val};
 
 const GROWER: &str = r#"
@@ -11,14 +13,7 @@ const GROWER: &str = r#"
 "#;
 
 fn module(wat: &str, name: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-limits-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join(format!("{name}.so"));
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    unsafe { Module::load(&so) }.expect("loads")
+    common::module("limits", wat, name)
 }
 
 #[test]

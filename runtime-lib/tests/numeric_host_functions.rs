@@ -1,18 +1,13 @@
 //! Host functions on raw number slots (`Func::new_numeric`), as WASI's are made.
 
+mod common;
+
 use wasmaot_runtime::{
     Error, Extern, Func, FuncType, HeapType, Instance, Module, RefType, Store, Trap, Val, ValType,
 };
 
 fn module(wat: &str, name: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-numeric-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join(format!("{name}.so"));
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    unsafe { Module::load(&so) }.expect("loads")
+    common::module("numeric", wat, name)
 }
 
 fn func_type(params: &[ValType], results: &[ValType]) -> FuncType {

@@ -1,17 +1,12 @@
 //! Values crossing the host boundary: a reference result shares its slot with what an
 //! argument left there (found by the differential fuzzer).
 
+mod common;
+
 use wasmaot_runtime::{Instance, Module, Store, Val};
 
 fn module(wat: &str, name: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
-    let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-values-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join(format!("{name}.so"));
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    unsafe { Module::load(&so) }.expect("loads")
+    common::module("values", wat, name)
 }
 
 #[test]
