@@ -31,7 +31,7 @@ use super::sys::per_thread::per_thread;
 use super::table::VmTable;
 use super::traps;
 
-/// The contents of a `Store`, as host functions (through `Caller`) and handles see them. Opaque: reached through [`AsContext`] and [`AsContextMut`].
+/// The contents of a `Store`, as host functions (through `Caller`) and handles see them. Opaque: reached through [`AsContext`](crate::AsContext) and [`AsContextMut`](crate::AsContextMut).
 pub struct StoreInner {
     id: u64,
     pub(crate) instances: Vec<VmInstance>,
