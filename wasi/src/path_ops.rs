@@ -99,13 +99,13 @@ pub fn path_filestat_get(
         return guest.write_bytes(out, &encode_filestat(&st));
     }
     // Described as it is first; only a symlink to follow needs resolving through.
-    let at = resolve_in(dir.clone(), &name, false)?;
+    let at = resolve_in(dir, &name, false)?;
     at.check_dir()?;
     let mut st = host::lstat_at(at.dir(), &at.name)?;
     if follow && st.st_mode & libc::S_IFMT == libc::S_IFLNK {
-        let at = resolve_in(dir, &name, true)?;
-        at.check_dir()?;
-        st = host::lstat_at(at.dir(), &at.name)?;
+        let through = path::resolve(at._dir.raw(), &name, true)?;
+        through.check_dir()?;
+        st = host::lstat_at(through.dir(), &through.name)?;
     }
     guest.write_bytes(out, &encode_filestat(&st))
 }
