@@ -137,12 +137,8 @@ fn import(
         Some(function) => {
             let (ctx, call) = (ctx.clone(), function.call);
             Func::new_numeric(store, ty.clone(), move |caller, values| {
-                let mut raw = [0u64; preview1::MAX_PARAMS];
-                for (raw, value) in raw.iter_mut().zip(values.iter()) {
-                    *raw = *value as u64;
-                }
                 let guest = Guest::of(caller);
-                let code = match call(&ctx, &guest, &preview1::Args(&raw)) {
+                let code = match call(&ctx, &guest, &preview1::Args(values)) {
                     Ok(()) => Errno::Success,
                     Err(errno) => errno,
                 };

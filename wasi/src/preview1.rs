@@ -9,11 +9,8 @@ use super::guest::Guest;
 use super::{args_env, clock, fd_io, fd_stat, path_open, path_ops, poll, proc, readdir, sock};
 use super::{Errno, WasiCtx};
 
-/// The most parameters a preview1 function has (`path_open`).
-pub const MAX_PARAMS: usize = 9;
-
-/// The raw arguments of one call.
-pub struct Args<'a>(pub &'a [u64]);
+/// The raw arguments of one call: the host function's value slots (numbers, zero-extended).
+pub struct Args<'a>(pub &'a [u128]);
 
 impl Args<'_> {
     /// Argument `i` as an i32 (pointers, lengths, descriptors, flags).
@@ -23,7 +20,7 @@ impl Args<'_> {
 
     /// Argument `i` as an i64.
     pub fn u64(&self, i: usize) -> u64 {
-        self.0.get(i).copied().unwrap_or(0)
+        self.0.get(i).copied().unwrap_or(0) as u64
     }
 }
 
