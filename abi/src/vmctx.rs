@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! header      libcall table, stack limit, instance pointer, spare
+//! mem. bases  base address per memory (imported first) that never moves, copied from its
+//!             VMMemory at instantiation: one load, not two, for code relying on guard pages
 //! type ids    u32 per type index: canonical signature id checked by call_indirect
 //! memories    pointer per memory (imported first) to its VMMemory (owned by the memory)
 //! tables      pointer per table (imported first) to its VMTable (owned by the table)
@@ -178,6 +180,7 @@ pub struct VmctxCounts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VmctxLayout {
     pub counts: VmctxCounts,
+    memory_bases: u32,
     type_ids: u32,
     memory_ptrs: u32,
     table_ptrs: u32,
@@ -219,6 +222,7 @@ impl VmctxLayout {
             start
         };
         let c = counts;
+        let memory_bases = take(8 * (c.imported_memories + c.defined_memories), 8);
         let type_ids = take(4 * c.types, 4);
         let memory_ptrs = take(8 * (c.imported_memories + c.defined_memories), 8);
         let table_ptrs = take(8 * (c.imported_tables + c.defined_tables), 8);
@@ -230,6 +234,7 @@ impl VmctxLayout {
         let size = align(at, 16);
         VmctxLayout {
             counts,
+            memory_bases,
             type_ids,
             memory_ptrs,
             table_ptrs,
@@ -249,6 +254,13 @@ impl VmctxLayout {
     /// The `u32` canonical signature id of type `index`.
     pub fn type_id(&self, index: u32) -> u32 {
         self.type_ids + 4 * index
+    }
+    /// The base address of memory `index` (imported or defined), for a memory that never
+    /// moves (0 for a movable one: code with explicit bounds checks reads
+    /// [`VMMemory::base`] through [`Self::memory_ptr`] instead). Placed first after the header,
+    /// where a one-byte displacement reaches it.
+    pub fn memory_base(&self, index: u32) -> u32 {
+        self.memory_bases + 8 * index
     }
     /// The `*mut VMMemory` of memory `index` (imported or defined).
     pub fn memory_ptr(&self, index: u32) -> u32 {
@@ -363,6 +375,7 @@ mod tests {
         };
         let l = VmctxLayout::new(counts);
         let ends = [
+            (l.memory_base(0), l.memory_base(1)),
             (l.type_id(0), l.type_id(3)),
             (l.memory_ptr(0), l.memory_ptr(1)),
             (l.table_ptr(0), l.table_ptr(2)),

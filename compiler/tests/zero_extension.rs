@@ -7,7 +7,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::{Error, TrapKind};
+use wasmaot_runtime::{Error, Extern, Func, TrapKind, Val, ValType};
 use wasmparser::Operator;
 
 const MODULE: &str = r#"
@@ -191,4 +191,95 @@ fn i32_locals_hold_zero_extended_values_whatever_set_them() {
             "{checks}"
         );
     }
+}
+
+/// Callees that use their i32 parameters as addresses and as numbers, called every way a wasm
+/// function can be (and a host function and another instance's) with arguments whose 64-bit
+/// source had its upper half set: whatever a register holds above an i32 argument, the callee
+/// sees the i32 alone.
+const ARGUMENTS: &str = r#"
+(module
+  (import "host" "number" (func $host (param i32 i64 i32) (result i64)))
+  (import "other" "load" (func $other (param i32) (result i32)))
+  (memory 1)
+  (data (i32.const 8) "\2a\00\00\00")
+  (data (i32.const 65532) "\78\56\34\12")
+  (type $load_t (func (param i32 i64 i32) (result i64)))
+  (table 2 2 funcref)
+  (elem (i32.const 0) $load $host)
+  ;; *(p + q) + x + q, all as unsigned 64-bit numbers.
+  (func $load (type $load_t)
+    (i64.add
+      (i64.add (i64.load32_u (i32.add (local.get 0) (local.get 2))) (local.get 1))
+      (i64.extend_i32_u (local.get 2))))
+  (func $wrap (param i64) (result i32) (i32.wrap_i64 (local.get 0)))
+  (func (export "direct") (param i64 i64) (result i64)
+    (call $load (i32.wrap_i64 (local.get 0)) (local.get 1) (i32.wrap_i64 (local.get 1))))
+  (func (export "from call") (param i64) (result i64)
+    (call $load (call $wrap (local.get 0)) (i64.const 0) (i32.const 0)))
+  (func (export "indirect") (param i64 i32) (result i64)
+    (call_indirect (type $load_t)
+      (i32.wrap_i64 (local.get 0)) (i64.const 1) (i32.wrap_i64 (local.get 0)) (local.get 1)))
+  (func (export "tail") (param i64) (result i64)
+    (return_call $load (i32.wrap_i64 (local.get 0)) (i64.const 2) (i32.const 0)))
+  (func (export "tail indirect") (param i64 i32) (result i64)
+    (return_call_indirect (type $load_t)
+      (i32.wrap_i64 (local.get 0)) (i64.const 3) (i32.const 0) (local.get 1)))
+  (func (export "ref") (param i64) (result i64)
+    (call_ref $load_t
+      (i32.wrap_i64 (local.get 0)) (i64.const 4) (i32.const 0) (ref.func $load)))
+  (func (export "other instance") (param i64) (result i32)
+    (call $other (i32.wrap_i64 (local.get 0)))))
+"#;
+
+const OTHER: &str = r#"
+(module
+  (memory 1)
+  (data (i32.const 12) "\07\00\00\00")
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
+"#;
+
+#[test]
+fn i32_arguments_arrive_zero_extended_however_the_call_is_made() {
+    let high = 0xffff_fff0_0000_0000_u64 as i64;
+    let other = instance(OTHER);
+    let number = with_store(|s| {
+        let ty = wasmaot_runtime::FuncType {
+            params: vec![ValType::I32, ValType::I64, ValType::I32],
+            results: vec![ValType::I64],
+        };
+        Func::new(s, ty, |_, args, results| {
+            // The host sees the i32s as they are: no upper half to see.
+            let (a, b, c) = (
+                args[0].unwrap_i32(),
+                args[1].unwrap_i64(),
+                args[2].unwrap_i32(),
+            );
+            results[0] = i64(i64::from(a as u32) * 1000 + b * 100 + i64::from(c as u32));
+            Ok(())
+        })
+    });
+    let m = instance_with(ARGUMENTS, &[Extern::Func(number), export(&other, "load")]);
+    let run = |name: &str, args: &[Val]| call1(&m, name, args);
+    // 42 at 8: p = 4, q = 4 (x's low half), x = high | 4.
+    assert_eq!(
+        run("direct", &[i64(high | 4), i64(high | 4)]),
+        i64((high | 4).wrapping_add(42 + 4))
+    );
+    assert_eq!(run("from call", &[i64(high | 8)]), i64(42));
+    assert_eq!(run("indirect", &[i64(high | 4), i32(0)]), i64(42 + 1 + 4));
+    assert_eq!(
+        run("indirect", &[i64(high | 4), i32(1)]),
+        i64(4000 + 100 + 4)
+    );
+    assert_eq!(run("tail", &[i64(high | 8)]), i64(42 + 2));
+    assert_eq!(run("tail indirect", &[i64(high | 8), i32(0)]), i64(42 + 3));
+    assert_eq!(
+        run("tail indirect", &[i64(high | 8), i32(1)]),
+        i64(8000 + 300)
+    );
+    assert_eq!(run("ref", &[i64(high | 8)]), i64(42 + 4));
+    assert_eq!(run("other instance", &[i64(high | 12)]), i32(7));
+    // An argument with its upper half left set would address past the guard region and trap.
+    assert_eq!(run("from call", &[i64(high | 65532)]), i64(0x1234_5678));
 }

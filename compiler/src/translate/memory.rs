@@ -354,20 +354,29 @@ impl FuncTranslator<'_, '_> {
         (ptr, 0)
     }
 
-    /// Memory `index`'s base. With guard pages it never moves, so the load may be shared and
-    /// hoisted; with explicit checks the runtime may move a memory when it grows, so the base
-    /// is read again after every call (like the length).
+    /// Memory `index`'s base. With guard pages it never moves, so the copy the vmctx holds is
+    /// read (one load where the `VMMemory` costs two), and the load may be shared and hoisted;
+    /// with explicit checks the runtime may move a memory when it grows, so the base is read
+    /// from the `VMMemory` again after every call (like the length).
     fn memory_base(&mut self, index: u32) -> Value {
-        let (ptr, offset) = self.memory_struct(index);
-        let flags = match self.env.bounds_checks {
+        match self.env.bounds_checks {
             BoundsChecks::GuardPages { .. } => {
-                MemFlagsData::trusted().with_readonly().with_can_move()
+                let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+                let offset = self.env.layout.memory_base(index) as i32;
+                self.builder
+                    .ins()
+                    .load(types::I64, flags, self.vmctx, offset)
             }
-            BoundsChecks::Explicit => MemFlagsData::trusted(),
-        };
-        self.builder
-            .ins()
-            .load(types::I64, flags, ptr, offset + field::MEMORY_BASE)
+            BoundsChecks::Explicit => {
+                let (ptr, offset) = self.memory_struct(index);
+                self.builder.ins().load(
+                    types::I64,
+                    MemFlagsData::trusted(),
+                    ptr,
+                    offset + field::MEMORY_BASE,
+                )
+            }
+        }
     }
 
     /// Memory `index`'s current length in bytes.

@@ -348,6 +348,8 @@ impl InstanceInner {
         let layout = self.layout();
         for (i, m) in self.memories.iter().enumerate() {
             self.write_ptr(layout.memory_ptr(i as u32), m.vm_ptr() as usize);
+            let base = m.fixed_base().map_or(0, |base| base as usize);
+            self.write_ptr(layout.memory_base(i as u32), base);
         }
         Ok(())
     }

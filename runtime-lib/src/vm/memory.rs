@@ -143,6 +143,12 @@ impl VmMemory {
         }
     }
 
+    /// Where the memory starts, if it never moves (every memory but a movable one): what an
+    /// instance copies into its vmctx ([`wasmaot_abi::VmctxLayout::memory_base`]).
+    pub fn fixed_base(&self) -> Option<*mut u8> {
+        (!self.movable).then(|| self.base())
+    }
+
     /// Where the memory starts now (a movable memory's base changes when it grows).
     pub fn base(&self) -> *mut u8 {
         // SAFETY: reading a pointer the owning thread writes (see the Send/Sync note).
