@@ -108,28 +108,10 @@ impl Features {
     }
 
     fn detect() -> Features {
-        use core::arch::x86_64::{__cpuid, __cpuid_count};
-        let max_leaf = __cpuid(0).eax;
-        let leaf1 = __cpuid(1);
-        let (leaf7, leaf7_1) = if max_leaf >= 7 {
-            (__cpuid_count(7, 0), __cpuid_count(7, 1))
-        } else {
-            let none = core::arch::x86_64::CpuidResult {
-                eax: 0,
-                ebx: 0,
-                ecx: 0,
-                edx: 0,
-            };
-            (none, none)
-        };
-        let max_ext = __cpuid(0x8000_0000).eax;
-        let ext1_ecx = if max_ext >= 0x8000_0001 {
-            __cpuid(0x8000_0001).ecx
-        } else {
-            0
-        };
+        let (leaf1_ecx, leaf7_ebx, leaf7_ecx, leaf7_1_eax, ext1_ecx) =
+            glibc_words().unwrap_or_else(cpuid_words);
         // Which register state the OS saves (XCR0), readable when it enabled XSAVE (OSXSAVE).
-        let xcr0 = if leaf1.ecx & (1 << 27) != 0 {
+        let xcr0 = if leaf1_ecx & (1 << 27) != 0 {
             // SAFETY: OSXSAVE is set: `xgetbv` exists and XCR0 is readable.
             unsafe { xcr0() }
         } else {
@@ -137,15 +119,94 @@ impl Features {
         };
         let ymm = xcr0 & 0b110 == 0b110;
         Features {
-            leaf1_ecx: leaf1.ecx,
-            leaf7_ebx: leaf7.ebx,
-            leaf7_ecx: leaf7.ecx,
-            leaf7_1_eax: leaf7_1.eax,
+            leaf1_ecx,
+            leaf7_ebx,
+            leaf7_ecx,
+            leaf7_1_eax,
             ext1_ecx,
             ymm,
             zmm: ymm && xcr0 & 0b1110_0000 == 0b1110_0000,
         }
     }
+}
+
+/// The feature words [`Features`] keeps: CPUID.1:ECX, CPUID.7.0:EBX, CPUID.7.0:ECX,
+/// CPUID.7.1:EAX, CPUID.80000001h:ECX (0 for a leaf the CPU does not have).
+type Words = (u32, u32, u32, u32, u32);
+
+/// The words, read with `cpuid`.
+fn cpuid_words() -> Words {
+    use core::arch::x86_64::{__cpuid, __cpuid_count};
+    let max_leaf = __cpuid(0).eax;
+    let leaf1 = __cpuid(1);
+    let (leaf7, leaf7_1) = if max_leaf >= 7 {
+        (__cpuid_count(7, 0), __cpuid_count(7, 1))
+    } else {
+        let none = core::arch::x86_64::CpuidResult {
+            eax: 0,
+            ebx: 0,
+            ecx: 0,
+            edx: 0,
+        };
+        (none, none)
+    };
+    let max_ext = __cpuid(0x8000_0000).eax;
+    let ext1_ecx = if max_ext >= 0x8000_0001 {
+        __cpuid(0x8000_0001).ecx
+    } else {
+        0
+    };
+    (leaf1.ecx, leaf7.ebx, leaf7.ecx, leaf7_1.eax, ext1_ecx)
+}
+
+/// The words as the C library read them when the process started, if it is a glibc that
+/// shares them (2.33 and later: `__x86_get_cpuid_feature_leaf`, whose `cpuid` words are the
+/// instruction's own output). In a virtual machine each `cpuid` traps to the hypervisor: six
+/// of them cost an executable about 50 µs of its start-up on the development machine, more
+/// than the rest of the runtime's set-up together.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn glibc_words() -> Option<Words> {
+    /// glibc's `struct cpuid_feature` (`<sys/platform/x86.h>`).
+    #[repr(C)]
+    struct CpuidFeature {
+        cpuid: [u32; 4],
+        active: [u32; 4],
+    }
+    type Leaf = unsafe extern "C" fn(u32) -> *const CpuidFeature;
+    // glibc's CPUID_INDEX_* of the leaves used, and the register indices (eax, ebx, ecx, edx).
+    const INDEX_1: u32 = 0;
+    const INDEX_7: u32 = 1;
+    const INDEX_80000001: u32 = 2;
+    const INDEX_7_ECX_1: u32 = 6;
+    const EAX: usize = 0;
+    const EBX: usize = 1;
+    const ECX: usize = 2;
+    // SAFETY: dlsym with a NUL-terminated name; a non-null result is glibc's function of that
+    // name, whose type is `Leaf`.
+    let leaf: Leaf = unsafe {
+        let symbol = libc::dlsym(libc::RTLD_DEFAULT, c"__x86_get_cpuid_feature_leaf".as_ptr());
+        if symbol.is_null() {
+            return None;
+        }
+        core::mem::transmute::<*mut c_void, Leaf>(symbol)
+    };
+    let word = |index: u32, register: usize| {
+        // SAFETY: glibc returns a pointer to its static, initialised table entry for every
+        // index (a zeroed one for an index it does not know).
+        unsafe { leaf(index).as_ref() }.map(|feature| feature.cpuid[register])
+    };
+    Some((
+        word(INDEX_1, ECX)?,
+        word(INDEX_7, EBX)?,
+        word(INDEX_7, ECX)?,
+        word(INDEX_7_ECX_1, EAX)?,
+        word(INDEX_80000001, ECX)?,
+    ))
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn glibc_words() -> Option<Words> {
+    None
 }
 
 /// XCR0.
@@ -155,4 +216,16 @@ impl Features {
 #[target_feature(enable = "xsave")]
 unsafe fn xcr0() -> u64 {
     core::arch::x86_64::_xgetbv(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn glibc_words_match_cpuid() {
+        // Every glibc CI and development machines have is 2.33 or later.
+        assert_eq!(glibc_words(), Some(cpuid_words()));
+    }
 }
