@@ -186,6 +186,59 @@ impl FuncSites {
     }
 }
 
+/// Every defined function's [`FuncSites`], each encoded apart: loading a module copies the
+/// bytes and decodes nothing, and a backtrace decodes the sites of the functions in it only
+/// (SQLite's 230 KB of sites took 1.2 ms to decode, at every start of a program).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncodedSites {
+    /// The functions' encodings, in function order, one after the other.
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+    /// Where each function's encoding ends in `bytes`.
+    pub ends: Vec<u32>,
+}
+
+impl EncodedSites {
+    pub fn new(functions: &[FuncSites]) -> EncodedSites {
+        let mut encoded = EncodedSites::default();
+        for sites in functions {
+            encoded
+                .bytes
+                .extend(postcard::to_allocvec(sites).expect("in-memory encoding"));
+            encoded.ends.push(encoded.bytes.len() as u32);
+        }
+        encoded
+    }
+
+    /// The encoding of function `index`'s sites (counted among defined functions), if the
+    /// table has it.
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        function_bytes(&self.bytes, &self.ends, index)
+    }
+}
+
+/// The encoding of function `index`'s sites in `bytes`, an [`EncodedSites::bytes`] whose ends
+/// are `ends` (kept apart from the table by a reader that keeps the bytes elsewhere).
+pub fn function_bytes<'a>(bytes: &'a [u8], ends: &[u32], index: usize) -> Option<&'a [u8]> {
+    let start = match index.checked_sub(1) {
+        Some(before) => *ends.get(before)? as usize,
+        None => 0,
+    };
+    bytes.get(start..*ends.get(index)? as usize)
+}
+
+impl FuncSites {
+    /// The sites `bytes` encode (see [`EncodedSites`]); none if they are not an encoding.
+    pub fn decode(bytes: &[u8]) -> FuncSites {
+        postcard::from_bytes(bytes).unwrap_or_default()
+    }
+
+    /// The body offset `bytes` encode, without decoding the sites (it comes first).
+    pub fn decode_body_offset(bytes: &[u8]) -> u32 {
+        postcard::take_from_bytes::<u32>(bytes).map_or(0, |(offset, _)| offset)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +296,23 @@ mod tests {
     fn a_function_without_line_information_stores_no_lines() {
         let sites = FuncSites::new(0, alloc::vec![(3, 5, None, None)]);
         assert!(sites.lines.is_empty());
+    }
+
+    #[test]
+    fn each_function_s_sites_decode_apart() {
+        let functions = [
+            FuncSites::new(100, alloc::vec![(4, 120, None, None), (9, 101, None, None)]),
+            FuncSites::default(),
+            FuncSites::new(70_000, alloc::vec![(300, 70_010, None, None)]),
+        ];
+        let encoded = EncodedSites::new(&functions);
+        for (i, sites) in functions.iter().enumerate() {
+            let bytes = encoded.get(i).expect("every function has an encoding");
+            assert_eq!(&FuncSites::decode(bytes), sites);
+            assert_eq!(FuncSites::decode_body_offset(bytes), sites.body_offset);
+        }
+        assert_eq!(encoded.get(3), None);
+        // Bytes that are no encoding give no sites, not a panic.
+        assert_eq!(FuncSites::decode(&[0xff]), FuncSites::default());
     }
 }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
-use crate::code_sites::FuncSites;
+use crate::code_sites::EncodedSites;
 use crate::vmctx::{VmctxCounts, VmctxLayout};
 
 /// A value type.
@@ -314,6 +314,9 @@ pub enum DataKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DataSegment {
     pub kind: DataKind,
+    /// Read as one slice copy, not byte by byte (the encoding is the same either way: a
+    /// length, then the bytes).
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
 }
 
@@ -386,7 +389,7 @@ pub struct ModuleMeta {
     pub instrumentation: Instrumentation,
     /// Where each defined function's trapping instructions and calls came from (wasm code
     /// offsets, source lines), in defined-function order: what a trap's backtrace prints.
-    pub code_sites: Vec<FuncSites>,
+    pub code_sites: EncodedSites,
     /// The source files `SourceLine::file` indexes, from the module's DWARF line programs
     /// (empty without them).
     pub source_files: Vec<String>,

@@ -3,7 +3,7 @@
 //! another one). Refresh the file with `WASMAOT_BLESS=1 cargo test -p wasmaot-abi` and review
 //! the diff.
 
-use wasmaot_abi::code_sites::{CallSite, FuncSites, SourceLine};
+use wasmaot_abi::code_sites::{CallSite, EncodedSites, FuncSites, SourceLine};
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
     GlobalType, HeapType, Import, ImportKind, Instrumentation, LandingPad, Limits, MemoryStrategy,
@@ -101,7 +101,7 @@ fn small_module() -> ModuleMeta {
                 frame_offset: 32,
             }],
         )],
-        code_sites: vec![
+        code_sites: EncodedSites::new(&[
             FuncSites::new(0x40, vec![]),
             FuncSites::new(
                 0x52,
@@ -118,7 +118,7 @@ fn small_module() -> ModuleMeta {
                     ),
                 ],
             ),
-        ],
+        ]),
         source_files: vec!["run.c".to_string()],
     }
 }

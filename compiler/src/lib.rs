@@ -27,7 +27,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
-use wasmaot_abi::code_sites::{CallSite, FuncSites, SourceLine};
+use wasmaot_abi::code_sites::{CallSite, EncodedSites, FuncSites, SourceLine};
 use wasmaot_abi::metadata::{Instrumentation, MemoryStrategy};
 use wasmaot_abi::WASM_PAGE_SIZE;
 
@@ -174,7 +174,7 @@ pub fn compile_parsed(
         .map(|(i, f)| (i as u32, f.landing_pads.clone()))
         .collect();
     meta.landing_pads = landing_pads;
-    meta.code_sites = code_sites(&functions, &debug, &lines);
+    meta.code_sites = EncodedSites::new(&code_sites(&functions, &debug, &lines));
     meta.source_files = lines.files.clone();
     let line_rows = native_lines(&functions, &debug, &lines);
     let inlined_calls = native_inlined_calls(&functions, &debug, &lines);

@@ -187,7 +187,7 @@ fn empty_meta() -> ModuleMeta {
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),
-        code_sites: Vec::new(),
+        code_sites: Default::default(),
         source_files: Vec::new(),
         instrumentation: Default::default(),
     }

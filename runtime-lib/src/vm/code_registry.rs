@@ -23,15 +23,24 @@ pub struct FunctionRange {
     pub traps: &'static [TrapSite],
     /// Where exceptions thrown by its callees land, sorted by return offset.
     pub landing_pads: Vec<LandingPad>,
-    /// The wasm offsets (and source lines) of its trap sites and calls, for backtraces.
-    pub sites: FuncSites,
+    /// The wasm offsets (and source lines) of its trap sites and calls, for backtraces,
+    /// encoded (see [`wasmaot_abi::code_sites::EncodedSites`]): decoded when a backtrace needs
+    /// them.
+    pub sites: &'static [u8],
+    /// Module offset of its wasm body (see [`FuncSites::body_offset`]).
+    pub body_offset: u32,
 }
 
 impl FunctionRange {
     /// The recorded site at `pc` (a faulting pc, or a return address minus one).
     pub fn site(&self, pc: usize) -> Option<SiteInfo> {
         let offset = u32::try_from(pc.checked_sub(self.start)?).ok()?;
-        self.sites.find(offset)
+        self.sites().find(offset)
+    }
+
+    /// Its sites, decoded.
+    pub fn sites(&self) -> FuncSites {
+        FuncSites::decode(self.sites)
     }
 }
 
@@ -114,9 +123,7 @@ impl CodeInfo {
     /// The index of the function whose wasm body holds module offset `offset` (bodies are in
     /// function order, as is `functions`).
     pub fn function_of_offset(&self, offset: u32) -> Option<u32> {
-        let at = self
-            .functions
-            .partition_point(|f| f.sites.body_offset <= offset);
+        let at = self.functions.partition_point(|f| f.body_offset <= offset);
         Some(self.functions.get(at.checked_sub(1)?)?.func_index)
     }
 

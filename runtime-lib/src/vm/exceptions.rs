@@ -310,7 +310,7 @@ pub fn throw(heap: &ExnHeap, code: &'static CodeInfo, exn: u64, fp: usize, wasm_
 fn thrower_frame(code: &'static CodeInfo, wasm_offset: u32) -> Vec<TrapFrame> {
     let pc = code.functions.iter().find_map(|function| {
         let (code_offset, _) = function
-            .sites
+            .sites()
             .iter()
             .find(|(_, site)| site.wasm_offset == wasm_offset)?;
         Some(function.start + code_offset as usize)

@@ -9,6 +9,7 @@ use alloc::sync::Arc;
 #[cfg(feature = "std")]
 use std::path::Path;
 
+use wasmaot_abi::code_sites::{function_bytes, FuncSites};
 #[cfg(feature = "std")]
 use wasmaot_abi::symbols::MODULE_DESCRIPTOR;
 use wasmaot_abi::symbols::{FunctionInfo, ModuleDescriptor, TrapSite};
@@ -129,7 +130,10 @@ impl Module {
         };
         let type_ids = canonical_ids(&meta.types, &meta.rec_groups);
         canonicalize(&mut meta, &type_ids);
-        let code = code_registry::register(code_info(&meta, &functions, info, traps)?);
+        // Kept for the life of the process, like the code it describes.
+        let code_sites: &'static [u8] =
+            Box::leak(core::mem::take(&mut meta.code_sites.bytes).into_boxed_slice());
+        let code = code_registry::register(code_info(&meta, &functions, info, traps, code_sites)?);
         Ok(Module(Arc::new(ModuleInner {
             meta,
             layout,
@@ -156,6 +160,7 @@ fn code_info(
     functions: &[*const u8],
     info: &'static [FunctionInfo],
     traps: &'static [TrapSite],
+    code_sites: &'static [u8],
 ) -> Result<CodeInfo, Error> {
     let imported = meta.imported_funcs();
     let corrupt = || Error::Load("corrupt function table".to_string());
@@ -177,13 +182,15 @@ fn code_info(
         {
             return Err(corrupt());
         }
+        let encoded = function_bytes(code_sites, &meta.code_sites.ends, i).unwrap_or_default();
         ranges.push(FunctionRange {
             start: *start as usize,
             end: *start as usize + f.len as usize,
             func_index: imported + i as u32,
             traps: sites,
             landing_pads,
-            sites: meta.code_sites.get(i).cloned().unwrap_or_default(),
+            sites: encoded,
+            body_offset: FuncSites::decode_body_offset(encoded),
         });
     }
     // The compiler lays the functions out in index order, in one section (so no linker
