@@ -290,10 +290,10 @@ def bench_programs(args, programs):
             compile_s = build_aot(args.wasmaot, wasm, aot)
             build_aot(args.wasmaot, simd_wasm, simd_aot)
             msg += f", aot ({aot.stat().st_size} bytes, wasmaot took {compile_s:.2f} s)"
-            if args.baseline:
-                base_s = build_aot(args.wasmaot, wasm, BUILD_DIR / f"{name}.base.aot",
-                                   shlex.split(args.baseline))
-                msg += f", {args.baseline} ({base_s:.2f} s)"
+            if args.baseline is not None:
+                base_s = build_aot(args.baseline_wasmaot or args.wasmaot, wasm,
+                                   BUILD_DIR / f"{name}.base.aot", shlex.split(args.baseline))
+                msg += f", {args.baseline_label} ({base_s:.2f} s)"
         log(msg)
 
     prog_args = [] if args.scale is None else [str(args.scale)]
@@ -303,7 +303,7 @@ def bench_programs(args, programs):
         name = src.name
         native = BUILD_DIR / f"{name}.native"
         suffixes = [] if args.native_only else [".aot", ".simd.aot"]
-        if args.baseline and not args.native_only:
+        if args.baseline is not None and not args.native_only:
             suffixes.append(".base.aot")
         for suffix in suffixes or [None]:
             aot = None if suffix is None else BUILD_DIR / f"{name}{suffix}"
@@ -319,7 +319,7 @@ def bench_programs(args, programs):
         variants = [BUILD_DIR / f"{name}.native"]
         if not args.native_only:
             variants += [BUILD_DIR / f"{name}.aot", BUILD_DIR / f"{name}.simd.aot"]
-            if args.baseline:
+            if args.baseline is not None:
                 variants.append(BUILD_DIR / f"{name}.base.aot")
         times = [[] for _ in variants]
         for _ in range(args.runs):
@@ -329,10 +329,10 @@ def bench_programs(args, programs):
         nat, a, simd, base = medians[0], medians[1], medians[2], medians[3]
         log(f"  {name}: native {nat:.3f} s" + ("" if a is None else
                                                f", wasmaot {a:.3f} s, +simd {simd:.3f} s")
-            + ("" if base is None else f", {args.baseline} {base:.3f} s"))
+            + ("" if base is None else f", {args.baseline_label} {base:.3f} s"))
         rows.append((name, nat, a, simd, base))
     log("")
-    print_table(rows, args.native_only, None if args.native_only else args.baseline)
+    print_table(rows, args.native_only, None if args.native_only else args.baseline_label)
 
 
 def bench_startup(args):
@@ -347,6 +347,11 @@ def bench_startup(args):
     if not args.native_only:
         build_aot(args.wasmaot, wasm, aot)
         variants.append(("wasmaot", aot))
+        if args.baseline is not None:
+            base = BUILD_DIR / "hello.base.aot"
+            build_aot(args.baseline_wasmaot or args.wasmaot, wasm, base,
+                      shlex.split(args.baseline))
+            variants.append((args.baseline_label, base))
 
     for label, exe in variants:
         rc, out, err = capture(exe, [])
@@ -378,9 +383,8 @@ def bench_startup(args):
     log(f"start-up (hello, {total} runs per variant, interleaved in batches of {batch}):")
     means = {label: totals[label] / counts[label] for label in totals}
     for label, mean in means.items():
-        log(f"  {label:8s} {mean * 1000:8.3f} ms per start")
-    if "wasmaot" in means and means["native"] > 0:
-        log(f"  ratio    {means['wasmaot'] / means['native']:8.2f}x")
+        ratio = f" ({mean / means['native']:.2f}x)" if means["native"] > 0 else ""
+        log(f"  {label:8s} {mean * 1000:8.3f} ms per start{ratio}")
 
 
 def wasi_calls_once(exe, env, scale):
@@ -448,6 +452,9 @@ def main():
     ap.add_argument("--baseline", metavar="FLAGS", default=None,
                     help="also build every program with these wasmaot flags (as --no-inline) "
                          "and time it in the same runs, as one more column")
+    ap.add_argument("--baseline-wasmaot", metavar="PATH", default=None,
+                    help="build the baseline column with this wasmaot binary (another "
+                         "release, for before and after); --baseline gives its flags, if any")
     ap.add_argument("--rebuild", action="store_true",
                     help="build the native and wasm programs even when they look up to date")
     ap.add_argument("--no-real", action="store_true",
@@ -459,6 +466,12 @@ def main():
     ap.add_argument("--wasi-calls-only", action="store_true",
                     help="only the WASI call measurement")
     args = ap.parse_args()
+    if args.baseline_wasmaot and args.baseline is None:
+        args.baseline = ""
+    # The baseline column's name: its flags, with "before" for another binary.
+    args.baseline_label = " ".join(
+        part for part in ["before" if args.baseline_wasmaot else "", args.baseline or ""] if part
+    ) or None
     global REBUILD
     REBUILD = args.rebuild
 

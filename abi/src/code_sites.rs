@@ -186,13 +186,14 @@ impl FuncSites {
     }
 }
 
-/// Every defined function's [`FuncSites`], each encoded apart: loading a module copies the
-/// bytes and decodes nothing, and a backtrace decodes the sites of the functions in it only
-/// (SQLite's 230 KB of sites took 1.2 ms to decode, at every start of a program).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Every defined function's [`FuncSites`], each encoded apart. The object carries the bytes
+/// under their own symbol (see [`crate::symbols::ModuleDescriptor::code_sites`]) and the
+/// metadata the ends ([`crate::ModuleMeta::code_site_ends`]): loading a module neither copies
+/// nor decodes them (SQLite's 230 KB of sites took 1.2 ms to decode at every start of a
+/// program), and a backtrace decodes the sites of the functions in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EncodedSites {
     /// The functions' encodings, in function order, one after the other.
-    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
     /// Where each function's encoding ends in `bytes`.
     pub ends: Vec<u32>,

@@ -7,7 +7,6 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
-use crate::code_sites::EncodedSites;
 use crate::vmctx::{VmctxCounts, VmctxLayout};
 
 /// A value type.
@@ -346,6 +345,55 @@ pub struct MemoryStrategy {
 }
 
 /// The module, as the runtime instantiates it.
+/// Names by index (the name section's function names), stored as one text and where each
+/// name ends in it: loading a module copies the text and makes no string per name (SQLite
+/// names 1,493 functions), and a lookup reads the name in place.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Names {
+    /// The names, one after the other.
+    #[serde(with = "serde_bytes")]
+    text: Vec<u8>,
+    /// Each name's index and the end of its text, sorted by index.
+    entries: Vec<(u32, u32)>,
+}
+
+impl Names {
+    /// The names of `names`, sorted by index; the first name of an index given twice counts.
+    pub fn new(mut names: Vec<(u32, String)>) -> Names {
+        names.sort_by_key(|(index, _)| *index);
+        names.dedup_by_key(|(index, _)| *index);
+        let mut result = Names::default();
+        for (index, name) in names {
+            result.text.extend_from_slice(name.as_bytes());
+            result.entries.push((index, result.text.len() as u32));
+        }
+        result
+    }
+
+    /// The name of `index`, if it has one.
+    pub fn get(&self, index: u32) -> Option<&str> {
+        let at = self
+            .entries
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .ok()?;
+        let start = match at.checked_sub(1) {
+            Some(before) => self.entries[before].1 as usize,
+            None => 0,
+        };
+        let text = self.text.get(start..self.entries[at].1 as usize)?;
+        core::str::from_utf8(text).ok()
+    }
+
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModuleMeta {
     pub types: Vec<FuncType>,
@@ -373,7 +421,7 @@ pub struct ModuleMeta {
     pub data: Vec<DataSegment>,
     pub elems: Vec<ElemSegment>,
     /// Function names from the name section: (function index, name).
-    pub func_names: Vec<(u32, String)>,
+    pub func_names: Names,
     /// Tag names from the name section: (tag index, name).
     pub tag_names: Vec<(u32, String)>,
     pub memory_strategy: MemoryStrategy,
@@ -387,9 +435,11 @@ pub struct ModuleMeta {
     /// What the code checks besides the spec: interruption at function entries and loop
     /// headers, fuel.
     pub instrumentation: Instrumentation,
-    /// Where each defined function's trapping instructions and calls came from (wasm code
-    /// offsets, source lines), in defined-function order: what a trap's backtrace prints.
-    pub code_sites: EncodedSites,
+    /// Where the encoding of each defined function's sites (see
+    /// [`crate::code_sites::EncodedSites`]: the wasm offsets and source lines of its trapping
+    /// instructions and calls, what a trap's backtrace prints) ends in the object's code-sites
+    /// bytes, in defined-function order.
+    pub code_site_ends: Vec<u32>,
     /// The source files `SourceLine::file` indexes, from the module's DWARF line programs
     /// (empty without them).
     pub source_files: Vec<String>,
@@ -466,10 +516,7 @@ impl ModuleMeta {
 
     /// The name-section name of function `index`, if any.
     pub fn func_name(&self, index: u32) -> Option<&str> {
-        self.func_names
-            .binary_search_by_key(&index, |(i, _)| *i)
-            .ok()
-            .map(|at| self.func_names[at].1.as_str())
+        self.func_names.get(index)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -517,5 +564,21 @@ mod tests {
         };
         assert_eq!(none.to_string(), "(func)");
         assert_eq!(ValTypes(&[]).to_string(), "");
+    }
+
+    #[test]
+    fn names_are_found_by_index_and_the_first_of_two_counts() {
+        let names = Names::new(alloc::vec![
+            (7, "main".into()),
+            (2, "\u{e9}t\u{e9}".into()),
+            (7, "later".into()),
+            (3, String::new()),
+        ]);
+        assert_eq!(names.len(), 3);
+        assert_eq!(names.get(2), Some("\u{e9}t\u{e9}"));
+        assert_eq!(names.get(3), Some(""));
+        assert_eq!(names.get(7), Some("main"));
+        assert_eq!(names.get(4), None);
+        assert_eq!(Names::default().get(0), None);
     }
 }

@@ -28,6 +28,8 @@ pub fn host_adapter(index: u32) -> alloc::string::String {
 
 /// Symbol of the serialized [`crate::ModuleMeta`].
 pub const METADATA: &str = "wasmaot_metadata";
+/// Symbol of the encoded code sites ([`ModuleDescriptor::code_sites`]).
+pub const CODE_SITES: &str = "wasmaot_code_sites";
 /// Symbols of the function information and trap tables the descriptor refers to.
 pub const FUNCTION_INFO_TABLE: &str = "wasmaot_function_info";
 pub const TRAP_TABLE: &str = "wasmaot_trap_sites";
@@ -82,6 +84,10 @@ pub struct ModuleDescriptor {
     pub trap_sites: *const TrapSite,
     /// Entries in `trap_sites`.
     pub trap_count: u64,
+    /// Every defined function's encoded sites ([`crate::code_sites::EncodedSites::bytes`]),
+    /// read in place when a backtrace needs them.
+    pub code_sites: *const u8,
+    pub code_sites_len: u64,
 }
 
 /// Byte offsets of the [`ModuleDescriptor`] fields, and its size.
@@ -95,7 +101,9 @@ pub mod descriptor_offsets {
     pub const FUNCTION_INFO: usize = 48;
     pub const TRAP_SITES: usize = 56;
     pub const TRAP_COUNT: usize = 64;
-    pub const SIZE: usize = 72;
+    pub const CODE_SITES: usize = 72;
+    pub const CODE_SITES_LEN: usize = 80;
+    pub const SIZE: usize = 88;
 }
 
 #[cfg(test)]
@@ -140,6 +148,14 @@ mod tests {
         assert_eq!(
             offset_of!(ModuleDescriptor, trap_count),
             descriptor_offsets::TRAP_COUNT
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, code_sites),
+            descriptor_offsets::CODE_SITES
+        );
+        assert_eq!(
+            offset_of!(ModuleDescriptor, code_sites_len),
+            descriptor_offsets::CODE_SITES_LEN
         );
         assert_eq!(size_of::<ModuleDescriptor>(), descriptor_offsets::SIZE);
         assert_eq!(size_of::<TrapSite>(), 8);

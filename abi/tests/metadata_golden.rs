@@ -7,7 +7,7 @@ use wasmaot_abi::code_sites::{CallSite, EncodedSites, FuncSites, SourceLine};
 use wasmaot_abi::metadata::{
     ConstExpr, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
     GlobalType, HeapType, Import, ImportKind, Instrumentation, LandingPad, Limits, MemoryStrategy,
-    MemoryType, RefType, TableType, ValType,
+    MemoryType, Names, RefType, TableType, ValType,
 };
 use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
@@ -83,7 +83,7 @@ fn small_module() -> ModuleMeta {
             element: ValType::FuncRef,
             items: vec![ConstExpr::RefFunc(1), ConstExpr::RefNull],
         }],
-        func_names: vec![(1, "run".to_string())],
+        func_names: Names::new(vec![(1, "run".to_string())]),
         tag_names: vec![(0, "oops".to_string())],
         memory_strategy: MemoryStrategy {
             reservation: (1 << 32) + (2 << 30),
@@ -101,26 +101,31 @@ fn small_module() -> ModuleMeta {
                 frame_offset: 32,
             }],
         )],
-        code_sites: EncodedSites::new(&[
-            FuncSites::new(0x40, vec![]),
-            FuncSites::new(
-                0x52,
-                vec![
-                    (18, 0x60, Some(SourceLine { file: 0, line: 7 }), None),
-                    (
-                        41,
-                        0x5a,
-                        None,
-                        Some(CallSite {
-                            wasm_offset: 0x58,
-                            line: Some(SourceLine { file: 0, line: 9 }),
-                        }),
-                    ),
-                ],
-            ),
-        ]),
+        code_site_ends: small_sites().ends,
         source_files: vec!["run.c".to_string()],
     }
+}
+
+/// The encoded code sites of [`small_module`]'s functions, pinned beside its metadata.
+fn small_sites() -> EncodedSites {
+    EncodedSites::new(&[
+        FuncSites::new(0x40, vec![]),
+        FuncSites::new(
+            0x52,
+            vec![
+                (18, 0x60, Some(SourceLine { file: 0, line: 7 }), None),
+                (
+                    41,
+                    0x5a,
+                    None,
+                    Some(CallSite {
+                        wasm_offset: 0x58,
+                        line: Some(SourceLine { file: 0, line: 9 }),
+                    }),
+                ),
+            ],
+        ),
+    ])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -139,8 +144,9 @@ fn serialized_metadata_is_pinned() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/small_module.hex");
     let actual = format!(
-        "abi version {ABI_VERSION}\n{}",
-        hex(&small_module().to_bytes())
+        "abi version {ABI_VERSION}\n{}code sites\n{}",
+        hex(&small_module().to_bytes()),
+        hex(&small_sites().bytes)
     );
     if std::env::var_os("WASMAOT_BLESS").is_some() {
         std::fs::write(&path, &actual).expect("write the golden file");

@@ -21,6 +21,8 @@ pub struct ObjectContents<'a> {
     pub adapters: &'a [CompiledFunction],
     pub fallbacks: &'a [CompiledFunction],
     pub meta: &'a ModuleMeta,
+    /// The functions' encoded sites ([`wasmaot_abi::code_sites::EncodedSites::bytes`]).
+    pub code_sites: Vec<u8>,
     /// Source lines of the functions' code, for native debug information (modules with DWARF).
     pub lines: Option<NativeLines<'a>>,
 }
@@ -119,6 +121,14 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
         trap_bytes,
         |_, _| Ok(()),
     )?;
+    let code_sites_len = contents.code_sites.len() as u64;
+    let code_sites = define_data(
+        &mut module,
+        symbols::CODE_SITES,
+        Linkage::Local,
+        contents.code_sites.clone(),
+        |_, _| Ok(()),
+    )?;
     let meta_bytes = contents.meta.to_bytes();
     let metadata = define_data(
         &mut module,
@@ -134,6 +144,8 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     bytes[at::METADATA_LEN..at::METADATA_LEN + 8]
         .copy_from_slice(&(meta_bytes.len() as u64).to_le_bytes());
     bytes[at::TRAP_COUNT..at::TRAP_COUNT + 8].copy_from_slice(&trap_count.to_le_bytes());
+    bytes[at::CODE_SITES_LEN..at::CODE_SITES_LEN + 8]
+        .copy_from_slice(&code_sites_len.to_le_bytes());
     define_data(
         &mut module,
         symbols::MODULE_DESCRIPTOR,
@@ -147,6 +159,7 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
                 (at::HOST_ADAPTERS, adapter_table),
                 (at::FUNCTION_INFO, function_info),
                 (at::TRAP_SITES, trap_sites),
+                (at::CODE_SITES, code_sites),
             ] {
                 let gv = module.declare_data_in_data(data, desc);
                 desc.write_data_addr(offset as u32, gv, 0);

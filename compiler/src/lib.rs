@@ -174,7 +174,8 @@ pub fn compile_parsed(
         .map(|(i, f)| (i as u32, f.landing_pads.clone()))
         .collect();
     meta.landing_pads = landing_pads;
-    meta.code_sites = EncodedSites::new(&code_sites(&functions, &debug, &lines));
+    let sites = EncodedSites::new(&code_sites(&functions, &debug, &lines));
+    meta.code_site_ends = sites.ends;
     meta.source_files = lines.files.clone();
     let line_rows = native_lines(&functions, &debug, &lines);
     let inlined_calls = native_inlined_calls(&functions, &debug, &lines);
@@ -184,6 +185,7 @@ pub fn compile_parsed(
         adapters: &adapters,
         fallbacks: &fallbacks,
         meta: &meta,
+        code_sites: sites.bytes,
         lines: (!lines.is_empty()).then(|| emit::NativeLines {
             rows: line_rows,
             inlined: inlined_calls,

@@ -4,7 +4,7 @@
 use wasmaot_abi::metadata::{
     ConstExpr, ConstOp, DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncType,
     GlobalType, HeapType, Import, ImportKind, Limits, MemoryStrategy, MemoryType, ModuleMeta,
-    RefType, TableType, ValType,
+    Names, RefType, TableType, ValType,
 };
 use wasmparser::{
     CompositeInnerType, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody,
@@ -126,6 +126,7 @@ pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'
     let mut meta = empty_meta();
     let mut functions = Vec::new();
     let mut local_func_types = Vec::new();
+    let mut func_names = Vec::new();
     let mut debug = DebugSections::default();
     let mut parser = Parser::new(0);
     parser.set_features(features);
@@ -153,11 +154,10 @@ pub fn parse_with(bytes: &[u8], features: WasmFeatures) -> Result<ParsedModule<'
             }
             _ => {}
         }
-        read_payload(payload, &mut meta, &mut local_func_types)?;
+        read_payload(payload, &mut meta, &mut local_func_types, &mut func_names)?;
     }
     meta.func_types.extend(local_func_types);
-    meta.func_names.sort_by_key(|(index, _)| *index);
-    meta.func_names.dedup_by_key(|(index, _)| *index);
+    meta.func_names = Names::new(func_names);
     Ok(ParsedModule {
         meta,
         functions,
@@ -182,12 +182,12 @@ fn empty_meta() -> ModuleMeta {
         start: None,
         data: Vec::new(),
         elems: Vec::new(),
-        func_names: Vec::new(),
+        func_names: Default::default(),
         tag_names: Vec::new(),
         memory_strategy: MemoryStrategy { reservation: 0 },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),
-        code_sites: Default::default(),
+        code_site_ends: Vec::new(),
         source_files: Vec::new(),
         instrumentation: Default::default(),
     }
@@ -197,6 +197,7 @@ fn read_payload(
     payload: Payload<'_>,
     meta: &mut ModuleMeta,
     local_funcs: &mut Vec<u32>,
+    func_names: &mut Vec<(u32, String)>,
 ) -> Result<()> {
     match payload {
         Payload::TypeSection(reader) => {
@@ -345,7 +346,7 @@ fn read_payload(
                 // A malformed name section is ignored, as the spec asks of custom sections.
                 for name in names.into_iter().flatten() {
                     let (map, into) = match name {
-                        Name::Function(map) => (map, &mut meta.func_names),
+                        Name::Function(map) => (map, &mut *func_names),
                         Name::Tag(map) => (map, &mut meta.tag_names),
                         _ => continue,
                     };

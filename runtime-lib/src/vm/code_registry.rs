@@ -8,7 +8,7 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use wasmaot_abi::code_sites::{FuncSites, SiteInfo};
-use wasmaot_abi::metadata::LandingPad;
+use wasmaot_abi::metadata::{LandingPad, Names};
 use wasmaot_abi::symbols::TrapSite;
 use wasmaot_abi::TrapKind;
 
@@ -27,8 +27,6 @@ pub struct FunctionRange {
     /// encoded (see [`wasmaot_abi::code_sites::EncodedSites`]): decoded when a backtrace needs
     /// them.
     pub sites: &'static [u8],
-    /// Module offset of its wasm body (see [`FuncSites::body_offset`]).
-    pub body_offset: u32,
 }
 
 impl FunctionRange {
@@ -50,7 +48,7 @@ pub struct CodeInfo {
     pub start: usize,
     pub end: usize,
     pub functions: Vec<FunctionRange>,
-    pub names: Vec<(u32, String)>,
+    pub names: Names,
     /// The source files of the sites' lines.
     pub source_files: Vec<String>,
 }
@@ -123,14 +121,13 @@ impl CodeInfo {
     /// The index of the function whose wasm body holds module offset `offset` (bodies are in
     /// function order, as is `functions`).
     pub fn function_of_offset(&self, offset: u32) -> Option<u32> {
-        let at = self.functions.partition_point(|f| f.body_offset <= offset);
+        let at = self
+            .functions
+            .partition_point(|f| FuncSites::decode_body_offset(f.sites) <= offset);
         Some(self.functions.get(at.checked_sub(1)?)?.func_index)
     }
 
     pub fn func_name(&self, index: u32) -> Option<&str> {
-        self.names
-            .binary_search_by_key(&index, |(i, _)| *i)
-            .ok()
-            .map(|at| self.names[at].1.as_str())
+        self.names.get(index)
     }
 }

@@ -9,7 +9,7 @@ use alloc::sync::Arc;
 #[cfg(feature = "std")]
 use std::path::Path;
 
-use wasmaot_abi::code_sites::{function_bytes, FuncSites};
+use wasmaot_abi::code_sites::function_bytes;
 #[cfg(feature = "std")]
 use wasmaot_abi::symbols::MODULE_DESCRIPTOR;
 use wasmaot_abi::symbols::{FunctionInfo, ModuleDescriptor, TrapSite};
@@ -131,8 +131,13 @@ impl Module {
         let type_ids = canonical_ids(&meta.types, &meta.rec_groups);
         canonicalize(&mut meta, &type_ids);
         // Kept for the life of the process, like the code it describes.
-        let code_sites: &'static [u8] =
-            Box::leak(core::mem::take(&mut meta.code_sites.bytes).into_boxed_slice());
+        let code_sites: &'static [u8] = if d.code_sites.is_null() {
+            &[]
+        } else {
+            // SAFETY: the compiler writes `code_sites_len` bytes of encoded sites in the
+            // object, which stays mapped for the life of the process.
+            unsafe { core::slice::from_raw_parts(d.code_sites, d.code_sites_len as usize) }
+        };
         let code = code_registry::register(code_info(&meta, &functions, info, traps, code_sites)?);
         Ok(Module(Arc::new(ModuleInner {
             meta,
@@ -182,7 +187,7 @@ fn code_info(
         {
             return Err(corrupt());
         }
-        let encoded = function_bytes(code_sites, &meta.code_sites.ends, i).unwrap_or_default();
+        let encoded = function_bytes(code_sites, &meta.code_site_ends, i).unwrap_or_default();
         ranges.push(FunctionRange {
             start: *start as usize,
             end: *start as usize + f.len as usize,
@@ -190,7 +195,6 @@ fn code_info(
             traps: sites,
             landing_pads,
             sites: encoded,
-            body_offset: FuncSites::decode_body_offset(encoded),
         });
     }
     // The compiler lays the functions out in index order, in one section (so no linker
@@ -236,6 +240,8 @@ mod tests {
             function_info: core::ptr::null(),
             trap_sites: core::ptr::null(),
             trap_count: 0,
+            code_sites: core::ptr::null(),
+            code_sites_len: 0,
         };
         // SAFETY: the version is checked before any pointer of the descriptor is read.
         let result = unsafe { Module::from_descriptor(&descriptor, None) };
