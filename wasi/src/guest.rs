@@ -8,8 +8,9 @@ use core::cell::Cell;
 use wasmaot_runtime::Caller;
 
 use super::sys::cells;
-use super::sys::io::HostIovecs;
+use super::sys::io::{HostIovecs, INLINE_IOVECS};
 use super::Errno;
+use smallvec::SmallVec;
 
 /// The longest path argument accepted (the host's own limit, PATH_MAX, is far lower; this only
 /// keeps a program from having the runtime copy huge buffers).
@@ -66,27 +67,28 @@ impl<'a> Guest<'a> {
     }
 
     /// The `(ptr, len)` pairs of an iovec (or ciovec) array of `count` entries at `ptr`.
-    pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
+    fn iovec_entries(
+        &self,
+        ptr: u32,
+        count: u32,
+    ) -> Result<impl Iterator<Item = (u32, u32)> + 'a, Errno> {
         let table = self.bytes(ptr, count.checked_mul(8).ok_or(Errno::Fault)?)?;
-        Ok(table
-            .chunks_exact(8)
-            .map(|e| {
-                let word = |i: usize| {
-                    u32::from_le_bytes([e[i].get(), e[i + 1].get(), e[i + 2].get(), e[i + 3].get()])
-                };
-                (word(0), word(4))
-            })
-            .collect())
+        Ok(table.chunks_exact(8).map(|e| {
+            let word = |i: usize| {
+                u32::from_le_bytes([e[i].get(), e[i + 1].get(), e[i + 2].get(), e[i + 3].get()])
+            };
+            (word(0), word(4))
+        }))
     }
 
     /// The iovec array at `ptr` (at most `count` entries) as host iovecs pointing into guest
     /// memory, every buffer checked. They borrow the memory for the current WASI call.
+    /// A few buffers (the usual case: one `write` or `printf`) are held without allocating.
     pub fn host_iovecs(&self, ptr: u32, count: u32) -> Result<HostIovecs<'a>, Errno> {
-        let buffers = self
-            .iovecs(ptr, count)?
-            .into_iter()
-            .map(|(base, len)| self.bytes(base, len))
-            .collect::<Result<Vec<_>, Errno>>()?;
+        let mut buffers = SmallVec::<[&'a [Cell<u8>]; INLINE_IOVECS]>::new();
+        for (base, len) in self.iovec_entries(ptr, count)? {
+            buffers.push(self.bytes(base, len)?);
+        }
         Ok(HostIovecs::new(buffers.into_iter()))
     }
 

@@ -1,19 +1,22 @@
 //! Clocks, vectored reads and writes, readiness polling, randomness and yielding.
 
-use crate::prelude::*;
-
 use super::owned_fd::RawFd;
 use core::cell::Cell;
 use core::marker::PhantomData;
 
+use smallvec::SmallVec;
+
 use super::fs::retry;
 use crate::Errno;
+
+/// Iovecs held without allocating: a call with more allocates.
+pub const INLINE_IOVECS: usize = 4;
 
 /// Host iovecs over guest buffers, alive as long as the guest memory they point into. Made
 /// only from cell slices, so every buffer is inside the memory, and writing through them is
 /// allowed (buffers may overlap: a program may pass the same one twice).
 pub struct HostIovecs<'a> {
-    iovecs: Vec<libc::iovec>,
+    iovecs: SmallVec<[libc::iovec; INLINE_IOVECS]>,
     _memory: PhantomData<&'a [Cell<u8>]>,
 }
 
