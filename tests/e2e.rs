@@ -612,11 +612,14 @@ fn a_pointer_advanced_by_a_loop_is_not_zero_extended_in_it() {
 
 #[test]
 fn call_indirect_through_a_table_of_fixed_size_compares_with_a_constant() {
+    // Exported, so that the table is read (not the compiler's copy of a table nothing but
+    // the module's segments writes).
     let call = |table: &str| {
         function_0_code(
             "fixed_table",
             &format!(
                 r#"(module (type $t (func (result i32))) (table {table} funcref)
+                     (export "t" (table 0))
                      (func (param i32) (result i32) (call_indirect (type $t) (local.get 0))))"#
             ),
             &[],

@@ -10,6 +10,7 @@ pub mod libcall;
 pub mod metadata;
 pub mod symbols;
 pub mod trap;
+pub mod type_ids;
 pub mod vmctx;
 
 pub use libcall::Libcall;

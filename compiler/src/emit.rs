@@ -3,14 +3,18 @@
 
 use cranelift_codegen::ir;
 use cranelift_codegen::isa::OwnedTargetIsa;
-use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
+use cranelift_module::{
+    DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc, ModuleRelocTarget,
+};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+use std::borrow::Cow;
 use wasmaot_abi::symbols::{self, descriptor_offsets as at};
 use wasmaot_abi::{ModuleMeta, ABI_VERSION};
 
 use crate::compile::CompiledFunction;
 use crate::error::{CompileError, Result};
 use crate::native_dwarf::{FunctionDebug, SourceFiles};
+use crate::static_tables::{Entry, StaticTables, STATIC_TABLE_NAMESPACE};
 use wasmaot_abi::code_sites::SourceLine;
 
 /// The code to place, in `FuncId` order: defined functions, then one trampoline and one adapter
@@ -21,6 +25,8 @@ pub struct ObjectContents<'a> {
     pub adapters: &'a [CompiledFunction],
     pub fallbacks: &'a [CompiledFunction],
     pub meta: &'a ModuleMeta,
+    /// The read-only copies of static tables the functions read ([`crate::static_tables`]).
+    pub static_tables: &'a StaticTables,
     /// The functions' encoded sites ([`wasmaot_abi::code_sites::EncodedSites::bytes`]).
     pub code_sites: Vec<u8>,
     /// Source lines of the functions' code, for native debug information (modules with DWARF).
@@ -73,6 +79,18 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
             Some(id.as_u32())
         }
     };
+    // Declared before the code that refers to them, defined once the functions are.
+    let copies = contents
+        .static_tables
+        .tables
+        .iter()
+        .map(|t| {
+            let name = format!("wasmaot_static_table_{}", t.table);
+            module
+                .declare_data(&name, Linkage::Local, false, false)
+                .map_err(emit_err)
+        })
+        .collect::<Result<Vec<DataId>>>()?;
     let all = contents
         .functions
         .iter()
@@ -82,17 +100,36 @@ pub fn write_object(isa: OwnedTargetIsa, contents: &ObjectContents<'_>) -> Resul
     // One text section, functions in index order: the runtime finds a function by address
     // on that order (and refuses a table out of it).
     for (id, f) in ids.iter().zip(all) {
-        let redirected;
-        let relocs = match pshufb {
-            Some(fallback) if crate::fallbacks::calls_pshufb(&f.relocs) => {
-                redirected = crate::fallbacks::redirect_pshufb(&f.relocs, fallback);
-                &redirected
+        let mut relocs = Cow::Borrowed(&f.relocs[..]);
+        if let Some(fallback) = pshufb {
+            if crate::fallbacks::calls_pshufb(&relocs) {
+                relocs = Cow::Owned(crate::fallbacks::redirect_pshufb(&relocs, fallback));
             }
-            _ => &f.relocs,
-        };
+        }
+        if relocs.iter().any(|r| static_copy(&r.name).is_some()) {
+            relocs = Cow::Owned(point_at_copies(&relocs, &copies));
+        }
         module
-            .define_function_bytes(*id, f.alignment, &f.code, relocs)
+            .define_function_bytes(*id, f.alignment, &f.code, &relocs)
             .map_err(emit_err)?;
+    }
+    for (table, id) in contents.static_tables.tables.iter().zip(&copies) {
+        let mut bytes = vec![0u8; table.data_len()];
+        let classes = &mut bytes[table.classes_offset()..];
+        for (entry, class) in table.entries.iter().zip(classes.chunks_exact_mut(4)) {
+            let value = contents.static_tables.class_of(*entry);
+            class.copy_from_slice(&value.to_le_bytes());
+        }
+        let mut desc = DataDescription::new();
+        desc.define(bytes.into_boxed_slice());
+        desc.set_align(8);
+        for (i, entry) in table.entries.iter().enumerate() {
+            if let Entry::Defined(f) = entry {
+                let func = module.declare_func_in_data(ids[*f as usize], &mut desc);
+                desc.write_function_addr((i * 8) as u32, func);
+            }
+        }
+        module.define_data(*id, &desc).map_err(emit_err)?;
     }
     let n = contents.functions.len();
     let function_table = pointer_table(&mut module, symbols::FUNCTION_TABLE, &ids[..n])?;
@@ -240,6 +277,30 @@ fn code_tables(functions: &[CompiledFunction]) -> (Vec<u8>, Vec<u8>, u64) {
 }
 
 /// A writable array of function addresses (writable so the dynamic linker may relocate it).
+/// The static table copy a relocation names, if it names one.
+fn static_copy(target: &ModuleRelocTarget) -> Option<u32> {
+    match *target {
+        ModuleRelocTarget::User { namespace, index } if namespace == STATIC_TABLE_NAMESPACE => {
+            Some(index)
+        }
+        _ => None,
+    }
+}
+
+/// `relocs` with the names of static table copies replaced by their data objects.
+fn point_at_copies(relocs: &[ModuleReloc], copies: &[DataId]) -> Vec<ModuleReloc> {
+    relocs
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if let Some(copy) = static_copy(&r.name) {
+                r.name = ModuleRelocTarget::from(copies[copy as usize]);
+            }
+            r
+        })
+        .collect()
+}
+
 fn pointer_table(module: &mut ObjectModule, name: &str, funcs: &[FuncId]) -> Result<DataId> {
     let bytes = vec![0u8; funcs.len().max(1) * 8];
     define_data(module, name, Linkage::Local, bytes, |module, desc| {

@@ -56,9 +56,10 @@ impl Callees {
 fn inlinable(func: &Function) -> bool {
     let mut count = 0;
     for block in func.layout.blocks() {
+        let cold = func.layout.is_cold(block);
         for inst in func.layout.block_insts(block) {
             let opcode = func.dfg.insts[inst].opcode();
-            count += usize::from(costs_code(opcode));
+            count += usize::from(costs_code(opcode) && !cold);
             let refused = matches!(
                 opcode,
                 Opcode::ReturnCall
@@ -74,10 +75,13 @@ fn inlinable(func: &Function) -> bool {
     func.dfg.dynamic_types.is_empty()
 }
 
-/// The number of instructions in `func`'s layout that become code (see [`costs_code`]).
+/// The number of instructions in `func`'s layout that become code (see [`costs_code`]), out
+/// of cold blocks (what an indirect call through a static table does when the entry is not
+/// the one it wants: [`crate::static_tables`]), which never run in a correct program.
 fn size(func: &Function) -> usize {
     func.layout
         .blocks()
+        .filter(|&b| !func.layout.is_cold(b))
         .flat_map(|b| func.layout.block_insts(b))
         .filter(|&inst| costs_code(func.dfg.insts[inst].opcode()))
         .count()

@@ -19,6 +19,7 @@ pub mod link;
 pub mod module;
 mod native_dwarf;
 mod schedule;
+pub mod static_tables;
 pub mod trampolines;
 pub mod translate;
 mod unwind;
@@ -135,6 +136,7 @@ pub fn compile_parsed(
     };
     let debug = parsed.debug;
     let lines = debug_lines::LineTable::read(&debug);
+    let static_tables = static_tables::StaticTables::find(&meta, &parsed.functions);
     let env = translate::ModuleEnv {
         simd: simd_target(&*isa, options),
         features: parsed.features,
@@ -149,6 +151,7 @@ pub fn compile_parsed(
         stores_may_tear: !options.target.starts_with("x86_64"),
         copy_dispatch: options.opt_level == OptLevel::O2,
         wide_i32_locals: options.target.starts_with("x86_64"),
+        static_tables: &static_tables,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
@@ -185,6 +188,7 @@ pub fn compile_parsed(
         adapters: &adapters,
         fallbacks: &fallbacks,
         meta: &meta,
+        static_tables: &static_tables,
         code_sites: sites.bytes,
         lines: (!lines.is_empty()).then(|| emit::NativeLines {
             rows: line_rows,

@@ -5,7 +5,7 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature,
+    types, AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, SigRef, Signature,
     UserExternalName, Value,
 };
 use wasmaot_abi::libcall::AbiType;
@@ -19,7 +19,7 @@ use crate::error::Result;
 
 /// Whether a call returns to its caller, or replaces the caller's frame (`return_call*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CallKind {
+pub(super) enum CallKind {
     Normal,
     Tail,
 }
@@ -52,7 +52,8 @@ impl FuncTranslator<'_, '_> {
         let imported = self.env.imported_funcs();
         if func_index < imported {
             let funcref = self.load_vmctx_ptr(self.env.layout.imported_func(func_index), true);
-            self.call_funcref(funcref, type_index, &args, kind);
+            let results = self.call_funcref(funcref, type_index, &args, kind);
+            self.stack.extend(results);
             return;
         }
         let sig = self
@@ -86,8 +87,15 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    /// Call through a `VMFuncRef` whose type is known to be `type_index`.
-    fn call_funcref(&mut self, funcref: Value, type_index: u32, args: &[Value], kind: CallKind) {
+    /// Call through a `VMFuncRef` whose type is known to be `type_index`; the results (none
+    /// for a tail call).
+    fn call_funcref(
+        &mut self,
+        funcref: Value,
+        type_index: u32,
+        args: &[Value],
+        kind: CallKind,
+    ) -> Vec<Value> {
         let flags = MemFlagsData::trusted().with_readonly();
         let func_ptr = self
             .builder
@@ -100,19 +108,30 @@ impl FuncTranslator<'_, '_> {
         let sig = self
             .builder
             .import_signature(self.env.signature(type_index));
+        self.call_code(sig, func_ptr, callee_vmctx, args, kind)
+    }
+
+    /// Call the code at `func_ptr`, of signature `sig`, with `callee_vmctx`; the results (none
+    /// for a tail call).
+    pub(super) fn call_code(
+        &mut self,
+        sig: SigRef,
+        func_ptr: Value,
+        callee_vmctx: Value,
+        args: &[Value],
+        kind: CallKind,
+    ) -> Vec<Value> {
         let mut call_args = vec![callee_vmctx, self.vmctx];
         call_args.extend_from_slice(args);
         match kind {
-            CallKind::Normal => {
-                let results = self.emit_call(Callee::Indirect(sig, func_ptr), &call_args);
-                self.stack.extend(results);
-            }
+            CallKind::Normal => self.emit_call(Callee::Indirect(sig, func_ptr), &call_args),
             CallKind::Tail => {
                 self.fuel_out();
                 self.builder
                     .ins()
                     .return_call_indirect(sig, func_ptr, &call_args);
                 self.reachable = false;
+                Vec::new()
             }
         }
     }
@@ -121,6 +140,37 @@ impl FuncTranslator<'_, '_> {
         let index = self.pop();
         let arity = self.env.meta.types[type_index as usize].params.len();
         let args = self.popn(arity);
+        let copy = match self.large {
+            false => self.env.static_tables.call(table_index, type_index),
+            true => None,
+        };
+        let results = match copy {
+            Some(copy) => self.call_static_table(copy, type_index, table_index, index, &args, kind),
+            None => self.call_table_entry(type_index, table_index, index, &args, kind),
+        };
+        self.stack.extend(results);
+    }
+
+    /// `call_indirect` reading the table: bounds, null and type checks, then the call.
+    pub(super) fn call_table_entry(
+        &mut self,
+        type_index: u32,
+        table_index: u32,
+        index: Value,
+        args: &[Value],
+        kind: CallKind,
+    ) -> Vec<Value> {
+        let funcref = self.checked_table_entry(type_index, table_index, index);
+        self.call_funcref(funcref, type_index, args, kind)
+    }
+
+    /// Entry `index` of `table_index`, trapping unless it is a function of type `type_index`.
+    pub(super) fn checked_table_entry(
+        &mut self,
+        type_index: u32,
+        table_index: u32,
+        index: Value,
+    ) -> Value {
         let entry = self.table_entry_address(table_index, index, TrapKind::UndefinedElement);
         let funcref = self
             .builder
@@ -141,7 +191,7 @@ impl FuncTranslator<'_, '_> {
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         let trap = super::trap_code(TrapKind::IndirectCallTypeMismatch);
         self.builder.ins().trapnz(mismatch, trap);
-        self.call_funcref(funcref, type_index, &args, kind);
+        funcref
     }
 
     /// `call_ref $t`: validation guarantees the reference has type `$t` (or a subtype, which is
@@ -152,7 +202,8 @@ impl FuncTranslator<'_, '_> {
         let args = self.popn(arity);
         let null = super::trap_code(TrapKind::NullFunctionReference);
         self.builder.ins().trapz(funcref, null);
-        self.call_funcref(funcref, type_index, &args, kind);
+        let results = self.call_funcref(funcref, type_index, &args, kind);
+        self.stack.extend(results);
     }
 
     /// Call runtime function `libcall` with the caller's vmctx and `args`.

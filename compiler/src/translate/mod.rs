@@ -14,6 +14,7 @@ mod memory;
 mod numeric;
 mod simd;
 mod state;
+mod static_calls;
 mod table;
 mod variables;
 mod wide;
@@ -68,6 +69,8 @@ pub struct ModuleEnv<'m> {
     /// Keep i32 locals zero-extended in 64-bit variables ([`variables`]; x86-64, where 32-bit
     /// arithmetic clears the upper half for free).
     pub wide_i32_locals: bool,
+    /// The tables `call_indirect` may read a read-only copy of ([`crate::static_tables`]).
+    pub static_tables: &'m crate::static_tables::StaticTables,
 }
 
 impl ModuleEnv<'_> {
@@ -164,6 +167,12 @@ pub struct FuncTranslator<'a, 'f> {
     dispatch_plans: std::collections::HashMap<u64, dispatch_loops::DispatchPlan>,
     /// The open switch loops, innermost last.
     dispatch_loops: Vec<dispatch_loops::ActiveDispatch>,
+    /// The body is larger than [`crate::static_tables::LARGE_BODY`]: its `call_indirect`s read
+    /// the table.
+    large: bool,
+    /// The names of the static table copies read so far, by copy ([`crate::static_tables`]):
+    /// one name per copy, so that its address is computed once.
+    static_copies: std::collections::HashMap<u32, ir::FuncRef>,
 }
 
 /// Translate defined function `defined_index` into `func`. Returns the validator's allocations
@@ -210,6 +219,11 @@ pub fn translate_function(
             Default::default()
         },
         dispatch_loops: Vec::new(),
+        static_copies: std::collections::HashMap::new(),
+        large: {
+            let body = input.body.range();
+            body.end - body.start > crate::static_tables::LARGE_BODY as u64
+        },
     };
     t.set_stack_limit();
     t.declare_params(entry, type_index);

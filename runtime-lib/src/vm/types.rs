@@ -1,21 +1,14 @@
 //! Canonical signature ids and type matching. Structurally equal function types get the same
-//! id process-wide, so `call_indirect` compares types across modules with one integer compare.
-//! A type that refers to other types (`(ref $t)`) is keyed by its whole recursion group, with
-//! references into the group by position and references out of it by id: equality by
-//! canonical type, the spec's iso-recursive rule, which is what `call_indirect` and import
-//! matching compare across modules.
+//! id process-wide (keyed as [`wasmaot_abi::type_ids`] says), so `call_indirect` and import
+//! matching compare types across modules with one integer compare.
 
 use crate::prelude::*;
 
 use hashbrown::HashMap;
 use spin::{Lazy, Mutex};
 
-use wasmaot_abi::metadata::{FuncType, HeapType, ImportKind, ModuleMeta, RefType, ValType};
-
-/// A recursion group's types, with references inside the group written as
-/// [`in_group`] markers and references outside it as canonical ids, and a type's position in
-/// it: what makes two types the same (iso-recursive equality).
-type TypeKey = (Vec<FuncType>, u32);
+use wasmaot_abi::metadata::{FuncType, HeapType, ImportKind, ModuleMeta, ValType};
+use wasmaot_abi::type_ids::{map_func_type, map_val_type, type_ids, TypeKey};
 
 /// Every type id given out in this process.
 static REGISTRY: Lazy<Mutex<HashMap<TypeKey, u32>>> = Lazy::new(Default::default);
@@ -31,44 +24,10 @@ pub fn signature_id(ty: &FuncType) -> u32 {
     intern((vec![ty.clone()], 0))
 }
 
-/// The key of a reference to the type at `position` in the same recursion group; ids count
-/// up from 1 and never come near.
-fn in_group(position: u32) -> u32 {
-    u32::MAX - position
-}
-
 /// The canonical id of every type of a module, in type-index order. `rec_groups` holds the
 /// size of each recursion group; types it does not cover are groups of one.
 pub fn canonical_ids(types: &[FuncType], rec_groups: &[u32]) -> Vec<u32> {
-    let mut ids: Vec<u32> = Vec::with_capacity(types.len());
-    let covered: usize = rec_groups.iter().map(|n| *n as usize).sum();
-    let mut sizes: Vec<usize> = rec_groups.iter().map(|n| *n as usize).collect();
-    if covered != types.len() {
-        sizes = vec![1; types.len()];
-    }
-    let mut start = 0;
-    for size in sizes {
-        let group = start..start + size;
-        let keys: Vec<FuncType> = types[group.clone()]
-            .iter()
-            .map(|ty| {
-                map_func_type(ty, |i| {
-                    let i = i as usize;
-                    if group.contains(&i) {
-                        in_group((i - start) as u32)
-                    } else {
-                        // Validation lets a type name only earlier groups or its own.
-                        ids.get(i).copied().unwrap_or(0)
-                    }
-                })
-            })
-            .collect();
-        for position in 0..size {
-            ids.push(intern((keys.clone(), position as u32)));
-        }
-        start += size;
-    }
-    ids
+    type_ids(types, rec_groups, intern)
 }
 
 /// Rewrite every concrete heap type of `meta` from a type index to its canonical id, so that
@@ -96,26 +55,6 @@ pub fn canonicalize(meta: &mut ModuleMeta, ids: &[u32]) {
     }
 }
 
-fn map_func_type(ty: &FuncType, f: impl Fn(u32) -> u32) -> FuncType {
-    FuncType {
-        params: ty.params.iter().map(|t| map_val_type(*t, &f)).collect(),
-        results: ty.results.iter().map(|t| map_val_type(*t, &f)).collect(),
-    }
-}
-
-fn map_val_type(ty: ValType, f: impl Fn(u32) -> u32) -> ValType {
-    match ty {
-        ValType::Ref(RefType {
-            nullable,
-            heap: HeapType::Concrete(index),
-        }) => ValType::Ref(RefType {
-            nullable,
-            heap: HeapType::Concrete(f(index)),
-        }),
-        other => other,
-    }
-}
-
 /// Whether a value of type `a` is a value of type `b` (both canonical).
 pub fn val_subtype(a: ValType, b: ValType) -> bool {
     if a == b {
@@ -139,6 +78,7 @@ fn heap_subtype(a: HeapType, b: HeapType) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmaot_abi::metadata::RefType;
 
     fn func(params: Vec<ValType>) -> FuncType {
         FuncType {
