@@ -282,7 +282,6 @@ pub fn compile_ir(
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
-            crate::schedule::recompute_copy_addresses(&mut context.func);
             crate::schedule::shorten_live_ranges(&mut context.func);
             lower
         }

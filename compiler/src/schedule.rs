@@ -17,13 +17,8 @@
 //! matters: when more than [`CROWDED`] of its values are live at once, and the new order
 //! lowers that peak by [`GAIN`] or more; every other block keeps the optimiser's order.
 
-//!
-//! The addresses of static table copies ([`crate::static_tables`]) are computed again at each
-//! use ([`recompute_copy_addresses`]).
-
-use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::ir::{self, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef};
+use cranelift_codegen::ir::{self, Inst, Opcode, Value, ValueDef};
 
 /// Whether `inst` may be moved within its block: no side effects, no trap, no memory access,
 /// not a constant (constants are placed where they are used) and not control flow.
@@ -234,70 +229,4 @@ fn is_constant(op: Opcode) -> bool {
             | Opcode::F128const
             | Opcode::Vconst
     )
-}
-
-/// Make the address of a static table copy again just before each instruction that uses it.
-///
-/// The mid-end merges the copy's address (one RIP- or PC-relative instruction) across the
-/// function and hoists it out of loops, where it takes a register for the whole loop: in an
-/// interpreter's dispatch loop (SQLite's `sqlite3VdbeExec`) that register was spilled and
-/// reloaded around the loop's many calls, and the function ran 7% more instructions than
-/// reading the table did. Recomputed where it is used it lives for one instruction.
-pub fn recompute_copy_addresses(func: &mut ir::Function) {
-    let is_copy = |func: &ir::Function, inst: Inst| match func.dfg.insts[inst] {
-        InstructionData::FuncAddr {
-            opcode: Opcode::FuncAddr,
-            func_ref,
-        } => match func.dfg.ext_funcs[func_ref].name {
-            ir::ExternalName::User(name) => {
-                func.params.user_named_funcs()[name].namespace
-                    == crate::static_tables::STATIC_TABLE_NAMESPACE
-            }
-            _ => false,
-        }
-        .then_some(func_ref),
-        _ => None,
-    };
-    let mut copies: std::collections::HashMap<Value, ir::FuncRef> = Default::default();
-    let mut defs = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            if let Some(func_ref) = is_copy(func, inst) {
-                copies.insert(func.dfg.first_result(inst), func_ref);
-                defs.push(inst);
-            }
-        }
-    }
-    if copies.is_empty() {
-        return;
-    }
-    let users: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .filter(|&inst| {
-            func.dfg
-                .inst_values(inst)
-                .any(|v| copies.contains_key(&func.dfg.resolve_aliases(v)))
-        })
-        .collect();
-    for user in users {
-        // By the value as the instruction names it (perhaps an alias).
-        let mut again: std::collections::HashMap<Value, Value> = Default::default();
-        let used: Vec<Value> = func.dfg.inst_values(user).collect();
-        for named in used {
-            let Some(&func_ref) = copies.get(&func.dfg.resolve_aliases(named)) else {
-                continue;
-            };
-            if let std::collections::hash_map::Entry::Vacant(slot) = again.entry(named) {
-                let mut pos = FuncCursor::new(func).at_inst(user);
-                slot.insert(pos.ins().func_addr(ir::types::I64, func_ref));
-            }
-        }
-        func.dfg
-            .map_inst_values(user, |v| again.get(&v).copied().unwrap_or(v));
-    }
-    for inst in defs {
-        func.layout.remove_inst(inst);
-    }
 }
