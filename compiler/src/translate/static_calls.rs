@@ -60,13 +60,6 @@ impl FuncTranslator<'_, '_> {
             self.builder.ins().trapz(code, null);
             let mismatch = super::trap_code(TrapKind::IndirectCallTypeMismatch);
             self.builder.ins().trap(mismatch);
-            self.builder.switch_to_block(direct);
-            self.builder.seal_block(direct);
-            let code = self.copy_code_address(base, index64);
-            let sig = self
-                .builder
-                .import_signature(self.env.signature(type_index));
-            return self.call_code(sig, code, self.vmctx, args, kind);
         }
 
         self.builder.switch_to_block(direct);
@@ -76,6 +69,9 @@ impl FuncTranslator<'_, '_> {
             .builder
             .import_signature(self.env.signature(type_index));
         let results = self.call_code(sig, code, self.vmctx, args, kind);
+        if copy.all_known {
+            return results;
+        }
         let joined = match kind {
             CallKind::Normal => {
                 let types: Vec<types::Type> = results
