@@ -76,8 +76,8 @@ fn inlinable(func: &Function) -> bool {
 }
 
 /// The number of instructions in `func`'s layout that become code (see [`costs_code`]), out
-/// of cold blocks (what an indirect call through a static table does when the entry is not
-/// the one it wants: [`crate::static_tables`]), which never run in a correct program.
+/// of cold blocks: what an indirect call through a static table ([`crate::static_tables`])
+/// does for an entry it does not call directly, a trap or a call through the table.
 fn size(func: &Function) -> usize {
     func.layout
         .blocks()

@@ -18,9 +18,9 @@ impl FuncTranslator<'_, '_> {
     /// `call_indirect` through a static table ([`crate::static_tables`]): the index checked
     /// against the table's constant length, the entry's class in the read-only copy compared
     /// with the type's, and on a match a call of the copy's code address with this instance's
-    /// vmctx. When every entry is null or the module's own function, a null entry is one whose
-    /// code address is 0 and any other mismatch is of type, both traps, all in line; otherwise
-    /// an entry the copy does not call takes the ordinary path, out of line.
+    /// vmctx. Any other entry branches out of line: when every entry is null or the module's
+    /// own function, to the traps (a null entry is one whose code address is 0, any other is of
+    /// another type); otherwise to the ordinary path through the table.
     pub(super) fn call_static_table(
         &mut self,
         copy: StaticCall,
