@@ -393,15 +393,23 @@ fn function_0_code(name: &str, wat: &str, flags: &[&str]) -> String {
 fn stack_checks(code: &str) -> usize {
     code.lines()
         .filter(|l| {
+            // Cranelift's check in the prologue compares the limit with the stack pointer; the
+            // one after the prologue copies the stack pointer to a register first.
             (l.contains("\tcmp") && l.contains("%rsp"))
+                || (l.contains("\tmov") && l.contains("%rsp,%r") && !l.contains("%rbp"))
                 || ((l.contains("\tsubs") || l.contains("\tcmp")) && l.contains("sp,"))
         })
         .count()
 }
 
 /// A function of `loads` loads from memory, all live at once (summed in reverse order), so
-/// that its frame holds most of them; it calls function 1 first when `calls`.
+/// that its frame holds most of them; it calls function 1 first when `calls`, which calls
+/// itself when `recursive`.
 fn many_live_values(loads: u32, calls: bool) -> String {
+    live_values_calling(loads, calls, false)
+}
+
+fn live_values_calling(loads: u32, calls: bool, recursive: bool) -> String {
     let locals = " i64".repeat(loads as usize);
     let mut body = String::new();
     if calls {
@@ -419,8 +427,17 @@ fn many_live_values(loads: u32, calls: bool) -> String {
         .fold("(i64.const 0)".to_string(), |acc, i| {
             format!("(i64.add {acc} (local.get {i}))")
         });
+    let callee = match recursive {
+        true => "(func (param i32) (if (local.get 0) (then (call 1 (i32.sub (local.get 0) (i32.const 1))))))",
+        false => "(func)",
+    };
+    let call = match recursive {
+        true => "(call 1 (i32.const 3))\n",
+        false => "(call 1)\n",
+    };
+    let body = body.replace("(call 1)\n", call);
     format!(
-        "(module (memory 1) (func (param i32) (result i64) (local{locals}) {body} {sum}) (func))"
+        "(module (memory 1) (func (param i32) (result i64) (local{locals}) {body} {sum}) {callee})"
     )
 }
 
@@ -433,10 +450,18 @@ fn functions_without_calls_and_with_small_frames_skip_the_stack_check() {
         "no spills:\n{small_leaf}"
     );
     assert_eq!(stack_checks(&small_leaf), 0, "{small_leaf}");
-    // The same with a call is checked (a call kept: the empty callee would be inlined).
+    // The same calling a function that calls nothing (a call kept: the empty callee would
+    // be inlined) is at height 1: its frame and its callee's fit in the margin too.
     let caller = function_0_code(
         "small_caller",
         &many_live_values(48, true),
+        &["--no-inline"],
+    );
+    assert_eq!(stack_checks(&caller), 0, "{caller}");
+    // Calling a recursive function, it is checked, after its prologue.
+    let caller = function_0_code(
+        "recursion_caller",
+        &live_values_calling(48, true, true),
         &["--no-inline"],
     );
     assert_eq!(stack_checks(&caller), 1, "{caller}");

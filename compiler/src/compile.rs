@@ -17,9 +17,13 @@ use wasmaot_abi::metadata::LandingPad;
 use wasmaot_abi::symbols::TrapSite;
 use wasmparser::{FuncToValidate, FuncValidatorAllocations};
 
+use crate::call_heights::CallHeights;
 use crate::error::{CompileError, Result};
 use crate::inline::{inline_calls, Callees, Inlined};
 use crate::module::FunctionInput;
+use crate::stack_check::{
+    calls_only_defined_functions, check_after_prologue, is_leaf, UNCHECKED_FRAME_LIMIT,
+};
 use crate::translate::{translate_function, trap_kind, ModuleEnv};
 
 /// Machine code of one function, ready to be placed in the object.
@@ -56,21 +60,6 @@ pub struct InlinedCode {
     pub callee_at: u32,
     /// `(start, end)` code offsets, in code order.
     pub ranges: Vec<(u32, u32)>,
-}
-
-/// The largest frame a function without calls may have and still skip the stack-limit check
-/// in its prologue. Its caller passed the check, and the runtime keeps a margin far larger
-/// than this below the limit (`HOST_MARGIN` in the runtime's `sys::stack`), so the frame still
-/// lands in the thread's stack; a leaf cannot recurse, so no depth is lost.
-const LEAF_FRAME_LIMIT: u32 = 4096;
-
-/// Whether `func` calls nothing: no wasm call, no runtime call, no tail call.
-fn is_leaf(func: &ir::Function) -> bool {
-    func.layout.blocks().all(|block| {
-        func.layout
-            .block_insts(block)
-            .all(|inst| !func.dfg.insts[inst].opcode().is_call())
-    })
 }
 
 /// A trapping instruction or call of a compiled function.
@@ -165,6 +154,7 @@ pub fn compile_functions(
         ),
         false => Callees::none(),
     };
+    let heights = CallHeights::find(env.imported_funcs(), &functions);
     let results = largest_first(
         &functions,
         |input| input.body.range().end - input.body.range().start,
@@ -185,23 +175,29 @@ pub fn compile_functions(
                 func_index: env.imported_funcs() + index,
                 message,
             };
-            // A leaf function compiles without the stack-limit check, unless its frame turns
-            // out too large for that: then it compiles again from the same IR, with it.
-            let leaf = is_leaf(&worker.context.func).then(|| {
-                let limit = worker.context.func.stack_limit.take();
-                (worker.context.func.clone(), limit)
-            });
+            // The stack-limit check: none in a leaf or a function of bounded height that
+            // calls only defined functions, else after the prologue; a frame too large for
+            // either compiles again with Cranelift's (`stack_check`).
+            let limit = worker.context.func.stack_limit.take();
+            let unchecked = worker.context.func.clone();
+            let unchecked_ok = is_leaf(&unchecked)
+                || (heights.bounded(index) && calls_only_defined_functions(&unchecked));
+            let checked = match limit {
+                Some(limit) if !unchecked_ok => {
+                    check_after_prologue(&mut worker.context.func, limit)
+                }
+                _ => true,
+            };
             let compile = |context: &mut Context| {
                 compile_ir(context, isa, lower, id, env.keep_operator_map, &inlined).map_err(error)
             };
             let mut compiled = compile(&mut worker.context)?;
-            if let Some((mut func, limit)) = leaf {
-                if compiled.frame_size > LEAF_FRAME_LIMIT {
-                    func.stack_limit = limit;
-                    worker.context.clear();
-                    worker.context.func = func;
-                    compiled = compile(&mut worker.context)?;
-                }
+            if !checked || compiled.frame_size > UNCHECKED_FRAME_LIMIT {
+                let mut func = unchecked;
+                func.stack_limit = limit;
+                worker.context.clear();
+                worker.context.func = func;
+                compiled = compile(&mut worker.context)?;
             }
             compiled.body_offset = body_offset;
             on_done();

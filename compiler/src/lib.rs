@@ -8,6 +8,7 @@
 //! (`wasmaot_abi` is the contract). Link it with the runtime library into an executable, or into
 //! a shared object loaded through the runtime's embedding API.
 
+pub mod call_heights;
 pub mod compile;
 pub mod debug_lines;
 pub mod emit;
@@ -19,6 +20,7 @@ pub mod link;
 pub mod module;
 mod native_dwarf;
 mod schedule;
+mod stack_check;
 pub mod static_tables;
 pub mod trampolines;
 pub mod translate;
