@@ -94,7 +94,7 @@ impl Default for Worker {
 
 /// Wasm bodies larger than this are never inlined (they translate to more than
 /// [`crate::inline::SMALL_CALLEE`] instructions), and are not looked into.
-const SMALL_BODY: u64 = 384;
+const SMALL_BODY: u64 = 256;
 
 /// Whether the function of `body` may be inlined: it is small and throws no exception (the
 /// runtime finds the frame of a throw by its wasm offset, which inlining would make ambiguous).

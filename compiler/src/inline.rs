@@ -3,8 +3,7 @@
 //!
 //! - **What is inlined**: a direct `call` (not a tail call, and not a call inside a `try`
 //!   block) to a defined function whose translated body has at most [`SMALL_CALLEE`]
-//!   instructions ([`SMALL_LOOP_CALLEE`] if it has a loop and calls anything) and no tail
-//!   calls or exception handlers of its own. A function may be
+//!   instructions and no tail calls or exception handlers of its own. A function may be
 //!   inlined into itself, which unrolls one level of recursion. Each caller grows by at most
 //!   [`GROWTH_BUDGET`] instructions.
 //! - **What is copied**: the callee as translated, before any inlining into it, so that the
@@ -26,11 +25,7 @@ use cranelift_codegen::ir::{self, Block, ExternalName, Function, Inst, Opcode, S
 use cranelift_codegen::Context;
 
 /// The largest callee, in CLIF instructions, that is inlined.
-pub const SMALL_CALLEE: usize = 60;
-/// The largest callee with a loop and a call that is inlined: such a loop pays for the call
-/// to it once, and inlined, the caller's values must live across its calls too (a loop that
-/// calls a function through a table, inlined into `main`, ran 8% more instructions).
-pub const SMALL_LOOP_CALLEE: usize = 40;
+pub const SMALL_CALLEE: usize = 40;
 /// The most instructions inlining may add to one caller.
 pub const GROWTH_BUDGET: usize = 1000;
 
@@ -77,27 +72,7 @@ fn inlinable(func: &Function) -> bool {
             }
         }
     }
-    let calls = func.layout.blocks().any(|block| {
-        func.layout
-            .block_insts(block)
-            .any(|inst| func.dfg.insts[inst].opcode().is_call())
-    });
-    func.dfg.dynamic_types.is_empty() && (count <= SMALL_LOOP_CALLEE || !(calls && has_loop(func)))
-}
-
-/// Whether `func` branches back to a block at or before the branch's own in the layout (the
-/// translator lays out a loop's header before its body).
-fn has_loop(func: &Function) -> bool {
-    let mut seen = std::collections::HashSet::new();
-    func.layout.blocks().any(|block| {
-        seen.insert(block);
-        func.layout.block_insts(block).any(|inst| {
-            func.dfg.insts[inst]
-                .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
-                .iter()
-                .any(|dest| seen.contains(&dest.block(&func.dfg.value_lists)))
-        })
-    })
+    func.dfg.dynamic_types.is_empty()
 }
 
 /// The number of instructions in `func`'s layout that become code (see [`costs_code`]), out

@@ -36,12 +36,7 @@ fn options(inline: bool) -> Options {
 
 /// The functions defined by `MODULE` that each function's machine code calls, by name.
 fn direct_calls(inline: bool) -> Vec<(String, String)> {
-    direct_calls_in(MODULE, inline)
-}
-
-/// The defined functions each function of `wat` calls in its machine code, by name.
-fn direct_calls_in(wat: &str, inline: bool) -> Vec<(String, String)> {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let wasm = wat::parse_str(MODULE).expect("valid WAT");
     let bytes = wasmaot_compiler::compile(&wasm, &options(inline), &|| {}).expect("compiles");
     let file = object::File::parse(&*bytes).expect("an object");
     let text = file.section_by_name(".text").expect("code");
@@ -91,50 +86,6 @@ fn small_callees_are_inlined_and_kept_as_calls_without_inlining() {
     );
     // One level of recursion is unrolled: fib still calls itself.
     assert!(with.contains(&pair("fib.wasm2", "fib.wasm2")), "{with:?}");
-}
-
-/// Whether `$caller` keeps its call of `$callee`, a loop of `pad` extra operations that calls
-/// an import in each iteration when `calls`.
-fn loop_callee_kept(pad: usize, calls: bool) -> bool {
-    let mut body = String::new();
-    for k in 0..pad {
-        body += &format!(
-            "(local.set 1 (i32.xor (local.get 1) (i32.const {})))\n",
-            k * 7919 + 3
-        );
-    }
-    if calls {
-        body += "(local.set 1 (call $ext (local.get 1)))\n";
-    }
-    let wat = format!(
-        r#"(module
-          (import "m" "f" (func $ext (param i32) (result i32)))
-          (func $callee (param i32) (result i32) (local i32)
-            (loop $l
-              (local.set 1 (i32.add (local.get 1) (local.get 0)))
-              {body}
-              (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
-            (local.get 1))
-          (func $caller (export "caller") (param i32) (result i32) (call $callee (local.get 0))))"#
-    );
-    let calls = direct_calls_in(&wat, true);
-    calls.contains(&("caller.wasm2".to_string(), "callee.wasm1".to_string()))
-}
-
-#[test]
-fn callees_whose_loops_call_are_held_to_a_smaller_size() {
-    // A loop that calls pays for the call to it once, and its values would compete with the
-    // caller's across its calls: it is inlined only up to a smaller size than a loop that
-    // calls nothing. Found by growing each until its call stays.
-    let largest_inlined = |calls: bool| {
-        (0..60)
-            .take_while(|&pad| !loop_callee_kept(pad, calls))
-            .last()
-    };
-    let with_call = largest_inlined(true).expect("a small loop with a call is inlined");
-    let without = largest_inlined(false).expect("a small loop is inlined");
-    assert!(without >= with_call + 5, "{with_call} {without}");
-    assert!(loop_callee_kept(59, false), "the size limit holds");
 }
 
 #[test]
