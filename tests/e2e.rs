@@ -398,6 +398,7 @@ fn stack_checks(code: &str) -> usize {
             (l.contains("\tcmp") && l.contains("%rsp"))
                 || (l.contains("\tmov") && l.contains("%rsp,%r") && !l.contains("%rbp"))
                 || ((l.contains("\tsubs") || l.contains("\tcmp")) && l.contains("sp,"))
+                || (l.contains("\tmov") && l.ends_with(", sp") && !l.contains("x29"))
         })
         .count()
 }
