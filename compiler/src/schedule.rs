@@ -16,6 +16,9 @@
 //! more instructions for a reordered entry block). So a block is reordered only where it
 //! matters: when more than [`CROWDED`] of its values are live at once, and the new order
 //! lowers that peak by [`GAIN`] or more; every other block keeps the optimiser's order.
+//!
+//! The other way round, pure values all made at the top of a block and used one by one
+//! further down move down to their first user ([`sink_to_uses`]), under the same rule.
 
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{self, Inst, Opcode, Value, ValueDef};
@@ -116,12 +119,14 @@ fn uses(func: &ir::Function) -> Uses {
     uses
 }
 
-/// Move pure instructions up to their operands, block by block (see the module comment).
+/// Move pure instructions up to their operands, then down to their users, block by block (see
+/// the module comment).
 pub fn shorten_live_ranges(func: &mut ir::Function) {
+    let all_uses = uses(func);
     let Uses {
         counts: uses,
         escapes,
-    } = uses(func);
+    } = &all_uses;
     let blocks: Vec<ir::Block> = func.layout.blocks().collect();
     for block in blocks {
         let insts: Vec<Inst> = func.layout.block_insts(block).collect();
@@ -209,14 +214,145 @@ pub fn shorten_live_ranges(func: &mut ir::Function) {
         if most_live(func, &reordered, &escapes) + GAIN > peak {
             // Not worth it: any change of order moves the register allocator's choices, for
             // better or worse, so the block keeps the optimiser's.
-            for &inst in &insts {
-                func.layout.remove_inst(inst);
-            }
-            for &inst in &insts {
-                func.layout.append_inst(inst, block);
-            }
+            set_order(func, block, &insts);
+        }
+        sink_to_uses(func, block, &all_uses);
+    }
+}
+
+/// Puts the instructions of `block` in the order `insts`.
+fn set_order(func: &mut ir::Function, block: ir::Block, insts: &[Inst]) {
+    for &inst in insts {
+        func.layout.remove_inst(inst);
+    }
+    for &inst in insts {
+        func.layout.append_inst(inst, block);
+    }
+}
+
+/// Pure instructions moved down to just before their first user, for a block whose values are
+/// all made early and used late. The mid-end elaborates a block's values depth first from the
+/// instructions that need them, leftmost operand first: in an expression of one long chain
+/// (a CRC's unrolled bit loop, `crc = step(crc, data >> k)` for every `k`), every `data >> k`
+/// comes at the top, all live until the chain reaches them. Kept only when the block's peak of
+/// live values, counting the values from outside the block it uses, falls by [`GAIN`] or more.
+fn sink_to_uses(func: &mut ir::Function, block: ir::Block, uses: &Uses) {
+    let Uses { counts, escapes } = uses;
+    let insts: Vec<Inst> = func.layout.block_insts(block).collect();
+    let peak = most_live_with_inputs(func, &insts, escapes);
+    if peak <= CROWDED {
+        return;
+    }
+    let mut users: std::collections::HashMap<Value, Vec<Inst>> = Default::default();
+    for &inst in &insts {
+        for value in func.dfg.inst_values(inst) {
+            users
+                .entry(func.dfg.resolve_aliases(value))
+                .or_default()
+                .push(inst);
         }
     }
+    // Last first, so that each instruction's users are already where they end up.
+    for &inst in insts.iter().rev() {
+        if !movable(func, inst) {
+            continue;
+        }
+        let &[result] = func.dfg.inst_results(inst) else {
+            continue;
+        };
+        if escapes[result] {
+            continue;
+        }
+        let Some(first) = users.get(&result).and_then(|users| {
+            users
+                .iter()
+                .copied()
+                .min_by(|a, b| func.layout.pp_cmp(*a, *b))
+        }) else {
+            continue;
+        };
+        if func.layout.next_inst(inst) == Some(first) {
+            continue;
+        }
+        // A constant only this instruction uses comes along (it is an immediate operand, or
+        // made again where it is needed).
+        let own_constants: Vec<Inst> = func
+            .dfg
+            .inst_args(inst)
+            .iter()
+            .filter_map(
+                |&arg| match func.dfg.value_def(func.dfg.resolve_aliases(arg)) {
+                    ValueDef::Result(def, _)
+                        if is_constant(func.dfg.insts[def].opcode())
+                            && func.layout.inst_block(def) == Some(block)
+                            && counts[func.dfg.resolve_aliases(arg)] == 1 =>
+                    {
+                        Some(def)
+                    }
+                    _ => None,
+                },
+            )
+            .collect();
+        func.layout.remove_inst(inst);
+        func.layout.insert_inst(inst, first);
+        for def in own_constants {
+            func.layout.remove_inst(def);
+            func.layout.insert_inst(def, inst);
+        }
+    }
+    let sunk: Vec<Inst> = func.layout.block_insts(block).collect();
+    if most_live_with_inputs(func, &sunk, escapes) + GAIN > peak {
+        set_order(func, block, &insts);
+    }
+}
+
+/// [`most_live`], also counting the block's parameters and the values made outside the block
+/// that it uses: each is live from the block's start to its last use here (to the end if the
+/// terminator uses it).
+fn most_live_with_inputs(
+    func: &ir::Function,
+    insts: &[Inst],
+    escapes: &SecondaryMap<Value, bool>,
+) -> usize {
+    let block = func.layout.inst_block(insts[0]);
+    let end = insts.len();
+    let mut last_use: std::collections::HashMap<Value, usize> = Default::default();
+    for (at, &inst) in insts.iter().enumerate() {
+        let last = match func.dfg.insts[inst].opcode().is_terminator() {
+            true => end,
+            false => at,
+        };
+        for value in func.dfg.inst_values(inst) {
+            last_use.insert(func.dfg.resolve_aliases(value), last);
+        }
+    }
+    let mut ends = vec![0usize; end + 1];
+    let mut live = 0usize;
+    for (&value, &last) in &last_use {
+        let made_here = match func.dfg.value_def(value) {
+            ValueDef::Result(def, _) => func.layout.inst_block(def) == block,
+            _ => false,
+        };
+        if !made_here {
+            live += 1;
+            ends[last] += 1;
+        }
+    }
+    let mut most = live;
+    for (at, &inst) in insts.iter().enumerate() {
+        live -= std::mem::take(&mut ends[at]);
+        for &result in func.dfg.inst_results(inst) {
+            let dies = match (escapes[result], last_use.get(&result)) {
+                (true, _) => end,
+                (false, Some(&last)) => last,
+                (false, None) => continue,
+            };
+            live += 1;
+            ends[dies] += 1;
+        }
+        most = most.max(live);
+    }
+    most
 }
 
 fn is_constant(op: Opcode) -> bool {
@@ -229,4 +365,76 @@ fn is_constant(op: Opcode) -> bool {
             | Opcode::F128const
             | Opcode::Vconst
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{types::I32, AbiParam, InstBuilder, Signature};
+    use cranelift_codegen::isa::CallConv;
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    /// `crc = (crc ^ (data >> k)) & mask` for `k` in `0..shifts`, with every `data >> k` made
+    /// first, as the mid-end elaborates such a chain. Returns the function and the shifts.
+    fn chain_with_shifts_first(shifts: i64) -> (ir::Function, Vec<Inst>) {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params = vec![AbiParam::new(I32), AbiParam::new(I32)];
+        sig.returns = vec![AbiParam::new(I32)];
+        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let block = b.create_block();
+        b.append_block_params_for_function_params(block);
+        b.switch_to_block(block);
+        let (data, mut crc) = (b.block_params(block)[0], b.block_params(block)[1]);
+        let shifted: Vec<Value> = (0..shifts).map(|k| b.ins().ushr_imm(data, k)).collect();
+        let mask = b.ins().iconst(I32, 0x7fff);
+        for value in shifted {
+            let mixed = b.ins().bxor(crc, value);
+            crc = b.ins().band(mixed, mask);
+        }
+        b.ins().return_(&[crc]);
+        b.seal_all_blocks();
+        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        // `ushr_imm` is an `ushr` of a constant made just before it.
+        let shifts = func
+            .layout
+            .block_insts(block)
+            .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Ushr)
+            .collect();
+        (func, shifts)
+    }
+
+    #[test]
+    fn values_made_first_and_used_late_move_down_to_their_users() {
+        let (mut func, shifts) = chain_with_shifts_first(16);
+        shorten_live_ranges(&mut func);
+        for shift in shifts {
+            let result = func.dfg.first_result(shift);
+            let next = func.layout.next_inst(shift).expect("not the last");
+            assert!(
+                func.dfg.inst_args(next).contains(&result),
+                "{} is not just before its user:\n{}",
+                func.dfg.display_inst(shift),
+                func.display()
+            );
+            // Its own constant came along.
+            let constant = func.layout.prev_inst(shift).expect("not the first");
+            assert_eq!(func.dfg.insts[constant].opcode(), Opcode::Iconst);
+        }
+    }
+
+    #[test]
+    fn an_uncrowded_block_keeps_its_order() {
+        let (mut func, _) = chain_with_shifts_first(6);
+        let block = func.layout.entry_block().expect("one block");
+        let before: Vec<Inst> = func.layout.block_insts(block).collect();
+        shorten_live_ranges(&mut func);
+        let after: Vec<Inst> = func.layout.block_insts(block).collect();
+        assert_eq!(before, after);
+    }
 }
