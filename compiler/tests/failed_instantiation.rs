@@ -4,7 +4,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::{Error, Trap, TrapKind};
+use wasmaot_runtime::{Error, Extern, Trap, TrapKind, Val};
 
 #[test]
 fn functions_left_by_a_failed_instantiation_stay_callable() {
@@ -43,4 +43,13 @@ fn functions_left_by_a_failed_instantiation_stay_callable() {
     }
     assert_eq!(call1(&owner, "call", &[i32(2)]).unwrap_i32(), 42);
     assert_eq!(call1(&owner, "call", &[i32(2)]).unwrap_i32(), 43);
+    // The host sees the function in the table too, and can call it.
+    let Extern::Table(table) = export(&owner, "tab") else {
+        panic!("tab is a table");
+    };
+    let Some(Val::FuncRef(Some(left))) = with_store(|s| table.get(s, 2)) else {
+        panic!("element 2 holds the failed instance's function");
+    };
+    assert_eq!(call_func(left, &[]).expect("callable"), [i32(44)]);
+    assert_eq!(call1(&owner, "call", &[i32(2)]).unwrap_i32(), 45);
 }

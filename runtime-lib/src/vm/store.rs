@@ -176,12 +176,14 @@ impl StoreInner {
     }
 
     /// The handle of the function whose `VMFuncRef` is at `funcref`: a function of an
-    /// instance in this store (compiled code hands out no other references).
+    /// instance in this store, or of one whose instantiation failed after its functions
+    /// escaped into imported tables or globals (compiled code hands out no other references).
     pub(crate) fn func_of_ref(&mut self, funcref: usize) -> Option<Stored> {
         if let Some(&index) = self.func_by_ref.get(&funcref) {
             return Some(self.stored(index));
         }
-        let func = self.instances.iter().find_map(|instance| {
+        let mut instances = self.instances.iter().chain(&self.failed);
+        let func = instances.find_map(|instance| {
             let index = instance.func_index_of(funcref)?;
             Some(instance.func_by_index(index))
         })?;
