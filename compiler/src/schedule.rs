@@ -387,7 +387,12 @@ mod tests {
         b.append_block_params_for_function_params(block);
         b.switch_to_block(block);
         let (data, mut crc) = (b.block_params(block)[0], b.block_params(block)[1]);
-        let shifted: Vec<Value> = (0..shifts).map(|k| b.ins().ushr_imm(data, k)).collect();
+        let shifted: Vec<Value> = (0..shifts)
+            .map(|k| {
+                let k = b.ins().iconst(I32, k);
+                b.ins().ushr(data, k)
+            })
+            .collect();
         let mask = b.ins().iconst(I32, 0x7fff);
         for value in shifted {
             let mixed = b.ins().bxor(crc, value);
@@ -400,8 +405,7 @@ mod tests {
             pointer_width: target_lexicon::PointerWidth::U64,
             page_size_align_log2: 12,
         });
-        // `ushr_imm` is an `ushr` of a constant made just before it.
-        let shifts = func
+        let shifts: Vec<Inst> = func
             .layout
             .block_insts(block)
             .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Ushr)
@@ -412,6 +416,7 @@ mod tests {
     #[test]
     fn values_made_first_and_used_late_move_down_to_their_users() {
         let (mut func, shifts) = chain_with_shifts_first(16);
+        assert_eq!(shifts.len(), 16);
         shorten_live_ranges(&mut func);
         for shift in shifts {
             let result = func.dfg.first_result(shift);
