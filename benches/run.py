@@ -79,6 +79,7 @@ ZLIB_FILES = ["adler32", "compress", "crc32", "deflate", "inffast", "inflate", "
 # Lua's os, io and package libraries (and linit.c, which opens them) are left out: the
 # benchmark opens base, string, table and math itself.
 LUA_LEFT_OUT = {"loslib.c", "liolib.c", "loadlib.c", "linit.c"}
+COREMARK_FILES = ["core_list_join", "core_main", "core_matrix", "core_state", "core_util"]
 SQLITE_FLAGS = ["-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION", "-DSQLITE_TEMP_STORE=3"]
 # wasi-libc lacks mmap, getpid, signals and process clocks unless emulated.
 WASI_EMULATED = ["mman", "getpid", "signal", "process-clocks"]
@@ -96,6 +97,11 @@ def real_programs():
                 wasm_flags=["-D_WASI_EMULATED_SIGNAL", "-lwasi-emulated-signal",
                             "-mllvm", "-wasm-enable-sjlj", f"-I{SJLJ_RT}",
                             str(SJLJ_RT / "sjlj_rt.c")]),
+        Program("coremark", [REAL_DIR / "coremark_bench.c", REAL_DIR / "coremark_port" /
+                             "core_portme.c"] +
+                [REAL_DIR / "coremark" / f"{f}.c" for f in COREMARK_FILES],
+                flags=[f"-I{REAL_DIR / 'coremark'}", f"-I{REAL_DIR / 'coremark_port'}",
+                       "-Dmain=coremark_main"]),
         Program("sqlite", [REAL_DIR / "sqlite_bench.c", REAL_DIR / "sqlite" / "sqlite3.c"],
                 flags=[f"-I{REAL_DIR / 'sqlite'}", *SQLITE_FLAGS],
                 wasm_flags=["-DLONGDOUBLE_TYPE=double"] +
@@ -458,7 +464,7 @@ def main():
     ap.add_argument("--rebuild", action="store_true",
                     help="build the native and wasm programs even when they look up to date")
     ap.add_argument("--no-real", action="store_true",
-                    help="skip the real programs of real/ (zlib, Lua, SQLite)")
+                    help="skip the real programs of real/ (zlib, Lua, CoreMark, SQLite)")
     ap.add_argument("--no-wasi-calls", action="store_true",
                     help="skip the WASI call measurement (benches/wasi_calls.c)")
     ap.add_argument("--wasi-scale", type=float, default=1.0,
