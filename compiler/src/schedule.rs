@@ -130,7 +130,7 @@ pub fn shorten_live_ranges(func: &mut ir::Function) {
     let blocks: Vec<ir::Block> = func.layout.blocks().collect();
     for block in blocks {
         let insts: Vec<Inst> = func.layout.block_insts(block).collect();
-        let peak = most_live(func, &insts, &escapes);
+        let peak = most_live(func, &insts, escapes);
         if peak <= CROWDED {
             // Registers suffice: the order is left as the optimiser made it.
             continue;
@@ -211,7 +211,7 @@ pub fn shorten_live_ranges(func: &mut ir::Function) {
             func.layout.insert_inst(inst, before);
         }
         let reordered: Vec<Inst> = func.layout.block_insts(block).collect();
-        if most_live(func, &reordered, &escapes) + GAIN > peak {
+        if most_live(func, &reordered, escapes) + GAIN > peak {
             // Not worth it: any change of order moves the register allocator's choices, for
             // better or worse, so the block keeps the optimiser's.
             set_order(func, block, &insts);
