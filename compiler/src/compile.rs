@@ -275,6 +275,7 @@ pub fn compile_ir(
     // function's pure instructions move up to their operands in between (see `schedule`).
     let isa = match lower {
         Some(lower) => {
+            crate::narrow_masks::remove_redundant_masks(&mut context.func);
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;

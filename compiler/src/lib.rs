@@ -18,6 +18,7 @@ pub mod inline;
 pub mod isa;
 pub mod link;
 pub mod module;
+mod narrow_masks;
 mod native_dwarf;
 mod schedule;
 mod stack_check;

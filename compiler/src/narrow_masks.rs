@@ -1,0 +1,304 @@
+//! Masks that keep only bits already known to be zero are removed, before the mid-end.
+//!
+//! A C `unsigned char` or `uint16_t` variable of a loop is an i8 or i16 value in LLVM, which
+//! the wasm backend widens to i32 and masks again (`i32.and 255`) where a use needs it zero-
+//! extended, also when every value the variable takes comes from an `i32.load8_u` or an
+//! earlier mask. Through a loop, those values reach the mask as a block parameter, which the
+//! mid-end does not see through: CoreMark's state machine ran `movzbl (mem); ... mov; and
+//! $0xff; cmp` for every character. Here each integer value gets the number of low bits that
+//! can be non-zero, block parameters from every branch that passes them (a fixed point, from
+//! none upwards), and an `band` with a constant covering all of them becomes its operand.
+
+use cranelift_codegen::entity::SecondaryMap;
+use cranelift_codegen::ir::{self, BlockArg, InstructionData, Opcode, Value, ValueDef};
+
+/// Removes the masks whose constant keeps every bit its operand can have. Returns how many.
+pub fn remove_redundant_masks(func: &mut ir::Function) -> usize {
+    let widths = value_widths(func);
+    let mut redundant = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let candidates = match func.dfg.insts[inst] {
+                InstructionData::Binary {
+                    opcode: Opcode::Band,
+                    args: [a, b],
+                } => {
+                    let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+                    [(a, constant(func, b)), (b, constant(func, a))]
+                }
+                _ => continue,
+            };
+            for (value, mask) in candidates {
+                let Some(mask) = mask else {
+                    continue;
+                };
+                let bits = widths[value];
+                let kept = if bits >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bits) - 1
+                };
+                if mask & kept == kept && widths_known(func, value) {
+                    redundant.push((inst, value));
+                    break;
+                }
+            }
+        }
+    }
+    for &(inst, value) in &redundant {
+        let result = func.dfg.first_result(inst);
+        func.dfg.detach_inst_results(inst);
+        func.dfg.change_to_alias(result, value);
+        func.layout.remove_inst(inst);
+    }
+    redundant.len()
+}
+
+/// Whether `value` is an integer of at most 64 bits (the widths say nothing of others).
+fn widths_known(func: &ir::Function, value: Value) -> bool {
+    let ty = func.dfg.value_type(value);
+    ty.is_int() && ty.bits() <= 64
+}
+
+/// The constant `value` is made from, zero-extended from its type to 64 bits.
+fn constant(func: &ir::Function, value: Value) -> Option<u64> {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } => {
+            let bits = func.dfg.value_type(value).bits();
+            let raw = imm.bits() as u64;
+            Some(if bits >= 64 {
+                raw
+            } else {
+                raw & ((1u64 << bits) - 1)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The number of bits a value's type has (64 for anything that is not a narrower integer).
+fn type_bits(func: &ir::Function, value: Value) -> u32 {
+    let ty = func.dfg.value_type(value);
+    if ty.is_int() {
+        ty.bits().min(64)
+    } else {
+        64
+    }
+}
+
+/// Rounds of the fixed point before growing parameters go to their type's width.
+const WIDEN_AFTER: u32 = 4;
+
+/// For every value, how many of its low bits may be non-zero (its type's width if unknown).
+fn value_widths(func: &ir::Function) -> SecondaryMap<Value, u32> {
+    // From none upwards: a block parameter starts at 0 and grows to the widest argument any
+    // branch passes it, until nothing changes (each value only grows, at most to 64).
+    let mut widths: SecondaryMap<Value, u32> = SecondaryMap::with_default(0);
+    let entry = func.layout.entry_block();
+    if let Some(entry) = entry {
+        for &param in func.dfg.block_params(entry) {
+            widths[param] = type_bits(func, param);
+        }
+    }
+    // A loop counter grows by a bit a round: after a few rounds, a parameter that still grows
+    // goes to its type's width at once.
+    let mut rounds = 0;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        rounds += 1;
+        let widen = rounds > WIDEN_AFTER;
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                for &result in func.dfg.inst_results(inst) {
+                    let width = result_width(func, inst, result, &widths);
+                    if width > widths[result] {
+                        widths[result] = width;
+                        changed = true;
+                    }
+                }
+                let calls = func.dfg.insts[inst]
+                    .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+                    .to_vec();
+                for call in calls {
+                    let target = call.block(&func.dfg.value_lists);
+                    let params = func.dfg.block_params(target);
+                    for (param, arg) in params.iter().zip(call.args(&func.dfg.value_lists)) {
+                        let width = match arg {
+                            BlockArg::Value(arg) => widths[func.dfg.resolve_aliases(arg)],
+                            _ => type_bits(func, *param),
+                        };
+                        if width > widths[*param] {
+                            widths[*param] = match widen {
+                                true => type_bits(func, *param),
+                                false => width,
+                            };
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    widths
+}
+
+/// How many low bits of `result`, made by `inst`, may be non-zero.
+fn result_width(
+    func: &ir::Function,
+    inst: ir::Inst,
+    result: Value,
+    widths: &SecondaryMap<Value, u32>,
+) -> u32 {
+    let full = type_bits(func, result);
+    if !widths_known(func, result) || func.dfg.inst_results(inst).len() != 1 {
+        return full;
+    }
+    let arg = |i: usize| {
+        let value = func.dfg.resolve_aliases(func.dfg.inst_args(inst)[i]);
+        widths[value]
+    };
+    let width = match func.dfg.insts[inst] {
+        InstructionData::UnaryImm { .. } => match constant(func, result) {
+            Some(c) => 64 - c.leading_zeros(),
+            None => full,
+        },
+        InstructionData::Load { opcode, .. } => match opcode {
+            Opcode::Uload8 => 8,
+            Opcode::Uload16 => 16,
+            Opcode::Uload32 => 32,
+            _ => full,
+        },
+        InstructionData::Unary { opcode, arg: a } => {
+            let a = widths[func.dfg.resolve_aliases(a)];
+            match opcode {
+                Opcode::Uextend | Opcode::Ireduce => a,
+                _ => full,
+            }
+        }
+        InstructionData::Binary { opcode, args } => {
+            let (a, b) = (arg(0), arg(1));
+            match opcode {
+                Opcode::Band => a.min(b),
+                Opcode::Bor | Opcode::Bxor => a.max(b),
+                Opcode::Iadd => a.max(b) + 1,
+                Opcode::Imul => a + b,
+                Opcode::Udiv => a,
+                Opcode::Urem => a.min(b),
+                Opcode::Ushr => {
+                    // The shift amount is taken modulo the type's width.
+                    match constant(func, func.dfg.resolve_aliases(args[1])) {
+                        Some(k) => a.saturating_sub((k % u64::from(full)) as u32),
+                        None => a,
+                    }
+                }
+                _ => full,
+            }
+        }
+        InstructionData::IntCompare { .. } => 1,
+        InstructionData::Ternary {
+            opcode: Opcode::Select,
+            ..
+        } => arg(1).max(arg(2)),
+        _ => full,
+    };
+    width.min(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{types::I32, AbiParam, InstBuilder, MemFlagsData, Signature};
+    use cranelift_codegen::isa::CallConv;
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    /// A loop over bytes at `p`: `c = load8_u(p)` before it and at its end, and
+    /// `(c & mask) == 44` at its top, where `c` is a block parameter. With `widen`, the back
+    /// edge passes `c + 0x10000` instead, which the mask must then keep clearing.
+    fn byte_loop(mask: i64, widen: bool) -> ir::Function {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params = vec![AbiParam::new(types::I64)];
+        sig.returns = vec![AbiParam::new(I32)];
+        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let (entry, top, exit) = (b.create_block(), b.create_block(), b.create_block());
+        b.append_block_params_for_function_params(entry);
+        b.append_block_param(top, I32);
+        b.append_block_param(top, types::I64);
+        b.append_block_param(exit, I32);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry)[0];
+        let first = b.ins().uload8(I32, MemFlagsData::trusted(), p, 0);
+        b.ins().jump(top, &[first.into(), p.into()]);
+        b.switch_to_block(top);
+        let (c, q) = (b.block_params(top)[0], b.block_params(top)[1]);
+        let mask = b.ins().iconst(I32, mask);
+        let masked = b.ins().band(c, mask);
+        let comma = b.ins().icmp_imm_u(ir::condcodes::IntCC::Equal, masked, 44);
+        let next = b.ins().iadd_imm_u(q, 1);
+        let mut byte = b.ins().uload8(I32, MemFlagsData::trusted(), next, 0);
+        if widen {
+            let far = b.ins().iconst(I32, 0x1_0000);
+            byte = b.ins().iadd(byte, far);
+        }
+        b.ins().brif(
+            comma,
+            exit,
+            &[masked.into()],
+            top,
+            &[byte.into(), next.into()],
+        );
+        b.switch_to_block(exit);
+        let result = b.block_params(exit)[0];
+        b.ins().return_(&[result]);
+        b.seal_all_blocks();
+        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        func
+    }
+
+    use cranelift_codegen::ir::types;
+
+    fn masks(func: &ir::Function) -> usize {
+        func.layout
+            .blocks()
+            .flat_map(|block| func.layout.block_insts(block))
+            .filter(|&inst| func.dfg.insts[inst].opcode() == Opcode::Band)
+            .count()
+    }
+
+    #[test]
+    fn a_mask_of_bytes_passed_around_a_loop_goes() {
+        for mask in [0xff, 0xffff, -1] {
+            let mut func = byte_loop(mask, false);
+            assert_eq!(remove_redundant_masks(&mut func), 1, "mask {mask:#x}");
+            assert_eq!(masks(&func), 0);
+        }
+    }
+
+    #[test]
+    fn a_mask_that_clears_bits_stays() {
+        // Bits the bytes can have: 0x7f drops the top one.
+        let mut func = byte_loop(0x7f, false);
+        assert_eq!(remove_redundant_masks(&mut func), 0);
+        assert_eq!(masks(&func), 1);
+        // One branch passes wider values: every mask of 16 bits or less stays.
+        for mask in [0xff, 0xffff] {
+            let mut func = byte_loop(mask, true);
+            assert_eq!(remove_redundant_masks(&mut func), 0, "mask {mask:#x}");
+        }
+        // A mask of 32 bits keeps even those.
+        let mut func = byte_loop(-1, true);
+        assert_eq!(remove_redundant_masks(&mut func), 1);
+    }
+}
