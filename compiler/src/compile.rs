@@ -272,13 +272,15 @@ pub fn compile_ir(
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
-    // function's pure instructions move up to their operands in between (see `schedule`).
+    // function's loop-invariant values leave their loops (see `hoist`) and its pure
+    // instructions move closer to their operands or users (see `schedule`) in between.
     let isa = match lower {
         Some(lower) => {
             crate::narrow_masks::remove_redundant_masks(&mut context.func);
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
+            crate::hoist::hoist_loop_invariants(&mut context.func);
             crate::schedule::shorten_live_ranges(&mut context.func);
             lower
         }

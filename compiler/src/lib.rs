@@ -14,6 +14,7 @@ pub mod debug_lines;
 pub mod emit;
 pub mod error;
 pub mod fallbacks;
+mod hoist;
 pub mod inline;
 pub mod isa;
 pub mod link;
