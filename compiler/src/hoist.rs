@@ -226,16 +226,12 @@ fn copy_rematerialised_operands(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{types, types::I32, AbiParam, InstBuilder, Signature};
-    use cranelift_codegen::isa::CallConv;
+    use cranelift_codegen::ir::{types, types::I32, InstBuilder};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     /// `sum += x * (a - b + 7)` for `n` rounds, where `a - b + 7` is computed in the loop.
     fn loop_with_invariant() -> (ir::Function, Inst, Block) {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params = vec![AbiParam::new(I32); 4];
-        sig.returns = vec![AbiParam::new(I32)];
-        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let mut func = crate::test_ir::function(&[I32; 4], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let (entry, top, exit) = (b.create_block(), b.create_block(), b.create_block());
@@ -258,12 +254,7 @@ mod tests {
         b.ins().brif(i, top, &[i.into(), sum.into()], exit, &[]);
         b.switch_to_block(exit);
         b.ins().return_(&[sum]);
-        b.seal_all_blocks();
-        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
+        crate::test_ir::finish(b);
         let ValueDef::Result(product, _) = func.dfg.value_def(product) else {
             unreachable!()
         };
@@ -273,10 +264,7 @@ mod tests {
     /// A loop that uses `p + 24`, widened to 64 bits, and `(p + 24) * (p + 8)`: values the
     /// mid-end makes from a constant where they are used.
     fn loop_with_cheap_invariants() -> ir::Function {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params = vec![AbiParam::new(I32), AbiParam::new(I32)];
-        sig.returns = vec![AbiParam::new(types::I64)];
-        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let mut func = crate::test_ir::function(&[I32, I32], &[types::I64]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let (entry, top, exit) = (b.create_block(), b.create_block(), b.create_block());
@@ -303,12 +291,7 @@ mod tests {
         b.ins().brif(i, top, &[i.into(), sum.into()], exit, &[]);
         b.switch_to_block(exit);
         b.ins().return_(&[sum]);
-        b.seal_all_blocks();
-        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
+        crate::test_ir::finish(b);
         func
     }
 

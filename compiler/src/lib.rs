@@ -24,6 +24,8 @@ mod native_dwarf;
 mod schedule;
 mod stack_check;
 pub mod static_tables;
+#[cfg(test)]
+mod test_ir;
 pub mod trampolines;
 pub mod translate;
 mod unwind;

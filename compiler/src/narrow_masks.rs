@@ -214,18 +214,14 @@ fn result_width(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{types::I32, AbiParam, InstBuilder, MemFlagsData, Signature};
-    use cranelift_codegen::isa::CallConv;
+    use cranelift_codegen::ir::{types, types::I32, InstBuilder, MemFlagsData};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     /// A loop over bytes at `p`: `c = load8_u(p)` before it and at its end, and
     /// `(c & mask) == 44` at its top, where `c` is a block parameter. With `widen`, the back
     /// edge passes `c + 0x10000` instead, which the mask must then keep clearing.
     fn byte_loop(mask: i64, widen: bool) -> ir::Function {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params = vec![AbiParam::new(types::I64)];
-        sig.returns = vec![AbiParam::new(I32)];
-        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let mut func = crate::test_ir::function(&[types::I64], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let (entry, top, exit) = (b.create_block(), b.create_block(), b.create_block());
@@ -258,16 +254,9 @@ mod tests {
         b.switch_to_block(exit);
         let result = b.block_params(exit)[0];
         b.ins().return_(&[result]);
-        b.seal_all_blocks();
-        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
+        crate::test_ir::finish(b);
         func
     }
-
-    use cranelift_codegen::ir::types;
 
     fn masks(func: &ir::Function) -> usize {
         func.layout

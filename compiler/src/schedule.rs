@@ -370,17 +370,13 @@ fn is_constant(op: Opcode) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{types::I32, AbiParam, InstBuilder, Signature};
-    use cranelift_codegen::isa::CallConv;
+    use cranelift_codegen::ir::{types::I32, InstBuilder};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     /// `crc = (crc ^ (data >> k)) & mask` for `k` in `0..shifts`, with every `data >> k` made
     /// first, as the mid-end elaborates such a chain. Returns the function and the shifts.
     fn chain_with_shifts_first(shifts: i64) -> (ir::Function, Vec<Inst>) {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params = vec![AbiParam::new(I32), AbiParam::new(I32)];
-        sig.returns = vec![AbiParam::new(I32)];
-        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let mut func = crate::test_ir::function(&[I32, I32], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let block = b.create_block();
@@ -399,12 +395,7 @@ mod tests {
             crc = b.ins().band(mixed, mask);
         }
         b.ins().return_(&[crc]);
-        b.seal_all_blocks();
-        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
+        crate::test_ir::finish(b);
         let shifts: Vec<Inst> = func
             .layout
             .block_insts(block)
