@@ -71,18 +71,11 @@ pub fn hoist_loop_invariants(func: &mut ir::Function) -> usize {
 /// each block (see [`rematerialised`]).
 fn hoistable(func: &ir::Function, inst: Inst) -> bool {
     let op = func.dfg.insts[inst].opcode();
-    !(op.can_trap()
-        || op.can_load()
-        || op.can_store()
-        || op.other_side_effects()
-        || op.is_call()
-        || op.is_branch()
-        || op.is_terminator()
-        || op.is_return()
-        || func.dfg.inst_results(inst).len() != 1
-        || func.dfg.inst_args(inst).is_empty()
-        || rematerialised(func, inst)
-        || matches!(op, Opcode::Uextend | Opcode::Sextend | Opcode::Ireduce))
+    crate::schedule::movable(func, inst)
+        && func.dfg.inst_results(inst).len() == 1
+        && !func.dfg.inst_args(inst).is_empty()
+        && !rematerialised(func, inst)
+        && !matches!(op, Opcode::Uextend | Opcode::Sextend | Opcode::Ireduce)
 }
 
 /// Whether the mid-end makes `inst` again in each block that uses it: a constant, or an

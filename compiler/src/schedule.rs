@@ -25,7 +25,7 @@ use cranelift_codegen::ir::{self, Inst, Opcode, Value, ValueDef};
 
 /// Whether `inst` may be moved within its block: no side effects, no trap, no memory access,
 /// not a constant (constants are placed where they are used) and not control flow.
-fn movable(func: &ir::Function, inst: Inst) -> bool {
+pub(crate) fn movable(func: &ir::Function, inst: Inst) -> bool {
     let op = func.dfg.insts[inst].opcode();
     !(op.can_trap()
         || op.can_load()
