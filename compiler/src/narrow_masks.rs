@@ -10,48 +10,57 @@
 //! none upwards), and an `band` with a constant covering all of them becomes its operand.
 
 use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::ir::{self, BlockArg, InstructionData, Opcode, Value, ValueDef};
+use cranelift_codegen::ir::{
+    self, Block, BlockArg, BlockCall, InstructionData, Opcode, Value, ValueDef,
+};
 
 /// Removes the masks whose constant keeps every bit its operand can have. Returns how many.
 pub fn remove_redundant_masks(func: &mut ir::Function) -> usize {
-    let widths = value_widths(func);
-    let mut redundant = Vec::new();
+    // Each mask with a constant, and the operand whose bits it keeps. Only a mask whose
+    // lowest bit is set can keep all the bits of anything but zero.
+    let mut candidates = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
-            let candidates = match func.dfg.insts[inst] {
-                InstructionData::Binary {
-                    opcode: Opcode::Band,
-                    args: [a, b],
-                } => {
-                    let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
-                    [(a, constant(func, b)), (b, constant(func, a))]
-                }
-                _ => continue,
-            };
-            for (value, mask) in candidates {
-                let Some(mask) = mask else {
-                    continue;
-                };
-                let bits = widths[value];
-                let kept = if bits >= 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << bits) - 1
-                };
-                if mask & kept == kept && widths_known(func, value) {
-                    redundant.push((inst, value));
-                    break;
+            if let InstructionData::Binary {
+                opcode: Opcode::Band,
+                args: [a, b],
+            } = func.dfg.insts[inst]
+            {
+                let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+                for (value, mask) in [(a, constant(func, b)), (b, constant(func, a))] {
+                    match mask {
+                        Some(mask) if mask & 1 == 1 && widths_known(func, value) => {
+                            candidates.push((inst, value, mask));
+                            break;
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
     }
-    for &(inst, value) in &redundant {
-        let result = func.dfg.first_result(inst);
-        func.dfg.detach_inst_results(inst);
-        func.dfg.change_to_alias(result, value);
-        func.layout.remove_inst(inst);
+    if candidates.is_empty() {
+        return 0;
     }
-    redundant.len()
+    let roots: Vec<Value> = candidates.iter().map(|&(_, value, _)| value).collect();
+    let widths = value_widths(func, &roots);
+    let mut removed = 0;
+    for (inst, value, mask) in candidates {
+        let bits = widths[value];
+        let kept = if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
+        if mask & kept == kept {
+            let result = func.dfg.first_result(inst);
+            func.dfg.detach_inst_results(inst);
+            func.dfg.change_to_alias(result, value);
+            func.layout.remove_inst(inst);
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Whether `value` is an integer of at most 64 bits (the widths say nothing of others).
@@ -95,14 +104,64 @@ fn type_bits(func: &ir::Function, value: Value) -> u32 {
 /// Rounds of the fixed point before growing parameters go to their type's width.
 const WIDEN_AFTER: u32 = 4;
 
-/// For every value, how many of its low bits may be non-zero (its type's width if unknown).
-fn value_widths(func: &ir::Function) -> SecondaryMap<Value, u32> {
+/// For `roots` and every value their widths depend on, how many of its low bits may be
+/// non-zero (its type's width if unknown); other values are not computed.
+fn value_widths(func: &ir::Function, roots: &[Value]) -> SecondaryMap<Value, u32> {
+    let calls_to = branches_to_each_block(func);
+    // The values the roots' widths depend on: operands of the instructions that make them,
+    // and the arguments each branch passes to block parameters.
+    let mut in_slice: SecondaryMap<Value, bool> = SecondaryMap::new();
+    let mut params = Vec::new();
+    let mut stack: Vec<Value> = roots.to_vec();
+    while let Some(value) = stack.pop() {
+        if std::mem::replace(&mut in_slice[value], true) {
+            continue;
+        }
+        match func.dfg.value_def(value) {
+            ValueDef::Result(inst, _) => {
+                stack.extend(dependencies(func, inst).map(|v| func.dfg.resolve_aliases(v)))
+            }
+            ValueDef::Param(block, index) => {
+                params.push((value, block, index));
+                for call in &calls_to[block] {
+                    if let Some(BlockArg::Value(arg)) = call.args(&func.dfg.value_lists).nth(index)
+                    {
+                        stack.push(func.dfg.resolve_aliases(arg));
+                    }
+                }
+            }
+            ValueDef::Union(..) => {}
+        }
+    }
+    // The slice in layout order, each block's parameters before its instructions: values
+    // flow forwards within a round, and around loops from one round to the next.
+    let mut items = Vec::new();
+    for block in func.layout.blocks() {
+        for (index, &param) in func.dfg.block_params(block).iter().enumerate() {
+            if in_slice[param] {
+                items.push(Item::Param(param, block, index));
+            }
+        }
+        for inst in func.layout.block_insts(block) {
+            if func.dfg.inst_results(inst).iter().any(|&r| in_slice[r]) {
+                items.push(Item::Inst(inst));
+            }
+        }
+    }
     // From none upwards: a block parameter starts at 0 and grows to the widest argument any
-    // branch passes it, until nothing changes (each value only grows, at most to 64).
+    // branch passes it, until nothing changes (each value only grows, at most to 64). The
+    // entry block's parameters, and those some branch passes something other than a value,
+    // are unknown.
     let mut widths: SecondaryMap<Value, u32> = SecondaryMap::with_default(0);
     let entry = func.layout.entry_block();
-    if let Some(entry) = entry {
-        for &param in func.dfg.block_params(entry) {
+    for &(param, block, index) in &params {
+        let opaque = calls_to[block].iter().any(|call| {
+            !matches!(
+                call.args(&func.dfg.value_lists).nth(index),
+                Some(BlockArg::Value(_))
+            )
+        });
+        if Some(block) == entry || opaque {
             widths[param] = type_bits(func, param);
         }
     }
@@ -114,29 +173,28 @@ fn value_widths(func: &ir::Function) -> SecondaryMap<Value, u32> {
         changed = false;
         rounds += 1;
         let widen = rounds > WIDEN_AFTER;
-        for block in func.layout.blocks() {
-            for inst in func.layout.block_insts(block) {
-                for &result in func.dfg.inst_results(inst) {
-                    let width = result_width(func, inst, result, &widths);
-                    if width > widths[result] {
-                        widths[result] = width;
-                        changed = true;
+        for &item in &items {
+            match item {
+                Item::Inst(inst) => {
+                    for &result in func.dfg.inst_results(inst) {
+                        let width = result_width(func, inst, result, &widths);
+                        if width > widths[result] {
+                            widths[result] = width;
+                            changed = true;
+                        }
                     }
                 }
-                let calls = func.dfg.insts[inst]
-                    .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
-                    .to_vec();
-                for call in calls {
-                    let target = call.block(&func.dfg.value_lists);
-                    let params = func.dfg.block_params(target);
-                    for (param, arg) in params.iter().zip(call.args(&func.dfg.value_lists)) {
-                        let width = match arg {
-                            BlockArg::Value(arg) => widths[func.dfg.resolve_aliases(arg)],
-                            _ => type_bits(func, *param),
+                Item::Param(param, block, index) => {
+                    for call in &calls_to[block] {
+                        let Some(BlockArg::Value(arg)) =
+                            call.args(&func.dfg.value_lists).nth(index)
+                        else {
+                            continue;
                         };
-                        if width > widths[*param] {
-                            widths[*param] = match widen {
-                                true => type_bits(func, *param),
+                        let width = widths[func.dfg.resolve_aliases(arg)];
+                        if width > widths[param] {
+                            widths[param] = match widen {
+                                true => type_bits(func, param),
                                 false => width,
                             };
                             changed = true;
@@ -147,6 +205,48 @@ fn value_widths(func: &ir::Function) -> SecondaryMap<Value, u32> {
         }
     }
     widths
+}
+
+/// A value of the slice [`value_widths`] computes: a block parameter (the block and its
+/// index in it) or an instruction's results.
+#[derive(Clone, Copy)]
+enum Item {
+    Param(Value, Block, usize),
+    Inst(ir::Inst),
+}
+
+/// The branches (as the block calls of block terminators) to each block.
+fn branches_to_each_block(func: &ir::Function) -> SecondaryMap<Block, Vec<BlockCall>> {
+    let mut calls_to: SecondaryMap<Block, Vec<BlockCall>> = SecondaryMap::new();
+    for block in func.layout.blocks() {
+        let Some(last) = func.layout.last_inst(block) else {
+            continue;
+        };
+        for &call in func.dfg.insts[last]
+            .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+        {
+            calls_to[call.block(&func.dfg.value_lists)].push(call);
+        }
+    }
+    calls_to
+}
+
+/// The operands whose widths [`result_width`] reads for `inst`'s result.
+fn dependencies(func: &ir::Function, inst: ir::Inst) -> impl Iterator<Item = Value> + '_ {
+    let args = func.dfg.inst_args(inst);
+    let read: &[Value] = match func.dfg.insts[inst] {
+        InstructionData::Unary {
+            opcode: Opcode::Uextend | Opcode::Ireduce,
+            ..
+        }
+        | InstructionData::Binary { .. } => args,
+        InstructionData::Ternary {
+            opcode: Opcode::Select,
+            ..
+        } => &args[1..],
+        _ => &[],
+    };
+    read.iter().copied()
 }
 
 /// How many low bits of `result`, made by `inst`, may be non-zero.
@@ -258,6 +358,48 @@ mod tests {
         func
     }
 
+    /// A loop that passes a loaded byte through a chain of `stages` blocks, each taking it as
+    /// a parameter, before masking it with 0xff.
+    fn byte_through_blocks(stages: usize) -> ir::Function {
+        let mut func = crate::test_ir::function(&[types::I64], &[I32]);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let (entry, top, exit) = (b.create_block(), b.create_block(), b.create_block());
+        b.append_block_params_for_function_params(entry);
+        b.append_block_param(top, I32);
+        b.append_block_param(top, types::I64);
+        b.append_block_param(exit, I32);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry)[0];
+        let first = b.ins().uload8(I32, MemFlagsData::trusted(), p, 0);
+        b.ins().jump(top, &[first.into(), p.into()]);
+        b.switch_to_block(top);
+        let (mut c, q) = (b.block_params(top)[0], b.block_params(top)[1]);
+        for _ in 0..stages {
+            let stage = b.create_block();
+            b.append_block_param(stage, I32);
+            b.ins().jump(stage, &[c.into()]);
+            b.switch_to_block(stage);
+            c = b.block_params(stage)[0];
+        }
+        let masked = b.ins().band_imm(c, 0xff);
+        let comma = b.ins().icmp_imm_u(ir::condcodes::IntCC::Equal, masked, 44);
+        let next = b.ins().iadd_imm_u(q, 1);
+        let byte = b.ins().uload8(I32, MemFlagsData::trusted(), next, 0);
+        b.ins().brif(
+            comma,
+            exit,
+            &[masked.into()],
+            top,
+            &[byte.into(), next.into()],
+        );
+        b.switch_to_block(exit);
+        let result = b.block_params(exit)[0];
+        b.ins().return_(&[result]);
+        crate::test_ir::finish(b);
+        func
+    }
+
     fn masks(func: &ir::Function) -> usize {
         func.layout
             .blocks()
@@ -289,5 +431,14 @@ mod tests {
         // A mask of 32 bits keeps even those.
         let mut func = byte_loop(-1, true);
         assert_eq!(remove_redundant_masks(&mut func), 1);
+    }
+
+    #[test]
+    fn widths_flow_through_a_chain_of_blocks_within_a_round() {
+        // Longer than the rounds before widening: the byte must reach the mask by flowing
+        // forwards through the chain in one round, not one block per round.
+        let mut func = byte_through_blocks(2 * WIDEN_AFTER as usize);
+        assert_eq!(remove_redundant_masks(&mut func), 1, "{}", func.display());
+        assert_eq!(masks(&func), 0);
     }
 }

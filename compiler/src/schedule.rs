@@ -49,21 +49,30 @@ const GAIN: usize = 4;
 
 /// The most values made by instructions of the block `insts` that are live at once in it
 /// (a value used by the terminator or outside the block counts as live to the end).
-fn most_live(func: &ir::Function, insts: &[Inst], escapes: &SecondaryMap<Value, bool>) -> usize {
+/// `last_use` is scratch space, kept from block to block.
+fn most_live(
+    func: &ir::Function,
+    insts: &[Inst],
+    escapes: &SecondaryMap<Value, bool>,
+    last_use: &mut SecondaryMap<Value, usize>,
+) -> usize {
     let block = func.layout.inst_block(insts[0]);
-    let mut last_use: std::collections::HashMap<Value, usize> = Default::default();
     let end = insts.len();
+    for &inst in insts {
+        for &result in func.dfg.inst_results(inst) {
+            last_use[result] = usize::MAX;
+        }
+    }
     for (at, &inst) in insts.iter().enumerate() {
         for value in func.dfg.inst_values(inst) {
             let value = func.dfg.resolve_aliases(value);
             if let ValueDef::Result(def, _) = func.dfg.value_def(value) {
                 if func.layout.inst_block(def) == block {
-                    let last = if func.dfg.insts[inst].opcode().is_terminator() {
+                    last_use[value] = if func.dfg.insts[inst].opcode().is_terminator() {
                         end
                     } else {
                         at
                     };
-                    last_use.insert(value, last);
                 }
             }
         }
@@ -78,9 +87,9 @@ fn most_live(func: &ir::Function, insts: &[Inst], escapes: &SecondaryMap<Value, 
             let dies = if escapes[result] {
                 end
             } else {
-                match last_use.get(&result) {
-                    Some(&last) => last,
-                    None => continue,
+                match last_use[result] {
+                    usize::MAX => continue,
+                    last => last,
                 }
             };
             live += 1;
@@ -128,9 +137,15 @@ pub fn shorten_live_ranges(func: &mut ir::Function) {
         escapes,
     } = &all_uses;
     let blocks: Vec<ir::Block> = func.layout.blocks().collect();
+    let mut last_use = SecondaryMap::with_capacity(func.dfg.num_values());
     for block in blocks {
         let insts: Vec<Inst> = func.layout.block_insts(block).collect();
-        let peak = most_live(func, &insts, escapes);
+        // No more values can be live at once than the block makes.
+        let made: usize = insts.iter().map(|&i| func.dfg.inst_results(i).len()).sum();
+        if made <= CROWDED {
+            continue;
+        }
+        let peak = most_live(func, &insts, escapes, &mut last_use);
         if peak <= CROWDED {
             // Registers suffice: the order is left as the optimiser made it.
             continue;
@@ -211,7 +226,7 @@ pub fn shorten_live_ranges(func: &mut ir::Function) {
             func.layout.insert_inst(inst, before);
         }
         let reordered: Vec<Inst> = func.layout.block_insts(block).collect();
-        if most_live(func, &reordered, escapes) + GAIN > peak {
+        if most_live(func, &reordered, escapes, &mut last_use) + GAIN > peak {
             // Not worth it: any change of order moves the register allocator's choices, for
             // better or worse, so the block keeps the optimiser's.
             set_order(func, block, &insts);
