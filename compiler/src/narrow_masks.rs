@@ -382,7 +382,7 @@ mod tests {
             b.switch_to_block(stage);
             c = b.block_params(stage)[0];
         }
-        let masked = b.ins().band_imm(c, 0xff);
+        let masked = b.ins().band_imm_u(c, 0xff);
         let comma = b.ins().icmp_imm_u(ir::condcodes::IntCC::Equal, masked, 44);
         let next = b.ins().iadd_imm_u(q, 1);
         let byte = b.ins().uload8(I32, MemFlagsData::trusted(), next, 0);
