@@ -5,9 +5,10 @@
 //! extended, also when every value the variable takes comes from an `i32.load8_u` or an
 //! earlier mask. Through a loop, those values reach the mask as a block parameter, which the
 //! mid-end does not see through: CoreMark's state machine ran `movzbl (mem); ... mov; and
-//! $0xff; cmp` for every character. Here each integer value gets the number of low bits that
-//! can be non-zero, block parameters from every branch that passes them (a fixed point, from
-//! none upwards), and an `band` with a constant covering all of them becomes its operand.
+//! $0xff; cmp` for every character. Here each integer value a mask depends on gets the number
+//! of low bits that can be non-zero, block parameters from every branch that passes them (a
+//! fixed point, from none upwards, over those values only), and a `band` with a constant
+//! covering all of them becomes its operand.
 
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{
@@ -318,49 +319,10 @@ mod tests {
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     /// A loop over bytes at `p`: `c = load8_u(p)` before it and at its end, and
-    /// `(c & mask) == 44` at its top, where `c` is a block parameter. With `widen`, the back
-    /// edge passes `c + 0x10000` instead, which the mask must then keep clearing.
-    fn byte_loop(mask: i64, widen: bool) -> ir::Function {
-        let mut func = crate::test_ir::function(&[types::I64], &[I32]);
-        let mut context = FunctionBuilderContext::new();
-        let mut b = FunctionBuilder::new(&mut func, &mut context);
-        let (entry, top, exit) = (b.create_block(), b.create_block(), b.create_block());
-        b.append_block_params_for_function_params(entry);
-        b.append_block_param(top, I32);
-        b.append_block_param(top, types::I64);
-        b.append_block_param(exit, I32);
-        b.switch_to_block(entry);
-        let p = b.block_params(entry)[0];
-        let first = b.ins().uload8(I32, MemFlagsData::trusted(), p, 0);
-        b.ins().jump(top, &[first.into(), p.into()]);
-        b.switch_to_block(top);
-        let (c, q) = (b.block_params(top)[0], b.block_params(top)[1]);
-        let mask = b.ins().iconst(I32, mask);
-        let masked = b.ins().band(c, mask);
-        let comma = b.ins().icmp_imm_u(ir::condcodes::IntCC::Equal, masked, 44);
-        let next = b.ins().iadd_imm_u(q, 1);
-        let mut byte = b.ins().uload8(I32, MemFlagsData::trusted(), next, 0);
-        if widen {
-            let far = b.ins().iconst(I32, 0x1_0000);
-            byte = b.ins().iadd(byte, far);
-        }
-        b.ins().brif(
-            comma,
-            exit,
-            &[masked.into()],
-            top,
-            &[byte.into(), next.into()],
-        );
-        b.switch_to_block(exit);
-        let result = b.block_params(exit)[0];
-        b.ins().return_(&[result]);
-        crate::test_ir::finish(b);
-        func
-    }
-
-    /// A loop that passes a loaded byte through a chain of `stages` blocks, each taking it as
-    /// a parameter, before masking it with 0xff.
-    fn byte_through_blocks(stages: usize) -> ir::Function {
+    /// `(c & mask) == 44` at its top, where `c` is a block parameter, passed on through a
+    /// chain of `stages` blocks (each taking it as a parameter) before the mask. With `widen`,
+    /// the back edge passes `c + 0x10000` instead, which the mask must then keep clearing.
+    fn byte_loop(mask: i64, widen: bool, stages: usize) -> ir::Function {
         let mut func = crate::test_ir::function(&[types::I64], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
@@ -382,10 +344,15 @@ mod tests {
             b.switch_to_block(stage);
             c = b.block_params(stage)[0];
         }
-        let masked = b.ins().band_imm_u(c, 0xff);
+        let mask = b.ins().iconst(I32, mask);
+        let masked = b.ins().band(c, mask);
         let comma = b.ins().icmp_imm_u(ir::condcodes::IntCC::Equal, masked, 44);
         let next = b.ins().iadd_imm_u(q, 1);
-        let byte = b.ins().uload8(I32, MemFlagsData::trusted(), next, 0);
+        let mut byte = b.ins().uload8(I32, MemFlagsData::trusted(), next, 0);
+        if widen {
+            let far = b.ins().iconst(I32, 0x1_0000);
+            byte = b.ins().iadd(byte, far);
+        }
         b.ins().brif(
             comma,
             exit,
@@ -411,7 +378,7 @@ mod tests {
     #[test]
     fn a_mask_of_bytes_passed_around_a_loop_goes() {
         for mask in [0xff, 0xffff, -1] {
-            let mut func = byte_loop(mask, false);
+            let mut func = byte_loop(mask, false, 0);
             assert_eq!(remove_redundant_masks(&mut func), 1, "mask {mask:#x}");
             assert_eq!(masks(&func), 0);
         }
@@ -420,16 +387,16 @@ mod tests {
     #[test]
     fn a_mask_that_clears_bits_stays() {
         // Bits the bytes can have: 0x7f drops the top one.
-        let mut func = byte_loop(0x7f, false);
+        let mut func = byte_loop(0x7f, false, 0);
         assert_eq!(remove_redundant_masks(&mut func), 0);
         assert_eq!(masks(&func), 1);
         // One branch passes wider values: every mask of 16 bits or less stays.
         for mask in [0xff, 0xffff] {
-            let mut func = byte_loop(mask, true);
+            let mut func = byte_loop(mask, true, 0);
             assert_eq!(remove_redundant_masks(&mut func), 0, "mask {mask:#x}");
         }
         // A mask of 32 bits keeps even those.
-        let mut func = byte_loop(-1, true);
+        let mut func = byte_loop(-1, true, 0);
         assert_eq!(remove_redundant_masks(&mut func), 1);
     }
 
@@ -437,7 +404,7 @@ mod tests {
     fn widths_flow_through_a_chain_of_blocks_within_a_round() {
         // Longer than the rounds before widening: the byte must reach the mask by flowing
         // forwards through the chain in one round, not one block per round.
-        let mut func = byte_through_blocks(2 * WIDEN_AFTER as usize);
+        let mut func = byte_loop(0xff, false, 2 * WIDEN_AFTER as usize);
         assert_eq!(remove_redundant_masks(&mut func), 1, "{}", func.display());
         assert_eq!(masks(&func), 0);
     }
