@@ -550,6 +550,58 @@ fn loaded_pointers_are_dereferenced_without_a_zero_extension() {
 }
 
 #[test]
+fn a_loaded_switch_index_is_not_zero_extended() {
+    if !cfg!(target_arch = "x86_64") {
+        return; // aarch64's jump tables take a 32-bit index as it is
+    }
+    // An interpreter's dispatch: the opcode byte at `pc` selects a case, each of which moves
+    // `pc` on and goes back to the dispatch (which is copied into every case).
+    let cases: String = (0..6).map(|i| format!("(block $c{i} ")).collect::<String>();
+    let ends: String = (0..6)
+        .rev()
+        .map(|i| {
+            format!(
+                ") (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (i32.const {i})))
+                 (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+                 (br $next)"
+            )
+        })
+        .collect();
+    let code = function_0_code(
+        "switch_on_a_byte",
+        &format!(
+            r#"(module (memory 1)
+                 (func (param $pc i32) (result i32) (local $acc i32)
+                   (block $done
+                     (loop $next
+                       {cases}(block $end
+                         (br_table $c0 $c1 $c2 $c3 $c4 $c5 $end
+                           (i32.load8_u (local.get $pc))))
+                       (br $done){ends}))
+                   (local.get $acc)))"#
+        ),
+        &[],
+    );
+    let extensions = code
+        .lines()
+        .filter(|l| is_zero_extending_self_move(l))
+        .count();
+    let tables = code.lines().filter(|l| l.contains("\tjmp    *%")).count();
+    assert!(tables >= 2, "the dispatch and its copies: {code}");
+    assert_eq!(extensions, 0, "{code}");
+}
+
+/// Whether `line` of x86-64 disassembly zero-extends a 32-bit register in place
+/// (`mov %eax,%eax`).
+fn is_zero_extending_self_move(line: &str) -> bool {
+    is_zero_extending_move(line)
+        && line
+            .split_once("\tmov    ")
+            .and_then(|(_, operands)| operands.trim().split_once(','))
+            .is_some_and(|(a, b)| a == b)
+}
+
+#[test]
 fn unrolled_running_sums_keep_their_bytes_in_registers() {
     if !cfg!(target_arch = "x86_64") {
         return; // aarch64 has registers enough for every byte either way

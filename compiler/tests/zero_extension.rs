@@ -46,8 +46,72 @@ const MODULE: &str = r#"
   (func (export "extend twice") (param i32) (result i64)
     (i64.add (i64.extend_i32_u (i32.load (local.get 0))) (i64.extend_i32_u (i32.load (local.get 0)))))
   (func (export "wrapped") (param i32) (result i32)
-    (i32.load offset=4 (i32.wrap_i64 (i64.load8_u (local.get 0))))))
+    (i32.load offset=4 (i32.wrap_i64 (i64.load8_u (local.get 0)))))
+
+  ;; Words 0, 1, 2, 3, -1 and 0x80000000 at 96, for switches on loaded indexes: case `i` (or
+  ;; the default, 3) gives 100 * (i + 1) plus the index.
+  (data (i32.const 96) "\00\00\00\00\01\00\00\00\02\00\00\00\03\00\00\00\ff\ff\ff\ff\00\00\00\80")
+  (func (export "switch word") (param i32) (result i32) (local $k i32)
+    (block $d (block $c2 (block $c1 (block $c0
+      (br_table $c0 $c1 $c2 $d (local.tee $k (i32.load (local.get 0)))))
+      (return (i32.add (i32.const 100) (local.get $k))))
+      (return (i32.add (i32.const 200) (local.get $k))))
+      (return (i32.add (i32.const 300) (local.get $k))))
+    (i32.add (i32.const 400) (local.get $k)))
+  (func (export "switch byte") (param i32) (result i32) (local $k i32)
+    (block $d (block $c2 (block $c1 (block $c0
+      (br_table $c0 $c1 $c2 $d (local.tee $k (i32.load8_u (local.get 0)))))
+      (return (i32.add (i32.const 100) (local.get $k))))
+      (return (i32.add (i32.const 200) (local.get $k))))
+      (return (i32.add (i32.const 300) (local.get $k))))
+    (i32.add (i32.const 400) (local.get $k)))
+  (func (export "switch half") (param i32) (result i32) (local $k i32)
+    (block $d (block $c2 (block $c1 (block $c0
+      (br_table $c0 $c1 $c2 $d (local.tee $k (i32.load16_u (local.get 0)))))
+      (return (i32.add (i32.const 100) (local.get $k))))
+      (return (i32.add (i32.const 200) (local.get $k))))
+      (return (i32.add (i32.const 300) (local.get $k))))
+    (i32.add (i32.const 400) (local.get $k))))
 "#;
+
+#[test]
+fn switches_on_loaded_indexes_take_the_right_cases() {
+    // The br_table takes the load's widened form (see `emit_br_table`).
+    let words = [
+        (96, 100),
+        (100, 201),
+        (104, 302),
+        (108, 403),
+        (112, 399),
+        (116, 400i32.wrapping_add(i32::MIN)),
+    ];
+    let bytes = [
+        (96, 100),
+        (100, 201),
+        (104, 302),
+        (108, 403),
+        (112, 655),
+        (119, 528),
+    ];
+    let halves = [
+        (96, 100),
+        (100, 201),
+        (112, 400 + 0xffff),
+        (118, 400 + 0x8000),
+    ];
+    for (checks, m) in instances_both_checks(MODULE) {
+        for (name, cases) in [
+            ("switch word", &words[..]),
+            ("switch byte", &bytes[..]),
+            ("switch half", &halves[..]),
+        ] {
+            for &(at, want) in cases {
+                let got = call1(&m, name, &[i32(at)]);
+                assert_eq!(got, i32(want), "{name} at {at}, {checks}");
+            }
+        }
+    }
+}
 
 #[test]
 fn widened_loads_give_the_values_of_narrow_ones() {

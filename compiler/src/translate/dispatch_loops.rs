@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::{self, BlockCall, InstBuilder, JumpTableData};
+use cranelift_codegen::ir::{self, BlockCall, JumpTableData};
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator, OperatorsReader, WasmFeatures};
 
 use super::FuncTranslator;
@@ -260,7 +260,7 @@ impl FuncTranslator<'_, '_> {
                     let jt = self
                         .builder
                         .create_jump_table(JumpTableData::new(default, &table));
-                    self.builder.ins().br_table(index, jt);
+                    self.emit_br_table(index, jt);
                     break;
                 }
                 _ => {

@@ -277,13 +277,19 @@ impl FuncTranslator<'_, '_> {
     /// paid a `mov %eax,%eax`, one cycle on the load-to-load chain. Such a load is rewritten in
     /// place into its i64 form, and `value` becomes the `ireduce` of it, which costs nothing.
     pub(super) fn zero_extend(&mut self, value: Value) -> Value {
-        if let Some(&wide) = self.zero_extended.get(&value) {
-            return wide;
-        }
-        match self.widened_load(value) {
+        match self.zero_extended_for_free(value) {
             Some(wide) => wide,
             None => self.builder.ins().uextend(types::I64, value),
         }
+    }
+
+    /// The i32 `value` zero-extended to i64 when that costs no instruction (see
+    /// [`Self::zero_extend`]): the wide local or the load it is the low half of.
+    pub(super) fn zero_extended_for_free(&mut self, value: Value) -> Option<Value> {
+        if let Some(&wide) = self.zero_extended.get(&value) {
+            return Some(wide);
+        }
+        self.widened_load(value)
     }
 
     /// The i64 load `value` is the low half of, widening the load that made `value` first if
