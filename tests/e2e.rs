@@ -602,6 +602,29 @@ fn is_zero_extending_self_move(line: &str) -> bool {
 }
 
 #[test]
+fn a_table_lookup_by_a_masked_index_is_one_addressing_mode() {
+    if !cfg!(target_arch = "x86_64") {
+        return; // the scaled index with a displacement is x86-64's addressing mode
+    }
+    // Lua's dispatch: `disptab[op & 0x7f]`, whose load takes the memory's base, the masked
+    // index scaled by 4 and the table's address as displacement (not `shl; lea` first).
+    let code = function_0_code(
+        "table_lookup",
+        r#"(module (memory 1)
+             (func (param i32 i32) (result i32)
+               (i32.add (local.get 1)
+                 (i32.load (i32.add (i32.shl (i32.and (local.get 0) (i32.const 127))
+                                             (i32.const 2))
+                                    (i32.const 1024))))))"#,
+        &[],
+    );
+    assert!(code.contains("0x400(%"), "{code}");
+    assert!(code.contains(",4),"), "{code}");
+    let shifts = code.lines().filter(|l| l.contains("\tshl")).count();
+    assert_eq!(shifts, 0, "{code}");
+}
+
+#[test]
 fn unrolled_running_sums_keep_their_bytes_in_registers() {
     if !cfg!(target_arch = "x86_64") {
         return; // aarch64 has registers enough for every byte either way

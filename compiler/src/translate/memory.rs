@@ -201,16 +201,27 @@ impl FuncTranslator<'_, '_> {
         let memory = memarg_memory(&memarg);
         let ty = self.memory_type(memory);
         let base = self.memory_base(memory);
-        let index = self.widen_index(index);
         // An offset and size may together pass 2^64 (memory64): such an access never fits.
         let end = u128::from(memarg.offset) + u128::from(size);
         let guarded = self.guard_catches(&memarg, size);
         if guarded && !ty.memory64 {
             // Any u32 index plus an offset within the guard lands in the 4 GiB + guard
-            // reservation, where everything past the length faults: no check at all.
+            // reservation, where everything past the length faults: no check at all. A
+            // constant the index adds without wrapping joins the offset: the same address.
+            let (index, extra) = self.widen_address_parts(index);
             let addr = self.builder.ins().iadd(base, index);
-            return (addr, memarg.offset as i32, flags);
+            return match i32::try_from(memarg.offset + extra) {
+                Ok(offset) => (addr, offset, flags),
+                Err(_) => {
+                    let addr = self.builder.ins().iadd_imm_u(addr, extra as i64);
+                    (addr, memarg.offset as i32, flags)
+                }
+            };
         }
+        let index = match ty.memory64 {
+            true => index,
+            false => self.widen_address(index),
+        };
         let length = self.memory_length(memory);
         if guarded {
             // 64-bit index: one compare. An index up to the length plus an offset and size

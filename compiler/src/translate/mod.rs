@@ -16,6 +16,7 @@ mod simd;
 mod state;
 mod static_calls;
 mod table;
+mod table_lookups;
 mod variables;
 mod wide;
 

@@ -1,0 +1,172 @@
+//! Addresses of table lookups computed in 64 bits, for the backends to fold.
+//!
+//! An access to a 32-bit memory adds the memory's base to its zero-extended i32 address. For a
+//! lookup in a table at a constant address indexed by a small value (Lua's dispatch table,
+//! `disptab[op & 0x7f]`, or a CRC table, `crc[(c ^ b) & 0xff]`), the address is
+//! `(x << 2) + TABLE` in i32 arithmetic. That may wrap in general, so the backends compute it
+//! in full and then extend it (`shl; lea` on x86-64), where a C compiler folds the scale and the
+//! table into the load's addressing mode. When the bits its operands can have show that the sum
+//! and the shift cannot wrap, they are made here in i64 from the zero-extended operands: the
+//! same value, which the backends fold into the address.
+
+use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Value, ValueDef};
+
+use super::FuncTranslator;
+
+/// How deep an address's arithmetic is followed.
+const MAX_DEPTH: u32 = 6;
+
+impl FuncTranslator<'_, '_> {
+    /// The i32 memory address `value` zero-extended to i64: computed in i64 when it is a sum
+    /// or shift that cannot wrap, else as [`Self::zero_extend`] makes it.
+    pub(super) fn widen_address(&mut self, value: Value) -> Value {
+        match self.wide_form(value, MAX_DEPTH) {
+            Some(wide) => wide,
+            None => self.zero_extend(value),
+        }
+    }
+
+    /// The i32 memory address `value` zero-extended to i64 as a value and a constant to add
+    /// to it: a sum with a constant that cannot wrap gives its constant apart, for the access's
+    /// offset (x86-64 folds a load into an arithmetic instruction only with an address of at
+    /// most a base, a scaled index and an offset).
+    pub(super) fn widen_address_parts(&mut self, value: Value) -> (Value, u64) {
+        let func = &self.builder.func;
+        if let ValueDef::Result(inst, 0) = func.dfg.value_def(value) {
+            if let InstructionData::Binary {
+                opcode: Opcode::Iadd,
+                args: [a, b],
+            } = func.dfg.insts[inst]
+            {
+                let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+                let split = match (constant(func, a), constant(func, b)) {
+                    (_, Some(c)) => Some((a, c)),
+                    (Some(c), None) => Some((b, c)),
+                    (None, None) => None,
+                };
+                if let Some((other, c)) = split {
+                    if bits(func, other, MAX_DEPTH).max(64 - c.leading_zeros()) < 32 {
+                        return (self.wide_operand(other, MAX_DEPTH - 1), c);
+                    }
+                }
+            }
+        }
+        (self.widen_address(value), 0)
+    }
+
+    /// `value` (i32) made in i64 when it is a sum or a shift by a constant that cannot wrap.
+    fn wide_form(&mut self, value: Value, depth: u32) -> Option<Value> {
+        if depth == 0 {
+            return None;
+        }
+        let func = &self.builder.func;
+        let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
+            return None;
+        };
+        match func.dfg.insts[inst] {
+            InstructionData::Binary {
+                opcode: Opcode::Iadd,
+                args: [a, b],
+            } => {
+                let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+                let widest = bits(func, a, depth).max(bits(func, b, depth));
+                if widest >= 32 {
+                    return None;
+                }
+                let a = self.wide_operand(a, depth - 1);
+                let b = self.wide_operand(b, depth - 1);
+                Some(self.builder.ins().iadd(a, b))
+            }
+            InstructionData::Binary {
+                opcode: Opcode::Ishl,
+                args: [a, amount],
+            } => {
+                let shift = constant(func, func.dfg.resolve_aliases(amount))? & 31;
+                let a = func.dfg.resolve_aliases(a);
+                if bits(func, a, depth) + shift as u32 > 32 {
+                    return None;
+                }
+                let a = self.wide_operand(a, depth - 1);
+                Some(self.builder.ins().ishl_imm_u(a, shift as i64))
+            }
+            _ => None,
+        }
+    }
+
+    /// The i32 `value` zero-extended to i64, in the cheapest form at hand.
+    fn wide_operand(&mut self, value: Value, depth: u32) -> Value {
+        if let Some(c) = constant(self.builder.func, value) {
+            return self.builder.ins().iconst(types::I64, c as i64);
+        }
+        match self.wide_form(value, depth) {
+            Some(wide) => wide,
+            None => self.zero_extend(value),
+        }
+    }
+}
+
+/// The i32 constant `value` is, as an unsigned number.
+fn constant(func: &cranelift_codegen::ir::Function, value: Value) -> Option<u64> {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } if func.dfg.value_type(value) == types::I32 => Some(u64::from(imm.bits() as u32)),
+        _ => None,
+    }
+}
+
+/// How many low bits of the i32 `value` may be non-zero (32 when not known), following its
+/// arithmetic `depth` deep.
+fn bits(func: &cranelift_codegen::ir::Function, value: Value, depth: u32) -> u32 {
+    if let Some(c) = constant(func, value) {
+        return 64 - c.leading_zeros();
+    }
+    if depth == 0 {
+        return 32;
+    }
+    let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
+        return 32;
+    };
+    let arg = |i: usize| func.dfg.resolve_aliases(func.dfg.inst_args(inst)[i]);
+    let of = |i: usize| bits(func, arg(i), depth - 1);
+    let width = match func.dfg.insts[inst] {
+        InstructionData::Load { opcode, .. } => match opcode {
+            Opcode::Uload8 => 8,
+            Opcode::Uload16 => 16,
+            _ => 32,
+        },
+        InstructionData::Unary {
+            opcode: Opcode::Ireduce,
+            arg: wide,
+        } => match func.dfg.value_def(func.dfg.resolve_aliases(wide)) {
+            // A narrow unsigned load widened in place (see `zero_extend`).
+            ValueDef::Result(load, 0) => match func.dfg.insts[load].opcode() {
+                Opcode::Uload8 => 8,
+                Opcode::Uload16 => 16,
+                _ => 32,
+            },
+            _ => 32,
+        },
+        InstructionData::Binary { opcode, args } => match opcode {
+            Opcode::Band => of(0).min(of(1)),
+            Opcode::Bor | Opcode::Bxor => of(0).max(of(1)),
+            Opcode::Iadd => of(0).max(of(1)) + 1,
+            Opcode::Ushr => match constant(func, func.dfg.resolve_aliases(args[1])) {
+                Some(k) => of(0).saturating_sub((k & 31) as u32),
+                None => of(0),
+            },
+            Opcode::Ishl => match constant(func, func.dfg.resolve_aliases(args[1])) {
+                Some(k) => of(0) + (k & 31) as u32,
+                None => 32,
+            },
+            _ => 32,
+        },
+        InstructionData::IntCompare { .. } => 1,
+        _ => 32,
+    };
+    width.min(32)
+}
