@@ -71,7 +71,7 @@ fn widths_known(func: &ir::Function, value: Value) -> bool {
 }
 
 /// The constant `value` is made from, zero-extended from its type to 64 bits.
-fn constant(func: &ir::Function, value: Value) -> Option<u64> {
+pub(crate) fn constant(func: &ir::Function, value: Value) -> Option<u64> {
     let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
         return None;
     };

@@ -12,6 +12,7 @@
 use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Value, ValueDef};
 
 use super::FuncTranslator;
+use crate::narrow_masks::constant;
 
 /// How deep an address's arithmetic is followed.
 const MAX_DEPTH: u32 = 6;
@@ -102,20 +103,6 @@ impl FuncTranslator<'_, '_> {
             Some(wide) => wide,
             None => self.zero_extend(value),
         }
-    }
-}
-
-/// The i32 constant `value` is, as an unsigned number.
-fn constant(func: &cranelift_codegen::ir::Function, value: Value) -> Option<u64> {
-    let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
-        return None;
-    };
-    match func.dfg.insts[inst] {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } if func.dfg.value_type(value) == types::I32 => Some(u64::from(imm.bits() as u32)),
-        _ => None,
     }
 }
 
