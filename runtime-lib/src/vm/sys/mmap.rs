@@ -110,7 +110,13 @@ impl Reservation {
     /// Move the first `len` bytes (accessible) to the start of `target` (a reservation at least
     /// as long), where they become accessible: a linear memory growing past its reservation.
     /// Linux moves the pages themselves (`mremap`); elsewhere, or when that fails, they are
-    /// copied. Either way this reservation's first `len` bytes are no longer to be used.
+    /// copied. Either way this reservation's first `len` bytes are no longer to be used, but
+    /// stay mapped until it is dropped.
+    ///
+    /// They must stay mapped: a plain `mremap` leaves a hole in this reservation, which the
+    /// kernel may hand to another thread's `mmap` (another store's memory) before this one is
+    /// dropped, and dropping it would unmap that memory with it. `MREMAP_DONTUNMAP` (Linux 5.7)
+    /// leaves zero pages behind instead; a kernel without it copies.
     pub fn move_into(&self, len: usize, target: &Reservation) -> Result<(), OsError> {
         assert!(
             len <= self.len && len <= target.len,
@@ -122,13 +128,14 @@ impl Reservation {
         #[cfg(target_os = "linux")]
         {
             // SAFETY: both ranges are ours and distinct; MREMAP_FIXED replaces the start of
-            // `target`'s mapping with our pages, and leaves our range unmapped.
+            // `target`'s mapping with our pages, and MREMAP_DONTUNMAP keeps our range mapped
+            // (empty) so no other mapping can take its place.
             let moved = unsafe {
                 libc::mremap(
                     self.base.cast(),
                     len,
                     len,
-                    libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                    libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED | libc::MREMAP_DONTUNMAP,
                     target.base.cast::<libc::c_void>(),
                 )
             };
@@ -149,5 +156,26 @@ impl Drop for Reservation {
         unsafe {
             libc::munmap(self.base.cast(), self.len);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_move_carries_the_bytes_and_leaves_its_source_mapped() {
+        let page = page_size();
+        let source = Reservation::new(4 * page).expect("reserves");
+        source.make_accessible(0, 2 * page).expect("maps");
+        // SAFETY: two accessible pages of ours.
+        unsafe { source.base().add(page + 3).write(7) };
+        let target = Reservation::new(8 * page).expect("reserves");
+        source.move_into(2 * page, &target).expect("moves");
+        // SAFETY: the first two pages of the target are accessible after the move.
+        assert_eq!(unsafe { target.base().add(page + 3).read() }, 7);
+        // A hole in the source's range would fail with ENOMEM: it must still be ours.
+        source.make_inaccessible(0, 2 * page).expect("still mapped");
+        source.make_accessible(0, 4 * page).expect("still mapped");
     }
 }
