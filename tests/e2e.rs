@@ -625,6 +625,31 @@ fn a_table_lookup_by_a_masked_index_is_one_addressing_mode() {
 }
 
 #[test]
+fn a_table_lookup_by_a_scaled_byte_in_a_local_takes_the_table_as_displacement() {
+    if !cfg!(target_arch = "x86_64") {
+        return; // the index with a displacement is x86-64's addressing mode
+    }
+    // zlib's `extra_lbits[code]`: the byte, scaled, is kept in a local for several lookups.
+    // The local's value reaches each address through a narrowing and a widening, which the
+    // bounds on its bits follow, so each load takes its table's address as displacement
+    // (not `lea` first).
+    let code = function_0_code(
+        "scaled_local",
+        r#"(module (memory 1)
+             (func (param i32) (result i32) (local $scaled i32)
+               (local.set $scaled (i32.shl (i32.load8_u (local.get 0)) (i32.const 2)))
+               (i32.add
+                 (i32.load (i32.add (local.get $scaled) (i32.const 2048)))
+                 (i32.load (i32.add (local.get $scaled) (i32.const 4096))))))"#,
+        &[],
+    );
+    assert!(code.contains("0x800(%"), "{code}");
+    assert!(code.contains("0x1000(%"), "{code}");
+    let leas = code.lines().filter(|l| l.contains("\tlea")).count();
+    assert!(leas <= 1, "{code}");
+}
+
+#[test]
 fn unrolled_running_sums_keep_their_bytes_in_registers() {
     if !cfg!(target_arch = "x86_64") {
         return; // aarch64 has registers enough for every byte either way

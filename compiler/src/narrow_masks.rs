@@ -93,7 +93,7 @@ pub(crate) fn constant(func: &ir::Function, value: Value) -> Option<u64> {
 }
 
 /// The number of bits a value's type has (64 for anything that is not a narrower integer).
-fn type_bits(func: &ir::Function, value: Value) -> u32 {
+pub(crate) fn type_bits(func: &ir::Function, value: Value) -> u32 {
     let ty = func.dfg.value_type(value);
     if ty.is_int() {
         ty.bits().min(64)
@@ -257,13 +257,30 @@ fn result_width(
     result: Value,
     widths: &SecondaryMap<Value, u32>,
 ) -> u32 {
+    width_rule(func, inst, result, |value| widths[value])
+}
+
+/// How many low bits of `result`, made by `inst`, may be non-zero, given `operand`, which
+/// tells the same of each operand it is asked about (aliases resolved): the rules both this
+/// pass and [`crate::translate`]'s table lookups follow. Constants, narrow unsigned loads and
+/// comparisons bound their results; masks, sums, products, divisions, shifts by constants,
+/// extensions and selects pass their operands' bounds on; anything else may set every bit
+/// of its type.
+pub(crate) fn width_rule(
+    func: &ir::Function,
+    inst: ir::Inst,
+    result: Value,
+    mut operand: impl FnMut(Value) -> u32,
+) -> u32 {
     let full = type_bits(func, result);
     if !widths_known(func, result) || func.dfg.inst_results(inst).len() != 1 {
         return full;
     }
-    let arg = |i: usize| {
-        let value = func.dfg.resolve_aliases(func.dfg.inst_args(inst)[i]);
-        widths[value]
+    let args = func.dfg.inst_args(inst);
+    let mut arg = |i: usize| operand(func.dfg.resolve_aliases(args[i]));
+    // Shift amounts are taken modulo the type's width.
+    let shift = |i: usize| {
+        constant(func, func.dfg.resolve_aliases(args[i])).map(|k| (k % u64::from(full)) as u32)
     };
     let width = match func.dfg.insts[inst] {
         InstructionData::UnaryImm { .. } => match constant(func, result) {
@@ -276,32 +293,27 @@ fn result_width(
             Opcode::Uload32 => 32,
             _ => full,
         },
-        InstructionData::Unary { opcode, arg: a } => {
-            let a = widths[func.dfg.resolve_aliases(a)];
-            match opcode {
-                Opcode::Uextend | Opcode::Ireduce => a,
-                _ => full,
-            }
-        }
-        InstructionData::Binary { opcode, args } => {
-            let (a, b) = (arg(0), arg(1));
-            match opcode {
-                Opcode::Band => a.min(b),
-                Opcode::Bor | Opcode::Bxor => a.max(b),
-                Opcode::Iadd => a.max(b) + 1,
-                Opcode::Imul => a + b,
-                Opcode::Udiv => a,
-                Opcode::Urem => a.min(b),
-                Opcode::Ushr => {
-                    // The shift amount is taken modulo the type's width.
-                    match constant(func, func.dfg.resolve_aliases(args[1])) {
-                        Some(k) => a.saturating_sub((k % u64::from(full)) as u32),
-                        None => a,
-                    }
-                }
-                _ => full,
-            }
-        }
+        InstructionData::Unary {
+            opcode: Opcode::Uextend | Opcode::Ireduce,
+            ..
+        } => arg(0),
+        InstructionData::Binary { opcode, .. } => match opcode {
+            Opcode::Band => arg(0).min(arg(1)),
+            Opcode::Bor | Opcode::Bxor => arg(0).max(arg(1)),
+            Opcode::Iadd => arg(0).max(arg(1)) + 1,
+            Opcode::Imul => arg(0) + arg(1),
+            Opcode::Udiv => arg(0),
+            Opcode::Urem => arg(0).min(arg(1)),
+            Opcode::Ushr => match shift(1) {
+                Some(k) => arg(0).saturating_sub(k),
+                None => arg(0),
+            },
+            Opcode::Ishl => match shift(1) {
+                Some(k) => arg(0) + k,
+                None => full,
+            },
+            _ => full,
+        },
         InstructionData::IntCompare { .. } => 1,
         InstructionData::Ternary {
             opcode: Opcode::Select,
@@ -397,6 +409,39 @@ mod tests {
         }
         // A mask of 32 bits keeps even those.
         let mut func = byte_loop(-1, true, 0);
+        assert_eq!(remove_redundant_masks(&mut func), 1);
+    }
+
+    /// `(load8_u(p) << shift) & mask`.
+    fn shifted_byte(shift: i64, mask: i64) -> ir::Function {
+        let mut func = crate::test_ir::function(&[types::I64], &[I32]);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry)[0];
+        let byte = b.ins().uload8(I32, MemFlagsData::trusted(), p, 0);
+        let amount = b.ins().iconst(I32, shift);
+        let shifted = b.ins().ishl(byte, amount);
+        let mask = b.ins().iconst(I32, mask);
+        let masked = b.ins().band(shifted, mask);
+        b.ins().return_(&[masked]);
+        crate::test_ir::finish(b);
+        func
+    }
+
+    #[test]
+    fn a_shift_by_a_constant_widens_by_its_amount() {
+        // A byte shifted by 2 has 10 bits: 0x3ff keeps them, 0x1ff does not.
+        let mut func = shifted_byte(2, 0x3ff);
+        assert_eq!(remove_redundant_masks(&mut func), 1);
+        let mut func = shifted_byte(2, 0x1ff);
+        assert_eq!(remove_redundant_masks(&mut func), 0);
+        // The amount is taken modulo 32: a shift by 34 is one by 2.
+        let mut func = shifted_byte(34, 0x1ff);
+        assert_eq!(remove_redundant_masks(&mut func), 0);
+        let mut func = shifted_byte(34, 0x3ff);
         assert_eq!(remove_redundant_masks(&mut func), 1);
     }
 

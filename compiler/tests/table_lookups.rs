@@ -38,6 +38,12 @@ const MODULE: &str = r#"(module
   ;; table[byte at p], the index loaded.
   (func (export "loaded") (param $p i32) (result i32)
     (i32.load (i32.add (i32.shl (i32.load8_u (local.get $p)) (i32.const 2)) (i32.const 1024))))
+  ;; The scaled byte at p kept in a local for two lookups: table[b] + 1000 * table[b + 1].
+  (func (export "kept") (param $p i32) (result i32) (local $scaled i32)
+    (local.set $scaled (i32.shl (i32.load8_u (local.get $p)) (i32.const 2)))
+    (i32.add
+      (i32.load (i32.add (local.get $scaled) (i32.const 1024)))
+      (i32.mul (i32.const 1000) (i32.load (i32.add (local.get $scaled) (i32.const 1028))))))
   ;; Sums and shifts of unknown values, which may wrap: x + 16, (x << 2) + 1024, and
   ;; (x & 0x7fffffff) + 0x7fffffff with an offset of 8 past that.
   (func (export "plus 16") (param $x i32) (result i32)
@@ -79,6 +85,11 @@ fn lookups_by_small_indexes_read_their_entries() {
             assert_eq!(
                 call1(&m, "loaded", &[i32(p)]),
                 i32(entry(i)),
+                "{checks} {p}"
+            );
+            assert_eq!(
+                call1(&m, "kept", &[i32(p)]),
+                i32(entry(i) + 1000 * entry(i + 1)),
                 "{checks} {p}"
             );
         }

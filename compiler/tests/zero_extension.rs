@@ -10,8 +10,8 @@ use support::*;
 use wasmaot_runtime::{Error, Extern, Func, TrapKind, Val, ValType};
 use wasmparser::Operator;
 
-const MODULE: &str = r#"
-(module
+/// The module's functions but the switches (see [`module`]).
+const FUNCTIONS: &str = r#"
   (memory 1)
   ;; A list at 16: nodes (next, value) at 16, 32 and 48; 48 ends it.
   (data (i32.const 16) "\20\00\00\00\0b\00\00\00")
@@ -48,31 +48,36 @@ const MODULE: &str = r#"
   (func (export "wrapped") (param i32) (result i32)
     (i32.load offset=4 (i32.wrap_i64 (i64.load8_u (local.get 0)))))
 
-  ;; Words 0, 1, 2, 3, -1 and 0x80000000 at 96, for switches on loaded indexes: case `i` (or
-  ;; the default, 3) gives 100 * (i + 1) plus the index.
+  ;; Words 0, 1, 2, 3, -1 and 0x80000000 at 96, for the switches on loaded indexes.
   (data (i32.const 96) "\00\00\00\00\01\00\00\00\02\00\00\00\03\00\00\00\ff\ff\ff\ff\00\00\00\80")
-  (func (export "switch word") (param i32) (result i32) (local $k i32)
-    (block $d (block $c2 (block $c1 (block $c0
-      (br_table $c0 $c1 $c2 $d (local.tee $k (i32.load (local.get 0)))))
-      (return (i32.add (i32.const 100) (local.get $k))))
-      (return (i32.add (i32.const 200) (local.get $k))))
-      (return (i32.add (i32.const 300) (local.get $k))))
-    (i32.add (i32.const 400) (local.get $k)))
-  (func (export "switch byte") (param i32) (result i32) (local $k i32)
-    (block $d (block $c2 (block $c1 (block $c0
-      (br_table $c0 $c1 $c2 $d (local.tee $k (i32.load8_u (local.get 0)))))
-      (return (i32.add (i32.const 100) (local.get $k))))
-      (return (i32.add (i32.const 200) (local.get $k))))
-      (return (i32.add (i32.const 300) (local.get $k))))
-    (i32.add (i32.const 400) (local.get $k)))
-  (func (export "switch half") (param i32) (result i32) (local $k i32)
-    (block $d (block $c2 (block $c1 (block $c0
-      (br_table $c0 $c1 $c2 $d (local.tee $k (i32.load16_u (local.get 0)))))
-      (return (i32.add (i32.const 100) (local.get $k))))
-      (return (i32.add (i32.const 200) (local.get $k))))
-      (return (i32.add (i32.const 300) (local.get $k))))
-    (i32.add (i32.const 400) (local.get $k))))
 "#;
+
+/// [`FUNCTIONS`] and three switches, on a loaded word, byte and half.
+fn module() -> String {
+    let switches: String = [
+        ("switch word", "i32.load"),
+        ("switch byte", "i32.load8_u"),
+        ("switch half", "i32.load16_u"),
+    ]
+    .into_iter()
+    .map(|(name, load)| switch(name, load))
+    .collect();
+    format!("(module {FUNCTIONS} {switches})")
+}
+
+/// A function `name` switching on the index that `load` reads at its parameter: case `i` (or
+/// the default, 3) gives 100 * (i + 1) plus the index.
+fn switch(name: &str, load: &str) -> String {
+    format!(
+        r#"(func (export "{name}") (param i32) (result i32) (local $k i32)
+             (block $d (block $c2 (block $c1 (block $c0
+               (br_table $c0 $c1 $c2 $d (local.tee $k ({load} (local.get 0)))))
+               (return (i32.add (i32.const 100) (local.get $k))))
+               (return (i32.add (i32.const 200) (local.get $k))))
+               (return (i32.add (i32.const 300) (local.get $k))))
+             (i32.add (i32.const 400) (local.get $k)))"#
+    )
+}
 
 #[test]
 fn switches_on_loaded_indexes_take_the_right_cases() {
@@ -99,7 +104,7 @@ fn switches_on_loaded_indexes_take_the_right_cases() {
         (112, 400 + 0xffff),
         (118, 400 + 0x8000),
     ];
-    for (checks, m) in instances_both_checks(MODULE) {
+    for (checks, m) in instances_both_checks(&module()) {
         for (name, cases) in [
             ("switch word", &words[..]),
             ("switch byte", &bytes[..]),
@@ -115,7 +120,7 @@ fn switches_on_loaded_indexes_take_the_right_cases() {
 
 #[test]
 fn widened_loads_give_the_values_of_narrow_ones() {
-    for (checks, m) in instances_both_checks(MODULE) {
+    for (checks, m) in instances_both_checks(&module()) {
         assert_eq!(call1(&m, "chase", &[i32(16)]), i32(0x21), "{checks}");
         // 32 + 0x16 + 0x16
         assert_eq!(
@@ -156,10 +161,10 @@ fn widened_loads_give_the_values_of_narrow_ones() {
 #[test]
 fn a_widened_load_traps_at_its_own_offset() {
     // chase: load(load(load(p)) + 4); in the binary the innermost load comes first.
-    let wasm = wat::parse_str(MODULE).expect("valid WAT");
+    let wasm = wat::parse_str(module()).expect("valid WAT");
     let loads = op_offsets(&wasm, 0, |op| matches!(op, Operator::I32Load { .. }));
     assert_eq!(loads.len(), 3);
-    for (checks, m) in instances_both_checks(MODULE) {
+    for (checks, m) in instances_both_checks(&module()) {
         // 70000: the innermost load faults. 72: it loads 0x10000, whose load faults. 64: the
         // innermost load gives 0xfffc, whose load gives 0x12345678, and the outer load faults.
         for (start, faulting) in [(70000, loads[0]), (72, loads[1]), (64, loads[2])] {

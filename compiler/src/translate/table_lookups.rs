@@ -12,7 +12,7 @@
 use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Value, ValueDef};
 
 use super::FuncTranslator;
-use crate::narrow_masks::constant;
+use crate::narrow_masks::{constant, type_bits, width_rule};
 
 /// How deep an address's arithmetic is followed.
 const MAX_DEPTH: u32 = 6;
@@ -106,54 +106,18 @@ impl FuncTranslator<'_, '_> {
     }
 }
 
-/// How many low bits of the i32 `value` may be non-zero (32 when not known), following its
-/// arithmetic `depth` deep.
+/// How many low bits of `value` may be non-zero (all of its type's when not known), following
+/// its arithmetic `depth` deep by the rules of [`width_rule`].
 fn bits(func: &cranelift_codegen::ir::Function, value: Value, depth: u32) -> u32 {
     if let Some(c) = constant(func, value) {
         return 64 - c.leading_zeros();
     }
+    let full = type_bits(func, value);
     if depth == 0 {
-        return 32;
+        return full;
     }
     let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
-        return 32;
+        return full;
     };
-    let arg = |i: usize| func.dfg.resolve_aliases(func.dfg.inst_args(inst)[i]);
-    let of = |i: usize| bits(func, arg(i), depth - 1);
-    let width = match func.dfg.insts[inst] {
-        InstructionData::Load { opcode, .. } => match opcode {
-            Opcode::Uload8 => 8,
-            Opcode::Uload16 => 16,
-            _ => 32,
-        },
-        InstructionData::Unary {
-            opcode: Opcode::Ireduce,
-            arg: wide,
-        } => match func.dfg.value_def(func.dfg.resolve_aliases(wide)) {
-            // A narrow unsigned load widened in place (see `zero_extend`).
-            ValueDef::Result(load, 0) => match func.dfg.insts[load].opcode() {
-                Opcode::Uload8 => 8,
-                Opcode::Uload16 => 16,
-                _ => 32,
-            },
-            _ => 32,
-        },
-        InstructionData::Binary { opcode, args } => match opcode {
-            Opcode::Band => of(0).min(of(1)),
-            Opcode::Bor | Opcode::Bxor => of(0).max(of(1)),
-            Opcode::Iadd => of(0).max(of(1)) + 1,
-            Opcode::Ushr => match constant(func, func.dfg.resolve_aliases(args[1])) {
-                Some(k) => of(0).saturating_sub((k & 31) as u32),
-                None => of(0),
-            },
-            Opcode::Ishl => match constant(func, func.dfg.resolve_aliases(args[1])) {
-                Some(k) => of(0) + (k & 31) as u32,
-                None => 32,
-            },
-            _ => 32,
-        },
-        InstructionData::IntCompare { .. } => 1,
-        _ => 32,
-    };
-    width.min(32)
+    width_rule(func, inst, value, |operand| bits(func, operand, depth - 1))
 }
