@@ -75,9 +75,9 @@ pub struct VMException {
     pub _pad: u32,
 }
 
-/// The header every instance vmctx starts with; compiled code reads `libcalls` and `limits` at
-/// [`VmctxLayout::LIBCALLS`] and [`VmctxLayout::LIMITS`]. Writer: the runtime at
-/// instantiation.
+/// The header every instance vmctx starts with; compiled code reads `libcalls`, `limits` and
+/// `stack_limit` at [`VmctxLayout::LIBCALLS`], [`VmctxLayout::LIMITS`] and
+/// [`VmctxLayout::STACK_LIMIT`]. Writer: the runtime.
 #[repr(C)]
 #[derive(Debug)]
 pub struct VMContextHeader {
@@ -89,6 +89,12 @@ pub struct VMContextHeader {
     pub instance: *const u8,
     /// [`VMCTX_MAGIC`].
     pub magic: u64,
+    /// Lowest stack address compiled code may use: the prologues of the instance's functions
+    /// compare the stack pointer with it. The store's limit (for the calling thread and the
+    /// store's stack size), which the runtime writes into the vmctx of every instance of the
+    /// store whenever it changes, before any of their code runs: on calls into wasm from the
+    /// host, and on their return to a host function that wasm code called.
+    pub stack_limit: usize,
 }
 
 /// What every instance of a store shares and compiled code reads through
@@ -102,9 +108,6 @@ pub struct VMStoreLimits {
     pub _pad: u32,
     /// Fuel left: decremented by code compiled with fuel metering, which traps below zero.
     pub fuel: i64,
-    /// Lowest stack address compiled code may use (every function's prologue compares): set on
-    /// each call into wasm from the host, for the calling thread and the store's stack limit.
-    pub stack_limit: usize,
 }
 
 /// [`VMStoreLimits::interrupt`] when a deadline has passed.
@@ -152,8 +155,6 @@ pub mod field {
     pub const LIMITS_INTERRUPT: i32 = 0;
     /// `VMStoreLimits::fuel`.
     pub const LIMITS_FUEL: i32 = 8;
-    /// `VMStoreLimits::stack_limit`.
-    pub const LIMITS_STACK: i32 = 16;
     /// `VMException::tag`.
     pub const EXN_TAG: i32 = 0;
     /// The first payload slot of a `VMException`.
@@ -206,6 +207,8 @@ impl VmctxLayout {
     /// Holds [`VMCTX_MAGIC`] in an instance's vmctx (and 0 in a host function's context), so
     /// the runtime can tell the two apart.
     pub const MAGIC: i32 = 24;
+    /// The lowest stack address compiled code may use ([`VMContextHeader::stack_limit`]).
+    pub const STACK_LIMIT: i32 = 32;
     const HEADER_SIZE: u32 = core::mem::size_of::<VMContextHeader>() as u32;
 
     pub const MEMORY_SIZE: u32 = core::mem::size_of::<VMMemory>() as u32;
@@ -312,16 +315,16 @@ mod tests {
         );
         assert_eq!(offset_of!(VMStoreLimits, fuel) as i32, field::LIMITS_FUEL);
         assert_eq!(
-            offset_of!(VMStoreLimits, stack_limit) as i32,
-            field::LIMITS_STACK
-        );
-        assert_eq!(
             offset_of!(VMContextHeader, instance) as i32,
             VmctxLayout::INSTANCE
         );
         assert_eq!(
             offset_of!(VMContextHeader, magic) as i32,
             VmctxLayout::MAGIC
+        );
+        assert_eq!(
+            offset_of!(VMContextHeader, stack_limit) as i32,
+            VmctxLayout::STACK_LIMIT
         );
 
         assert_eq!(

@@ -1,8 +1,8 @@
 //! Where a function compares the stack pointer with the store's stack limit.
 //!
 //! The translator gives every function the limit as `stack_limit`, the global value Cranelift
-//! checks in its prologue: two loads (the limits pointer, then the limit), an addition of the
-//! frame size and a compare, before the frame is allocated. After inlining, each function gets
+//! checks in its prologue: a load of the limit from the vmctx, an addition of the frame size
+//! and a compare, before the frame is allocated. After inlining, each function gets
 //! one of three checks instead:
 //!
 //! - **none**, if its frame is at most [`UNCHECKED_FRAME_LIMIT`] and it calls nothing (no wasm

@@ -256,18 +256,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let vmctx_gv = self
             .builder
             .create_global_value(ir::GlobalValueData::VMContext);
-        let readonly = trusted().with_readonly().with_can_move();
-        let readonly = self.builder.func.dfg.mem_flags.insert_unchecked(readonly);
-        let limits = self.builder.create_global_value(ir::GlobalValueData::Load {
-            base: vmctx_gv,
-            offset: VmctxLayout::LIMITS.into(),
-            global_type: types::I64,
-            flags: readonly,
-        });
+        // Not read-only: the runtime changes it between calls from the host.
         let flags = self.builder.func.dfg.mem_flags.insert_unchecked(trusted());
         let limit = self.builder.create_global_value(ir::GlobalValueData::Load {
-            base: limits,
-            offset: wasmaot_abi::vmctx::field::LIMITS_STACK.into(),
+            base: vmctx_gv,
+            offset: VmctxLayout::STACK_LIMIT.into(),
             global_type: types::I64,
             flags,
         });

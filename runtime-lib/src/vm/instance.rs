@@ -210,6 +210,12 @@ impl VmInstance {
     }
 }
 
+impl Drop for InstanceInner {
+    fn drop(&mut self) {
+        self.limits.forget_vmctx(self.vmctx_ptr());
+    }
+}
+
 impl InstanceInner {
     fn layout(&self) -> VmctxLayout {
         self.module.0.layout
@@ -242,6 +248,9 @@ impl InstanceInner {
         );
         self.write_ptr(VmctxLayout::MAGIC as u32, VMCTX_MAGIC as usize);
         self.write_ptr(VmctxLayout::LIMITS as u32, self.limits.vm_ptr() as usize);
+        // SAFETY: the vmctx is this instance's, boxed (it does not move), and forgotten when
+        // the instance is dropped.
+        unsafe { self.limits.add_vmctx(self.vmctx_ptr()) };
         for (i, id) in self.module.0.type_ids.iter().enumerate() {
             // SAFETY: type_id(i) lies inside the vmctx.
             unsafe {

@@ -1,12 +1,16 @@
-//! The store-wide words compiled code reads (`wasmaot_abi::vmctx::VMStoreLimits`): the stack
-//! limit every prologue compares with, the interruption flag (set from any thread, read at
-//! function entries and loop headers by code compiled with interruption checks) and the
-//! remaining fuel. Every instance's vmctx points at its store's.
+//! The store-wide words compiled code reads (`wasmaot_abi::vmctx::VMStoreLimits`): the
+//! interruption flag (set from any thread, read at function entries and loop headers by code
+//! compiled with interruption checks) and the remaining fuel. Every instance's vmctx points at
+//! its store's. And the store's stack limit, which every prologue compares with: each
+//! instance's vmctx holds a copy (`VMContextHeader::stack_limit`, one load for the check
+//! instead of two), which this module keeps equal to the limit whenever code can run.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
 
-use wasmaot_abi::vmctx::{INTERRUPT_DEADLINE, INTERRUPT_HOST};
+use spin::Mutex;
+use wasmaot_abi::vmctx::{VmctxLayout, INTERRUPT_DEADLINE, INTERRUPT_HOST};
 use wasmaot_abi::TrapKind;
 
 use super::trap::Trap;
@@ -15,14 +19,20 @@ use super::trap::Trap;
 pub const UNLIMITED_FUEL: i64 = i64::MAX;
 
 /// `VMStoreLimits` as the runtime holds it (same layout, checked below), plus the store's
-/// stack size limit. Compiled code reads and writes `fuel` and reads `stack_limit` with plain
-/// accesses, only while the store is borrowed for a call, as the host's accesses are.
+/// stack limit and its copies. Compiled code reads and writes `fuel` with plain accesses, only
+/// while the store is borrowed for a call, as the host's accesses are.
 #[repr(C)]
 pub struct VmLimits {
     interrupt: AtomicU32,
     _pad: u32,
     fuel: AtomicI64,
+    /// The limit of the call running now (0 when no call is).
     stack_limit: AtomicUsize,
+    /// The vmctxs of the store's instances, and the limit their copies hold.
+    copies: Mutex<StackLimitCopies>,
+    /// `copies.value`, readable without the lock: a call whose limit is already there (every
+    /// call from the same thread, without a stack size limit) takes no lock.
+    copied: AtomicUsize,
     /// The most stack bytes wasm code of the store may use from the host's outermost call
     /// (0: as much as the thread has).
     max_stack: AtomicUsize,
@@ -35,8 +45,26 @@ const _: () = {
     use wasmaot_abi::vmctx::field;
     assert!(offset_of!(VmLimits, interrupt) == field::LIMITS_INTERRUPT as usize);
     assert!(offset_of!(VmLimits, fuel) == field::LIMITS_FUEL as usize);
-    assert!(offset_of!(VmLimits, stack_limit) == field::LIMITS_STACK as usize);
 };
+
+/// Where the copies of the stack limit are.
+#[derive(Default)]
+struct StackLimitCopies {
+    /// The limit every vmctx below holds.
+    value: usize,
+    /// Addresses of live instance vmctxs.
+    vmctxs: Vec<usize>,
+}
+
+/// Write `limit` into the vmctx at `vmctx`.
+///
+/// # Safety
+/// `vmctx` is a live instance vmctx, which only the thread running the store's code touches.
+unsafe fn write_copy(vmctx: usize, limit: usize) {
+    let at = (vmctx + VmctxLayout::STACK_LIMIT as usize) as *mut usize;
+    // SAFETY: inside the vmctx's header, aligned (vmctxs are 16-byte aligned), per the contract.
+    unsafe { at.write(limit) }
+}
 
 impl Default for VmLimits {
     fn default() -> Self {
@@ -45,6 +73,8 @@ impl Default for VmLimits {
             _pad: 0,
             fuel: AtomicI64::new(UNLIMITED_FUEL),
             stack_limit: AtomicUsize::new(0),
+            copies: Mutex::new(StackLimitCopies::default()),
+            copied: AtomicUsize::new(0),
             max_stack: AtomicUsize::new(0),
             max_table_entries: core::sync::atomic::AtomicU64::new(u64::MAX),
         }
@@ -101,12 +131,51 @@ impl VmLimits {
             return None;
         }
         self.stack_limit.store(limit, Ordering::Relaxed);
+        self.copy_stack_limit(limit);
         Some(previous)
     }
 
-    /// Put back the limit [`VmLimits::enter`] returned.
+    /// Put back the limit [`VmLimits::enter`] returned. After the outermost call (`previous`
+    /// 0) the copies keep their limit: no code runs before the next call sets its own.
     pub fn leave(&self, previous: usize) {
         self.stack_limit.store(previous, Ordering::Relaxed);
+        if previous != 0 {
+            self.copy_stack_limit(previous);
+        }
+    }
+
+    /// Make every instance's copy of the stack limit `limit`.
+    fn copy_stack_limit(&self, limit: usize) {
+        if self.copied.load(Ordering::Relaxed) == limit {
+            return;
+        }
+        let mut copies = self.copies.lock();
+        for &vmctx in &copies.vmctxs {
+            // SAFETY: registered vmctxs are live (`forget_vmctx` runs before one is freed),
+            // and the store's calls run on this thread.
+            unsafe { write_copy(vmctx, limit) };
+        }
+        copies.value = limit;
+        self.copied.store(limit, Ordering::Relaxed);
+    }
+
+    /// Keep the stack limit in the vmctx at `vmctx` up to date, starting now.
+    ///
+    /// # Safety
+    /// `vmctx` is a new instance vmctx of this store, live until [`VmLimits::forget_vmctx`].
+    pub unsafe fn add_vmctx(&self, vmctx: *mut u8) {
+        let mut copies = self.copies.lock();
+        // SAFETY: live, per the contract; not yet running code.
+        unsafe { write_copy(vmctx as usize, copies.value) };
+        copies.vmctxs.push(vmctx as usize);
+    }
+
+    /// Stop writing the stack limit into the vmctx at `vmctx` (about to be freed).
+    pub fn forget_vmctx(&self, vmctx: *mut u8) {
+        let mut copies = self.copies.lock();
+        if let Some(at) = copies.vmctxs.iter().position(|&v| v == vmctx as usize) {
+            copies.vmctxs.swap_remove(at);
+        }
     }
 
     /// Ask the code to stop at its next check, for `reason` (`INTERRUPT_DEADLINE` or
