@@ -41,15 +41,22 @@ fn depth(store: &mut Store, instance: Instance, n: i32) -> Result<Vec<Val>, Erro
     f.call(store, &[Val::I32(n)])
 }
 
-#[test]
-fn a_store_moves_to_another_thread_and_runs_there() {
-    let module = module();
-    let mut store = Store::new();
-    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
-    assert_eq!(
-        depth(&mut store, instance, 100).expect("runs"),
-        vec![Val::I32(100)]
+fn assert_stack_exhausted(result: &Result<Vec<Val>, Error>) {
+    assert!(
+        matches!(
+            result,
+            Err(Error::Trap(Trap::Wasm {
+                kind: TrapKind::StackExhausted,
+                ..
+            }))
+        ),
+        "{result:?}"
     );
+}
+
+/// On a new thread of 8 MiB of stack, `instance`'s `depth` runs 10,000 deep, and traps with
+/// the stack exhausted 100,000,000 deep.
+fn deep_then_too_deep_on_another_thread(mut store: Store, instance: Instance) {
     let worker = std::thread::Builder::new()
         .stack_size(8 << 20)
         .spawn(move || {
@@ -60,16 +67,19 @@ fn a_store_moves_to_another_thread_and_runs_there() {
         .expect("spawns");
     let (deep, too_deep) = worker.join().expect("no panic");
     assert_eq!(deep, vec![Val::I32(10_000)]);
-    assert!(
-        matches!(
-            too_deep,
-            Err(Error::Trap(Trap::Wasm {
-                kind: TrapKind::StackExhausted,
-                ..
-            }))
-        ),
-        "{too_deep:?}"
+    assert_stack_exhausted(&too_deep);
+}
+
+#[test]
+fn a_store_moves_to_another_thread_and_runs_there() {
+    let module = module();
+    let mut store = Store::new();
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    assert_eq!(
+        depth(&mut store, instance, 100).expect("runs"),
+        vec![Val::I32(100)]
     );
+    deep_then_too_deep_on_another_thread(store, instance);
 }
 
 #[test]
@@ -88,39 +98,11 @@ fn every_instance_of_a_moved_store_checks_the_stack_of_its_new_thread() {
     // An instance made after a call runs with that call's thread's limit at once.
     let later = Instance::new(&mut store, &callee_module, &[]).expect("instantiates");
     let too_deep = depth(&mut store, later, 100_000_000);
-    assert!(
-        matches!(
-            too_deep,
-            Err(Error::Trap(Trap::Wasm {
-                kind: TrapKind::StackExhausted,
-                ..
-            }))
-        ),
-        "{too_deep:?}"
-    );
+    assert_stack_exhausted(&too_deep);
     let import = callee.get_func(&mut store, "depth").expect("export");
     let caller =
         Instance::new(&mut store, &caller_module, &[Extern::Func(import)]).expect("instantiates");
-    let worker = std::thread::Builder::new()
-        .stack_size(8 << 20)
-        .spawn(move || {
-            let deep = depth(&mut store, caller, 10_000).expect("fits in 8 MiB");
-            let too_deep = depth(&mut store, caller, 100_000_000);
-            (deep, too_deep)
-        })
-        .expect("spawns");
-    let (deep, too_deep) = worker.join().expect("no panic");
-    assert_eq!(deep, vec![Val::I32(10_000)]);
-    assert!(
-        matches!(
-            too_deep,
-            Err(Error::Trap(Trap::Wasm {
-                kind: TrapKind::StackExhausted,
-                ..
-            }))
-        ),
-        "{too_deep:?}"
-    );
+    deep_then_too_deep_on_another_thread(store, caller);
 }
 
 #[test]
