@@ -28,10 +28,10 @@ pub struct VmLimits {
     fuel: AtomicI64,
     /// The limit of the call running now (0 when no call is).
     stack_limit: AtomicUsize,
-    /// The vmctxs of the store's instances, and the limit their copies hold.
-    copies: Mutex<StackLimitCopies>,
-    /// `copies.value`, readable without the lock: a call whose limit is already there (every
-    /// call from the same thread, without a stack size limit) takes no lock.
+    /// Addresses of the vmctxs of the store's live instances.
+    vmctxs: Mutex<Vec<usize>>,
+    /// The limit their copies hold: a call whose limit is already there (every call from the
+    /// same thread, without a stack size limit) takes no lock.
     copied: AtomicUsize,
     /// The most stack bytes wasm code of the store may use from the host's outermost call
     /// (0: as much as the thread has).
@@ -46,15 +46,6 @@ const _: () = {
     assert!(offset_of!(VmLimits, interrupt) == field::LIMITS_INTERRUPT as usize);
     assert!(offset_of!(VmLimits, fuel) == field::LIMITS_FUEL as usize);
 };
-
-/// Where the copies of the stack limit are.
-#[derive(Default)]
-struct StackLimitCopies {
-    /// The limit every vmctx below holds.
-    value: usize,
-    /// Addresses of live instance vmctxs.
-    vmctxs: Vec<usize>,
-}
 
 /// Write `limit` into the vmctx at `vmctx`.
 ///
@@ -73,7 +64,7 @@ impl Default for VmLimits {
             _pad: 0,
             fuel: AtomicI64::new(UNLIMITED_FUEL),
             stack_limit: AtomicUsize::new(0),
-            copies: Mutex::new(StackLimitCopies::default()),
+            vmctxs: Mutex::new(Vec::new()),
             copied: AtomicUsize::new(0),
             max_stack: AtomicUsize::new(0),
             max_table_entries: core::sync::atomic::AtomicU64::new(u64::MAX),
@@ -149,13 +140,12 @@ impl VmLimits {
         if self.copied.load(Ordering::Relaxed) == limit {
             return;
         }
-        let mut copies = self.copies.lock();
-        for &vmctx in &copies.vmctxs {
+        let vmctxs = self.vmctxs.lock();
+        for &vmctx in vmctxs.iter() {
             // SAFETY: registered vmctxs are live (`forget_vmctx` runs before one is freed),
             // and the store's calls run on this thread.
             unsafe { write_copy(vmctx, limit) };
         }
-        copies.value = limit;
         self.copied.store(limit, Ordering::Relaxed);
     }
 
@@ -164,17 +154,17 @@ impl VmLimits {
     /// # Safety
     /// `vmctx` is a new instance vmctx of this store, live until [`VmLimits::forget_vmctx`].
     pub unsafe fn add_vmctx(&self, vmctx: *mut u8) {
-        let mut copies = self.copies.lock();
+        let mut vmctxs = self.vmctxs.lock();
         // SAFETY: live, per the contract; not yet running code.
-        unsafe { write_copy(vmctx as usize, copies.value) };
-        copies.vmctxs.push(vmctx as usize);
+        unsafe { write_copy(vmctx as usize, self.copied.load(Ordering::Relaxed)) };
+        vmctxs.push(vmctx as usize);
     }
 
     /// Stop writing the stack limit into the vmctx at `vmctx` (about to be freed).
     pub fn forget_vmctx(&self, vmctx: *mut u8) {
-        let mut copies = self.copies.lock();
-        if let Some(at) = copies.vmctxs.iter().position(|&v| v == vmctx as usize) {
-            copies.vmctxs.swap_remove(at);
+        let mut vmctxs = self.vmctxs.lock();
+        if let Some(at) = vmctxs.iter().position(|&v| v == vmctx as usize) {
+            vmctxs.swap_remove(at);
         }
     }
 
