@@ -266,6 +266,38 @@ fn explicit_bounds_checks_trap_the_same_way() {
     assert_eq!(stdout(&out), expected);
 }
 
+/// Instructions of `exe`'s code whose memory operand has a displacement of 0x6000xxxx, the
+/// fixed base of an executable's memory and an offset.
+fn fixed_base_operands(exe: &Path) -> usize {
+    let dis = objdump()
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(exe)
+        .output()
+        .expect("objdump runs");
+    String::from_utf8_lossy(&dis.stdout)
+        .lines()
+        .filter(|l| l.contains(" 0x6000") && l.contains("(%"))
+        .count()
+}
+
+#[test]
+fn an_executables_memory_accesses_take_its_fixed_base_as_displacement() {
+    let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
+    let fixed = build("compute", &[]);
+    let anywhere = build("compute", &["--any-memory-address"]);
+    for exe in [&fixed, &anywhere] {
+        assert_eq!(stdout(&run(exe, &[], b"")), expected, "{}", exe.display());
+    }
+    if !(cfg!(target_arch = "x86_64") && cfg!(target_os = "linux")) {
+        return; // only x86-64 Linux executables place their memory at a fixed address
+    }
+    // Loads and stores of the memory (the vmctx holds no such address) take the base as
+    // part of their displacement: hundreds of them, and none with the flag.
+    let operands = fixed_base_operands(&fixed);
+    assert!(operands > 100, "{operands}");
+    assert_eq!(fixed_base_operands(&anywhere), 0);
+}
+
 #[test]
 fn every_optimisation_level_gives_the_same_output() {
     let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");

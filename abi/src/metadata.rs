@@ -342,6 +342,13 @@ pub struct MemoryStrategy {
     /// gets a guard of `reservation - 4 GiB` after the largest length it may reach: its
     /// accesses compare the index with the length and leave the offset to that guard.
     pub reservation: u64,
+    /// Where the module's memory 0 must start, or 0 for wherever the runtime places it. Code
+    /// compiled for an executable (one instance per process) may take memory 0's base as a
+    /// constant, which x86-64 folds into every access as a displacement: no register holds
+    /// it and no load fetches it. Only a module that defines its memory 0 (imports none) and
+    /// reserves with guard pages is compiled so; the runtime reserves exactly this address
+    /// for that memory, or fails to instantiate.
+    pub fixed_base: u64,
 }
 
 /// The module, as the runtime instantiates it.

@@ -87,6 +87,7 @@ fn small_module() -> ModuleMeta {
         tag_names: vec![(0, "oops".to_string())],
         memory_strategy: MemoryStrategy {
             reservation: (1 << 32) + (2 << 30),
+            fixed_base: 0x6000_0000,
         },
         cpu_features: vec!["has_sse41".to_string()],
         instrumentation: Instrumentation {

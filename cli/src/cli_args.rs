@@ -108,6 +108,11 @@ pub struct CodegenArgs {
     /// Compile fuel metering, so that fuel given at run time limits the code.
     #[arg(long = "metered")]
     pub metered: bool,
+    /// Executables (build, run): let the kernel place the program's memory anywhere. By
+    /// default, on x86-64 Linux, it is reserved at 0x60000000 and every access takes its base
+    /// as a constant, which is faster; use this where something else maps memory there.
+    #[arg(long = "any-memory-address")]
+    pub any_memory_address: bool,
 }
 
 fn parse_target_cpu(name: &str) -> Result<TargetCpu, String> {

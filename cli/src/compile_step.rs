@@ -45,6 +45,15 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
     options
 }
 
+/// `options` for an executable (the one instance of its module in its process): memory 0 at
+/// a fixed address where the target gains from it, unless `codegen` says otherwise.
+pub fn for_executable(mut options: Options, codegen: &CodegenArgs) -> Options {
+    if !codegen.any_memory_address {
+        options.fixed_memory_base = wasmaot_compiler::executable_memory_base(&options.target);
+    }
+    options
+}
+
 /// `options` with the checks the limits of `grants` need: interruption checks for a timeout,
 /// metering for fuel.
 pub fn with_limits(mut options: Options, grants: &GrantArgs) -> Options {

@@ -13,7 +13,7 @@ use wasmaot_compiler::link::{check_exe_options, ExeOptions, Linker};
 use wasmaot_compiler::{host_triple, SUPPORTED_TARGETS};
 
 use crate::cli_args::{BuildArgs, CompileArgs, Emit, GrantArgs};
-use crate::compile_step::{compile_object, options, read_wasm, with_limits};
+use crate::compile_step::{compile_object, for_executable, options, read_wasm, with_limits};
 use crate::runtimes;
 
 pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
@@ -22,6 +22,7 @@ pub fn build(args: &BuildArgs) -> Result<ExitCode, String> {
     let config = exe_config(&args.grants)?;
     let target = args.target.as_deref();
     let options = with_limits(options(&args.codegen, target), &args.grants);
+    let options = for_executable(options, &args.codegen);
     check_target(&options.target)?;
     let exe = ExeOptions {
         strip: args.strip,

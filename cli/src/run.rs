@@ -15,7 +15,7 @@ use wasmaot_compiler::Options;
 
 use crate::cache;
 use crate::cli_args::RunArgs;
-use crate::compile_step::{compile_object, options, read_wasm, with_limits};
+use crate::compile_step::{compile_object, for_executable, options, read_wasm, with_limits};
 use crate::link::{exe_config, link_executable};
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
@@ -24,6 +24,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     if let Some(name) = &args.invoke {
         return crate::invoke::invoke(args, &wasm, &opts, name);
     }
+    let opts = for_executable(opts, &args.codegen);
     let config = exe_config(&args.grants)?;
     let build = |path: &Path| {
         let object = compile_object(&args.input, &wasm, &opts, true)?;

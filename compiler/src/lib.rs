@@ -47,6 +47,14 @@ pub use wasmparser::WasmFeatures;
 /// Default guard region after a 32-bit memory's 4 GiB.
 pub const DEFAULT_GUARD_SIZE: u64 = 2 << 30;
 
+/// Where an executable's memory 0 starts on targets that take its base as a constant (see
+/// [`executable_memory_base`]). Below 2 GiB, so that the base plus an access's offset (up to
+/// 512 MiB) fits x86-64's sign-extended 32-bit displacement. Linux places nothing there by
+/// default: position-independent executables, libraries, the heap and the stack all live far
+/// above 4 GiB, and a non-PIE executable starts at 4 MiB, with its heap after it. valgrind
+/// loads its tools at 0x58000000, below this range.
+pub const EXECUTABLE_MEMORY_BASE: u64 = 0x6000_0000;
+
 /// How to compile.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -72,6 +80,12 @@ pub struct Options {
     /// Inline small functions into their direct callers (see `inline.rs`); only at
     /// [`OptLevel::O2`].
     pub inline: bool,
+    /// The address memory 0 is to start at, for code that runs as the one instance of its
+    /// module in a process (an executable): its accesses then take the base as a constant.
+    /// Used only for a module that defines its memory 0 and with guard pages; recorded in
+    /// the metadata ([`MemoryStrategy::fixed_base`]), which makes the runtime reserve it
+    /// there or refuse to instantiate.
+    pub fixed_memory_base: Option<u64>,
 }
 
 impl Default for Options {
@@ -89,8 +103,17 @@ impl Default for Options {
             interrupt_checks: false,
             fuel: false,
             inline: true,
+            fixed_memory_base: None,
         }
     }
+}
+
+/// The base [`Options::fixed_memory_base`] should give an executable for `target`, if any:
+/// on x86-64 Linux, [`EXECUTABLE_MEMORY_BASE`]. Elsewhere a constant base buys nothing
+/// (aarch64 has no 32-bit displacements) or the address is not free (a Mach-O executable's
+/// page zero covers the low 4 GiB).
+pub fn executable_memory_base(target: &str) -> Option<u64> {
+    (target.starts_with("x86_64") && target.contains("-linux")).then_some(EXECUTABLE_MEMORY_BASE)
 }
 
 /// Parse and validate `wasm` with the features `options` allow: the first half of [`compile`],
@@ -117,10 +140,16 @@ pub fn compile_parsed(
     on_function_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<u8>> {
     let mut meta = parsed.meta;
+    let guarded = matches!(options.bounds_checks, BoundsChecks::GuardPages { .. });
+    let defines_memory0 = !meta.memories.is_empty() && meta.imported_memories() == 0;
     meta.memory_strategy = MemoryStrategy {
         reservation: match options.bounds_checks {
             BoundsChecks::GuardPages { guard } => (1 << 32) + guard,
             BoundsChecks::Explicit => 0,
+        },
+        fixed_base: match options.fixed_memory_base {
+            Some(base) if guarded && defines_memory0 => base,
+            _ => 0,
         },
     };
     debug_assert_eq!(WASM_PAGE_SIZE, 65536);

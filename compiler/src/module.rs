@@ -184,7 +184,10 @@ fn empty_meta() -> ModuleMeta {
         elems: Vec::new(),
         func_names: Default::default(),
         tag_names: Vec::new(),
-        memory_strategy: MemoryStrategy { reservation: 0 },
+        memory_strategy: MemoryStrategy {
+            reservation: 0,
+            fixed_base: 0,
+        },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),
         code_site_ends: Vec::new(),

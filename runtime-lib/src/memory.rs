@@ -25,6 +25,7 @@ impl Memory {
     pub fn new(store: &mut impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
         let strategy = MemoryStrategy {
             reservation: HOST_MEMORY_RESERVATION,
+            fixed_base: 0,
         };
         let store = store.as_context_mut();
         let vm = VmMemory::new(ty, strategy, store.max_memory)?;
@@ -37,7 +38,10 @@ impl Memory {
     /// compiled with explicit bounds checks (`--bounds-checks explicit`) may import it, and
     /// instantiating any other module with it fails with [`Error::Link`].
     pub fn new_movable(store: &mut impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
-        let strategy = MemoryStrategy { reservation: 0 };
+        let strategy = MemoryStrategy {
+            reservation: 0,
+            fixed_base: 0,
+        };
         let store = store.as_context_mut();
         let vm = VmMemory::new(ty, strategy, store.max_memory)?;
         Ok(Memory(store.add_memory(Arc::new(vm))))

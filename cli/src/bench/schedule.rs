@@ -13,7 +13,7 @@ use super::engines::{find_on_path, Engine, EngineKind};
 use super::measurements::{Cell, Phase, Reference, RunRecord};
 use super::{one_run, process_run};
 use crate::cli_args::GrantArgs;
-use crate::compile_step::{compile_object, options, read_wasm};
+use crate::compile_step::{compile_object, for_executable, options, read_wasm};
 use crate::link::{exe_config, link_executable};
 
 /// Everything the runs need besides the engines.
@@ -194,7 +194,8 @@ fn build_executable(plan: &Plan, module: &Path, dir: &Path, exe: &Path) -> Resul
         ..GrantArgs::default()
     };
     let config = exe_config(&grants)?;
-    let object = compile_object(module, &wasm, &options(plan.codegen, None), true)?;
+    let options = for_executable(options(plan.codegen, None), plan.codegen);
+    let object = compile_object(module, &wasm, &options, true)?;
     link_executable(&object, &wasm, &config, exe)
 }
 

@@ -371,11 +371,17 @@ impl FuncTranslator<'_, '_> {
         (ptr, 0)
     }
 
-    /// Memory `index`'s base. With guard pages it never moves, so the copy the vmctx holds is
-    /// read (one load where the `VMMemory` costs two), and the load may be shared and hoisted;
-    /// with explicit checks the runtime may move a memory when it grows, so the base is read
+    /// Memory `index`'s base: a constant for a memory 0 compiled for a fixed address. Else,
+    /// with guard pages it never moves, so the copy the vmctx holds is read (one load where
+    /// the `VMMemory` costs two), and the load may be shared and hoisted; with explicit checks the runtime may move a memory when it grows, so the base is read
     /// from the `VMMemory` again after every call (like the length).
     fn memory_base(&mut self, index: u32) -> Value {
+        let fixed = self.env.meta.memory_strategy.fixed_base;
+        if index == 0 && fixed != 0 {
+            // The runtime places memory 0 there (see `Options::fixed_memory_base`): a constant
+            // the backend folds into each access's displacement, with no register held.
+            return self.builder.ins().iconst(types::I64, fixed as i64);
+        }
         match self.env.bounds_checks {
             BoundsChecks::GuardPages { .. } => {
                 let flags = MemFlagsData::trusted().with_readonly().with_can_move();

@@ -350,8 +350,13 @@ impl InstanceInner {
     fn create_memories(&mut self, max_memory: Option<u64>) -> Result<(), Error> {
         let meta = &self.module.0.meta;
         let imported = meta.imported_memories() as usize;
-        for ty in &meta.memories[imported..] {
-            let memory = VmMemory::new(*ty, meta.memory_strategy, max_memory)?;
+        for (i, ty) in meta.memories.iter().enumerate().skip(imported) {
+            // Only a defined memory 0 may have been compiled for a fixed base.
+            let at = match i {
+                0 => meta.memory_strategy.fixed_base as usize,
+                _ => 0,
+            };
+            let memory = VmMemory::new_at(*ty, meta.memory_strategy, max_memory, at)?;
             self.memories.push(Arc::new(memory));
         }
         let layout = self.layout();

@@ -28,6 +28,9 @@ pub struct VmMemory {
     limit_bytes: u64,
     /// Whether growing may move the memory (only for code with explicit bounds checks).
     movable: bool,
+    /// Whether the reservation goes back to the pool on drop: not one reserved at the address
+    /// a module was compiled for, which no other memory should be handed.
+    pooled: bool,
     pub ty: MemoryType,
 }
 
@@ -67,6 +70,18 @@ impl VmMemory {
         strategy: MemoryStrategy,
         cap: Option<u64>,
     ) -> Result<VmMemory, Error> {
+        VmMemory::new_at(ty, strategy, cap, 0)
+    }
+
+    /// As [`VmMemory::new`], at address `at` when it is not 0: the base the code was compiled
+    /// for ([`MemoryStrategy::fixed_base`]). A range already in use there is an error: the
+    /// code cannot reach a memory anywhere else.
+    pub fn new_at(
+        ty: MemoryType,
+        strategy: MemoryStrategy,
+        cap: Option<u64>,
+        at: usize,
+    ) -> Result<VmMemory, Error> {
         let max_bytes = ty
             .max_pages()
             .saturating_mul(ty.page_size())
@@ -96,7 +111,10 @@ impl VmMemory {
         } else {
             strategy.reservation
         };
-        let reservation = reserve_from_pool(reserve as usize, host_pages(initial))?;
+        let reservation = match at {
+            0 => reserve_from_pool(reserve as usize, host_pages(initial))?,
+            _ => reserve_at(at, reserve as usize, host_pages(initial))?,
+        };
         let vm = VMMemory {
             base: reservation.base(),
             length: initial,
@@ -106,6 +124,7 @@ impl VmMemory {
             reservation: UnsafeCell::new(ManuallyDrop::new(reservation)),
             limit_bytes,
             movable,
+            pooled: at == 0,
             ty,
         })
     }
@@ -237,7 +256,9 @@ impl Drop for VmMemory {
     fn drop(&mut self) {
         // SAFETY: `reservation` is taken exactly once, here, and not used afterwards.
         let reservation = unsafe { ManuallyDrop::take(self.reservation.get_mut()) };
-        release_to_pool(reservation, host_pages(self.len()));
+        if self.pooled {
+            release_to_pool(reservation, host_pages(self.len()));
+        }
     }
 }
 
@@ -281,6 +302,23 @@ fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error
     }
 }
 
+/// A new reservation of `len` bytes at `at`, its first `accessible` bytes mapped.
+fn reserve_at(at: usize, len: usize, accessible: usize) -> Result<Reservation, Error> {
+    let reservation = Reservation::near(at, len)
+        .map_err(|e| Error::Resource(format!("reserving {len} bytes for a memory: {e}")))?;
+    if reservation.base() as usize != at {
+        return Err(Error::Resource(format!(
+            "memory 0 must start at {at:#x}, where its code was compiled to find it, but \
+             {len} bytes from there are not free (another instance of the module in this \
+             process, or a tool that maps memory there; build with --any-memory-address)"
+        )));
+    }
+    reservation
+        .make_accessible(0, accessible)
+        .map_err(|e| Error::Resource(format!("mapping {accessible} bytes of memory: {e}")))?;
+    Ok(reservation)
+}
+
 fn release_to_pool(reservation: Reservation, accessible: usize) {
     if reservation.discard(accessible).is_err() {
         return;
@@ -297,9 +335,13 @@ mod tests {
     use wasmaot_abi::metadata::Limits;
 
     const PAGE: u64 = 65536;
-    const EXPLICIT: MemoryStrategy = MemoryStrategy { reservation: 0 };
+    const EXPLICIT: MemoryStrategy = MemoryStrategy {
+        reservation: 0,
+        fixed_base: 0,
+    };
     const GUARD: MemoryStrategy = MemoryStrategy {
         reservation: FOUR_GIB + (2 << 30),
+        fixed_base: 0,
     };
 
     fn memory(min: u64, max: Option<u64>, strategy: MemoryStrategy, cap: Option<u64>) -> VmMemory {
@@ -316,6 +358,35 @@ mod tests {
         let ptr = memory.range(at, 1).expect("in bounds");
         // SAFETY: as in `write`.
         unsafe { ptr.read() }
+    }
+
+    #[test]
+    fn a_memory_compiled_for_an_address_is_placed_there_or_not_made() {
+        let ty = MemoryType::new(Limits { min: 2, max: None });
+        // An address whose range was just free: if another test's thread maps into it
+        // first, try another.
+        let (at, memory) = (0..10)
+            .find_map(|_| {
+                let probe = Reservation::new(GUARD.reservation as usize).expect("reserves");
+                let at = probe.base() as usize;
+                drop(probe);
+                VmMemory::new_at(ty, GUARD, None, at).ok().map(|m| (at, m))
+            })
+            .expect("a free range is reserved where asked");
+        assert_eq!(memory.base() as usize, at);
+        assert_eq!(memory.fixed_base(), Some(at as *mut u8));
+        write(&memory, 2 * PAGE - 1, 9);
+        assert_eq!(read(&memory, 2 * PAGE - 1), 9);
+        // A second memory for the same address is refused, naming it.
+        let Err(Error::Resource(message)) = VmMemory::new_at(ty, GUARD, None, at) else {
+            panic!("a taken address must be refused");
+        };
+        assert!(message.contains(&format!("{at:#x}")), "{message}");
+        // Dropped, the range is unmapped, not kept in the pool for other memories: the
+        // address is free again.
+        drop(memory);
+        let again = VmMemory::new_at(ty, GUARD, None, at).expect("free again");
+        assert_eq!(again.base() as usize, at);
     }
 
     #[test]

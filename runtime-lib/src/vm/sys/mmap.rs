@@ -26,11 +26,21 @@ pub fn page_size() -> usize {
 impl Reservation {
     /// Reserve `len` bytes of inaccessible address space (rounded up to pages).
     pub fn new(len: usize) -> Result<Reservation, OsError> {
+        Reservation::near(0, len)
+    }
+
+    /// Reserve `len` bytes (rounded up to pages) at `hint` if that range is free, else
+    /// wherever the kernel chooses: the caller compares [`Reservation::base`] with `hint`.
+    /// (A hint, not `MAP_FIXED`, which would replace whatever is mapped there; and not
+    /// `MAP_FIXED_NOREPLACE`, which tools that emulate the kernel, such as valgrind, may not
+    /// know.) `hint` 0 lets the kernel choose.
+    pub fn near(hint: usize, len: usize) -> Result<Reservation, OsError> {
         let len = len.max(1).next_multiple_of(page_size());
-        // SAFETY: an anonymous PROT_NONE mapping at a kernel-chosen address aliases nothing.
+        // SAFETY: an anonymous PROT_NONE mapping, at a hint the kernel only follows into free
+        // address space, aliases nothing.
         let base = unsafe {
             libc::mmap(
-                ptr::null_mut(),
+                hint as *mut libc::c_void,
                 len,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
@@ -177,5 +187,25 @@ mod tests {
         // A hole in the source's range would fail with ENOMEM: it must still be ours.
         source.make_inaccessible(0, 2 * page).expect("still mapped");
         source.make_accessible(0, 4 * page).expect("still mapped");
+    }
+
+    #[test]
+    fn a_free_range_is_reserved_where_asked_and_a_taken_one_elsewhere() {
+        let page = page_size();
+        // A range just unmapped is free, unless another test's thread maps into it first:
+        // then try another.
+        let (free, placed) = (0..10)
+            .find_map(|_| {
+                let probe = Reservation::new(64 * page).expect("reserves");
+                let free = probe.base() as usize + 16 * page;
+                drop(probe);
+                let placed = Reservation::near(free, 8 * page).expect("reserves");
+                (placed.base() as usize == free).then_some((free, placed))
+            })
+            .expect("a free range is reserved where asked");
+        let elsewhere = Reservation::near(free, 8 * page).expect("reserves");
+        assert_ne!(elsewhere.base() as usize, free);
+        // The first reservation is intact: a taken range is never replaced.
+        placed.make_accessible(0, 8 * page).expect("still mapped");
     }
 }
