@@ -111,6 +111,13 @@ impl VmMemory {
         } else {
             strategy.reservation
         };
+        if at != 0 && movable {
+            // Code that takes the base as a constant cannot follow a memory that moves.
+            return Err(Error::Load(
+                "a memory at a fixed address must have guard pages, not explicit checks"
+                    .to_string(),
+            ));
+        }
         let reservation = match at {
             0 => reserve_from_pool(reserve as usize, host_pages(initial))?,
             _ => reserve_at(at, reserve as usize, host_pages(initial))?,
@@ -382,11 +389,14 @@ mod tests {
             panic!("a taken address must be refused");
         };
         assert!(message.contains(&format!("{at:#x}")), "{message}");
-        // Dropped, the range is unmapped, not kept in the pool for other memories: the
-        // address is free again.
+        // Dropped, the range is unmapped, not kept in the pool for other memories.
         drop(memory);
-        let again = VmMemory::new_at(ty, GUARD, None, at).expect("free again");
-        assert_eq!(again.base() as usize, at);
+        assert!(!POOL.lock().iter().any(|(r, _)| r.base() as usize == at));
+        // A memory that may move cannot be at a fixed address.
+        assert!(matches!(
+            VmMemory::new_at(ty, EXPLICIT, None, at),
+            Err(Error::Load(_))
+        ));
     }
 
     #[test]
