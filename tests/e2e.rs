@@ -298,6 +298,44 @@ fn an_executables_memory_accesses_take_its_fixed_base_as_displacement() {
     let operands = fixed_base_operands(&fixed);
     assert!(operands > 100, "{operands}");
     assert_eq!(fixed_base_operands(&anywhere), 0);
+
+    // An access at a varying address takes the base as displacement; one at a constant
+    // address (a C global) takes the base from the vmctx, loaded once, rather than putting
+    // the constant in a register before every access (x86-64 has displacements only from a
+    // register).
+    let wat = scratch().join("walk.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+          (memory (export "memory") 1)
+          (global $p (mut i32) (i32.const 64))
+          (func $walk (param $n i32) (result i32) (local $sum i32)
+            (loop $next
+              (local.set $sum (i32.add (local.get $sum) (i32.load (global.get $p))))
+              (i32.store (i32.const 16) (i32.add (i32.load (i32.const 16)) (i32.const 1)))
+              (global.set $p (i32.add (global.get $p) (i32.const 4)))
+              (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (i32.add (local.get $sum) (i32.load (i32.const 16))))
+          (func (export "_start") (drop (call $walk (i32.const 100)))))"#,
+    )
+    .expect("write wat");
+    let exe = scratch().join("walk");
+    common::build_module_to(&exe, &wat, &[]);
+    assert_eq!(run(&exe, &[], b"").status.code(), Some(0));
+    let dis = objdump()
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(&exe)
+        .output()
+        .expect("objdump runs");
+    let text = String::from_utf8_lossy(&dis.stdout).into_owned();
+    let walk = text
+        .split("<walk.wasm0>:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("walk in the disassembly");
+    assert!(walk.contains(" 0x60000000(%"), "{walk}");
+    assert!(walk.contains(",0x10(%"), "{walk}");
+    assert!(!walk.contains("$0x6000"), "{walk}");
 }
 
 #[test]
