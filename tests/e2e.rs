@@ -269,12 +269,7 @@ fn explicit_bounds_checks_trap_the_same_way() {
 /// Instructions of `exe`'s code whose memory operand has a displacement of 0x6000xxxx, the
 /// fixed base of an executable's memory and an offset.
 fn fixed_base_operands(exe: &Path) -> usize {
-    let dis = objdump()
-        .args(["-d", "--no-show-raw-insn"])
-        .arg(exe)
-        .output()
-        .expect("objdump runs");
-    String::from_utf8_lossy(&dis.stdout)
+    disassemble(exe)
         .lines()
         .filter(|l| l.contains(" 0x6000") && l.contains("(%"))
         .count()
@@ -322,17 +317,7 @@ fn an_executables_memory_accesses_take_its_fixed_base_as_displacement() {
     let exe = scratch().join("walk");
     common::build_module_to(&exe, &wat, &[]);
     assert_eq!(run(&exe, &[], b"").status.code(), Some(0));
-    let dis = objdump()
-        .args(["-d", "--no-show-raw-insn"])
-        .arg(&exe)
-        .output()
-        .expect("objdump runs");
-    let text = String::from_utf8_lossy(&dis.stdout).into_owned();
-    let walk = text
-        .split("<walk.wasm0>:")
-        .nth(1)
-        .and_then(|rest| rest.split("\n\n").next())
-        .expect("walk in the disassembly");
+    let walk = code_of(&disassemble(&exe), "walk.wasm0");
     assert!(walk.contains(" 0x60000000(%"), "{walk}");
     assert!(walk.contains(",0x10(%"), "{walk}");
     assert!(!walk.contains("$0x6000"), "{walk}");
@@ -447,16 +432,26 @@ fn function_0_code(name: &str, wat: &str, flags: &[&str]) -> String {
         .output()
         .expect("wasmaot runs");
     assert!(out.status.success(), "{out:?}");
+    code_of(&disassemble(&obj), "wasm_function.wasm0")
+}
+
+/// `objdump -d` of the object or executable at `path`.
+fn disassemble(path: &Path) -> String {
     let dis = objdump()
         .args(["-d", "--no-show-raw-insn"])
-        .arg(&obj)
+        .arg(path)
         .output()
         .expect("objdump runs");
-    let text = String::from_utf8_lossy(&dis.stdout).into_owned();
-    text.split("<wasm_function.wasm0>:")
+    String::from_utf8_lossy(&dis.stdout).into_owned()
+}
+
+/// The instructions of function `symbol` in `disassembly`.
+fn code_of(disassembly: &str, symbol: &str) -> String {
+    disassembly
+        .split(&format!("<{symbol}>:"))
         .nth(1)
         .and_then(|rest| rest.split("\n\n").next())
-        .expect("function in disassembly")
+        .unwrap_or_else(|| panic!("{symbol} in the disassembly"))
         .to_string()
 }
 
