@@ -324,6 +324,55 @@ fn an_executables_memory_accesses_take_its_fixed_base_as_displacement() {
 }
 
 #[test]
+fn an_executable_whose_memory_address_is_taken_stops_with_one_line() {
+    if !(cfg!(target_arch = "x86_64") && cfg!(target_os = "linux")) {
+        return; // only x86-64 Linux executables place their memory at a fixed address
+    }
+    // A library preloaded into the program maps a page inside the memory's range first.
+    let source = scratch().join("take.c");
+    std::fs::write(
+        &source,
+        "#include <sys/mman.h>\n\
+         __attribute__((constructor)) static void take(void) {\n\
+           mmap((void *)0x70000000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,\n\
+                -1, 0);\n\
+         }\n",
+    )
+    .expect("write C");
+    let library = scratch().join("take.so");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let status = Command::new(cc)
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .status()
+        .expect("cc runs");
+    assert!(status.success());
+    // Its own path: other tests build `hello` with no flags too.
+    let exe = scratch().join("hello-address-taken");
+    build_to(&exe, "hello", &[]);
+    let out = Command::new(&exe)
+        .env("LD_PRELOAD", &library)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("memory 0 must start at 0x60000000"),
+        "{stderr}"
+    );
+    // Built to let the kernel choose, it runs.
+    let anywhere = build("hello", &["--any-memory-address"]);
+    let out = Command::new(&anywhere)
+        .env("LD_PRELOAD", &library)
+        .output()
+        .expect("runs");
+    assert_eq!(stdout(&out), "hello, world\n");
+}
+
+#[test]
 fn every_optimisation_level_gives_the_same_output() {
     let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
     for flags in [&["-O0"][..], &["-O1"], &["-O2"], &["-O2", "--no-inline"]] {
