@@ -277,6 +277,7 @@ pub fn compile_ir(
     let isa = match lower {
         Some(lower) => {
             crate::narrow_masks::remove_redundant_masks(&mut context.func);
+            crate::byte_loads::combine_big_endian_loads(&mut context.func);
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
