@@ -282,9 +282,7 @@ fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error
             .position(|(r, _)| r.len() == len)
             .map(|at| pool.swap_remove(at))
     };
-    let resource = |e: super::sys::OsError| {
-        Error::Resource(format!("mapping {accessible} bytes of memory: {e}"))
-    };
+    let resource = |e| mapping_failed(accessible, e);
     match pooled {
         Some((reservation, was)) => {
             if was > accessible {
@@ -299,8 +297,7 @@ fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error
             Ok(reservation)
         }
         None => {
-            let reservation = Reservation::new(len)
-                .map_err(|e| Error::Resource(format!("reserving {len} bytes for a memory: {e}")))?;
+            let reservation = Reservation::new(len).map_err(|e| reserving_failed(len, e))?;
             reservation
                 .make_accessible(0, accessible)
                 .map_err(resource)?;
@@ -311,19 +308,27 @@ fn reserve_from_pool(len: usize, accessible: usize) -> Result<Reservation, Error
 
 /// A new reservation of `len` bytes at `at`, its first `accessible` bytes mapped.
 fn reserve_at(at: usize, len: usize, accessible: usize) -> Result<Reservation, Error> {
-    let reservation = Reservation::near(at, len)
-        .map_err(|e| Error::Resource(format!("reserving {len} bytes for a memory: {e}")))?;
+    let reservation = Reservation::near(at, len).map_err(|e| reserving_failed(len, e))?;
     if reservation.base() as usize != at {
         return Err(Error::Resource(format!(
             "memory 0 must start at {at:#x}, where its code was compiled to find it, but \
              {len} bytes from there are not free (another instance of the module in this \
-             process, or a tool that maps memory there; build with --any-memory-address)"
+             process, or a tool that maps memory there; build the executable with \
+             --any-memory-address, or compile the module without Options::fixed_memory_base)"
         )));
     }
     reservation
         .make_accessible(0, accessible)
-        .map_err(|e| Error::Resource(format!("mapping {accessible} bytes of memory: {e}")))?;
+        .map_err(|e| mapping_failed(accessible, e))?;
     Ok(reservation)
+}
+
+fn reserving_failed(len: usize, e: super::sys::OsError) -> Error {
+    Error::Resource(format!("reserving {len} bytes for a memory: {e}"))
+}
+
+fn mapping_failed(accessible: usize, e: super::sys::OsError) -> Error {
+    Error::Resource(format!("mapping {accessible} bytes of memory: {e}"))
 }
 
 fn release_to_pool(reservation: Reservation, accessible: usize) {
