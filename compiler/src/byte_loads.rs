@@ -109,6 +109,11 @@ fn big_endian_read(func: &ir::Function, root: ir::Inst) -> Option<Read> {
         return None;
     };
     let flags = func.dfg.mem_flags[flags];
+    // The wide load takes the bytes' flags: they must not promise an alignment it lacks, nor
+    // an order of bytes the swap would undo.
+    if flags.aligned() || flags.explicit_endianness() == Some(ir::Endianness::Big) {
+        return None;
+    }
     let lowest = i64::from(lowest);
     let block = func.layout.inst_block(first)?;
     for (k, &(load, place)) in leaves.iter().enumerate() {
@@ -514,6 +519,32 @@ mod tests {
             let mut func = read(I32, 4, |k| 8 * (3 - k), false, None, between);
             assert_eq!(combine_big_endian_loads(&mut func), 0);
             assert_eq!(count(&func, Opcode::Uload8), 4);
+        }
+    }
+
+    #[test]
+    fn bytes_whose_flags_the_wide_load_could_not_keep_stay() {
+        let changes: [fn(&mut ir::MemFlagsData); 2] = [
+            |flags| flags.set_aligned(),
+            |flags| flags.set_endianness(ir::Endianness::Big),
+        ];
+        for change in changes {
+            let mut func = read(I32, 4, |k| 8 * (3 - k), false, None, Between::Nothing);
+            let insts: Vec<ir::Inst> = func
+                .layout
+                .blocks()
+                .flat_map(|block| func.layout.block_insts(block))
+                .collect();
+            for inst in insts {
+                let Some(flags) = func.dfg.insts[inst].memflags() else {
+                    continue;
+                };
+                let mut data = func.dfg.mem_flags[flags];
+                change(&mut data);
+                let changed = func.dfg.mem_flags.insert(data).expect("room for flags");
+                *func.dfg.insts[inst].memflags_mut().expect("a load") = changed;
+            }
+            assert_eq!(combine_big_endian_loads(&mut func), 0);
         }
     }
 
