@@ -24,16 +24,26 @@
 //!   shift and a mask), so a byte used elsewhere too keeps its value; unused, the mid-end
 //!   removes it with the rest of the tree.
 //! - Little-endian forms are left alone: clang combines those itself.
+//! - **Bounded work**: the search from each `or` or addition looks at most [`MOST_NODES`]
+//!   instructions, and the loads must lie within [`LONGEST_SPAN`] instructions of each other,
+//!   so a hostile chain of a million additions costs a million short searches.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
-    self, types, Block, InstBuilder, InstructionData, Opcode, Type, Value, ValueDef,
+    self, types, InstBuilder, InstructionData, Opcode, Type, Value, ValueDef,
 };
 
 use crate::narrow_masks::constant;
 
 /// The most leaves a tree is searched for: the bytes of an i64.
 const MOST_BYTES: usize = 8;
+/// The most instructions of a tree looked at from its root: an 8-byte read has 8 loads, 8
+/// shifts, 7 `or`s and a few extensions. Each root's search stays short (and shallow) in a
+/// long chain of additions.
+const MOST_NODES: u32 = 48;
+/// The most instructions from the first byte load to the last: the bytes of a read sit
+/// together, and no pair of loads far apart costs a long walk.
+const LONGEST_SPAN: usize = 64;
 
 /// Rewrites every big-endian byte-by-byte read in `func` into a wide load and a byte swap.
 /// Returns how many were rewritten.
@@ -73,6 +83,8 @@ fn is_combination(func: &ir::Function, inst: ir::Inst) -> bool {
 struct Read {
     /// The byte loads, by offset from the lowest.
     loads: Vec<ir::Inst>,
+    /// The one of them that comes first in the layout.
+    first: ir::Inst,
     /// The width of the whole read.
     width: Type,
     /// Whether the highest byte, and with it the read, is sign-extended.
@@ -88,7 +100,8 @@ fn signed(func: &ir::Function, inst: ir::Inst) -> bool {
 fn big_endian_read(func: &ir::Function, root: ir::Inst) -> Option<Read> {
     let value = func.dfg.first_result(root);
     let mut leaves = Vec::new();
-    collect(func, value, 0, false, &mut leaves)?;
+    let mut budget = MOST_NODES;
+    collect(func, value, 0, false, &mut budget, &mut leaves)?;
     let width = match leaves.len() {
         2 => types::I16,
         4 => types::I32,
@@ -144,8 +157,13 @@ fn big_endian_read(func: &ir::Function, root: ir::Inst) -> Option<Read> {
     }
     let loads: Vec<ir::Inst> = leaves.iter().map(|&(load, _)| load).collect();
     let signed = signed(func, loads[0]);
-    nothing_between(func, block, &loads).then_some(Read {
+    let first = *loads
+        .iter()
+        .min_by(|&&a, &&b| func.layout.pp_cmp(a, b))
+        .expect("2 or more");
+    nothing_between(func, first, &loads).then_some(Read {
         loads,
+        first,
         width,
         signed,
     })
@@ -160,8 +178,10 @@ fn collect(
     value: Value,
     shift: u32,
     extended: bool,
+    budget: &mut u32,
     leaves: &mut Vec<(ir::Inst, u32)>,
 ) -> Option<()> {
+    *budget = budget.checked_sub(1)?;
     let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
         return None;
     };
@@ -180,8 +200,8 @@ fn collect(
             opcode: Opcode::Bor | Opcode::Iadd,
             args: [a, b],
         } => {
-            collect(func, a, shift, extended, leaves)?;
-            collect(func, b, shift, extended, leaves)?;
+            collect(func, a, shift, extended, budget, leaves)?;
+            collect(func, b, shift, extended, budget, leaves)?;
         }
         InstructionData::Binary {
             opcode: Opcode::Ishl,
@@ -191,12 +211,12 @@ fn collect(
             if amount >= bits || amount % 8 != 0 {
                 return None;
             }
-            collect(func, a, shift + amount, extended, leaves)?;
+            collect(func, a, shift + amount, extended, budget, leaves)?;
         }
         InstructionData::Unary {
             opcode: Opcode::Uextend,
             arg,
-        } => collect(func, arg, shift, true, leaves)?,
+        } => collect(func, arg, shift, true, budget, leaves)?,
         _ => return None,
     }
     // Every byte found under `value` keeps its 8 bits in `value`'s type.
@@ -305,19 +325,21 @@ fn same_computation(func: &ir::Function, a: Value, b: Value, depth: u32) -> bool
     }
 }
 
-/// Whether, in `block`, nothing between the first and the last of `loads` stores, calls or
-/// may trap, other than loads.
-fn nothing_between(func: &ir::Function, block: Block, loads: &[ir::Inst]) -> bool {
+/// Whether, from `first` on (in the same block as all of `loads`), nothing between it and the
+/// last of `loads` stores, calls or may trap, other than loads, and they are close together.
+fn nothing_between(func: &ir::Function, first: ir::Inst, loads: &[ir::Inst]) -> bool {
     let mut seen = 0;
-    for inst in func.layout.block_insts(block) {
+    let mut next = Some(first);
+    for _ in 0..LONGEST_SPAN {
+        let Some(inst) = next else {
+            return false;
+        };
+        next = func.layout.next_inst(inst);
         if loads.contains(&inst) {
             seen += 1;
             if seen == loads.len() {
                 return true;
             }
-            continue;
-        }
-        if seen == 0 {
             continue;
         }
         let opcode = func.dfg.insts[inst].opcode();
@@ -336,15 +358,7 @@ fn nothing_between(func: &ir::Function, block: Block, loads: &[ir::Inst]) -> boo
 /// Replaces the byte loads of `read` with one wide load, placed where the first of them is,
 /// and `root` with its byte swap.
 fn rewrite(func: &mut ir::Function, root: ir::Inst, read: &Read) {
-    let first = func
-        .layout
-        .block_insts(
-            func.layout
-                .inst_block(read.loads[0])
-                .expect("in the layout"),
-        )
-        .find(|inst| read.loads.contains(inst))
-        .expect("the loads are in their block");
+    let first = read.first;
     // Every byte's address is computed the same way: the first load's (in the layout)
     // dominates the others, and the lowest byte's offset applies to it.
     let InstructionData::Load { flags, offset, .. } = func.dfg.insts[read.loads[0]] else {
@@ -546,6 +560,30 @@ mod tests {
             }
             assert_eq!(combine_big_endian_loads(&mut func), 0);
         }
+    }
+
+    #[test]
+    fn a_long_chain_of_additions_is_searched_only_near_each_root() {
+        // 200,000 additions of byte loads from different addresses: every addition is a root
+        // to try, and a search down the whole chain from each would overflow the stack (and
+        // take quadratic time).
+        let mut func = crate::test_ir::function(&[I64], &[I32]);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry)[0];
+        let flags = MemFlagsData::new();
+        let mut sum = b.ins().iconst(I32, 0);
+        for k in 0..200_000 {
+            let address = b.ins().iadd_imm_u(p, k * 1000);
+            let byte = b.ins().uload8(I32, flags, address, 0);
+            sum = b.ins().iadd(sum, byte);
+        }
+        b.ins().return_(&[sum]);
+        crate::test_ir::finish(b);
+        assert_eq!(combine_big_endian_loads(&mut func), 0);
     }
 
     #[test]
