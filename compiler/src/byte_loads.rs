@@ -435,10 +435,8 @@ mod tests {
         let mut func = crate::test_ir::function(&[I64, I32], &[ty]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        let (p, d) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let params = crate::test_ir::enter(&mut b);
+        let (p, d) = (params[0], params[1]);
         let flags = MemFlagsData::new().with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS));
         let mut acc = None;
         for k in 0..n {
@@ -570,10 +568,7 @@ mod tests {
         let mut func = crate::test_ir::function(&[I64], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        let p = b.block_params(entry)[0];
+        let p = crate::test_ir::enter(&mut b)[0];
         let flags = MemFlagsData::new();
         let mut sum = b.ins().iconst(I32, 0);
         for k in 0..200_000 {

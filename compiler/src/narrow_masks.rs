@@ -417,10 +417,7 @@ mod tests {
         let mut func = crate::test_ir::function(&[types::I64], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        let p = b.block_params(entry)[0];
+        let p = crate::test_ir::enter(&mut b)[0];
         let byte = b.ins().uload8(I32, MemFlagsData::trusted(), p, 0);
         let amount = b.ins().iconst(I32, shift);
         let shifted = b.ins().ishl(byte, amount);

@@ -394,10 +394,8 @@ mod tests {
         let mut func = crate::test_ir::function(&[I32, I32], &[I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
-        let block = b.create_block();
-        b.append_block_params_for_function_params(block);
-        b.switch_to_block(block);
-        let (data, mut crc) = (b.block_params(block)[0], b.block_params(block)[1]);
+        let params = crate::test_ir::enter(&mut b);
+        let (data, mut crc) = (params[0], params[1]);
         let shifted: Vec<Value> = (0..shifts)
             .map(|k| {
                 let k = b.ins().iconst(I32, k);
@@ -413,7 +411,7 @@ mod tests {
         crate::test_ir::finish(b);
         let shifts: Vec<Inst> = func
             .layout
-            .block_insts(block)
+            .block_insts(func.layout.entry_block().expect("one block"))
             .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Ushr)
             .collect();
         (func, shifts)
