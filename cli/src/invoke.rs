@@ -116,7 +116,9 @@ fn context(args: &RunArgs) -> Result<WasiCtx, String> {
     }
     grants.inherit_env = args.grants.inherit_env;
     let argv0 = OsString::from(&args.input).as_bytes().to_vec();
-    let ctx = WasiCtx::new(vec![argv0], grants.environment(host_environment()));
+    let host: Vec<_> = std::env::vars_os().collect();
+    let host = host.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()));
+    let ctx = WasiCtx::new(vec![argv0], grants.environment(host));
     for dir in &grants.dirs {
         let flag = if dir.read_only { "--dir-ro" } else { "--dir" };
         ctx.grant_dir(dir.host.as_bytes(), &dir.guest, dir.read_only)
@@ -126,10 +128,6 @@ fn context(args: &RunArgs) -> Result<WasiCtx, String> {
 }
 
 /// The host's environment as name and value bytes.
-fn host_environment() -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> {
-    std::env::vars_os().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-}
-
 fn outcome_error(input: &str, error: Error) -> String {
     match error {
         Error::Trap(trap) => format!("{input}: wasm trap: {trap}"),

@@ -29,8 +29,8 @@ pub fn context(config: &[u8], args: Vec<Vec<u8>>) -> Result<(WasiCtx, Limits), S
     let var = |name: &str| {
         host_env
             .iter()
-            .find(|(k, _)| k == name.as_bytes())
-            .map(|(_, v)| v.as_slice())
+            .find(|(k, _)| *k == name.as_bytes())
+            .map(|(_, v)| *v)
     };
     if let Some(extra) = var(RUN_CONFIG_VAR) {
         grants
@@ -44,7 +44,7 @@ pub fn context(config: &[u8], args: Vec<Vec<u8>>) -> Result<(WasiCtx, Limits), S
     }
     // The runtime's own variables are not the program's.
     let own = |k: &[u8]| k == grants::OPTS_VAR.as_bytes() || k == RUN_CONFIG_VAR.as_bytes();
-    let program_env = grants.environment(host_env.iter().filter(|(k, _)| !own(k)).cloned());
+    let program_env = grants.environment(host_env.iter().filter(|(k, _)| !own(k)).copied());
     let ctx = WasiCtx::new(args, program_env);
     for dir in &grants.dirs {
         let flag = if dir.read_only { "--dir-ro" } else { "--dir" };

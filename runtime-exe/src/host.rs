@@ -8,11 +8,12 @@ use core::time::Duration;
 
 use wasmaot_runtime::OsError;
 
-/// The NUL-terminated strings of the null-terminated array `list`, as bytes.
+/// The NUL-terminated strings of the null-terminated array `list`, as bytes, read in place.
 ///
 /// # Safety
-/// `list` must be null or a null-terminated array of NUL-terminated strings.
-unsafe fn strings(list: *const *const c_char, limit: usize) -> Vec<Vec<u8>> {
+/// `list` must be null or a null-terminated array of NUL-terminated strings, all of which
+/// stay unchanged for the life of the process.
+unsafe fn strings(list: *const *const c_char, limit: usize) -> Vec<&'static [u8]> {
     let mut out = Vec::new();
     if list.is_null() {
         return out;
@@ -23,8 +24,9 @@ unsafe fn strings(list: *const *const c_char, limit: usize) -> Vec<Vec<u8>> {
         if entry.is_null() {
             break;
         }
-        // SAFETY: per the contract, a non-null element is a NUL-terminated string.
-        out.push(unsafe { CStr::from_ptr(entry) }.to_bytes().to_vec());
+        // SAFETY: per the contract, a non-null element is a NUL-terminated string that lives
+        // as long as the process.
+        out.push(unsafe { CStr::from_ptr(entry) }.to_bytes());
     }
     out
 }
@@ -34,8 +36,9 @@ unsafe fn strings(list: *const *const c_char, limit: usize) -> Vec<Vec<u8>> {
 /// # Safety
 /// `argv` must hold `argc` NUL-terminated strings, as `main` receives them.
 pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<Vec<u8>> {
-    // SAFETY: forwarded; `argv[argc]` is null.
-    unsafe { strings(argv, usize::try_from(argc).unwrap_or(0)) }
+    // SAFETY: forwarded; `argv[argc]` is null, and `main`'s arguments outlive it.
+    let args = unsafe { strings(argv, usize::try_from(argc).unwrap_or(0)) };
+    args.into_iter().map(<[u8]>::to_vec).collect()
 }
 
 #[cfg(not(target_vendor = "apple"))]
@@ -44,10 +47,10 @@ extern "C" {
 }
 
 /// The process's environment, `NAME=VALUE` entries split at the first `=` (entries without one
-/// are left out).
-pub fn environment() -> Vec<(Vec<u8>, Vec<u8>)> {
-    // SAFETY: the C library's environment array is null-terminated and not changed meanwhile
-    // (this program calls no `setenv`).
+/// are left out), read in place rather than copied: most programs are given none of it.
+pub fn environment() -> Vec<(&'static [u8], &'static [u8])> {
+    // SAFETY: the C library's environment array is null-terminated and not changed for the
+    // life of the process (this program calls no `setenv` or `putenv`).
     #[cfg(not(target_vendor = "apple"))]
     let list = unsafe { environ };
     // SAFETY: as above.
@@ -57,11 +60,9 @@ pub fn environment() -> Vec<(Vec<u8>, Vec<u8>)> {
     let entries = unsafe { strings(list, usize::MAX) };
     entries
         .into_iter()
-        .filter_map(|mut entry| {
+        .filter_map(|entry| {
             let at = entry.iter().position(|&b| b == b'=')?;
-            let value = entry.split_off(at + 1);
-            entry.pop();
-            Some((entry, value))
+            Some((&entry[..at], &entry[at + 1..]))
         })
         .collect()
 }

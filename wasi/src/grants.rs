@@ -111,14 +111,18 @@ impl Grants {
 
     /// The program's environment: the host's if inherited, then the explicit entries, each
     /// replacing a variable of the same name (a `NAME` entry: the host's NAME, if set).
-    pub fn environment(&self, host: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<Vec<u8>> {
-        let entry_of = |key: &Vec<u8>, value: &Vec<u8>| {
-            let mut entry = key.clone();
+    pub fn environment<'a>(
+        &self,
+        host: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> Vec<Vec<u8>> {
+        let entry_of = |key: &[u8], value: &[u8]| {
+            let mut entry = Vec::with_capacity(key.len() + 1 + value.len());
+            entry.extend_from_slice(key);
             entry.push(b'=');
             entry.extend_from_slice(value);
             entry
         };
-        let host: Vec<(Vec<u8>, Vec<u8>)> = host.collect();
+        let host: Vec<(&[u8], &[u8])> = host.collect();
         let mut env: Vec<Vec<u8>> = Vec::new();
         if self.inherit_env {
             env.extend(host.iter().map(|(k, v)| entry_of(k, v)));
@@ -131,7 +135,7 @@ impl Grants {
                 Some(entry.as_bytes().to_vec())
             } else {
                 host.iter()
-                    .find(|(k, _)| k == name.as_bytes())
+                    .find(|(k, _)| *k == name.as_bytes())
                     .map(|(k, v)| entry_of(k, v))
             };
             let Some(value) = value else {
@@ -265,7 +269,7 @@ mod tests {
             inherit_env: true,
             ..Grants::default()
         };
-        let host = vec![("A".into(), "host".into()), ("AB".into(), "kept".into())];
+        let host: [(&[u8], &[u8]); 2] = [(b"A", b"host"), (b"AB", b"kept")];
         assert_eq!(
             grants.environment(host.into_iter()),
             vec![b"AB=kept".to_vec(), b"A=explicit".to_vec()]
@@ -301,10 +305,7 @@ mod tests {
             env: vec!["HOME".into(), "MISSING".into(), "X=1".into()],
             ..Grants::default()
         };
-        let host = vec![
-            ("HOME".into(), "/home/u".into()),
-            ("HOMER".into(), "no".into()),
-        ];
+        let host: [(&[u8], &[u8]); 2] = [(b"HOME", b"/home/u"), (b"HOMER", b"no")];
         assert_eq!(
             grants.environment(host.into_iter()),
             vec![b"HOME=/home/u".to_vec(), b"X=1".to_vec()]
