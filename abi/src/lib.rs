@@ -8,6 +8,7 @@ pub mod code_sites;
 pub mod exe_config;
 pub mod libcall;
 pub mod metadata;
+mod packed;
 pub mod symbols;
 pub mod trap;
 pub mod type_ids;
@@ -30,7 +31,7 @@ pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 /// Largest number of pages a 32-bit memory may have.
 pub const MAX_WASM_PAGES: u64 = 65536;
 /// Version of this contract; the runtime refuses objects written against another one.
-pub const ABI_VERSION: u32 = 14;
+pub const ABI_VERSION: u32 = 15;
 /// Bytes of one value slot in the arrays trampolines and host adapters pass values through:
 /// wide enough for a `v128`; narrower values sit in the low bytes, little-endian.
 pub const VALUE_SLOT_SIZE: u32 = 16;

@@ -361,6 +361,7 @@ pub struct Names {
     #[serde(with = "serde_bytes")]
     text: Vec<u8>,
     /// Each name's index and the end of its text, sorted by index.
+    #[serde(with = "crate::packed")]
     entries: Vec<(u32, u32)>,
 }
 
@@ -409,6 +410,7 @@ pub struct ModuleMeta {
     pub rec_groups: Vec<u32>,
     pub imports: Vec<Import>,
     /// Type index of every function, imported first.
+    #[serde(with = "crate::packed")]
     pub func_types: Vec<u32>,
     /// Every table, imported first.
     pub tables: Vec<TableType>,
@@ -446,6 +448,7 @@ pub struct ModuleMeta {
     /// [`crate::code_sites::EncodedSites`]: the wasm offsets and source lines of its trapping
     /// instructions and calls, what a trap's backtrace prints) ends in the object's code-sites
     /// bytes, in defined-function order.
+    #[serde(with = "crate::packed")]
     pub code_site_ends: Vec<u32>,
     /// The source files `SourceLine::file` indexes, from the module's DWARF line programs
     /// (empty without them).
