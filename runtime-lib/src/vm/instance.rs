@@ -57,8 +57,9 @@ pub struct InstanceInner {
     _host_contexts: Vec<Box<HostFuncContext>>,
     #[allow(clippy::vec_box)]
     _host_funcrefs: Vec<Box<VMFuncRef>>,
-    /// Passive data segments; emptied by `data.drop` (and active ones after instantiation).
-    pub(crate) data: UnsafeCell<Vec<Arc<[u8]>>>,
+    /// Which data segments `data.drop` has emptied (active ones after instantiation); the
+    /// bytes of the others are the module's, shared by all its instances, not copied.
+    pub(crate) data_dropped: UnsafeCell<Vec<bool>>,
     /// Element segments, evaluated to raw references; emptied by `elem.drop`.
     pub(crate) elems: UnsafeCell<Vec<Vec<u64>>>,
 }
@@ -130,7 +131,7 @@ impl VmInstance {
             _imports: Vec::new(),
             _host_contexts: Vec::new(),
             _host_funcrefs: Vec::new(),
-            data: UnsafeCell::new(Vec::new()),
+            data_dropped: UnsafeCell::new(Vec::new()),
             elems: UnsafeCell::new(Vec::new()),
         };
         inner.write_header();
@@ -563,13 +564,8 @@ impl InstanceInner {
             .collect();
         // SAFETY: nothing else touches the segment lists during instantiation.
         unsafe { *self.elems.get() = elems };
-        let data: Vec<Arc<[u8]>> = meta
-            .data
-            .iter()
-            .map(|d| Arc::from(d.bytes.as_slice()))
-            .collect();
         // SAFETY: as above.
-        unsafe { *self.data.get() = data };
+        unsafe { *self.data_dropped.get() = vec![false; meta.data.len()] };
         for (i, segment) in meta.elems.iter().enumerate() {
             match &segment.kind {
                 ElemKind::Active { table, offset } => {
@@ -606,7 +602,11 @@ impl InstanceInner {
         len: u32,
     ) -> Result<(), TrapKind> {
         // SAFETY: segment lists are only touched by the thread running this instance.
-        let segment = unsafe { &(&*self.data.get())[data as usize] };
+        let dropped = unsafe { (&*self.data_dropped.get())[data as usize] };
+        let segment: &[u8] = match dropped {
+            true => &[],
+            false => &self.module.0.meta.data[data as usize].bytes,
+        };
         let bytes = segment
             .get(src as usize..src as usize + len as usize)
             .ok_or(TrapKind::OutOfBoundsMemory)?;
@@ -620,7 +620,7 @@ impl InstanceInner {
 
     pub(crate) fn data_drop(&self, data: u32) {
         // SAFETY: as in `memory_init`.
-        unsafe { (&mut *self.data.get())[data as usize] = Arc::from(&[][..]) };
+        unsafe { (&mut *self.data_dropped.get())[data as usize] = true };
     }
 
     pub(crate) fn table_init(
