@@ -189,6 +189,9 @@ unsafe fn run(
     let start = instance.get_func(&mut store, "_start").ok_or_else(|| {
         Error::Link("the module exports no `_start` function (not a WASI command)".to_string())
     })?;
-    start.call(&mut store, &[])?;
-    Ok(())
+    let outcome = start.call(&mut store, &[]);
+    // The process ends next, and what these hold (the memory's mapping, the program's open
+    // files, the heap) goes with it: taking it apart first is only work.
+    core::mem::forget((store, linker, instance, module));
+    outcome.map(|_| ())
 }
