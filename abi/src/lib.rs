@@ -30,6 +30,12 @@ pub const WASM_PAGE_SHIFT: u32 = 16;
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 /// Largest number of pages a 32-bit memory may have.
 pub const MAX_WASM_PAGES: u64 = 65536;
+/// The most bytes a 32-bit memory of 64 KiB pages may have in this runtime, 64 KiB short of the
+/// 4 GiB its type may allow (growing further fails, as the spec allows). Writer: the runtime, which refuses to
+/// grow past it; reader: the compiler, which relies on it: an i32 address that an access has
+/// used without trapping is below it, so adding a constant of less than 64 KiB to it cannot
+/// wrap around.
+pub const MEMORY32_MAX_BYTES: u64 = (1 << 32) - WASM_PAGE_SIZE;
 /// Version of this contract; the runtime refuses objects written against another one.
 pub const ABI_VERSION: u32 = 15;
 /// Bytes of one value slot in the arrays trampolines and host adapters pass values through:

@@ -205,6 +205,11 @@ impl FuncTranslator<'_, '_> {
         // An offset and size may together pass 2^64 (memory64): such an access never fits.
         let end = u128::from(memarg.offset) + u128::from(size);
         let guarded = self.guard_catches(&memarg, size);
+        if !ty.memory64 && ty.page_size_log2 == wasmaot_abi::WASM_PAGE_SHIFT {
+            // Past this access, which traps unless it is in bounds, `index` is known to be
+            // below the runtime's limit for 32-bit memories of 64 KiB pages.
+            self.note_accessed(index);
+        }
         if guarded && !ty.memory64 {
             // Any u32 index plus an offset within the guard lands in the 4 GiB + guard
             // reservation, where everything past the length faults: no check at all. A

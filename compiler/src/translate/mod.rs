@@ -174,6 +174,10 @@ pub struct FuncTranslator<'a, 'f> {
     /// The names of the static table copies read so far, by copy ([`crate::static_tables`]):
     /// one name per copy, so that its address is computed once.
     static_copies: std::collections::HashMap<u32, ir::FuncRef>,
+    /// i32 addresses a 32-bit memory access has used, with the block it is in: below
+    /// [`wasmaot_abi::MEMORY32_MAX_BYTES`] for the rest of that block ([`table_lookups`]).
+    /// Keyed by the 64-bit variable an address read from a wide local is the low half of.
+    accessed: std::collections::HashSet<(ir::Block, Value)>,
 }
 
 /// Translate defined function `defined_index` into `func`. Returns the validator's allocations
@@ -221,6 +225,7 @@ pub fn translate_function(
         },
         dispatch_loops: Vec::new(),
         static_copies: std::collections::HashMap::new(),
+        accessed: std::collections::HashSet::new(),
         large: {
             let body = input.body.range();
             body.end - body.start > crate::static_tables::LARGE_BODY as u64

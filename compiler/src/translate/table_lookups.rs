@@ -14,6 +14,10 @@ use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Value, 
 use super::FuncTranslator;
 use crate::narrow_masks::{constant, type_bits, width_rule};
 
+/// Less than this added to an i32 address used by an earlier access cannot wrap around: the
+/// runtime keeps 32-bit memories that much short of 4 GiB.
+const WASM_PAGE_SIZE: u64 = (1 << 32) - wasmaot_abi::MEMORY32_MAX_BYTES;
+
 /// How deep an address's arithmetic is followed.
 const MAX_DEPTH: u32 = 6;
 
@@ -46,13 +50,70 @@ impl FuncTranslator<'_, '_> {
                     (None, None) => None,
                 };
                 if let Some((other, c)) = split {
-                    if bits(func, other, MAX_DEPTH).max(64 - c.leading_zeros()) < 32 {
+                    let no_wrap = bits(func, other, MAX_DEPTH).max(64 - c.leading_zeros()) < 32
+                        || (c < WASM_PAGE_SIZE && self.was_accessed(other));
+                    if no_wrap {
                         return (self.wide_operand(other, MAX_DEPTH - 1), c);
                     }
                 }
             }
         }
         (self.widen_address(value), 0)
+    }
+
+    /// The i32 `value` zero-extended, made as a sum in i64 when it is an address an access in
+    /// this block used plus less than 64 KiB, which cannot wrap: an address kept in a local
+    /// (`p + 8`, teed for a load and a store of the same element) then reaches the access
+    /// as `p` and an offset the backends fold.
+    pub(super) fn widen_accessed_sum(&mut self, value: Value) -> Option<Value> {
+        let func = &self.builder.func;
+        let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
+            return None;
+        };
+        let InstructionData::Binary {
+            opcode: Opcode::Iadd,
+            args: [a, b],
+        } = func.dfg.insts[inst]
+        else {
+            return None;
+        };
+        let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+        let (other, c) = match (constant(func, a), constant(func, b)) {
+            (_, Some(c)) => (a, c),
+            (Some(c), None) => (b, c),
+            (None, None) => return None,
+        };
+        if c >= WASM_PAGE_SIZE || !self.was_accessed(other) {
+            return None;
+        }
+        let wide = self.wide_operand(other, MAX_DEPTH - 1);
+        Some(self.builder.ins().iadd_imm_u(wide, c as i64))
+    }
+
+    /// Record that an access to a 32-bit memory at the i32 address `index` comes next, in the
+    /// current block: past it, `index` is below [`wasmaot_abi::MEMORY32_MAX_BYTES`].
+    pub(super) fn note_accessed(&mut self, index: Value) {
+        if let Some(block) = self.builder.current_block() {
+            let key = self.address_key(index);
+            self.accessed.insert((block, key));
+        }
+    }
+
+    /// Whether an earlier access in the current block used the i32 address `value`: then
+    /// `value` is at most 4 GiB less 64 KiB (the access would have trapped otherwise), and
+    /// adding less than 64 KiB to it cannot wrap around.
+    fn was_accessed(&self, value: Value) -> bool {
+        let key = self.address_key(value);
+        self.builder
+            .current_block()
+            .is_some_and(|block| self.accessed.contains(&(block, key)))
+    }
+
+    /// What identifies the address `value`: the 64-bit variable it was read from, when it was
+    /// read from a wide local (each read is an `ireduce` of its own), else itself.
+    fn address_key(&self, value: Value) -> Value {
+        let value = self.builder.func.dfg.resolve_aliases(value);
+        self.zero_extended.get(&value).copied().unwrap_or(value)
     }
 
     /// `value` (i32) made in i64 when it is a sum or a shift by a constant that cannot wrap.

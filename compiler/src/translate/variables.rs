@@ -45,7 +45,8 @@ impl FuncTranslator<'_, '_> {
     fn set_local(&mut self, index: u32, value: Value) {
         let var = self.locals[index as usize];
         let value = if self.wide_locals[index as usize] {
-            self.zero_extend(value)
+            self.widen_accessed_sum(value)
+                .unwrap_or_else(|| self.zero_extend(value))
         } else {
             value
         };

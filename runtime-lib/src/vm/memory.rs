@@ -41,6 +41,13 @@ pub const MEMORY64_LIMIT: u64 = 16 << 30;
 /// The size of 32-bit address space, which a 32-bit memory's reservation starts with.
 const FOUR_GIB: u64 = 1 << 32;
 
+/// The most bytes a 32-bit memory of 64 KiB pages may have in this runtime: 64 KiB short of
+/// 4 GiB (a grow past it fails with -1, as the spec allows). Compiled code relies on it: after an access at an
+/// address `p`, which traps unless `p` lies below this limit, `p + k` cannot wrap around for
+/// any `k` up to 64 KiB, so such a sum joins a later access's offset instead of being computed
+/// (and zero-extended) apart ([`wasmaot_abi::MEMORY32_MAX_BYTES`]).
+const MEMORY32_LIMIT: u64 = wasmaot_abi::MEMORY32_MAX_BYTES;
+
 /// The least a movable memory reserves (unless its limit is smaller): small memories then
 /// never move, and larger ones move a few times, doubling each time.
 const MOVABLE_MIN_RESERVATION: u64 = 64 << 20;
@@ -89,7 +96,10 @@ impl VmMemory {
         let movable = strategy.reservation == 0;
         let limit_bytes = if ty.memory64 {
             max_bytes.min(MEMORY64_LIMIT)
+        } else if ty.page_size() == wasmaot_abi::WASM_PAGE_SIZE {
+            max_bytes.min(MEMORY32_LIMIT)
         } else {
+            // Smaller pages (the custom-page-sizes proposal) let a memory hold 2^32 - 1 bytes.
             max_bytes.min(FOUR_GIB)
         };
         let initial = ty.limits.min.saturating_mul(ty.page_size());
