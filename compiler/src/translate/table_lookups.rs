@@ -9,14 +9,16 @@
 //! and the shift cannot wrap, they are made here in i64 from the zero-extended operands: the
 //! same value, which the backends fold into the address.
 
-use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Value, ValueDef};
+use cranelift_codegen::ir::{
+    types, Function, InstBuilder, InstructionData, Opcode, Value, ValueDef,
+};
 
 use super::FuncTranslator;
 use crate::narrow_masks::{constant, type_bits, width_rule};
 
 /// Less than this added to an i32 address used by an earlier access cannot wrap around: the
-/// runtime keeps 32-bit memories that much short of 4 GiB.
-const WASM_PAGE_SIZE: u64 = (1 << 32) - wasmaot_abi::MEMORY32_MAX_BYTES;
+/// runtime keeps 32-bit memories of 64 KiB pages that much short of 4 GiB.
+const NO_WRAP_MARGIN: u64 = (1 << 32) - wasmaot_abi::MEMORY32_MAX_BYTES;
 
 /// How deep an address's arithmetic is followed.
 const MAX_DEPTH: u32 = 6;
@@ -36,26 +38,10 @@ impl FuncTranslator<'_, '_> {
     /// offset (x86-64 folds a load into an arithmetic instruction only with an address of at
     /// most a base, a scaled index and an offset).
     pub(super) fn widen_address_parts(&mut self, value: Value) -> (Value, u64) {
-        let func = &self.builder.func;
-        if let ValueDef::Result(inst, 0) = func.dfg.value_def(value) {
-            if let InstructionData::Binary {
-                opcode: Opcode::Iadd,
-                args: [a, b],
-            } = func.dfg.insts[inst]
-            {
-                let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
-                let split = match (constant(func, a), constant(func, b)) {
-                    (_, Some(c)) => Some((a, c)),
-                    (Some(c), None) => Some((b, c)),
-                    (None, None) => None,
-                };
-                if let Some((other, c)) = split {
-                    let no_wrap = bits(func, other, MAX_DEPTH).max(64 - c.leading_zeros()) < 32
-                        || (c < WASM_PAGE_SIZE && self.was_accessed(other));
-                    if no_wrap {
-                        return (self.wide_operand(other, MAX_DEPTH - 1), c);
-                    }
-                }
+        if let Some((other, c)) = sum_with_constant(self.builder.func, value) {
+            let fits = bits(self.builder.func, other, MAX_DEPTH).max(64 - c.leading_zeros()) < 32;
+            if fits || self.accessed_plus_small(other, c) {
+                return (self.wide_operand(other, MAX_DEPTH - 1), c);
             }
         }
         (self.widen_address(value), 0)
@@ -66,28 +52,18 @@ impl FuncTranslator<'_, '_> {
     /// (`p + 8`, teed for a load and a store of the same element) then reaches the access
     /// as `p` and an offset the backends fold.
     pub(super) fn widen_accessed_sum(&mut self, value: Value) -> Option<Value> {
-        let func = &self.builder.func;
-        let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
-            return None;
-        };
-        let InstructionData::Binary {
-            opcode: Opcode::Iadd,
-            args: [a, b],
-        } = func.dfg.insts[inst]
-        else {
-            return None;
-        };
-        let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
-        let (other, c) = match (constant(func, a), constant(func, b)) {
-            (_, Some(c)) => (a, c),
-            (Some(c), None) => (b, c),
-            (None, None) => return None,
-        };
-        if c >= WASM_PAGE_SIZE || !self.was_accessed(other) {
+        let (other, c) = sum_with_constant(self.builder.func, value)?;
+        if !self.accessed_plus_small(other, c) {
             return None;
         }
         let wide = self.wide_operand(other, MAX_DEPTH - 1);
         Some(self.builder.ins().iadd_imm_u(wide, c as i64))
+    }
+
+    /// Whether `other + c` cannot wrap because an earlier access in the current block used
+    /// `other` and `c` is below [`NO_WRAP_MARGIN`].
+    fn accessed_plus_small(&self, other: Value, c: u64) -> bool {
+        c < NO_WRAP_MARGIN && self.was_accessed(other)
     }
 
     /// Record that an access to a 32-bit memory at the i32 address `index` comes next, in the
@@ -167,9 +143,29 @@ impl FuncTranslator<'_, '_> {
     }
 }
 
+/// `value` as a sum of another value and a constant (either operand), if it is one.
+fn sum_with_constant(func: &Function, value: Value) -> Option<(Value, u64)> {
+    let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
+        return None;
+    };
+    let InstructionData::Binary {
+        opcode: Opcode::Iadd,
+        args: [a, b],
+    } = func.dfg.insts[inst]
+    else {
+        return None;
+    };
+    let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+    match (constant(func, a), constant(func, b)) {
+        (_, Some(c)) => Some((a, c)),
+        (Some(c), None) => Some((b, c)),
+        (None, None) => None,
+    }
+}
+
 /// How many low bits of `value` may be non-zero (all of its type's when not known), following
 /// its arithmetic `depth` deep by the rules of [`width_rule`].
-fn bits(func: &cranelift_codegen::ir::Function, value: Value, depth: u32) -> u32 {
+fn bits(func: &Function, value: Value, depth: u32) -> u32 {
     if let Some(c) = constant(func, value) {
         return 64 - c.leading_zeros();
     }
