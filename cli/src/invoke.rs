@@ -127,7 +127,6 @@ fn context(args: &RunArgs) -> Result<WasiCtx, String> {
     Ok(ctx)
 }
 
-/// The host's environment as name and value bytes.
 fn outcome_error(input: &str, error: Error) -> String {
     match error {
         Error::Trap(trap) => format!("{input}: wasm trap: {trap}"),
