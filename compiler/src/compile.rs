@@ -281,6 +281,7 @@ pub fn compile_ir(
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
+            crate::sibling_copies::merge_sibling_copies(&mut context.func);
             crate::hoist::hoist_loop_invariants(&mut context.func);
             crate::schedule::shorten_live_ranges(&mut context.func);
             lower

@@ -80,7 +80,7 @@ fn hoistable(func: &ir::Function, inst: Inst) -> bool {
 
 /// Whether the mid-end makes `inst` again in each block that uses it: a constant, or an
 /// addition, subtraction or bitwise operation with a constant operand, or a `bnot`.
-fn rematerialised(func: &ir::Function, inst: Inst) -> bool {
+pub(crate) fn rematerialised(func: &ir::Function, inst: Inst) -> bool {
     match func.dfg.insts[inst] {
         InstructionData::UnaryImm { .. }
         | InstructionData::UnaryIeee32 { .. }
@@ -99,7 +99,7 @@ fn rematerialised(func: &ir::Function, inst: Inst) -> bool {
     }
 }
 
-fn is_constant(func: &ir::Function, value: Value) -> bool {
+pub(crate) fn is_constant(func: &ir::Function, value: Value) -> bool {
     match func.dfg.value_def(func.dfg.resolve_aliases(value)) {
         ValueDef::Result(def, _) => matches!(
             func.dfg.insts[def],
