@@ -281,8 +281,10 @@ pub fn compile_ir(
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
-            crate::sibling_copies::merge_sibling_copies(&mut context.func);
-            crate::hoist::hoist_loop_invariants(&mut context.func);
+            // Neither pass changes a branch: both see the same control flow.
+            let shape = crate::shape::Shape::new(&context.func);
+            crate::sibling_copies::merge_sibling_copies(&mut context.func, &shape);
+            crate::hoist::hoist_loop_invariants(&mut context.func, &shape);
             crate::schedule::shorten_live_ranges(&mut context.func);
             lower
         }

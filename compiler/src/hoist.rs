@@ -13,19 +13,16 @@
 //! constant again in each block that uses them, to keep fewer values live; those stay where
 //! they are, and an instruction that moves takes its own copies of them along.
 
-use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Opcode, Value, ValueDef};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
+use crate::shape::Shape;
+
 /// Moves the loop-invariant pure instructions of `func` out of their loops. Returns how many
 /// moved.
-pub fn hoist_loop_invariants(func: &mut ir::Function) -> usize {
-    let cfg = ControlFlowGraph::with_function(func);
-    let domtree = DominatorTree::with_function(func, &cfg);
-    let mut loops = LoopAnalysis::new();
-    loops.compute(func, &cfg, &domtree);
+pub fn hoist_loop_invariants(func: &mut ir::Function, shape: &Shape) -> usize {
+    let (domtree, loops) = (&shape.domtree, &shape.loops);
     if loops.loops().next().is_none() {
         return 0;
     }
@@ -43,7 +40,7 @@ pub fn hoist_loop_invariants(func: &mut ir::Function) -> usize {
                 continue;
             }
             let Some(target_loop) =
-                outermost_invariant_loop(func, &loops, innermost, inst, &made_in, &mut Vec::new())
+                outermost_invariant_loop(func, loops, innermost, inst, &made_in, &mut Vec::new())
             else {
                 continue;
             };
@@ -55,7 +52,7 @@ pub fn hoist_loop_invariants(func: &mut ir::Function) -> usize {
                 .layout
                 .last_inst(target)
                 .expect("a block ends in a branch");
-            copy_rematerialised_operands(func, &loops, target_loop, inst, before, &made_in);
+            copy_rematerialised_operands(func, loops, target_loop, inst, before, &made_in);
             func.layout.remove_inst(inst);
             func.layout.insert_inst(inst, before);
             for &result in func.dfg.inst_results(inst) {
@@ -219,6 +216,12 @@ fn copy_rematerialised_operands(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `hoist_loop_invariants` on `func`, with its control flow found first.
+    fn hoist(func: &mut ir::Function) -> usize {
+        let shape = Shape::new(func);
+        hoist_loop_invariants(func, &shape)
+    }
     use cranelift_codegen::ir::{types, types::I32, InstBuilder};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
@@ -292,7 +295,7 @@ mod tests {
     fn cheap_values_made_only_from_copies_stay_in_the_loop() {
         let mut func = loop_with_cheap_invariants();
         let before = func.display().to_string();
-        assert_eq!(hoist_loop_invariants(&mut func), 0, "{}", func.display());
+        assert_eq!(hoist(&mut func), 0, "{}", func.display());
         assert_eq!(func.display().to_string(), before);
     }
 
@@ -301,7 +304,7 @@ mod tests {
         let (mut func, product, entry) = loop_with_invariant();
         let top = func.layout.next_block(entry).expect("the loop");
         // `a - b` and `x * (a - b + 7)` move; `+ 7` is copied along; the running sum stays.
-        assert_eq!(hoist_loop_invariants(&mut func), 2, "{}", func.display());
+        assert_eq!(hoist(&mut func), 2, "{}", func.display());
         assert_eq!(func.layout.inst_block(product), Some(entry));
         let in_loop: Vec<Opcode> = func
             .layout

@@ -23,6 +23,7 @@ pub mod module;
 mod narrow_masks;
 mod native_dwarf;
 mod schedule;
+mod shape;
 mod sibling_copies;
 mod stack_check;
 pub mod static_tables;

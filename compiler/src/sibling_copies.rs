@@ -29,120 +29,39 @@
 //! Merging one level makes the next level's copies identical, so the pass repeats until
 //! nothing merges, at most [`ROUNDS`] times.
 
-use std::collections::{HashMap, HashSet};
-
 use cranelift_codegen::dominator_tree::DominatorTree;
-use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Opcode, Type, Value, ValueDef};
-use cranelift_codegen::loop_analysis::LoopAnalysis;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::shape::Shape;
 
 /// The most rounds of merging: a chain of copies `n` deep merges in `n` rounds.
 const ROUNDS: usize = 12;
 
-/// The most blocks [`Shape::reaches`] looks at before it answers "reached".
-const SEARCH: usize = 64;
-
-/// The function's control flow, as it was before any merge (merging moves no branch).
-struct Shape {
-    cfg: ControlFlowGraph,
-    domtree: DominatorTree,
-    loops: LoopAnalysis,
-    /// Each block's place in reverse post-order; `u32::MAX` for an unreachable one.
-    rpo: SecondaryMap<Block, u32>,
-}
-
-impl Shape {
-    fn new(func: &ir::Function) -> Shape {
-        let cfg = ControlFlowGraph::with_function(func);
-        let domtree = DominatorTree::with_function(func, &cfg);
-        let mut loops = LoopAnalysis::new();
-        loops.compute(func, &cfg, &domtree);
-        let mut rpo = SecondaryMap::with_default(u32::MAX);
-        for (i, &block) in domtree.cfg_rpo().enumerate() {
-            rpo[block] = i as u32;
-        }
-        Shape {
-            cfg,
-            domtree,
-            loops,
-            rpo,
-        }
-    }
-
-    /// Whether control may go from the end of `from` to `to`; true when unsure.
-    ///
-    /// Wasm's control flow is reducible. Then, outside every loop, a block reached from
-    /// `from` is reached by a path without a loop's back edge, along which each block comes
-    /// later in reverse post-order than the one before: the search follows only those
-    /// edges, to blocks no later than `to`, and gives up after [`SEARCH`] blocks.
-    fn reaches(&self, from: Block, to: Block) -> bool {
-        if self.domtree.block_dominates(from, to) || self.loops.innermost_loop(from).is_some() {
-            return true;
-        }
-        let (start, end) = (self.rpo[from], self.rpo[to]);
-        if end <= start {
-            return false;
-        }
-        let mut seen = vec![from];
-        let mut stack = vec![from];
-        while let Some(block) = stack.pop() {
-            for next in self.cfg.succ_iter(block) {
-                if next == to {
-                    return true;
-                }
-                let place = self.rpo[next];
-                if place <= start || place > end || seen.contains(&next) {
-                    continue;
-                }
-                if seen.len() == SEARCH {
-                    return true;
-                }
-                seen.push(next);
-                stack.push(next);
-            }
-        }
-        false
-    }
-
-    /// The nearest block that dominates both `a` and `b`.
-    fn common_dominator(&self, mut a: Block, mut b: Block) -> Block {
-        while a != b {
-            while self.rpo[a] > self.rpo[b] {
-                a = self
-                    .domtree
-                    .idom(a)
-                    .expect("a block below another has a dominator");
-            }
-            while self.rpo[b] > self.rpo[a] {
-                b = self
-                    .domtree
-                    .idom(b)
-                    .expect("a block below another has a dominator");
-            }
-        }
-        a
-    }
-}
-
 /// Merges the copies of pure computations in `func`'s sibling branches; returns how many
 /// copies went.
-pub fn merge_sibling_copies(func: &mut ir::Function) -> usize {
-    let shape = Shape::new(func);
-    let order: Vec<Block> = shape.domtree.cfg_rpo().copied().collect();
+pub fn merge_sibling_copies(func: &mut ir::Function, shape: &Shape) -> usize {
+    let mut finder = Finder::new();
+    let mut groups = finder.groups(func, None);
+    if groups.is_empty() {
+        return 0;
+    }
     let mut merged = 0;
     for _ in 0..ROUNDS {
-        let groups = copies(func, &order);
-        if groups.is_empty() {
+        // Found when a merge first needs them.
+        let mut uses = None;
+        let mut made = FxHashSet::default();
+        for group in &groups {
+            if let Some(value) = merge(func, shape, &mut uses, &groups, group) {
+                made.insert(value);
+                merged += group.len() - 1;
+            }
+        }
+        if made.is_empty() {
             break;
         }
-        let uses = Uses::find(func, &order);
-        let mut this_round = 0;
-        for group in groups {
-            this_round += merge(func, &shape, &uses, &group);
-        }
-        merged += this_round;
-        if this_round == 0 {
+        groups = finder.groups(func, Some(&made));
+        if groups.is_empty() {
             break;
         }
     }
@@ -152,20 +71,33 @@ pub fn merge_sibling_copies(func: &mut ir::Function) -> usize {
     merged
 }
 
-/// The instructions that use each value outside the block that makes it.
+/// The instructions of `func`, in layout order.
+fn all_insts(func: &ir::Function) -> impl Iterator<Item = Inst> + '_ {
+    let blocks = func.layout.blocks();
+    blocks.flat_map(|b| func.layout.block_insts(b))
+}
+
+/// The instructions that use a value outside the block that makes it.
 struct Uses {
-    elsewhere: HashMap<Value, Vec<Inst>>,
+    elsewhere: FxHashMap<Value, Vec<Inst>>,
 }
 
 impl Uses {
-    fn find(func: &ir::Function, order: &[Block]) -> Uses {
-        let mut elsewhere: HashMap<Value, Vec<Inst>> = HashMap::new();
-        for &block in order {
-            for inst in func.layout.block_insts(block) {
-                for arg in func.dfg.inst_values(inst) {
-                    let arg = func.dfg.resolve_aliases(arg);
-                    if made_in(func, arg) != Some(block) {
-                        elsewhere.entry(arg).or_default().push(inst);
+    /// The uses of the operands of `groups` (all that [`Uses::dies_at`] is asked about).
+    fn find(func: &ir::Function, groups: &[Vec<Inst>]) -> Uses {
+        let mut elsewhere: FxHashMap<Value, Vec<Inst>> = FxHashMap::default();
+        for group in groups {
+            for &arg in func.dfg.inst_args(group[0]) {
+                elsewhere.insert(func.dfg.resolve_aliases(arg), Vec::new());
+            }
+        }
+        for inst in all_insts(func) {
+            let block = func.layout.inst_block(inst);
+            for arg in func.dfg.inst_values(inst) {
+                let arg = func.dfg.resolve_aliases(arg);
+                if let Some(users) = elsewhere.get_mut(&arg) {
+                    if made_in(func, arg) != block {
+                        users.push(inst);
                     }
                 }
             }
@@ -188,8 +120,9 @@ impl Uses {
                 return true;
             }
         }
+        // A value this round's merges made is not known: taken as used further on.
         let Some(users) = self.elsewhere.get(&value) else {
-            return true;
+            return false;
         };
         users.iter().all(|user| {
             group.contains(user)
@@ -210,53 +143,98 @@ fn made_in(func: &ir::Function, value: Value) -> Option<Block> {
     }
 }
 
-/// The groups of two or more identical pure instructions, each in layout order along `order`.
-fn copies(func: &ir::Function, order: &[Block]) -> Vec<Vec<Inst>> {
-    let insts: Vec<Inst> = order
-        .iter()
-        .flat_map(|&block| func.layout.block_insts(block))
-        .collect();
-    let addresses = address_parts(func, &insts);
-    let mut constants: HashMap<(InstructionData, Type), Value> = HashMap::new();
-    let mut groups: HashMap<(InstructionData, Type), Vec<Inst>> = HashMap::new();
-    let mut keys = Vec::new();
-    {
-        for &inst in &insts {
-            let data = func.dfg.insts[inst];
-            let ty = func.dfg.ctrl_typevar(inst);
-            if is_constant(&data) {
-                let value = func.dfg.first_result(inst);
-                constants.entry((data, ty)).or_insert(value);
-                continue;
-            }
-            if !candidate(func, inst) || addresses.contains(&func.dfg.first_result(inst)) {
-                continue;
-            }
-            let mut key = data;
-            for arg in key.arguments_mut(&mut ir::ValueListPool::new()) {
-                *arg = canonical(func, &constants, *arg);
-            }
-            let entry = groups.entry((key, ty)).or_default();
-            if entry.is_empty() {
-                keys.push((key, ty));
-            }
-            entry.push(inst);
+/// Finds the groups of identical instructions.
+struct Finder {
+    /// The first value seen of each constant.
+    constants: FxHashMap<(InstructionData, Type), Value>,
+    /// See [`address_parts`]; found once, when first needed (a merge only joins values of
+    /// the same kind).
+    addresses: Option<FxHashSet<Value>>,
+}
+
+impl Finder {
+    fn new() -> Finder {
+        Finder {
+            constants: FxHashMap::default(),
+            addresses: None,
         }
     }
-    // In the order first seen, so the result does not depend on the hash map's order.
-    keys.into_iter()
-        .filter_map(|key| groups.remove(&key))
-        .filter(|group| group.len() > 1)
-        .collect()
+
+    /// The groups of two or more identical pure instructions among `insts`, each in the order
+    /// of `insts`; with `made`, only of instructions using one of those values.
+    fn groups(&mut self, func: &ir::Function, made: Option<&FxHashSet<Value>>) -> Vec<Vec<Inst>> {
+        // Each instruction's group, numbered in the order first seen, so the result does not
+        // depend on the hash map's order.
+        let mut numbers: FxHashMap<(InstructionData, Type), u32> = FxHashMap::default();
+        let mut members: Vec<(u32, Inst)> = Vec::new();
+        let mut sizes: Vec<u32> = Vec::new();
+        for inst in all_insts(func) {
+            if !candidate(func, inst) {
+                continue;
+            }
+            if let Some(made) = made {
+                let args = func.dfg.inst_args(inst);
+                if !args
+                    .iter()
+                    .any(|&a| made.contains(&func.dfg.resolve_aliases(a)))
+                {
+                    continue;
+                }
+            }
+            let mut key = func.dfg.insts[inst];
+            for arg in key.arguments_mut(&mut ir::ValueListPool::new()) {
+                *arg = self.canonical(func, *arg);
+            }
+            let next = sizes.len() as u32;
+            let number = *numbers
+                .entry((key, func.dfg.ctrl_typevar(inst)))
+                .or_insert(next);
+            if number == next {
+                sizes.push(0);
+            }
+            sizes[number as usize] += 1;
+            members.push((number, inst));
+        }
+        members.retain(|&(number, _)| sizes[number as usize] > 1);
+        // Stable: each group keeps the order of `insts`.
+        members.sort_by_key(|&(number, _)| number);
+        let mut groups: Vec<Vec<Inst>> = members
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|chunk| chunk.iter().map(|&(_, inst)| inst).collect())
+            .collect();
+        if groups.iter().any(|group| arithmetic(func, group[0])) {
+            let addresses = self.addresses.get_or_insert_with(|| address_parts(func));
+            groups.retain(|group| {
+                let value = func.dfg.first_result(group[0]);
+                !arithmetic(func, group[0]) || !addresses.contains(&value)
+            });
+        }
+        groups
+    }
+
+    /// `value` with aliases resolved, or the first value seen of a constant.
+    fn canonical(&mut self, func: &ir::Function, value: Value) -> Value {
+        let value = func.dfg.resolve_aliases(value);
+        if let ValueDef::Result(def, _) = func.dfg.value_def(value) {
+            let data = func.dfg.insts[def];
+            if is_constant(&data) {
+                let key = (data, func.dfg.value_type(value));
+                return *self.constants.entry(key).or_insert(value);
+            }
+        }
+        value
+    }
 }
 
 /// The values that make up the address of a load or store through additions, shifts and
 /// widenings (a memory's base plus an index, `i << 3` for an index of 8-byte elements, a
 /// field's offset): lowering folds those into the access's address when they are in its
 /// block, and one value merged ahead of a branch would take an instruction and a register
-/// of its own. `insts` are in an order where every value is made before it is used.
-fn address_parts(func: &ir::Function, insts: &[Inst]) -> HashSet<Value> {
-    let mut parts = HashSet::new();
+/// of its own. Found from the last instruction to the first, so (in the layout's order, where
+/// a value is made before it is used almost always) an address's parts come after it.
+fn address_parts(func: &ir::Function) -> FxHashSet<Value> {
+    let mut parts = FxHashSet::default();
+    let insts: Vec<Inst> = all_insts(func).collect();
     for &inst in insts.iter().rev() {
         let data = &func.dfg.insts[inst];
         let address = match *data {
@@ -270,12 +248,8 @@ fn address_parts(func: &ir::Function, insts: &[Inst]) -> HashSet<Value> {
             parts.insert(func.dfg.resolve_aliases(address));
             continue;
         }
-        let arithmetic = matches!(
-            data.opcode(),
-            Opcode::Iadd | Opcode::Isub | Opcode::Ishl | Opcode::Uextend | Opcode::Sextend
-        );
         let results = func.dfg.inst_results(inst);
-        if arithmetic && results.len() == 1 && parts.contains(&results[0]) {
+        if arithmetic(func, inst) && results.len() == 1 && parts.contains(&results[0]) {
             for &arg in func.dfg.inst_args(inst) {
                 parts.insert(func.dfg.resolve_aliases(arg));
             }
@@ -284,22 +258,12 @@ fn address_parts(func: &ir::Function, insts: &[Inst]) -> HashSet<Value> {
     parts
 }
 
-/// `value` with aliases resolved, or the first value seen of a constant.
-fn canonical(
-    func: &ir::Function,
-    constants: &HashMap<(InstructionData, Type), Value>,
-    value: Value,
-) -> Value {
-    let value = func.dfg.resolve_aliases(value);
-    if let ValueDef::Result(def, _) = func.dfg.value_def(value) {
-        let data = func.dfg.insts[def];
-        if is_constant(&data) {
-            if let Some(&first) = constants.get(&(data, func.dfg.value_type(value))) {
-                return first;
-            }
-        }
-    }
-    value
+/// Whether `inst` may be part of an address (see [`address_parts`]).
+fn arithmetic(func: &ir::Function, inst: Inst) -> bool {
+    matches!(
+        func.dfg.insts[inst].opcode(),
+        Opcode::Iadd | Opcode::Isub | Opcode::Ishl | Opcode::Uextend | Opcode::Sextend
+    )
 }
 
 fn is_constant(data: &InstructionData) -> bool {
@@ -348,23 +312,27 @@ fn offset(func: &ir::Function, inst: Inst) -> bool {
 }
 
 /// Merges the identical instructions `group` into one where that pays (see the module's
-/// comment); returns how many copies went.
-fn merge(func: &mut ir::Function, shape: &Shape, uses: &Uses, group: &[Inst]) -> usize {
+/// comment); returns the value that stands for them all.
+fn merge(
+    func: &mut ir::Function,
+    shape: &Shape,
+    uses: &mut Option<Uses>,
+    groups: &[Vec<Inst>],
+    group: &[Inst],
+) -> Option<Value> {
     let blocks: Option<Vec<Block>> = group
         .iter()
         .map(|&inst| func.layout.inst_block(inst))
         .collect();
-    let Some(blocks) = blocks else {
-        return 0;
-    };
+    let blocks = blocks?;
     if blocks.iter().any(|&b| shape.rpo[b] == u32::MAX) {
-        return 0;
+        return None;
     }
     let top = blocks[1..]
         .iter()
         .fold(blocks[0], |a, &b| shape.common_dominator(a, b));
     let keeper = match group.iter().position(|&inst| block_of(func, inst) == top) {
-        Some(_) if offset(func, group[0]) => return 0,
+        Some(_) if offset(func, group[0]) => return None,
         // A copy in the common dominator itself comes before the others on every path.
         Some(i) => group[i],
         None => {
@@ -377,6 +345,7 @@ fn merge(func: &mut ir::Function, shape: &Shape, uses: &Uses, group: &[Inst]) ->
                 .layout
                 .last_inst(top)
                 .expect("a block ends in a branch");
+            let uses = uses.get_or_insert_with(|| Uses::find(func, groups));
             let operands = func.dfg.inst_args(group[0]);
             let operands_die = operands.iter().all(|&arg| {
                 let arg = func.dfg.resolve_aliases(arg);
@@ -393,7 +362,7 @@ fn merge(func: &mut ir::Function, shape: &Shape, uses: &Uses, group: &[Inst]) ->
                 || !operands_die
                 || !operands_available(func, domtree, group[0], top)
             {
-                return 0;
+                return None;
             }
             let keeper = group[0];
             func.layout.remove_inst(keeper);
@@ -403,18 +372,15 @@ fn merge(func: &mut ir::Function, shape: &Shape, uses: &Uses, group: &[Inst]) ->
         }
     };
     let value = func.dfg.first_result(keeper);
-    let mut gone = 0;
     for &inst in group {
-        if inst == keeper {
-            continue;
+        if inst != keeper {
+            let result = func.dfg.first_result(inst);
+            func.layout.remove_inst(inst);
+            func.dfg.clear_results(inst);
+            func.dfg.change_to_alias(result, value);
         }
-        let result = func.dfg.first_result(inst);
-        func.layout.remove_inst(inst);
-        func.dfg.clear_results(inst);
-        func.dfg.change_to_alias(result, value);
-        gone += 1;
     }
-    gone
+    Some(value)
 }
 
 fn block_of(func: &ir::Function, inst: Inst) -> Block {
@@ -469,6 +435,12 @@ fn copy_constants(func: &mut ir::Function, domtree: &DominatorTree, inst: Inst, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `merge_sibling_copies` on `func`, with its control flow found first.
+    fn merge_all(func: &mut ir::Function) -> usize {
+        let shape = Shape::new(func);
+        merge_sibling_copies(func, &shape)
+    }
     use cranelift_codegen::ir::{types::I32, types::I64, InstBuilder, MemFlagsData};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
@@ -507,7 +479,7 @@ mod tests {
     #[test]
     fn copies_down_both_branches_become_one_before_the_branch() {
         let (mut func, [entry, left, right]) = shifted_in_both_branches(false);
-        assert_eq!(merge_sibling_copies(&mut func), 1, "{}", func.display());
+        assert_eq!(merge_all(&mut func), 1, "{}", func.display());
         let ops = |block| opcodes(&func, block);
         assert_eq!(ops(entry), [Opcode::Iconst, Opcode::Ishl, Opcode::Brif]);
         assert_eq!(ops(left), [Opcode::Iconst, Opcode::Return]);
@@ -520,7 +492,7 @@ mod tests {
     fn an_operand_used_further_on_keeps_the_copies_apart() {
         let (mut func, _) = shifted_in_both_branches(true);
         let before = func.display().to_string();
-        assert_eq!(merge_sibling_copies(&mut func), 0);
+        assert_eq!(merge_all(&mut func), 0);
         assert_eq!(func.display().to_string(), before);
     }
 
@@ -550,7 +522,7 @@ mod tests {
             b.ins().return_(&[shifted]);
         }
         crate::test_ir::finish(b);
-        assert_eq!(merge_sibling_copies(&mut func), 0, "{}", func.display());
+        assert_eq!(merge_all(&mut func), 0, "{}", func.display());
         assert_eq!(opcodes(&func, header), [Opcode::Brif]);
     }
 
@@ -570,7 +542,7 @@ mod tests {
             b.ins().return_(&[value]);
         }
         crate::test_ir::finish(b);
-        assert_eq!(merge_sibling_copies(&mut func), 0, "{}", func.display());
+        assert_eq!(merge_all(&mut func), 0, "{}", func.display());
     }
 
     /// A block that makes `x & 255` and `x + 16`, and a branch below it that makes both again.
@@ -600,7 +572,7 @@ mod tests {
         let result = b.block_params(done)[0];
         b.ins().return_(&[result]);
         crate::test_ir::finish(b);
-        assert_eq!(merge_sibling_copies(&mut func), 1, "{}", func.display());
+        assert_eq!(merge_all(&mut func), 1, "{}", func.display());
         assert_eq!(
             opcodes(&func, then),
             [
