@@ -8,42 +8,46 @@ use support::*;
 
 /// `decode(p)`: the varint at `p` (up to 5 bytes, 7 bits each, the top bit set on all but the
 /// last) as `value << 8 | length`.
-const MODULE: &str = r#"(module
+fn module() -> String {
+    // After byte `k` (counted from 1): leave with length `k` if its top bit is clear, else
+    // take in byte `k + 1` (the first byte masked to 8 bits, the second's first 7 bits to 14).
+    let exit = |k: u32| {
+        format!(
+            "(block $more
+               (br_if $more (i32.le_s (local.get $b) (i32.const -1)))
+               (local.set $n (i32.const {k}))
+               (br $done))"
+        )
+    };
+    let next = |k: u32| {
+        let acc = match k {
+            1 => "(i32.and (i32.shl (local.get $acc) (i32.const 7)) (i32.const 16256))",
+            _ => "(i32.shl (local.get $acc) (i32.const 7))",
+        };
+        format!(
+            "(local.set $acc (i32.or {acc}
+               (i32.and (local.tee $b (i32.load8_s offset={k} (local.get $p)))
+                        (i32.const 127))))"
+        )
+    };
+    let middle: String = (1..=3).map(|k| exit(k) + &next(k)).collect();
+    format!(
+        r#"(module
   (memory (export "memory") 1)
   (func (export "decode") (param $p i32) (result i64)
     (local $acc i32) (local $b i32) (local $n i32)
     (block $done
       (local.set $acc (i32.and (local.tee $b (i32.load8_s (local.get $p))) (i32.const 255)))
-      (block $more
-        (br_if $more (i32.le_s (local.get $b) (i32.const -1)))
-        (local.set $n (i32.const 1))
-        (br $done))
-      (local.set $acc (i32.or (i32.and (i32.shl (local.get $acc) (i32.const 7)) (i32.const 16256))
-                              (i32.and (local.tee $b (i32.load8_s offset=1 (local.get $p)))
-                                       (i32.const 127))))
-      (block $more
-        (br_if $more (i32.le_s (local.get $b) (i32.const -1)))
-        (local.set $n (i32.const 2))
-        (br $done))
-      (local.set $acc (i32.or (i32.shl (local.get $acc) (i32.const 7))
-                              (i32.and (local.tee $b (i32.load8_s offset=2 (local.get $p)))
-                                       (i32.const 127))))
-      (block $more
-        (br_if $more (i32.le_s (local.get $b) (i32.const -1)))
-        (local.set $n (i32.const 3))
-        (br $done))
-      (local.set $acc (i32.or (i32.shl (local.get $acc) (i32.const 7))
-                              (i32.and (local.tee $b (i32.load8_s offset=3 (local.get $p)))
-                                       (i32.const 127))))
-      (block $more
-        (br_if $more (i32.le_s (local.get $b) (i32.const -1)))
-        (local.set $n (i32.const 4))
-        (br $done))
+      {middle}
+      {last_exit}
       (local.set $acc (i32.or (i32.shl (local.get $acc) (i32.const 8))
                               (i32.load8_u offset=4 (local.get $p))))
       (local.set $n (i32.const 5)))
     (i64.or (i64.shl (i64.extend_i32_u (local.get $acc)) (i64.const 8))
-            (i64.extend_i32_u (local.get $n)))))"#;
+            (i64.extend_i32_u (local.get $n)))))"#,
+        last_exit = exit(4)
+    )
+}
 
 /// What `decode` computes, byte by byte.
 fn expected(bytes: &[u8]) -> i64 {
@@ -79,7 +83,7 @@ fn every_length_of_varint_decodes_as_byte_by_byte() {
         vec![0x81, 0x82, 0x83, 0x84, 0x85],
         vec![0xff, 0xff, 0xff, 0xff, 0xff],
     ];
-    for (checks, m) in instances_both_checks(MODULE) {
+    for (checks, m) in instances_both_checks(&module()) {
         let memory = memory(&m, "memory");
         for (i, bytes) in cases.iter().enumerate() {
             let at = 100 + 16 * i;
