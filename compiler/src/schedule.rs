@@ -370,7 +370,8 @@ fn most_live_with_inputs(
     most
 }
 
-fn is_constant(op: Opcode) -> bool {
+/// Whether `op` makes a constant (of any type).
+pub(crate) fn is_constant(op: Opcode) -> bool {
     matches!(
         op,
         Opcode::Iconst

@@ -32,6 +32,7 @@ use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Opcode, Type, Value, ValueDef};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::schedule::is_constant;
 use crate::shape::Shape;
 
 /// The most rounds of merging: a chain of copies `n` deep merges in `n` rounds.
@@ -115,7 +116,7 @@ impl Uses {
         top: Block,
     ) -> bool {
         if let ValueDef::Result(def, _) = func.dfg.value_def(value) {
-            if is_constant(&func.dfg.insts[def]) {
+            if is_constant(func.dfg.insts[def].opcode()) {
                 return true;
             }
         }
@@ -216,7 +217,7 @@ impl Finder {
         let value = func.dfg.resolve_aliases(value);
         if let ValueDef::Result(def, _) = func.dfg.value_def(value) {
             let data = func.dfg.insts[def];
-            if is_constant(&data) {
+            if is_constant(data.opcode()) {
                 let key = (data, func.dfg.value_type(value));
                 return *self.constants.entry(key).or_insert(value);
             }
@@ -262,17 +263,6 @@ fn arithmetic(func: &ir::Function, inst: Inst) -> bool {
     matches!(
         func.dfg.insts[inst].opcode(),
         Opcode::Iadd | Opcode::Isub | Opcode::Ishl | Opcode::Uextend | Opcode::Sextend
-    )
-}
-
-fn is_constant(data: &InstructionData) -> bool {
-    matches!(
-        data,
-        InstructionData::UnaryImm { .. }
-            | InstructionData::UnaryIeee16 { .. }
-            | InstructionData::UnaryIeee32 { .. }
-            | InstructionData::UnaryIeee64 { .. }
-            | InstructionData::UnaryConst { .. }
     )
 }
 
@@ -398,7 +388,7 @@ fn operands_available(
         let arg = func.dfg.resolve_aliases(arg);
         match func.dfg.value_def(arg) {
             ValueDef::Param(block, _) => domtree.block_dominates(block, top),
-            ValueDef::Result(def, _) if is_constant(&func.dfg.insts[def]) => true,
+            ValueDef::Result(def, _) if is_constant(func.dfg.insts[def].opcode()) => true,
             ValueDef::Result(def, _) => match func.layout.inst_block(def) {
                 Some(block) if block == top => func.layout.last_inst(top) != Some(def),
                 Some(block) => domtree.block_dominates(block, top),
@@ -422,7 +412,7 @@ fn copy_constants(func: &mut ir::Function, domtree: &DominatorTree, inst: Inst, 
             .layout
             .inst_block(def)
             .is_some_and(|block| domtree.block_dominates(block, top));
-        if dominates || !is_constant(&func.dfg.insts[def]) {
+        if dominates || !is_constant(func.dfg.insts[def].opcode()) {
             continue;
         }
         let copy = func.dfg.clone_inst(def);
