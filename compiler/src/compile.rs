@@ -278,6 +278,7 @@ pub fn compile_ir(
         Some(lower) => {
             crate::narrow_masks::remove_redundant_masks(&mut context.func);
             crate::byte_loads::combine_big_endian_loads(&mut context.func);
+            crate::vector_loads::type_vector_accesses(&mut context.func);
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;

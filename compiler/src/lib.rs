@@ -32,6 +32,7 @@ mod test_ir;
 pub mod trampolines;
 pub mod translate;
 mod unwind;
+mod vector_loads;
 
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;

@@ -31,7 +31,7 @@ use wasmparser::{FuncValidator, FuncValidatorAllocations, Operator, ValidatorRes
 
 use crate::error::{CompileError, Result};
 use crate::module::FunctionInput;
-pub use simd::SimdTarget;
+pub use simd::{SimdTarget, V128};
 use state::ControlStack;
 
 /// How linear-memory accesses are kept in bounds.
