@@ -4,7 +4,9 @@
 //! Every `v128` on the operand stack, in a local, a global or a block parameter has the one
 //! canonical Cranelift type `i8x16`; an operator reinterprets its operands as the lane shape it
 //! works on and its result back (`bitcast` between vector types costs no instruction). Keeping one
-//! type means control flow, locals and calls never need to know about lane shapes.
+//! type means control flow, locals and calls never need to know about lane shapes. After
+//! translation, loads and stores whose value is used as one lane type take that type
+//! (`crate::vector_loads`), for lowering to fold them into the arithmetic.
 //!
 //! The families live beside this file: [`lanes`] (constants, splat, lane access, shuffles,
 //! bitwise and boolean tests), [`integer`], [`float`], [`memory`] and [`relaxed`].
