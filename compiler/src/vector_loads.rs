@@ -50,11 +50,11 @@ pub fn type_vector_accesses(func: &mut ir::Function) -> usize {
     }
     let mut loads = Vec::new();
     if !candidates.is_empty() {
-        let uses = uses(func);
+        let mut uses = uses(func);
         for load in candidates {
             let value = func.dfg.first_result(load);
             if let Some(ty) = one_lane_type(func, &uses[value]) {
-                loads.push((load, ty, uses[value].clone()));
+                loads.push((load, ty, std::mem::take(&mut uses[value])));
             }
         }
     }
@@ -93,24 +93,12 @@ fn uses(func: &ir::Function) -> SecondaryMap<Value, Vec<Inst>> {
     uses
 }
 
-/// The one vector type every instruction of `uses` casts to, if each is a little-endian
-/// `bitcast` of the whole value.
+/// The one vector type every instruction of `uses` casts to, if each is a [`vector_cast`].
 fn one_lane_type(func: &ir::Function, uses: &[Inst]) -> Option<ir::Type> {
     let mut found = None;
     for &inst in uses {
-        let InstructionData::LoadNoOffset {
-            opcode: Opcode::Bitcast,
-            flags,
-            ..
-        } = func.dfg.insts[inst]
-        else {
-            return None;
-        };
-        if func.dfg.mem_flags[flags].explicit_endianness() != Some(Endianness::Little) {
-            return None;
-        }
-        let ty = func.dfg.value_type(func.dfg.first_result(inst));
-        if !ty.is_vector() || ty.bits() != V128.bits() || found.is_some_and(|t| t != ty) {
+        let (_, ty) = vector_cast(func, inst)?;
+        if found.is_some_and(|t| t != ty) {
             return None;
         }
         found = Some(ty);
@@ -118,15 +106,20 @@ fn one_lane_type(func: &ir::Function, uses: &[Inst]) -> Option<ir::Type> {
     found
 }
 
-/// The vector `value` was cast from, if it is a little-endian `bitcast` of a 128-bit vector.
+/// The vector an `i8x16` `value` was cast from, if it is the result of a [`vector_cast`].
 fn cast_source(func: &ir::Function, value: Value) -> Option<Value> {
     let value = func.dfg.resolve_aliases(value);
-    if func.dfg.value_type(value) != V128 {
-        return None;
+    match func.dfg.value_def(value) {
+        ir::ValueDef::Result(inst, _) if func.dfg.value_type(value) == V128 => {
+            vector_cast(func, inst).map(|(source, _)| source)
+        }
+        _ => None,
     }
-    let ir::ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
-        return None;
-    };
+}
+
+/// The operand and the result type of `inst` if it is a little-endian `bitcast` between two
+/// 128-bit vector types (the translation's casts between lane shapes).
+fn vector_cast(func: &ir::Function, inst: Inst) -> Option<(Value, ir::Type)> {
     let InstructionData::LoadNoOffset {
         opcode: Opcode::Bitcast,
         arg,
@@ -135,9 +128,10 @@ fn cast_source(func: &ir::Function, value: Value) -> Option<Value> {
     else {
         return None;
     };
-    let ty = func.dfg.value_type(arg);
     let little = func.dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Little);
-    (little && ty.is_vector() && ty.bits() == V128.bits()).then_some(arg)
+    let ty = func.dfg.value_type(func.dfg.first_result(inst));
+    let vector = |t: ir::Type| t.is_vector() && t.bits() == V128.bits();
+    (little && vector(ty) && vector(func.dfg.value_type(arg))).then_some((arg, ty))
 }
 
 #[cfg(test)]
