@@ -24,7 +24,7 @@ use crate::module::FunctionInput;
 use crate::stack_check::{
     calls_only_defined_functions, check_after_prologue, is_leaf, UNCHECKED_FRAME_LIMIT,
 };
-use crate::translate::{translate_function, trap_kind, ModuleEnv};
+use crate::translate::{translate_function, trap_kind, BoundsChecks, ModuleEnv};
 
 /// Machine code of one function, ready to be placed in the object.
 pub struct CompiledFunction {
@@ -155,6 +155,7 @@ pub fn compile_functions(
         false => Callees::none(),
     };
     let heights = CallHeights::find(env.imported_funcs(), &functions);
+    let loops = vector_loop_memory(env);
     let results = largest_first(
         &functions,
         |input| input.body.range().end - input.body.range().start,
@@ -189,7 +190,16 @@ pub fn compile_functions(
                 _ => true,
             };
             let compile = |context: &mut Context| {
-                compile_ir(context, isa, lower, id, env.keep_operator_map, &inlined).map_err(error)
+                compile_ir(
+                    context,
+                    isa,
+                    lower,
+                    id,
+                    env.keep_operator_map,
+                    &inlined,
+                    loops.as_ref(),
+                )
+                .map_err(error)
             };
             let mut compiled = compile(&mut worker.context)?;
             if !checked || compiled.frame_size > UNCHECKED_FRAME_LIMIT {
@@ -269,6 +279,7 @@ pub fn compile_ir(
     id: FuncId,
     keep_operator_map: bool,
     inlined: &Inlined,
+    memory0: Option<&crate::vector_loops::Memory0>,
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
@@ -282,6 +293,9 @@ pub fn compile_ir(
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
+            if let Some(memory0) = memory0 {
+                crate::vector_loops::vectorise_loops(&mut context.func, memory0);
+            }
             // Neither pass changes a branch: both see the same control flow.
             let shape = crate::shape::Shape::new(&context.func);
             crate::sibling_copies::merge_sibling_copies(&mut context.func, &shape);
@@ -452,6 +466,24 @@ fn landing_pads(
     }
     pads.sort_by_key(|p| p.ret_offset);
     Ok(pads)
+}
+
+/// Memory 0, for [`crate::vector_loops`]: when it exists, is 32-bit with 64 KiB pages and is
+/// kept in bounds by guard pages.
+fn vector_loop_memory(env: &ModuleEnv) -> Option<crate::vector_loops::Memory0> {
+    let memory = env.meta.memories.first()?;
+    let guarded = matches!(env.bounds_checks, BoundsChecks::GuardPages { .. });
+    if !guarded || memory.memory64 || memory.page_size_log2 != wasmaot_abi::WASM_PAGE_SHIFT {
+        return None;
+    }
+    let fixed = env.meta.memory_strategy.fixed_base;
+    Some(crate::vector_loops::Memory0 {
+        fixed_base: (fixed != 0).then_some(fixed as i64),
+        base_offset: env.layout.memory_base(0) as i32,
+        memory_ptr_offset: env.layout.memory_ptr(0) as i32,
+        length_field: wasmaot_abi::vmctx::field::MEMORY_LENGTH,
+        region: crate::translate::LINEAR_MEMORY_REGION,
+    })
 }
 
 #[cfg(test)]

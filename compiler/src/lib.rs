@@ -33,6 +33,7 @@ pub mod trampolines;
 pub mod translate;
 mod unwind;
 mod vector_loads;
+mod vector_loops;
 
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
@@ -404,6 +405,7 @@ fn compile_glue_ir(
         FuncId::from_u32(id),
         false,
         &no_inlining,
+        None,
     )
     .map_err(|message| CompileError::Codegen {
         func_index: u32::MAX,

@@ -17,7 +17,7 @@ use super::{BoundsChecks, FuncTranslator};
 use crate::error::Result;
 
 /// The user id of the linear-memory alias region (see [`FuncTranslator::heap_address`]).
-const LINEAR_MEMORY_REGION: u32 = 1;
+pub(crate) const LINEAR_MEMORY_REGION: u32 = 1;
 
 /// The memory index an access names (core wasm: always a linear memory).
 fn memarg_memory(memarg: &MemArg) -> u32 {

@@ -31,6 +31,7 @@ use wasmparser::{FuncValidator, FuncValidatorAllocations, Operator, ValidatorRes
 
 use crate::error::{CompileError, Result};
 use crate::module::FunctionInput;
+pub(crate) use memory::LINEAR_MEMORY_REGION;
 pub use simd::{SimdTarget, V128};
 use state::ControlStack;
 

@@ -1,0 +1,1325 @@
+//! Loops whose unrolled copies become vector operations.
+//!
+//! A C compiler targeting wasm without SIMD still unrolls a loop like `c[j] += a * b[j]`:
+//! each iteration holds two (or four) copies of the body, on neighbouring elements. Natively
+//! the same loop is vectorised. This pass finds, in a loop of one block, stores of 2 × 64 or
+//! 4 × 32 bits to neighbouring addresses whose values are computed the same way, and builds a
+//! second copy of the loop in which each such set is one vector store of one vector
+//! computation (loads of neighbouring elements becoming one vector load, a value every copy
+//! shares becoming a splat).
+//!
+//! The copy runs only when a check before the loop proves it does exactly what the loop
+//! does; else the loop runs as it was. The check computes, from the values the loop starts
+//! with:
+//! - the number of iterations, from a counter stepping by a power of two to zero (or to an
+//!   invariant bound);
+//! - for each linear-memory access, the bytes it touches over all iterations, which must lie
+//!   in memory. Then no access of the loop traps, and each address is the exact sum its
+//!   arithmetic describes (no 32-bit wrap);
+//! - that the copies' addresses are neighbours (lane `i` at lane 0's address plus `i` lanes);
+//! - for each two accesses the copy runs in another order (one of them a store), that they
+//!   touch different bytes: in every iteration when both step alike, else over the loop.
+//!
+//! Only loops with nothing else to observe qualify: no call, nothing that may trap but the
+//! linear-memory accesses the check covers, no store but those, and no value used after
+//! the loop. Memory 0 only, 32-bit with guard pages (the runtime's length read once: only a
+//! call can grow memory, and a memory shared with other threads only grows).
+
+use std::collections::HashMap;
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, types, ArgumentPurpose, Block, BlockArg, Endianness, Inst, InstBuilder, InstructionData,
+    MemFlagsData, Opcode, Type, Value, ValueDef,
+};
+
+use crate::narrow_masks::constant;
+
+/// What the pass needs to know of memory 0.
+#[derive(Clone, Copy, Debug)]
+pub struct Memory0 {
+    /// The constant address memory 0 is placed at, if any.
+    pub fixed_base: Option<i64>,
+    /// Where the vmctx holds memory 0's base.
+    pub base_offset: i32,
+    /// Where the vmctx holds the address of memory 0's `VMMemory`.
+    pub memory_ptr_offset: i32,
+    /// Where the `VMMemory` holds the length in bytes.
+    pub length_field: i32,
+    /// The alias region's user id of linear memory.
+    pub region: u32,
+}
+
+/// The most checks one loop's copy may need before it is not worth it.
+const MAX_CHECKS: usize = 48;
+/// The largest step, in bytes, an access may take per iteration.
+const MAX_STRIDE: i64 = 1 << 16;
+
+/// Vectorises the loops of `func` that qualify; returns how many.
+pub fn vectorise_loops(func: &mut ir::Function, memory: &Memory0) -> usize {
+    let Some(vmctx) = func.special_param(ArgumentPurpose::VMContext) else {
+        return 0;
+    };
+    let headers: Vec<Block> = func
+        .layout
+        .blocks()
+        .filter(|&b| self_loop(func, b).is_some())
+        .collect();
+    let mut done = 0;
+    let mut cfg = ControlFlowGraph::with_function(func);
+    for header in headers {
+        let preds: Vec<_> = cfg.pred_iter(header).map(|p| p.inst).collect();
+        let entry: Vec<Inst> = preds
+            .into_iter()
+            .filter(|&i| func.layout.inst_block(i) != Some(header))
+            .collect();
+        let [entry] = entry[..] else { continue };
+        if targets(func, entry, header) != 1 {
+            continue;
+        }
+        let Some(plan) = Plan::new(func, memory, header) else {
+            continue;
+        };
+        plan.apply(func, memory, vmctx, entry);
+        done += 1;
+        cfg = ControlFlowGraph::with_function(func);
+    }
+    done
+}
+
+/// The exit of `block` when it ends in a `brif` to itself and to another block.
+fn self_loop(func: &ir::Function, block: Block) -> Option<Block> {
+    let term = func.layout.last_inst(block)?;
+    let InstructionData::Brif { blocks, .. } = func.dfg.insts[term] else {
+        return None;
+    };
+    let pool = &func.dfg.value_lists;
+    let (a, b) = (blocks[0].block(pool), blocks[1].block(pool));
+    match (a == block, b == block) {
+        (true, false) => Some(b),
+        (false, true) => Some(a),
+        _ => None,
+    }
+}
+
+/// How many of `inst`'s destinations are `block`.
+fn targets(func: &ir::Function, inst: Inst, block: Block) -> usize {
+    func.dfg.insts[inst]
+        .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+        .iter()
+        .filter(|call| call.block(&func.dfg.value_lists) == block)
+        .count()
+}
+
+/// How a loop parameter changes from one iteration to the next.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Step {
+    /// Passed on unchanged.
+    Invariant,
+    /// Plus a constant, in its own width.
+    Add(i64),
+    /// An i64 holding a zero-extended i32 that gains a constant as an i32: usable only
+    /// through `ireduce`.
+    Zext32(i64),
+    Other,
+}
+
+/// An integer value of the loop as a function of the iteration `t`: its value at `t = 0`
+/// plus `stride × t`, in its width (an i32 stride sign-extended). `zext`: the i64 is a
+/// zero-extended i32 of that kind, exact only where the check shows it does not wrap.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Lin {
+    stride: i64,
+    zext: bool,
+}
+
+/// One linear-memory access of the loop.
+#[derive(Clone, Copy, Debug)]
+struct Access {
+    inst: Inst,
+    store: bool,
+    /// Bytes accessed.
+    size: u8,
+    /// The native address operand, `base + x`, and the immediate offset.
+    addr: Value,
+    x: Value,
+    imm: i32,
+    /// The bytes from memory 0's base to `x`'s: the immediate offset, plus a constant the
+    /// address adds (with a fixed base, the mid-end folds the base into such a constant).
+    disp: i64,
+    lin: Lin,
+    /// For finding neighbours: the address less its constant part, and that part.
+    root: (Value, bool),
+    offset: i64,
+}
+
+/// A vector computation, one node per operator, in lanes.
+#[derive(Clone, Debug)]
+enum Node {
+    Splat(Value),
+    /// Loads: the accesses of each lane.
+    Load(Vec<usize>),
+    Unary(Opcode, Box<Node>),
+    Binary(Opcode, Box<Node>, Box<Node>),
+}
+
+/// A vector store: the accesses of its lanes and the value stored.
+struct Group {
+    lanes: Vec<usize>,
+    ty: Type,
+    value: Node,
+}
+
+/// A check the copy needs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Check {
+    /// Access `b` is `lane` lanes after access `a`.
+    Neighbour { a: usize, b: usize, lane: i64 },
+    /// Accesses `a` and `b` touch different bytes.
+    Disjoint { a: usize, b: usize },
+}
+
+struct Plan {
+    header: Block,
+    params: Vec<Value>,
+    steps: Vec<Step>,
+    accesses: Vec<Access>,
+    groups: Vec<Group>,
+    /// The instructions the groups replace.
+    consumed: Vec<Inst>,
+    checks: Vec<Check>,
+    /// The value whose stepping ends the loop at zero, as `a - b` (`b` `None`: zero).
+    count: (Value, Option<Value>, Lin),
+}
+
+impl Plan {
+    fn new(func: &ir::Function, memory: &Memory0, header: Block) -> Option<Plan> {
+        let term = func.layout.last_inst(header)?;
+        let InstructionData::Brif {
+            arg: cond, blocks, ..
+        } = func.dfg.insts[term]
+        else {
+            return None;
+        };
+        let pool = &func.dfg.value_lists;
+        let stays_on_true = blocks[0].block(pool) == header;
+        let back = blocks[if stays_on_true { 0 } else { 1 }];
+        let back_args: Vec<Value> = back
+            .args(pool)
+            .map(|arg| match arg {
+                BlockArg::Value(v) => Some(v),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let params = func.dfg.block_params(header).to_vec();
+        let mut analysis = Analysis {
+            func,
+            header,
+            steps: Vec::new(),
+            memo: HashMap::new(),
+        };
+        analysis.steps = params
+            .iter()
+            .zip(&back_args)
+            .map(|(&p, &a)| analysis.step(p, a))
+            .collect();
+
+        // Every instruction: an access the check covers, or nothing to observe.
+        let mut accesses = Vec::new();
+        let mut position = HashMap::new();
+        let mut insts = Vec::new();
+        for inst in func.layout.block_insts(header) {
+            if inst == term {
+                break;
+            }
+            position.insert(inst, insts.len());
+            insts.push(inst);
+            let data = &func.dfg.insts[inst];
+            let opcode = data.opcode();
+            if let Some(flags) = data.memflags() {
+                let flags = func.dfg.mem_flags[flags];
+                let linear = flags
+                    .alias_region()
+                    .is_some_and(|r| func.dfg.alias_regions[r].user_id == memory.region);
+                if linear || flags.trap_code().is_some() {
+                    accesses.push(analysis.access(memory, inst)?);
+                } else if opcode.can_store() || !opcode.can_load() {
+                    return None;
+                }
+                continue;
+            }
+            if opcode.is_call() || opcode.can_trap() || opcode.other_side_effects() {
+                return None;
+            }
+            if opcode.can_load() || opcode.can_store() {
+                return None;
+            }
+        }
+
+        let count = analysis.count(cond, stays_on_true)?;
+        let mut uses: HashMap<Value, u32> = HashMap::new();
+        for inst in func.layout.block_insts(header) {
+            for v in func.dfg.inst_values(inst) {
+                *uses.entry(func.dfg.resolve_aliases(v)).or_default() += 1;
+            }
+        }
+        let mut matcher = Matcher {
+            func,
+            header,
+            accesses: &accesses,
+            uses: &uses,
+            consumed: Vec::new(),
+        };
+        let groups = matcher.groups();
+        if groups.is_empty() {
+            return None;
+        }
+        let consumed = matcher.consumed;
+        let checks = checks(&accesses, &groups, &position)?;
+        if used_outside(func, header) {
+            return None;
+        }
+        Some(Plan {
+            header,
+            params,
+            steps: analysis.steps,
+            accesses,
+            groups,
+            consumed,
+            checks,
+            count,
+        })
+    }
+
+    /// Builds the check before the loop and the loop's vector copy.
+    fn apply(&self, func: &mut ir::Function, memory: &Memory0, vmctx: Value, entry: Inst) {
+        let header = self.header;
+        let check = func.dfg.make_block();
+        let vector = func.dfg.make_block();
+        let types: Vec<Type> = self
+            .params
+            .iter()
+            .map(|&p| func.dfg.value_type(p))
+            .collect();
+        let check_params: Vec<Value> = types
+            .iter()
+            .map(|&ty| func.dfg.append_block_param(check, ty))
+            .collect();
+        let vector_params: Vec<Value> = types
+            .iter()
+            .map(|&ty| func.dfg.append_block_param(vector, ty))
+            .collect();
+        func.layout.insert_block(check, header);
+        func.layout.insert_block_after(vector, header);
+        retarget(&mut func.dfg, entry, header, check);
+
+        let mut pos = FuncCursor::new(func).at_bottom(check);
+        let ok = self.emit_checks(&mut pos, memory, vmctx, &check_params);
+        let args: Vec<BlockArg> = check_params.iter().map(|&v| v.into()).collect();
+        pos.ins().brif(ok, vector, &args, header, &args);
+
+        self.emit_copy(pos.func, vector, &vector_params);
+    }
+
+    /// The checks, in `check`: a value that is nonzero when all hold.
+    fn emit_checks(
+        &self,
+        pos: &mut FuncCursor,
+        memory: &Memory0,
+        vmctx: Value,
+        params: &[Value],
+    ) -> Value {
+        let mut start = Start {
+            header: self.header,
+            params,
+            steps: &self.steps,
+            memo: HashMap::new(),
+        };
+        // Iterations less one: the first t at which `a - b` steps to zero.
+        let (a, b, lin) = self.count;
+        let mut d = start.value(pos, a);
+        if let Some(b) = b {
+            let b = start.value(pos, b);
+            d = pos.ins().isub(d, b);
+        }
+        let ty = pos.func.dfg.value_type(d);
+        let step = lin.stride.unsigned_abs();
+        let n = match lin.stride > 0 {
+            true => pos.ins().ineg(d),
+            false => d,
+        };
+        let rest = pos.ins().band_imm_s(n, (step - 1) as i64);
+        let mut ok = pos.ins().icmp_imm_s(IntCC::Equal, rest, 0);
+        let mut last = pos.ins().ushr_imm_u(n, i64::from(step.trailing_zeros()));
+        if ty == types::I32 {
+            last = pos.ins().uextend(types::I64, last);
+        } else {
+            let small = pos.ins().icmp_imm_s(IntCC::UnsignedLessThan, last, 1 << 32);
+            ok = pos.ins().band(ok, small);
+        }
+
+        let flags = MemFlagsData::trusted().with_readonly();
+        let memory_ptr = pos
+            .ins()
+            .load(types::I64, flags, vmctx, memory.memory_ptr_offset);
+        let length = pos.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            memory_ptr,
+            memory.length_field,
+        );
+
+        // Each access's bytes at t = 0, and over the loop.
+        let mut first = Vec::new();
+        let mut span = Vec::new();
+        for access in &self.accesses {
+            let x = start.value(pos, access.x);
+            let x = match pos.func.dfg.value_type(x) {
+                types::I32 => pos.ins().uextend(types::I64, x),
+                _ => x,
+            };
+            let travel = pos.ins().imul_imm_s(last, access.lin.stride);
+            let (lo, hi) = match access.lin.stride < 0 {
+                true => (pos.ins().iadd(x, travel), x),
+                false => (x, pos.ins().iadd(x, travel)),
+            };
+            let end = access.disp + i64::from(access.size);
+            let hi = pos.ins().iadd_imm_s(hi, end);
+            let low_ok = pos.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, 0);
+            let high_ok = pos.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, length);
+            ok = pos.ins().band(ok, low_ok);
+            ok = pos.ins().band(ok, high_ok);
+            let at = pos.ins().iadd_imm_s(x, access.disp);
+            let lo = pos.ins().iadd_imm_s(lo, access.disp);
+            first.push(at);
+            span.push((lo, hi));
+        }
+        for check in &self.checks {
+            let holds = match *check {
+                Check::Neighbour { a, b, lane } => {
+                    let want = pos
+                        .ins()
+                        .iadd_imm_s(first[a], lane * i64::from(self.accesses[a].size));
+                    pos.ins().icmp(IntCC::Equal, first[b], want)
+                }
+                Check::Disjoint { a, b } => {
+                    let (ends_a, starts_b, ends_b, starts_a) =
+                        if self.accesses[a].lin.stride == self.accesses[b].lin.stride {
+                            let end_a = pos
+                                .ins()
+                                .iadd_imm_s(first[a], i64::from(self.accesses[a].size));
+                            let end_b = pos
+                                .ins()
+                                .iadd_imm_s(first[b], i64::from(self.accesses[b].size));
+                            (end_a, first[b], end_b, first[a])
+                        } else {
+                            (span[a].1, span[b].0, span[b].1, span[a].0)
+                        };
+                    let before = pos
+                        .ins()
+                        .icmp(IntCC::SignedLessThanOrEqual, ends_a, starts_b);
+                    let after = pos
+                        .ins()
+                        .icmp(IntCC::SignedLessThanOrEqual, ends_b, starts_a);
+                    pos.ins().bor(before, after)
+                }
+            };
+            ok = pos.ins().band(ok, holds);
+        }
+        ok
+    }
+
+    /// The loop again, in `block`, with the groups as vector operations.
+    fn emit_copy(&self, func: &mut ir::Function, block: Block, params: &[Value]) {
+        let header = self.header;
+        let mut map: HashMap<Value, Value> = self
+            .params
+            .iter()
+            .copied()
+            .zip(params.iter().copied())
+            .collect();
+        let mut last_lane: HashMap<Inst, usize> = HashMap::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            let last = group
+                .lanes
+                .iter()
+                .map(|&l| self.accesses[l].inst)
+                .max_by_key(|&i| inst_index(func, header, i))
+                .expect("a group has lanes");
+            last_lane.insert(last, g);
+        }
+        let insts: Vec<Inst> = func.layout.block_insts(header).collect();
+        let mut pos = FuncCursor::new(func).at_bottom(block);
+        for inst in insts {
+            if let Some(&g) = last_lane.get(&inst) {
+                let group = &self.groups[g];
+                let value = self.emit_node(&mut pos, &group.value, group.ty, &map);
+                let lane0 = self.accesses[group.lanes[0]];
+                let flags = pos.func.dfg.insts[lane0.inst]
+                    .memflags()
+                    .expect("a store has flags");
+                let flags = pos.func.dfg.mem_flags[flags];
+                let addr = mapped(&map, lane0.addr);
+                let srcloc = pos.func.srcloc(inst);
+                pos.set_srcloc(srcloc);
+                pos.ins().store(flags, value, addr, lane0.imm);
+                continue;
+            }
+            if self.consumed.contains(&inst) {
+                continue;
+            }
+            let copy = pos.func.dfg.clone_inst(inst);
+            pos.func.dfg.map_inst_values(copy, |v| mapped(&map, v));
+            retarget(&mut pos.func.dfg, copy, header, block);
+            let srcloc = pos.func.srcloc(inst);
+            pos.set_srcloc(srcloc);
+            pos.insert_inst(copy);
+            let old = pos.func.dfg.inst_results(inst).to_vec();
+            let new = pos.func.dfg.inst_results(copy).to_vec();
+            map.extend(old.into_iter().zip(new));
+        }
+    }
+
+    fn emit_node(
+        &self,
+        pos: &mut FuncCursor,
+        node: &Node,
+        ty: Type,
+        map: &HashMap<Value, Value>,
+    ) -> Value {
+        match node {
+            Node::Splat(v) => pos.ins().splat(ty, mapped(map, *v)),
+            Node::Load(lanes) => {
+                let lane0 = self.accesses[lanes[0]];
+                let flags = pos.func.dfg.insts[lane0.inst]
+                    .memflags()
+                    .expect("a load has flags");
+                let flags = pos.func.dfg.mem_flags[flags];
+                let srcloc = pos.func.srcloc(lane0.inst);
+                pos.set_srcloc(srcloc);
+                pos.ins()
+                    .load(ty, flags, mapped(map, lane0.addr), lane0.imm)
+            }
+            Node::Unary(op, a) => {
+                let a = self.emit_node(pos, a, ty, map);
+                let (inst, dfg) = pos.ins().Unary(*op, ty, a);
+                dfg.first_result(inst)
+            }
+            Node::Binary(op, a, b) => {
+                let a = self.emit_node(pos, a, ty, map);
+                let b = self.emit_node(pos, b, ty, map);
+                let (inst, dfg) = pos.ins().Binary(*op, ty, a, b);
+                dfg.first_result(inst)
+            }
+        }
+    }
+}
+
+/// Makes `inst`'s branches to `from` go to `to`.
+fn retarget(dfg: &mut ir::DataFlowGraph, inst: Inst, from: Block, to: Block) {
+    let pool = &mut dfg.value_lists;
+    for call in
+        dfg.insts[inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables)
+    {
+        if call.block(pool) == from {
+            call.set_block(to, pool);
+        }
+    }
+}
+
+fn mapped(map: &HashMap<Value, Value>, v: Value) -> Value {
+    map.get(&v).copied().unwrap_or(v)
+}
+
+fn inst_index(func: &ir::Function, block: Block, inst: Inst) -> usize {
+    func.layout
+        .block_insts(block)
+        .position(|i| i == inst)
+        .unwrap_or(usize::MAX)
+}
+
+/// Whether a value of `header` is used in another block.
+fn used_outside(func: &ir::Function, header: Block) -> bool {
+    let defined_in = |v: Value| match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+        ValueDef::Result(inst, _) => func.layout.inst_block(inst) == Some(header),
+        ValueDef::Param(block, _) => block == header,
+        _ => false,
+    };
+    func.layout
+        .blocks()
+        .filter(|&b| b != header)
+        .flat_map(|b| func.layout.block_insts(b))
+        .any(|inst| func.dfg.inst_values(inst).any(defined_in))
+}
+
+/// The loop's arithmetic, as a function of the iteration.
+struct Analysis<'f> {
+    func: &'f ir::Function,
+    header: Block,
+    steps: Vec<Step>,
+    memo: HashMap<Value, Option<Lin>>,
+}
+
+impl Analysis<'_> {
+    fn step(&self, param: Value, arg: Value) -> Step {
+        let func = self.func;
+        let arg = func.dfg.resolve_aliases(arg);
+        if arg == param {
+            return Step::Invariant;
+        }
+        let ty = func.dfg.value_type(param);
+        if let Some(k) = plus_constant(func, arg, param) {
+            return Step::Add(k);
+        }
+        if ty == types::I64 {
+            if let Some(narrow) = unary(func, arg, Opcode::Uextend) {
+                if func.dfg.value_type(narrow) == types::I32 {
+                    let reduced = |v: Value| unary(func, v, Opcode::Ireduce) == Some(param);
+                    if let Some((base, k)) = add_constant(func, narrow) {
+                        if reduced(base) {
+                            return Step::Zext32(k as i32 as i64);
+                        }
+                    }
+                }
+            }
+        }
+        Step::Other
+    }
+
+    /// `value` as a function of the iteration, if it is one.
+    fn lin(&mut self, value: Value) -> Option<Lin> {
+        let func = self.func;
+        let value = func.dfg.resolve_aliases(value);
+        if let Some(&known) = self.memo.get(&value) {
+            return known;
+        }
+        let ty = func.dfg.value_type(value);
+        let found = if ty != types::I32 && ty != types::I64 {
+            None
+        } else {
+            self.compute(value, ty)
+        };
+        self.memo.insert(value, found);
+        found
+    }
+
+    fn compute(&mut self, value: Value, ty: Type) -> Option<Lin> {
+        let func = self.func;
+        let wrap = |s: i64| match ty {
+            types::I32 => s as i32 as i64,
+            _ => s,
+        };
+        let plain = |stride: i64| {
+            Some(Lin {
+                stride: wrap(stride),
+                zext: false,
+            })
+        };
+        let inst = match func.dfg.value_def(value) {
+            ValueDef::Param(block, i) if block == self.header => {
+                return match self.steps[i] {
+                    Step::Invariant => plain(0),
+                    Step::Add(k) => plain(k),
+                    _ => None,
+                };
+            }
+            ValueDef::Result(inst, _) if func.layout.inst_block(inst) == Some(self.header) => inst,
+            _ => return plain(0),
+        };
+        let operand = |this: &mut Self, v: Value| this.lin(v).filter(|l| !l.zext);
+        match func.dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                ..
+            } => plain(0),
+            InstructionData::Binary { opcode, args } => {
+                let (a, b) = (operand(self, args[0])?, operand(self, args[1])?);
+                match opcode {
+                    Opcode::Iadd => plain(a.stride.wrapping_add(b.stride)),
+                    Opcode::Isub => plain(a.stride.wrapping_sub(b.stride)),
+                    Opcode::Ishl => {
+                        let shift = constant(func, args[1])?;
+                        (b.stride == 0 && shift < u64::from(ty.bits()))
+                            .then(|| plain(a.stride.wrapping_shl(shift as u32)))?
+                    }
+                    Opcode::Imul => match (constant(func, args[0]), constant(func, args[1])) {
+                        (_, Some(c)) => plain(a.stride.wrapping_mul(c as i64)),
+                        (Some(c), _) => plain(b.stride.wrapping_mul(c as i64)),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            InstructionData::Unary {
+                opcode: Opcode::Ireduce,
+                arg,
+            } if ty == types::I32 => {
+                if let ValueDef::Param(block, i) = func.dfg.value_def(arg) {
+                    if block == self.header {
+                        if let Step::Zext32(k) = self.steps[i] {
+                            return plain(k);
+                        }
+                    }
+                }
+                operand(self, arg).and_then(|a| plain(a.stride))
+            }
+            InstructionData::Unary {
+                opcode: Opcode::Uextend,
+                arg,
+            } if ty == types::I64 && func.dfg.value_type(arg) == types::I32 => {
+                let a = operand(self, arg)?;
+                Some(Lin {
+                    stride: a.stride,
+                    zext: true,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A linear-memory access the check can cover.
+    fn access(&mut self, memory: &Memory0, inst: Inst) -> Option<Access> {
+        let func = self.func;
+        let (store, size, addr, imm, flags) = match func.dfg.insts[inst] {
+            InstructionData::Load {
+                opcode,
+                arg,
+                flags,
+                offset,
+            } => {
+                let size = match opcode {
+                    Opcode::Load => func.dfg.value_type(func.dfg.first_result(inst)).bytes(),
+                    Opcode::Uload8 | Opcode::Sload8 => 1,
+                    Opcode::Uload16 | Opcode::Sload16 => 2,
+                    Opcode::Uload32 | Opcode::Sload32 => 4,
+                    _ => return None,
+                };
+                (false, size, arg, offset, flags)
+            }
+            InstructionData::Store {
+                opcode,
+                args,
+                flags,
+                offset,
+            } => {
+                let size = match opcode {
+                    Opcode::Store => func.dfg.value_type(args[0]).bytes(),
+                    Opcode::Istore8 => 1,
+                    Opcode::Istore16 => 2,
+                    Opcode::Istore32 => 4,
+                    _ => return None,
+                };
+                (true, size, args[1], offset, flags)
+            }
+            _ => return None,
+        };
+        let flags = func.dfg.mem_flags[flags];
+        if flags.explicit_endianness() != Some(Endianness::Little) {
+            return None;
+        }
+        let imm = offset_of(imm);
+        if imm < 0 || size > 16 {
+            return None;
+        }
+        let addr = func.dfg.resolve_aliases(addr);
+        let ValueDef::Result(sum, _) = func.dfg.value_def(addr) else {
+            return None;
+        };
+        let InstructionData::Binary {
+            opcode: Opcode::Iadd,
+            args,
+        } = func.dfg.insts[sum]
+        else {
+            return None;
+        };
+        let mut found = None;
+        for (base, x) in [(args[0], args[1]), (args[1], args[0])] {
+            if let Some(extra) = base_offset(func, memory, base) {
+                found = Some((x, extra));
+                break;
+            }
+        }
+        let (x, extra) = found?;
+        let lin = self.lin(x)?;
+        if lin.stride.abs() > MAX_STRIDE {
+            return None;
+        }
+        let (root, offset) = match lin.zext {
+            true => {
+                let narrow = unary(func, x, Opcode::Uextend)?;
+                let (root, c) = add_constant(func, narrow).unwrap_or((narrow, 0));
+                ((root, true), c as i32 as i64)
+            }
+            false => {
+                let (root, c) = add_constant(func, x).unwrap_or((x, 0));
+                ((root, false), c)
+            }
+        };
+        let disp = extra + i64::from(imm);
+        Some(Access {
+            inst,
+            store,
+            size: size as u8,
+            addr,
+            x: func.dfg.resolve_aliases(x),
+            imm,
+            disp,
+            lin,
+            root,
+            offset: offset.wrapping_add(disp),
+        })
+    }
+
+    /// What ends the loop: a value that steps to zero, as `(a, b, lin)` for `a - b`.
+    fn count(&mut self, cond: Value, stays_on_true: bool) -> Option<(Value, Option<Value>, Lin)> {
+        let func = self.func;
+        let cond = func.dfg.resolve_aliases(cond);
+        let (a, b) = match func.dfg.value_def(cond) {
+            ValueDef::Result(inst, _) => match func.dfg.insts[inst] {
+                InstructionData::IntCompare { cond: cc, args, .. } => {
+                    let stays_while_unequal = match cc {
+                        IntCC::NotEqual => stays_on_true,
+                        IntCC::Equal => !stays_on_true,
+                        _ => return None,
+                    };
+                    stays_while_unequal.then_some((args[0], Some(args[1])))?
+                }
+                _ if stays_on_true => (cond, None),
+                _ => return None,
+            },
+            _ if stays_on_true => (cond, None),
+            _ => return None,
+        };
+        let la = self.lin(a).filter(|l| !l.zext)?;
+        let stride = match b {
+            Some(b) => {
+                let lb = self.lin(b).filter(|l| !l.zext)?;
+                match func.dfg.value_type(a) {
+                    types::I32 => (la.stride.wrapping_sub(lb.stride)) as i32 as i64,
+                    _ => la.stride.wrapping_sub(lb.stride),
+                }
+            }
+            None => la.stride,
+        };
+        let step = stride.unsigned_abs();
+        (step.is_power_of_two() && step <= 1 << 30).then_some(())?;
+        Some((
+            a,
+            b,
+            Lin {
+                stride,
+                zext: false,
+            },
+        ))
+    }
+}
+
+fn offset_of(offset: ir::immediates::Offset32) -> i32 {
+    offset.into()
+}
+
+/// When `value` is memory 0's base plus a constant (0 to 2^31 - 1), that constant.
+fn base_offset(func: &ir::Function, memory: &Memory0, value: Value) -> Option<i64> {
+    let value = func.dfg.resolve_aliases(value);
+    if let (Some(fixed), Some(c)) = (memory.fixed_base, constant(func, value)) {
+        let extra = (c as i64).checked_sub(fixed)?;
+        return (0..=i64::from(i32::MAX)).contains(&extra).then_some(extra);
+    }
+    let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+        return None;
+    };
+    let InstructionData::Load {
+        opcode: Opcode::Load,
+        arg,
+        offset,
+        ..
+    } = func.dfg.insts[inst]
+    else {
+        return None;
+    };
+    let vmctx = func.special_param(ArgumentPurpose::VMContext);
+    let is_base = func.dfg.value_type(value) == types::I64
+        && offset_of(offset) == memory.base_offset
+        && vmctx == Some(func.dfg.resolve_aliases(arg));
+    is_base.then_some(0)
+}
+
+/// The operand of `value` when it is the result of the unary `opcode`.
+fn unary(func: &ir::Function, value: Value, opcode: Opcode) -> Option<Value> {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(func.dfg.resolve_aliases(value)) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::Unary { opcode: op, arg } if op == opcode => {
+            Some(func.dfg.resolve_aliases(arg))
+        }
+        _ => None,
+    }
+}
+
+/// `(x, c)` when `value` is `x + c` or `x - c` (`x + -c`) for a constant `c` (sign-extended
+/// from its type).
+fn add_constant(func: &ir::Function, value: Value) -> Option<(Value, i64)> {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(func.dfg.resolve_aliases(value)) else {
+        return None;
+    };
+    let InstructionData::Binary { opcode, args } = func.dfg.insts[inst] else {
+        return None;
+    };
+    let bits = func.dfg.value_type(value).bits();
+    let signed = |c: u64| match bits {
+        32 => c as u32 as i32 as i64,
+        _ => c as i64,
+    };
+    let resolve = |v: Value| func.dfg.resolve_aliases(v);
+    match (opcode, constant(func, args[0]), constant(func, args[1])) {
+        (Opcode::Iadd, _, Some(c)) => Some((resolve(args[0]), signed(c))),
+        (Opcode::Iadd, Some(c), _) => Some((resolve(args[1]), signed(c))),
+        (Opcode::Isub, _, Some(c)) => Some((resolve(args[0]), signed(c).wrapping_neg())),
+        _ => None,
+    }
+}
+
+/// `k` when `value` is `param + k`.
+fn plus_constant(func: &ir::Function, value: Value, param: Value) -> Option<i64> {
+    let (base, k) = add_constant(func, value)?;
+    (base == param).then_some(k)
+}
+
+/// Finds the groups of stores and the computations of their values.
+struct Matcher<'a> {
+    func: &'a ir::Function,
+    header: Block,
+    accesses: &'a [Access],
+    uses: &'a HashMap<Value, u32>,
+    consumed: Vec<Inst>,
+}
+
+impl Matcher<'_> {
+    fn groups(&mut self) -> Vec<Group> {
+        let mut groups = Vec::new();
+        let mut taken = vec![false; self.accesses.len()];
+        for (first, access) in self.accesses.iter().enumerate() {
+            if !access.store || taken[first] {
+                continue;
+            }
+            let data = &self.func.dfg.insts[access.inst];
+            if data.opcode() != Opcode::Store {
+                continue;
+            }
+            let stored = self.func.dfg.inst_args(access.inst)[0];
+            let ty = self.func.dfg.value_type(stored);
+            if ![types::F64, types::F32, types::I64, types::I32].contains(&ty) {
+                continue;
+            }
+            let Some(lanes) = self.neighbours(first, true, &taken) else {
+                continue;
+            };
+            let values: Vec<Value> = lanes
+                .iter()
+                .map(|&l| self.func.dfg.inst_args(self.accesses[l].inst)[0])
+                .collect();
+            let mark = self.consumed.len();
+            match self.node(&values) {
+                Some(value) => {
+                    for &l in &lanes {
+                        taken[l] = true;
+                        self.consumed.push(self.accesses[l].inst);
+                    }
+                    let vty = ty.by(lanes.len() as u32).expect("a vector of 128 bits");
+                    groups.push(Group {
+                        lanes,
+                        ty: vty,
+                        value,
+                    });
+                }
+                None => self.consumed.truncate(mark),
+            }
+        }
+        groups
+    }
+
+    /// The accesses of the lanes of a vector at access `first` (its lane 0): accesses of
+    /// the same kind and type at the next addresses.
+    fn neighbours(&self, first: usize, store: bool, taken: &[bool]) -> Option<Vec<usize>> {
+        let a = self.accesses[first];
+        let ty = self.access_type(a);
+        let count = 16 / u32::from(a.size);
+        let mut lanes = vec![first];
+        for lane in 1..count {
+            let want = a.offset + i64::from(lane) * i64::from(a.size);
+            let found = self.accesses.iter().enumerate().position(|(i, b)| {
+                b.store == store
+                    && !taken[i]
+                    && b.root == a.root
+                    && b.lin == a.lin
+                    && b.offset == want
+                    && self.func.dfg.insts[b.inst].opcode() == self.func.dfg.insts[a.inst].opcode()
+                    && self.access_type(*b) == ty
+            })?;
+            lanes.push(found);
+        }
+        Some(lanes)
+    }
+
+    fn access_type(&self, a: Access) -> Type {
+        let dfg = &self.func.dfg;
+        match a.store {
+            true => dfg.value_type(dfg.inst_args(a.inst)[0]),
+            false => dfg.value_type(dfg.first_result(a.inst)),
+        }
+    }
+
+    /// The vector computation of `values`, one per lane.
+    fn node(&mut self, values: &[Value]) -> Option<Node> {
+        let dfg = &self.func.dfg;
+        let values: Vec<Value> = values.iter().map(|&v| dfg.resolve_aliases(v)).collect();
+        if values.iter().all(|&v| v == values[0]) {
+            return Some(Node::Splat(values[0]));
+        }
+        let mut insts = Vec::new();
+        for &v in &values {
+            let ValueDef::Result(inst, 0) = dfg.value_def(v) else {
+                return None;
+            };
+            let here = self.func.layout.inst_block(inst) == Some(self.header);
+            if !here || self.uses.get(&v) != Some(&1) || self.consumed.contains(&inst) {
+                return None;
+            }
+            insts.push(inst);
+        }
+        let opcode = dfg.insts[insts[0]].opcode();
+        if insts.iter().any(|&i| dfg.insts[i].opcode() != opcode) {
+            return None;
+        }
+        let ty = dfg.value_type(values[0]);
+        let float = ty.is_float();
+        let node = match opcode {
+            Opcode::Load => {
+                let index = |inst: Inst| self.accesses.iter().position(|a| a.inst == inst);
+                let first = index(insts[0])?;
+                let lanes = self.neighbours(first, false, &vec![false; self.accesses.len()])?;
+                let lane_insts: Vec<Inst> = lanes.iter().map(|&l| self.accesses[l].inst).collect();
+                if lane_insts != insts {
+                    return None;
+                }
+                Node::Load(lanes)
+            }
+            Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv if float => {
+                self.binary(opcode, &insts)?
+            }
+            Opcode::Iadd | Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor if !float => {
+                self.binary(opcode, &insts)?
+            }
+            Opcode::Fneg | Opcode::Fabs | Opcode::Sqrt if float => {
+                let args: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[0]).collect();
+                Node::Unary(opcode, Box::new(self.node(&args)?))
+            }
+            _ => return None,
+        };
+        self.consumed.extend(insts);
+        Some(node)
+    }
+
+    fn binary(&mut self, opcode: Opcode, insts: &[Inst]) -> Option<Node> {
+        let dfg = &self.func.dfg;
+        let left: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[0]).collect();
+        let right: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[1]).collect();
+        let mark = self.consumed.len();
+        if let (Some(a), Some(b)) = (self.node(&left), self.node(&right)) {
+            return Some(Node::Binary(opcode, Box::new(a), Box::new(b)));
+        }
+        self.consumed.truncate(mark);
+        if !matches!(
+            opcode,
+            Opcode::Fadd | Opcode::Fmul | Opcode::Iadd | Opcode::Band | Opcode::Bor | Opcode::Bxor
+        ) {
+            return None;
+        }
+        // A commutative operator with its operands the other way round in some lanes:
+        // each lane's pair ordered as lane 0's.
+        let (mut l2, mut r2) = (left.clone(), right.clone());
+        for i in 1..insts.len() {
+            if self.similar(left[i], left[0]) != Some(true) {
+                std::mem::swap(&mut l2[i], &mut r2[i]);
+            }
+        }
+        let a = self.node(&l2);
+        let b = a.as_ref().and_then(|_| self.node(&r2));
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Node::Binary(opcode, Box::new(a), Box::new(b))),
+            _ => {
+                self.consumed.truncate(mark);
+                None
+            }
+        }
+    }
+
+    /// Whether two values are made by the same operator (or are the same value).
+    fn similar(&self, a: Value, b: Value) -> Option<bool> {
+        let dfg = &self.func.dfg;
+        if a == b {
+            return Some(true);
+        }
+        match (dfg.value_def(a), dfg.value_def(b)) {
+            (ValueDef::Result(x, _), ValueDef::Result(y, _)) => {
+                Some(dfg.insts[x].opcode() == dfg.insts[y].opcode())
+            }
+            _ => Some(false),
+        }
+    }
+}
+
+/// The checks a plan needs: neighbours in each vector access, and different bytes for the
+/// accesses the copy reorders.
+fn checks(
+    accesses: &[Access],
+    groups: &[Group],
+    position: &HashMap<Inst, usize>,
+) -> Option<Vec<Check>> {
+    let mut checks = Vec::new();
+    // Where each access happens in the copy: (position, 0 for a load, 1 for a store), and
+    // which vector access it is part of.
+    let mut order: Vec<(usize, u8)> = accesses
+        .iter()
+        .map(|a| (position[&a.inst], u8::from(a.store)))
+        .collect();
+    let mut vector_of: Vec<Option<usize>> = vec![None; accesses.len()];
+    let mut vectors = 0;
+    for group in groups {
+        let at = group
+            .lanes
+            .iter()
+            .map(|&l| position[&accesses[l].inst])
+            .max()?;
+        let mut lanes_of = vec![group.lanes.clone()];
+        collect_loads(&group.value, &mut lanes_of);
+        for lanes in lanes_of {
+            for (lane, &l) in lanes.iter().enumerate().skip(1) {
+                checks.push(Check::Neighbour {
+                    a: lanes[0],
+                    b: l,
+                    lane: lane as i64,
+                });
+            }
+            for &l in &lanes {
+                order[l] = (at, u8::from(accesses[l].store));
+                vector_of[l] = Some(vectors);
+            }
+            vectors += 1;
+        }
+    }
+    for a in 0..accesses.len() {
+        for b in a + 1..accesses.len() {
+            if !accesses[a].store && !accesses[b].store {
+                continue;
+            }
+            if vector_of[a].is_some() && vector_of[a] == vector_of[b] {
+                continue;
+            }
+            let before = position[&accesses[a].inst] < position[&accesses[b].inst];
+            let still = order[a] < order[b];
+            if before != still || order[a] == order[b] {
+                checks.push(Check::Disjoint { a, b });
+            }
+        }
+    }
+    (checks.len() <= MAX_CHECKS).then_some(checks)
+}
+
+fn collect_loads(node: &Node, out: &mut Vec<Vec<usize>>) {
+    match node {
+        Node::Splat(_) => {}
+        Node::Load(lanes) => out.push(lanes.clone()),
+        Node::Unary(_, a) => collect_loads(a, out),
+        Node::Binary(_, a, b) => {
+            collect_loads(a, out);
+            collect_loads(b, out);
+        }
+    }
+}
+
+/// The loop's values at its first iteration, computed in the check block.
+struct Start<'a> {
+    header: Block,
+    params: &'a [Value],
+    steps: &'a [Step],
+    memo: HashMap<Value, Value>,
+}
+
+impl Start<'_> {
+    fn value(&mut self, pos: &mut FuncCursor, value: Value) -> Value {
+        let value = pos.func.dfg.resolve_aliases(value);
+        if let Some(&v) = self.memo.get(&value) {
+            return v;
+        }
+        let result = match pos.func.dfg.value_def(value) {
+            ValueDef::Param(block, i) if block == self.header => {
+                let _ = self.steps;
+                self.params[i]
+            }
+            ValueDef::Result(inst, _) if pos.func.layout.inst_block(inst) == Some(self.header) => {
+                let args: Vec<Value> = pos.func.dfg.inst_args(inst).to_vec();
+                let args: Vec<Value> = args.into_iter().map(|a| self.value(pos, a)).collect();
+                let copy = pos.func.dfg.clone_inst(inst);
+                let mut it = args.into_iter();
+                pos.func
+                    .dfg
+                    .map_inst_values(copy, |_| it.next().expect("an argument"));
+                pos.insert_inst(copy);
+                pos.func.dfg.first_result(copy)
+            }
+            _ => value,
+        };
+        self.memo.insert(value, result);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{AbiParam, AliasRegionData, ExtFuncData, ExternalName, Signature};
+    use cranelift_codegen::isa::CallConv;
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    const MEMORY: Memory0 = Memory0 {
+        fixed_base: None,
+        base_offset: 40,
+        memory_ptr_offset: 32,
+        length_field: 8,
+        region: 1,
+    };
+
+    /// The loop the translation gives `c[j] += a * b[j]` unrolled twice (`c` and `b` zero-
+    /// extended i32 addresses stepping by 16, an i32 count stepping by -2), with a call in
+    /// it when `call`.
+    fn axpy(call: bool) -> ir::Function {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params
+            .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
+        for ty in [types::F64, types::I32, types::I32, types::I32] {
+            sig.params.push(AbiParam::new(ty));
+        }
+        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+        let region = func.dfg.alias_regions.insert(AliasRegionData {
+            user_id: 1,
+            description: "linear memory".into(),
+        });
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let params = crate::test_ir::enter(&mut b);
+        let (vmctx, a) = (params[0], params[1]);
+        let wide: Vec<Value> = params[2..]
+            .iter()
+            .map(|&v| b.ins().uextend(types::I64, v))
+            .collect();
+        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        let base = b.ins().load(types::I64, flags, vmctx, MEMORY.base_offset);
+        let top = b.create_block();
+        let exit = b.create_block();
+        let [c, bp, n] = [0, 1, 2].map(|_| b.append_block_param(top, types::I64));
+        let args: Vec<BlockArg> = wide.iter().map(|&v| v.into()).collect();
+        b.ins().jump(top, &args);
+        b.switch_to_block(top);
+        let heap = MemFlagsData::new()
+            .with_endianness(Endianness::Little)
+            .with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
+            .with_alias_region(Some(region));
+        let bq = b.ins().iadd(base, bp);
+        let cq = b.ins().iadd(base, c);
+        for offset in [0, 8] {
+            let x = b.ins().load(types::F64, heap, bq, offset);
+            let y = b.ins().load(types::F64, heap, cq, offset);
+            let m = b.ins().fmul(a, x);
+            let s = b.ins().fadd(m, y);
+            b.ins().store(heap, s, cq, offset);
+        }
+        if call {
+            let sig = b.import_signature(Signature::new(CallConv::SystemV));
+            let callee = b.import_function(ExtFuncData {
+                name: ExternalName::testcase("f"),
+                signature: sig,
+                colocated: true,
+                patchable: false,
+            });
+            b.ins().call(callee, &[]);
+        }
+        let count = b.ins().ireduce(types::I32, n);
+        let next = b.ins().iadd_imm_s(count, -2);
+        let c2 = b.ins().iadd_imm_s(c, 16);
+        let b2 = b.ins().iadd_imm_s(bp, 16);
+        let n2 = b.ins().uextend(types::I64, next);
+        b.ins()
+            .brif(next, top, &[c2.into(), b2.into(), n2.into()], exit, &[]);
+        b.switch_to_block(exit);
+        b.ins().return_(&[]);
+        crate::test_ir::finish(b);
+        func
+    }
+
+    fn vector_ops(func: &ir::Function) -> Vec<(Opcode, Type)> {
+        func.layout
+            .blocks()
+            .flat_map(|block| func.layout.block_insts(block))
+            .filter_map(|inst| {
+                let ty = match func.dfg.inst_results(inst).first() {
+                    Some(&v) => func.dfg.value_type(v),
+                    None => func.dfg.ctrl_typevar(inst),
+                };
+                ty.is_vector()
+                    .then(|| (func.dfg.insts[inst].opcode(), ty))
+                    .or_else(|| {
+                        let stored = match func.dfg.insts[inst] {
+                            InstructionData::Store { args, .. } => args[0],
+                            _ => return None,
+                        };
+                        let ty = func.dfg.value_type(stored);
+                        ty.is_vector().then_some((Opcode::Store, ty))
+                    })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_unrolled_loop_gets_a_vector_copy() {
+        let mut func = axpy(false);
+        assert_eq!(vectorise_loops(&mut func, &MEMORY), 1, "{}", func.display());
+        let ops = vector_ops(&func);
+        let f64x2 = types::F64X2;
+        for op in [
+            Opcode::Splat,
+            Opcode::Load,
+            Opcode::Fmul,
+            Opcode::Fadd,
+            Opcode::Store,
+        ] {
+            assert!(ops.contains(&(op, f64x2)), "{op}: {}", func.display());
+        }
+        assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Load).count(), 2);
+        assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Store).count(), 1);
+        // The check block, the scalar loop and its vector copy.
+        assert_eq!(func.layout.blocks().count(), 5, "{}", func.display());
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        cranelift_codegen::verify_function(&func, &flags).expect("valid IR");
+    }
+
+    #[test]
+    fn a_loop_with_a_call_is_left_alone() {
+        let mut func = axpy(true);
+        assert_eq!(vectorise_loops(&mut func, &MEMORY), 0, "{}", func.display());
+        assert!(vector_ops(&func).is_empty());
+    }
+
+    #[test]
+    fn another_memory_is_left_alone() {
+        let mut func = axpy(false);
+        let other = Memory0 {
+            base_offset: 48,
+            ..MEMORY
+        };
+        assert_eq!(vectorise_loops(&mut func, &other), 0, "{}", func.display());
+    }
+}

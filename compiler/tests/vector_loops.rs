@@ -1,0 +1,231 @@
+//! Loops whose unrolled copies become vector operations (`vector_loops.rs` in the compiler):
+//! the loops C compilers emit for `c[j] += a * b[j]` and for four-lane integer updates, run
+//! through the real pipeline with both kinds of bounds checks, against a model of the scalar
+//! loop. Covered: arrays apart, overlapping either way by one element, the same array, a
+//! loop running off the end of memory (the elements before the fault written, as the scalar
+//! loop writes them), and a counter that never reaches zero exactly.
+
+mod support;
+use support::*;
+use wasmaot_runtime::TrapKind;
+
+const MODULE: &str = r#"
+(module
+  (memory (export "mem") 1)
+
+  ;; The doubles at [p, p + 8n) set to i + 0.25 + k.
+  (func (export "fill") (param $p i32) (param $n i32) (param $k f64)
+    (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.convert_i32_u (local.get $i)) (f64.add (f64.const 0.25) (local.get $k))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+
+  ;; c[j] += a * b[j], two elements per iteration, counting n down to zero by two.
+  (func (export "axpy") (param $a f64) (param $c i32) (param $b i32) (param $n i32)
+    (loop $l
+      (f64.store (local.get $c)
+        (f64.add (f64.mul (local.get $a) (f64.load (local.get $b))) (f64.load (local.get $c))))
+      (f64.store offset=8 (local.get $c)
+        (f64.add (f64.mul (local.get $a) (f64.load offset=8 (local.get $b)))
+                 (f64.load offset=8 (local.get $c))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 2))))))
+
+  ;; d[i] = s[i] ^ 0x55 + d[i] over four i32s per iteration, i stepping by 16 bytes to end.
+  (func (export "mix") (param $d i32) (param $s i32) (param $end i32)
+    (local $i i32)
+    (loop $l
+      (i32.store (i32.add (local.get $d) (local.get $i))
+        (i32.add (i32.xor (i32.load (i32.add (local.get $s) (local.get $i))) (i32.const 0x55))
+                 (i32.load (i32.add (local.get $d) (local.get $i)))))
+      (i32.store offset=4 (i32.add (local.get $d) (local.get $i))
+        (i32.add (i32.xor (i32.load offset=4 (i32.add (local.get $s) (local.get $i))) (i32.const 0x55))
+                 (i32.load offset=4 (i32.add (local.get $d) (local.get $i)))))
+      (i32.store offset=8 (i32.add (local.get $d) (local.get $i))
+        (i32.add (i32.xor (i32.load offset=8 (i32.add (local.get $s) (local.get $i))) (i32.const 0x55))
+                 (i32.load offset=8 (i32.add (local.get $d) (local.get $i)))))
+      (i32.store offset=12 (i32.add (local.get $d) (local.get $i))
+        (i32.add (i32.xor (i32.load offset=12 (i32.add (local.get $s) (local.get $i))) (i32.const 0x55))
+                 (i32.load offset=12 (i32.add (local.get $d) (local.get $i)))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end)))))
+
+  (func (export "get") (param $p i32) (result i64) (i64.load (local.get $p)))
+)
+"#;
+
+const PAGE: usize = 65536;
+
+/// The memory as the module leaves it: `fill`'s doubles, then the scalar loop of `axpy`.
+struct Model {
+    bytes: Vec<u8>,
+}
+
+impl Model {
+    fn new() -> Model {
+        Model {
+            bytes: vec![0; PAGE],
+        }
+    }
+
+    fn fill(&mut self, p: usize, n: usize, k: f64) {
+        for i in 0..n {
+            self.set_f64(p + 8 * i, i as f64 + (0.25 + k));
+        }
+    }
+
+    fn f64(&self, p: usize) -> Option<f64> {
+        let b = self.bytes.get(p..p + 8)?;
+        Some(f64::from_le_bytes(b.try_into().unwrap()))
+    }
+
+    fn set_f64(&mut self, p: usize, v: f64) {
+        self.bytes[p..p + 8].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn i32(&self, p: usize) -> Option<i32> {
+        let b = self.bytes.get(p..p + 4)?;
+        Some(i32::from_le_bytes(b.try_into().unwrap()))
+    }
+
+    /// `axpy` as the wasm does it, one access at a time; false when it traps.
+    fn axpy(&mut self, a: f64, mut c: u32, mut b: u32, mut n: u32) -> bool {
+        loop {
+            for lane in 0..2 {
+                let (cl, bl) = (c as usize + 8 * lane, b as usize + 8 * lane);
+                let Some(x) = self.f64(bl) else { return false };
+                let Some(y) = self.f64(cl) else { return false };
+                if cl + 8 > PAGE {
+                    return false;
+                }
+                self.set_f64(cl, a * x + y);
+            }
+            c = c.wrapping_add(16);
+            b = b.wrapping_add(16);
+            n = n.wrapping_sub(2);
+            if n == 0 {
+                return true;
+            }
+        }
+    }
+
+    fn mix(&mut self, d: u32, s: u32, end: u32) -> bool {
+        let mut i = 0u32;
+        loop {
+            for lane in 0..4 {
+                let dl = d.wrapping_add(i) as usize + 4 * lane;
+                let sl = s.wrapping_add(i) as usize + 4 * lane;
+                let Some(x) = self.i32(sl) else { return false };
+                let Some(y) = self.i32(dl) else { return false };
+                if dl + 4 > PAGE {
+                    return false;
+                }
+                let v = (x ^ 0x55).wrapping_add(y);
+                self.bytes[dl..dl + 4].copy_from_slice(&v.to_le_bytes());
+            }
+            i = i.wrapping_add(16);
+            if i == end {
+                return true;
+            }
+        }
+    }
+}
+
+/// Runs `call` on a fresh instance and on the model, then compares all of memory.
+fn check(label: &str, setup: &[(usize, usize, f64)], run: Run) {
+    for (mode, instance) in instances_both_checks(MODULE) {
+        let mut model = Model::new();
+        for &(p, n, k) in setup {
+            model.fill(p, n, k);
+            call(&instance, "fill", &[i32(p as i32), i32(n as i32), f64(k)]);
+        }
+        let (name, args, completes) = match run {
+            Run::Axpy { a, c, b, n } => (
+                "axpy",
+                vec![f64(a), i32(c as i32), i32(b as i32), i32(n as i32)],
+                model.axpy(a, c, b, n),
+            ),
+            Run::Mix { d, s, end } => (
+                "mix",
+                vec![i32(d as i32), i32(s as i32), i32(end as i32)],
+                model.mix(d, s, end),
+            ),
+        };
+        match completes {
+            true => {
+                call(&instance, name, &args);
+            }
+            false => assert_eq!(
+                trap(&instance, name, &args),
+                TrapKind::OutOfBoundsMemory,
+                "{label} ({mode})"
+            ),
+        }
+        for p in (0..PAGE).step_by(8) {
+            let got = call1(&instance, "get", &[i32(p as i32)]).unwrap_i64();
+            let want = i64::from_le_bytes(model.bytes[p..p + 8].try_into().unwrap());
+            assert_eq!(got, want, "{label} ({mode}): bytes at {p}");
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Run {
+    Axpy { a: f64, c: u32, b: u32, n: u32 },
+    Mix { d: u32, s: u32, end: u32 },
+}
+
+#[test]
+fn axpy_with_arrays_apart_overlapping_or_the_same() {
+    let setup = [(0, 2048, 0.0), (16384, 64, 100.0)];
+    for (label, c, b, n) in [
+        ("apart", 16384, 0, 64),
+        ("two elements", 16384, 8, 2),
+        ("b one element below c", 16384, 16384 - 8, 64),
+        ("b one element above c", 16384, 16384 + 8, 64),
+        ("b two elements below c", 16384, 16384 - 16, 64),
+        ("the same array", 16384, 16384, 64),
+        ("c at an odd address", 16385, 0, 32),
+    ] {
+        check(label, &setup, Run::Axpy { a: 1.5, c, b, n });
+    }
+}
+
+#[test]
+fn axpy_running_off_the_end_writes_what_the_scalar_loop_writes() {
+    let setup = [(0, 2048, 0.0), (PAGE - 512, 64, 7.0)];
+    // The last pair's second element is the first past the end: its first is written.
+    let run = Run::Axpy {
+        a: -0.5,
+        c: (PAGE - 512 + 8) as u32,
+        b: 0,
+        n: 64,
+    };
+    check("off the end", &setup, run);
+    // An odd count steps past zero: the loop runs until c leaves memory.
+    let run = Run::Axpy {
+        a: 2.0,
+        c: (PAGE - 4096) as u32,
+        b: 0,
+        n: 7,
+    };
+    check("odd count", &setup, run);
+}
+
+#[test]
+fn four_lane_integer_updates_with_overlaps() {
+    let setup = [(0, 1024, 3.0), (8192, 512, 9.0)];
+    for (label, d, s, end) in [
+        ("apart", 8192, 0, 1024),
+        ("s one lane above d", 8192, 8196, 1024),
+        ("s one lane below d", 8192, 8188, 1024),
+        ("in place", 8192, 8192, 512),
+        ("end never met exactly", PAGE as u32 - 4096, 0, 4100),
+    ] {
+        check(label, &setup, Run::Mix { d, s, end });
+    }
+}
