@@ -7,7 +7,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::TrapKind;
+use wasmaot_runtime::{Instance, TrapKind};
 
 const MODULE: &str = r#"
 (module
@@ -55,6 +55,16 @@ const MODULE: &str = r#"
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end)))))
 
   (func (export "get") (param $p i32) (result i64) (i64.load (local.get $p)))
+
+  ;; FNV-style hash of all of memory, eight bytes at a time.
+  (func (export "hash") (result i64)
+    (local $p i32) (local $h i64)
+    (loop $l
+      (local.set $h (i64.mul (i64.xor (local.get $h) (i64.load (local.get $p)))
+                             (i64.const 0x100000001b3)))
+      (br_if $l (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 8)))
+                        (i32.const 65536))))
+    (local.get $h))
 )
 "#;
 
@@ -85,6 +95,13 @@ impl Model {
 
     fn set_f64(&mut self, p: usize, v: f64) {
         self.bytes[p..p + 8].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn hash(&self) -> i64 {
+        self.bytes.chunks(8).fold(0u64, |h, chunk| {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap());
+            (h ^ x).wrapping_mul(0x100000001b3)
+        }) as i64
     }
 
     fn i32(&self, p: usize) -> Option<i32> {
@@ -135,42 +152,58 @@ impl Model {
     }
 }
 
-/// Runs `call` on a fresh instance and on the model, then compares all of memory.
+/// Runs `run` on a fresh instance and on the model, then compares all of memory.
 fn check(label: &str, setup: &[(usize, usize, f64)], run: Run) {
     for (mode, instance) in instances_both_checks(MODULE) {
-        let mut model = Model::new();
-        for &(p, n, k) in setup {
-            model.fill(p, n, k);
-            call(&instance, "fill", &[i32(p as i32), i32(n as i32), f64(k)]);
-        }
-        let (name, args, completes) = match run {
-            Run::Axpy { a, c, b, n } => (
-                "axpy",
-                vec![f64(a), i32(c as i32), i32(b as i32), i32(n as i32)],
-                model.axpy(a, c, b, n),
-            ),
-            Run::Mix { d, s, end } => (
-                "mix",
-                vec![i32(d as i32), i32(s as i32), i32(end as i32)],
-                model.mix(d, s, end),
-            ),
-        };
-        match completes {
-            true => {
-                call(&instance, name, &args);
-            }
-            false => assert_eq!(
-                trap(&instance, name, &args),
-                TrapKind::OutOfBoundsMemory,
-                "{label} ({mode})"
-            ),
-        }
-        for p in (0..PAGE).step_by(8) {
-            let got = call1(&instance, "get", &[i32(p as i32)]).unwrap_i64();
-            let want = i64::from_le_bytes(model.bytes[p..p + 8].try_into().unwrap());
-            assert_eq!(got, want, "{label} ({mode}): bytes at {p}");
-        }
+        check_on(&instance, &format!("{label} ({mode})"), setup, run);
     }
+}
+
+/// Runs `run` on `instance` (its memory set up from zero again) and on the model, then
+/// compares all of memory.
+fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run: Run) {
+    let mut model = Model::new();
+    call(
+        instance,
+        "fill",
+        &[i32(0), i32(PAGE as i32 / 8), f64(-0.25)],
+    );
+    model.fill(0, PAGE / 8, -0.25);
+    for &(p, n, k) in setup {
+        model.fill(p, n, k);
+        call(instance, "fill", &[i32(p as i32), i32(n as i32), f64(k)]);
+    }
+    let (name, args, completes) = match run {
+        Run::Axpy { a, c, b, n } => (
+            "axpy",
+            vec![f64(a), i32(c as i32), i32(b as i32), i32(n as i32)],
+            model.axpy(a, c, b, n),
+        ),
+        Run::Mix { d, s, end } => (
+            "mix",
+            vec![i32(d as i32), i32(s as i32), i32(end as i32)],
+            model.mix(d, s, end),
+        ),
+    };
+    match completes {
+        true => {
+            call(instance, name, &args);
+        }
+        false => assert_eq!(
+            trap(instance, name, &args),
+            TrapKind::OutOfBoundsMemory,
+            "{label}"
+        ),
+    }
+    if call1(instance, "hash", &[]).unwrap_i64() == model.hash() {
+        return;
+    }
+    for p in (0..PAGE).step_by(8) {
+        let got = call1(instance, "get", &[i32(p as i32)]).unwrap_i64();
+        let want = i64::from_le_bytes(model.bytes[p..p + 8].try_into().unwrap());
+        assert_eq!(got, want, "{label}: bytes at {p}");
+    }
+    panic!("{label}: hashes differ, bytes equal");
 }
 
 #[derive(Clone, Copy)]
@@ -227,5 +260,48 @@ fn four_lane_integer_updates_with_overlaps() {
         ("end never met exactly", PAGE as u32 - 4096, 0, 4100),
     ] {
         check(label, &setup, Run::Mix { d, s, end });
+    }
+}
+
+#[test]
+fn random_placements_counts_and_overlaps() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |below: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % below
+    };
+    let setup = [(4096, 4096, 1.0)];
+    for (mode, instance) in instances_both_checks(MODULE) {
+        for round in 0..150 {
+            let near = next(4) == 0;
+            let c = match near {
+                true => PAGE as u64 - 8 * next(80) - next(2) * 4,
+                false => next(PAGE as u64 - 4096) & !next(2).wrapping_mul(7),
+            } as u32;
+            let delta = match next(3) {
+                0 => next(81) as i64 - 40,
+                1 => 8 * (next(11) as i64 - 5),
+                _ => next(PAGE as u64) as i64 - c as i64,
+            };
+            let b = (c as i64 + delta).clamp(0, PAGE as i64 - 1) as u32;
+            let n = match next(5) {
+                0 => 2 * next(4) as u32 + 1,
+                _ => 2 * (1 + next(100) as u32),
+            };
+            let a = next(9) as f64 - 4.5;
+            let label = format!("axpy {round} ({mode}): c {c}, b {b}, n {n}");
+            check_on(&instance, &label, &setup, Run::Axpy { a, c, b, n });
+
+            let d = (c & !3).min(PAGE as u32 - 16);
+            let s = (d as i64 + 4 * (next(9) as i64 - 4)).clamp(0, PAGE as i64 - 16) as u32;
+            let end = match next(4) {
+                0 => 16 * next(200) as u32 + 4,
+                _ => 16 * (1 + next(200) as u32),
+            };
+            let label = format!("mix {round} ({mode}): d {d}, s {s}, end {end}");
+            check_on(&instance, &label, &setup, Run::Mix { d, s, end });
+        }
     }
 }
