@@ -68,23 +68,25 @@ pub fn vectorise_loops(func: &mut ir::Function, memory: &Memory0) -> usize {
         .filter(|&b| self_loop(func, b).is_some())
         .collect();
     let mut done = 0;
-    let mut cfg = ControlFlowGraph::with_function(func);
+    // The graph, built when a loop first qualifies and again after each change.
+    let mut cfg: Option<ControlFlowGraph> = None;
     for header in headers {
-        let preds: Vec<_> = cfg.pred_iter(header).map(|p| p.inst).collect();
-        let entry: Vec<Inst> = preds
-            .into_iter()
+        let Some(plan) = Plan::new(func, memory, header) else {
+            continue;
+        };
+        let graph = cfg.get_or_insert_with(|| ControlFlowGraph::with_function(func));
+        let entry: Vec<Inst> = graph
+            .pred_iter(header)
+            .map(|p| p.inst)
             .filter(|&i| func.layout.inst_block(i) != Some(header))
             .collect();
         let [entry] = entry[..] else { continue };
         if targets(func, entry, header) != 1 {
             continue;
         }
-        let Some(plan) = Plan::new(func, memory, header) else {
-            continue;
-        };
         plan.apply(func, memory, vmctx, entry);
         done += 1;
-        cfg = ControlFlowGraph::with_function(func);
+        cfg = None;
     }
     done
 }
