@@ -295,6 +295,7 @@ pub fn compile_ir(
                 .map_err(|e| format!("{e:?}"))?;
             if let Some(memory0) = memory0 {
                 crate::vector_loops::vectorise_loops(&mut context.func, memory0);
+                crate::byte_compares::widen_byte_compares(&mut context.func, memory0);
             }
             // Neither pass changes a branch: both see the same control flow.
             let shape = crate::shape::Shape::new(&context.func);

@@ -107,7 +107,7 @@ fn self_loop(func: &ir::Function, block: Block) -> Option<Block> {
 }
 
 /// How many of `inst`'s destinations are `block`.
-fn targets(func: &ir::Function, inst: Inst, block: Block) -> usize {
+pub(crate) fn targets(func: &ir::Function, inst: Inst, block: Block) -> usize {
     func.dfg.insts[inst]
         .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
         .iter()
@@ -520,7 +520,7 @@ impl Plan {
 }
 
 /// Makes `inst`'s branches to `from` go to `to`.
-fn retarget(dfg: &mut ir::DataFlowGraph, inst: Inst, from: Block, to: Block) {
+pub(crate) fn retarget(dfg: &mut ir::DataFlowGraph, inst: Inst, from: Block, to: Block) {
     let pool = &mut dfg.value_lists;
     for call in
         dfg.insts[inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables)
@@ -823,7 +823,7 @@ fn offset_of(offset: ir::immediates::Offset32) -> i32 {
 }
 
 /// When `value` is memory 0's base plus a constant (0 to 2^31 - 1), that constant.
-fn base_offset(func: &ir::Function, memory: &Memory0, value: Value) -> Option<i64> {
+pub(crate) fn base_offset(func: &ir::Function, memory: &Memory0, value: Value) -> Option<i64> {
     let value = func.dfg.resolve_aliases(value);
     if let (Some(fixed), Some(c)) = (memory.fixed_base, constant(func, value)) {
         let extra = (c as i64).checked_sub(fixed)?;
@@ -863,7 +863,7 @@ fn unary(func: &ir::Function, value: Value, opcode: Opcode) -> Option<Value> {
 
 /// `(x, c)` when `value` is `x + c` or `x - c` (`x + -c`) for a constant `c` (sign-extended
 /// from its type).
-fn add_constant(func: &ir::Function, value: Value) -> Option<(Value, i64)> {
+pub(crate) fn add_constant(func: &ir::Function, value: Value) -> Option<(Value, i64)> {
     let ValueDef::Result(inst, _) = func.dfg.value_def(func.dfg.resolve_aliases(value)) else {
         return None;
     };
