@@ -27,8 +27,8 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    self, types, ArgumentPurpose, Block, BlockArg, Inst, InstBuilder, InstructionData,
-    MemFlagsData, Opcode, Value, ValueDef,
+    self, types, ArgumentPurpose, Block, BlockArg, Inst, InstBuilder, InstructionData, Opcode,
+    Value, ValueDef,
 };
 
 use crate::narrow_masks::constant;
@@ -136,15 +136,8 @@ fn step_of(func: &ir::Function, param: Value, next: Value) -> Option<Step> {
 /// The two byte loads a block's terminator compares for equality, and the block it goes on
 /// to when they are equal (the other leaves).
 fn compare_of(func: &ir::Function, block: Block) -> Option<(Inst, Inst, Block)> {
-    let term = func.layout.last_inst(block)?;
-    let InstructionData::Brif {
-        arg, blocks: dests, ..
-    } = func.dfg.insts[term]
-    else {
-        return None;
-    };
+    let (arg, [then, other]) = brif_of(func, block)?;
     let pool = &func.dfg.value_lists;
-    let (then, other) = (dests[0], dests[1]);
     let ValueDef::Result(cmp, _) = func.dfg.value_def(func.dfg.resolve_aliases(arg)) else {
         return None;
     };
@@ -163,6 +156,14 @@ fn compare_of(func: &ir::Function, block: Block) -> Option<(Inst, Inst, Block)> 
     let b = byte_load(func, args[1])?;
     let in_block = |i: Inst| func.layout.inst_block(i) == Some(block);
     (a != b && in_block(a) && in_block(b)).then_some((a, b, equal.block(pool)))
+}
+
+/// The condition and the two destinations of `block`'s terminator, when a `brif`.
+fn brif_of(func: &ir::Function, block: Block) -> Option<(Value, [ir::BlockCall; 2])> {
+    match func.dfg.insts[func.layout.last_inst(block)?] {
+        InstructionData::Brif { arg, blocks, .. } => Some((arg, blocks)),
+        _ => None,
+    }
 }
 
 /// The `uload8` whose byte `value` is, through narrowing and zero extensions (which keep
@@ -202,13 +203,7 @@ impl Plan {
             return None;
         }
         // The step block: back to the header while the count, less one, is not zero.
-        let term = func.layout.last_inst(step)?;
-        let InstructionData::Brif {
-            arg, blocks: dests, ..
-        } = func.dfg.insts[term]
-        else {
-            return None;
-        };
+        let (arg, dests) = brif_of(func, step)?;
         let pool = &func.dfg.value_lists;
         let (tested, nonzero_goes_on) = nonzero_test(func, arg);
         let (back, out) = match nonzero_goes_on {
@@ -334,16 +329,7 @@ impl Plan {
             .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, n, MIN_BYTES);
         let word = pos.ins().iconst(types::I64, WORD);
         let reach = pos.ins().umax(n, word);
-        let flags = MemFlagsData::trusted().with_readonly();
-        let memory_ptr = pos
-            .ins()
-            .load(types::I64, flags, vmctx, memory.memory_ptr_offset);
-        let length = pos.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            memory_ptr,
-            memory.length_field,
-        );
+        let length = memory.length(&mut pos, vmctx);
         let mut bases = Vec::new();
         for pointer in &self.pointers {
             let p = wide(&mut pos, check_params[pointer.param]);
@@ -542,17 +528,8 @@ fn header_args(func: &ir::Function, inst: Inst, block: Block) -> Option<Vec<Valu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{AbiParam, AliasRegionData, Endianness, Signature};
-    use cranelift_codegen::isa::CallConv;
+    use crate::test_ir::{memory_base, wasm_function, MEMORY0 as MEMORY};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-
-    const MEMORY: Memory0 = Memory0 {
-        fixed_base: None,
-        base_offset: 40,
-        memory_ptr_offset: 32,
-        length_field: 8,
-        region: 1,
-    };
 
     /// What the loop of `memcmp` is changed by.
     #[derive(Clone, Copy, PartialEq)]
@@ -569,35 +546,20 @@ mod tests {
     /// The loop the translation gives wasi-libc's `memcmp` (zero-extended i32 pointers and
     /// count, as x86-64 keeps them), changed by `twist`.
     fn memcmp(twist: Twist) -> ir::Function {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params
-            .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
-        sig.params.extend([types::I32; 3].map(AbiParam::new));
-        sig.returns.push(AbiParam::new(types::I32));
-        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
-        let region = func.dfg.alias_regions.insert(AliasRegionData {
-            user_id: 1,
-            description: "linear memory".into(),
-        });
+        let (mut func, heap) = wasm_function(&[types::I32; 3], &[types::I32]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let params = crate::test_ir::enter(&mut b);
-        let vmctx = params[0];
         let wide: Vec<BlockArg> = params[1..]
             .iter()
             .map(|&v| b.ins().uextend(types::I64, v).into())
             .collect();
-        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
-        let base = b.ins().load(types::I64, flags, vmctx, MEMORY.base_offset);
+        let base = memory_base(&mut b, params[0]);
         let [top, step, differ, end] = [0; 4].map(|_| b.create_block());
         let [p, q, n] = [0; 3].map(|_| b.append_block_param(top, types::I64));
         b.ins().jump(top, &wide);
 
         b.switch_to_block(top);
-        let heap = MemFlagsData::new()
-            .with_endianness(Endianness::Little)
-            .with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
-            .with_alias_region(Some(region));
         let pa = b.ins().iadd(base, p);
         let a = b.ins().uload8(types::I64, heap, pa, 0);
         let qa = b.ins().iadd(base, q);

@@ -30,3 +30,49 @@ pub fn finish(mut b: FunctionBuilder) {
         page_size_align_log2: 12,
     });
 }
+
+/// Memory 0 as the tests of the loop passes have it: its base in the vmctx at 40, the
+/// address of its definition at 32, the length in that at 8, linear memory's alias region 1.
+pub const MEMORY0: crate::vector_loops::Memory0 = crate::vector_loops::Memory0 {
+    fixed_base: None,
+    base_offset: 40,
+    memory_ptr_offset: 32,
+    length_field: 8,
+    region: 1,
+};
+
+/// An empty function with a wasm function's parameters (the vmctx, then `params`), and the
+/// flags of an access to its linear memory (little-endian, trapping out of bounds, in
+/// [`MEMORY0`]'s alias region).
+pub fn wasm_function(params: &[Type], returns: &[Type]) -> (ir::Function, ir::MemFlagsData) {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params.push(AbiParam::special(
+        cranelift_codegen::ir::types::I64,
+        ir::ArgumentPurpose::VMContext,
+    ));
+    sig.params
+        .extend(params.iter().map(|&ty| AbiParam::new(ty)));
+    sig.returns = returns.iter().map(|&ty| AbiParam::new(ty)).collect();
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+    let region = func.dfg.alias_regions.insert(ir::AliasRegionData {
+        user_id: MEMORY0.region,
+        description: "linear memory".into(),
+    });
+    let heap = ir::MemFlagsData::new()
+        .with_endianness(ir::Endianness::Little)
+        .with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
+        .with_alias_region(Some(region));
+    (func, heap)
+}
+
+/// Memory 0's base, loaded from the vmctx where `b` is.
+pub fn memory_base(b: &mut FunctionBuilder, vmctx: Value) -> Value {
+    use cranelift_codegen::ir::InstBuilder;
+    let flags = ir::MemFlagsData::trusted().with_readonly().with_can_move();
+    b.ins().load(
+        cranelift_codegen::ir::types::I64,
+        flags,
+        vmctx,
+        MEMORY0.base_offset,
+    )
+}

@@ -52,6 +52,19 @@ pub struct Memory0 {
     pub region: u32,
 }
 
+impl Memory0 {
+    /// Memory 0's length in bytes, read where `pos` is (an i64).
+    pub fn length(&self, pos: &mut FuncCursor, vmctx: Value) -> Value {
+        let flags = MemFlagsData::trusted().with_readonly();
+        let memory_ptr = pos
+            .ins()
+            .load(types::I64, flags, vmctx, self.memory_ptr_offset);
+        let trusted = MemFlagsData::trusted();
+        pos.ins()
+            .load(types::I64, trusted, memory_ptr, self.length_field)
+    }
+}
+
 /// The most checks one loop's copy may need before it is not worth it.
 const MAX_CHECKS: usize = 48;
 /// The largest step, in bytes, an access may take per iteration.
@@ -362,16 +375,7 @@ impl Plan {
             ok = pos.ins().band(ok, small);
         }
 
-        let flags = MemFlagsData::trusted().with_readonly();
-        let memory_ptr = pos
-            .ins()
-            .load(types::I64, flags, vmctx, memory.memory_ptr_offset);
-        let length = pos.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            memory_ptr,
-            memory.length_field,
-        );
+        let length = memory.length(pos, vmctx);
 
         // Each access's bytes at t = 0, and over the loop.
         let mut first = Vec::new();
@@ -1183,53 +1187,32 @@ impl Start<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{AbiParam, AliasRegionData, ExtFuncData, ExternalName, Signature};
+    use crate::test_ir::{memory_base, wasm_function, MEMORY0 as MEMORY};
+    use cranelift_codegen::ir::{ExtFuncData, ExternalName, Signature};
     use cranelift_codegen::isa::CallConv;
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-
-    const MEMORY: Memory0 = Memory0 {
-        fixed_base: None,
-        base_offset: 40,
-        memory_ptr_offset: 32,
-        length_field: 8,
-        region: 1,
-    };
 
     /// The loop the translation gives `c[j] += a * b[j]` unrolled twice (`c` and `b` zero-
     /// extended i32 addresses stepping by 16, an i32 count stepping by -2), with a call in
     /// it when `call`.
     fn axpy(call: bool) -> ir::Function {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params
-            .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
-        for ty in [types::F64, types::I32, types::I32, types::I32] {
-            sig.params.push(AbiParam::new(ty));
-        }
-        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
-        let region = func.dfg.alias_regions.insert(AliasRegionData {
-            user_id: 1,
-            description: "linear memory".into(),
-        });
+        let [f64, i32] = [types::F64, types::I32];
+        let (mut func, heap) = wasm_function(&[f64, i32, i32, i32], &[]);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let params = crate::test_ir::enter(&mut b);
-        let (vmctx, a) = (params[0], params[1]);
+        let a = params[1];
         let wide: Vec<Value> = params[2..]
             .iter()
             .map(|&v| b.ins().uextend(types::I64, v))
             .collect();
-        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
-        let base = b.ins().load(types::I64, flags, vmctx, MEMORY.base_offset);
+        let base = memory_base(&mut b, params[0]);
         let top = b.create_block();
         let exit = b.create_block();
         let [c, bp, n] = [0, 1, 2].map(|_| b.append_block_param(top, types::I64));
         let args: Vec<BlockArg> = wide.iter().map(|&v| v.into()).collect();
         b.ins().jump(top, &args);
         b.switch_to_block(top);
-        let heap = MemFlagsData::new()
-            .with_endianness(Endianness::Little)
-            .with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
-            .with_alias_region(Some(region));
         let bq = b.ins().iadd(base, bp);
         let cq = b.ins().iadd(base, c);
         for offset in [0, 8] {
