@@ -11,7 +11,8 @@ use std::process::Output;
 use common::{build_to, fixture, op_offset, run_with, stdout, target_command};
 
 fn build_and_run(name: &str) -> Output {
-    let dir = std::env::temp_dir().join(format!("wasmaot-eh-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-eh-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let exe: PathBuf = dir.join(name);
     build_to(&exe, name, &[]);

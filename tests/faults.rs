@@ -14,7 +14,8 @@ use std::time::Duration;
 use common::{build_module_to, fixture, target_command, wasmaot};
 
 fn build(source: &str, name: &str, flags: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wasmaot-faults-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-faults-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let exe = dir.join(name);
     build_module_to(&exe, &fixture(source), flags);

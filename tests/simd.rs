@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use common::{build_to, fixture, run_with, stdout, target_command};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wasmaot-simd-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-simd-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir.join(name)
 }

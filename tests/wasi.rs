@@ -22,7 +22,7 @@ fn expected(name: &str) -> String {
 
 /// A fresh directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("wasmaot-wasi-{}", std::process::id()))
         .join(test);
     let _ = std::fs::remove_dir_all(&dir);

@@ -122,8 +122,8 @@ fn run_test(wasm: &Path, scratch: &Path) -> Result<(), String> {
 
 #[test]
 fn every_wasip1_test_passes() {
-    let scratch =
-        std::env::temp_dir().join(format!("wasmaot-wasi-testsuite-{}", std::process::id()));
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-wasi-testsuite-{}", std::process::id()));
     let mut tests: Vec<PathBuf> = ["assemblyscript", "c", "rust"]
         .iter()
         .flat_map(|dir| {

@@ -6,7 +6,8 @@ use std::process::Command;
 
 #[test]
 fn fixed_slice_has_no_findings() {
-    let findings = std::env::temp_dir().join(format!("wasmaot-fuzz-slice-{}", std::process::id()));
+    let findings = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-fuzz-slice-{}", std::process::id()));
     let output = Command::new(env!("CARGO_BIN_EXE_fuzz"))
         .args([
             "--seconds",

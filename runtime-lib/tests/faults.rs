@@ -13,7 +13,8 @@ const CHILD_ENV: &str = "WASMAOT_FAULTS_CHILD";
 fn load(wat: &str) -> Module {
     let wasm = wat::parse_str(wat).expect("valid WAT");
     let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-faults-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-faults-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
     let path = dir.join(format!("m{}.so", wat.len()));
     wasmaot_compiler::link::link_shared(&object, &path).expect("links");

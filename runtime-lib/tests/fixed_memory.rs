@@ -18,7 +18,8 @@ fn module_at(wat: &str, base: u64, name: &str) -> Module {
         ..Options::default()
     };
     let object = wasmaot_compiler::compile(&wasm, &options, &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-fixed-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-fixed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let so = dir.join(format!("{name}.so"));
     wasmaot_compiler::link::link_shared(&object, &so).expect("links");

@@ -16,7 +16,8 @@ fn crash_inside_host_function() {
     )
     .expect("valid WAT");
     let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-fault-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-fault-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
     wasmaot_compiler::link::link_shared(&object, &dir.join("m.so")).expect("links");
     // SAFETY: the file was just linked from the compiler's object.

@@ -38,7 +38,8 @@ const PROGRAM: &str = r#"
 fn module() -> Module {
     let wasm = wat::parse_str(PROGRAM).expect("valid WAT");
     let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-wasi-embedded-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-wasi-embedded-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let so = dir.join(format!("m{:?}.so", std::thread::current().id()));
     wasmaot_compiler::link::link_shared(&object, &so).expect("links");

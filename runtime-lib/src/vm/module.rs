@@ -263,6 +263,7 @@ mod tests {
         std::fs::write(&path, b"plain text").expect("write");
         // SAFETY: not a shared object: dlopen refuses it without running anything.
         let result = unsafe { Module::load(&path) };
+        let _ = std::fs::remove_dir_all(&dir);
         assert!(matches!(result, Err(Error::Load(_))));
     }
 }

@@ -7,7 +7,8 @@ use wasmaot_runtime::Module;
 pub fn module(test: &str, wat: &str, name: &str) -> Module {
     let wasm = wat::parse_str(wat).expect("valid WAT");
     let object = wasmaot_compiler::compile(&wasm, &Default::default(), &|| {}).expect("compiles");
-    let dir = std::env::temp_dir().join(format!("wasmaot-{test}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("wasmaot-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let so = dir.join(format!("{name}.so"));
     wasmaot_compiler::link::link_shared(&object, &so).expect("links");
