@@ -32,7 +32,7 @@ use cranelift_codegen::ir::{
 };
 
 use crate::narrow_masks::constant;
-use crate::vector_loops::{add_constant, base_offset, retarget, targets, Memory0};
+use crate::vector_loops::{add_constant, base_offset, retarget, targets, unary, Memory0};
 
 /// The fewest bytes left for which the copy runs: one byte is left to the loop.
 const MIN_BYTES: i64 = 2;
@@ -501,16 +501,7 @@ fn counted_down(func: &ir::Function, tested: Value, param: Value) -> bool {
 
 /// `value`'s operand when it is the result of the unary `opcode`, else `value`.
 fn strip(func: &ir::Function, value: Value, opcode: Opcode) -> Value {
-    let value = func.dfg.resolve_aliases(value);
-    match func.dfg.value_def(value) {
-        ValueDef::Result(inst, _) => match func.dfg.insts[inst] {
-            InstructionData::Unary { opcode: op, arg } if op == opcode => {
-                func.dfg.resolve_aliases(arg)
-            }
-            _ => value,
-        },
-        _ => value,
-    }
+    unary(func, value, opcode).unwrap_or_else(|| func.dfg.resolve_aliases(value))
 }
 
 /// The values `inst` passes to `block` (its only destination there).

@@ -853,7 +853,7 @@ pub(crate) fn base_offset(func: &ir::Function, memory: &Memory0, value: Value) -
 }
 
 /// The operand of `value` when it is the result of the unary `opcode`.
-fn unary(func: &ir::Function, value: Value, opcode: Opcode) -> Option<Value> {
+pub(crate) fn unary(func: &ir::Function, value: Value, opcode: Opcode) -> Option<Value> {
     let ValueDef::Result(inst, _) = func.dfg.value_def(func.dfg.resolve_aliases(value)) else {
         return None;
     };
