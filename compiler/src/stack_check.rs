@@ -64,9 +64,9 @@ pub fn calls_only_defined_functions(func: &ir::Function) -> bool {
     })
 }
 
-/// Compare the stack pointer with `limit` where every call of `func` comes after (see
-/// [`check_point`]), trapping with a stack overflow when it is below. False, changing nothing, if `limit` is not a chain of
-/// loads from the vmctx (the only kind the translator makes).
+/// Compare the stack pointer with `limit` before every call of `func` (see [`check_point`]),
+/// trapping with a stack overflow when it is below. False, changing nothing, if `limit` is not
+/// a chain of loads from the vmctx (the only kind the translator makes).
 pub fn check_after_prologue(func: &mut ir::Function, limit: ir::GlobalValue) -> bool {
     let (Some(entry), Some(vmctx)) = (
         func.layout.entry_block(),
