@@ -17,6 +17,9 @@ way differ only where their code differs. For each program this prints
     and each one's stack traffic. A native function missing from the table was inlined
     differently, or is the C library's (`memcpy`, `malloc`...): the guest's wasi-libc is
     compiled to wasm, the native one is the system's.
+  * the executables' own instructions by kind (stack slot loads and stores, pushes and pops,
+    register copies, 32-bit `lea`s, calls and returns, the rest) in both builds, and each
+    kind's part of the difference between them: where the extra instructions are.
 
 The executables are built as `run.py` builds them (same sources and flags, in build/); the
 wasmaot one for `--target-cpu x86-64-v3`, because valgrind does not run AVX-512 code.
@@ -115,14 +118,61 @@ def compressed_name(value, names):
     return names.get(ident, value)
 
 
-def stack_traffic(binary, profile):
-    """Instructions executed per function of the executable `binary` that address a stack
-    slot."""
+# The kinds of instruction `instruction_mix` counts, in the order they are printed.
+KINDS = [
+    ("stack slot loads", "a move from a stack slot (the allocator's reloads, and restores)"),
+    ("stack slot stores", "a move to a stack slot (spills, and saves of callee-saved registers)"),
+    ("push / pop", "pushes and pops (saves and restores natively, the frame pointer in wasmaot)"),
+    ("register copies", "a move from one register to another"),
+    ("32-bit lea", "an address or sum computed modulo 2^32 (wasm32 address arithmetic)"),
+    ("calls, returns", "call and ret"),
+    ("other", "everything else"),
+]
+REGISTER = re.compile(r"%[a-z0-9]+")
+
+
+def kind_of(mnemonic, operands):
+    """The kind (one of `KINDS`) of an x86-64 instruction, in objdump's AT&T syntax.
+
+    >>> kind_of("mov", "0x48(%rsp),%rax"), kind_of("mov", "%rbx,0x10(%rsp)")
+    ('stack slot loads', 'stack slot stores')
+    >>> kind_of("vmovsd", "%xmm1,(%rsp)"), kind_of("push", "%rbp")
+    ('stack slot stores', 'push / pop')
+    >>> kind_of("mov", "%rdi,%r12"), kind_of("mov", "%edx,%ebx"), kind_of("movzbl", "%al,%eax")
+    ('register copies', 'register copies', 'other')
+    >>> kind_of("lea", "-0x8(%r13),%ecx"), kind_of("lea", "(%r15,%r12,1),%r8d")
+    ('32-bit lea', '32-bit lea')
+    >>> kind_of("lea", "0x20(%rsp),%rsi"), kind_of("mov", "0x60000010(%rbx),%eax")
+    ('other', 'other')
+    >>> kind_of("mov", "(%rsp,%rax,8),%rax"), kind_of("call", "*%r10")
+    ('other', 'calls, returns')
+    """
+    if mnemonic.startswith(("push", "pop")):
+        return "push / pop"
+    if mnemonic.startswith(("call", "ret")):
+        return "calls, returns"
+    source, _, destination = operands.rpartition(",")
+    if mnemonic.startswith("lea"):
+        return "32-bit lea" if re.fullmatch(r"%(e[a-z]+|r\d+d)", destination) else "other"
+    if mnemonic.startswith(("mov", "vmov")) and source:
+        if RSP_OPERAND.search(destination):
+            return "stack slot stores"
+        if RSP_OPERAND.search(source):
+            return "stack slot loads"
+        if mnemonic == "mov" and REGISTER.fullmatch(source) and REGISTER.fullmatch(destination):
+            return "register copies"
+    return "other"
+
+
+def instruction_mix(binary, profile):
+    """The instructions the executable `binary` itself executed, by function and kind:
+    `(stack traffic per function, instructions per kind)`."""
     counts = {address: count for (obj, address), count in profile.by_address.items()
               if obj is not None and Path(obj).resolve() == binary.resolve()}
     disassembly = subprocess.run(["objdump", "-d", "-C", "--no-show-raw-insn", str(binary)],
                                  capture_output=True, text=True, check=True).stdout
     per_function = collections.Counter()
+    per_kind = collections.Counter()
     function = None
     for text in disassembly.splitlines():
         match = re.match(r"^[0-9a-f]+ <(.*)>:$", text)
@@ -133,11 +183,29 @@ def stack_traffic(binary, profile):
         if not match:
             continue
         count = counts.get(int(match.group(1), 16), 0)
-        mnemonic = match.group(2)
-        slot = RSP_OPERAND.search(match.group(3)) and not mnemonic.startswith("lea")
-        if count and (slot or mnemonic.startswith(("push", "pop"))):
+        if not count:
+            continue
+        mnemonic, operands = match.group(2), match.group(3).split("#")[0].strip()
+        per_kind[kind_of(mnemonic, operands)] += count
+        slot = RSP_OPERAND.search(operands) and not mnemonic.startswith("lea")
+        if slot or mnemonic.startswith(("push", "pop")):
             per_function[function] += count
-    return per_function
+    return per_function, per_kind
+
+
+def report_mix(native_kinds, aot_kinds, native_elsewhere):
+    """The instructions of each kind in both builds' own code, and each kind's part of the
+    difference; `native_elsewhere` is what the native build runs in shared libraries."""
+    gap = sum(aot_kinds.values()) - sum(native_kinds.values())
+    print(f"  {'instructions by kind':24} {'wasmaot':>14} {'native':>14} {'difference':>14} "
+          f"{'of the gap':>10}")
+    for kind, _ in KINDS:
+        ours, theirs = aot_kinds.get(kind, 0), native_kinds.get(kind, 0)
+        print(f"  {kind:24} {ours:14,} {theirs:14,} {ours - theirs:+14,} "
+              f"{share(ours - theirs, gap):>10}")
+    print(f"  (the executables' own code only: the native build runs {native_elsewhere:,} more "
+          f"in shared libraries, its C library, where wasmaot's runs the guest's wasi-libc)")
+    print()
 
 
 def callgrind(exe, out):
@@ -234,8 +302,11 @@ def main():
                           ["--target-cpu", VALGRIND_CPU, *args.wasmaot_flag])
             native = callgrind(native_exe, run.BUILD_DIR / f"{name}.native.callgrind")
             aot = callgrind(aot_exe, run.BUILD_DIR / f"{name}.aot.callgrind")
-            report(name, native_exe, aot_exe, native, aot, stack_traffic(native_exe, native),
-                   stack_traffic(aot_exe, aot), args.top)
+            native_stack, native_kinds = instruction_mix(native_exe, native)
+            aot_stack, aot_kinds = instruction_mix(aot_exe, aot)
+            report(name, native_exe, aot_exe, native, aot, native_stack, aot_stack, args.top)
+            print()
+            report_mix(native_kinds, aot_kinds, native.total - sum(native_kinds.values()))
             print()
     except run.BenchError as e:
         print(f"error: {e}", file=sys.stderr)
