@@ -436,6 +436,19 @@ def bench_wasi_calls(args):
     log(f"  {'geomean':28s} {'':9s} {'':9s} {fmt_ratio(geomean(ratios)):>7s}")
 
 
+def baseline_label(flags, other_binary):
+    """The baseline column's name: its flags, with "before" for another binary; "baseline"
+    when it is this binary with no flags (the same executables: a measure of the noise).
+
+    >>> baseline_label("--no-inline", None), baseline_label("", "/tmp/old/wasmaot")
+    ('--no-inline', 'before')
+    >>> baseline_label("-O1", "/tmp/old/wasmaot"), baseline_label("", None)
+    ('before -O1', 'baseline')
+    """
+    parts = ["before" if other_binary else "", flags or ""]
+    return " ".join(part for part in parts if part) or "baseline"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -457,7 +470,9 @@ def main():
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
     ap.add_argument("--baseline", metavar="FLAGS", default=None,
                     help="also build every program with these wasmaot flags (as --no-inline) "
-                         "and time it in the same runs, as one more column")
+                         "and time it in the same runs, as one more column; with no flags "
+                         "(--baseline '') the column runs the same executables again, which "
+                         "shows how far this machine's noise moves a ratio")
     ap.add_argument("--baseline-wasmaot", metavar="PATH", default=None,
                     help="build the baseline column with this wasmaot binary (another "
                          "release, for before and after); --baseline gives its flags, if any")
@@ -474,10 +489,8 @@ def main():
     args = ap.parse_args()
     if args.baseline_wasmaot and args.baseline is None:
         args.baseline = ""
-    # The baseline column's name: its flags, with "before" for another binary.
-    args.baseline_label = " ".join(
-        part for part in ["before" if args.baseline_wasmaot else "", args.baseline or ""] if part
-    ) or None
+    args.baseline_label = (None if args.baseline is None
+                           else baseline_label(args.baseline, args.baseline_wasmaot))
     global REBUILD
     REBUILD = args.rebuild
 
