@@ -118,16 +118,13 @@ def compressed_name(value, names):
     return names.get(ident, value)
 
 
-# The kinds of instruction `instruction_mix` counts, in the order they are printed.
-KINDS = [
-    ("stack slot loads", "a move from a stack slot (the allocator's reloads, and restores)"),
-    ("stack slot stores", "a move to a stack slot (spills, and saves of callee-saved registers)"),
-    ("push / pop", "pushes and pops (saves and restores natively, the frame pointer in wasmaot)"),
-    ("register copies", "a move from one register to another"),
-    ("32-bit lea", "an address or sum computed modulo 2^32 (wasm32 address arithmetic)"),
-    ("calls, returns", "call and ret"),
-    ("other", "everything else"),
-]
+# The kinds of instruction `instruction_mix` counts, in the order they are printed: moves from
+# and to stack slots (the register allocator's reloads and spills, and the restores and saves
+# of callee-saved registers in wasmaot's code), pushes and pops (those saves natively, the
+# frame pointer in wasmaot's code), moves between registers, `lea`s into 32-bit registers
+# (wasm32 address arithmetic, modulo 2^32), calls and returns, and everything else.
+KINDS = ["stack slot loads", "stack slot stores", "push / pop", "register copies", "32-bit lea",
+         "calls, returns", "other"]
 REGISTER = re.compile(r"%[a-z0-9]+")
 
 
@@ -199,7 +196,7 @@ def report_mix(native_kinds, aot_kinds, native_elsewhere):
     gap = sum(aot_kinds.values()) - sum(native_kinds.values())
     print(f"  {'instructions by kind':24} {'wasmaot':>14} {'native':>14} {'difference':>14} "
           f"{'of the gap':>10}")
-    for kind, _ in KINDS:
+    for kind in KINDS:
         ours, theirs = aot_kinds.get(kind, 0), native_kinds.get(kind, 0)
         print(f"  {kind:24} {ours:14,} {theirs:14,} {ours - theirs:+14,} "
               f"{share(ours - theirs, gap):>10}")
