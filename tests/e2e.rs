@@ -324,23 +324,21 @@ fn an_executables_memory_accesses_take_its_fixed_base_as_displacement() {
     assert!(!walk.contains("$0x6000"), "{walk}");
 }
 
-#[test]
-fn an_executable_whose_memory_address_is_taken_stops_with_one_line() {
-    if !(cfg!(target_arch = "x86_64") && cfg!(target_os = "linux")) {
-        return; // only x86-64 Linux executables place their memory at a fixed address
-    }
-    // A library preloaded into the program maps a page inside the memory's range first.
-    let source = scratch().join("take.c");
+/// A library that, preloaded into a program, maps a page at `address` before it starts.
+fn library_taking(address: u64) -> PathBuf {
+    let source = scratch().join(format!("take-{address:x}.c"));
     std::fs::write(
         &source,
-        "#include <sys/mman.h>\n\
-         __attribute__((constructor)) static void take(void) {\n\
-           mmap((void *)0x70000000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,\n\
-                -1, 0);\n\
-         }\n",
+        format!(
+            "#include <sys/mman.h>\n\
+             __attribute__((constructor)) static void take(void) {{\n\
+               mmap((void *){address:#x}, 4096, PROT_READ,\n\
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);\n\
+             }}\n"
+        ),
     )
     .expect("write C");
-    let library = scratch().join("take.so");
+    let library = scratch().join(format!("take-{address:x}.so"));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let status = Command::new(cc)
         .args(["-shared", "-fPIC", "-o"])
@@ -349,8 +347,16 @@ fn an_executable_whose_memory_address_is_taken_stops_with_one_line() {
         .status()
         .expect("cc runs");
     assert!(status.success());
+    library
+}
+
+/// `hello` built as usual, then with `--any-memory-address`, run with a page at `address`
+/// already mapped: the first stops with one line on stderr containing `message`, status 1;
+/// the second runs.
+fn hello_with_address_taken(address: u64, message: &str) {
+    let library = library_taking(address);
     // Its own path: other tests build `hello` with no flags too.
-    let exe = scratch().join("hello-address-taken");
+    let exe = scratch().join(format!("hello-address-taken-{address:x}"));
     build_to(&exe, "hello", &[]);
     let out = Command::new(&exe)
         .env("LD_PRELOAD", &library)
@@ -360,17 +366,59 @@ fn an_executable_whose_memory_address_is_taken_stops_with_one_line() {
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("memory 0 must start at 0x60000000"),
-        "{stderr}"
-    );
-    // Built to let the kernel choose, it runs.
-    let anywhere = build("hello", &["--any-memory-address"]);
+    assert!(stderr.contains(message), "{stderr}");
+    // Built to let the kernel choose, it runs. (Its own path too: the tests for other
+    // addresses build it at the same time.)
+    let anywhere = scratch().join(format!("hello-anywhere-{address:x}"));
+    build_to(&anywhere, "hello", &["--any-memory-address"]);
     let out = Command::new(&anywhere)
         .env("LD_PRELOAD", &library)
         .output()
         .expect("runs");
     assert_eq!(stdout(&out), "hello, world\n");
+}
+
+#[test]
+fn an_executable_whose_memory_address_is_taken_stops_with_one_line() {
+    if !(cfg!(target_arch = "x86_64") && cfg!(target_os = "linux")) {
+        return; // only x86-64 Linux executables place their memory at a fixed address
+    }
+    // A page inside the memory's range.
+    hello_with_address_taken(0x7000_0000, "memory 0 must start at 0x60000000");
+}
+
+#[test]
+fn an_executable_whose_vmctx_address_is_taken_stops_with_one_line() {
+    if !(cfg!(target_arch = "x86_64") && cfg!(target_os = "linux")) {
+        return; // only x86-64 Linux executables place their vmctx at a fixed address
+    }
+    hello_with_address_taken(0x5000_0000, "vmctx must start at 0x50000000");
+}
+
+#[test]
+fn an_executables_functions_take_the_vmctx_as_a_constant() {
+    let expected = std::fs::read_to_string(fixture("compute.expected")).expect("expected output");
+    let fixed = scratch().join("compute-fixed-vmctx");
+    build_to(&fixed, "compute", &[]);
+    let anywhere = scratch().join("compute-any-vmctx");
+    build_to(&anywhere, "compute", &["--any-memory-address"]);
+    for exe in [&fixed, &anywhere] {
+        assert_eq!(stdout(&run(exe, &[], b"")), expected, "{}", exe.display());
+    }
+    if !(cfg!(target_arch = "x86_64") && cfg!(target_os = "linux")) {
+        return; // only x86-64 Linux executables place their vmctx at a fixed address
+    }
+    // The address is made where it is used (a call's vmctx arguments, a global's load) in
+    // place of a register holding the parameter; with the flag it appears nowhere.
+    let constants = |exe: &Path| {
+        disassemble(exe)
+            .lines()
+            .filter(|l| l.contains("$0x50000000,"))
+            .count()
+    };
+    let made = constants(&fixed);
+    assert!(made > 100, "{made}");
+    assert_eq!(constants(&anywhere), 0);
 }
 
 #[test]

@@ -349,6 +349,12 @@ pub struct MemoryStrategy {
     /// reserves with guard pages is compiled so; the runtime reserves exactly this address
     /// for that memory, or fails to instantiate.
     pub fixed_base: u64,
+    /// Where the instance's vmctx must be, or 0 for wherever the runtime places it. Code
+    /// compiled for an executable may take the vmctx's address as a constant, so that no
+    /// register holds it through a function (one more for the function's own values) and no
+    /// call's callee reads it from its parameter. The runtime maps the vmctx exactly there,
+    /// or fails to instantiate.
+    pub fixed_vmctx: u64,
 }
 
 /// The module, as the runtime instantiates it.

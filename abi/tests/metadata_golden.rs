@@ -88,6 +88,7 @@ fn small_module() -> ModuleMeta {
         memory_strategy: MemoryStrategy {
             reservation: (1 << 32) + (2 << 30),
             fixed_base: 0x6000_0000,
+            fixed_vmctx: 0x5000_0000,
         },
         cpu_features: vec!["has_sse41".to_string()],
         instrumentation: Instrumentation {

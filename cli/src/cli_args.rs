@@ -108,9 +108,11 @@ pub struct CodegenArgs {
     /// Compile fuel metering, so that fuel given at run time limits the code.
     #[arg(long = "metered")]
     pub metered: bool,
-    /// Executables (build, run): let the kernel place the program's memory anywhere. By
-    /// default, on x86-64 Linux, it is reserved at 0x60000000 and every access takes its base
-    /// as a constant, which is faster; use this where something else maps memory there.
+    /// Executables (build, run): let the kernel place the program's memory and its instance's
+    /// context (the vmctx) anywhere. By default, on x86-64 Linux, the memory is reserved at
+    /// 0x60000000 and every access takes its base as a constant, and the vmctx is mapped at
+    /// 0x50000000, whose address the code takes as a constant too, which is faster; use this
+    /// where something else maps memory there.
     #[arg(long = "any-memory-address")]
     pub any_memory_address: bool,
 }

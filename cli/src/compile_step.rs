@@ -50,6 +50,7 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
 pub fn for_executable(mut options: Options, codegen: &CodegenArgs) -> Options {
     if !codegen.any_memory_address {
         options.fixed_memory_base = wasmaot_compiler::executable_memory_base(&options.target);
+        options.fixed_vmctx = wasmaot_compiler::executable_vmctx_address(&options.target);
     }
     options
 }

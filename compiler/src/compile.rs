@@ -480,6 +480,7 @@ fn vector_loop_memory(env: &ModuleEnv) -> Option<crate::vector_loops::Memory0> {
     let fixed = env.meta.memory_strategy.fixed_base;
     Some(crate::vector_loops::Memory0 {
         fixed_base: (fixed != 0).then_some(fixed as i64),
+        fixed_vmctx: env.meta.memory_strategy.fixed_vmctx,
         base_offset: env.layout.memory_base(0) as i32,
         memory_ptr_offset: env.layout.memory_ptr(0) as i32,
         length_field: wasmaot_abi::vmctx::field::MEMORY_LENGTH,

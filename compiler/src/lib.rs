@@ -61,6 +61,16 @@ pub const DEFAULT_GUARD_SIZE: u64 = 2 << 30;
 /// loads its tools at 0x58000000, below this range.
 pub const EXECUTABLE_MEMORY_BASE: u64 = 0x6000_0000;
 
+/// Where an executable's vmctx starts on targets that take its address as a constant (see
+/// [`executable_vmctx_address`]): 256 MiB below [`EXECUTABLE_MEMORY_BASE`], in the same free
+/// range, and below 2 GiB so that x86-64 materialises it in one 32-bit `mov`.
+pub const EXECUTABLE_VMCTX_ADDRESS: u64 = 0x5000_0000;
+
+/// The largest vmctx given a fixed address: it must end below valgrind's tools (0x58000000)
+/// and memory 0. Larger ones (a module of millions of functions) go wherever the runtime
+/// places them.
+pub const MAX_FIXED_VMCTX_BYTES: u32 = 64 << 20;
+
 /// How to compile.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -92,6 +102,12 @@ pub struct Options {
     /// the metadata ([`MemoryStrategy::fixed_base`]), which makes the runtime reserve it
     /// there or refuse to instantiate.
     pub fixed_memory_base: Option<u64>,
+    /// The address the instance's vmctx is to start at, for code that runs as the one
+    /// instance of its module in a process (an executable): functions then take the vmctx as
+    /// a constant, not from a register. Used only for a vmctx of at most
+    /// [`MAX_FIXED_VMCTX_BYTES`]; recorded in the metadata ([`MemoryStrategy::fixed_vmctx`]),
+    /// which makes the runtime map it there or refuse to instantiate.
+    pub fixed_vmctx: Option<u64>,
 }
 
 impl Default for Options {
@@ -110,6 +126,7 @@ impl Default for Options {
             fuel: false,
             inline: true,
             fixed_memory_base: None,
+            fixed_vmctx: None,
         }
     }
 }
@@ -120,6 +137,15 @@ impl Default for Options {
 /// page zero covers the low 4 GiB).
 pub fn executable_memory_base(target: &str) -> Option<u64> {
     (target.starts_with("x86_64") && target.contains("-linux")).then_some(EXECUTABLE_MEMORY_BASE)
+}
+
+/// The address [`Options::fixed_vmctx`] should give an executable for `target`, if any: on
+/// x86-64 Linux, [`EXECUTABLE_VMCTX_ADDRESS`] (a `mov` of a 32-bit constant where the vmctx
+/// otherwise takes a register for the whole function, or a reload from a stack slot). Not on
+/// aarch64, whose constants of this size take two instructions, nor on macOS (the low 4 GiB
+/// are its page zero).
+pub fn executable_vmctx_address(target: &str) -> Option<u64> {
+    (target.starts_with("x86_64") && target.contains("-linux")).then_some(EXECUTABLE_VMCTX_ADDRESS)
 }
 
 /// Parse and validate `wasm` with the features `options` allow: the first half of [`compile`],
@@ -155,6 +181,10 @@ pub fn compile_parsed(
         },
         fixed_base: match options.fixed_memory_base {
             Some(base) if guarded && defines_memory0 => base,
+            _ => 0,
+        },
+        fixed_vmctx: match options.fixed_vmctx {
+            Some(at) if meta.vmctx_layout().size() <= MAX_FIXED_VMCTX_BYTES => at,
             _ => 0,
         },
     };

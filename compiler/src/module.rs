@@ -187,6 +187,7 @@ fn empty_meta() -> ModuleMeta {
         memory_strategy: MemoryStrategy {
             reservation: 0,
             fixed_base: 0,
+            fixed_vmctx: 0,
         },
         cpu_features: Vec::new(),
         landing_pads: Vec::new(),

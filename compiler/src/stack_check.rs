@@ -67,6 +67,12 @@ pub fn calls_only_defined_functions(func: &ir::Function) -> bool {
 /// Compare the stack pointer with `limit` before every call of `func` (see [`check_point`]),
 /// trapping with a stack overflow when it is below. False, changing nothing, if `limit` is not
 /// a chain of loads from the vmctx (the only kind the translator makes).
+///
+/// The chain starts from the vmctx parameter, also where the translator takes the vmctx as a
+/// constant ([`crate::translate::vmctx_value`]): from the parameter, the compare reads the
+/// limit with one load, where the constant would take a `mov` of it first, in every call of
+/// the function (SQLite ran 0.6% more instructions so); the parameter lives only until the
+/// check, before the function's first call.
 pub fn check_after_prologue(func: &mut ir::Function, limit: ir::GlobalValue) -> bool {
     let (Some(entry), Some(vmctx)) = (
         func.layout.entry_block(),

@@ -35,6 +35,7 @@ pub fn finish(mut b: FunctionBuilder) {
 /// address of its definition at 32, the length in that at 8, linear memory's alias region 1.
 pub const MEMORY0: crate::vector_loops::Memory0 = crate::vector_loops::Memory0 {
     fixed_base: None,
+    fixed_vmctx: 0,
     base_offset: 40,
     memory_ptr_offset: 32,
     length_field: 8,

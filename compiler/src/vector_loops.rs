@@ -42,6 +42,8 @@ use crate::narrow_masks::constant;
 pub struct Memory0 {
     /// The constant address memory 0 is placed at, if any.
     pub fixed_base: Option<i64>,
+    /// The address the vmctx is placed at, or 0 ([`crate::translate::vmctx_value`]).
+    pub fixed_vmctx: u64,
     /// Where the vmctx holds memory 0's base.
     pub base_offset: i32,
     /// Where the vmctx holds the address of memory 0's `VMMemory`.
@@ -53,8 +55,10 @@ pub struct Memory0 {
 }
 
 impl Memory0 {
-    /// Memory 0's length in bytes, read where `pos` is (an i64).
+    /// Memory 0's length in bytes, read where `pos` is (an i64), through `vmctx`, the
+    /// function's vmctx parameter.
     pub fn length(&self, pos: &mut FuncCursor, vmctx: Value) -> Value {
+        let vmctx = crate::translate::vmctx_value(pos.ins(), self.fixed_vmctx, vmctx);
         let flags = MemFlagsData::trusted().with_readonly();
         let memory_ptr = pos
             .ins()
@@ -845,10 +849,12 @@ pub(crate) fn base_offset(func: &ir::Function, memory: &Memory0, value: Value) -
     else {
         return None;
     };
-    let vmctx = func.special_param(ArgumentPurpose::VMContext);
+    let arg = func.dfg.resolve_aliases(arg);
+    let is_vmctx = func.special_param(ArgumentPurpose::VMContext) == Some(arg)
+        || (memory.fixed_vmctx != 0 && constant(func, arg) == Some(memory.fixed_vmctx));
     let is_base = func.dfg.value_type(value) == types::I64
         && offset_of(offset) == memory.base_offset
-        && vmctx == Some(func.dfg.resolve_aliases(arg));
+        && is_vmctx;
     is_base.then_some(0)
 }
 

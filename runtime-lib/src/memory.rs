@@ -26,6 +26,7 @@ impl Memory {
         let strategy = MemoryStrategy {
             reservation: HOST_MEMORY_RESERVATION,
             fixed_base: 0,
+            fixed_vmctx: 0,
         };
         let store = store.as_context_mut();
         let vm = VmMemory::new(ty, strategy, store.max_memory)?;
@@ -41,6 +42,7 @@ impl Memory {
         let strategy = MemoryStrategy {
             reservation: 0,
             fixed_base: 0,
+            fixed_vmctx: 0,
         };
         let store = store.as_context_mut();
         let vm = VmMemory::new(ty, strategy, store.max_memory)?;

@@ -103,6 +103,22 @@ pub fn ir_type(ty: ValType) -> ir::Type {
 /// the host-to-wasm trampolines, which are where the two meet.
 pub const WASM_CALL_CONV: CallConv = CallConv::Tail;
 
+/// The vmctx as code reaches it at the point `ins` inserts at: the address the runtime maps
+/// the instance's vmctx at, `fixed` ([`MemoryStrategy::fixed_vmctx`]), as a constant, or, when
+/// that is 0, `param`, the function's first parameter. A constant is made again in each block
+/// that uses it (Cranelift rematerialises constants) and holds no register between them, where
+/// the parameter stays live through the whole function: in a function that calls, in a
+/// callee-saved register or a stack slot, reloaded at each use.
+///
+/// [`MemoryStrategy::fixed_vmctx`]: wasmaot_abi::metadata::MemoryStrategy::fixed_vmctx
+pub fn vmctx_value<'f>(ins: impl InstBuilder<'f>, fixed: u64, param: Value) -> Value {
+    if fixed == 0 {
+        param
+    } else {
+        ins.iconst(types::I64, fixed as i64)
+    }
+}
+
 /// The native signature of a wasm function of type `ty`.
 pub fn wasm_signature(ty: &FuncType) -> Signature {
     let mut sig = Signature::new(WASM_CALL_CONV);
@@ -157,7 +173,8 @@ pub struct FuncTranslator<'a, 'f> {
     wide_locals: Vec<bool>,
     /// i32 values read from such a local, and the 64-bit value each is the low half of.
     zero_extended: std::collections::HashMap<Value, Value>,
-    /// The callee vmctx, first parameter of every wasm function.
+    /// The callee vmctx: the first parameter of every wasm function, or a constant where the
+    /// instance's vmctx has a fixed address ([`vmctx_value`]).
     vmctx: Value,
     /// Current operator's byte offset, for errors.
     offset: u64,
@@ -201,7 +218,8 @@ pub fn translate_function(
     builder.append_block_params_for_function_params(entry);
     builder.switch_to_block(entry);
     builder.seal_block(entry);
-    let vmctx = builder.block_params(entry)[0];
+    let param = builder.block_params(entry)[0];
+    let vmctx = vmctx_value(builder.ins(), env.meta.memory_strategy.fixed_vmctx, param);
     let mut t = FuncTranslator {
         env,
         builder,

@@ -24,6 +24,7 @@ use super::table::VmTable;
 use super::trap::Trap;
 use super::traps;
 use super::types::val_subtype;
+use super::vmctx_bytes::VmctxBytes;
 
 /// Something an instance can import or export.
 #[derive(Clone)]
@@ -41,7 +42,7 @@ pub struct VmInstance(pub(crate) Arc<InstanceInner>);
 
 pub struct InstanceInner {
     pub(crate) module: Module,
-    vmctx: Box<UnsafeCell<[u128]>>,
+    vmctx: VmctxBytes,
     pub(crate) memories: Vec<Arc<VmMemory>>,
     pub(crate) tables: Vec<Arc<VmTable>>,
     /// Every tag, imported first; the vmctx holds their identities.
@@ -114,12 +115,7 @@ impl VmInstance {
             )));
         }
         let layout = module.0.layout;
-        let words = (layout.size() as usize).div_ceil(16);
-        let vmctx: Box<UnsafeCell<[u128]>> = {
-            let boxed: Box<[u128]> = vec![0u128; words].into_boxed_slice();
-            // SAFETY: UnsafeCell<[T]> has the same layout as [T].
-            unsafe { Box::from_raw(Box::into_raw(boxed) as *mut UnsafeCell<[u128]>) }
-        };
+        let vmctx = VmctxBytes::new(layout.size() as usize, meta.memory_strategy)?;
         let mut inner = InstanceInner {
             module: module.clone(),
             vmctx,
@@ -223,7 +219,7 @@ impl InstanceInner {
     }
 
     pub(crate) fn vmctx_ptr(&self) -> *mut u8 {
-        self.vmctx.get().cast()
+        self.vmctx.ptr()
     }
 
     fn write_ptr(&self, offset: u32, value: usize) {

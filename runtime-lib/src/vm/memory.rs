@@ -360,10 +360,12 @@ mod tests {
     const EXPLICIT: MemoryStrategy = MemoryStrategy {
         reservation: 0,
         fixed_base: 0,
+        fixed_vmctx: 0,
     };
     const GUARD: MemoryStrategy = MemoryStrategy {
         reservation: FOUR_GIB + (2 << 30),
         fixed_base: 0,
+        fixed_vmctx: 0,
     };
 
     fn memory(min: u64, max: Option<u64>, strategy: MemoryStrategy, cap: Option<u64>) -> VmMemory {

@@ -23,3 +23,4 @@ pub mod table;
 pub mod trap;
 pub mod traps;
 pub mod types;
+pub mod vmctx_bytes;
