@@ -156,6 +156,7 @@ pub fn compile_functions(
     };
     let heights = CallHeights::find(env.imported_funcs(), &functions);
     let loops = vector_loop_memory(env);
+    let fixed_vmctx = env.meta.memory_strategy.fixed_vmctx;
     let results = largest_first(
         &functions,
         |input| input.body.range().end - input.body.range().start,
@@ -171,6 +172,7 @@ pub fn compile_functions(
             worker.allocs = Some(allocs);
             let index = index as u32;
             let inlined = inline_calls(&mut worker.context, &callees);
+            crate::vmctx_uses::use_parameter_where_free(&mut worker.context.func, fixed_vmctx);
             let id = FuncId::from_u32(index);
             let error = |message| CompileError::Codegen {
                 func_index: env.imported_funcs() + index,

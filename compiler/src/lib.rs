@@ -35,6 +35,7 @@ pub mod translate;
 mod unwind;
 mod vector_loads;
 mod vector_loops;
+mod vmctx_uses;
 
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
