@@ -2,6 +2,8 @@
 //! exactly there, its code reads and writes it there, and a second instance, which could only
 //! share the address, is refused instead.
 
+mod common;
+
 use wasmaot_compiler::{Options, EXECUTABLE_MEMORY_BASE};
 use wasmaot_runtime::{Error, Extern, Instance, Linker, Module, Store, Val};
 
@@ -12,19 +14,11 @@ const WAT: &str = r#"(module
 
 /// `wat` compiled for memory 0 at `base`, linked and loaded.
 fn module_at(wat: &str, base: u64, name: &str) -> Module {
-    let wasm = wat::parse_str(wat).expect("valid WAT");
     let options = Options {
         fixed_memory_base: Some(base),
         ..Options::default()
     };
-    let object = wasmaot_compiler::compile(&wasm, &options, &|| {}).expect("compiles");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("wasmaot-fixed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join(format!("{name}.so"));
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    unsafe { Module::load(&so) }.expect("loads")
+    common::module_with("fixed", wat, name, &options)
 }
 
 fn call(store: &mut Store, instance: Instance, name: &str, args: &[Val]) -> Vec<Val> {

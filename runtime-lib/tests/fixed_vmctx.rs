@@ -2,6 +2,8 @@
 //! a constant, the runtime maps the vmctx exactly there, and a second instance, which could
 //! only share the address, is refused instead.
 
+mod common;
+
 use wasmaot_compiler::{Options, EXECUTABLE_VMCTX_ADDRESS};
 use wasmaot_runtime::{
     Error, Extern, Func, FuncType, Instance, Linker, Module, Store, Val, ValType,
@@ -35,19 +37,11 @@ const WAT: &str = r#"(module
 
 /// `WAT` compiled with the vmctx at `EXECUTABLE_VMCTX_ADDRESS`, linked and loaded.
 fn module() -> Module {
-    let wasm = wat::parse_str(WAT).expect("valid WAT");
     let options = Options {
         fixed_vmctx: Some(EXECUTABLE_VMCTX_ADDRESS),
         ..Options::default()
     };
-    let object = wasmaot_compiler::compile(&wasm, &options, &|| {}).expect("compiles");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("wasmaot-fixed-vmctx-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join("fixed_vmctx.so");
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    unsafe { Module::load(&so) }.expect("loads")
+    common::module_with("fixed-vmctx", WAT, "fixed_vmctx", &options)
 }
 
 /// An instance of `module` in `store`, its host function reading a word of its caller's memory.
@@ -113,16 +107,7 @@ fn the_vmctx_is_where_the_code_was_compiled_to_find_it_and_a_second_instance_is_
 
 #[test]
 fn without_the_option_the_vmctx_goes_anywhere() {
-    let wasm = wat::parse_str(WAT).expect("valid WAT");
-    let options = Options::default();
-    let object = wasmaot_compiler::compile(&wasm, &options, &|| {}).expect("compiles");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("wasmaot-any-vmctx-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let so = dir.join("any_vmctx.so");
-    wasmaot_compiler::link::link_shared(&object, &so).expect("links");
-    // SAFETY: the file was just linked from the compiler's object.
-    let module = unsafe { Module::load(&so) }.expect("loads");
+    let module = common::module("fixed-vmctx", WAT, "any_vmctx");
     assert_eq!(module.meta().memory_strategy.fixed_vmctx, 0);
     // Two instances at once.
     let mut store = Store::new();
