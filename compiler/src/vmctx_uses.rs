@@ -8,7 +8,7 @@
 //! parameter back:
 //!
 //! - in a function that calls nothing, every use: no call clobbers the parameter's register,
-//!   so it stays where it arrived (wasi-libc's `free`, a leaf, read memory 0's base through
+//!   so it stays where it arrived (wasi-libc's `dlfree`, a leaf, read memory 0's base through
 //!   the constant in its first block, two instructions where the parameter takes one);
 //! - else the arguments of the entry block's first call, if it has one (a wrapper like
 //!   `malloc`, whose only use is the call passing the vmctx on): after that call the parameter
@@ -18,7 +18,7 @@
 //! block up to its first call: a load the mid-end shares with its copies further on
 //! (`can_move`: memory 0's base) is then two values to it, one through the parameter and one
 //! through the constant, and both were kept (wasi-libc's `dlmalloc` ran 6.8% more
-//! instructions). Every such use but those loads (the shadow stack pointer, read and moved as
+//! instructions than before the vmctx was fixed). Every such use but those loads (the shadow stack pointer, read and moved as
 //! a C function starts): SQLite 0.44% fewer instructions, but `hashmap` 4.3% more and
 //! CoreMark 0.36% more, the parameter now live through their entry blocks.
 
