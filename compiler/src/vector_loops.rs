@@ -203,6 +203,8 @@ enum Check {
 struct Plan {
     header: Block,
     params: Vec<Value>,
+    /// What the loop passes to `params` when it goes on.
+    back_args: Vec<Value>,
     steps: Vec<Step>,
     accesses: Vec<Access>,
     groups: Vec<Group>,
@@ -300,9 +302,14 @@ impl Plan {
         if used_outside(func, header) {
             return None;
         }
+        let back_args = back_args
+            .iter()
+            .map(|&v| func.dfg.resolve_aliases(v))
+            .collect();
         Some(Plan {
             header,
             params,
+            back_args,
             steps: analysis.steps,
             accesses,
             groups,
@@ -312,44 +319,71 @@ impl Plan {
         })
     }
 
-    /// Builds the check before the loop and the loop's vector copy.
+    /// Builds the check before the loop and the loop's vector copies: one iteration alone
+    /// when the count is odd, then a loop running two iterations per pass.
     fn apply(&self, func: &mut ir::Function, memory: &Memory0, vmctx: Value, entry: Inst) {
         let header = self.header;
         let check = func.dfg.make_block();
+        let parity = func.dfg.make_block();
+        let once = func.dfg.make_block();
         let vector = func.dfg.make_block();
         let types: Vec<Type> = self
             .params
             .iter()
             .map(|&p| func.dfg.value_type(p))
             .collect();
-        let check_params: Vec<Value> = types
-            .iter()
-            .map(|&ty| func.dfg.append_block_param(check, ty))
-            .collect();
-        let vector_params: Vec<Value> = types
-            .iter()
-            .map(|&ty| func.dfg.append_block_param(vector, ty))
-            .collect();
+        let mut params_of = |block: Block| -> Vec<Value> {
+            types
+                .iter()
+                .map(|&ty| func.dfg.append_block_param(block, ty))
+                .collect()
+        };
+        let check_params = params_of(check);
+        let once_params = params_of(once);
+        let vector_params = params_of(vector);
         func.layout.insert_block(check, header);
         func.layout.insert_block_after(vector, header);
+        func.layout.insert_block_after(once, header);
+        func.layout.insert_block_after(parity, header);
         retarget(&mut func.dfg, entry, header, check);
 
         let mut pos = FuncCursor::new(func).at_bottom(check);
-        let ok = self.emit_checks(&mut pos, memory, vmctx, &check_params);
+        let (ok, last) = self.emit_checks(&mut pos, memory, vmctx, &check_params);
         let args: Vec<BlockArg> = check_params.iter().map(|&v| v.into()).collect();
-        pos.ins().brif(ok, vector, &args, header, &args);
+        pos.ins().brif(ok, parity, &[], header, &args);
+        // `last` odd: an even number of iterations.
+        pos.goto_bottom(parity);
+        let odd = pos.ins().band_imm_s(last, 1);
+        pos.ins().brif(odd, vector, &args, once, &args);
 
-        self.emit_copy(pos.func, vector, &vector_params);
+        let mut map = self.start_map(&once_params);
+        pos.goto_bottom(once);
+        self.emit_body(&mut pos, &mut map, None, &mut HashMap::new());
+        self.emit_terminator(&mut pos, &map, vector);
+
+        let mut first = self.start_map(&vector_params);
+        pos.goto_bottom(vector);
+        let mut splats = HashMap::new();
+        self.emit_body(&mut pos, &mut first, None, &mut splats);
+        let (mut second, made) = self.second_map(&mut pos, &first);
+        self.emit_body(&mut pos, &mut second, Some(&first), &mut splats);
+        self.emit_terminator(&mut pos, &second, vector);
+        // Made before the second copy's instructions, they would be live beside the first
+        // copy's values the second copy still uses: each goes down to its first user.
+        for &inst in made.iter().rev() {
+            sink_to_first_use(pos.func, inst);
+        }
     }
 
-    /// The checks, in `check`: a value that is nonzero when all hold.
+    /// The checks, in `check`: a value that is nonzero when all hold, and the iterations
+    /// less one (an i64).
     fn emit_checks(
         &self,
         pos: &mut FuncCursor,
         memory: &Memory0,
         vmctx: Value,
         params: &[Value],
-    ) -> Value {
+    ) -> (Value, Value) {
         let mut start = Start {
             header: self.header,
             params,
@@ -438,57 +472,158 @@ impl Plan {
             };
             ok = pos.ins().band(ok, holds);
         }
-        ok
+        (ok, last)
     }
 
-    /// The loop again, in `block`, with the groups as vector operations.
-    fn emit_copy(&self, func: &mut ir::Function, block: Block, params: &[Value]) {
-        let header = self.header;
-        let mut map: HashMap<Value, Value> = self
-            .params
+    /// The values of the loop's parameters in a copy whose block has `params`.
+    fn start_map(&self, params: &[Value]) -> HashMap<Value, Value> {
+        self.params
             .iter()
             .copied()
             .zip(params.iter().copied())
-            .collect();
+            .collect()
+    }
+
+    /// The values of the loop's parameters in the second copy of a pass, after the copy
+    /// `first` describes. A parameter stepping by a constant also has its value for the
+    /// next pass made from the first copy's in one step, where the loop's own arithmetic,
+    /// copied twice, would take two: the instructions that compute it are not copied again
+    /// (see [`Plan::emit_body`]). Also the instructions made here.
+    fn second_map(
+        &self,
+        pos: &mut FuncCursor,
+        first: &HashMap<Value, Value>,
+    ) -> (HashMap<Value, Value>, Vec<Inst>) {
+        let mut map = HashMap::new();
+        let mut made = Vec::new();
+        let mut keep = |pos: &mut FuncCursor, v: Value| {
+            if let ValueDef::Result(inst, _) = pos.func.dfg.value_def(v) {
+                made.push(inst);
+            }
+            v
+        };
+        for ((&param, &arg), &step) in self.params.iter().zip(&self.back_args).zip(&self.steps) {
+            map.insert(param, mapped(first, arg));
+            let start = mapped(first, param);
+            let twice32 = |k: i64| i64::from((2 * k) as i32);
+            match step {
+                Step::Add(k) => {
+                    let twice = match pos.func.dfg.value_type(start) {
+                        types::I32 => twice32(k),
+                        _ => k.wrapping_mul(2),
+                    };
+                    let next = pos.ins().iadd_imm_s(start, twice);
+                    map.insert(arg, keep(pos, next));
+                }
+                Step::Zext32(k) => {
+                    let narrow = unary(pos.func, arg, Opcode::Uextend).expect("a zero-extension");
+                    let low = pos.ins().ireduce(types::I32, start);
+                    let sum = pos.ins().iadd_imm_s(low, twice32(k));
+                    let wide = pos.ins().uextend(types::I64, sum);
+                    keep(pos, low);
+                    map.insert(narrow, keep(pos, sum));
+                    map.insert(arg, keep(pos, wide));
+                }
+                Step::Invariant | Step::Other => {}
+            }
+        }
+        (map, made)
+    }
+
+    /// The loop's instructions but its branch, at `pos`, with the groups as vector
+    /// operations and each value of the loop replaced as `map` says (which gains the
+    /// copies). An instruction whose results `map` already has is not copied. In the second
+    /// copy of a pass (`shifted`, the first copy's map), the groups address memory from the
+    /// first copy's addresses plus one iteration's step: the check has shown that each
+    /// address is the exact sum its arithmetic describes, so the two agree. `splats`: the
+    /// vectors of one value already made in this block, kept for the next copy.
+    fn emit_body(
+        &self,
+        pos: &mut FuncCursor,
+        map: &mut HashMap<Value, Value>,
+        shifted: Option<&HashMap<Value, Value>>,
+        splats: &mut HashMap<(Value, Type), Value>,
+    ) {
+        let header = self.header;
         let mut last_lane: HashMap<Inst, usize> = HashMap::new();
         for (g, group) in self.groups.iter().enumerate() {
             let last = group
                 .lanes
                 .iter()
                 .map(|&l| self.accesses[l].inst)
-                .max_by_key(|&i| inst_index(func, header, i))
+                .max_by_key(|&i| inst_index(pos.func, header, i))
                 .expect("a group has lanes");
             last_lane.insert(last, g);
         }
-        let insts: Vec<Inst> = func.layout.block_insts(header).collect();
-        let mut pos = FuncCursor::new(func).at_bottom(block);
+        let term = pos
+            .func
+            .layout
+            .last_inst(header)
+            .expect("a loop ends in a branch");
+        let insts: Vec<Inst> = pos.func.layout.block_insts(header).collect();
         for inst in insts {
+            if inst == term {
+                break;
+            }
             if let Some(&g) = last_lane.get(&inst) {
                 let group = &self.groups[g];
-                let value = self.emit_node(&mut pos, &group.value, group.ty, &map);
-                let lane0 = self.accesses[group.lanes[0]];
-                let flags = pos.func.dfg.insts[lane0.inst]
+                let value = self.emit_node(pos, &group.value, group.ty, map, shifted, splats);
+                let flags = pos.func.dfg.insts[inst]
                     .memflags()
                     .expect("a store has flags");
                 let flags = pos.func.dfg.mem_flags[flags];
-                let addr = mapped(&map, lane0.addr);
+                let (addr, imm) = self.address(group.lanes[0], map, shifted);
                 let srcloc = pos.func.srcloc(inst);
                 pos.set_srcloc(srcloc);
-                pos.ins().store(flags, value, addr, lane0.imm);
+                pos.ins().store(flags, value, addr, imm);
                 continue;
             }
             if self.consumed.contains(&inst) {
                 continue;
             }
+            let old = pos.func.dfg.inst_results(inst).to_vec();
+            if !old.is_empty() && old.iter().all(|v| map.contains_key(v)) {
+                continue;
+            }
             let copy = pos.func.dfg.clone_inst(inst);
-            pos.func.dfg.map_inst_values(copy, |v| mapped(&map, v));
-            retarget(&mut pos.func.dfg, copy, header, block);
+            pos.func.dfg.map_inst_values(copy, |v| mapped(map, v));
             let srcloc = pos.func.srcloc(inst);
             pos.set_srcloc(srcloc);
             pos.insert_inst(copy);
-            let old = pos.func.dfg.inst_results(inst).to_vec();
             let new = pos.func.dfg.inst_results(copy).to_vec();
             map.extend(old.into_iter().zip(new));
+        }
+    }
+
+    /// The loop's branch, at `pos`, with its values replaced as `map` says, going on at
+    /// `next` where the loop went on at its start.
+    fn emit_terminator(&self, pos: &mut FuncCursor, map: &HashMap<Value, Value>, next: Block) {
+        let term = pos
+            .func
+            .layout
+            .last_inst(self.header)
+            .expect("a loop ends in a branch");
+        let copy = pos.func.dfg.clone_inst(term);
+        pos.func.dfg.map_inst_values(copy, |v| mapped(map, v));
+        retarget(&mut pos.func.dfg, copy, self.header, next);
+        let srcloc = pos.func.srcloc(term);
+        pos.set_srcloc(srcloc);
+        pos.insert_inst(copy);
+    }
+
+    /// The address operand and offset of access `a` in the copy `map` describes (see
+    /// [`Plan::emit_body`] for `shifted`).
+    fn address(
+        &self,
+        a: usize,
+        map: &HashMap<Value, Value>,
+        shifted: Option<&HashMap<Value, Value>>,
+    ) -> (Value, i32) {
+        let access = self.accesses[a];
+        let step = i32::try_from(access.lin.stride).ok();
+        match (shifted, step.and_then(|s| access.imm.checked_add(s))) {
+            (Some(first), Some(imm)) => (mapped(first, access.addr), imm),
+            _ => (mapped(map, access.addr), access.imm),
         }
     }
 
@@ -498,9 +633,16 @@ impl Plan {
         node: &Node,
         ty: Type,
         map: &HashMap<Value, Value>,
+        shifted: Option<&HashMap<Value, Value>>,
+        splats: &mut HashMap<(Value, Type), Value>,
     ) -> Value {
         match node {
-            Node::Splat(v) => pos.ins().splat(ty, mapped(map, *v)),
+            Node::Splat(v) => {
+                let scalar = mapped(map, *v);
+                *splats
+                    .entry((scalar, ty))
+                    .or_insert_with(|| pos.ins().splat(ty, scalar))
+            }
             Node::Load(lanes) => {
                 let lane0 = self.accesses[lanes[0]];
                 let flags = pos.func.dfg.insts[lane0.inst]
@@ -509,21 +651,42 @@ impl Plan {
                 let flags = pos.func.dfg.mem_flags[flags];
                 let srcloc = pos.func.srcloc(lane0.inst);
                 pos.set_srcloc(srcloc);
-                pos.ins()
-                    .load(ty, flags, mapped(map, lane0.addr), lane0.imm)
+                let (addr, imm) = self.address(lanes[0], map, shifted);
+                pos.ins().load(ty, flags, addr, imm)
             }
             Node::Unary(op, a) => {
-                let a = self.emit_node(pos, a, ty, map);
+                let a = self.emit_node(pos, a, ty, map, shifted, splats);
                 let (inst, dfg) = pos.ins().Unary(*op, ty, a);
                 dfg.first_result(inst)
             }
             Node::Binary(op, a, b) => {
-                let a = self.emit_node(pos, a, ty, map);
-                let b = self.emit_node(pos, b, ty, map);
+                let a = self.emit_node(pos, a, ty, map, shifted, splats);
+                let b = self.emit_node(pos, b, ty, map, shifted, splats);
                 let (inst, dfg) = pos.ins().Binary(*op, ty, a, b);
                 dfg.first_result(inst)
             }
         }
+    }
+}
+
+/// Moves `inst` down to just before the first later instruction of its block that uses its
+/// result, if there is one.
+fn sink_to_first_use(func: &mut ir::Function, inst: Inst) {
+    let results = func.dfg.inst_results(inst).to_vec();
+    let mut next = func.layout.next_inst(inst);
+    while let Some(user) = next {
+        if func
+            .dfg
+            .inst_values(user)
+            .any(|v| results.contains(&func.dfg.resolve_aliases(v)))
+        {
+            if func.layout.prev_inst(user) != Some(inst) {
+                func.layout.remove_inst(inst);
+                func.layout.insert_inst(inst, user);
+            }
+            return;
+        }
+        next = func.layout.next_inst(user);
     }
 }
 
@@ -1289,10 +1452,41 @@ mod tests {
         ] {
             assert!(ops.contains(&(op, f64x2)), "{op}: {}", func.display());
         }
-        assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Load).count(), 2);
-        assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Store).count(), 1);
-        // The check block, the scalar loop and its vector copy.
-        assert_eq!(func.layout.blocks().count(), 5, "{}", func.display());
+        // One iteration alone (2 loads, 1 store), then two per pass (4 and 2).
+        assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Load).count(), 6);
+        assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Store).count(), 3);
+        // The check block, the choice on the count's parity, the scalar loop, the single
+        // iteration and the loop of two.
+        assert_eq!(func.layout.blocks().count(), 7, "{}", func.display());
+        let vector = |b: Block| {
+            func.layout
+                .block_insts(b)
+                .any(|i| func.dfg.insts[i].opcode() == Opcode::Splat)
+        };
+        let twice = func
+            .layout
+            .blocks()
+            .find(|&b| self_loop(&func, b).is_some() && vector(b))
+            .expect("a vector loop");
+        // Its second iteration stores where the first did, one step (16 bytes) further.
+        let stores: Vec<(Value, i32)> = func
+            .layout
+            .block_insts(twice)
+            .filter_map(|i| match func.dfg.insts[i] {
+                InstructionData::Store { args, offset, .. } => Some((args[1], offset.into())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stores.len(), 2, "{}", func.display());
+        assert_eq!(stores[0].0, stores[1].0);
+        assert_eq!((stores[0].1, stores[1].1), (0, 16));
+        // Both iterations multiply by the same vector of `a`.
+        let splats = func
+            .layout
+            .block_insts(twice)
+            .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Splat)
+            .count();
+        assert_eq!(splats, 1, "{}", func.display());
         let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
         cranelift_codegen::verify_function(&func, &flags).expect("valid IR");
     }

@@ -228,6 +228,30 @@ fn axpy_with_arrays_apart_overlapping_or_the_same() {
     }
 }
 
+/// The vector loop runs two iterations per pass, after one alone when their number is odd:
+/// each count from one to seven, and one either side of the two-iteration loop's first pass.
+#[test]
+fn small_iteration_counts_odd_and_even() {
+    let setup = [(0, 2048, 0.0), (16384, 64, 100.0)];
+    for iterations in 1..=7u32 {
+        let label = format!("axpy, {iterations} iterations");
+        let run = Run::Axpy {
+            a: 1.5,
+            c: 16384,
+            b: 8,
+            n: 2 * iterations,
+        };
+        check(&label, &setup, run);
+        let label = format!("mix, {iterations} iterations");
+        let run = Run::Mix {
+            d: 8192,
+            s: 8196,
+            end: 16 * iterations,
+        };
+        check(&label, &setup, run);
+    }
+}
+
 #[test]
 fn axpy_running_off_the_end_writes_what_the_scalar_loop_writes() {
     let setup = [(0, 2048, 0.0), (PAGE - 512, 64, 7.0)];
