@@ -3,7 +3,9 @@
 //! through the real pipeline with both kinds of bounds checks, against a model of the scalar
 //! loop. Covered: arrays apart, overlapping either way by one element, the same array, a
 //! loop running off the end of memory (the elements before the fault written, as the scalar
-//! loop writes them), and a counter that never reaches zero exactly.
+//! loop writes them), a counter that never reaches zero exactly, and each small number of
+//! iterations, odd and even (a loop that computes runs two per pass, after one alone for an
+//! odd number; a loop that only moves data, `copy`, one per pass).
 
 mod support;
 use support::*;
@@ -53,6 +55,16 @@ const MODULE: &str = r#"
         (i32.add (i32.xor (i32.load offset=12 (i32.add (local.get $s) (local.get $i))) (i32.const 0x55))
                  (i32.load offset=12 (i32.add (local.get $d) (local.get $i)))))
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $end)))))
+
+  ;; d[j] = s[j], two doubles per iteration, counting n down to zero by two (a loop that
+  ;; only moves data keeps one iteration per pass).
+  (func (export "copy") (param $d i32) (param $s i32) (param $n i32)
+    (loop $l
+      (f64.store (local.get $d) (f64.load (local.get $s)))
+      (f64.store offset=8 (local.get $d) (f64.load offset=8 (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 2))))))
 
   (func (export "get") (param $p i32) (result i64) (i64.load (local.get $p)))
 
@@ -130,6 +142,26 @@ impl Model {
         }
     }
 
+    /// `copy` as the wasm does it; false when it traps.
+    fn copy(&mut self, mut d: u32, mut s: u32, mut n: u32) -> bool {
+        loop {
+            for lane in 0..2 {
+                let (dl, sl) = (d as usize + 8 * lane, s as usize + 8 * lane);
+                let Some(x) = self.f64(sl) else { return false };
+                if dl + 8 > PAGE {
+                    return false;
+                }
+                self.set_f64(dl, x);
+            }
+            d = d.wrapping_add(16);
+            s = s.wrapping_add(16);
+            n = n.wrapping_sub(2);
+            if n == 0 {
+                return true;
+            }
+        }
+    }
+
     fn mix(&mut self, d: u32, s: u32, end: u32) -> bool {
         let mut i = 0u32;
         loop {
@@ -179,6 +211,11 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
             vec![f64(a), i32(c as i32), i32(b as i32), i32(n as i32)],
             model.axpy(a, c, b, n),
         ),
+        Run::Copy { d, s, n } => (
+            "copy",
+            vec![i32(d as i32), i32(s as i32), i32(n as i32)],
+            model.copy(d, s, n),
+        ),
         Run::Mix { d, s, end } => (
             "mix",
             vec![i32(d as i32), i32(s as i32), i32(end as i32)],
@@ -209,6 +246,7 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
 #[derive(Clone, Copy)]
 enum Run {
     Axpy { a: f64, c: u32, b: u32, n: u32 },
+    Copy { d: u32, s: u32, n: u32 },
     Mix { d: u32, s: u32, end: u32 },
 }
 
@@ -239,6 +277,13 @@ fn small_iteration_counts_odd_and_even() {
             a: 1.5,
             c: 16384,
             b: 8,
+            n: 2 * iterations,
+        };
+        check(&label, &setup, run);
+        let label = format!("copy, {iterations} iterations");
+        let run = Run::Copy {
+            d: 16384,
+            s: 8,
             n: 2 * iterations,
         };
         check(&label, &setup, run);
