@@ -243,7 +243,7 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
     panic!("{label}: hashes differ, bytes equal");
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Run {
     Axpy { a: f64, c: u32, b: u32, n: u32 },
     Copy { d: u32, s: u32, n: u32 },
@@ -266,34 +266,30 @@ fn axpy_with_arrays_apart_overlapping_or_the_same() {
     }
 }
 
-/// The vector loop runs two iterations per pass, after one alone when their number is odd:
-/// each count from one to seven, and one either side of the two-iteration loop's first pass.
+/// The vector copy of a loop that computes runs two iterations per pass, after one alone
+/// when their number is odd; that of a loop only moving data, one per pass: each number of
+/// iterations from one to seven, for each kind.
 #[test]
 fn small_iteration_counts_odd_and_even() {
     let setup = [(0, 2048, 0.0), (16384, 64, 100.0)];
     for iterations in 1..=7u32 {
-        let label = format!("axpy, {iterations} iterations");
-        let run = Run::Axpy {
-            a: 1.5,
-            c: 16384,
-            b: 8,
-            n: 2 * iterations,
-        };
-        check(&label, &setup, run);
-        let label = format!("copy, {iterations} iterations");
-        let run = Run::Copy {
-            d: 16384,
-            s: 8,
-            n: 2 * iterations,
-        };
-        check(&label, &setup, run);
-        let label = format!("mix, {iterations} iterations");
-        let run = Run::Mix {
-            d: 8192,
-            s: 8196,
-            end: 16 * iterations,
-        };
-        check(&label, &setup, run);
+        let (n, end) = (2 * iterations, 16 * iterations);
+        for run in [
+            Run::Axpy {
+                a: 1.5,
+                c: 16384,
+                b: 8,
+                n,
+            },
+            Run::Copy { d: 16384, s: 8, n },
+            Run::Mix {
+                d: 8192,
+                s: 8196,
+                end,
+            },
+        ] {
+            check(&format!("{run:?}, {iterations} iterations"), &setup, run);
+        }
     }
 }
 
