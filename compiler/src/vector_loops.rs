@@ -6,7 +6,9 @@
 //! 4 × 32 bits to neighbouring addresses whose values are computed the same way, and builds a
 //! second copy of the loop in which each such set is one vector store of one vector
 //! computation (loads of neighbouring elements becoming one vector load, a value every copy
-//! shares becoming a splat).
+//! shares becoming a splat). When the loop computes (not only moves data), the copy runs two
+//! iterations per pass, after one alone when their number is odd: the second iteration of a
+//! pass addresses memory from the first's addresses plus one step.
 //!
 //! The copy runs only when a check before the loop proves it does exactly what the loop
 //! does; else the loop runs as it was. The check computes, from the values the loop starts
