@@ -18,9 +18,10 @@
 //! block up to its first call: a load the mid-end shares with its copies further on
 //! (`can_move`: memory 0's base) is then two values to it, one through the parameter and one
 //! through the constant, and both were kept (wasi-libc's `dlmalloc` ran 6.8% more
-//! instructions than before the vmctx was fixed). Every such use but those loads (the shadow stack pointer, read and moved as
-//! a C function starts): SQLite 0.44% fewer instructions, but `hashmap` 4.3% more and
-//! CoreMark 0.36% more, the parameter now live through their entry blocks.
+//! instructions than before the vmctx was fixed). Every such use but those loads (the
+//! shadow stack pointer, read and moved as a C function starts): SQLite 0.44% fewer
+//! instructions, but `hashmap` 4.3% more and CoreMark 0.36% more, the parameter now live
+//! through their entry blocks.
 
 use cranelift_codegen::ir::{self, types, Value};
 
