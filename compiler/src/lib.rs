@@ -416,6 +416,7 @@ fn compile_fallbacks(
     let target = trampolines::TargetIsaInfo {
         call_conv: env.call_conv,
         frontend_config: env.frontend_config,
+        fixed_vmctx: env.meta.memory_strategy.fixed_vmctx,
     };
     let mut context = Context::new();
     context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
@@ -456,6 +457,7 @@ fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<G
     let target = trampolines::TargetIsaInfo {
         call_conv: env.call_conv,
         frontend_config: env.frontend_config,
+        fixed_vmctx: env.meta.memory_strategy.fixed_vmctx,
     };
     let mut context = Context::new();
     let defined = env.layout.counts.defined_funcs;

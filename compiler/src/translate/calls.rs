@@ -72,7 +72,7 @@ impl FuncTranslator<'_, '_> {
             colocated: true,
             patchable: false,
         });
-        let mut call_args = vec![self.vmctx, self.vmctx];
+        let mut call_args = self.vmctx_args(self.vmctx);
         call_args.extend_from_slice(&args);
         match kind {
             CallKind::Normal => {
@@ -121,7 +121,7 @@ impl FuncTranslator<'_, '_> {
         args: &[Value],
         kind: CallKind,
     ) -> Vec<Value> {
-        let mut call_args = vec![callee_vmctx, self.vmctx];
+        let mut call_args = self.vmctx_args(callee_vmctx);
         call_args.extend_from_slice(args);
         match kind {
             CallKind::Normal => self.emit_call(Callee::Indirect(sig, func_ptr), &call_args),
@@ -133,6 +133,16 @@ impl FuncTranslator<'_, '_> {
                 self.reachable = false;
                 Vec::new()
             }
+        }
+    }
+
+    /// The arguments of a wasm call before the wasm ones: the callee's vmctx, then the
+    /// caller's unless the vmctx is fixed ([`super::wasm_signature`]).
+    fn vmctx_args(&self, callee_vmctx: Value) -> Vec<Value> {
+        if self.env.meta.memory_strategy.fixed_vmctx == 0 {
+            vec![callee_vmctx, self.vmctx]
+        } else {
+            vec![callee_vmctx]
         }
     }
 

@@ -76,9 +76,12 @@ pub struct ModuleEnv<'m> {
 }
 
 impl ModuleEnv<'_> {
-    /// The native signature of wasm type `index`: `(callee_vmctx, caller_vmctx, params) -> results`.
+    /// The native signature of wasm type `index` ([`wasm_signature`]).
     pub fn signature(&self, index: u32) -> Signature {
-        wasm_signature(&self.meta.types[index as usize])
+        wasm_signature(
+            &self.meta.types[index as usize],
+            self.meta.memory_strategy.fixed_vmctx,
+        )
     }
 
     pub fn imported_funcs(&self) -> u32 {
@@ -119,19 +122,34 @@ pub fn vmctx_value<'f>(ins: impl InstBuilder<'f>, fixed: u64, param: Value) -> V
     }
 }
 
-/// The native signature of a wasm function of type `ty`.
-pub fn wasm_signature(ty: &FuncType) -> Signature {
+/// The native signature of a wasm function of type `ty`: `(callee_vmctx, caller_vmctx, params)
+/// -> results`, or, compiled for the vmctx at `fixed_vmctx` (not 0), `(callee_vmctx, params)
+/// -> results`. There the module is the only instance, so the caller's vmctx is that address,
+/// which a host adapter takes as a constant ([`crate::trampolines::wasm_to_host`]): a call
+/// passes one register less, one instruction less (`mov %rsi,%rdi` after the constant).
+pub fn wasm_signature(ty: &FuncType, fixed_vmctx: u64) -> Signature {
     let mut sig = Signature::new(WASM_CALL_CONV);
     sig.params.push(AbiParam::special(
         types::I64,
         ir::ArgumentPurpose::VMContext,
     ));
-    sig.params.push(AbiParam::new(types::I64));
+    if fixed_vmctx == 0 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
     sig.params
         .extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig.returns
         .extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig
+}
+
+/// How many parameters of [`wasm_signature`] come before the wasm parameters.
+pub fn vmctx_params(fixed_vmctx: u64) -> usize {
+    if fixed_vmctx == 0 {
+        2
+    } else {
+        1
+    }
 }
 
 /// The Cranelift trap code recording `kind`.
@@ -292,7 +310,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     fn declare_params(&mut self, entry: ir::Block, type_index: u32) {
-        let params: Vec<Value> = self.builder.block_params(entry)[2..].to_vec();
+        let skip = vmctx_params(self.env.meta.memory_strategy.fixed_vmctx);
+        let params: Vec<Value> = self.builder.block_params(entry)[skip..].to_vec();
         let types = &self.env.meta.types[type_index as usize].params;
         for (value, ty) in params.into_iter().zip(types) {
             self.declare_local(*ty, value);
@@ -425,5 +444,26 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.builder
             .ins()
             .load(types::I64, flags, self.vmctx, offset as i32)
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_vmctx_leaves_the_callers_vmctx_out_of_the_signature() {
+        let ty = FuncType {
+            params: vec![ValType::I32, ValType::F32],
+            results: vec![ValType::F64],
+        };
+        let shared = wasm_signature(&ty, 0);
+        let fixed = wasm_signature(&ty, 0x5000_0000);
+        assert_eq!(shared.params.len(), 4);
+        assert_eq!(fixed.params.len(), 3);
+        assert_eq!(fixed.params[..1], shared.params[..1]);
+        assert_eq!(fixed.params[1..], shared.params[2..]);
+        assert_eq!(fixed.returns, shared.returns);
+        assert_eq!((vmctx_params(0), vmctx_params(0x5000_0000)), (2, 1));
     }
 }
