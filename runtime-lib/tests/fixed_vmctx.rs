@@ -77,11 +77,23 @@ fn the_vmctx_is_where_the_code_was_compiled_to_find_it_and_a_second_instance_is_
         module.meta().memory_strategy.fixed_vmctx,
         EXECUTABLE_VMCTX_ADDRESS
     );
+    // Its code calls without the caller's vmctx, other modules' with it: the two never share
+    // a store, where references of one could reach code of the other. Not after an instance
+    // of another module...
+    let any = common::module("fixed-vmctx", WAT, "any_vmctx_beside");
+    let mut store = Store::new();
+    instantiate(&mut store, &any).expect("instantiates");
+    expect_mixing_refused(instantiate(&mut store, &module));
+    drop(store);
+
     let mut store = Store::new();
     let instance = instantiate(&mut store, &module).expect("instantiates");
     // n = 10: the sum of 10..1 plus 1 for each of the 10 rounds, then 10 read back twice.
     let expected = 55 + 10 + 2 * 10;
     assert_eq!(call(&mut store, instance, "run", &[Val::I32(10)]), expected);
+    assert_eq!(call(&mut store, instance, "count", &[]), 20);
+    // ... nor before one.
+    expect_mixing_refused(instantiate(&mut store, &any));
     assert_eq!(call(&mut store, instance, "count", &[]), 20);
 
     // The address is taken: another instance, in this store or another, is not made.
@@ -103,6 +115,14 @@ fn the_vmctx_is_where_the_code_was_compiled_to_find_it_and_a_second_instance_is_
     let instance = instantiate(&mut store, &module).expect("instantiates again");
     assert_eq!(call(&mut store, instance, "count", &[]), 0);
     assert_eq!(call(&mut store, instance, "run", &[Val::I32(10)]), expected);
+}
+
+fn expect_mixing_refused(outcome: Result<Instance, Error>) {
+    match outcome {
+        Err(Error::Link(message)) => assert!(message.contains("fixed vmctx"), "{message}"),
+        Err(e) => panic!("expected a link error, got {e}"),
+        Ok(_) => panic!("instances of both calling conventions in one store"),
+    }
 }
 
 #[test]

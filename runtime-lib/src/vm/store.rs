@@ -280,6 +280,7 @@ impl StoreInner {
         module: &Module,
         imports: &[VmExtern],
     ) -> Result<VmInstance, Error> {
+        self.check_vmctx_convention(module)?;
         // SAFETY: the start function runs inside `enter`, so host functions among the imports
         // find this store, which the call holds mutably.
         let max_memory = self.max_memory;
@@ -297,6 +298,31 @@ impl StoreInner {
             Error::Trap(trap) => Error::Trap(self.limits.explain(trap)),
             other => other,
         })
+    }
+
+    /// Refuses `module` if it would share this store with an instance of the other calling
+    /// convention. Code compiled for a fixed vmctx calls wasm functions without the caller's
+    /// vmctx, other code with it (`wasm_signature` in the compiler), and nothing in a function
+    /// reference tells them apart: a reference of one kind called by code of the other (an
+    /// import, a shared table, a global, `call_ref`) would pass its arguments in the wrong
+    /// registers. References cannot leave their store, so a store holding an instance of a
+    /// fixed-vmctx module (there is at most one: the address is the process's) holds nothing
+    /// else, even a failed instantiation's functions.
+    fn check_vmctx_convention(&self, module: &Module) -> Result<(), Error> {
+        let fixed = |m: &Module| m.0.meta.memory_strategy.fixed_vmctx != 0;
+        let mut others = self.instances.iter().chain(&self.failed);
+        let mixed = match fixed(module) {
+            true => others.next().is_some(),
+            false => others.any(|instance| fixed(&instance.0.module)),
+        };
+        if mixed {
+            return Err(Error::Link(
+                "a module compiled for a fixed vmctx address shares its store with no other \
+                 instance (its calls leave out the caller's vmctx)"
+                    .to_string(),
+            ));
+        }
+        Ok(())
     }
 
     /// The bytes of memory `index` (of `memories`). The store is borrowed as long as they are,
