@@ -303,6 +303,7 @@ pub fn compile_ir(
             let shape = crate::shape::Shape::new(&context.func);
             crate::sibling_copies::merge_sibling_copies(&mut context.func, &shape);
             crate::hoist::hoist_loop_invariants(&mut context.func, &shape);
+            crate::hoist::hoist_float_constants(&mut context.func, &shape);
             crate::schedule::shorten_live_ranges(&mut context.func);
             lower
         }

@@ -11,7 +11,11 @@
 //!
 //! The mid-end makes constants and additions, subtractions and bitwise operations with a
 //! constant again in each block that uses them, to keep fewer values live; those stay where
-//! they are, and an instruction that moves takes its own copies of them along.
+//! they are, and an instruction that moves takes its own copies of them along. Float
+//! constants are the exception, moved out of loops that call nothing on their own
+//! ([`hoist_float_constants`]).
+
+use std::collections::HashMap;
 
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{self, Block, Inst, InstructionData, Opcode, Value, ValueDef};
@@ -62,6 +66,93 @@ pub fn hoist_loop_invariants(func: &mut ir::Function, shape: &Shape) -> usize {
         }
     }
     moved
+}
+
+/// Moves the non-zero float constants (`f32const`, `f64const`) left in loops that call nothing
+/// to the end of the block that immediately dominates the outermost such loop around them,
+/// one per constant there. Returns how many moved.
+///
+/// The mid-end makes a constant again in every block that uses it. A float constant that
+/// becomes an operand in memory costs nothing there (`vmulsd const(%rip),...`), and still
+/// becomes one after the move; but one needed in a register (a dividend, the first operand of
+/// a compare) is a `movabs` and a `vmovq` each time, in every round of a loop:
+/// `mandelbrot`'s `4.0 < x*x + y*y`. Moved out, it is made once and kept in a register. Not out
+/// of a loop that calls: no float register survives a call, so the constant would be saved
+/// to a stack slot around each one. Zero stays (an `xorps`, no immediate).
+pub fn hoist_float_constants(func: &mut ir::Function, shape: &Shape) -> usize {
+    let (domtree, loops) = (&shape.domtree, &shape.loops);
+    if loops.loops().next().is_none() {
+        return 0;
+    }
+    let mut calls: SecondaryMap<Loop, bool> = SecondaryMap::new();
+    for block in func.layout.blocks() {
+        let insts = func.layout.block_insts(block);
+        if insts
+            .into_iter()
+            .any(|i| func.dfg.insts[i].opcode().is_call())
+        {
+            let mut lp = loops.innermost_loop(block);
+            while let Some(current) = lp {
+                calls[current] = true;
+                lp = loops.loop_parent(current);
+            }
+        }
+    }
+    // The constant already moved to a block, by (block, type, bits); what each moved
+    // duplicate's uses take instead.
+    let mut made: HashMap<(Block, ir::Type, u64), Value> = HashMap::new();
+    let mut replaced: HashMap<Value, Value> = HashMap::new();
+    let order: Vec<Block> = domtree.cfg_rpo().copied().collect();
+    for block in order {
+        let mut target = None;
+        let mut lp = loops.innermost_loop(block);
+        while let Some(current) = lp.filter(|&l| !calls[l]) {
+            target = Some(current);
+            lp = loops.loop_parent(current);
+        }
+        let Some(dest) = target.and_then(|lp| domtree.idom(loops.loop_header(lp))) else {
+            continue;
+        };
+        let insts: Vec<Inst> = func.layout.block_insts(block).collect();
+        for inst in insts {
+            let bits = match func.dfg.insts[inst] {
+                InstructionData::UnaryIeee32 { imm, .. } => u64::from(imm.bits()),
+                InstructionData::UnaryIeee64 { imm, .. } => imm.bits(),
+                _ => continue,
+            };
+            if bits == 0 {
+                continue;
+            }
+            let result = func.dfg.first_result(inst);
+            let key = (dest, func.dfg.value_type(result), bits);
+            func.layout.remove_inst(inst);
+            match made.get(&key) {
+                Some(&kept) => {
+                    replaced.insert(result, kept);
+                }
+                None => {
+                    let before = func
+                        .layout
+                        .last_inst(dest)
+                        .expect("a block ends in a branch");
+                    func.layout.insert_inst(inst, before);
+                    made.insert(key, result);
+                }
+            }
+        }
+    }
+    if !replaced.is_empty() {
+        let all: Vec<Inst> = func
+            .layout
+            .blocks()
+            .flat_map(|block| func.layout.block_insts(block))
+            .collect();
+        for inst in all {
+            func.dfg
+                .map_inst_values(inst, |v| replaced.get(&v).copied().unwrap_or(v));
+        }
+    }
+    made.len() + replaced.len()
 }
 
 /// A pure instruction with operands and one result, which the mid-end does not make again in
