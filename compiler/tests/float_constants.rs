@@ -6,8 +6,6 @@ mod support;
 use support::*;
 use wasmaot_compiler::Options;
 
-use object::{Object, ObjectSection, ObjectSymbol};
-
 /// `fold(x, n)`: `max(n, 1)` rounds of `x = 1.5 / (x - 1.0)` if `x` is negative, else
 /// `x = 1.5 / (x + 1.0)`: the dividend 1.5, needed in a register, in two blocks of the loop.
 /// `fold32`, the same in f32 with 1.25 for 1.5. `fold_calling`, `fold` with a call in the
@@ -74,18 +72,7 @@ fn code(name: &str) -> Vec<u8> {
     let wasm = wat::parse_str(MODULE).expect("valid WAT");
     let bytes = wasmaot_compiler::compile(&wasm, &options, &|| {}).expect("compiles");
     let file = object::File::parse(&*bytes).expect("an object");
-    let symbol = file
-        .symbols()
-        .find(|s| {
-            s.name()
-                .is_ok_and(|n| n.starts_with(&format!("{name}.wasm")))
-        })
-        .unwrap_or_else(|| panic!("symbol of {name}"));
-    let section = file
-        .section_by_index(symbol.section_index().expect("defined"))
-        .expect("its section");
-    let at = (symbol.address() - section.address()) as usize;
-    section.data().expect("contents")[at..at + symbol.size() as usize].to_vec()
+    symbol_bytes(&file, |n| n.starts_with(&format!("{name}.wasm")))
 }
 
 fn occurrences(code: &[u8], bytes: &[u8]) -> usize {

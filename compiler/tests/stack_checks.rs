@@ -6,8 +6,6 @@ use support::*;
 use wasmaot_compiler::Options;
 use wasmaot_runtime::TrapKind;
 
-use object::{Object, ObjectSection, ObjectSymbol};
-
 /// How many stack-overflow trap sites each defined function of `wat` has once compiled with
 /// `options`.
 fn stack_checks(wat: &str, options: &Options) -> Vec<usize> {
@@ -15,17 +13,7 @@ fn stack_checks(wat: &str, options: &Options) -> Vec<usize> {
     let wasm = wat::parse_str(wat).expect("valid WAT");
     let bytes = wasmaot_compiler::compile(&wasm, options, &|| {}).expect("compiles");
     let file = object::File::parse(&*bytes).expect("an object");
-    let data = |name: &str| -> Vec<u8> {
-        let symbol = file
-            .symbols()
-            .find(|s| s.name() == Ok(name))
-            .unwrap_or_else(|| panic!("symbol {name}"));
-        let section = file
-            .section_by_index(symbol.section_index().expect("defined"))
-            .expect("its section");
-        let at = (symbol.address() - section.address()) as usize;
-        section.data().expect("contents")[at..at + symbol.size() as usize].to_vec()
-    };
+    let data = |name: &str| symbol_bytes(&file, |n| n == name);
     let word = |bytes: &[u8], at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
     let (infos, traps) = (data(FUNCTION_INFO_TABLE), data(TRAP_TABLE));
     infos

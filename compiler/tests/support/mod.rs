@@ -534,3 +534,17 @@ pub fn op_offset(wasm: &[u8], func: usize, pick: impl Fn(&Operator<'_>) -> bool)
         None => panic!("no such operator in function {func}"),
     }
 }
+
+/// The bytes of the first symbol of `file` whose name `matches` (code or data).
+pub fn symbol_bytes(file: &object::File, matches: impl Fn(&str) -> bool) -> Vec<u8> {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let symbol = file
+        .symbols()
+        .find(|s| s.name().is_ok_and(&matches))
+        .expect("a symbol of that name");
+    let section = file
+        .section_by_index(symbol.section_index().expect("defined"))
+        .expect("its section");
+    let at = (symbol.address() - section.address()) as usize;
+    section.data().expect("contents")[at..at + symbol.size() as usize].to_vec()
+}
