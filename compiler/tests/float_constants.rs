@@ -4,7 +4,7 @@
 
 mod support;
 use support::*;
-use wasmaot_compiler::Options;
+use wasmaot_compiler::{Options, TargetCpu};
 
 /// `fold(x, n)`: `max(n, 1)` rounds of `x = 1.5 / (x - 1.0)` if `x` is negative, else
 /// `x = 1.5 / (x + 1.0)`: the dividend 1.5, needed in a register, in two blocks of the loop.
@@ -66,6 +66,9 @@ fn fold32(mut x: f32, n: i32) -> f32 {
 fn code(name: &str) -> Vec<u8> {
     let options = Options {
         target: "x86_64-unknown-linux-gnu".to_string(),
+        // A named level: `native` describes the machine running the test, which may be
+        // another architecture (CI runs these tests on aarch64 under qemu).
+        target_cpu: TargetCpu::X86_64V3,
         inline: false,
         ..Options::default()
     };
