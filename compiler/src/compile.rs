@@ -285,8 +285,9 @@ pub fn compile_ir(
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
-    // function's loop-invariant values leave their loops (see `hoist`) and its pure
-    // instructions move closer to their operands or users (see `schedule`) in between.
+    // function's loop-invariant values leave their loops (see `hoist`), its pure
+    // instructions move closer to their operands or users (see `schedule`) and values read
+    // across crowded loops go to stack slots (see `loop_spills`) in between.
     let isa = match lower {
         Some(lower) => {
             crate::narrow_masks::remove_redundant_masks(&mut context.func);
@@ -305,6 +306,8 @@ pub fn compile_ir(
             crate::hoist::hoist_loop_invariants(&mut context.func, &shape);
             crate::hoist::hoist_float_constants(&mut context.func, &shape);
             crate::schedule::shorten_live_ranges(&mut context.func);
+            let registers = crate::isa::integer_registers(lower);
+            crate::loop_spills::spill_loop_invariants(&mut context.func, &shape, registers);
             lower
         }
         None => isa,

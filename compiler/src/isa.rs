@@ -203,3 +203,13 @@ pub fn cpu_features(isa: &dyn isa::TargetIsa) -> Vec<String> {
         .map(|v| v.name.to_string())
         .collect()
 }
+
+/// How many integer registers the register allocator has for values on `isa`'s machine: on
+/// x86-64, 16 less the stack and frame pointers; on aarch64, x0-x15 and x19-x28 (x16-x18
+/// are scratch and platform registers, x29 and x30 the frame pointer and link register).
+pub fn integer_registers(isa: &dyn isa::TargetIsa) -> usize {
+    match isa.triple().architecture {
+        target_lexicon::Architecture::Aarch64(_) => 26,
+        _ => 14,
+    }
+}
