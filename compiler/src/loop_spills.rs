@@ -10,12 +10,16 @@
 //! comparison: 6 of its 20 instructions a round.
 //!
 //! Here, in a loop that calls nothing whose peak of live integer values exceeds the registers
-//! there are, the values made before it that are used the least in it are stored to a stack
-//! slot of their own once, just before the loop, and each block that uses one after that loads
-//! it again just before its first use: the value is no longer live across the loop, only the
-//! loads are, where they are used. Which ones: those with no use in the loop first (read only
-//! after it), then those used only in blocks that do not run in every round, the fewest uses
-//! first; a use in a loop nested in it counts for more.
+//! there are by [`CROWDED`] or more, as many values made before it as the excess, those used
+//! the least in it, are stored to a stack slot of their own once, just before the loop, and
+//! each block that uses one after that loads it again just before its first use: the value is
+//! no longer live across the loop, only the loads are, where they are used. Which ones: those
+//! with no use in the loop first (read only after it), then those used only in blocks that do
+//! not run in every round, the fewest uses first; never one used in a loop nested in it.
+//!
+//! Only loops whose own values (made or read in them) could crowd them are looked at: finding
+//! what is live where takes time in proportion to the function, once for each function with
+//! such a loop.
 
 use std::collections::{HashMap, HashSet};
 
@@ -56,24 +60,32 @@ pub fn spill_loop_invariants(func: &mut ir::Function, shape: &Shape, registers: 
     if loops.loops().next().is_none() || func.layout.blocks().count() > MAX_BLOCKS {
         return 0;
     }
-    let targets = call_free_outermost(func, shape);
+    let targets: Vec<(Loop, Vec<Block>)> = call_free_outermost(func, shape)
+        .into_iter()
+        .filter(|(_, blocks)| referenced(func, blocks) >= registers + CROWDED)
+        .collect();
     if targets.is_empty() {
         return 0;
     }
+    // (Branch arguments and operands name values, not their aliases, from here on.)
     func.dfg.resolve_all_aliases();
+    let mut live = Liveness::new(func, shape);
+    let kept = Registers::new(func);
+    let mut wanted: SecondaryMap<Value, bool> = SecondaryMap::new();
+    for (lp, _) in &targets {
+        let header = loops.loop_header(*lp);
+        for &v in live.live_in[header]
+            .iter()
+            .chain(func.dfg.block_params(header))
+        {
+            wanted[v] = true;
+        }
+    }
+    let mut uses = use_blocks(func, &wanted);
     let mut spilled = 0;
-    let mut facts = None;
-    for lp in targets {
-        // The liveness changes with every spill: found again after each loop that spills.
-        let (live, kept, uses) = facts.get_or_insert_with(|| {
-            (
-                Liveness::new(func, shape),
-                Registers::new(func),
-                use_blocks(func),
-            )
-        });
-        let idle = idle_params(func, shape, lp, uses);
-        let peak = peak_pressure(func, shape, live, kept, &idle, lp);
+    for (lp, blocks) in targets {
+        let idle = idle_params(func, shape, lp, &uses);
+        let peak = peak_pressure(func, shape, &live, &kept, &idle, &blocks);
         if peak < registers + CROWDED {
             continue;
         }
@@ -108,19 +120,80 @@ pub fn spill_loop_invariants(func: &mut ir::Function, shape: &Shape, registers: 
             .iter()
             .take_while(|(weight, _, _)| *weight < NESTED_WEIGHT)
             .take(peak - registers);
+        let mut gone = HashSet::new();
         for (_, _, values) in cheap {
             for &value in values {
-                spill(func, shape, header, preheader, value);
+                let blocks = uses.get_mut(&value).expect("live, so used");
+                let mut reloaded: Vec<Block> = blocks
+                    .iter()
+                    .copied()
+                    .filter(|&b| shape.domtree.block_dominates(header, b))
+                    .collect();
+                reloaded.dedup();
+                spill(func, preheader, &reloaded, value);
                 spilled += 1;
+                gone.insert(value);
+                blocks.retain(|&b| !shape.domtree.block_dominates(header, b));
+                blocks.push(preheader);
             }
         }
-        facts = None;
+        // The uses of the values spilled, in the loop and after it, are loads now: they are
+        // live no further than their stores before the loop (the loops that follow are apart
+        // from this one).
+        if !gone.is_empty() {
+            for &block in &reached {
+                if shape.domtree.block_dominates(header, block) {
+                    live.live_in[block].retain(|v| !gone.contains(v));
+                }
+            }
+        }
     }
     spilled
 }
 
-/// The loops that call nothing and are not inside such a loop, in layout order.
-fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<Loop> {
+/// How many integer registers the values the loop of `blocks` itself makes or reads take
+/// (values sharing a register counted once, constants left out): a bound on how crowded its
+/// own values can make it, cheap to find. Values only passed through the loop are left to the
+/// register allocator, which keeps them in stack slots at no cost inside the loop when it
+/// must.
+fn referenced(func: &ir::Function, blocks: &[Block]) -> usize {
+    let mut seen = HashSet::new();
+    for &block in blocks {
+        seen.extend(func.dfg.block_params(block).iter().copied());
+        for inst in func.layout.block_insts(block) {
+            seen.extend(func.dfg.inst_results(inst).iter().copied());
+            seen.extend(
+                func.dfg
+                    .inst_values(inst)
+                    .map(|v| func.dfg.resolve_aliases(v)),
+            );
+        }
+    }
+    let registers: HashSet<Value> = seen
+        .into_iter()
+        .filter(|&v| counts(func, v))
+        .map(|v| extended_from(func, v))
+        .collect();
+    registers.len()
+}
+
+/// The value a chain of integer extensions and truncations starts from.
+fn extended_from(func: &ir::Function, mut value: Value) -> Value {
+    while let ValueDef::Result(inst, _) = func.dfg.value_def(value) {
+        match func.dfg.insts[inst] {
+            InstructionData::Unary {
+                opcode: Opcode::Uextend | Opcode::Ireduce,
+                arg,
+            } if func.dfg.value_type(arg).is_int() => value = arg,
+            _ => break,
+        }
+    }
+    value
+}
+
+/// The loops that call nothing and are not inside such a loop, each with its blocks in
+/// layout order.
+fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<(Loop, Vec<Block>)> {
     let loops = &shape.loops;
     let mut calls: SecondaryMap<Loop, bool> = SecondaryMap::new();
     for block in func.layout.blocks() {
@@ -136,10 +209,23 @@ fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<Loop> {
             }
         }
     }
-    loops
-        .loops()
-        .filter(|&lp| !calls[lp] && loops.loop_parent(lp).is_none_or(|parent| calls[parent]))
-        .collect()
+    let mut found: Vec<(Loop, Vec<Block>)> = Vec::new();
+    let mut index: SecondaryMap<Loop, Option<usize>> = SecondaryMap::new();
+    for block in func.layout.blocks() {
+        let mut target = None;
+        let mut lp = loops.innermost_loop(block);
+        while let Some(current) = lp.filter(|&l| !calls[l]) {
+            target = Some(current);
+            lp = loops.loop_parent(current);
+        }
+        let Some(target) = target else { continue };
+        let i = *index[target].get_or_insert_with(|| {
+            found.push((target, Vec::new()));
+            found.len() - 1
+        });
+        found[i].1.push(block);
+    }
+    found
 }
 
 /// Whether `value` takes an integer register of its own: a 32- or 64-bit integer not made by a
@@ -152,11 +238,9 @@ fn counts(func: &ir::Function, value: Value) -> bool {
 
 /// Whether `inst` is left out of the code: it has no effect and none of its results is `live`
 /// (the instruction selector emits nothing for it).
-fn unused(func: &ir::Function, inst: ir::Inst, live: &HashSet<Value>) -> bool {
+fn unused(func: &ir::Function, inst: ir::Inst, live: impl Fn(Value) -> bool) -> bool {
     let results = func.dfg.inst_results(inst);
-    !results.is_empty()
-        && crate::schedule::movable(func, inst)
-        && results.iter().all(|r| !live.contains(r))
+    !results.is_empty() && crate::schedule::movable(func, inst) && results.iter().all(|&r| !live(r))
 }
 
 /// The values live at the start of each block (sorted), for the blocks reached.
@@ -164,80 +248,122 @@ struct Liveness {
     live_in: SecondaryMap<Block, Vec<Value>>,
 }
 
+/// A set of values with a bit per value of the function, which remembers what it held to be
+/// emptied in the time its contents took.
+struct Scratch {
+    bits: Vec<u64>,
+    touched: Vec<Value>,
+}
+
+impl Scratch {
+    fn new(values: usize) -> Scratch {
+        Scratch {
+            bits: vec![0; values.div_ceil(64)],
+            touched: Vec::new(),
+        }
+    }
+
+    fn contains(&self, v: Value) -> bool {
+        let i = v.as_u32() as usize;
+        self.bits[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    fn insert(&mut self, v: Value) {
+        let i = v.as_u32() as usize;
+        if self.bits[i / 64] & (1 << (i % 64)) == 0 {
+            self.bits[i / 64] |= 1 << (i % 64);
+            self.touched.push(v);
+        }
+    }
+
+    fn remove(&mut self, v: Value) {
+        let i = v.as_u32() as usize;
+        self.bits[i / 64] &= !(1 << (i % 64));
+    }
+
+    /// The values held (sorted), leaving the set empty.
+    fn take(&mut self) -> Vec<Value> {
+        let mut held: Vec<Value> = Vec::new();
+        for k in 0..self.touched.len() {
+            let v = self.touched[k];
+            if self.contains(v) {
+                held.push(v);
+                self.remove(v);
+            }
+        }
+        self.touched.clear();
+        held.sort_unstable();
+        held
+    }
+}
+
 impl Liveness {
     fn new(func: &ir::Function, shape: &Shape) -> Liveness {
         let mut live_in: SecondaryMap<Block, Vec<Value>> = SecondaryMap::new();
-        let mut order: Vec<Block> = shape.domtree.cfg_rpo().copied().collect();
-        order.reverse();
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for &block in &order {
-                let mut live = live_out(shape, &live_in, block);
-                for inst in func.layout.block_insts(block).rev() {
-                    if unused(func, inst, &live) {
-                        continue;
-                    }
-                    for &result in func.dfg.inst_results(inst) {
-                        live.remove(&result);
-                    }
-                    live.extend(func.dfg.inst_values(inst));
+        // Blocks to visit, each once at a time, in post-order first.
+        let mut work: Vec<Block> = shape.domtree.cfg_rpo().copied().collect();
+        let mut queued: SecondaryMap<Block, bool> = SecondaryMap::new();
+        for &block in &work {
+            queued[block] = true;
+        }
+        let mut live = Scratch::new(func.dfg.num_values());
+        while let Some(block) = work.pop() {
+            queued[block] = false;
+            for succ in shape.cfg.succ_iter(block) {
+                for &v in &live_in[succ] {
+                    live.insert(v);
                 }
-                for &param in func.dfg.block_params(block) {
-                    live.remove(&param);
+            }
+            for inst in func.layout.block_insts(block).rev() {
+                if unused(func, inst, |v| live.contains(v)) {
+                    continue;
                 }
-                let mut set: Vec<Value> = live.into_iter().collect();
-                set.sort_unstable();
-                if set != live_in[block] {
-                    live_in[block] = set;
-                    changed = true;
+                for &result in func.dfg.inst_results(inst) {
+                    live.remove(result);
+                }
+                for arg in func.dfg.inst_values(inst) {
+                    live.insert(arg);
+                }
+            }
+            for &param in func.dfg.block_params(block) {
+                live.remove(param);
+            }
+            let set = live.take();
+            if set != live_in[block] {
+                live_in[block] = set;
+                for pred in shape.cfg.pred_iter(block) {
+                    if !queued[pred.block] && shape.rpo[pred.block] != u32::MAX {
+                        queued[pred.block] = true;
+                        work.push(pred.block);
+                    }
                 }
             }
         }
         Liveness { live_in }
     }
-}
 
-/// The integer values live at the end of `block` before its terminator's operands: those live
-/// into a successor other than its parameters.
-fn live_out(
-    shape: &Shape,
-    live_in: &SecondaryMap<Block, Vec<Value>>,
-    block: Block,
-) -> HashSet<Value> {
-    let mut live = HashSet::new();
-    for succ in shape.cfg.succ_iter(block) {
-        live.extend(live_in[succ].iter().copied());
+    /// The values live at the end of `block` before its terminator's operands: those live
+    /// into a successor other than its parameters.
+    fn live_out(&self, shape: &Shape, block: Block) -> HashSet<Value> {
+        let mut live = HashSet::new();
+        for succ in shape.cfg.succ_iter(block) {
+            live.extend(self.live_in[succ].iter().copied());
+        }
+        live
     }
-    live
 }
 
 /// Which register each value takes, for counting them.
 struct Registers {
     /// The additions of a constant used only as the address of loads and stores: the
     /// instruction selector folds them into the accesses' addressing modes.
-    folded: HashSet<Value>,
+    folded: SecondaryMap<Value, bool>,
 }
 
 impl Registers {
     fn new(func: &ir::Function) -> Registers {
-        let mut other_uses = HashSet::new();
-        for block in func.layout.blocks() {
-            for inst in func.layout.block_insts(block) {
-                let address = match func.dfg.insts[inst] {
-                    InstructionData::Load { arg, .. } => Some(arg),
-                    InstructionData::Store { args, .. } => Some(args[1]),
-                    _ => None,
-                };
-                other_uses.extend(func.dfg.inst_values(inst).filter(|&v| Some(v) != address));
-                if let InstructionData::Store { args, .. } = func.dfg.insts[inst] {
-                    if args[0] == args[1] {
-                        other_uses.insert(args[0]);
-                    }
-                }
-            }
-        }
-        let mut folded = HashSet::new();
+        // The additions of a constant, then those of them used otherwise than as an address.
+        let mut folded: SecondaryMap<Value, bool> = SecondaryMap::new();
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
                 if let InstructionData::Binary {
@@ -245,11 +371,22 @@ impl Registers {
                     args,
                 } = func.dfg.insts[inst]
                 {
-                    let result = func.dfg.first_result(inst);
-                    if args.iter().any(|&a| crate::hoist::is_constant(func, a))
-                        && !other_uses.contains(&result)
-                    {
-                        folded.insert(result);
+                    if args.iter().any(|&a| crate::hoist::is_constant(func, a)) {
+                        folded[func.dfg.first_result(inst)] = true;
+                    }
+                }
+            }
+        }
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                let address = match func.dfg.insts[inst] {
+                    InstructionData::Load { arg, .. } => Some(arg),
+                    InstructionData::Store { args, .. } if args[0] != args[1] => Some(args[1]),
+                    _ => None,
+                };
+                for v in func.dfg.inst_values(inst) {
+                    if Some(v) != address {
+                        folded[v] = false;
                     }
                 }
             }
@@ -271,7 +408,7 @@ impl Registers {
                 InstructionData::Binary {
                     opcode: Opcode::Iadd,
                     args,
-                } if self.folded.contains(&value) => {
+                } if self.folded[value] => {
                     value = match crate::hoist::is_constant(func, args[0]) {
                         true => args[1],
                         false => args[0],
@@ -284,50 +421,58 @@ impl Registers {
     }
 }
 
-/// The most integer registers live at once at any instruction of `lp` (values sharing a
-/// register count once).
+/// The most integer registers live at once at any instruction of the loop of `blocks`
+/// (values sharing a register count once).
 fn peak_pressure(
     func: &ir::Function,
     shape: &Shape,
     live: &Liveness,
     registers: &Registers,
     idle: &HashSet<Value>,
-    lp: Loop,
+    blocks: &[Block],
 ) -> usize {
-    let counts = |func: &ir::Function, v: Value| counts(func, v) && !idle.contains(&v);
+    let counted = |v: Value| counts(func, v) && !idle.contains(&v);
     let mut peak = 0;
-    for block in func.layout.blocks() {
-        if !shape.loops.is_in_loop(block, lp) {
-            continue;
+    for &block in blocks {
+        let mut current = live.live_out(shape, block);
+        // How many counted values of `current` take each register.
+        let mut taken: HashMap<Value, u32> = HashMap::new();
+        for &v in current.iter().filter(|&&v| counted(v)) {
+            *taken.entry(registers.of(func, v)).or_default() += 1;
         }
-        let mut current = live_out(shape, &live.live_in, block);
         for inst in func.layout.block_insts(block).rev() {
-            if unused(func, inst, &current) {
+            if unused(func, inst, |v| current.contains(&v)) {
                 continue;
             }
             // Live after it, with its results; then live before it, with its operands (a
             // result may take the register of an operand used for the last time).
-            let after: HashSet<Value> = current
-                .iter()
-                .chain(func.dfg.inst_results(inst))
-                .filter(|&&v| counts(func, v))
-                .map(|&v| registers.of(func, v))
-                .collect();
+            let mut new_registers: Vec<Value> = Vec::new();
             for &result in func.dfg.inst_results(inst) {
-                current.remove(&result);
+                let register = registers.of(func, result);
+                if counted(result)
+                    && !taken.contains_key(&register)
+                    && !new_registers.contains(&register)
+                {
+                    new_registers.push(register);
+                }
             }
-            current.extend(func.dfg.inst_values(inst));
-            let here: HashSet<Value> = current
-                .iter()
-                .filter(|&&v| counts(func, v))
-                .map(|&v| registers.of(func, v))
-                .collect();
-            let here = if after.len() > here.len() {
-                after
-            } else {
-                here
-            };
-            peak = peak.max(here.len());
+            let after = taken.len() + new_registers.len();
+            for &result in func.dfg.inst_results(inst) {
+                if current.remove(&result) && counted(result) {
+                    let register = registers.of(func, result);
+                    let count = taken.get_mut(&register).expect("counted when inserted");
+                    *count -= 1;
+                    if *count == 0 {
+                        taken.remove(&register);
+                    }
+                }
+            }
+            for arg in func.dfg.inst_values(inst) {
+                if current.insert(arg) && counted(arg) {
+                    *taken.entry(registers.of(func, arg)).or_default() += 1;
+                }
+            }
+            peak = peak.max(after).max(taken.len());
         }
     }
     peak
@@ -446,22 +591,27 @@ fn every_round(shape: &Shape, lp: Loop, block: Block) -> bool {
         .all(|pred| shape.domtree.block_dominates(block, pred.block))
 }
 
-/// The block of each use of each value (one entry per use).
-fn use_blocks(func: &ir::Function) -> HashMap<Value, Vec<Block>> {
+/// The block of each use of each `wanted` value (one entry per use, in layout order).
+fn use_blocks(
+    func: &ir::Function,
+    wanted: &SecondaryMap<Value, bool>,
+) -> HashMap<Value, Vec<Block>> {
     let mut uses: HashMap<Value, Vec<Block>> = HashMap::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for arg in func.dfg.inst_values(inst) {
-                uses.entry(arg).or_default().push(block);
+                if wanted[arg] {
+                    uses.entry(arg).or_default().push(block);
+                }
             }
         }
     }
     uses
 }
 
-/// Stores `value` to a new stack slot at the end of `preheader` and loads it again in each
-/// block `header` dominates, before its first use there.
-fn spill(func: &mut ir::Function, shape: &Shape, header: Block, preheader: Block, value: Value) {
+/// Stores `value` to a new stack slot at the end of `preheader` and loads it again in each of
+/// the `blocks` that use it, before its first use there.
+fn spill(func: &mut ir::Function, preheader: Block, blocks: &[Block], value: Value) {
     let ty = func.dfg.value_type(value);
     let size = ty.bytes();
     let slot = func.create_sized_stack_slot(StackSlotData::new(
@@ -475,38 +625,23 @@ fn spill(func: &mut ir::Function, shape: &Shape, header: Block, preheader: Block
         .expect("a block ends in a branch");
     let mut cursor = FuncCursor::new(func).at_inst(end);
     cursor.ins().stack_store(I64, value, slot, 0);
-    let blocks: Vec<Block> = cursor
-        .func
-        .layout
-        .blocks()
-        .filter(|&b| shape.domtree.block_dominates(header, b))
-        .collect();
-    for block in blocks {
-        let mut reloaded: HashMap<Value, Value> = HashMap::new();
+    for &block in blocks {
+        let mut copy = None;
         let insts: Vec<ir::Inst> = cursor.func.layout.block_insts(block).collect();
         for inst in insts {
-            let uses = cursor
-                .func
-                .dfg
-                .inst_values(inst)
-                .any(|arg| cursor.func.dfg.resolve_aliases(arg) == value);
-            if !uses {
+            if !cursor.func.dfg.inst_values(inst).any(|arg| arg == value) {
                 continue;
             }
-            let copy = match reloaded.get(&value) {
-                Some(&copy) => copy,
-                None => {
-                    let srcloc = cursor.func.srclocs[inst];
-                    cursor.goto_inst(inst);
-                    let copy = cursor.ins().stack_load(I64, ty, slot, 0);
-                    let load = cursor.func.dfg.value_def(copy).unwrap_inst();
-                    let address = cursor.func.layout.prev_inst(load).expect("its stack_addr");
-                    cursor.func.srclocs[load] = srcloc;
-                    cursor.func.srclocs[address] = srcloc;
-                    reloaded.insert(value, copy);
-                    copy
-                }
-            };
+            let copy = *copy.get_or_insert_with(|| {
+                let srcloc = cursor.func.srclocs[inst];
+                cursor.goto_inst(inst);
+                let copy = cursor.ins().stack_load(I64, ty, slot, 0);
+                let load = cursor.func.dfg.value_def(copy).unwrap_inst();
+                let address = cursor.func.layout.prev_inst(load).expect("its stack_addr");
+                cursor.func.srclocs[load] = srcloc;
+                cursor.func.srclocs[address] = srcloc;
+                copy
+            });
             cursor
                 .func
                 .dfg
@@ -576,9 +711,13 @@ mod tests {
     fn peak(func: &Function) -> usize {
         let shape = Shape::new(func);
         let live = Liveness::new(func, &shape);
-        let lp = shape.loops.loops().next().expect("a loop");
-        let idle = idle_params(func, &shape, lp, &use_blocks(func));
-        peak_pressure(func, &shape, &live, &Registers::new(func), &idle, lp)
+        let (lp, blocks) = call_free_outermost(func, &shape).remove(0);
+        let mut all: SecondaryMap<Value, bool> = SecondaryMap::new();
+        for v in func.dfg.values() {
+            all[v] = true;
+        }
+        let idle = idle_params(func, &shape, lp, &use_blocks(func, &all));
+        peak_pressure(func, &shape, &live, &Registers::new(func), &idle, &blocks)
     }
 
     fn count(func: &Function, block: Block, opcode: Opcode) -> usize {
