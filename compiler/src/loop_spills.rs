@@ -399,12 +399,12 @@ impl Registers {
     /// when the operand's upper bits are already clear, which those of 32-bit operations
     /// are), and a folded address takes none but its other operand's.
     fn of(&self, func: &ir::Function, mut value: Value) -> Value {
-        while let ValueDef::Result(inst, _) = func.dfg.value_def(value) {
+        loop {
+            value = extended_from(func, value);
+            let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+                return value;
+            };
             match func.dfg.insts[inst] {
-                InstructionData::Unary {
-                    opcode: Opcode::Uextend | Opcode::Ireduce,
-                    arg,
-                } if func.dfg.value_type(arg).is_int() => value = arg,
                 InstructionData::Binary {
                     opcode: Opcode::Iadd,
                     args,
@@ -414,10 +414,9 @@ impl Registers {
                         false => args[0],
                     }
                 }
-                _ => break,
+                _ => return value,
             }
         }
-        value
     }
 }
 
