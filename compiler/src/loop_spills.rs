@@ -248,8 +248,8 @@ struct Liveness {
     live_in: SecondaryMap<Block, Vec<Value>>,
 }
 
-/// A set of values with a bit per value of the function, which remembers what it held to be
-/// emptied in the time its contents took.
+/// A set of values with a bit per value of the function. It remembers the values put in, so
+/// that emptying it takes time in proportion to them, not to the function.
 struct Scratch {
     bits: Vec<u64>,
     touched: Vec<Value>,
@@ -300,7 +300,8 @@ impl Scratch {
 impl Liveness {
     fn new(func: &ir::Function, shape: &Shape) -> Liveness {
         let mut live_in: SecondaryMap<Block, Vec<Value>> = SecondaryMap::new();
-        // Blocks to visit, each once at a time, in post-order first.
+        // Blocks to visit (each queued at most once at a time), in post-order first; a block
+        // whose live-in set changes queues its predecessors again.
         let mut work: Vec<Block> = shape.domtree.cfg_rpo().copied().collect();
         let mut queued: SecondaryMap<Block, bool> = SecondaryMap::new();
         for &block in &work {
