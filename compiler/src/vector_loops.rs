@@ -23,8 +23,11 @@
 //!   touch different bytes: in every iteration when both step alike, else over the loop.
 //!
 //! Only loops with nothing else to observe qualify: no call, nothing that may trap but the
-//! linear-memory accesses the check covers, no store but those, and no value used after
-//! the loop. Memory 0 only, 32-bit with guard pages (the runtime's length read once: only a
+//! linear-memory accesses the check covers, and no store but those. Values of the loop used
+//! after it (a counter or pointer the code after an unrolled loop goes on from) reach their
+//! users through a block both the loop and its copy leave to, which takes them as
+//! parameters; a value the copy does not compute (a lane a vector replaces) may not be one
+//! of them. Memory 0 only, 32-bit with guard pages (the runtime's length read once: only a
 //! call can grow memory, and a memory shared with other threads only grows).
 
 use std::collections::HashMap;
@@ -215,6 +218,8 @@ struct Plan {
     checks: Vec<Check>,
     /// The value whose stepping ends the loop at zero, as `a - b` (`b` `None`: zero).
     count: (Value, Option<Value>, Lin),
+    /// The loop's values used after it, in the order first used.
+    live_out: Vec<Value>,
 }
 
 impl Plan {
@@ -301,7 +306,16 @@ impl Plan {
         }
         let consumed = matcher.consumed;
         let checks = checks(&accesses, &groups, &position)?;
-        if used_outside(func, header) {
+        let live_out = live_out(func, header);
+        let replaced = |v: &Value| match func.dfg.value_def(*v) {
+            ValueDef::Result(inst, _) => consumed.contains(&inst),
+            _ => false,
+        };
+        // A loop that only moves data gains little from its copy (one iteration per pass),
+        // and the block its exit then needs moved the register allocator's choices in the
+        // rest of the function: `strings_sort`'s `merge_sort`, whose short copy loops pass
+        // on their counters, ran 15% more instructions in its merge loop.
+        if live_out.iter().any(replaced) || (!live_out.is_empty() && !computes(&groups)) {
             return None;
         }
         let back_args = back_args
@@ -318,6 +332,7 @@ impl Plan {
             consumed,
             checks,
             count,
+            live_out,
         })
     }
 
@@ -326,6 +341,9 @@ impl Plan {
     /// is odd; see [`Plan::computes`].
     fn apply(&self, func: &mut ir::Function, memory: &Memory0, vmctx: Value, entry: Inst) {
         let header = self.header;
+        if !self.live_out.is_empty() {
+            self.join_exit(func);
+        }
         let twice = self.computes();
         let check = func.dfg.make_block();
         let vector = func.dfg.make_block();
@@ -387,15 +405,73 @@ impl Plan {
         }
     }
 
+    /// Makes the loop leave to a block of its own that takes the values used after the loop
+    /// as parameters, and passes them on where they were used: the copy, which leaves to the
+    /// same block with its own values, then reaches the same users.
+    fn join_exit(&self, func: &mut ir::Function) {
+        let header = self.header;
+        let exit = self_loop(func, header).expect("a loop of one block");
+        let term = func
+            .layout
+            .last_inst(header)
+            .expect("a loop ends in a branch");
+        let join = func.dfg.make_block();
+        func.layout.insert_block(join, exit);
+        let mut param_of = HashMap::new();
+        for &v in &self.live_out {
+            let ty = func.dfg.value_type(v);
+            param_of.insert(v, func.dfg.append_block_param(join, ty));
+        }
+        let renamed = |func: &ir::Function, v: Value| {
+            let v = func.dfg.resolve_aliases(v);
+            param_of.get(&v).copied().unwrap_or(v)
+        };
+        let blocks: Vec<Block> = func.layout.blocks().filter(|&b| b != header).collect();
+        for block in blocks {
+            let insts: Vec<Inst> = func.layout.block_insts(block).collect();
+            for inst in insts {
+                let values: Vec<Value> = func.dfg.inst_values(inst).collect();
+                let new: Vec<Value> = values.iter().map(|&v| renamed(func, v)).collect();
+                if new != values {
+                    func.dfg.overwrite_inst_values(inst, new.into_iter());
+                }
+            }
+        }
+        // The loop's exit edge: its arguments move to the join's jump on to the exit.
+        let dfg = &mut func.dfg;
+        let pool = &mut dfg.value_lists;
+        let mut exit_args = Vec::new();
+        for call in
+            dfg.insts[term].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables)
+        {
+            if call.block(pool) != exit {
+                continue;
+            }
+            exit_args = call.args(pool).collect();
+            call.clear(pool);
+            call.set_block(join, pool);
+            for &v in &self.live_out {
+                call.append_argument(v, pool);
+            }
+        }
+        let exit_args: Vec<BlockArg> = exit_args
+            .into_iter()
+            .map(|arg| match arg {
+                BlockArg::Value(v) => BlockArg::Value(renamed(func, v)),
+                other => other,
+            })
+            .collect();
+        let mut pos = FuncCursor::new(func).at_bottom(join);
+        pos.ins().jump(exit, &exit_args);
+    }
+
     /// Whether a group computes its value (not only loads it, or stores a splat). A loop
     /// that only moves data waits on its loads and stores: running it two iterations per
     /// pass saves little, and the extra blocks moved the register allocator's choices in
     /// the rest of the function (`strings_sort`'s `merge_sort`, whose copy loops run
     /// rarely, ran 6.7% more instructions in its merge loop).
     fn computes(&self) -> bool {
-        self.groups
-            .iter()
-            .any(|g| matches!(g.value, Node::Unary(..) | Node::Binary(..)))
+        computes(&self.groups)
     }
 
     /// The checks, in `check`: a value that is nonzero when all hold, and the iterations
@@ -692,6 +768,13 @@ impl Plan {
     }
 }
 
+/// Whether a group computes its value (see [`Plan::computes`]).
+fn computes(groups: &[Group]) -> bool {
+    groups
+        .iter()
+        .any(|g| matches!(g.value, Node::Unary(..) | Node::Binary(..)))
+}
+
 /// Moves `inst` down to just before the first later instruction of its block that uses its
 /// result, if there is one.
 fn sink_to_first_use(func: &mut ir::Function, inst: Inst) {
@@ -736,18 +819,41 @@ fn inst_index(func: &ir::Function, block: Block, inst: Inst) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// Whether a value of `header` is used in another block.
-fn used_outside(func: &ir::Function, header: Block) -> bool {
-    let defined_in = |v: Value| match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+/// The values of `header` (a loop of one block) used after it: in another block, or passed
+/// to the block it leaves to. In the order first used, without aliases.
+fn live_out(func: &ir::Function, header: Block) -> Vec<Value> {
+    let defined_in = |v: Value| match func.dfg.value_def(v) {
         ValueDef::Result(inst, _) => func.layout.inst_block(inst) == Some(header),
         ValueDef::Param(block, _) => block == header,
         _ => false,
     };
-    func.layout
-        .blocks()
-        .filter(|&b| b != header)
-        .flat_map(|b| func.layout.block_insts(b))
-        .any(|inst| func.dfg.inst_values(inst).any(defined_in))
+    let mut found = Vec::new();
+    let mut note = |v: Value| {
+        let v = func.dfg.resolve_aliases(v);
+        if defined_in(v) && !found.contains(&v) {
+            found.push(v);
+        }
+    };
+    if let (Some(exit), Some(term)) = (self_loop(func, header), func.layout.last_inst(header)) {
+        let pool = &func.dfg.value_lists;
+        for call in func.dfg.insts[term]
+            .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+            .iter()
+            .filter(|call| call.block(pool) == exit)
+        {
+            for arg in call.args(pool) {
+                if let BlockArg::Value(v) = arg {
+                    note(v);
+                }
+            }
+        }
+    }
+    for block in func.layout.blocks().filter(|&b| b != header) {
+        for inst in func.layout.block_insts(block) {
+            func.dfg.inst_values(inst).for_each(&mut note);
+        }
+    }
+    found
 }
 
 /// The loop's arithmetic, as a function of the iteration.
@@ -802,6 +908,34 @@ impl Analysis<'_> {
     }
 
     fn compute(&mut self, value: Value, ty: Type) -> Option<Lin> {
+        self.linear(value, ty).or_else(|| self.invariant(value))
+    }
+
+    /// `Lin` of stride 0 when `value` is the result of a pure instruction of the loop whose
+    /// operands do not change (the mid-end makes such an instruction again in each block that
+    /// uses it, e.g. the `n & -2` an unrolled loop compares its counter with).
+    fn invariant(&mut self, value: Value) -> Option<Lin> {
+        let func = self.func;
+        let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+            return None;
+        };
+        let opcode = func.dfg.insts[inst].opcode();
+        let pure = !(opcode.can_load()
+            || opcode.can_store()
+            || opcode.can_trap()
+            || opcode.is_call()
+            || opcode.is_branch()
+            || opcode.other_side_effects());
+        let fixed = |this: &mut Self, v: Value| this.lin(v).is_some_and(|l| l.stride == 0);
+        let args: Vec<Value> = func.dfg.inst_args(inst).to_vec();
+        (pure && func.dfg.inst_results(inst).len() == 1 && args.iter().all(|&a| fixed(self, a)))
+            .then_some(Lin {
+                stride: 0,
+                zext: false,
+            })
+    }
+
+    fn linear(&mut self, value: Value, ty: Type) -> Option<Lin> {
         let func = self.func;
         let wrap = |s: i64| match ty {
             types::I32 => s as i32 as i64,
@@ -1384,12 +1518,36 @@ mod tests {
     use cranelift_codegen::isa::CallConv;
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
+    /// What the code after [`axpy`]'s loop uses of it.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum After {
+        Nothing,
+        /// Returns the sum of `b`'s next address, passed to the exit block, and `c`'s, used
+        /// there directly.
+        Pointers,
+        /// Returns the sum of the last iteration (a lane of a vector in the copy).
+        Sum,
+        /// Counts up from zero by two to `n & -2`, that bound computed in the loop (as the
+        /// mid-end leaves it), and returns the count.
+        Counter,
+    }
+
     /// The loop the translation gives `c[j] += a * b[j]` unrolled twice (`c` and `b` zero-
     /// extended i32 addresses stepping by 16, an i32 count stepping by -2), with a call in
     /// it when `call`.
     fn axpy(call: bool) -> ir::Function {
-        let [f64, i32] = [types::F64, types::I32];
-        let (mut func, heap) = wasm_function(&[f64, i32, i32, i32], &[]);
+        axpy_then(call, After::Nothing)
+    }
+
+    fn axpy_then(call: bool, after: After) -> ir::Function {
+        let [f64, i32, i64] = [types::F64, types::I32, types::I64];
+        let returns: &[Type] = match after {
+            After::Nothing => &[],
+            After::Pointers => &[i64],
+            After::Sum => &[f64],
+            After::Counter => &[i64],
+        };
+        let (mut func, heap) = wasm_function(&[f64, i32, i32, i32], returns);
         let mut context = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut context);
         let params = crate::test_ir::enter(&mut b);
@@ -1402,17 +1560,22 @@ mod tests {
         let top = b.create_block();
         let exit = b.create_block();
         let [c, bp, n] = [0, 1, 2].map(|_| b.append_block_param(top, types::I64));
-        let args: Vec<BlockArg> = wide.iter().map(|&v| v.into()).collect();
+        let mut args: Vec<BlockArg> = wide.iter().map(|&v| v.into()).collect();
+        if after == After::Counter {
+            args[2] = b.ins().iconst(types::I64, 0).into();
+        }
         b.ins().jump(top, &args);
         b.switch_to_block(top);
         let bq = b.ins().iadd(base, bp);
         let cq = b.ins().iadd(base, c);
+        let mut sum = None;
         for offset in [0, 8] {
             let x = b.ins().load(types::F64, heap, bq, offset);
             let y = b.ins().load(types::F64, heap, cq, offset);
             let m = b.ins().fmul(a, x);
             let s = b.ins().fadd(m, y);
             b.ins().store(heap, s, cq, offset);
+            sum = Some(s);
         }
         if call {
             let sig = b.import_signature(Signature::new(CallConv::SystemV));
@@ -1425,14 +1588,35 @@ mod tests {
             b.ins().call(callee, &[]);
         }
         let count = b.ins().ireduce(types::I32, n);
-        let next = b.ins().iadd_imm_s(count, -2);
+        let step = if after == After::Counter { 2 } else { -2 };
+        let next = b.ins().iadd_imm_s(count, step);
         let c2 = b.ins().iadd_imm_s(c, 16);
         let b2 = b.ins().iadd_imm_s(bp, 16);
         let n2 = b.ins().uextend(types::I64, next);
-        b.ins()
-            .brif(next, top, &[c2.into(), b2.into(), n2.into()], exit, &[]);
+        let exit_args: Vec<BlockArg> = match after {
+            After::Pointers => vec![b2.into()],
+            _ => vec![],
+        };
+        let back = [c2.into(), b2.into(), n2.into()];
+        let go_on = match after {
+            After::Counter => {
+                let bound = b.ins().band_imm_s(params[4], -2);
+                b.ins().icmp(IntCC::NotEqual, bound, next)
+            }
+            _ => next,
+        };
+        b.ins().brif(go_on, top, &back, exit, &exit_args);
         b.switch_to_block(exit);
-        b.ins().return_(&[]);
+        match after {
+            After::Nothing => b.ins().return_(&[]),
+            After::Pointers => {
+                let passed = b.append_block_param(exit, i64);
+                let total = b.ins().iadd(passed, c2);
+                b.ins().return_(&[total])
+            }
+            After::Sum => b.ins().return_(&[sum.expect("two lanes")]),
+            After::Counter => b.ins().return_(&[n2]),
+        };
         crate::test_ir::finish(b);
         func
     }
@@ -1512,6 +1696,52 @@ mod tests {
         assert_eq!(splats, 1, "{}", func.display());
         let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
         cranelift_codegen::verify_function(&func, &flags).expect("valid IR");
+    }
+
+    #[test]
+    fn values_used_after_the_loop_come_from_the_copy_that_ran() {
+        let mut func = axpy_then(false, After::Pointers);
+        assert_eq!(vectorise_loops(&mut func, &MEMORY), 1, "{}", func.display());
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        cranelift_codegen::verify_function(&func, &flags).expect("valid IR");
+        // The scalar loop, the single iteration and the loop of two leave to one block, which
+        // takes both pointers and jumps on to the block returning their sum.
+        let cfg = ControlFlowGraph::with_function(&func);
+        let joins: Vec<Block> = func
+            .layout
+            .blocks()
+            .filter(|&b| func.dfg.block_params(b).len() == 2)
+            .collect();
+        let [join] = joins[..] else {
+            panic!("one block takes two values: {}", func.display())
+        };
+        assert_eq!(cfg.pred_iter(join).count(), 3, "{}", func.display());
+        let leavers: Vec<Block> = cfg.pred_iter(join).map(|p| p.block).collect();
+        for loop_of_one in [true, false] {
+            let found = leavers
+                .iter()
+                .filter(|&&b| self_loop(&func, b).is_some() == loop_of_one)
+                .count();
+            assert_eq!(found, if loop_of_one { 2 } else { 1 }, "{}", func.display());
+        }
+        let term = func.layout.last_inst(join).expect("a branch");
+        assert_eq!(func.dfg.insts[term].opcode(), Opcode::Jump);
+    }
+
+    #[test]
+    fn a_counter_compared_with_a_bound_made_in_the_loop() {
+        let mut func = axpy_then(false, After::Counter);
+        assert_eq!(vectorise_loops(&mut func, &MEMORY), 1, "{}", func.display());
+        assert!(!vector_ops(&func).is_empty());
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        cranelift_codegen::verify_function(&func, &flags).expect("valid IR");
+    }
+
+    #[test]
+    fn a_loop_whose_lane_is_used_after_it_is_left_alone() {
+        let mut func = axpy_then(false, After::Sum);
+        assert_eq!(vectorise_loops(&mut func, &MEMORY), 0, "{}", func.display());
+        assert!(vector_ops(&func).is_empty());
     }
 
     #[test]

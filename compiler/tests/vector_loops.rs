@@ -5,7 +5,9 @@
 //! loop running off the end of memory (the elements before the fault written, as the scalar
 //! loop writes them), a counter that never reaches zero exactly, and each small number of
 //! iterations, odd and even (a loop that computes runs two per pass, after one alone for an
-//! odd number; a loop that only moves data, `copy`, one per pass).
+//! odd number; a loop that only moves data, `copy`, one per pass), and loops whose counter
+//! or pointers the code after them goes on from (`add_rest`, vectorised, and `copy_rest`,
+//! which only moves data and stays as it is).
 
 mod support;
 use support::*;
@@ -65,6 +67,50 @@ const MODULE: &str = r#"
       (local.set $d (i32.add (local.get $d) (i32.const 16)))
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 2))))))
+
+  ;; d[j] += s[j] for n doubles, as clang makes the loop: two per iteration, counting i up
+  ;; to n & -2, then the last one from i when n is odd. Returns i.
+  (func (export "add_rest") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (local $i i32) (local $p i32) (local $q i32)
+    (if (i32.ge_u (local.get $n) (i32.const 2))
+      (then
+        (local.set $p (local.get $d))
+        (local.set $q (local.get $s))
+        (loop $l
+          (f64.store (local.get $p)
+            (f64.add (f64.load (local.get $p)) (f64.load (local.get $q))))
+          (f64.store offset=8 (local.get $p)
+            (f64.add (f64.load offset=8 (local.get $p)) (f64.load offset=8 (local.get $q))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br_if $l (i32.ne (i32.and (local.get $n) (i32.const -2))
+                            (local.tee $i (i32.add (local.get $i) (i32.const 2))))))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $p (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 3))))
+        (f64.store (local.get $p)
+          (f64.add (f64.load (local.get $p))
+                   (f64.load (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 3))))))))
+    (local.get $i))
+
+  ;; d[j] = s[j] for n doubles: two per iteration while two remain, then the last one when
+  ;; n is odd. Returns the address after the last double written.
+  (func (export "copy_rest") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (local $pairs i32)
+    (if (i32.ge_u (local.get $n) (i32.const 2))
+      (then
+        (local.set $pairs (i32.and (local.get $n) (i32.const -2)))
+        (loop $l
+          (f64.store (local.get $d) (f64.load (local.get $s)))
+          (f64.store offset=8 (local.get $d) (f64.load offset=8 (local.get $s)))
+          (local.set $d (i32.add (local.get $d) (i32.const 16)))
+          (local.set $s (i32.add (local.get $s) (i32.const 16)))
+          (br_if $l (local.tee $pairs (i32.sub (local.get $pairs) (i32.const 2)))))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (f64.store (local.get $d) (f64.load (local.get $s)))
+        (local.set $d (i32.add (local.get $d) (i32.const 8)))))
+    (local.get $d))
 
   (func (export "get") (param $p i32) (result i64) (i64.load (local.get $p)))
 
@@ -162,6 +208,53 @@ impl Model {
         }
     }
 
+    /// `copy_rest` as the wasm does it: what it returns, `None` when it traps.
+    fn copy_rest(&mut self, mut d: u32, mut s: u32, n: u32) -> Option<u32> {
+        if n >= 2 {
+            if !self.copy(d, s, n & !1) {
+                return None;
+            }
+            let bytes = 8 * (n & !1);
+            d = d.wrapping_add(bytes);
+            s = s.wrapping_add(bytes);
+        }
+        if n & 1 == 1 {
+            let x = self.f64(s as usize)?;
+            if d as usize + 8 > PAGE {
+                return None;
+            }
+            self.set_f64(d as usize, x);
+            d = d.wrapping_add(8);
+        }
+        Some(d)
+    }
+
+    /// `add_rest` as the wasm does it: what it returns, `None` when it traps.
+    fn add_rest(&mut self, d: u32, s: u32, n: u32) -> Option<u32> {
+        let add = |model: &mut Model, j: u32| {
+            let dl = d.wrapping_add(j.wrapping_mul(8)) as usize;
+            let sl = s.wrapping_add(j.wrapping_mul(8)) as usize;
+            let sum = model.f64(dl)? + model.f64(sl)?;
+            model.set_f64(dl, sum);
+            Some(())
+        };
+        let mut i = 0u32;
+        if n >= 2 {
+            loop {
+                add(self, i)?;
+                add(self, i + 1)?;
+                i = i.wrapping_add(2);
+                if n & !1 == i {
+                    break;
+                }
+            }
+        }
+        if n & 1 == 1 {
+            add(self, i)?;
+        }
+        Some(i)
+    }
+
     fn mix(&mut self, d: u32, s: u32, end: u32) -> bool {
         let mut i = 0u32;
         loop {
@@ -205,26 +298,51 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
         model.fill(p, n, k);
         call(instance, "fill", &[i32(p as i32), i32(n as i32), f64(k)]);
     }
-    let (name, args, completes) = match run {
+    // The name, the arguments, whether it completes and what it returns.
+    let (name, args, completes, returns) = match run {
         Run::Axpy { a, c, b, n } => (
             "axpy",
             vec![f64(a), i32(c as i32), i32(b as i32), i32(n as i32)],
             model.axpy(a, c, b, n),
+            None,
         ),
         Run::Copy { d, s, n } => (
             "copy",
             vec![i32(d as i32), i32(s as i32), i32(n as i32)],
             model.copy(d, s, n),
+            None,
         ),
+        Run::AddRest { d, s, n } => {
+            let returns = model.add_rest(d, s, n);
+            (
+                "add_rest",
+                vec![i32(d as i32), i32(s as i32), i32(n as i32)],
+                returns.is_some(),
+                returns,
+            )
+        }
+        Run::CopyRest { d, s, n } => {
+            let returns = model.copy_rest(d, s, n);
+            (
+                "copy_rest",
+                vec![i32(d as i32), i32(s as i32), i32(n as i32)],
+                returns.is_some(),
+                returns,
+            )
+        }
         Run::Mix { d, s, end } => (
             "mix",
             vec![i32(d as i32), i32(s as i32), i32(end as i32)],
             model.mix(d, s, end),
+            None,
         ),
     };
     match completes {
         true => {
-            call(instance, name, &args);
+            let results = call(instance, name, &args);
+            if let Some(want) = returns {
+                assert_eq!(results[0].unwrap_i32() as u32, want, "{label}: returned");
+            }
         }
         false => assert_eq!(
             trap(instance, name, &args),
@@ -247,6 +365,8 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
 enum Run {
     Axpy { a: f64, c: u32, b: u32, n: u32 },
     Copy { d: u32, s: u32, n: u32 },
+    AddRest { d: u32, s: u32, n: u32 },
+    CopyRest { d: u32, s: u32, n: u32 },
     Mix { d: u32, s: u32, end: u32 },
 }
 
@@ -291,6 +411,35 @@ fn small_iteration_counts_odd_and_even() {
             check(&format!("{run:?}, {iterations} iterations"), &setup, run);
         }
     }
+}
+
+/// Loops whose counter or pointers the code after them goes on from, with each count from
+/// one to nine, arrays apart or overlapping by one element either way, and running off the
+/// end of memory.
+#[test]
+fn values_used_after_the_loop() {
+    let setup = [(0, 2048, 0.0), (16384, 64, 100.0)];
+    for n in 1..=9u32 {
+        for (label, d, s) in [
+            ("apart", 16384, 8),
+            ("s one element above d", 16384, 16392),
+            ("s one element below d", 16384, 16376),
+        ] {
+            check(
+                &format!("add, {label}, {n}"),
+                &setup,
+                Run::AddRest { d, s, n },
+            );
+            check(
+                &format!("copy, {label}, {n}"),
+                &setup,
+                Run::CopyRest { d, s, n },
+            );
+        }
+    }
+    let (d, s, n) = (PAGE as u32 - 64, 0, 20);
+    check("add off the end", &setup, Run::AddRest { d, s, n });
+    check("copy off the end", &setup, Run::CopyRest { d, s, n });
 }
 
 #[test]
