@@ -483,3 +483,73 @@ fn traps_carry_a_backtrace_of_wasm_frames() {
         other => panic!("expected a trap, got {other:?}"),
     }
 }
+
+/// A `switch` whose first case is `offset`, as C compilers emit it (`br_table` on the index
+/// less `offset`, here by `i32.sub` or, with `add`, by `i32.add` of its negation), carrying
+/// `10 * x` to each case, which adds its own thousands.
+fn switch(name: &str, offset: i32, add: bool) -> String {
+    let less = match add {
+        true => format!("i32.const {}\n      i32.add", offset.wrapping_neg()),
+        false => format!("i32.const {offset}\n      i32.sub"),
+    };
+    format!(
+        r#"
+  (func (export "{name}") (param i32) (result i32)
+    block $default (result i32)
+    block $two (result i32)
+    block $one (result i32)
+    block $zero (result i32)
+      local.get 0
+      i32.const 10
+      i32.mul
+      local.get 0
+      {less}
+      br_table $zero $one $two $default
+    end
+    i32.const 1000
+    i32.add
+    return
+    end
+    i32.const 2000
+    i32.add
+    return
+    end
+    i32.const 3000
+    i32.add
+    return
+    end
+    i32.const 4000
+    i32.add)"#
+    )
+}
+
+/// Each index around the cases and the ends of the i32 range, for switches whose first case
+/// is 1, 2, 128 and 129 (the longest table offset and one past it), against a model.
+#[test]
+fn br_table_on_an_index_less_a_constant() {
+    let cases = [
+        ("one", 1, false),
+        ("two", 2, false),
+        ("two_by_add", 2, true),
+        ("max", 128, false),
+        ("past_max", 129, false),
+    ];
+    let mut wat = String::from("(module");
+    for (name, offset, add) in cases {
+        wat.push_str(&switch(name, offset, add));
+    }
+    wat.push(')');
+    let m = instance(&wat);
+    for (name, offset, _) in cases {
+        let mut inputs = vec![0, 1, i32::MAX, i32::MIN, -1, -2, offset.wrapping_neg()];
+        inputs.extend((-2..6).map(|k| offset + k));
+        for x in inputs {
+            let case = match x.wrapping_sub(offset) as u32 {
+                k @ 0..=2 => 1000 * (k as i32 + 1),
+                _ => 4000,
+            };
+            let want = x.wrapping_mul(10).wrapping_add(case);
+            assert_eq!(call1(&m, name, &[i32(x)]), i32(want), "{name}({x})");
+        }
+    }
+}

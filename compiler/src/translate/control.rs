@@ -233,10 +233,23 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// A `br_table` on the i32 `index`. The backends zero-extend the index to 64 bits, which
+    /// A `br_table` on the i32 `index`. An index less a constant takes a longer table instead
+    /// (see [`super::table_offsets`]). The backends zero-extend the index to 64 bits, which
     /// costs nothing after arithmetic only: a loaded index (an interpreter's opcode byte) is
     /// given as its load's i64 form instead, which spares a `mov %eax,%eax` on x86-64.
     pub(super) fn emit_br_table(&mut self, index: Value, jt: ir::JumpTable) {
+        use super::table_offsets as offsets;
+        if let Some((x, offset)) = offsets::offset(self.builder.func, index) {
+            let free = match self.zero_extended_for_free(x) {
+                Some(wide) => Some(wide),
+                None => offsets::clears_upper_half(self.builder.func, x).then_some(x),
+            };
+            if let Some(x) = free {
+                offsets::lengthen(self.builder.func, jt, offset);
+                self.builder.ins().br_table(x, jt);
+                return;
+            }
+        }
         let index = self.zero_extended_for_free(index).unwrap_or(index);
         self.builder.ins().br_table(index, jt);
     }

@@ -17,6 +17,7 @@ mod state;
 mod static_calls;
 mod table;
 mod table_lookups;
+mod table_offsets;
 mod variables;
 mod wide;
 
