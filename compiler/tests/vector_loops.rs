@@ -11,7 +11,7 @@
 
 mod support;
 use support::*;
-use wasmaot_runtime::{Instance, TrapKind};
+use wasmaot_runtime::{Instance, TrapKind, Val};
 
 const MODULE: &str = r#"
 (module
@@ -312,24 +312,8 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
             model.copy(d, s, n),
             None,
         ),
-        Run::AddRest { d, s, n } => {
-            let returns = model.add_rest(d, s, n);
-            (
-                "add_rest",
-                vec![i32(d as i32), i32(s as i32), i32(n as i32)],
-                returns.is_some(),
-                returns,
-            )
-        }
-        Run::CopyRest { d, s, n } => {
-            let returns = model.copy_rest(d, s, n);
-            (
-                "copy_rest",
-                vec![i32(d as i32), i32(s as i32), i32(n as i32)],
-                returns.is_some(),
-                returns,
-            )
-        }
+        Run::AddRest { d, s, n } => returning("add_rest", model.add_rest(d, s, n), [d, s, n]),
+        Run::CopyRest { d, s, n } => returning("copy_rest", model.copy_rest(d, s, n), [d, s, n]),
         Run::Mix { d, s, end } => (
             "mix",
             vec![i32(d as i32), i32(s as i32), i32(end as i32)],
@@ -359,6 +343,17 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
         assert_eq!(got, want, "{label}: bytes at {p}");
     }
     panic!("{label}: hashes differ, bytes equal");
+}
+
+/// A call of a function of three i32s that returns one: its name, arguments, whether it
+/// completes and what it returns (`returns`, `None` when it traps).
+fn returning(
+    name: &'static str,
+    returns: Option<u32>,
+    args: [u32; 3],
+) -> (&'static str, Vec<Val>, bool, Option<u32>) {
+    let args = args.iter().map(|&a| i32(a as i32)).collect();
+    (name, args, returns.is_some(), returns)
 }
 
 #[derive(Clone, Copy, Debug)]
