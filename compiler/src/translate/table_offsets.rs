@@ -103,7 +103,7 @@ mod tests {
     }
 
     #[test]
-    fn other_indices_keep_their_table() {
+    fn other_indices_are_left_alone() {
         for k in [0, 3, -(MAX_OFFSET + 1)] {
             let (func, _, _, index) = switch(k);
             assert_eq!(offset(&func, index), None, "{k}");
