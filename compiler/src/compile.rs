@@ -286,8 +286,9 @@ pub fn compile_ir(
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
     // function's loop-invariant values leave their loops (see `hoist`), its pure
-    // instructions move closer to their operands or users (see `schedule`) and values read
-    // across crowded loops go to stack slots (see `loop_spills`) in between.
+    // instructions move closer to their operands or users (see `schedule`), values read
+    // across crowded loops go to stack slots (see `loop_spills`) and roomy loops that call
+    // nothing get copies of the values they read (see `loop_copies`) in between.
     let isa = match lower {
         Some(lower) => {
             crate::narrow_masks::remove_redundant_masks(&mut context.func);
@@ -308,6 +309,7 @@ pub fn compile_ir(
             crate::schedule::shorten_live_ranges(&mut context.func);
             let registers = crate::isa::integer_registers(lower);
             crate::loop_spills::spill_loop_invariants(&mut context.func, &shape, registers);
+            crate::loop_copies::copy_loop_invariants(&mut context.func, &shape, registers);
             lower
         }
         None => isa,

@@ -20,6 +20,7 @@ mod hoist;
 pub mod inline;
 pub mod isa;
 pub mod link;
+mod loop_copies;
 mod loop_spills;
 pub mod module;
 mod narrow_masks;

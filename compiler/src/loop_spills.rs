@@ -178,7 +178,7 @@ fn referenced(func: &ir::Function, blocks: &[Block]) -> usize {
 }
 
 /// The value a chain of integer extensions and truncations starts from.
-fn extended_from(func: &ir::Function, mut value: Value) -> Value {
+pub(crate) fn extended_from(func: &ir::Function, mut value: Value) -> Value {
     while let ValueDef::Result(inst, _) = func.dfg.value_def(value) {
         match func.dfg.insts[inst] {
             InstructionData::Unary {
@@ -193,7 +193,7 @@ fn extended_from(func: &ir::Function, mut value: Value) -> Value {
 
 /// The loops that call nothing and are not inside such a loop, each with its blocks in
 /// layout order.
-fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<(Loop, Vec<Block>)> {
+pub(crate) fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<(Loop, Vec<Block>)> {
     let loops = &shape.loops;
     let mut calls: SecondaryMap<Loop, bool> = SecondaryMap::new();
     for block in func.layout.blocks() {
@@ -231,7 +231,7 @@ fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<(Loop, Vec<Blo
 /// Whether `value` takes an integer register of its own: a 32- or 64-bit integer not made by a
 /// constant (the instruction selector folds those into their users or makes them where they
 /// are used; narrower integers are mostly conditions, folded into their branch or select).
-fn counts(func: &ir::Function, value: Value) -> bool {
+pub(crate) fn counts(func: &ir::Function, value: Value) -> bool {
     let ty = func.dfg.value_type(value);
     (ty == ir::types::I32 || ty == ir::types::I64) && !crate::hoist::is_constant(func, value)
 }
@@ -591,8 +591,9 @@ fn every_round(shape: &Shape, lp: Loop, block: Block) -> bool {
         .all(|pred| shape.domtree.block_dominates(block, pred.block))
 }
 
-/// The block of each use of each `wanted` value (one entry per use, in layout order).
-fn use_blocks(
+/// The block of each use of each `wanted` value (one entry per use, in layout order), aliases
+/// taken for the values they stand for.
+pub(crate) fn use_blocks(
     func: &ir::Function,
     wanted: &SecondaryMap<Value, bool>,
 ) -> HashMap<Value, Vec<Block>> {
@@ -600,6 +601,7 @@ fn use_blocks(
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for arg in func.dfg.inst_values(inst) {
+                let arg = func.dfg.resolve_aliases(arg);
                 if wanted[arg] {
                     uses.entry(arg).or_default().push(block);
                 }
@@ -680,15 +682,7 @@ mod tests {
             };
         }
         if call {
-            let sig = b.import_signature(ir::Signature::new(
-                cranelift_codegen::isa::CallConv::SystemV,
-            ));
-            let callee = b.import_function(ir::ExtFuncData {
-                name: ir::ExternalName::testcase("f"),
-                signature: sig,
-                patchable: false,
-                colocated: false,
-            });
+            let callee = crate::test_ir::external_callee(&mut b);
             b.ins().call(callee, &[]);
         }
         let one = b.ins().iconst(I64, 1);

@@ -77,3 +77,15 @@ pub fn memory_base(b: &mut FunctionBuilder, vmctx: Value) -> Value {
         MEMORY0.base_offset,
     )
 }
+
+/// A function `f` of no parameters and results, outside the module, for the function `b`
+/// builds to call.
+pub fn external_callee(b: &mut FunctionBuilder) -> ir::FuncRef {
+    let signature = b.import_signature(Signature::new(CallConv::SystemV));
+    b.import_function(ir::ExtFuncData {
+        name: ir::ExternalName::testcase("f"),
+        signature,
+        patchable: false,
+        colocated: false,
+    })
+}
