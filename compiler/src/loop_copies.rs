@@ -27,6 +27,7 @@ use cranelift_codegen::loop_analysis::Loop;
 
 use crate::loop_spills::{call_free_outermost, counts, extended_from, use_blocks};
 use crate::shape::Shape;
+use crate::sibling_copies::made_in;
 
 /// Registers left free in a loop after its copies are made (the estimate of what it needs
 /// is rough).
@@ -50,6 +51,7 @@ struct Plan {
     /// The block it is entered from.
     entry: Block,
     blocks: Vec<Block>,
+    inside: FxHashSet<Block>,
     /// The values made before it that it reads often enough.
     read: Vec<Value>,
     /// The estimate of the registers it needs ([`pressure`]).
@@ -94,6 +96,7 @@ pub fn copy_loop_invariants(func: &mut ir::Function, shape: &Shape, registers: u
             lp,
             entry,
             blocks,
+            inside,
             read,
             needed,
         });
@@ -107,11 +110,11 @@ pub fn copy_loop_invariants(func: &mut ir::Function, shape: &Shape, registers: u
         lp,
         entry,
         blocks,
+        inside,
         read,
         needed,
     } in plans
     {
-        let inside: FxHashSet<Block> = blocks.iter().copied().collect();
         let live_on = read
             .iter()
             .filter(|v| {
@@ -172,14 +175,7 @@ fn read_from_before(
     blocks: &[Block],
     inside: &FxHashSet<Block>,
 ) -> Vec<Value> {
-    let made_inside = |v: Value| {
-        let block = match func.dfg.value_def(v) {
-            ValueDef::Result(inst, _) => func.layout.inst_block(inst),
-            ValueDef::Param(block, _) => Some(block),
-            _ => None,
-        };
-        block.is_some_and(|b| inside.contains(&b))
-    };
+    let made_inside = |v: Value| made_in(func, v).is_some_and(|b| inside.contains(&b));
     let mut users: FxHashMap<Value, Vec<ir::Inst>> = FxHashMap::default();
     let mut read = Vec::new();
     for &block in blocks {
@@ -258,11 +254,6 @@ fn addressing(func: &ir::Function, v: Value) -> bool {
 /// values made and used in one block that are live at once there. Values sharing a register
 /// (extensions and truncations of one) count once.
 fn pressure(func: &ir::Function, blocks: &[Block]) -> usize {
-    let home = |v: Value| match func.dfg.value_def(v) {
-        ValueDef::Result(inst, _) => func.layout.inst_block(inst),
-        ValueDef::Param(block, _) => Some(block),
-        _ => None,
-    };
     let mut used_in: FxHashMap<Value, Block> = FxHashMap::default();
     let mut wide: FxHashSet<Value> = FxHashSet::default();
     for &block in blocks {
@@ -270,7 +261,7 @@ fn pressure(func: &ir::Function, blocks: &[Block]) -> usize {
         for inst in func.layout.block_insts(block) {
             for v in func.dfg.inst_values(inst) {
                 let v = func.dfg.resolve_aliases(v);
-                if home(v) != Some(block) {
+                if made_in(func, v) != Some(block) {
                     wide.insert(v);
                 }
                 used_in.insert(v, block);

@@ -135,7 +135,7 @@ impl Uses {
 }
 
 /// The block that makes `value`, if it is in the layout.
-fn made_in(func: &ir::Function, value: Value) -> Option<Block> {
+pub(crate) fn made_in(func: &ir::Function, value: Value) -> Option<Block> {
     match func.dfg.value_def(value) {
         ValueDef::Param(block, _) => Some(block),
         ValueDef::Result(def, _) => func.layout.inst_block(def),
