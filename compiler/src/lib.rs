@@ -8,6 +8,7 @@
 //! (`wasmaot_abi` is the contract). Link it with the runtime library into an executable, or into
 //! a shared object loaded through the runtime's embedding API.
 
+mod block_constants;
 mod byte_compares;
 mod byte_loads;
 mod call_heights;
