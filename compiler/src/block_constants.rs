@@ -18,7 +18,7 @@
 //! the constant pool, not an immediate (see [`crate::hoist::hoist_float_constants`]).
 
 use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::ir::{self, Block, Inst, Opcode, Value, ValueDef};
+use cranelift_codegen::ir::{self, Block, Opcode, Value, ValueDef};
 use cranelift_codegen::loop_analysis::Loop;
 use rustc_hash::FxHashMap;
 
@@ -29,6 +29,8 @@ use crate::shape::Shape;
 pub fn copy_constants_into_blocks(func: &mut ir::Function, shape: &Shape) -> usize {
     let calls = loops_that_call(func, shape);
     let mut made = 0;
+    // The operands of the instruction at hand, aliases resolved (kept from one to the next).
+    let mut values: Vec<Value> = Vec::new();
     let blocks: Vec<Block> = func.layout.blocks().collect();
     for block in blocks {
         // This block's copy of each constant made elsewhere, by the original's value.
@@ -40,27 +42,37 @@ pub fn copy_constants_into_blocks(func: &mut ir::Function, shape: &Shape) -> usi
             if func.dfg.insts[inst].opcode() == Opcode::BrTable {
                 continue;
             }
-            let foreign: Vec<Value> = func
-                .dfg
-                .inst_values(inst)
-                .map(|v| func.dfg.resolve_aliases(v))
-                .filter(|&v| !copies.contains_key(&v) && constant_from_elsewhere(func, v, block))
-                .filter(|&v| worth_a_copy(func, shape, &calls, v, block))
-                .collect();
-            for value in foreign {
-                if copies.contains_key(&value) {
+            values.clear();
+            values.extend(
+                func.dfg
+                    .inst_values(inst)
+                    .map(|v| func.dfg.resolve_aliases(v)),
+            );
+            let mut changes = false;
+            for value in values.iter_mut() {
+                if let Some(&copy) = copies.get(value) {
+                    *value = copy;
+                    changes = true;
                     continue;
                 }
-                let ValueDef::Result(def, _) = func.dfg.value_def(value) else {
+                if !constant_from_elsewhere(func, *value, block)
+                    || !worth_a_copy(func, shape, &calls, *value, block)
+                {
+                    continue;
+                }
+                let ValueDef::Result(def, _) = func.dfg.value_def(*value) else {
                     unreachable!("a constant is an instruction's result");
                 };
                 let copy = func.dfg.clone_inst(def);
                 func.layout.insert_inst(copy, inst);
-                copies.insert(value, func.dfg.first_result(copy));
+                let result = func.dfg.first_result(copy);
+                copies.insert(*value, result);
+                *value = result;
+                changes = true;
                 made += 1;
             }
-            if !copies.is_empty() {
-                replace_uses(func, inst, &copies);
+            if changes {
+                func.dfg.overwrite_inst_values(inst, values.iter().copied());
             }
         }
     }
@@ -116,26 +128,6 @@ fn loops_that_call(func: &ir::Function, shape: &Shape) -> SecondaryMap<Loop, boo
         }
     }
     calls
-}
-
-/// Makes `inst` use the copies in `copies` in place of their originals.
-fn replace_uses(func: &mut ir::Function, inst: Inst, copies: &FxHashMap<Value, Value>) {
-    let uses_one = func
-        .dfg
-        .inst_values(inst)
-        .any(|v| copies.contains_key(&func.dfg.resolve_aliases(v)));
-    if !uses_one {
-        return;
-    }
-    let resolved: Vec<Value> = func
-        .dfg
-        .inst_values(inst)
-        .map(|v| {
-            let v = func.dfg.resolve_aliases(v);
-            copies.get(&v).copied().unwrap_or(v)
-        })
-        .collect();
-    func.dfg.overwrite_inst_values(inst, resolved.into_iter());
 }
 
 #[cfg(test)]

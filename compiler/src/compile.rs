@@ -285,8 +285,9 @@ pub fn compile_ir(
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
-    // function's blocks make the integer constants they use (see `block_constants`), its
-    // loop-invariant values leave their loops (see `hoist`), its pure
+    // function's blocks make the integer constants they use (see `block_constants`), a
+    // branch passes on the value it compared in place of an equal constant (see
+    // `branch_values`), its loop-invariant values leave their loops (see `hoist`), its pure
     // instructions move closer to their operands or users (see `schedule`), values read
     // across crowded loops go to stack slots (see `loop_spills`) and roomy loops that call
     // nothing get copies of the values they read (see `loop_copies`) in between.
@@ -305,6 +306,7 @@ pub fn compile_ir(
             // Neither pass changes a branch: both see the same control flow.
             let shape = crate::shape::Shape::new(&context.func);
             crate::block_constants::copy_constants_into_blocks(&mut context.func, &shape);
+            crate::branch_values::pass_compared_values(&mut context.func);
             crate::sibling_copies::merge_sibling_copies(&mut context.func, &shape);
             crate::hoist::hoist_loop_invariants(&mut context.func, &shape);
             crate::hoist::hoist_float_constants(&mut context.func, &shape);

@@ -9,6 +9,7 @@
 //! a shared object loaded through the runtime's embedding API.
 
 mod block_constants;
+mod branch_values;
 mod byte_compares;
 mod byte_loads;
 mod call_heights;
