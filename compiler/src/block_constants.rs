@@ -27,7 +27,7 @@ use crate::shape::Shape;
 /// Gives each block of `func` its own copies of the integer constants made elsewhere that it
 /// uses; returns how many copies were made.
 pub fn copy_constants_into_blocks(func: &mut ir::Function, shape: &Shape) -> usize {
-    let calls = loops_that_call(func, shape);
+    let calls = shape.loops_that_call(func);
     let mut made = 0;
     // The operands of the instruction at hand, aliases resolved (kept from one to the next).
     let mut values: Vec<Value> = Vec::new();
@@ -109,25 +109,6 @@ fn worth_a_copy(
         None => true,
         Some(lp) => shape.loops.is_in_loop(made, lp) || calls[lp],
     }
-}
-
-/// Whether each loop of `func` calls, in itself or a loop in it.
-fn loops_that_call(func: &ir::Function, shape: &Shape) -> SecondaryMap<Loop, bool> {
-    let mut calls: SecondaryMap<Loop, bool> = SecondaryMap::new();
-    for block in func.layout.blocks() {
-        if func
-            .layout
-            .block_insts(block)
-            .any(|i| func.dfg.insts[i].opcode().is_call())
-        {
-            let mut lp = shape.loops.innermost_loop(block);
-            while let Some(current) = lp {
-                calls[current] = true;
-                lp = shape.loops.loop_parent(current);
-            }
-        }
-    }
-    calls
 }
 
 #[cfg(test)]

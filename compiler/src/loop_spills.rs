@@ -195,20 +195,7 @@ pub(crate) fn extended_from(func: &ir::Function, mut value: Value) -> Value {
 /// layout order.
 pub(crate) fn call_free_outermost(func: &ir::Function, shape: &Shape) -> Vec<(Loop, Vec<Block>)> {
     let loops = &shape.loops;
-    let mut calls: SecondaryMap<Loop, bool> = SecondaryMap::new();
-    for block in func.layout.blocks() {
-        if func
-            .layout
-            .block_insts(block)
-            .any(|i| func.dfg.insts[i].opcode().is_call())
-        {
-            let mut lp = loops.innermost_loop(block);
-            while let Some(current) = lp {
-                calls[current] = true;
-                lp = loops.loop_parent(current);
-            }
-        }
-    }
+    let calls = shape.loops_that_call(func);
     let mut found: Vec<(Loop, Vec<Block>)> = Vec::new();
     let mut index: SecondaryMap<Loop, Option<usize>> = SecondaryMap::new();
     for block in func.layout.blocks() {

@@ -6,7 +6,7 @@ use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{self, Block};
-use cranelift_codegen::loop_analysis::LoopAnalysis;
+use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
 /// The most blocks [`Shape::reaches`] looks at before it answers "reached".
 const SEARCH: usize = 64;
@@ -37,6 +37,25 @@ impl Shape {
             loops,
             rpo,
         }
+    }
+
+    /// Whether each loop of `func` calls, in itself or in a loop inside it.
+    pub fn loops_that_call(&self, func: &ir::Function) -> SecondaryMap<Loop, bool> {
+        let mut calls: SecondaryMap<Loop, bool> = SecondaryMap::new();
+        for block in func.layout.blocks() {
+            if func
+                .layout
+                .block_insts(block)
+                .any(|i| func.dfg.insts[i].opcode().is_call())
+            {
+                let mut lp = self.loops.innermost_loop(block);
+                while let Some(current) = lp {
+                    calls[current] = true;
+                    lp = self.loops.loop_parent(current);
+                }
+            }
+        }
+        calls
     }
 
     /// Whether control may go from the end of `from` to `to`; true when unsure.
