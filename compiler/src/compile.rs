@@ -285,12 +285,14 @@ pub fn compile_ir(
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
-    // function's blocks make the integer constants they use (see `block_constants`), a
-    // branch passes on the value it compared in place of an equal constant (see
-    // `branch_values`), its loop-invariant values leave their loops (see `hoist`), its pure
-    // instructions move closer to their operands or users (see `schedule`), values read
-    // across crowded loops go to stack slots (see `loop_spills`) and roomy loops that call
-    // nothing get copies of the values they read (see `loop_copies`) in between.
+    // function's parameters that are another plus a constant are made in their blocks (see
+    // `offset_params`), its blocks make the integer constants they use (see
+    // `block_constants`), a branch passes on the value it compared in place of an equal
+    // constant (see `branch_values`), its loop-invariant values leave their loops (see
+    // `hoist`), its pure instructions move closer to their operands or users (see
+    // `schedule`), values read across crowded loops go to stack slots (see `loop_spills`) and
+    // roomy loops that call nothing get copies of the values they read (see `loop_copies`) in
+    // between.
     let isa = match lower {
         Some(lower) => {
             crate::narrow_masks::remove_redundant_masks(&mut context.func);
@@ -303,7 +305,8 @@ pub fn compile_ir(
                 crate::vector_loops::vectorise_loops(&mut context.func, memory0);
                 crate::byte_compares::widen_byte_compares(&mut context.func, memory0);
             }
-            // Neither pass changes a branch: both see the same control flow.
+            crate::offset_params::derive_offset_params(&mut context.func);
+            // No pass from here changes a branch: all see the same control flow.
             let shape = crate::shape::Shape::new(&context.func);
             crate::block_constants::copy_constants_into_blocks(&mut context.func, &shape);
             crate::branch_values::pass_compared_values(&mut context.func);

@@ -27,6 +27,7 @@ mod loop_spills;
 pub mod module;
 mod narrow_masks;
 mod native_dwarf;
+mod offset_params;
 mod schedule;
 mod shape;
 mod sibling_copies;
