@@ -170,11 +170,15 @@ fn edge_call(func: &ir::Function, edge: Edge) -> BlockCall {
     }
 }
 
+/// The most parameters a block may have for [`find_pair`] to look at its pairs (their number
+/// grows as the square; a hostile module's loop may carry thousands of locals).
+const MAX_PARAMS: usize = 64;
+
 /// A pair of `block`'s parameters `(p, q, offset)`: on every edge of `edges`, `q`'s
 /// argument is `p`'s plus `offset`.
 fn find_pair(func: &ir::Function, block: Block, edges: &[Edge]) -> Option<(usize, usize, Offset)> {
     let params = func.dfg.block_params(block);
-    if params.len() < 2 || edges.is_empty() {
+    if params.len() < 2 || params.len() > MAX_PARAMS || edges.is_empty() {
         return None;
     }
     let args: Vec<Vec<Value>> = edges
@@ -409,6 +413,41 @@ mod tests {
         assert_eq!(derive(&mut func), 1);
         let join = func.layout.blocks().nth(2).expect("the join");
         assert_eq!(func.dfg.block_params(join).len(), 1);
+    }
+
+    /// A block of `count` i64 parameters entered by one jump passing `x`, `x + 4` and then
+    /// `x` again for the rest.
+    fn many_params(count: usize) -> Function {
+        let mut func = crate::test_ir::function(&[I64], &[I64]);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let entry = crate::test_ir::enter(&mut b);
+        let join = b.create_block();
+        for _ in 0..count {
+            b.append_block_param(join, I64);
+        }
+        let four = b.ins().iconst(I64, 4);
+        let x4 = b.ins().iadd(entry[0], four);
+        let mut args: Vec<ir::BlockArg> = vec![entry[0].into(), x4.into()];
+        args.resize(count, entry[0].into());
+        b.ins().jump(join, &args);
+        b.switch_to_block(join);
+        let params = b.block_params(join).to_vec();
+        let mut acc = params[0];
+        for &param in &params[1..] {
+            acc = b.ins().bxor(acc, param);
+        }
+        b.ins().return_(&[acc]);
+        crate::test_ir::finish(b);
+        func
+    }
+
+    #[test]
+    fn a_block_of_too_many_parameters_is_left_alone() {
+        let mut func = many_params(MAX_PARAMS);
+        assert!(derive(&mut func) > 0);
+        let mut func = many_params(MAX_PARAMS + 1);
+        assert_eq!(derive(&mut func), 0);
     }
 
     #[test]
