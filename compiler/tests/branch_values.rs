@@ -5,12 +5,15 @@ mod support;
 use support::*;
 
 /// `run(n, seed)`: an interpreter-like loop of `n` rounds carrying a flag (an i32 local) and
-/// a count; each round, if the flag is 0 the loop goes on with 0 (a constant) for it, else it
-/// is recomputed from the count (and may become 0); when the flag equals 7 it goes on with 7,
-/// else with the count's low bits; the i64 sum of the flags seen is returned.
+/// a count. Each round adds the flag to an i64 sum; the next round's flag is 0 when the flag
+/// is 0 (set before the test, as a C compiler writes it), else `$update(flag, count)`; then
+/// it is 7 when that is 7, else the count's low bits on odd counts. Returns the sum.
 const MODULE: &str = r#"(module
+  (func $update (param $flag i32) (param $count i32) (result i32)
+    (i32.rem_u (i32.mul (i32.add (local.get $count) (local.get $flag)) (i32.const 13))
+               (i32.const 10)))
   (func (export "run") (param $n i32) (param $seed i32) (result i64)
-    (local $flag i32) (local $count i32) (local $sum i64) (local $other i32)
+    (local $flag i32) (local $next i32) (local $count i32) (local $sum i64)
     (local.set $flag (local.get $seed))
     (block $done
       (loop $round
@@ -18,18 +21,24 @@ const MODULE: &str = r#"(module
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (local.set $count (i32.add (local.get $count) (i32.const 1)))
         (local.set $sum (i64.add (local.get $sum) (i64.extend_i32_u (local.get $flag))))
-        (if (local.get $flag)
-          (then
-            (local.set $flag (i32.rem_u (i32.mul (local.get $count) (i32.const 13))
-                                        (i32.const 10)))))
-        (local.set $other (i32.and (local.get $count) (i32.const 15)))
-        (local.set $flag
-          (if (result i32) (i32.eq (local.get $flag) (i32.const 7))
-            (then (i32.const 7))
-            (else (select (local.get $other) (local.get $flag)
-                          (i32.and (local.get $count) (i32.const 1))))))
+        (local.set $next (i32.const 0))
+        (block $zero
+          (br_if $zero (i32.eqz (local.get $flag)))
+          (local.set $next (call $update (local.get $flag) (local.get $count))))
+        (local.set $flag (local.get $next))
+        (local.set $next (i32.const 7))
+        (block $seven
+          (br_if $seven (i32.eq (local.get $flag) (i32.const 7)))
+          (local.set $next
+            (select (i32.and (local.get $count) (i32.const 15)) (local.get $flag)
+                    (i32.and (local.get $count) (i32.const 1)))))
+        (local.set $flag (local.get $next))
         (br $round)))
     (local.get $sum)))"#;
+
+fn update(flag: u32, count: u32) -> u32 {
+    count.wrapping_add(flag).wrapping_mul(13) % 10
+}
 
 fn run(mut n: i32, seed: i32) -> i64 {
     let (mut flag, mut count, mut sum) = (seed as u32, 0u32, 0i64);
@@ -37,14 +46,11 @@ fn run(mut n: i32, seed: i32) -> i64 {
         n -= 1;
         count = count.wrapping_add(1);
         sum = sum.wrapping_add(i64::from(flag));
-        if flag != 0 {
-            flag = count.wrapping_mul(13) % 10;
-        }
-        let other = count & 15;
+        flag = if flag == 0 { 0 } else { update(flag, count) };
         flag = if flag == 7 {
             7
         } else if count & 1 != 0 {
-            other
+            count & 15
         } else {
             flag
         };
