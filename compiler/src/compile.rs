@@ -92,14 +92,16 @@ impl Default for Worker {
     }
 }
 
-/// Wasm bodies larger than this are never inlined (they translate to more than
-/// [`crate::inline::SMALL_CALLEE`] instructions), and are not looked into.
-const SMALL_BODY: u64 = 256;
+/// Wasm bodies larger than this are not looked into for inlining, whole or their fast path
+/// ([`crate::fast_paths`]); they would mostly translate to more than
+/// [`crate::inline::SMALL_CALLEE`] instructions, and be slow to translate twice.
+const INLINED_BODY: u64 = 512;
 
-/// Whether the function of `body` may be inlined: it is small and throws no exception (the
-/// runtime finds the frame of a throw by its wasm offset, which inlining would make ambiguous).
+/// Whether the function of `body` may be inlined, whole or its fast path: it is not large and
+/// throws no exception (the runtime finds the frame of a throw by its wasm offset, which
+/// inlining would make ambiguous).
 fn may_be_inlined(body: &wasmparser::FunctionBody<'_>) -> bool {
-    if body.range().end - body.range().start > SMALL_BODY {
+    if body.range().end - body.range().start > INLINED_BODY {
         return false;
     }
     let Ok(mut reader) = body.get_operators_reader() else {
@@ -148,7 +150,7 @@ pub fn compile_functions(
                         allocs,
                     )?;
                     worker.allocs = Some(allocs);
-                    Ok(Some(func))
+                    Ok(crate::inline::callee_body(func, index as u32))
                 })
                 .collect::<Result<Vec<_>>>()?,
         ),

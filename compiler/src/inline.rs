@@ -5,7 +5,9 @@
 //!   block) to a defined function whose translated body has at most [`SMALL_CALLEE`]
 //!   instructions and no tail calls or exception handlers of its own. A function may be
 //!   inlined into itself, which unrolls one level of recursion. Each caller grows by at most
-//!   [`GROWTH_BUDGET`] instructions.
+//!   [`GROWTH_BUDGET`] instructions. Of a larger function, its fast path may be inlined
+//!   instead ([`crate::fast_paths`]): the start that returns without calling, every other way
+//!   out of it a call of the whole function.
 //! - **What is copied**: the callee as translated, before any inlining into it, so that the
 //!   result depends on nothing but the module: every function's code is the same whatever the
 //!   order and number of threads that compile them.
@@ -29,16 +31,27 @@ pub const SMALL_CALLEE: usize = 40;
 /// The most instructions inlining may add to one caller.
 pub const GROWTH_BUDGET: usize = 1000;
 
+/// The most instructions a caller may have for fast paths ([`crate::fast_paths`]) to be
+/// inlined into it. The largest functions are interpreters' loops, crowded already, where the
+/// register allocator's answer to more values moves more than the fast paths save.
+pub const FAST_PATH_CALLER: usize = 5000;
+
+/// What is inlined for a call of a function.
+pub struct Callee {
+    body: Function,
+    /// Whether `body` is only the function's fast path.
+    fast_path: bool,
+}
+
 /// The bodies that may be inlined, by defined function index.
 pub struct Callees {
-    bodies: Vec<Option<Function>>,
+    bodies: Vec<Option<Callee>>,
 }
 
 impl Callees {
-    /// The inlinable functions among `functions` (every defined function, translated, or
-    /// `None` for one that may not be inlined).
-    pub fn new(functions: Vec<Option<Function>>) -> Callees {
-        let bodies = functions.into_iter().map(|f| f.filter(inlinable)).collect();
+    /// What is inlined for each defined function (from [`callee_body`], or `None` for one
+    /// that is not inlined).
+    pub fn new(bodies: Vec<Option<Callee>>) -> Callees {
         Callees { bodies }
     }
 
@@ -47,9 +60,25 @@ impl Callees {
         Callees { bodies: Vec::new() }
     }
 
-    fn get(&self, index: u32) -> Option<&Function> {
+    fn get(&self, index: u32) -> Option<&Callee> {
         self.bodies.get(index as usize)?.as_ref()
     }
+}
+
+/// What the callers of `func`, defined function `index`, inline: all of it if it is small,
+/// else its fast path ([`crate::fast_paths`]) if it has one.
+pub fn callee_body(func: Function, index: u32) -> Option<Callee> {
+    if inlinable(&func) {
+        return Some(Callee {
+            body: func,
+            fast_path: false,
+        });
+    }
+    let body = crate::fast_paths::fast_path(&func, index)?;
+    body.dfg.dynamic_types.is_empty().then_some(Callee {
+        body,
+        fast_path: true,
+    })
 }
 
 /// Whether `func` is small and has nothing the inliner's copy could change the meaning of.
@@ -92,7 +121,7 @@ fn size(func: &Function) -> usize {
 /// and `uextend` of 32-bit arithmetic is not on x86-64), and the translation of a function
 /// uses them more on some targets than on others (i32 locals kept wide on x86-64,
 /// [`crate::translate`]'s variables), which must not change what is inlined.
-fn costs_code(opcode: Opcode) -> bool {
+pub(crate) fn costs_code(opcode: Opcode) -> bool {
     !matches!(opcode, Opcode::Ireduce | Opcode::Uextend)
 }
 
@@ -165,9 +194,13 @@ impl Inline for Inliner<'_> {
         if name.namespace != 0 {
             return InlineCommand::KeepCall;
         }
-        let Some(body) = self.callees.get(name.index) else {
+        let Some(callee) = self.callees.get(name.index) else {
             return InlineCommand::KeepCall;
         };
+        if callee.fast_path && caller.dfg.num_insts() > FAST_PATH_CALLER {
+            return InlineCommand::KeepCall;
+        }
+        let body = &callee.body;
         let cost = size(body);
         if cost > self.budget || caller.dfg.signatures[data.signature] != body.signature {
             return InlineCommand::KeepCall;
@@ -219,7 +252,7 @@ fn copy_source_locations(
     inlined: &mut Inlined,
 ) -> bool {
     for &(first_block, index, call) in copies {
-        let Some(callee) = callees.get(index) else {
+        let Some(Callee { body: callee, .. }) = callees.get(index) else {
             return false;
         };
         for block in callee.layout.blocks() {
@@ -244,6 +277,10 @@ fn copy_source_locations(
                 }
                 let location = callee.srcloc(inst);
                 if location.is_default() {
+                    // A fast path's call of the whole function stands for the call inlined.
+                    if is == Opcode::Call {
+                        func.set_srcloc(new, call);
+                    }
                     continue;
                 }
                 let location = match call.is_default() {

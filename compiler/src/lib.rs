@@ -18,6 +18,7 @@ pub mod debug_lines;
 pub mod emit;
 pub mod error;
 pub mod fallbacks;
+mod fast_paths;
 mod hoist;
 pub mod inline;
 pub mod isa;

@@ -127,6 +127,28 @@ pub fn trap(instance: &Instance, name: &str, args: &[Val]) -> TrapKind {
     }
 }
 
+/// A backtrace frame as (function name, wasm offset).
+pub type Frame = (Option<String>, Option<u32>);
+
+/// Call `func`, expect a trap, and return its kind and backtrace.
+pub fn trap_frames(func: Func, args: &[Val]) -> (Option<TrapKind>, Vec<Frame>) {
+    let trap: Trap = match call_func(func, args) {
+        Err(Error::Trap(trap)) => trap,
+        other => panic!("expected a trap, got {other:?}"),
+    };
+    let frames = trap
+        .backtrace()
+        .iter()
+        .map(|f| (f.func_name.clone(), f.wasm_offset))
+        .collect();
+    (trap.kind(), frames)
+}
+
+/// `(Some(name), Some(offset))`, a frame as [`trap_frames`] gives it.
+pub fn frame(name: &str, offset: u32) -> Frame {
+    (Some(name.to_string()), Some(offset))
+}
+
 pub fn i32(v: i32) -> Val {
     Val::I32(v)
 }
