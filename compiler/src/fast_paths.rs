@@ -25,6 +25,8 @@ use cranelift_codegen::ir::{
 
 /// The most instructions the copied blocks may have (as [`costs_code`] counts them).
 pub const FAST_PATH: usize = 24;
+/// The most blocks they may have, cold ones (which do not count as instructions) included.
+const FAST_PATH_BLOCKS: usize = 16;
 
 /// The fast path of `func`, defined function `index`, with every other way out a call of
 /// `func`; `None` if `func` has no such path (every path from the entry calls, loops or has an
@@ -157,7 +159,8 @@ fn likely(
     !constants_only
 }
 
-/// How many block parameters [`constant`] looks through.
+/// How many block parameters [`constant`] looks through (each step looks at every copied
+/// predecessor, at most [`FAST_PATH_BLOCKS`]).
 const CONSTANT_DEPTH: u32 = 4;
 
 /// Whether `value` is an integer constant (possibly extended or truncated), or a parameter of
@@ -271,7 +274,7 @@ fn copied_blocks(
     place: &SecondaryMap<Block, u32>,
 ) -> Option<SecondaryMap<Block, bool>> {
     let mut kept: SecondaryMap<Block, bool> = SecondaryMap::new();
-    let mut size = 0;
+    let (mut size, mut blocks) = (0, 0);
     for (i, &block) in order.iter().enumerate() {
         let preds = || cfg.pred_iter(block).map(|p| p.block);
         let reached = i == 0 || preds().any(|p| kept[p]);
@@ -284,9 +287,10 @@ fn copied_blocks(
                 .filter(|&inst| costs_code(func.dfg.insts[inst].opcode()))
                 .count(),
         };
-        if reached && !header && !calls && size + cost <= FAST_PATH {
+        if reached && !header && !calls && size + cost <= FAST_PATH && blocks < FAST_PATH_BLOCKS {
             kept[block] = true;
             size += cost;
+            blocks += 1;
         } else if i == 0 {
             return None;
         }
