@@ -231,12 +231,7 @@ mod tests {
             b.ins().call(callee, &[]);
         }
         let sum = b.ins().iadd(sum, c);
-        let one = b.ins().iconst(I64, 1);
-        let i = b.ins().isub(i, one);
-        b.ins().brif(i, top, &[i.into(), sum.into()], exit, &[]);
-        b.switch_to_block(exit);
-        b.ins().return_(&[sum]);
-        crate::test_ir::finish(b);
+        crate::test_ir::count_down_and_return(b, top, exit, i, sum);
         func
     }
 

@@ -336,12 +336,7 @@ mod tests {
         let plus = b.ins().iadd(difference, seven);
         let product = b.ins().imul(x, plus);
         let sum = b.ins().iadd(sum, product);
-        let one = b.ins().iconst(I32, 1);
-        let i = b.ins().isub(i, one);
-        b.ins().brif(i, top, &[i.into(), sum.into()], exit, &[]);
-        b.switch_to_block(exit);
-        b.ins().return_(&[sum]);
-        crate::test_ir::finish(b);
+        crate::test_ir::count_down_and_return(b, top, exit, i, sum);
         let ValueDef::Result(product, _) = func.dfg.value_def(product) else {
             unreachable!()
         };
@@ -373,12 +368,7 @@ mod tests {
         let product = b.ins().uextend(types::I64, product);
         let sum = b.ins().iadd(sum, wide);
         let sum = b.ins().iadd(sum, product);
-        let one = b.ins().iconst(I32, 1);
-        let i = b.ins().isub(i, one);
-        b.ins().brif(i, top, &[i.into(), sum.into()], exit, &[]);
-        b.switch_to_block(exit);
-        b.ins().return_(&[sum]);
-        crate::test_ir::finish(b);
+        crate::test_ir::count_down_and_return(b, top, exit, i, sum);
         func
     }
 

@@ -1,6 +1,6 @@
 //! Functions in Cranelift IR for the unit tests of the passes around the mid-end.
 
-use cranelift_codegen::ir::{self, AbiParam, Signature, Type, Value};
+use cranelift_codegen::ir::{self, AbiParam, Block, Signature, Type, Value};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::FunctionBuilder;
 
@@ -29,6 +29,25 @@ pub fn finish(mut b: FunctionBuilder) {
         pointer_width: target_lexicon::PointerWidth::U64,
         page_size_align_log2: 12,
     });
+}
+
+/// Ends a round of a counted loop and the function `b` builds: `i - 1`, back to `top` with it
+/// and `sum` while it is not zero, else to `exit`, which returns `sum`.
+pub fn count_down_and_return(
+    mut b: FunctionBuilder,
+    top: Block,
+    exit: Block,
+    i: Value,
+    sum: Value,
+) {
+    use cranelift_codegen::ir::InstBuilder;
+    let ty = b.func.dfg.value_type(i);
+    let one = b.ins().iconst(ty, 1);
+    let i = b.ins().isub(i, one);
+    b.ins().brif(i, top, &[i.into(), sum.into()], exit, &[]);
+    b.switch_to_block(exit);
+    b.ins().return_(&[sum]);
+    finish(b);
 }
 
 /// Memory 0 as the tests of the loop passes have it: its base in the vmctx at 40, the
