@@ -48,6 +48,7 @@ pub fn options(codegen: &CodegenArgs, target: Option<&str>) -> Options {
 /// `options` for an executable (the one instance of its module in its process): memory 0 at
 /// a fixed address where the target gains from it, unless `codegen` says otherwise.
 pub fn for_executable(mut options: Options, codegen: &CodegenArgs) -> Options {
+    options.executable = true;
     if !codegen.any_memory_address {
         options.fixed_memory_base = wasmaot_compiler::executable_memory_base(&options.target);
         options.fixed_vmctx = wasmaot_compiler::executable_vmctx_address(&options.target);

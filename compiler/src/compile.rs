@@ -193,13 +193,18 @@ pub fn compile_functions(
                 }
                 _ => true,
             };
+
             let compile = |context: &mut Context| {
                 compile_ir(
                     context,
                     isa,
                     lower,
                     id,
-                    env.keep_operator_map,
+                    CodeOptions {
+                        keep_operator_map: env.keep_operator_map,
+                        fixed_vmctx,
+                        executable: env.executable,
+                    },
                     &inlined,
                     loops.as_ref(),
                 )
@@ -275,13 +280,24 @@ fn largest_first<T: Sync, R: Send + Sync, W>(
         .collect()
 }
 
+/// What [`compile_ir`] needs to know of the module and the build, beyond the function.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CodeOptions {
+    /// Keep the operator map ([`ModuleEnv::keep_operator_map`]).
+    pub keep_operator_map: bool,
+    /// The executable's vmctx address, or 0 ([`crate::translate::vmctx_value`]).
+    pub fixed_vmctx: u64,
+    /// The code is an executable's: a trap ends its process ([`crate::Options::executable`]).
+    pub executable: bool,
+}
+
 /// Compile the function held by `context` (already translated) into a [`CompiledFunction`].
 pub fn compile_ir(
     context: &mut Context,
     isa: &dyn TargetIsa,
     lower: Option<&dyn TargetIsa>,
     id: FuncId,
-    keep_operator_map: bool,
+    options: CodeOptions,
     inlined: &Inlined,
     memory0: Option<&crate::vector_loops::Memory0>,
 ) -> Result<CompiledFunction, String> {
@@ -303,6 +319,11 @@ pub fn compile_ir(
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
+            crate::global_stores::remove_unseen_stores(
+                &mut context.func,
+                options.fixed_vmctx,
+                options.executable,
+            );
             if let Some(memory0) = memory0 {
                 crate::vector_loops::vectorise_loops(&mut context.func, memory0);
                 crate::byte_compares::widen_byte_compares(&mut context.func, memory0);
@@ -350,7 +371,7 @@ pub fn compile_ir(
     let frame_size = buffer
         .frame_layout()
         .map_or(u32::MAX, |layout| layout.frame_to_fp_offset);
-    let (operators, inlined) = match keep_operator_map {
+    let (operators, inlined) = match options.keep_operator_map {
         true => (operator_map(buffer, inlined), inlined_code(buffer, inlined)),
         false => (Vec::new(), Vec::new()),
     };

@@ -19,6 +19,7 @@ pub mod emit;
 pub mod error;
 pub mod fallbacks;
 mod fast_paths;
+mod global_stores;
 mod hoist;
 pub mod inline;
 pub mod isa;
@@ -115,6 +116,11 @@ pub struct Options {
     /// [`MAX_FIXED_VMCTX_BYTES`]; recorded in the metadata ([`MemoryStrategy::fixed_vmctx`]),
     /// which makes the runtime map it there or refuse to instantiate.
     pub fixed_vmctx: Option<u64>,
+    /// The code runs as an executable, the one instance of its module in its process: a trap
+    /// ends the process, so nothing reads the instance's globals after one, and stores to
+    /// them that only a trap could reveal are left out (see `global_stores.rs`). Not for
+    /// code an embedder instantiates, which may read a global after a trap.
+    pub executable: bool,
 }
 
 impl Default for Options {
@@ -134,6 +140,7 @@ impl Default for Options {
             inline: true,
             fixed_memory_base: None,
             fixed_vmctx: None,
+            executable: false,
         }
     }
 }
@@ -228,6 +235,7 @@ pub fn compile_parsed(
         // x86-64 checks every page a store touches before writing any of it.
         stores_may_tear: !options.target.starts_with("x86_64"),
         copy_dispatch: options.opt_level == OptLevel::O2,
+        executable: options.executable,
         wide_i32_locals: options.target.starts_with("x86_64"),
         static_tables: &static_tables,
     };
@@ -442,7 +450,7 @@ fn compile_glue_ir(
         isa,
         None,
         FuncId::from_u32(id),
-        false,
+        compile::CodeOptions::default(),
         &no_inlining,
         None,
     )

@@ -108,3 +108,11 @@ pub fn external_callee(b: &mut FunctionBuilder) -> ir::FuncRef {
         colocated: false,
     })
 }
+
+/// Checks `func` with Cranelift's verifier (default flags), showing it if it fails.
+pub fn verify(func: &ir::Function) {
+    let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+    if let Err(errors) = cranelift_codegen::verify_function(func, &flags) {
+        panic!("{errors}\n{}", func.display());
+    }
+}

@@ -69,6 +69,8 @@ pub struct ModuleEnv<'m> {
     pub stores_may_tear: bool,
     /// Copy the dispatch of switch loops into their cases ([`dispatch_loops`]; at `-O2`).
     pub copy_dispatch: bool,
+    /// The code is an executable's: a trap ends its process ([`crate::Options::executable`]).
+    pub executable: bool,
     /// Keep i32 locals zero-extended in 64-bit variables ([`variables`]; x86-64, where 32-bit
     /// arithmetic clears the upper half for free).
     pub wide_i32_locals: bool,
