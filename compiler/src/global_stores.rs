@@ -276,18 +276,6 @@ struct Search {
 }
 
 impl Search {
-    fn start(&mut self) {
-        self.round += 1;
-        self.work.clear();
-    }
-
-    /// Whether `block` is seen for the first time in this search.
-    fn first_time(&mut self, block: Block) -> bool {
-        let new = self.seen[block] != self.round;
-        self.seen[block] = self.round;
-        new
-    }
-
     /// Whether every path from `store` (of global `g`) stores `g` again before anything may
     /// read it.
     fn dead(
@@ -299,47 +287,17 @@ impl Search {
         g: usize,
         executable: bool,
     ) -> bool {
-        self.start();
         let bit = 1u64 << g;
-        let mut budget = SEARCH;
-        let mut next = func.layout.next_inst(store);
-        let mut block = func.layout.inst_block(store).expect("in the layout");
-        loop {
-            // Along the block from `next`: stored again (this path is done), or read.
-            let mut stored = false;
-            while let Some(inst) = next {
-                budget = match budget.checked_sub(1) {
-                    Some(b) => b,
-                    None => return false,
-                };
-                match globals.effect(func, inst) {
-                    Effect::Store(h, _) if h == g => {
-                        stored = true;
-                        break;
-                    }
-                    Effect::Load(h) if h == g => return false,
-                    Effect::Reads(m) | Effect::Clobbers(m) if m & bit != 0 => return false,
-                    Effect::Returns => return false,
-                    Effect::MayTrap if !executable => return false,
-                    _ => {}
-                }
-                next = func.layout.next_inst(inst);
+        self.walk(func, cfg, store, Direction::Forward, |inst| {
+            match globals.effect(func, inst) {
+                Effect::Store(h, _) if h == g => Step::Done,
+                Effect::Load(h) if h == g => Step::Fails,
+                Effect::Reads(m) | Effect::Clobbers(m) if m & bit != 0 => Step::Fails,
+                Effect::Returns => Step::Fails,
+                Effect::MayTrap if !executable => Step::Fails,
+                _ => Step::Next,
             }
-            if !stored {
-                for succ in cfg.succ_iter(block) {
-                    if self.first_time(succ) {
-                        self.work.push(succ);
-                    }
-                }
-            }
-            match self.work.pop() {
-                Some(b) => {
-                    block = b;
-                    next = func.layout.first_inst(b);
-                }
-                None => return true,
-            }
-        }
+        })
     }
 
     /// Whether global `g` holds the value `store` stores on every path to it: the value was
@@ -357,49 +315,102 @@ impl Search {
             return false;
         };
         let load = func.dfg.value_def(value).unwrap_inst();
-        self.start();
         let bit = 1u64 << g;
+        self.walk(func, cfg, store, Direction::Backward, |inst| {
+            if inst == load {
+                return Step::Done;
+            }
+            match globals.effect(func, inst) {
+                Effect::Store(h, _) if h == g => Step::Fails,
+                Effect::Clobbers(m) if m & bit != 0 => Step::Fails,
+                _ => Step::Next,
+            }
+        })
+    }
+
+    /// Whether every path from `from` (after it going forward, before it going backward)
+    /// meets an instruction `step` says is [`Step::Done`] before one that [`Step::Fails`],
+    /// within [`SEARCH`] instructions. Going backward, a path may not reach the entry.
+    fn walk(
+        &mut self,
+        func: &ir::Function,
+        cfg: &ControlFlowGraph,
+        from: Inst,
+        direction: Direction,
+        mut step: impl FnMut(Inst) -> Step,
+    ) -> bool {
+        self.round += 1;
+        self.work.clear();
+        let forward = direction == Direction::Forward;
         let mut budget = SEARCH;
-        let mut prev = func.layout.prev_inst(store);
-        let mut block = func.layout.inst_block(store).expect("in the layout");
+        let mut block = func.layout.inst_block(from).expect("in the layout");
+        let mut at = match forward {
+            true => func.layout.next_inst(from),
+            false => func.layout.prev_inst(from),
+        };
         loop {
-            // Back along the block from `prev`: the load (this path is done), or a change.
-            let mut found = false;
-            while let Some(inst) = prev {
+            let mut done = false;
+            while let Some(inst) = at {
                 budget = match budget.checked_sub(1) {
                     Some(b) => b,
                     None => return false,
                 };
-                if inst == load {
-                    found = true;
-                    break;
+                match step(inst) {
+                    Step::Done => {
+                        done = true;
+                        break;
+                    }
+                    Step::Fails => return false,
+                    Step::Next => {}
                 }
-                match globals.effect(func, inst) {
-                    Effect::Store(h, _) if h == g => return false,
-                    Effect::Clobbers(m) if m & bit != 0 => return false,
-                    _ => {}
-                }
-                prev = func.layout.prev_inst(inst);
+                at = match forward {
+                    true => func.layout.next_inst(inst),
+                    false => func.layout.prev_inst(inst),
+                };
             }
-            if !found {
-                if Some(block) == func.layout.entry_block() {
+            if !done {
+                if !forward && Some(block) == func.layout.entry_block() {
                     return false;
                 }
-                for pred in cfg.pred_iter(block) {
-                    if self.first_time(pred.block) {
-                        self.work.push(pred.block);
+                let next: Vec<Block> = match forward {
+                    true => cfg.succ_iter(block).collect(),
+                    false => cfg.pred_iter(block).map(|p| p.block).collect(),
+                };
+                for b in next {
+                    if self.seen[b] != self.round {
+                        self.seen[b] = self.round;
+                        self.work.push(b);
                     }
                 }
             }
             match self.work.pop() {
                 Some(b) => {
                     block = b;
-                    prev = func.layout.last_inst(b);
+                    at = match forward {
+                        true => func.layout.first_inst(b),
+                        false => func.layout.last_inst(b),
+                    };
                 }
                 None => return true,
             }
         }
     }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    Forward,
+    Backward,
+}
+
+/// What an instruction met in a [`Search::walk`] says of its path.
+enum Step {
+    /// Look further.
+    Next,
+    /// The path is as wanted: go no further along it.
+    Done,
+    /// The path is not as wanted: the search fails.
+    Fails,
 }
 
 /// Removes the loads of followed globals whose results nothing uses, with the instructions
