@@ -247,7 +247,8 @@ pub fn remove_unseen_stores(func: &mut ir::Function, fixed_vmctx: u64, executabl
     let mut search = Search::default();
     let mut removed = 0;
     for &(inst, g, _) in &stores {
-        if count[g] > 1 && search.dead(func, &cfg, &globals, inst, g, executable) {
+        let dead = Rule::Dead { executable };
+        if count[g] > 1 && search.unseen(func, &cfg, &globals, inst, g, dead) {
             func.layout.remove_inst(inst);
             removed += 1;
         }
@@ -255,7 +256,7 @@ pub fn remove_unseen_stores(func: &mut ir::Function, fixed_vmctx: u64, executabl
     for &(inst, g, loaded) in &stores {
         if loaded
             && func.layout.inst_block(inst).is_some()
-            && search.redundant(func, &cfg, &globals, inst, g)
+            && search.unseen(func, &cfg, &globals, inst, g, Rule::Redundant)
         {
             func.layout.remove_inst(inst);
             removed += 1;
@@ -276,56 +277,48 @@ struct Search {
 }
 
 impl Search {
-    /// Whether every path from `store` (of global `g`) stores `g` again before anything may
-    /// read it.
-    fn dead(
+    /// Whether `store`, of global `g`, may go by `rule`: as dead, every path from it stores `g`
+    /// again before anything may read it (`executable`: a trap reads nothing); as redundant,
+    /// it stores a value loaded from `g` (where, it dominates the store) and no path from
+    /// that load to the store changes `g`.
+    fn unseen(
         &mut self,
         func: &ir::Function,
         cfg: &ControlFlowGraph,
         globals: &Globals,
         store: Inst,
         g: usize,
-        executable: bool,
+        rule: Rule,
     ) -> bool {
         let bit = 1u64 << g;
-        self.walk(func, cfg, store, Direction::Forward, |inst| {
-            match globals.effect(func, inst) {
-                Effect::Store(h, _) if h == g => Step::Done,
-                Effect::Load(h) if h == g => Step::Fails,
-                Effect::Reads(m) | Effect::Clobbers(m) if m & bit != 0 => Step::Fails,
-                Effect::Returns => Step::Fails,
-                Effect::MayTrap if !executable => Step::Fails,
-                _ => Step::Next,
+        match rule {
+            Rule::Dead { executable } => self.walk(func, cfg, store, Direction::Forward, |inst| {
+                match globals.effect(func, inst) {
+                    Effect::Store(h, _) if h == g => Step::Done,
+                    Effect::Load(h) if h == g => Step::Fails,
+                    Effect::Reads(m) | Effect::Clobbers(m) if m & bit != 0 => Step::Fails,
+                    Effect::Returns => Step::Fails,
+                    Effect::MayTrap if !executable => Step::Fails,
+                    _ => Step::Next,
+                }
+            }),
+            Rule::Redundant => {
+                let Effect::Store(_, value) = globals.effect(func, store) else {
+                    return false;
+                };
+                let load = func.dfg.value_def(value).unwrap_inst();
+                self.walk(func, cfg, store, Direction::Backward, |inst| {
+                    if inst == load {
+                        return Step::Done;
+                    }
+                    match globals.effect(func, inst) {
+                        Effect::Store(h, _) if h == g => Step::Fails,
+                        Effect::Clobbers(m) if m & bit != 0 => Step::Fails,
+                        _ => Step::Next,
+                    }
+                })
             }
-        })
-    }
-
-    /// Whether global `g` holds the value `store` stores on every path to it: the value was
-    /// loaded from `g` (where, it dominates the store), and no path from that load to the
-    /// store changes `g`.
-    fn redundant(
-        &mut self,
-        func: &ir::Function,
-        cfg: &ControlFlowGraph,
-        globals: &Globals,
-        store: Inst,
-        g: usize,
-    ) -> bool {
-        let Effect::Store(_, value) = globals.effect(func, store) else {
-            return false;
-        };
-        let load = func.dfg.value_def(value).unwrap_inst();
-        let bit = 1u64 << g;
-        self.walk(func, cfg, store, Direction::Backward, |inst| {
-            if inst == load {
-                return Step::Done;
-            }
-            match globals.effect(func, inst) {
-                Effect::Store(h, _) if h == g => Step::Fails,
-                Effect::Clobbers(m) if m & bit != 0 => Step::Fails,
-                _ => Step::Next,
-            }
-        })
+        }
     }
 
     /// Whether every path from `from` (after it going forward, before it going backward)
@@ -395,6 +388,13 @@ impl Search {
             }
         }
     }
+}
+
+/// Which of the two rules a store is looked at by.
+#[derive(Clone, Copy)]
+enum Rule {
+    Dead { executable: bool },
+    Redundant,
 }
 
 #[derive(Clone, Copy, PartialEq)]
