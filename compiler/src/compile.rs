@@ -193,7 +193,6 @@ pub fn compile_functions(
                 }
                 _ => true,
             };
-
             let compile = |context: &mut Context| {
                 compile_ir(
                     context,
