@@ -36,7 +36,7 @@ use cranelift_codegen::ir::{self, Block, Inst, InstructionData, MemFlagsData, Op
 const MAX_GLOBALS: usize = 64;
 
 /// What an instruction does to the globals followed.
-#[derive(Clone, Copy, PartialEq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Effect {
     /// Loads global `.0` whole, as its result.
     Load(usize),
@@ -52,7 +52,6 @@ enum Effect {
     /// Returns: the caller may read any global.
     Returns,
     /// Nothing for the globals.
-    #[default]
     None,
 }
 
@@ -104,11 +103,9 @@ impl Globals {
 
     /// Whether `value` is the vmctx: the parameter or the executable's constant address.
     fn is_vmctx(&self, func: &ir::Function, value: Value) -> bool {
-        let value = func.dfg.resolve_aliases(value);
-        Some(value) == self.vmctx
+        Some(func.dfg.resolve_aliases(value)) == self.vmctx
             || (self.fixed_vmctx != 0
-                && func.dfg.value_type(value) == ir::types::I64
-                && crate::narrow_masks::constant(func, value) == Some(self.fixed_vmctx))
+                && crate::vmctx_uses::is_vmctx_constant(func, value, self.fixed_vmctx))
     }
 
     /// The globals sharing a byte with `size` bytes at `offset` from the vmctx.

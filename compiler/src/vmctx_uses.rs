@@ -69,7 +69,8 @@ pub fn use_parameter_where_free(func: &mut ir::Function, fixed_vmctx: u64) -> us
     changed
 }
 
-fn is_vmctx_constant(func: &ir::Function, value: Value, fixed_vmctx: u64) -> bool {
+/// Whether `value` is the constant `fixed_vmctx` (an executable's vmctx address).
+pub(crate) fn is_vmctx_constant(func: &ir::Function, value: Value, fixed_vmctx: u64) -> bool {
     let value = func.dfg.resolve_aliases(value);
     func.dfg.value_type(value) == types::I64 && constant(func, value) == Some(fixed_vmctx)
 }
