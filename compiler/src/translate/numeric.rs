@@ -1,7 +1,7 @@
 //! Constants and the numeric instructions: integer and float arithmetic, comparisons,
 //! conversions, reinterpretations, sign extension and saturating truncation.
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Type, Value};
 use wasmparser::Operator;
@@ -49,6 +49,11 @@ impl FuncTranslator<'_, '_> {
         let cc = match op {
             Operator::I32Eqz | Operator::I64Eqz => {
                 let a = self.pop();
+                if let Some((cc, x, y)) = self.float_compare_of(a) {
+                    let flag = self.builder.ins().fcmp(cc.complement(), x, y);
+                    self.push_bool(flag);
+                    return true;
+                }
                 let flag = self.builder.ins().icmp_imm_u(Equal, a, 0);
                 self.push_bool(flag);
                 return true;
@@ -69,6 +74,30 @@ impl FuncTranslator<'_, '_> {
         let flag = self.builder.ins().icmp(cc, a, b);
         self.push_bool(flag);
         true
+    }
+
+    /// The condition and operands of the float comparison whose wasm result `value` is (an
+    /// `fcmp` widened to `i32`). Its `i32.eqz` is the complementary comparison (`gt` becomes
+    /// "unordered or `le`": true for NaN as the `eqz` is), which a branch or a select tests
+    /// directly, where a test of the widened flag materialises it first (`seta; movzbl;
+    /// test; je` on x86-64). Cranelift's mid-end folds this for `icmp` only.
+    fn float_compare_of(&self, value: Value) -> Option<(FloatCC, Value, Value)> {
+        let dfg = &self.builder.func.dfg;
+        let InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } = dfg.insts[dfg.value_def(value).inst()?]
+        else {
+            return None;
+        };
+        match dfg.insts[dfg.value_def(arg).inst()?] {
+            InstructionData::FloatCompare {
+                opcode: Opcode::Fcmp,
+                cond,
+                args: [x, y],
+            } => Some((cond, x, y)),
+            _ => None,
+        }
     }
 
     fn translate_float_compare(&mut self, op: &Operator<'_>) -> bool {
