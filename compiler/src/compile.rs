@@ -21,9 +21,7 @@ use crate::call_heights::CallHeights;
 use crate::error::{CompileError, Result};
 use crate::inline::{inline_calls, Callees, Inlined};
 use crate::module::FunctionInput;
-use crate::stack_check::{
-    calls_only_defined_functions, check_after_prologue, is_leaf, UNCHECKED_FRAME_LIMIT,
-};
+use crate::stack_check::{check_after_prologue, defined_callees, is_leaf, UNCHECKED_FRAME_LIMIT};
 use crate::translate::{translate_function, trap_kind, BoundsChecks, ModuleEnv};
 
 /// Machine code of one function, ready to be placed in the object.
@@ -181,12 +179,14 @@ pub fn compile_functions(
                 message,
             };
             // The stack-limit check: none in a leaf or a function of bounded height that
-            // calls only defined functions, else after the prologue; a frame too large for
-            // either compiles again with Cranelift's (`stack_check`).
+            // calls only defined functions, each checking or lower (`call_heights`), else
+            // after the prologue; a frame too large for either compiles again with
+            // Cranelift's (`stack_check`).
             let limit = worker.context.func.stack_limit.take();
             let unchecked = worker.context.func.clone();
             let unchecked_ok = is_leaf(&unchecked)
-                || (heights.bounded(index) && calls_only_defined_functions(&unchecked));
+                || defined_callees(&unchecked)
+                    .is_some_and(|callees| heights.may_skip_check(index, &callees));
             let checked = match limit {
                 Some(limit) if !unchecked_ok => {
                     check_after_prologue(&mut worker.context.func, limit)

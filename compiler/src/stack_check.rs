@@ -41,27 +41,33 @@ pub fn is_leaf(func: &ir::Function) -> bool {
     })
 }
 
-/// Whether every call of `func` is a direct call (`call`, `return_call`, `try_call`) of a
-/// defined wasm function: no libcall, no call through a pointer.
-pub fn calls_only_defined_functions(func: &ir::Function) -> bool {
-    func.layout.blocks().all(|block| {
-        func.layout.block_insts(block).all(|inst| {
+/// The defined wasm functions `func` calls directly (`call`, `return_call`, `try_call`), or
+/// `None` if it calls anything else: a libcall, a call through a pointer.
+pub fn defined_callees(func: &ir::Function) -> Option<Vec<u32>> {
+    let mut callees = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
             let data = &func.dfg.insts[inst];
             if !data.opcode().is_call() {
-                return true;
+                continue;
             }
             let func_ref = match data
                 .analyze_call(&func.dfg.value_lists, &func.dfg.exception_tables)
             {
                 CallInfo::Direct(func_ref, _) | CallInfo::DirectWithSig(func_ref, _, _) => func_ref,
-                _ => return false,
+                _ => return None,
             };
-            match func.dfg.ext_funcs[func_ref].name {
-                ir::ExternalName::User(name) => func.params.user_named_funcs()[name].namespace == 0,
-                _ => false,
+            let ir::ExternalName::User(name) = func.dfg.ext_funcs[func_ref].name else {
+                return None;
+            };
+            let name = &func.params.user_named_funcs()[name];
+            if name.namespace != 0 {
+                return None;
             }
-        })
-    })
+            callees.push(name.index);
+        }
+    }
+    Some(callees)
 }
 
 /// Compare the stack pointer with `limit` before every call of `func` (see [`check_point`]),

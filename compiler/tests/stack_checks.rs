@@ -83,12 +83,49 @@ fn functions_of_bounded_height_calling_only_defined_functions_have_no_check() {
     // $leaf, $caller and $tail: none; $self (recursive), $through_table (may call anything)
     // and $grows (calls the runtime): one each.
     assert_eq!(stack_checks(wat, &no_inlining), [0, 0, 0, 1, 1, 1]);
-    // Chains: $leaf is at height 0, $d{n-1} at 1, ..., $d0 at n; above 8, the check stays.
-    // $down is recursive.
+    // Chains: $leaf is at height 0, $d9 at 1, ..., $d2 at 8; $d1, at 9, checks, and $d0,
+    // calling it, is at 1 again. $down is recursive.
     let mut expected = vec![0];
-    expected.extend((0..10).map(|i| usize::from(10 - i > 8)));
+    expected.extend((0..10).map(|i| usize::from(i == 1)));
     expected.push(1);
     assert_eq!(stack_checks(&chain(10), &no_inlining), expected);
+}
+
+/// Three functions calling each other in a cycle, and `$outer` calling into it: only the
+/// largest of the cycle, `$a`, checks; `$outer` and the others run their frames below it.
+const CYCLE: &str = r#"
+  (module
+    (func $a (export "a") (param i64) (result i64)
+      (if (result i64) (i64.eqz (local.get 0))
+        (then (i64.const 1))
+        (else (i64.add
+          (i64.mul (local.get 0) (i64.const 3))
+          (i64.add (i64.xor (local.get 0) (i64.const 5)) (call $b (local.get 0)))))))
+    (func $b (param i64) (result i64)
+      (i64.add (call $c (local.get 0)) (i64.const 1)))
+    (func $c (param i64) (result i64)
+      (i64.add (call $a (i64.sub (local.get 0) (i64.const 1))) (i64.const 2)))
+    (func $outer (export "outer") (param i64) (result i64)
+      (i64.mul (call $b (local.get 0)) (i64.const 2))))"#;
+
+#[test]
+fn one_function_of_a_cycle_checks_and_the_recursion_still_ends_in_a_trap() {
+    let no_inlining = Options {
+        inline: false,
+        ..Options::default()
+    };
+    assert_eq!(stack_checks(CYCLE, &no_inlining), [1, 0, 0, 0]);
+    for options in [Options::default(), no_inlining] {
+        let m = new_instance(&load_with(CYCLE, &options), &[]).expect("instantiates");
+        // a(n) = 3n + (n ^ 5) + a(n - 1) + 3, a(0) = 1.
+        let model = |n: i64| (1..=n).fold(1i64, |acc, k| acc + 3 * k + (k ^ 5) + 3);
+        assert_eq!(call1(&m, "a", &[i64(10)]), i64(model(10)));
+        assert_eq!(call1(&m, "outer", &[i64(10)]), i64(2 * (model(9) + 3)));
+        for name in ["a", "outer"] {
+            assert_eq!(trap(&m, name, &[i64(-1)]), TrapKind::StackExhausted);
+        }
+        assert_eq!(call1(&m, "a", &[i64(3)]), i64(model(3)));
+    }
 }
 
 #[test]

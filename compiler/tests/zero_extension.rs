@@ -262,6 +262,49 @@ fn i32_locals_hold_zero_extended_values_whatever_set_them() {
     }
 }
 
+/// A call's i32 result, returned with its upper half set (a wrapped i64), used as an address
+/// before and after being passed to another call, and as a number (calls not inlined, so the
+/// results come from real calls, in registers).
+const RESULTS: &str = r#"
+(module
+  (memory 1)
+  (data (i32.const 65532) "\78\56\34\12")
+  (func $wrap (param i64) (result i32) (i32.wrap_i64 (local.get 0)))
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "result") (param i64) (result i64) (local $p i32) (local $before i32)
+    (local.set $p (call $wrap (local.get 0)))
+    (local.set $before (i32.load (local.get $p)))
+    (i64.add
+      (i64.add (i64.extend_i32_u (local.get $before))
+               (i64.extend_i32_u (call $id (local.get $p))))
+      (i64.add (i64.extend_i32_u (i32.load (local.get $p)))
+               (i64.extend_i32_u (local.get $p))))))
+"#;
+
+#[test]
+fn a_call_result_is_one_value_as_address_argument_and_number() {
+    let high = 0xffff_fff0_0000_0000_u64 as i64;
+    for (checks, options) in both_bounds_checks() {
+        let options = wasmaot_compiler::Options {
+            inline: false,
+            ..options
+        };
+        let m = new_instance(&load_with(RESULTS, &options), &[]).expect("instantiates");
+        let word = 0x1234_5678_i64;
+        assert_eq!(
+            call1(&m, "result", &[i64(high | 65532)]),
+            i64(word + 65532 + word + 65532),
+            "{checks}"
+        );
+        // 2^32 - 4 is past the end of memory.
+        assert_eq!(
+            trap(&m, "result", &[i64(high | 0xffff_fffc)]),
+            TrapKind::OutOfBoundsMemory,
+            "{checks}"
+        );
+    }
+}
+
 /// Callees that use their i32 parameters as addresses and as numbers, called every way a wasm
 /// function can be (and a host function and another instance's) with arguments whose 64-bit
 /// source had its upper half set: whatever a register holds above an i32 argument, the callee
