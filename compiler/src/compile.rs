@@ -352,7 +352,10 @@ pub fn compile_ir(
     let buffer = &compiled.buffer;
     let mach_relocs = buffer.relocs().to_vec();
     let code = buffer.data().to_vec();
-    let alignment = u64::from(buffer.alignment);
+    // Functions start at the target's preferred alignment (32 bytes on x86-64 and aarch64),
+    // not the least the code needs (one byte on x86-64): where a function's loops fall
+    // relative to fetch blocks otherwise moves with the size of every function before it.
+    let alignment = u64::from(buffer.alignment).max(u64::from(isa.function_alignment().preferred));
     let mut traps: Vec<TrapSite> = buffer
         .traps()
         .iter()
