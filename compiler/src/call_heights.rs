@@ -301,8 +301,9 @@ mod tests {
 
     #[test]
     fn one_function_of_each_cycle_checks_and_ends_its_callers_runs() {
-        // 0 -> 1 -> 2 -> 1: the walk from 0 comes back to 1, which checks; 2 calls it (1),
-        // 0 calls it (1). 3 -> 0 (2). 4 -> 4 checks. 5 -> 6, which calls through a table.
+        // 0 -> 1 -> 2 -> 1: of the cycle 1, 2 (of one size: the first), 1 checks; 2 calls
+        // it (1), 0 calls it (1). 3 -> 0 (2). 4 -> 4 checks. 5 -> 6, which calls through a
+        // table.
         let h = of(
             &[
                 Some(&[1]),
@@ -344,6 +345,29 @@ mod tests {
                 (false, k) => assert_eq!(h as usize, k, "{i}"),
             }
         }
+    }
+
+    #[test]
+    fn after_the_last_round_every_function_left_on_a_cycle_checks() {
+        // Every function calls every other: each round makes one more check, and a cycle
+        // is left until two remain. Past the rounds, all do.
+        let n = CYCLE_ROUNDS as u32 + 6;
+        let calls: Vec<Option<Vec<u32>>> = (0..n)
+            .map(|i| Some((0..n).filter(|&j| j != i).collect()))
+            .collect();
+        let sizes: Vec<u64> = (0..n).map(u64::from).collect();
+        assert_eq!(heights(&calls, &sizes), vec![U; n as usize]);
+        // With rounds to spare, the smallest is left without: it calls only functions that
+        // check.
+        let calls = &calls[..4];
+        let calls: Vec<Option<Vec<u32>>> = calls
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .map(|c| c.iter().copied().filter(|&j| j < 4).collect())
+            })
+            .collect();
+        assert_eq!(heights(&calls, &sizes[..4]), [1, U, U, U]);
     }
 
     #[test]
