@@ -159,8 +159,16 @@ fn empty_stat() -> libc::stat {
     unsafe { core::mem::zeroed() }
 }
 
+/// What `fd` is. On 64-bit Linux this is the `fstat` system call itself: glibc's `fstat` is
+/// `newfstatat(fd, "", AT_EMPTY_PATH)`, which copies and looks up the empty name first (about
+/// 20 ns a call here, a tenth of a `stat` through three directories). Both calls fill the
+/// kernel's `struct stat`, which is glibc's on these targets.
 pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
     let mut st = empty_stat();
+    #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+    // SAFETY: `st` is a valid out-parameter of the type the call fills.
+    retry(|| unsafe { libc::syscall(libc::SYS_fstat, fd, &mut st as *mut libc::stat) })?;
+    #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
     // SAFETY: `st` is a valid out-parameter.
     retry(|| unsafe { libc::fstat(fd, &mut st) })?;
     Ok(st)
