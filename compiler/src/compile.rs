@@ -92,7 +92,7 @@ impl Default for Worker {
 
 /// Wasm bodies larger than this are not looked into for inlining, whole or their fast path
 /// ([`crate::fast_paths`]); they would mostly translate to more than
-/// [`crate::inline::SMALL_CALLEE`] instructions, and be slow to translate twice.
+/// [`crate::inline::SMALL_LEAF`] instructions, and be slow to translate twice.
 const INLINED_BODY: u64 = 512;
 
 /// Whether the function of `body` may be inlined, whole or its fast path: it is not large and

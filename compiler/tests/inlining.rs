@@ -36,7 +36,12 @@ fn options(inline: bool) -> Options {
 
 /// The functions defined by `MODULE` that each function's machine code calls, by name.
 fn direct_calls(inline: bool) -> Vec<(String, String)> {
-    let wasm = wat::parse_str(MODULE).expect("valid WAT");
+    direct_calls_in(MODULE, inline)
+}
+
+/// The functions defined by module `wat` that each function's machine code calls, by name.
+fn direct_calls_in(wat: &str, inline: bool) -> Vec<(String, String)> {
+    let wasm = wat::parse_str(wat).expect("valid WAT");
     let bytes = wasmaot_compiler::compile(&wasm, &options(inline), &|| {}).expect("compiles");
     let file = object::File::parse(&*bytes).expect("an object");
     let text = file.section_by_name(".text").expect("code");
@@ -86,6 +91,66 @@ fn small_callees_are_inlined_and_kept_as_calls_without_inlining() {
     );
     // One level of recursion is unrolled: fib still calls itself.
     assert!(with.contains(&pair("fib.wasm2", "fib.wasm2")), "{with:?}");
+}
+
+/// A function of `rounds` multiply-and-xor rounds on its parameter (four instructions each),
+/// calling `$note` first if `calls`.
+fn mixer(name: &str, rounds: u32, calls: bool) -> String {
+    let mut body = String::from("(local.get 0)");
+    for round in 0..rounds {
+        let (m, x) = (2 * round + 3, 0x9e37 * (round + 1));
+        body = format!("(i32.xor (i32.mul {body} (i32.const {m})) (i32.const {x}))");
+    }
+    let note = if calls {
+        "(call $note (local.get 0))"
+    } else {
+        ""
+    };
+    format!("(func ${name} (export \"{name}\") (param i32) (result i32) {note} {body})")
+}
+
+/// Callees that make no calls are inlined up to a larger size than those that do: a leaf of
+/// about 50 instructions is, the same body with a call is not, and a leaf of about 80 is not.
+#[test]
+fn leaf_callees_are_inlined_up_to_a_larger_size() {
+    let wat = format!(
+        r#"(module
+  (global $seen (mut i32) (i32.const 0))
+  (func $note (param i32) (global.set $seen (local.get 0)))
+  {}
+  {}
+  {}
+  (func $use_leaf (export "use_leaf") (param i32) (result i32) (call $leaf (local.get 0)))
+  (func $use_caller (export "use_caller") (param i32) (result i32) (call $caller (local.get 0)))
+  (func $use_large (export "use_large") (param i32) (result i32) (call $large (local.get 0))))"#,
+        mixer("leaf", 12, false),
+        mixer("caller", 12, true),
+        mixer("large", 20, false),
+    );
+    let called = |inline: bool, callee: &str| {
+        direct_calls_in(&wat, inline)
+            .iter()
+            .any(|(caller, target)| caller.starts_with("use_") && target.starts_with(callee))
+    };
+    for callee in ["leaf.", "caller.", "large."] {
+        assert!(called(false, callee), "{callee} without inlining");
+    }
+    assert!(!called(true, "leaf."), "the leaf of 12 rounds is inlined");
+    assert!(called(true, "caller."), "12 rounds with a call are not");
+    assert!(called(true, "large."), "the leaf of 20 rounds is not");
+    // The same results either way.
+    for inline in [false, true] {
+        let module = load_with(&wat, &options(inline));
+        let m = new_instance(&module, &[]).expect("instantiates");
+        for name in ["leaf", "caller", "large"] {
+            let direct = call1(&m, name, &[i32(-7)]);
+            assert_eq!(
+                call1(&m, &format!("use_{name}"), &[i32(-7)]),
+                direct,
+                "{name}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -165,10 +165,16 @@ fn empty_stat() -> libc::stat {
 /// kernel's `struct stat`, which is glibc's on these targets.
 pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
     let mut st = empty_stat();
-    #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
     // SAFETY: `st` is a valid out-parameter of the type the call fills.
     retry(|| unsafe { libc::syscall(libc::SYS_fstat, fd, &mut st as *mut libc::stat) })?;
-    #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+    #[cfg(not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
     // SAFETY: `st` is a valid out-parameter.
     retry(|| unsafe { libc::fstat(fd, &mut st) })?;
     Ok(st)
