@@ -4,11 +4,10 @@
 //! - **What is inlined**: a direct `call` (not a tail call, and not a call inside a `try`
 //!   block) to a defined function whose translated body has at most [`SMALL_CALLEE`]
 //!   instructions ([`SMALL_LEAF`] if it makes no calls) and no tail calls or exception
-//!   handlers of its own. A function may be
-//!   inlined into itself, which unrolls one level of recursion. Each caller grows by at most
-//!   [`GROWTH_BUDGET`] instructions. Of a larger function, its fast path may be inlined
-//!   instead ([`crate::fast_paths`]): the start that returns without calling, every other way
-//!   out of it a call of the whole function.
+//!   handlers of its own. A function may be inlined into itself, which unrolls one level of
+//!   recursion. Each caller grows by at most [`GROWTH_BUDGET`] instructions. Of a larger
+//!   function, its fast path may be inlined instead ([`crate::fast_paths`]): the start that
+//!   returns without calling, every other way out of it a call of the whole function.
 //! - **What is copied**: the callee as translated, before any inlining into it, so that the
 //!   result depends on nothing but the module: every function's code is the same whatever the
 //!   order and number of threads that compile them.
