@@ -109,40 +109,50 @@ fn mixer(name: &str, rounds: u32, calls: bool) -> String {
     format!("(func ${name} (export \"{name}\") (param i32) (result i32) {note} {body})")
 }
 
-/// Callees that make no calls are inlined up to a larger size than those that do: a leaf of
-/// about 50 instructions is, the same body with a call is not, and a leaf of about 80 is not.
+/// Callees that make no calls are inlined up to a larger size than those that do: a callee of
+/// about 47 instructions with a call is inlined, one of about 55 with a call is not, a leaf of
+/// about 56 is, and a leaf of about 87 is not.
 #[test]
 fn leaf_callees_are_inlined_up_to_a_larger_size() {
-    let wat = format!(
-        r#"(module
-  (global $seen (mut i32) (i32.const 0))
-  (func $note (param i32) (global.set $seen (local.get 0)))
-  {}
-  {}
-  {}
-  (func $use_leaf (export "use_leaf") (param i32) (result i32) (call $leaf (local.get 0)))
-  (func $use_caller (export "use_caller") (param i32) (result i32) (call $caller (local.get 0)))
-  (func $use_large (export "use_large") (param i32) (result i32) (call $large (local.get 0))))"#,
-        mixer("leaf", 12, false),
-        mixer("caller", 12, true),
-        mixer("large", 20, false),
+    let callees = [
+        ("small_caller", 10, true, true),
+        ("caller", 12, true, false),
+        ("leaf", 13, false, true),
+        ("large", 20, false, false),
+    ];
+    let mut wat = String::from(
+        "(module (global $seen (mut i32) (i32.const 0))
+           (func $note (param i32) (global.set $seen (local.get 0)))",
     );
+    for (name, rounds, calls, _) in callees {
+        wat += &mixer(name, rounds, calls);
+        wat += &format!(
+            "(func $use_{name} (export \"use_{name}\") (param i32) (result i32)
+               (call ${name} (local.get 0)))"
+        );
+    }
+    wat += ")";
     let called = |inline: bool, callee: &str| {
         direct_calls_in(&wat, inline)
             .iter()
-            .any(|(caller, target)| caller.starts_with("use_") && target.starts_with(callee))
+            .any(|(caller, target)| {
+                caller.starts_with(&format!("use_{callee}."))
+                    && target.starts_with(&format!("{callee}."))
+            })
     };
-    for callee in ["leaf.", "caller.", "large."] {
-        assert!(called(false, callee), "{callee} without inlining");
+    for (name, rounds, calls, inlined) in callees {
+        assert!(called(false, name), "{name} without inlining");
+        assert_eq!(
+            !called(true, name),
+            inlined,
+            "{rounds} rounds, with a call: {calls}"
+        );
     }
-    assert!(!called(true, "leaf."), "the leaf of 12 rounds is inlined");
-    assert!(called(true, "caller."), "12 rounds with a call are not");
-    assert!(called(true, "large."), "the leaf of 20 rounds is not");
     // The same results either way.
     for inline in [false, true] {
         let module = load_with(&wat, &options(inline));
         let m = new_instance(&module, &[]).expect("instantiates");
-        for name in ["leaf", "caller", "large"] {
+        for (name, ..) in callees {
             let direct = call1(&m, name, &[i32(-7)]);
             assert_eq!(
                 call1(&m, &format!("use_{name}"), &[i32(-7)]),
