@@ -26,7 +26,7 @@ use cranelift_codegen::inline::{Inline, InlineCommand};
 use cranelift_codegen::ir::{self, Block, ExternalName, Function, Inst, Opcode, SourceLoc};
 use cranelift_codegen::Context;
 
-/// The largest callee, in CLIF instructions, that is inlined.
+/// The largest callee that makes calls, in CLIF instructions, that is inlined.
 pub const SMALL_CALLEE: usize = 50;
 /// The largest callee that makes no calls, in CLIF instructions, that is inlined. A callee
 /// that calls brings its calls' clobbers into the caller, whose values then crowd fewer
