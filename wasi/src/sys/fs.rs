@@ -161,8 +161,8 @@ fn empty_stat() -> libc::stat {
 
 /// What `fd` is. On 64-bit Linux this is the `fstat` system call itself: glibc's `fstat` is
 /// `newfstatat(fd, "", AT_EMPTY_PATH)`, which copies and looks up the empty name first (about
-/// 20 ns a call here, a tenth of a `stat` through three directories). Both calls fill the
-/// kernel's `struct stat`, which is glibc's on these targets.
+/// 20 ns a call in a C loop here; a guest's `stat` through three directories went from 1153
+/// to 1090 ns). Both calls fill the kernel's `struct stat`, which is glibc's on these targets.
 pub fn fstat(fd: RawFd) -> Result<libc::stat, Errno> {
     let mut st = empty_stat();
     #[cfg(all(
