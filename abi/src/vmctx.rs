@@ -50,8 +50,7 @@ pub struct VMFuncRef {
     /// Native code, wasm ABI: `(callee_vmctx, caller_vmctx, params...) -> results` in Cranelift's
     /// `tail` calling convention (callee pops stack arguments, so `return_call` works); in code
     /// compiled for a fixed vmctx (`MemoryStrategy::fixed_vmctx`, executables), `(callee_vmctx,
-    /// params...) -> results`, the caller's vmctx being that address. On x86-64 an i32
-    /// parameter is passed zero-extended to 64 bits (the callee may use the whole register).
+    /// params...) -> results`, the caller's vmctx being that address.
     pub func_ptr: *const u8,
     /// The callee vmctx passed as first argument.
     pub vmctx: *mut u8,

@@ -431,7 +431,6 @@ fn compile_fallbacks(
         call_conv: env.call_conv,
         frontend_config: env.frontend_config,
         fixed_vmctx: env.meta.memory_strategy.fixed_vmctx,
-        wide_i32: env.wide_i32_locals,
     };
     let mut context = Context::new();
     context.func = fallbacks::pshufb(&target, &mut FunctionBuilderContext::new());
@@ -473,7 +472,6 @@ fn compile_glue(env: &translate::ModuleEnv<'_>, isa: &dyn TargetIsa) -> Result<G
         call_conv: env.call_conv,
         frontend_config: env.frontend_config,
         fixed_vmctx: env.meta.memory_strategy.fixed_vmctx,
-        wide_i32: env.wide_i32_locals,
     };
     let mut context = Context::new();
     let defined = env.layout.counts.defined_funcs;

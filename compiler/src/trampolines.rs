@@ -17,7 +17,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use wasmaot_abi::metadata::{FuncType, ValType};
+use wasmaot_abi::metadata::FuncType;
 use wasmaot_abi::vmctx::field;
 use wasmaot_abi::VALUE_SLOT_SIZE;
 
@@ -26,7 +26,7 @@ fn slot(i: usize) -> i32 {
     (i as u32 * VALUE_SLOT_SIZE) as i32
 }
 
-use crate::translate::{ir_type, param_type, vmctx_params, wasm_signature};
+use crate::translate::{ir_type, vmctx_params, wasm_signature};
 
 /// What glue generation needs of the target.
 pub struct TargetIsaInfo {
@@ -35,8 +35,6 @@ pub struct TargetIsaInfo {
     /// The address of the vmctx the module is compiled for, or 0
     /// ([`wasmaot_abi::metadata::MemoryStrategy::fixed_vmctx`]).
     pub fixed_vmctx: u64,
-    /// i32 parameters are passed zero-extended to 64 bits ([`crate::translate::param_type`]).
-    pub wide_i32: bool,
 }
 
 /// Namespaces of `UserFuncName`s: wasm functions, trampolines, adapters.
@@ -72,13 +70,9 @@ pub fn host_to_wasm(
     let mut args = vec![callee, caller];
     args.truncate(vmctx_params(target.fixed_vmctx));
     for (i, param) in ty.params.iter().enumerate() {
-        let value = b.ins().load(ir_type(*param), flags, values, slot(i));
-        args.push(match param_type(*param, target.wide_i32) {
-            types::I64 if *param == ValType::I32 => b.ins().uextend(types::I64, value),
-            _ => value,
-        });
+        args.push(b.ins().load(ir_type(*param), flags, values, slot(i)));
     }
-    let callee_sig = b.import_signature(wasm_signature(ty, target.fixed_vmctx, target.wide_i32));
+    let callee_sig = b.import_signature(wasm_signature(ty, target.fixed_vmctx));
     let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
     let results = b.inst_results(call).to_vec();
     for (i, result) in results.into_iter().enumerate() {
@@ -97,7 +91,7 @@ pub fn wasm_to_host(
     fb_ctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
     let call_conv = target.call_conv;
-    let sig = wasm_signature(ty, target.fixed_vmctx, target.wide_i32);
+    let sig = wasm_signature(ty, target.fixed_vmctx);
     let mut func =
         ir::Function::with_name_signature(ir::UserFuncName::user(ADAPTER_NAMESPACE, index), sig);
     let mut b = FunctionBuilder::new(&mut func, fb_ctx);
@@ -119,13 +113,8 @@ pub fn wasm_to_host(
         4,
     ));
     let flags = MemFlagsData::trusted();
-    for (i, (value, ty)) in p[skip..].iter().zip(&ty.params).enumerate() {
-        // An i32 passed as an i64 is stored as the i32 it holds, as any other is.
-        let value = match b.func.dfg.value_type(*value) {
-            types::I64 if *ty == ValType::I32 => b.ins().ireduce(types::I32, *value),
-            _ => *value,
-        };
-        b.ins().stack_store(types::I64, value, buffer, slot(i));
+    for (i, value) in p[skip..].iter().enumerate() {
+        b.ins().stack_store(types::I64, *value, buffer, slot(i));
     }
     let values = b.ins().stack_addr(types::I64, buffer, 0);
     let callback = b
@@ -154,6 +143,7 @@ pub fn wasm_to_host(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmaot_abi::metadata::ValType;
 
     const FIXED: u64 = 0x5000_0000;
 
@@ -166,7 +156,6 @@ mod tests {
                 page_size_align_log2: 12,
             },
             fixed_vmctx,
-            wide_i32: false,
         }
     }
 
@@ -208,7 +197,7 @@ mod tests {
         let mut fb_ctx = FunctionBuilderContext::new();
         for fixed in [0, FIXED] {
             let func = wasm_to_host(&ty(), 0, &target(fixed), &mut fb_ctx);
-            assert_eq!(func.signature, wasm_signature(&ty(), fixed, false));
+            assert_eq!(func.signature, wasm_signature(&ty(), fixed));
             let params = func.dfg.block_params(func.layout.entry_block().unwrap());
             assert_eq!(params.len(), vmctx_params(fixed) + 2);
             // The callback's arguments: the code address, then (host_ctx, caller, values, fp).

@@ -72,7 +72,8 @@ impl FuncTranslator<'_, '_> {
             colocated: true,
             patchable: false,
         });
-        let call_args = self.wasm_call_args(self.vmctx, &args);
+        let mut call_args = self.vmctx_args(self.vmctx);
+        call_args.extend_from_slice(&args);
         match kind {
             CallKind::Normal => {
                 let results = self.emit_call(Callee::Direct(callee), &call_args);
@@ -120,7 +121,8 @@ impl FuncTranslator<'_, '_> {
         args: &[Value],
         kind: CallKind,
     ) -> Vec<Value> {
-        let call_args = self.wasm_call_args(callee_vmctx, args);
+        let mut call_args = self.vmctx_args(callee_vmctx);
+        call_args.extend_from_slice(args);
         match kind {
             CallKind::Normal => self.emit_call(Callee::Indirect(sig, func_ptr), &call_args),
             CallKind::Tail => {
@@ -142,18 +144,6 @@ impl FuncTranslator<'_, '_> {
         } else {
             vec![callee_vmctx]
         }
-    }
-
-    /// The arguments of a wasm call: the vmctx ones ([`Self::vmctx_args`]), then `args`, each
-    /// i32 zero-extended where the signature passes it as an i64 ([`super::param_type`]).
-    fn wasm_call_args(&mut self, callee_vmctx: Value, args: &[Value]) -> Vec<Value> {
-        let mut call_args = self.vmctx_args(callee_vmctx);
-        for &arg in args {
-            let wide =
-                self.env.wide_i32_locals && self.builder.func.dfg.value_type(arg) == types::I32;
-            call_args.push(if wide { self.zero_extend(arg) } else { arg });
-        }
-        call_args
     }
 
     fn call_indirect(&mut self, type_index: u32, table_index: u32, kind: CallKind) {

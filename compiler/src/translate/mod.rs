@@ -84,7 +84,6 @@ impl ModuleEnv<'_> {
         wasm_signature(
             &self.meta.types[index as usize],
             self.meta.memory_strategy.fixed_vmctx,
-            self.wide_i32_locals,
         )
     }
 
@@ -131,10 +130,7 @@ pub fn vmctx_value<'f>(ins: impl InstBuilder<'f>, fixed: u64, param: Value) -> V
 /// -> results`. There the module is the only instance, so the caller's vmctx is that address,
 /// which a host adapter takes as a constant ([`crate::trampolines::wasm_to_host`]): a call
 /// passes one register less, one instruction less (`mov %rsi,%rdi` after the constant).
-///
-/// With `wide_i32` (x86-64, [`ModuleEnv::wide_i32_locals`]) an i32 parameter is passed
-/// zero-extended in a 64-bit register ([`param_type`]).
-pub fn wasm_signature(ty: &FuncType, fixed_vmctx: u64, wide_i32: bool) -> Signature {
+pub fn wasm_signature(ty: &FuncType, fixed_vmctx: u64) -> Signature {
     let mut sig = Signature::new(WASM_CALL_CONV);
     sig.params.push(AbiParam::special(
         types::I64,
@@ -143,28 +139,11 @@ pub fn wasm_signature(ty: &FuncType, fixed_vmctx: u64, wide_i32: bool) -> Signat
     if fixed_vmctx == 0 {
         sig.params.push(AbiParam::new(types::I64));
     }
-    sig.params.extend(
-        ty.params
-            .iter()
-            .map(|t| AbiParam::new(param_type(*t, wide_i32))),
-    );
+    sig.params
+        .extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig.returns
         .extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig
-}
-
-/// The Cranelift type a wasm parameter of type `ty` is passed as: its [`ir_type`], but an
-/// i32 as an i64 holding it zero-extended when `wide_i32`. A pointer or index passed to a
-/// function is then ready for use as an address, where the callee had to zero-extend it
-/// first (`mov %esi,%ecx` at the entry of most functions taking a pointer: 0.5% of SQLite's
-/// instructions, 0.9% of Lua's); the caller's extension costs nothing when the argument comes
-/// from 32-bit arithmetic, a load or a wide local. SQLite ran 0.65% fewer instructions, zlib
-/// 1.0% (the README's findings table has the rest, CoreMark's +1.5% among it).
-pub fn param_type(ty: ValType, wide_i32: bool) -> ir::Type {
-    match ty {
-        ValType::I32 if wide_i32 => types::I64,
-        _ => ir_type(ty),
-    }
 }
 
 /// How many parameters of [`wasm_signature`] come before the wasm parameters.
@@ -293,7 +272,7 @@ pub fn translate_function(
         },
     };
     t.set_stack_limit();
-    t.declare_params(entry, type_index, &input.body);
+    t.declare_params(entry, type_index);
     t.declare_locals(&input.body)?;
     let results = env.meta.types[type_index as usize].results.clone();
     t.push_function_frame(&results);
@@ -333,18 +312,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.builder.func.stack_limit = Some(limit);
     }
 
-    fn declare_params(
-        &mut self,
-        entry: ir::Block,
-        type_index: u32,
-        body: &wasmparser::FunctionBody<'_>,
-    ) {
+    fn declare_params(&mut self, entry: ir::Block, type_index: u32) {
         let skip = vmctx_params(self.env.meta.memory_strategy.fixed_vmctx);
         let params: Vec<Value> = self.builder.block_params(entry)[skip..].to_vec();
         let types = &self.env.meta.types[type_index as usize].params;
-        let assigned = variables::assigned_locals(body, types.len());
-        for ((value, ty), assigned) in params.into_iter().zip(types).zip(assigned) {
-            self.declare_param(*ty, value, assigned);
+        for (value, ty) in params.into_iter().zip(types) {
+            self.declare_local(*ty, value);
         }
     }
 
@@ -487,27 +460,13 @@ mod signature_tests {
             params: vec![ValType::I32, ValType::F32],
             results: vec![ValType::F64],
         };
-        let shared = wasm_signature(&ty, 0, false);
-        let fixed = wasm_signature(&ty, 0x5000_0000, false);
+        let shared = wasm_signature(&ty, 0);
+        let fixed = wasm_signature(&ty, 0x5000_0000);
         assert_eq!(shared.params.len(), 4);
         assert_eq!(fixed.params.len(), 3);
         assert_eq!(fixed.params[..1], shared.params[..1]);
         assert_eq!(fixed.params[1..], shared.params[2..]);
         assert_eq!(fixed.returns, shared.returns);
         assert_eq!((vmctx_params(0), vmctx_params(0x5000_0000)), (2, 1));
-    }
-
-    #[test]
-    fn a_wide_signature_passes_i32_parameters_as_i64_and_nothing_else_changes() {
-        let ty = FuncType {
-            params: vec![ValType::I32, ValType::I64, ValType::F32],
-            results: vec![ValType::I32],
-        };
-        let narrow = wasm_signature(&ty, 0x5000_0000, false);
-        let wide = wasm_signature(&ty, 0x5000_0000, true);
-        assert_eq!(narrow.params[1].value_type, types::I32);
-        assert_eq!(wide.params[1].value_type, types::I64);
-        assert_eq!(wide.params[2..], narrow.params[2..]);
-        assert_eq!(wide.returns, narrow.returns);
     }
 }

@@ -31,33 +31,6 @@ impl FuncTranslator<'_, '_> {
         self.wide_locals.push(wide);
     }
 
-    /// Declare the next local as the parameter `value` of type `ty`, which an i32 is passed
-    /// as zero-extended to 64 bits when its local is wide ([`super::param_type`]).
-    ///
-    /// A parameter the function `assigned` (`local.set`, `local.tee`) starts as a copy, the
-    /// zero-extension of its low half (one `mov`, what every i32 parameter cost before they
-    /// were passed wide). clang's loop variables often start as a parameter: taken as it
-    /// arrived, the parameter and the variable the loop carries were one value to the
-    /// register allocator, kept in the argument register, which every call clobbers, and
-    /// moved to and from a callee-saved one around each call (`calls`' `fib` ran 3.9% more
-    /// instructions).
-    pub(super) fn declare_param(&mut self, ty: ValType, value: Value, assigned: bool) {
-        let wide = ty == ValType::I32 && self.env.wide_i32_locals;
-        if !wide {
-            return self.declare_local(ty, value);
-        }
-        let value = if assigned {
-            let low = self.builder.ins().ireduce(types::I32, value);
-            self.builder.ins().uextend(types::I64, low)
-        } else {
-            value
-        };
-        let var = self.builder.declare_var(types::I64);
-        self.builder.def_var(var, value);
-        self.locals.push(var);
-        self.wide_locals.push(true);
-    }
-
     fn get_local(&mut self, index: u32) -> Value {
         let var = self.locals[index as usize];
         let value = self.builder.use_var(var);
@@ -129,24 +102,4 @@ impl FuncTranslator<'_, '_> {
             (self.vmctx, offset as i32, ty)
         }
     }
-}
-
-/// Which of the first `count` locals (the parameters) `body` assigns with `local.set` or
-/// `local.tee`. An operator that does not read counts as none (the validator reports it).
-pub(super) fn assigned_locals(body: &wasmparser::FunctionBody<'_>, count: usize) -> Vec<bool> {
-    let mut assigned = vec![false; count];
-    let Ok(mut reader) = body.get_operators_reader() else {
-        return assigned;
-    };
-    while !reader.eof() {
-        let Ok(op) = reader.read() else {
-            break;
-        };
-        if let Operator::LocalSet { local_index } | Operator::LocalTee { local_index } = op {
-            if let Some(flag) = assigned.get_mut(local_index as usize) {
-                *flag = true;
-            }
-        }
-    }
-    assigned
 }
