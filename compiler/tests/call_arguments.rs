@@ -9,11 +9,11 @@ use wasmaot_compiler::Options;
 use wasmaot_runtime::{Extern, Func, FuncType, TrapKind, Val, ValType};
 
 /// `$at(p, k)` reads the byte at `p + k` and adds `p`; `$id(p)` is `p`; `$sum(p)` adds up
-/// `p` bytes from 0 in a loop whose variable starts as the parameter and is carried past a
-/// call. The exports call them with arguments made by `i32.wrap_i64` of an i64 whose upper
-/// half is set (the 64-bit register holding such a value still has it), from a loop's
-/// variable, from a load, from arithmetic, directly, through a table, by reference and as
-/// tail calls; `host` passes such a value to the host.
+/// the `p` bytes from 16, each through a call of `$id`, in a loop whose variable starts as
+/// the parameter. The exports call them with arguments made by `i32.wrap_i64` of an i64
+/// whose upper half is set (the register holding the i32 may still hold that half), loaded
+/// from memory or passed on as they came, directly, through a table, by reference and as
+/// tail calls; `host` passes such values to the host.
 const MODULE: &str = r#"(module
   (type $t (func (param i32 i32) (result i32)))
   (import "env" "host" (func $host (param i32 i32) (result i32)))
