@@ -302,8 +302,9 @@ pub fn compile_ir(
 ) -> Result<CompiledFunction, String> {
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
-    // function's parameters that are another plus a constant are made in their blocks (see
-    // `offset_params`), its blocks make the integer constants they use (see
+    // function's narrow signed loads also taken masked are read unsigned and its narrow loads
+    // also taken wide are loaded wide (see `narrow_loads`), its parameters that are another
+    // plus a constant are made in their blocks (see `offset_params`), its blocks make the integer constants they use (see
     // `block_constants`), a branch passes on the value it compared in place of an equal
     // constant (see `branch_values`), its loop-invariant values leave their loops (see
     // `hoist`), its pure instructions move closer to their operands or users (see
@@ -318,6 +319,8 @@ pub fn compile_ir(
             context
                 .optimize(isa, &mut ctrl_plane)
                 .map_err(|e| format!("{e:?}"))?;
+            crate::narrow_loads::read_signed_loads_unsigned(&mut context.func);
+            crate::narrow_loads::widen_unsigned_loads(&mut context.func);
             crate::global_stores::remove_unseen_stores(
                 &mut context.func,
                 options.fixed_vmctx,

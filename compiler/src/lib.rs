@@ -27,6 +27,7 @@ pub mod link;
 mod loop_copies;
 mod loop_spills;
 pub mod module;
+mod narrow_loads;
 mod narrow_masks;
 mod native_dwarf;
 mod offset_params;
