@@ -1,7 +1,7 @@
 //! Signed narrow loads also taken masked are read unsigned, and unsigned ones also taken wide
 //! are loaded wide (`narrow_loads.rs`): every value a function makes from them stays exact,
-//! for every byte and 16-bit pattern, at every optimisation level, and a load past the end of
-//! memory still traps.
+//! for every byte value and for 16-bit values and 32-bit words of both signs, at every
+//! optimisation level, and a load past the end of memory still traps.
 
 mod support;
 use support::*;
