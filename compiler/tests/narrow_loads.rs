@@ -14,11 +14,11 @@ use wasmaot_runtime::TrapKind;
 /// signed value itself:
 ///
 /// - `byte`: `x > -1 ? (x & 255) + 1000 : (x & 255) * 3`
-/// - `byte forms`: the four sign tests (two with the constant first) as bits 0..3, plus
-///   `x & 255` shifted by 4
+/// - `byte forms`: three sign tests (`0 > x` with the constant first) and `-1 <= x` (not
+///   one: true for -1) as bits 0..3, plus `x & 255` shifted by 4
 /// - `byte other`: `(x & 255) + x * 7`, `x` signed
-/// - `byte wide`: the i64 `(u64)(x & 255)` plus `x < 0` times 2^40, `x` kept in an i64 local
-///   between blocks as clang keeps it
+/// - `byte wide`: the i64 `(u64)(x & 255)`, kept in an i64 local across a block, plus
+///   `x < 0` times 2^40
 /// - `byte64`: `i64.load8_s` masked to 255, and `x <= -1` as bit 32
 /// - `half`: `i32.load16_s` masked to 0xffff, and `x >= 0` as bit 16, plus `x` itself
 /// - `word64`: `i64.load32_s` masked to 0xffffffff, and `x < 0` as bit 40, plus `x >> 1`
