@@ -326,8 +326,14 @@ mod tests {
                 );
             }
         }
-        // Where the host has `openat2`, a plain path of several components takes that road.
-        if host::open_dir_beneath(start, c"a").is_some() {
+        // Where the host has `openat2`, a plain path of several components takes that road:
+        // opened whole, or its directory part opened and its final name acted on.
+        if host::open_beneath(start, c"a/b/c/f", host::O_PATH).is_some() {
+            assert!(matches!(host::open_dir_beneath(start, c"a/b"), Some(Ok(_))));
+            for (path, follow) in [("a/b/c/f", false), ("a/b/c/f", true), ("ab/c/f", false)] {
+                let direct = resolve_directly(start, path.as_bytes(), follow);
+                assert!(direct.is_some_and(|r| r.parent.is_some()), "{path}");
+            }
             assert!(open_directly(start, b"a/b/c/f", host::O_PATH, false).is_some());
             assert!(open_directly(start, b"ab/cf", host::O_PATH, true).is_some());
             assert!(open_directly(start, b"a/b/c/f", libc::O_RDONLY, false).is_some());

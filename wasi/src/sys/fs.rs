@@ -107,8 +107,10 @@ pub fn open_beneath(dir: RawFd, path: &CStr, flags: libc::c_int) -> Option<Resul
             0
         };
         how.flags = (flags | libc::O_CLOEXEC | tty) as u64;
-        // A mode is only allowed (and needed) when a file may be created.
-        if flags & (libc::O_CREAT | libc::O_TMPFILE) != 0 {
+        // A mode is only allowed (and needed) when a file may be created. `O_TMPFILE`
+        // includes `O_DIRECTORY`'s bit, so it is tested whole: a directory opened for
+        // resolving takes no mode.
+        if flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE {
             how.mode = 0o666;
         }
         how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
