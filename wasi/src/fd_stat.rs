@@ -8,6 +8,7 @@ use super::rights;
 use super::sys::fs as host;
 use super::types::{encode_fdstat, encode_filestat, fdflags, fstflags};
 use super::{Errno, WasiCtx};
+use core::mem::MaybeUninit;
 
 pub fn fd_fdstat_get(ctx: &WasiCtx, guest: &Guest<'_>, fd: u32, out: u32) -> Result<(), Errno> {
     let h = ctx.handle(fd, 0)?;
@@ -55,8 +56,9 @@ pub fn fd_fdstat_set_rights(
 }
 
 pub fn fd_filestat_get(ctx: &WasiCtx, guest: &Guest<'_>, fd: u32, out: u32) -> Result<(), Errno> {
-    let st = host::fstat(ctx.handle(fd, rights::FD_FILESTAT_GET)?.raw())?;
-    guest.write_bytes(out, &encode_filestat(&st))
+    let mut space = MaybeUninit::uninit();
+    let st = host::fstat_into(ctx.handle(fd, rights::FD_FILESTAT_GET)?.raw(), &mut space)?;
+    guest.write_bytes(out, &encode_filestat(st))
 }
 
 pub fn fd_filestat_set_size(ctx: &WasiCtx, fd: u32, size: u64) -> Result<(), Errno> {

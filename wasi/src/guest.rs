@@ -4,10 +4,13 @@
 use crate::prelude::*;
 
 use core::cell::Cell;
+use core::ffi::CStr;
+use core::mem::MaybeUninit;
 
 use wasmaot_runtime::Caller;
 
 use super::sys::cells;
+use super::sys::fs as host;
 use super::sys::io::{HostIovecs, INLINE_IOVECS};
 use super::Errno;
 use smallvec::SmallVec;
@@ -92,44 +95,45 @@ impl<'a> Guest<'a> {
         Ok(HostIovecs::new(buffers.into_iter()))
     }
 
-    /// A path argument: its bytes, refused if not UTF-8 (WASI paths are strings) or longer
-    /// than [`MAX_PATH`].
-    pub fn path(&self, ptr: u32, len: u32) -> Result<PathBytes, Errno> {
+    /// A path argument, made a C string for the host in `buf`: refused if not UTF-8 (WASI
+    /// paths are strings), if it contains NUL (no host call could take it) or if longer than
+    /// [`MAX_PATH`]. The caller keeps `buf`, so the path is copied once and never moved.
+    pub fn path<'b>(&self, ptr: u32, len: u32, buf: &'b mut PathBuf) -> Result<&'b CStr, Errno> {
         if len > MAX_PATH {
             return Err(Errno::Nametoolong);
         }
         let cells = self.bytes(ptr, len)?;
-        let path = match cells.len() {
-            short if short <= SHORT_PATH => {
-                let mut bytes = [0; SHORT_PATH];
-                cells::copy_from(&mut bytes[..short], cells);
-                PathBytes::Short { bytes, len: short }
-            }
-            _ => PathBytes::Long(self.read_bytes(ptr, len)?),
+        let with_nul = if cells.len() < buf.short.len() {
+            cells::copy_with_nul(&mut buf.short, cells)
+        } else {
+            buf.long.resize(cells.len() + 1, 0);
+            cells::copy_from(&mut buf.long[..cells.len()], cells);
+            &mut buf.long[..]
         };
-        core::str::from_utf8(&path).map_err(|_| Errno::Ilseq)?;
-        Ok(path)
+        let bytes = &with_nul[..cells.len()];
+        // The usual path is ASCII without NUL: one pass; others are checked in full.
+        if !bytes.iter().all(|&b| (1..0x80).contains(&b)) {
+            core::str::from_utf8(bytes).map_err(|_| Errno::Ilseq)?;
+        }
+        host::c_str(with_nul).ok_or(Errno::Inval)
     }
 }
 
-/// Paths up to this long are copied onto the stack, not allocated.
+/// Paths shorter than this are copied onto the stack, not allocated.
 const SHORT_PATH: usize = 256;
 
-/// A path argument's bytes (see [`Guest::path`]).
-// Large on purpose: a short path lives on the stack for the call, sparing an allocation.
-#[allow(clippy::large_enum_variant)]
-pub enum PathBytes {
-    Short { bytes: [u8; SHORT_PATH], len: usize },
-    Long(Vec<u8>),
+/// Room for one path argument (see [`Guest::path`]), on the caller's stack.
+pub struct PathBuf {
+    /// Not zeroed first: only what a path writes is read.
+    short: [MaybeUninit<u8>; SHORT_PATH],
+    long: Vec<u8>,
 }
 
-impl core::ops::Deref for PathBytes {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            PathBytes::Short { bytes, len } => &bytes[..*len],
-            PathBytes::Long(bytes) => bytes,
+impl Default for PathBuf {
+    fn default() -> PathBuf {
+        PathBuf {
+            short: [MaybeUninit::uninit(); SHORT_PATH],
+            long: Vec::new(),
         }
     }
 }
@@ -142,15 +146,35 @@ mod tests {
     fn paths_of_every_length_read_the_same() {
         let mut memory = vec![b'p'; 1024];
         memory[1000] = 0xff;
+        memory[900..902].copy_from_slice("é".as_bytes());
+        memory[800] = 0;
         let guest = Guest {
             memory: Some(Cell::from_mut(&mut memory[..]).as_slice_of_cells()),
         };
-        for len in [0, 1, 255, 256, 257, 999] {
-            let path = guest.path(1, len).unwrap();
-            assert_eq!(&*path, &vec![b'p'; len as usize][..], "{len} bytes");
+        let mut reused = PathBuf::default();
+        for len in [0, 1, 255, 256, 257, 799, 0, 255] {
+            let mut fresh = PathBuf::default();
+            let path = guest.path(1, len, &mut fresh).unwrap();
+            assert_eq!(
+                path.to_bytes(),
+                &vec![b'p'; len as usize][..],
+                "{len} bytes"
+            );
+            let path = guest.path(1, len, &mut reused).unwrap();
+            assert_eq!(
+                path.to_bytes(),
+                &vec![b'p'; len as usize][..],
+                "{len} bytes again"
+            );
         }
-        assert_eq!(guest.path(999, 2).err(), Some(Errno::Ilseq));
-        assert_eq!(guest.path(1000, 100).err(), Some(Errno::Fault));
-        assert_eq!(guest.path(0, MAX_PATH + 1).err(), Some(Errno::Nametoolong));
+        let path = guest.path(899, 4, &mut reused).unwrap();
+        assert_eq!(path.to_str(), Ok("pép"));
+        let mut buf = PathBuf::default();
+        assert_eq!(guest.path(999, 2, &mut buf).err(), Some(Errno::Ilseq));
+        assert_eq!(guest.path(799, 3, &mut buf).err(), Some(Errno::Inval));
+        assert_eq!(guest.path(700, 300, &mut buf).err(), Some(Errno::Inval));
+        assert_eq!(guest.path(1000, 100, &mut buf).err(), Some(Errno::Fault));
+        let too_long = guest.path(0, MAX_PATH + 1, &mut buf);
+        assert_eq!(too_long.err(), Some(Errno::Nametoolong));
     }
 }

@@ -19,6 +19,7 @@
 use crate::prelude::*;
 
 use crate::sys::owned_fd::{OwnedFd, RawFd};
+use alloc::borrow::Cow;
 use alloc::ffi::CString;
 use core::ffi::CStr;
 
@@ -28,19 +29,20 @@ use super::Errno;
 /// Symlinks followed in one resolution before giving up with `ELOOP` (Linux's limit).
 const MAX_SYMLINKS: usize = 40;
 
-/// A resolved path: act on [`Resolved::name`] in [`Resolved::dir`].
-pub struct Resolved {
+/// A resolved path: act on [`Resolved::name`] in [`Resolved::dir`]. The name is borrowed from
+/// the path when it is the path's last component, as resolved directly.
+pub struct Resolved<'p> {
     /// The directory holding the final name, when it is not the starting one.
     parent: Option<OwnedFd>,
     start: RawFd,
     /// One component: never empty, never `..`, never containing `/`; `.` when the path names
     /// the directory itself.
-    pub name: CString,
+    pub name: Cow<'p, CStr>,
     /// The path ended in `/` (or in a symlink whose target does): it must name a directory.
     pub must_be_dir: bool,
 }
 
-impl Resolved {
+impl Resolved<'_> {
     pub fn dir(&self) -> RawFd {
         self.parent.as_ref().map_or(self.start, |fd| fd.as_raw_fd())
     }
@@ -59,11 +61,11 @@ impl Resolved {
 
 /// Resolve `path` under directory `start`. With `follow`, a symlink in the final position is
 /// followed too (so the result is not a symlink, unless the tree changed meanwhile).
-pub fn resolve(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errno> {
+pub fn resolve(start: RawFd, path: &CStr, follow: bool) -> Result<Resolved<'_>, Errno> {
     if let Some(resolved) = resolve_directly(start, path, follow) {
         return Ok(resolved);
     }
-    walk(start, path, follow)
+    walk(start, path.to_bytes(), follow)
 }
 
 /// The common case in at most two host calls, or `None` to leave the path to the walk: a path
@@ -72,17 +74,24 @@ pub fn resolve(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errn
 /// Anything else — `.` or `..` last, a trailing `/`, a final symlink to follow, any error, no
 /// `openat2` on this host — takes the walk, which gives the answer and the error the sandbox
 /// defines; the kernel's confinement and the walk's agree on what is reachable.
-fn resolve_directly(start: RawFd, path: &[u8], follow: bool) -> Option<Resolved> {
-    let (parent, name) = direct_parts(path)?;
-    let name = host::c_name(name).ok()?;
+fn resolve_directly(start: RawFd, path: &CStr, follow: bool) -> Option<Resolved<'_>> {
+    let bytes = path.to_bytes();
+    let (parent, name) = direct_parts(bytes)?;
+    // The final name ends the path: the same C string from its first byte.
+    let name_at = bytes.len() - name.len();
+    let name = host::c_str_tail(path, name_at);
     let parent = match parent {
-        Some(dir) => Some(host::open_dir_beneath(start, &host::c_name(dir).ok()?)?.ok()?),
+        Some(dir) => Some(
+            host::with_c_str(dir, |dir| host::open_dir_beneath(start, dir))
+                .ok()??
+                .ok()?,
+        ),
         None => None,
     };
     let resolved = Resolved {
         parent,
         start,
-        name,
+        name: Cow::Borrowed(name),
         must_be_dir: false,
     };
     if follow && host::readlink_at(resolved.dir(), &resolved.name).is_ok() {
@@ -115,22 +124,19 @@ fn direct_parts(path: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
 /// a second for the name. `None` leaves the path to [`resolve`]: a single name (one call
 /// there too), any path [`direct_parts`] refuses, any error (the walk's answer is the
 /// sandbox's), no `openat2` on this host.
-pub fn open_directly(start: RawFd, path: &[u8], flags: i32, follow: bool) -> Option<OwnedFd> {
-    if !path.contains(&b'/') || direct_parts(path).is_none() {
-        return None;
-    }
+pub fn open_directly(start: RawFd, path: &CStr, flags: i32, follow: bool) -> Option<OwnedFd> {
+    // A path with a directory part only: a single name is one call the other way too.
+    direct_parts(path.to_bytes())?.0?;
     let flags = if follow {
         flags
     } else {
         flags | libc::O_NOFOLLOW
     };
-    host::with_c_str(path, |path| host::open_beneath(start, path, flags))
-        .ok()??
-        .ok()
+    host::open_beneath(start, path, flags)?.ok()
 }
 
 /// Resolve `path` one component at a time (see the module's description).
-fn walk(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved, Errno> {
+fn walk(start: RawFd, path: &[u8], follow: bool) -> Result<Resolved<'static>, Errno> {
     if path.is_empty() {
         return Err(Errno::Noent);
     }
@@ -233,11 +239,11 @@ impl Walk {
         }
     }
 
-    fn finish(mut self, name: CString, must_be_dir: bool) -> Resolved {
+    fn finish(mut self, name: CString, must_be_dir: bool) -> Resolved<'static> {
         Resolved {
             parent: self.dirs.pop(),
             start: self.start,
-            name,
+            name: Cow::Owned(name),
             must_be_dir,
         }
     }
@@ -251,7 +257,7 @@ mod tests {
     /// What a resolution reaches: the final name's (device, inode) if it exists (or the name
     /// itself if not), or the error.
     fn reached(
-        result: Result<Resolved, Errno>,
+        result: Result<Resolved<'_>, Errno>,
     ) -> Result<(String, Option<(libc::dev_t, libc::ino_t)>), Errno> {
         let resolved = result?;
         let st = host::lstat_at(resolved.dir(), &resolved.name).ok();
@@ -304,8 +310,9 @@ mod tests {
             "a/b/cf/x",
         ];
         for path in paths {
+            let c_path = CString::new(path).unwrap();
             for follow in [false, true] {
-                let both = resolve(start, path.as_bytes(), follow);
+                let both = resolve(start, &c_path, follow);
                 let walked = walk(start, path.as_bytes(), follow);
                 assert_eq!(reached(both), reached(walked), "{path} (follow {follow})");
             }
@@ -313,8 +320,9 @@ mod tests {
         // Opened in one call, a path reaches what the walk reaches: the final symlink's
         // target with `follow`, the link itself without.
         for path in paths {
+            let c_path = CString::new(path).unwrap();
             for follow in [false, true] {
-                let Some(file) = open_directly(start, path.as_bytes(), host::O_PATH, follow) else {
+                let Some(file) = open_directly(start, &c_path, host::O_PATH, follow) else {
                     continue;
                 };
                 let st = host::fstat(file.as_raw_fd()).unwrap();
@@ -330,15 +338,17 @@ mod tests {
         // opened whole, or its directory part opened and its final name acted on.
         if host::open_beneath(start, c"a/b/c/f", host::O_PATH).is_some() {
             assert!(matches!(host::open_dir_beneath(start, c"a/b"), Some(Ok(_))));
-            for (path, follow) in [("a/b/c/f", false), ("a/b/c/f", true), ("ab/c/f", false)] {
-                let direct = resolve_directly(start, path.as_bytes(), follow);
-                assert!(direct.is_some_and(|r| r.parent.is_some()), "{path}");
+            for (path, follow) in [(c"a/b/c/f", false), (c"a/b/c/f", true), (c"ab/c/f", false)] {
+                let direct = resolve_directly(start, path, follow);
+                assert!(direct.is_some_and(|r| r.parent.is_some()), "{path:?}");
             }
-            assert!(open_directly(start, b"a/b/c/f", host::O_PATH, false).is_some());
-            assert!(open_directly(start, b"ab/cf", host::O_PATH, true).is_some());
-            assert!(open_directly(start, b"a/b/c/f", libc::O_RDONLY, false).is_some());
+            let direct = resolve_directly(start, c"ab/c/f", false).unwrap();
+            assert_eq!(&*direct.name, c"f");
+            assert!(open_directly(start, c"a/b/c/f", host::O_PATH, false).is_some());
+            assert!(open_directly(start, c"ab/cf", host::O_PATH, true).is_some());
+            assert!(open_directly(start, c"a/b/c/f", libc::O_RDONLY, false).is_some());
             let create = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND;
-            assert!(open_directly(start, b"a/b/c/new", create, false).is_some());
+            assert!(open_directly(start, c"a/b/c/new", create, false).is_some());
             assert!(grant.join("a/b/c/new").exists());
         }
         // Paths that leave the grant are never answered by the direct roads.
@@ -349,12 +359,10 @@ mod tests {
             "../grant/a",
             "a/b/up2/../x",
         ] {
+            let c_path = CString::new(path).unwrap();
             for follow in [false, true] {
-                assert!(
-                    resolve_directly(start, path.as_bytes(), follow).is_none(),
-                    "{path}"
-                );
-                let opened = open_directly(start, path.as_bytes(), host::O_PATH, follow);
+                assert!(resolve_directly(start, &c_path, follow).is_none(), "{path}");
+                let opened = open_directly(start, &c_path, host::O_PATH, follow);
                 assert!(opened.is_none(), "{path}");
             }
         }

@@ -4,7 +4,7 @@
 use alloc::sync::Arc;
 
 use super::fd_table::{max_rights, FdEntry, Handle, HostFile};
-use super::guest::Guest;
+use super::guest::{Guest, PathBuf};
 use super::path::{self, Resolved};
 use super::path_ops::dir_handle;
 use super::rights;
@@ -75,24 +75,20 @@ pub fn path_open(
         });
     }
     let base = request.base & dir.inheriting;
-    let path = guest.path(path_ptr, path_len)?;
+    let mut buf = PathBuf::default();
+    let path = guest.path(path_ptr, path_len, &mut buf)?;
     let follow = request.dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
     // The final name is first opened as it is, which fails (`ELOOP`, or `ENOTDIR` with
     // `O_DIRECTORY`) only if it is a symlink: then, with `follow`, it is resolved through.
     // That spares the common case a `readlink` per open.
     // A path of several components is opened in one call when the kernel can confine it.
-    let direct = path::open_directly(
-        dir.raw(),
-        &path,
-        flags(base, oflags, fdflags, false),
-        follow,
-    );
+    let direct = path::open_directly(dir.raw(), path, flags(base, oflags, fdflags, false), follow);
     let mut following = false;
     let mut attempt = 0;
     let file = match direct {
         Some(file) => HostFile::Owned(file),
         None => loop {
-            let resolved = path::resolve(dir.raw(), &path, following)?;
+            let resolved = path::resolve(dir.raw(), path, following)?;
             match open(&resolved, base, oflags, fdflags) {
                 Err(Errno::Loop | Errno::Notdir) if follow && !following => following = true,
                 Err(Errno::Loop) if following && attempt + 1 < ATTEMPTS => attempt += 1,
@@ -115,7 +111,7 @@ pub fn path_open(
 }
 
 /// Open the resolved name on the host, never following a symlink there.
-fn open(resolved: &Resolved, base: u64, oflags: u16, fdflags: u16) -> Result<HostFile, Errno> {
+fn open(resolved: &Resolved<'_>, base: u64, oflags: u16, fdflags: u16) -> Result<HostFile, Errno> {
     let flags = flags(base, oflags, fdflags, resolved.must_be_dir);
     host::open_at(resolved.dir(), &resolved.name, flags, 0o666).map(HostFile::Owned)
 }

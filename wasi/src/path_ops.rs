@@ -3,12 +3,14 @@
 
 use super::fd_stat::timespecs;
 use super::fd_table::Handle;
-use super::guest::Guest;
+use super::guest::{Guest, PathBuf};
 use super::path::{self, Resolved};
 use super::rights;
 use super::sys::fs as host;
 use super::types::{encode_filestat, filetype, LOOKUP_SYMLINK_FOLLOW};
 use super::{Errno, WasiCtx};
+use core::ffi::CStr;
+use core::mem::MaybeUninit;
 
 /// Directory descriptor `fd` with the rights `needed` (`ENOTDIR` if it is not a directory).
 pub fn dir_handle(ctx: &WasiCtx, fd: u32, needed: u64) -> Result<Handle, Errno> {
@@ -22,35 +24,36 @@ pub fn dir_handle(ctx: &WasiCtx, fd: u32, needed: u64) -> Result<Handle, Errno> 
 
 /// A resolved path and the directory descriptor it was resolved from, kept open while the
 /// result is used.
-struct At {
-    resolved: Resolved,
+struct At<'p> {
+    resolved: Resolved<'p>,
     _dir: Handle,
 }
 
-impl core::ops::Deref for At {
-    type Target = Resolved;
+impl<'p> core::ops::Deref for At<'p> {
+    type Target = Resolved<'p>;
 
-    fn deref(&self) -> &Resolved {
+    fn deref(&self) -> &Resolved<'p> {
         &self.resolved
     }
 }
 
-/// Resolve the guest path at `(ptr, len)` under directory `fd`, which needs the rights `needed`.
-fn resolve(
+/// Resolve the guest path at `(ptr, len)`, copied into `buf`, under directory `fd`, which
+/// needs the rights `needed`.
+fn resolve<'p>(
     ctx: &WasiCtx,
-    guest: &Guest<'_>,
+    (guest, buf): (&Guest<'_>, &'p mut PathBuf),
     fd: u32,
     needed: u64,
     (ptr, len): (u32, u32),
     follow: bool,
-) -> Result<At, Errno> {
+) -> Result<At<'p>, Errno> {
     let dir = dir_handle(ctx, fd, needed)?;
-    let path = guest.path(ptr, len)?;
-    resolve_in(dir, &path, follow)
+    let path = guest.path(ptr, len, buf)?;
+    resolve_in(dir, path, follow)
 }
 
 /// Resolve `path` under directory `dir`.
-fn resolve_in(dir: Handle, path: &[u8], follow: bool) -> Result<At, Errno> {
+fn resolve_in(dir: Handle, path: &CStr, follow: bool) -> Result<At<'_>, Errno> {
     let resolved = path::resolve(dir.raw(), path, follow)?;
     Ok(At {
         resolved,
@@ -58,7 +61,7 @@ fn resolve_in(dir: Handle, path: &[u8], follow: bool) -> Result<At, Errno> {
     })
 }
 
-fn is_dir(resolved: &Resolved) -> Result<bool, Errno> {
+fn is_dir(resolved: &Resolved<'_>) -> Result<bool, Errno> {
     let st = host::lstat_at(resolved.dir(), &resolved.name)?;
     Ok(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
 }
@@ -70,9 +73,10 @@ pub fn path_create_directory(
     ptr: u32,
     len: u32,
 ) -> Result<(), Errno> {
+    let mut buf = PathBuf::default();
     let at = resolve(
         ctx,
-        guest,
+        (guest, &mut buf),
         fd,
         rights::PATH_CREATE_DIRECTORY,
         (ptr, len),
@@ -93,21 +97,24 @@ pub fn path_filestat_get(
     // A path of several components: opened for its location only, in one call (the file is
     // not opened for reading: a FIFO or a device is not touched), then described.
     let dir = dir_handle(ctx, fd, rights::PATH_FILESTAT_GET)?;
-    let name = guest.path(path.0, path.1)?;
-    if let Some(file) = path::open_directly(dir.raw(), &name, host::O_PATH, follow) {
-        let st = host::fstat(file.as_raw_fd())?;
-        return guest.write_bytes(out, &encode_filestat(&st));
+    let mut buf = PathBuf::default();
+    let name = guest.path(path.0, path.1, &mut buf)?;
+    let mut space = MaybeUninit::uninit();
+    if let Some(file) = path::open_directly(dir.raw(), name, host::O_PATH, follow) {
+        let st = host::fstat_into(file.as_raw_fd(), &mut space)?;
+        return guest.write_bytes(out, &encode_filestat(st));
     }
     // Described as it is first; only a symlink to follow needs resolving through.
-    let at = resolve_in(dir, &name, false)?;
+    let at = resolve_in(dir, name, false)?;
     at.check_dir()?;
-    let mut st = host::lstat_at(at.dir(), &at.name)?;
+    let st = host::lstat_at_into(at.dir(), &at.name, &mut space)?;
     if follow && st.st_mode & libc::S_IFMT == libc::S_IFLNK {
-        let through = path::resolve(at._dir.raw(), &name, true)?;
+        let through = path::resolve(at._dir.raw(), name, true)?;
         through.check_dir()?;
-        st = host::lstat_at(through.dir(), &through.name)?;
+        let st = host::lstat_at_into(through.dir(), &through.name, &mut space)?;
+        return guest.write_bytes(out, &encode_filestat(st));
     }
-    guest.write_bytes(out, &encode_filestat(&st))
+    guest.write_bytes(out, &encode_filestat(st))
 }
 
 pub fn path_filestat_set_times(
@@ -120,9 +127,10 @@ pub fn path_filestat_set_times(
 ) -> Result<(), Errno> {
     let times = timespecs(atim, mtim, fst_flags)?;
     let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0;
+    let mut buf = PathBuf::default();
     let at = resolve(
         ctx,
-        guest,
+        (guest, &mut buf),
         fd,
         rights::PATH_FILESTAT_SET_TIMES,
         path,
@@ -141,17 +149,19 @@ pub fn path_link(
 ) -> Result<(), Errno> {
     let follow = old_flags & LOOKUP_SYMLINK_FOLLOW != 0;
     let old_path = (old_ptr, old_len);
+    let mut old_buf = PathBuf::default();
     let old = resolve(
         ctx,
-        guest,
+        (guest, &mut old_buf),
         old_fd,
         rights::PATH_LINK_SOURCE,
         old_path,
         follow,
     )?;
+    let mut new_buf = PathBuf::default();
     let new = resolve(
         ctx,
-        guest,
+        (guest, &mut new_buf),
         new_fd,
         rights::PATH_LINK_TARGET,
         new_path,
@@ -165,7 +175,7 @@ pub fn path_link(
 }
 
 /// A trailing `/` on a name to be created: `EEXIST` if something is there, `ENOENT` if not.
-fn missing_or_exists(resolved: &Resolved) -> Errno {
+fn missing_or_exists(resolved: &Resolved<'_>) -> Errno {
     match host::lstat_at(resolved.dir(), &resolved.name) {
         Ok(_) => Errno::Exist,
         Err(_) => Errno::Noent,
@@ -180,7 +190,15 @@ pub fn path_readlink(
     (buf, buf_len): (u32, u32),
     bufused: u32,
 ) -> Result<(), Errno> {
-    let at = resolve(ctx, guest, fd, rights::PATH_READLINK, path, false)?;
+    let mut path_buf = PathBuf::default();
+    let at = resolve(
+        ctx,
+        (guest, &mut path_buf),
+        fd,
+        rights::PATH_READLINK,
+        path,
+        false,
+    )?;
     let target = host::readlink_at(at.dir(), &at.name)?;
     let n = target.len().min(buf_len as usize);
     guest.write_bytes(buf, &target[..n])?;
@@ -194,9 +212,10 @@ pub fn path_remove_directory(
     ptr: u32,
     len: u32,
 ) -> Result<(), Errno> {
+    let mut buf = PathBuf::default();
     let at = resolve(
         ctx,
-        guest,
+        (guest, &mut buf),
         fd,
         rights::PATH_REMOVE_DIRECTORY,
         (ptr, len),
@@ -212,18 +231,20 @@ pub fn path_rename(
     (new_fd, new_ptr, new_len): (u32, u32, u32),
 ) -> Result<(), Errno> {
     let old_path = (old_ptr, old_len);
+    let mut old_buf = PathBuf::default();
     let old = resolve(
         ctx,
-        guest,
+        (guest, &mut old_buf),
         old_fd,
         rights::PATH_RENAME_SOURCE,
         old_path,
         false,
     )?;
     let new_path = (new_ptr, new_len);
+    let mut new_buf = PathBuf::default();
     let new = resolve(
         ctx,
-        guest,
+        (guest, &mut new_buf),
         new_fd,
         rights::PATH_RENAME_TARGET,
         new_path,
@@ -243,16 +264,25 @@ pub fn path_symlink(
     fd: u32,
     path: (u32, u32),
 ) -> Result<(), Errno> {
-    let target = guest.path(target_ptr, target_len)?;
-    let at = resolve(ctx, guest, fd, rights::PATH_SYMLINK, path, false)?;
+    let mut target_buf = PathBuf::default();
+    let target = guest.path(target_ptr, target_len, &mut target_buf)?;
+    let mut buf = PathBuf::default();
+    let at = resolve(
+        ctx,
+        (guest, &mut buf),
+        fd,
+        rights::PATH_SYMLINK,
+        path,
+        false,
+    )?;
     // A link out of the sandbox could never be followed here, but the host might follow it.
-    if target.first() == Some(&b'/') {
+    if target.to_bytes().first() == Some(&b'/') {
         return Err(Errno::Notcapable);
     }
     if at.must_be_dir {
         return Err(missing_or_exists(&at));
     }
-    host::symlink_at(&host::c_name(&target)?, at.dir(), &at.name)
+    host::symlink_at(target, at.dir(), &at.name)
 }
 
 pub fn path_unlink_file(
@@ -262,7 +292,15 @@ pub fn path_unlink_file(
     ptr: u32,
     len: u32,
 ) -> Result<(), Errno> {
-    let at = resolve(ctx, guest, fd, rights::PATH_UNLINK_FILE, (ptr, len), false)?;
+    let mut buf = PathBuf::default();
+    let at = resolve(
+        ctx,
+        (guest, &mut buf),
+        fd,
+        rights::PATH_UNLINK_FILE,
+        (ptr, len),
+        false,
+    )?;
     if at.must_be_dir {
         return Err(if is_dir(&at)? {
             Errno::Isdir
