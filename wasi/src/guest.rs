@@ -11,9 +11,8 @@ use wasmaot_runtime::Caller;
 
 use super::sys::cells;
 use super::sys::fs as host;
-use super::sys::io::{HostIovecs, INLINE_IOVECS};
+use super::sys::io::HostIovecs;
 use super::Errno;
-use smallvec::SmallVec;
 
 /// The longest path argument accepted (the host's own limit, PATH_MAX, is far lower; this only
 /// keeps a program from having the runtime copy huge buffers).
@@ -88,11 +87,8 @@ impl<'a> Guest<'a> {
     /// memory, every buffer checked. They borrow the memory for the current WASI call.
     /// A few buffers (the usual case: one `write` or `printf`) are held without allocating.
     pub fn host_iovecs(&self, ptr: u32, count: u32) -> Result<HostIovecs<'a>, Errno> {
-        let mut buffers = SmallVec::<[&'a [Cell<u8>]; INLINE_IOVECS]>::new();
-        for (base, len) in self.iovec_entries(ptr, count)? {
-            buffers.push(self.bytes(base, len)?);
-        }
-        Ok(HostIovecs::new(buffers.into_iter()))
+        let entries = self.iovec_entries(ptr, count)?;
+        HostIovecs::new(entries.map(|(base, len)| self.bytes(base, len)))
     }
 
     /// A path argument, made a C string for the host in `buf`: refused if not UTF-8 (WASI

@@ -10,7 +10,7 @@ use super::fs::retry;
 use crate::Errno;
 
 /// Iovecs held without allocating: a call with more allocates.
-pub const INLINE_IOVECS: usize = 4;
+const INLINE_IOVECS: usize = 4;
 
 /// Host iovecs over guest buffers, alive as long as the guest memory they point into. Made
 /// only from cell slices, so every buffer is inside the memory, and writing through them is
@@ -21,18 +21,23 @@ pub struct HostIovecs<'a> {
 }
 
 impl<'a> HostIovecs<'a> {
-    /// Iovecs for `buffers`, in order.
-    pub fn new(buffers: impl Iterator<Item = &'a [Cell<u8>]>) -> HostIovecs<'a> {
-        let iovecs = buffers
-            .map(|buffer| libc::iovec {
+    /// Iovecs for `buffers`, in order, or the first error among them: made in one pass, with
+    /// no list of the buffers first.
+    pub fn new<E>(
+        buffers: impl Iterator<Item = Result<&'a [Cell<u8>], E>>,
+    ) -> Result<HostIovecs<'a>, E> {
+        let mut iovecs = SmallVec::new();
+        for buffer in buffers {
+            let buffer = buffer?;
+            iovecs.push(libc::iovec {
                 iov_base: buffer.as_ptr().cast::<u8>().cast_mut().cast(),
                 iov_len: buffer.len(),
-            })
-            .collect();
-        HostIovecs {
+            });
+        }
+        Ok(HostIovecs {
             iovecs,
             _memory: PhantomData,
-        }
+        })
     }
 
     /// Whether every buffer is empty (a transfer then moves nothing and needs no call).
@@ -68,6 +73,22 @@ pub fn transfer(fd: RawFd, kind: Transfer, iovecs: &HostIovecs<'_>) -> Result<us
         Transfer::Read | Transfer::Write => 0,
     };
     let (ptr, len) = (iovecs.iovecs.as_ptr(), iovecs.iovecs.len() as libc::c_int);
+    // One buffer (most calls) takes the plain call: the vectored ones first copy the iovec
+    // array into the kernel (about 40 ns a call here).
+    if let [one] = iovecs.iovecs[..] {
+        let (base, size) = (one.iov_base, one.iov_len);
+        // SAFETY: the buffer points into guest memory that outlives `iovecs` and may be
+        // written through (see `HostIovecs`).
+        let n = retry(|| unsafe {
+            match kind {
+                Transfer::Read => libc::read(fd, base, size),
+                Transfer::Write => libc::write(fd, base, size),
+                Transfer::ReadAt(_) => libc::pread(fd, base, size, at),
+                Transfer::WriteAt(_) => libc::pwrite(fd, base, size, at),
+            }
+        })?;
+        return Ok(n as usize);
+    }
     // SAFETY: the iovecs point into guest memory that outlives `iovecs` and may be written
     // through (see `HostIovecs`).
     let n = retry(|| unsafe {
@@ -175,4 +196,64 @@ pub fn fill_random(buffer: &[Cell<u8>]) -> Result<(), Errno> {
 pub fn yield_now() {
     // SAFETY: no arguments.
     unsafe { libc::sched_yield() };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    fn iovecs<'a>(buffers: &[&'a [Cell<u8>]]) -> HostIovecs<'a> {
+        HostIovecs::new(buffers.iter().map(|b| Ok::<_, Errno>(*b))).unwrap()
+    }
+
+    #[test]
+    fn one_buffer_and_several_move_the_same_bytes() {
+        let path = std::env::temp_dir().join(std::format!("wasmaot-io-{}", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        let fd = file.as_raw_fd();
+        let mut text = *b"abcdefgh";
+        let cells = Cell::from_mut(&mut text[..]).as_slice_of_cells();
+        // Written as one buffer, then as two, then at offsets with one and two.
+        assert_eq!(transfer(fd, Transfer::Write, &iovecs(&[cells])), Ok(8));
+        assert_eq!(
+            transfer(fd, Transfer::Write, &iovecs(&[&cells[..3], &cells[3..5]])),
+            Ok(5)
+        );
+        assert_eq!(
+            transfer(fd, Transfer::WriteAt(1), &iovecs(&[&cells[6..]])),
+            Ok(2)
+        );
+        let two = iovecs(&[&cells[..1], &cells[7..]]);
+        assert_eq!(transfer(fd, Transfer::WriteAt(11), &two), Ok(2));
+        assert_eq!(std::fs::read(&path).unwrap(), b"aghdefghabcah");
+        // Read back the same four ways.
+        let mut back = [0u8; 13];
+        let out = Cell::from_mut(&mut back[..]).as_slice_of_cells();
+        assert_eq!(
+            transfer(fd, Transfer::ReadAt(0), &iovecs(&[&out[..4]])),
+            Ok(4)
+        );
+        let two = iovecs(&[&out[4..6], &out[6..9]]);
+        assert_eq!(transfer(fd, Transfer::ReadAt(4), &two), Ok(5));
+        assert_eq!(seek(fd, 9), 9);
+        assert_eq!(transfer(fd, Transfer::Read, &iovecs(&[&out[9..11]])), Ok(2));
+        let two = iovecs(&[&out[11..12], &out[12..]]);
+        assert_eq!(transfer(fd, Transfer::Read, &two), Ok(2));
+        assert_eq!(transfer(fd, Transfer::Read, &iovecs(&[&out[..4]])), Ok(0));
+        assert_eq!(&back, b"aghdefghabcah");
+        drop(file);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    /// Move `fd`'s position to `to`.
+    fn seek(fd: RawFd, to: u64) -> u64 {
+        super::super::fs::lseek(fd, to as i64, libc::SEEK_SET).unwrap()
+    }
 }
