@@ -102,6 +102,7 @@ impl<'a> Guest<'a> {
         let with_nul = if cells.len() < buf.short.len() {
             cells::copy_with_nul(&mut buf.short, cells)
         } else {
+            buf.long.clear();
             buf.long.resize(cells.len() + 1, 0);
             cells::copy_from(&mut buf.long[..cells.len()], cells);
             &mut buf.long[..]
@@ -148,7 +149,7 @@ mod tests {
             memory: Some(Cell::from_mut(&mut memory[..]).as_slice_of_cells()),
         };
         let mut reused = PathBuf::default();
-        for len in [0, 1, 255, 256, 257, 799, 0, 255] {
+        for len in [0, 1, 255, 256, 257, 799, 300, 0, 255] {
             let mut fresh = PathBuf::default();
             let path = guest.path(1, len, &mut fresh).unwrap();
             assert_eq!(
