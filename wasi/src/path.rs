@@ -347,6 +347,8 @@ mod tests {
             assert!(open_directly(start, c"a/b/c/f", host::O_PATH, false).is_some());
             assert!(open_directly(start, c"ab/cf", host::O_PATH, true).is_some());
             assert!(open_directly(start, c"a/b/c/f", libc::O_RDONLY, false).is_some());
+            let directory = libc::O_RDONLY | libc::O_DIRECTORY;
+            assert!(open_directly(start, c"a/b/c", directory, false).is_some());
             let create = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND;
             assert!(open_directly(start, c"a/b/c/new", create, false).is_some());
             assert!(grant.join("a/b/c/new").exists());
