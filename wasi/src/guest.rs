@@ -107,12 +107,7 @@ impl<'a> Guest<'a> {
             cells::copy_from(&mut buf.long[..cells.len()], cells);
             &mut buf.long[..]
         };
-        let bytes = &with_nul[..cells.len()];
-        // The usual path is ASCII without NUL: one pass; others are checked in full.
-        if !bytes.iter().all(|&b| (1..0x80).contains(&b)) {
-            core::str::from_utf8(bytes).map_err(|_| Errno::Ilseq)?;
-        }
-        host::c_str(with_nul).ok_or(Errno::Inval)
+        host::path_c_str(with_nul)
     }
 }
 

@@ -38,17 +38,24 @@ pub fn c_name(name: &[u8]) -> Result<CString, Errno> {
     CString::new(name).map_err(|_| Errno::Inval)
 }
 
-/// `with_nul` (bytes and then one NUL) as a C string, or `None` if it has a NUL elsewhere or
-/// none last. One plain pass over the bytes, which the compiler vectorizes: a path is checked
-/// this way on every WASI path call, where `CStr::from_bytes_with_nul` would call `memchr`.
+/// A path's bytes and the NUL after them (`with_nul`) as a C string: `EILSEQ` if the bytes
+/// are not UTF-8 (WASI paths are strings), `EINVAL` if they hold a NUL or no NUL ends them.
+/// The usual path, ASCII without NUL, is checked in one plain pass (no `memchr`, no second
+/// scan for the NUL); any other is checked in full.
 #[inline]
-pub fn c_str(with_nul: &[u8]) -> Option<&CStr> {
-    let (&last, bytes) = with_nul.split_last()?;
-    if last != 0 || !bytes.iter().all(|&b| b != 0) {
-        return None;
+pub fn path_c_str(with_nul: &[u8]) -> Result<&CStr, Errno> {
+    let (&last, bytes) = with_nul.split_last().ok_or(Errno::Inval)?;
+    if last != 0 {
+        return Err(Errno::Inval);
+    }
+    if !bytes.iter().all(|&b| (1..0x80).contains(&b)) {
+        core::str::from_utf8(bytes).map_err(|_| Errno::Ilseq)?;
+        if bytes.contains(&0) {
+            return Err(Errno::Inval);
+        }
     }
     // SAFETY: `with_nul` ends in a NUL and has no other (checked above).
-    Some(unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) })
+    Ok(unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) })
 }
 
 /// The tail of `text` from byte `at` on (at most its length), as a C string: no scan needed,
@@ -463,15 +470,24 @@ mod tests {
 
     #[test]
     fn c_strings_checked_in_place_and_their_tails() {
-        assert_eq!(c_str(b"a/b\0"), Some(c"a/b"));
-        assert_eq!(c_str(b"\0"), Some(c""));
-        for bad in [&b""[..], b"ab", b"a\0b\0", b"\0\0", b"ab\0c"] {
-            assert_eq!(c_str(bad), None, "{bad:?}");
+        assert_eq!(path_c_str(b"a/b\0"), Ok(c"a/b"));
+        assert_eq!(path_c_str(b"\0"), Ok(c""));
+        assert_eq!(path_c_str("é/ü\0".as_bytes()), Ok(c"é/ü"));
+        for bad in [
+            &b""[..],
+            b"ab",
+            b"a\0b\0",
+            b"\0\0",
+            b"ab\0c",
+            "é\0b\0".as_bytes(),
+        ] {
+            assert_eq!(path_c_str(bad), Err(Errno::Inval), "{bad:?}");
         }
+        assert_eq!(path_c_str(b"a\xffb\0"), Err(Errno::Ilseq));
         let long = [vec![b'z'; 70], vec![0]].concat();
-        assert_eq!(c_str(&long).map(CStr::count_bytes), Some(70));
+        assert_eq!(path_c_str(&long).map(CStr::count_bytes), Ok(70));
         let inner = [vec![b'z'; 40], vec![0], vec![b'z'; 29], vec![0]].concat();
-        assert_eq!(c_str(&inner), None);
+        assert_eq!(path_c_str(&inner), Err(Errno::Inval));
         assert_eq!(c_str_tail(c"a/b/name", 4), c"name");
         assert_eq!(c_str_tail(c"name", 0), c"name");
         assert_eq!(c_str_tail(c"name", 4), c"");
