@@ -72,33 +72,33 @@ pub fn transfer(fd: RawFd, kind: Transfer, iovecs: &HostIovecs<'_>) -> Result<us
         Transfer::ReadAt(at) | Transfer::WriteAt(at) => offset(at)?,
         Transfer::Read | Transfer::Write => 0,
     };
-    let (ptr, len) = (iovecs.iovecs.as_ptr(), iovecs.iovecs.len() as libc::c_int);
     // One buffer (most calls) takes the plain call: the vectored ones first copy the iovec
     // array into the kernel (about 40 ns a call here).
-    if let [one] = iovecs.iovecs[..] {
+    let n = if let [one] = iovecs.iovecs[..] {
         let (base, size) = (one.iov_base, one.iov_len);
         // SAFETY: the buffer points into guest memory that outlives `iovecs` and may be
         // written through (see `HostIovecs`).
-        let n = retry(|| unsafe {
+        retry(|| unsafe {
             match kind {
                 Transfer::Read => libc::read(fd, base, size),
                 Transfer::Write => libc::write(fd, base, size),
                 Transfer::ReadAt(_) => libc::pread(fd, base, size, at),
                 Transfer::WriteAt(_) => libc::pwrite(fd, base, size, at),
             }
-        })?;
-        return Ok(n as usize);
-    }
-    // SAFETY: the iovecs point into guest memory that outlives `iovecs` and may be written
-    // through (see `HostIovecs`).
-    let n = retry(|| unsafe {
-        match kind {
-            Transfer::Read => libc::readv(fd, ptr, len),
-            Transfer::Write => libc::writev(fd, ptr, len),
-            Transfer::ReadAt(_) => libc::preadv(fd, ptr, len, at),
-            Transfer::WriteAt(_) => libc::pwritev(fd, ptr, len, at),
-        }
-    })?;
+        })?
+    } else {
+        let (ptr, len) = (iovecs.iovecs.as_ptr(), iovecs.iovecs.len() as libc::c_int);
+        // SAFETY: the iovecs point into guest memory that outlives `iovecs` and may be
+        // written through (see `HostIovecs`).
+        retry(|| unsafe {
+            match kind {
+                Transfer::Read => libc::readv(fd, ptr, len),
+                Transfer::Write => libc::writev(fd, ptr, len),
+                Transfer::ReadAt(_) => libc::preadv(fd, ptr, len, at),
+                Transfer::WriteAt(_) => libc::pwritev(fd, ptr, len, at),
+            }
+        })?
+    };
     Ok(n as usize)
 }
 
