@@ -34,7 +34,7 @@ use std::collections::HashMap;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::flowgraph::ControlFlowGraph;
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::{
     self, types, ArgumentPurpose, Block, BlockArg, Endianness, Inst, InstBuilder, InstructionData,
     MemFlagsData, Opcode, Type, Value, ValueDef,
@@ -74,6 +74,10 @@ impl Memory0 {
     }
 }
 
+/// The fewest iterations for which the copy runs: below, the check costs more than the copy
+/// saves (CoreMark's 8-by-8 matrices, two iterations of a loop of 16-bit elements unrolled
+/// four times, ran 17% more instructions in `matrix_test` with the copy taken).
+const MIN_ITERATIONS: i64 = 16;
 /// The most checks one loop's copy may need before it is not worth it.
 const MAX_CHECKS: usize = 48;
 /// The largest step, in bytes, an access may take per iteration.
@@ -179,14 +183,18 @@ struct Access {
     offset: i64,
 }
 
-/// A vector computation, one node per operator, in lanes.
-#[derive(Clone, Debug)]
+/// A vector computation, one node per operator, in lanes. A value the scalar loop uses
+/// twice (a loaded element compared and subtracted) is one node reached twice, emitted once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Node {
     Splat(Value),
-    /// Loads: the accesses of each lane.
+    /// Loads: the accesses of each lane (16-bit loads widened to 32-bit lanes, or loads of
+    /// the lane type).
     Load(Vec<usize>),
     Unary(Opcode, Box<Node>),
     Binary(Opcode, Box<Node>, Box<Node>),
+    /// `select(icmp cc x y, a, b)` in each lane: `[x, y, a, b]`, all of the lane type.
+    Select(IntCC, Box<[Node; 4]>),
 }
 
 /// A vector store: the accesses of its lanes and the value stored.
@@ -299,6 +307,7 @@ impl Plan {
             accesses: &accesses,
             uses: &uses,
             consumed: Vec::new(),
+            made: Vec::new(),
         };
         let groups = matcher.groups();
         if groups.is_empty() {
@@ -511,54 +520,85 @@ impl Plan {
             let small = pos.ins().icmp_imm_s(IntCC::UnsignedLessThan, last, 1 << 32);
             ok = pos.ins().band(ok, small);
         }
+        // Few iterations go to the loop before the rest of the check is computed.
+        let few = pos
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, last, MIN_ITERATIONS - 1);
+        let more = pos.func.dfg.make_block();
+        let args: Vec<BlockArg> = params.iter().map(|&v| v.into()).collect();
+        pos.ins().brif(few, self.header, &args, more, &[]);
+        let current = pos.current_block().expect("the check block");
+        pos.func.layout.insert_block_after(more, current);
+        pos.goto_bottom(more);
 
         let length = memory.length(pos, vmctx);
 
-        // Each access's bytes at t = 0, and over the loop.
-        let mut first = Vec::new();
-        let mut span = Vec::new();
+        // The bytes the accesses at each address operand touch over the loop: from the
+        // operand's lowest value (at least 0) to its highest plus the furthest access's end.
+        let mut operands: Vec<(Value, Lin, i64)> = Vec::new();
         for access in &self.accesses {
-            let x = start.value(pos, access.x);
-            let x = match pos.func.dfg.value_type(x) {
-                types::I32 => pos.ins().uextend(types::I64, x),
-                _ => x,
-            };
-            let travel = pos.ins().imul_imm_s(last, access.lin.stride);
-            let (lo, hi) = match access.lin.stride < 0 {
-                true => (pos.ins().iadd(x, travel), x),
-                false => (x, pos.ins().iadd(x, travel)),
-            };
             let end = access.disp + i64::from(access.size);
-            let hi = pos.ins().iadd_imm_s(hi, end);
+            match operands
+                .iter_mut()
+                .find(|(x, lin, _)| *x == access.x && *lin == access.lin)
+            {
+                Some(operand) => operand.2 = operand.2.max(end),
+                None => operands.push((access.x, access.lin, end)),
+            }
+        }
+        let mut bounds = HashMap::new();
+        for &(x, lin, end) in &operands {
+            let x0 = start.value(pos, x);
+            let x0 = match pos.func.dfg.value_type(x0) {
+                types::I32 => pos.ins().uextend(types::I64, x0),
+                _ => x0,
+            };
+            let travel = pos.ins().imul_imm_s(last, lin.stride);
+            let (lo, hi) = match lin.stride < 0 {
+                true => (pos.ins().iadd(x0, travel), x0),
+                false => (x0, pos.ins().iadd(x0, travel)),
+            };
+            let top = pos.ins().iadd_imm_s(hi, end);
             let low_ok = pos.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, 0);
-            let high_ok = pos.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, length);
+            let high_ok = pos.ins().icmp(IntCC::UnsignedLessThanOrEqual, top, length);
             ok = pos.ins().band(ok, low_ok);
             ok = pos.ins().band(ok, high_ok);
-            let at = pos.ins().iadd_imm_s(x, access.disp);
-            let lo = pos.ins().iadd_imm_s(lo, access.disp);
-            first.push(at);
-            span.push((lo, hi));
+            bounds.insert(x, (x0, lo, hi));
         }
+        // Access `a`'s address at t = 0 plus `extra`, and the bytes it touches over the loop.
+        let at = |pos: &mut FuncCursor, a: usize, extra: i64| {
+            let access = &self.accesses[a];
+            pos.ins()
+                .iadd_imm_s(bounds[&access.x].0, access.disp + extra)
+        };
+        let span = |pos: &mut FuncCursor, a: usize| {
+            let access = &self.accesses[a];
+            let (_, lo, hi) = bounds[&access.x];
+            let end = access.disp + i64::from(access.size);
+            (
+                pos.ins().iadd_imm_s(lo, access.disp),
+                pos.ins().iadd_imm_s(hi, end),
+            )
+        };
         for check in &self.checks {
             let holds = match *check {
                 Check::Neighbour { a, b, lane } => {
-                    let want = pos
-                        .ins()
-                        .iadd_imm_s(first[a], lane * i64::from(self.accesses[a].size));
-                    pos.ins().icmp(IntCC::Equal, first[b], want)
+                    let want = at(pos, a, lane * i64::from(self.accesses[a].size));
+                    let found = at(pos, b, 0);
+                    pos.ins().icmp(IntCC::Equal, found, want)
                 }
                 Check::Disjoint { a, b } => {
                     let (ends_a, starts_b, ends_b, starts_a) =
                         if self.accesses[a].lin.stride == self.accesses[b].lin.stride {
-                            let end_a = pos
-                                .ins()
-                                .iadd_imm_s(first[a], i64::from(self.accesses[a].size));
-                            let end_b = pos
-                                .ins()
-                                .iadd_imm_s(first[b], i64::from(self.accesses[b].size));
-                            (end_a, first[b], end_b, first[a])
+                            let end_a = at(pos, a, i64::from(self.accesses[a].size));
+                            let start_b = at(pos, b, 0);
+                            let end_b = at(pos, b, i64::from(self.accesses[b].size));
+                            let start_a = at(pos, a, 0);
+                            (end_a, start_b, end_b, start_a)
                         } else {
-                            (span[a].1, span[b].0, span[b].1, span[a].0)
+                            let (start_a, end_a) = span(pos, a);
+                            let (start_b, end_b) = span(pos, b);
+                            (end_a, start_b, end_b, start_a)
                         };
                     let before = pos
                         .ins()
@@ -666,7 +706,9 @@ impl Plan {
             }
             if let Some(&g) = last_lane.get(&inst) {
                 let group = &self.groups[g];
-                let value = self.emit_node(pos, &group.value, group.ty, map, shifted, splats);
+                let mut made = HashMap::new();
+                let value =
+                    self.emit_node(pos, &group.value, group.ty, map, shifted, splats, &mut made);
                 let flags = pos.func.dfg.insts[inst]
                     .memflags()
                     .expect("a store has flags");
@@ -674,6 +716,12 @@ impl Plan {
                 let (addr, imm) = self.address(group.lanes[0], map, shifted);
                 let srcloc = pos.func.srcloc(inst);
                 pos.set_srcloc(srcloc);
+                let narrow = self.accesses[group.lanes[0]].size == 2;
+                let value = if narrow {
+                    low_halves(pos, value)
+                } else {
+                    value
+                };
                 pos.ins().store(flags, value, addr, imm);
                 continue;
             }
@@ -726,6 +774,7 @@ impl Plan {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn emit_node(
         &self,
         pos: &mut FuncCursor,
@@ -734,8 +783,12 @@ impl Plan {
         map: &HashMap<Value, Value>,
         shifted: Option<&HashMap<Value, Value>>,
         splats: &mut HashMap<(Value, Type), Value>,
+        made: &mut HashMap<Node, Value>,
     ) -> Value {
-        match node {
+        if let Some(&value) = made.get(node) {
+            return value;
+        }
+        let value = match node {
             Node::Splat(v) => {
                 let scalar = mapped(map, *v);
                 *splats
@@ -744,35 +797,95 @@ impl Plan {
             }
             Node::Load(lanes) => {
                 let lane0 = self.accesses[lanes[0]];
-                let flags = pos.func.dfg.insts[lane0.inst]
-                    .memflags()
-                    .expect("a load has flags");
+                let data = pos.func.dfg.insts[lane0.inst];
+                let flags = data.memflags().expect("a load has flags");
                 let flags = pos.func.dfg.mem_flags[flags];
                 let srcloc = pos.func.srcloc(lane0.inst);
                 pos.set_srcloc(srcloc);
                 let (addr, imm) = self.address(lanes[0], map, shifted);
-                pos.ins().load(ty, flags, addr, imm)
+                match data.opcode() {
+                    Opcode::Uload16 => pos.ins().uload16x4(flags, addr, imm),
+                    Opcode::Sload16 => pos.ins().sload16x4(flags, addr, imm),
+                    _ => pos.ins().load(ty, flags, addr, imm),
+                }
             }
             Node::Unary(op, a) => {
-                let a = self.emit_node(pos, a, ty, map, shifted, splats);
+                let a = self.emit_node(pos, a, ty, map, shifted, splats, made);
                 let (inst, dfg) = pos.ins().Unary(*op, ty, a);
                 dfg.first_result(inst)
             }
             Node::Binary(op, a, b) => {
-                let a = self.emit_node(pos, a, ty, map, shifted, splats);
-                let b = self.emit_node(pos, b, ty, map, shifted, splats);
+                let a = self.emit_node(pos, a, ty, map, shifted, splats, made);
+                let b = self.emit_node(pos, b, ty, map, shifted, splats, made);
                 let (inst, dfg) = pos.ins().Binary(*op, ty, a, b);
                 dfg.first_result(inst)
             }
-        }
+            Node::Select(cc, nodes) => {
+                let [x, y, a, b] = &**nodes;
+                let x = self.emit_node(pos, x, ty, map, shifted, splats, made);
+                let y = self.emit_node(pos, y, ty, map, shifted, splats, made);
+                // x86-64 compares vectors for equality and signed order; `ne`, `ugt` and `ult`
+                // take an extra inversion there (none on aarch64), so the complementary
+                // condition is tested with the operands of the select swapped.
+                let invert = matches!(
+                    cc,
+                    IntCC::NotEqual | IntCC::UnsignedGreaterThan | IntCC::UnsignedLessThan
+                );
+                let (cc, a, b) = match invert {
+                    true => (cc.complement(), b, a),
+                    false => (*cc, a, b),
+                };
+                let mask = pos.ins().icmp(cc, x, y);
+                // A lane of zero on either side is the other side masked.
+                match (zero(pos.func, a), zero(pos.func, b)) {
+                    (true, _) => {
+                        let b = self.emit_node(pos, b, ty, map, shifted, splats, made);
+                        pos.ins().band_not(b, mask)
+                    }
+                    (_, true) => {
+                        let a = self.emit_node(pos, a, ty, map, shifted, splats, made);
+                        pos.ins().band(a, mask)
+                    }
+                    _ => {
+                        let a = self.emit_node(pos, a, ty, map, shifted, splats, made);
+                        let b = self.emit_node(pos, b, ty, map, shifted, splats, made);
+                        pos.ins().bitselect(mask, a, b)
+                    }
+                }
+            }
+        };
+        made.insert(node.clone(), value);
+        value
     }
+}
+
+/// Whether `node` is a vector of zeros.
+fn zero(func: &ir::Function, node: &Node) -> bool {
+    let Node::Splat(v) = node else { return false };
+    constant(func, *v) == Some(0)
+}
+
+/// The low 16 bits of each lane of `value` (an i32x4), as the 64 bits a 16-bit store of
+/// each lane would write.
+fn low_halves(pos: &mut FuncCursor, value: Value) -> Value {
+    let mask = pos.ins().iconst(types::I32, 0xffff);
+    let mask = pos.ins().splat(types::I32X4, mask);
+    // Each lane below 2^16, so narrowing with unsigned saturation keeps it as it is.
+    let low = pos.ins().band(value, mask);
+    let packed = pos.ins().unarrow(low, low);
+    let flags = MemFlagsData::new().with_endianness(Endianness::Little);
+    let wide = pos.ins().bitcast(types::I64X2, flags, packed);
+    pos.ins().extractlane(wide, 0)
 }
 
 /// Whether a group computes its value (see [`Plan::computes`]).
 fn computes(groups: &[Group]) -> bool {
-    groups
-        .iter()
-        .any(|g| matches!(g.value, Node::Unary(..) | Node::Binary(..)))
+    groups.iter().any(|g| {
+        matches!(
+            g.value,
+            Node::Unary(..) | Node::Binary(..) | Node::Select(..)
+        )
+    })
 }
 
 /// Moves `inst` down to just before the first later instruction of its block that uses its
@@ -952,6 +1065,10 @@ impl Analysis<'_> {
                 return match self.steps[i] {
                     Step::Invariant => plain(0),
                     Step::Add(k) => plain(k),
+                    Step::Zext32(k) if ty == types::I64 => Some(Lin {
+                        stride: k,
+                        zext: true,
+                    }),
                     _ => None,
                 };
             }
@@ -1077,11 +1194,14 @@ impl Analysis<'_> {
             return None;
         }
         let (root, offset) = match lin.zext {
-            true => {
-                let narrow = unary(func, x, Opcode::Uextend)?;
-                let (root, c) = add_constant(func, narrow).unwrap_or((narrow, 0));
-                ((root, true), c as i32 as i64)
-            }
+            // A zero-extended i32 as made, or a loop parameter that is one.
+            true => match unary(func, x, Opcode::Uextend) {
+                Some(narrow) => {
+                    let (root, c) = add_constant(func, narrow).unwrap_or((narrow, 0));
+                    ((root, true), c as i32 as i64)
+                }
+                None => ((x, true), 0),
+            },
             false => {
                 let (root, c) = add_constant(func, x).unwrap_or((x, 0));
                 ((root, false), c)
@@ -1227,6 +1347,8 @@ struct Matcher<'a> {
     accesses: &'a [Access],
     uses: &'a HashMap<Value, u32>,
     consumed: Vec<Inst>,
+    /// The nodes of the group being matched, by the values of their lanes.
+    made: Vec<(Vec<Value>, Node)>,
 }
 
 impl Matcher<'_> {
@@ -1237,28 +1359,39 @@ impl Matcher<'_> {
             if !access.store || taken[first] {
                 continue;
             }
-            let data = &self.func.dfg.insts[access.inst];
-            if data.opcode() != Opcode::Store {
+            if self.func.dfg.insts[access.inst].opcode() != Opcode::Store {
                 continue;
             }
             let stored = self.func.dfg.inst_args(access.inst)[0];
-            let ty = self.func.dfg.value_type(stored);
-            if ![types::F64, types::F32, types::I64, types::I32].contains(&ty) {
-                continue;
-            }
-            let Some(lanes) = self.neighbours(first, true, &taken) else {
+            // 16-bit stores of 32-bit values cut short (`i32.store16`) take 32-bit lanes.
+            let ty = match self.func.dfg.value_type(stored) {
+                types::I16 => types::I32,
+                ty if [types::F64, types::F32, types::I64, types::I32].contains(&ty) => ty,
+                _ => continue,
+            };
+            let Some(lanes) = self.neighbours(first, true, &taken, 16 / ty.bytes()) else {
                 continue;
             };
-            let values: Vec<Value> = lanes
+            let stored: Vec<Value> = lanes
                 .iter()
                 .map(|&l| self.func.dfg.inst_args(self.accesses[l].inst)[0])
                 .collect();
             let mark = self.consumed.len();
-            match self.node(&values) {
+            self.made.clear();
+            let value = match self.func.dfg.value_type(stored[0]) {
+                types::I16 => self
+                    .narrowed(&stored, types::I32)
+                    .and_then(|wide| self.node(&wide)),
+                _ => self.node(&stored),
+            };
+            for &l in &lanes {
+                self.consumed.push(self.accesses[l].inst);
+            }
+            let kept = |node: &Node| self.used_only_inside(mark) && self.splats_kept(node);
+            match value.filter(kept) {
                 Some(value) => {
                     for &l in &lanes {
                         taken[l] = true;
-                        self.consumed.push(self.accesses[l].inst);
                     }
                     let vty = ty.by(lanes.len() as u32).expect("a vector of 128 bits");
                     groups.push(Group {
@@ -1273,12 +1406,77 @@ impl Matcher<'_> {
         groups
     }
 
-    /// The accesses of the lanes of a vector at access `first` (its lane 0): accesses of
-    /// the same kind and type at the next addresses.
-    fn neighbours(&self, first: usize, store: bool, taken: &[bool]) -> Option<Vec<usize>> {
+    /// The values `values` (one per lane) narrow, each an `ireduce` of a value of type `ty`
+    /// made in the loop; the `ireduce`s are consumed.
+    fn narrowed(&mut self, values: &[Value], ty: Type) -> Option<Vec<Value>> {
+        let dfg = &self.func.dfg;
+        let mut wide = Vec::new();
+        let mut insts = Vec::new();
+        for &v in values {
+            let inst = dfg.value_def(dfg.resolve_aliases(v)).inst()?;
+            let InstructionData::Unary {
+                opcode: Opcode::Ireduce,
+                arg,
+            } = dfg.insts[inst]
+            else {
+                return None;
+            };
+            let here = self.func.layout.inst_block(inst) == Some(self.header);
+            if !here || dfg.value_type(arg) != ty || self.consumed.contains(&inst) {
+                return None;
+            }
+            wide.push(arg);
+            insts.push(inst);
+        }
+        self.consumed.extend(insts);
+        Some(wide)
+    }
+
+    /// Whether every result of the instructions consumed since `mark` is used only by them:
+    /// none is needed by an instruction the copy keeps.
+    fn used_only_inside(&self, mark: usize) -> bool {
+        let dfg = &self.func.dfg;
+        let group = &self.consumed[mark..];
+        let inside = |v: Value| {
+            group
+                .iter()
+                .flat_map(|&i| dfg.inst_values(i))
+                .filter(|&u| dfg.resolve_aliases(u) == v)
+                .count() as u32
+        };
+        group.iter().all(|&inst| {
+            dfg.inst_results(inst)
+                .iter()
+                .all(|&v| self.uses.get(&v).copied().unwrap_or(0) == inside(v))
+        })
+    }
+
+    /// Whether every value `node` splats is one the copy computes: not a lane a vector
+    /// replaces.
+    fn splats_kept(&self, node: &Node) -> bool {
+        match node {
+            Node::Splat(v) => match self.func.dfg.value_def(*v) {
+                ValueDef::Result(inst, _) => !self.consumed.contains(&inst),
+                _ => true,
+            },
+            Node::Load(_) => true,
+            Node::Unary(_, a) => self.splats_kept(a),
+            Node::Binary(_, a, b) => self.splats_kept(a) && self.splats_kept(b),
+            Node::Select(_, nodes) => nodes.iter().all(|n| self.splats_kept(n)),
+        }
+    }
+
+    /// The accesses of the `count` lanes of a vector at access `first` (its lane 0):
+    /// accesses of the same kind, size and type at the next addresses.
+    fn neighbours(
+        &self,
+        first: usize,
+        store: bool,
+        taken: &[bool],
+        count: u32,
+    ) -> Option<Vec<usize>> {
         let a = self.accesses[first];
         let ty = self.access_type(a);
-        let count = 16 / u32::from(a.size);
         let mut lanes = vec![first];
         for lane in 1..count {
             let want = a.offset + i64::from(lane) * i64::from(a.size);
@@ -1311,13 +1509,21 @@ impl Matcher<'_> {
         if values.iter().all(|&v| v == values[0]) {
             return Some(Node::Splat(values[0]));
         }
+        if let Some((_, node)) = self.made.iter().find(|(lanes, _)| *lanes == values) {
+            return Some(node.clone());
+        }
+        // Equal constants, made one per lane.
+        let k = constant(self.func, values[0]);
+        if k.is_some() && values.iter().all(|&v| constant(self.func, v) == k) {
+            return Some(Node::Splat(values[0]));
+        }
         let mut insts = Vec::new();
         for &v in &values {
             let ValueDef::Result(inst, 0) = dfg.value_def(v) else {
                 return None;
             };
             let here = self.func.layout.inst_block(inst) == Some(self.header);
-            if !here || self.uses.get(&v) != Some(&1) || self.consumed.contains(&inst) {
+            if !here || self.consumed.contains(&inst) {
                 return None;
             }
             insts.push(inst);
@@ -1329,15 +1535,31 @@ impl Matcher<'_> {
         let ty = dfg.value_type(values[0]);
         let float = ty.is_float();
         let node = match opcode {
-            Opcode::Load => {
-                let index = |inst: Inst| self.accesses.iter().position(|a| a.inst == inst);
-                let first = index(insts[0])?;
-                let lanes = self.neighbours(first, false, &vec![false; self.accesses.len()])?;
-                let lane_insts: Vec<Inst> = lanes.iter().map(|&l| self.accesses[l].inst).collect();
-                if lane_insts != insts {
+            Opcode::Load => self.load(&insts, 16 / ty.bytes())?,
+            // 16-bit loads into 32-bit lanes; loads of 16 or 32 bits made 64-bit and cut
+            // back to 32 (`narrow_loads` does so to a load also used wide).
+            Opcode::Uload16 | Opcode::Sload16 if ty == types::I32 => self.load(&insts, 4)?,
+            Opcode::Ireduce if ty == types::I32 => {
+                let args: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[0]).collect();
+                let loads: Vec<Inst> = args
+                    .iter()
+                    .map(|&v| dfg.value_def(dfg.resolve_aliases(v)).inst())
+                    .collect::<Option<_>>()?;
+                let narrow = |i: &Inst| {
+                    let op = dfg.insts[*i].opcode();
+                    matches!(
+                        op,
+                        Opcode::Uload16 | Opcode::Sload16 | Opcode::Uload32 | Opcode::Sload32
+                    ) && op == dfg.insts[loads[0]].opcode()
+                        && self.func.layout.inst_block(*i) == Some(self.header)
+                        && !self.consumed.contains(i)
+                };
+                if !loads.iter().all(narrow) {
                     return None;
                 }
-                Node::Load(lanes)
+                let node = self.load(&loads, 4)?;
+                self.consumed.extend(loads);
+                node
             }
             Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv if float => {
                 self.binary(opcode, &insts)?
@@ -1345,28 +1567,123 @@ impl Matcher<'_> {
             Opcode::Iadd | Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor if !float => {
                 self.binary(opcode, &insts)?
             }
+            // What the mid-end makes of a select on a compare of its own operands.
+            Opcode::Smin | Opcode::Smax | Opcode::Umin | Opcode::Umax if !float => {
+                self.binary(opcode, &insts)?
+            }
             Opcode::Fneg | Opcode::Fabs | Opcode::Sqrt if float => {
                 let args: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[0]).collect();
                 Node::Unary(opcode, Box::new(self.node(&args)?))
             }
+            Opcode::Select if ty.is_int() => self.select(ty, &insts)?,
             _ => return None,
         };
         self.consumed.extend(insts);
+        self.made.push((values, node.clone()));
         Some(node)
+    }
+
+    /// The loads `insts`, one per lane, when they are the `count` lanes of one vector.
+    fn load(&self, insts: &[Inst], count: u32) -> Option<Node> {
+        let index = |inst: Inst| self.accesses.iter().position(|a| a.inst == inst);
+        let first = index(insts[0])?;
+        let lanes = self.neighbours(first, false, &vec![false; self.accesses.len()], count)?;
+        let lane_insts: Vec<Inst> = lanes.iter().map(|&l| self.accesses[l].inst).collect();
+        (lane_insts == insts).then_some(Node::Load(lanes))
+    }
+
+    /// The selects `insts`, one per lane, each on an `icmp` of the same condition (widened or
+    /// not) of values of the lanes' type `ty`.
+    fn select(&mut self, ty: Type, insts: &[Inst]) -> Option<Node> {
+        let dfg = &self.func.dfg;
+        let mut tests = Vec::new();
+        let mut compares = Vec::new();
+        for &inst in insts {
+            let mut test = dfg.resolve_aliases(dfg.inst_args(inst)[0]);
+            let ValueDef::Result(mut def, 0) = dfg.value_def(test) else {
+                return None;
+            };
+            if let InstructionData::Unary {
+                opcode: Opcode::Uextend,
+                arg,
+            } = dfg.insts[def]
+            {
+                tests.push(def);
+                test = dfg.resolve_aliases(arg);
+                def = dfg.value_def(test).inst()?;
+            }
+            let InstructionData::IntCompare {
+                opcode: Opcode::Icmp,
+                cond,
+                args,
+            } = dfg.insts[def]
+            else {
+                return None;
+            };
+            if dfg.value_type(args[0]) != ty
+                || self.func.layout.inst_block(def) != Some(self.header)
+            {
+                return None;
+            }
+            compares.push((def, cond, args));
+        }
+        let cc = compares[0].1;
+        if compares.iter().any(|c| c.1 != cc)
+            || tests
+                .iter()
+                .chain(compares.iter().map(|c| &c.0))
+                .any(|i| self.consumed.contains(i))
+        {
+            return None;
+        }
+        let lanes = |k: usize| -> Vec<Value> { compares.iter().map(|c| c.2[k]).collect() };
+        let (x, y) = (lanes(0), lanes(1));
+        let arg = |k: usize| -> Vec<Value> { insts.iter().map(|&i| dfg.inst_args(i)[k]).collect() };
+        let (a, b) = (arg(1), arg(2));
+        let compare_insts: Vec<Inst> = compares.iter().map(|c| c.0).collect();
+        let mark = (self.consumed.len(), self.made.len());
+        self.consumed.extend(tests);
+        self.consumed.extend(compare_insts);
+        let nodes = (|| {
+            Some([
+                self.node(&x)?,
+                self.node(&y)?,
+                self.node(&a)?,
+                self.node(&b)?,
+            ])
+        })();
+        match nodes {
+            Some(nodes) => Some(Node::Select(cc, Box::new(nodes))),
+            None => {
+                self.consumed.truncate(mark.0);
+                self.made.truncate(mark.1);
+                None
+            }
+        }
     }
 
     fn binary(&mut self, opcode: Opcode, insts: &[Inst]) -> Option<Node> {
         let dfg = &self.func.dfg;
         let left: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[0]).collect();
         let right: Vec<Value> = insts.iter().map(|&i| dfg.inst_args(i)[1]).collect();
-        let mark = self.consumed.len();
+        let mark = (self.consumed.len(), self.made.len());
         if let (Some(a), Some(b)) = (self.node(&left), self.node(&right)) {
             return Some(Node::Binary(opcode, Box::new(a), Box::new(b)));
         }
-        self.consumed.truncate(mark);
+        self.consumed.truncate(mark.0);
+        self.made.truncate(mark.1);
         if !matches!(
             opcode,
-            Opcode::Fadd | Opcode::Fmul | Opcode::Iadd | Opcode::Band | Opcode::Bor | Opcode::Bxor
+            Opcode::Fadd
+                | Opcode::Fmul
+                | Opcode::Iadd
+                | Opcode::Band
+                | Opcode::Bor
+                | Opcode::Bxor
+                | Opcode::Smin
+                | Opcode::Smax
+                | Opcode::Umin
+                | Opcode::Umax
         ) {
             return None;
         }
@@ -1383,7 +1700,8 @@ impl Matcher<'_> {
         match (a, b) {
             (Some(a), Some(b)) => Some(Node::Binary(opcode, Box::new(a), Box::new(b))),
             _ => {
-                self.consumed.truncate(mark);
+                self.consumed.truncate(mark.0);
+                self.made.truncate(mark.1);
                 None
             }
         }
@@ -1428,13 +1746,25 @@ fn checks(
             .max()?;
         let mut lanes_of = vec![group.lanes.clone()];
         collect_loads(&group.value, &mut lanes_of);
+        // A load reached twice (a shared node) is one vector access.
+        let mut seen = Vec::new();
+        lanes_of.retain(|lanes| {
+            let new = !seen.contains(lanes);
+            seen.push(lanes.clone());
+            new
+        });
         for lanes in lanes_of {
             for (lane, &l) in lanes.iter().enumerate().skip(1) {
-                checks.push(Check::Neighbour {
-                    a: lanes[0],
-                    b: l,
-                    lane: lane as i64,
-                });
+                let want = lane as i64 * i64::from(accesses[lanes[0]].size);
+                match apart(&accesses[lanes[0]], &accesses[l]) {
+                    Some(d) if d == want => {}
+                    Some(_) => return None,
+                    None => checks.push(Check::Neighbour {
+                        a: lanes[0],
+                        b: l,
+                        lane: lane as i64,
+                    }),
+                }
             }
             for &l in &lanes {
                 order[l] = (at, u8::from(accesses[l].store));
@@ -1454,11 +1784,22 @@ fn checks(
             let before = position[&accesses[a].inst] < position[&accesses[b].inst];
             let still = order[a] < order[b];
             if before != still || order[a] == order[b] {
-                checks.push(Check::Disjoint { a, b });
+                let (x, y) = (&accesses[a], &accesses[b]);
+                match apart(x, y) {
+                    Some(d) if d >= i64::from(x.size) || -d >= i64::from(y.size) => {}
+                    Some(_) => return None,
+                    None => checks.push(Check::Disjoint { a, b }),
+                }
             }
         }
     }
     (checks.len() <= MAX_CHECKS).then_some(checks)
+}
+
+/// How many bytes access `b` is after access `a` in every iteration, when that is known
+/// before the loop: both at the same address operand (then stepping alike).
+fn apart(a: &Access, b: &Access) -> Option<i64> {
+    (a.x == b.x && a.lin == b.lin).then(|| b.disp - a.disp)
 }
 
 fn collect_loads(node: &Node, out: &mut Vec<Vec<usize>>) {
@@ -1470,6 +1811,7 @@ fn collect_loads(node: &Node, out: &mut Vec<Vec<usize>>) {
             collect_loads(a, out);
             collect_loads(b, out);
         }
+        Node::Select(_, nodes) => nodes.iter().for_each(|n| collect_loads(n, out)),
     }
 }
 
@@ -1662,9 +2004,9 @@ mod tests {
         // One iteration alone (2 loads, 1 store), then two per pass (4 and 2).
         assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Load).count(), 6);
         assert_eq!(ops.iter().filter(|(op, _)| *op == Opcode::Store).count(), 3);
-        // The check block, the choice on the count's parity, the scalar loop, the single
-        // iteration and the loop of two.
-        assert_eq!(func.layout.blocks().count(), 7, "{}", func.display());
+        // The check in two blocks (the count first), the choice on the count's parity, the
+        // scalar loop, the single iteration and the loop of two.
+        assert_eq!(func.layout.blocks().count(), 8, "{}", func.display());
         let vector = |b: Block| {
             func.layout
                 .block_insts(b)
@@ -1742,6 +2084,99 @@ mod tests {
         let mut func = axpy_then(false, After::Sum);
         assert_eq!(vectorise_loops(&mut func, &MEMORY), 0, "{}", func.display());
         assert!(vector_ops(&func).is_empty());
+    }
+
+    /// zlib's hash slide as the mid-end leaves it: a pointer that is a zero-extended i32
+    /// stepping down by 8 (a loop parameter), four 16-bit entries at offsets 0, 6, 4 and 2,
+    /// each loaded 64 bits wide and cut to 32, `select(w > m, 0, m - w)` cut to 16 bits and
+    /// stored, and a zero-extended count stepping down by 4.
+    fn slide() -> ir::Function {
+        let [i16, i32, i64] = [types::I16, types::I32, types::I64];
+        let (mut func, heap) = wasm_function(&[i32, i32, i32], &[]);
+        let mut context = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut context);
+        let params = crate::test_ir::enter(&mut b);
+        let base = memory_base(&mut b, params[0]);
+        let w = params[3];
+        let top = b.create_block();
+        let exit = b.create_block();
+        let [p, n] = [0, 1].map(|_| b.append_block_param(top, i64));
+        let start = [params[1], params[2]].map(|v| b.ins().uextend(i64, v).into());
+        b.ins().jump(top, &start);
+        b.switch_to_block(top);
+        let at = b.ins().iadd(base, p);
+        let zero = b.ins().iconst(i32, 0);
+        for offset in [0, 6, 4, 2] {
+            let wide = b.ins().uload16(i64, heap, at, offset);
+            let m = b.ins().ireduce(i32, wide);
+            let under = b.ins().icmp(IntCC::UnsignedGreaterThan, w, m);
+            let t = b.ins().isub(m, w);
+            let v = b.ins().select(under, zero, t);
+            let v = b.ins().ireduce(i16, v);
+            b.ins().store(heap, v, at, offset);
+        }
+        let step = |b: &mut FunctionBuilder, v: Value, k: i64| {
+            let narrow = b.ins().ireduce(i32, v);
+            let next = b.ins().iadd_imm_s(narrow, k);
+            (next, b.ins().uextend(i64, next))
+        };
+        let (_, p2) = step(&mut b, p, -8);
+        let (count, n2) = step(&mut b, n, -4);
+        b.ins().brif(count, top, &[p2.into(), n2.into()], exit, &[]);
+        b.switch_to_block(exit);
+        b.ins().return_(&[]);
+        crate::test_ir::finish(b);
+        func
+    }
+
+    #[test]
+    fn sixteen_bit_entries_take_32_bit_lanes() {
+        let mut func = slide();
+        assert_eq!(vectorise_loops(&mut func, &MEMORY), 1, "{}", func.display());
+        crate::test_ir::verify(&func);
+        let ops = vector_ops(&func);
+        let i32x4 = types::I32X4;
+        for op in [
+            Opcode::Uload16x4,
+            Opcode::Isub,
+            Opcode::Icmp,
+            Opcode::Band,
+            Opcode::Unarrow,
+        ] {
+            let ty = if op == Opcode::Unarrow {
+                types::I16X8
+            } else {
+                i32x4
+            };
+            assert!(ops.contains(&(op, ty)), "{op}: {}", func.display());
+        }
+        // `w > m` is tested as `w <= m` (one compare fewer on x86-64), the zero lanes masked
+        // away by an `and`, not a `bitselect`.
+        let compares: Vec<IntCC> = func
+            .layout
+            .blocks()
+            .flat_map(|b| func.layout.block_insts(b))
+            .filter_map(|i| match func.dfg.insts[i] {
+                InstructionData::IntCompare { cond, args, .. }
+                    if func.dfg.value_type(args[0]).is_vector() =>
+                {
+                    Some(cond)
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(!compares.is_empty());
+        assert!(compares
+            .iter()
+            .all(|&cc| cc == IntCC::UnsignedLessThanOrEqual));
+        assert!(!ops.iter().any(|(op, _)| *op == Opcode::Bitselect));
+        // Each vector of four entries loaded once though each entry is used twice: one load
+        // alone, two in the loop of two iterations.
+        let loads = ops
+            .iter()
+            .filter(|(op, _)| *op == Opcode::Uload16x4)
+            .count();
+        assert_eq!(loads, 3, "{}", func.display());
     }
 
     #[test]

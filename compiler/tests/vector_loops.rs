@@ -3,11 +3,14 @@
 //! through the real pipeline with both kinds of bounds checks, against a model of the scalar
 //! loop. Covered: arrays apart, overlapping either way by one element, the same array, a
 //! loop running off the end of memory (the elements before the fault written, as the scalar
-//! loop writes them), a counter that never reaches zero exactly, and each small number of
-//! iterations, odd and even (a loop that computes runs two per pass, after one alone for an
-//! odd number; a loop that only moves data, `copy`, one per pass), and loops whose counter
-//! or pointers the code after them goes on from (`add_rest`, vectorised, and `copy_rest`,
-//! which only moves data and stays as it is).
+//! loop writes them), a counter that never reaches zero exactly, each small number of
+//! iterations (which the copy leaves to the loop) and each around the fewest the copy takes
+//! (16), odd and even (a loop that computes runs two per pass, after one alone for an odd
+//! number; a loop that only moves data, `copy`, one per pass), loops whose counter or
+//! pointers the code after them goes on from (`add_rest`, vectorised, and `copy_rest`, which
+//! only moves data and stays as it is), loops whose lanes are also used one by one (left as
+//! they are), and 16-bit elements in 32-bit lanes (zlib's hash slide, sums cut to 16 bits,
+//! signed selects and minimums).
 
 mod support;
 use support::*;
@@ -112,6 +115,146 @@ const MODULE: &str = r#"
         (local.set $d (i32.add (local.get $d) (i32.const 8)))))
     (local.get $d))
 
+  ;; The 16-bit elements at [p, p + 2n) set to (i * 40503 + k) & 0xffff.
+  (func (export "fill16") (param $p i32) (param $n i32) (param $k i32)
+    (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (i32.store16 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 1)))
+          (i32.add (i32.mul (local.get $i) (i32.const 40503)) (local.get $k)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+
+  ;; zlib's hash slide as clang emits it: for the n 16-bit entries below p (n a multiple of
+  ;; four), from the top down, m = h[j]; h[j] = m - w if that does not wrap, else 0; four
+  ;; per iteration, at offsets 0, 6, 4 and 2 of a pointer stepping down by 8.
+  (func (export "slide") (param $p i32) (param $n i32) (param $w i32)
+    (local $m i32) (local $t i32)
+    (local.set $p (i32.sub (local.get $p) (i32.const 8)))
+    (loop $l
+      (i32.store16 (local.get $p)
+        (select (i32.const 0)
+          (local.tee $t (i32.sub (local.tee $m (i32.load16_u (local.get $p))) (local.get $w)))
+          (i32.gt_u (local.get $t) (local.get $m))))
+      (i32.store16 offset=6 (local.get $p)
+        (select (i32.const 0)
+          (local.tee $t (i32.sub (local.tee $m (i32.load16_u offset=6 (local.get $p))) (local.get $w)))
+          (i32.gt_u (local.get $t) (local.get $m))))
+      (i32.store16 offset=4 (local.get $p)
+        (select (i32.const 0)
+          (local.tee $t (i32.sub (local.tee $m (i32.load16_u offset=4 (local.get $p))) (local.get $w)))
+          (i32.gt_u (local.get $t) (local.get $m))))
+      (i32.store16 offset=2 (local.get $p)
+        (select (i32.const 0)
+          (local.tee $t (i32.sub (local.tee $m (i32.load16_u offset=2 (local.get $p))) (local.get $w)))
+          (i32.gt_u (local.get $t) (local.get $m))))
+      (local.set $p (i32.sub (local.get $p) (i32.const 8)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 4))))))
+
+  ;; d[j] = s[j] + k over 16-bit elements, cut to 16 bits, four per iteration, counting n
+  ;; down by four.
+  (func (export "add16") (param $d i32) (param $s i32) (param $n i32) (param $k i32)
+    (loop $l
+      (i32.store16 (local.get $d) (i32.add (i32.load16_u (local.get $s)) (local.get $k)))
+      (i32.store16 offset=2 (local.get $d)
+        (i32.add (i32.load16_u offset=2 (local.get $s)) (local.get $k)))
+      (i32.store16 offset=4 (local.get $d)
+        (i32.add (i32.load16_u offset=4 (local.get $s)) (local.get $k)))
+      (i32.store16 offset=6 (local.get $d)
+        (i32.add (i32.load16_u offset=6 (local.get $s)) (local.get $k)))
+      (local.set $d (i32.add (local.get $d) (i32.const 8)))
+      (local.set $s (i32.add (local.get $s) (i32.const 8)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 4))))))
+
+  ;; d[j] = s[j] > k ? s[j] - k : s[j] + k over signed 16-bit elements (a select whose
+  ;; sides both vary), four per iteration, counting n down by four.
+  (func (export "fold16") (param $d i32) (param $s i32) (param $n i32) (param $k i32)
+    (local $x i32)
+    (loop $l
+      (i32.store16 (local.get $d)
+        (select (i32.sub (local.tee $x (i32.load16_s (local.get $s))) (local.get $k))
+                (i32.add (local.get $x) (local.get $k))
+                (i32.gt_s (local.get $x) (local.get $k))))
+      (i32.store16 offset=2 (local.get $d)
+        (select (i32.sub (local.tee $x (i32.load16_s offset=2 (local.get $s))) (local.get $k))
+                (i32.add (local.get $x) (local.get $k))
+                (i32.gt_s (local.get $x) (local.get $k))))
+      (i32.store16 offset=4 (local.get $d)
+        (select (i32.sub (local.tee $x (i32.load16_s offset=4 (local.get $s))) (local.get $k))
+                (i32.add (local.get $x) (local.get $k))
+                (i32.gt_s (local.get $x) (local.get $k))))
+      (i32.store16 offset=6 (local.get $d)
+        (select (i32.sub (local.tee $x (i32.load16_s offset=6 (local.get $s))) (local.get $k))
+                (i32.add (local.get $x) (local.get $k))
+                (i32.gt_s (local.get $x) (local.get $k))))
+      (local.set $d (i32.add (local.get $d) (i32.const 8)))
+      (local.set $s (i32.add (local.get $s) (i32.const 8)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 4))))))
+
+  ;; d[j] = min(s[j], k) over signed 16-bit elements (a select the mid-end makes a
+  ;; minimum), four per iteration, counting n down by four.
+  (func (export "min16") (param $d i32) (param $s i32) (param $n i32) (param $k i32)
+    (local $x i32)
+    (loop $l
+      (i32.store16 (local.get $d)
+        (select (local.get $k) (local.tee $x (i32.load16_s (local.get $s)))
+          (i32.gt_s (local.get $x) (local.get $k))))
+      (i32.store16 offset=2 (local.get $d)
+        (select (local.get $k) (local.tee $x (i32.load16_s offset=2 (local.get $s)))
+          (i32.gt_s (local.get $x) (local.get $k))))
+      (i32.store16 offset=4 (local.get $d)
+        (select (local.get $k) (local.tee $x (i32.load16_s offset=4 (local.get $s)))
+          (i32.gt_s (local.get $x) (local.get $k))))
+      (i32.store16 offset=6 (local.get $d)
+        (select (local.get $k) (local.tee $x (i32.load16_s offset=6 (local.get $s)))
+          (i32.gt_s (local.get $x) (local.get $k))))
+      (local.set $d (i32.add (local.get $d) (i32.const 8)))
+      (local.set $s (i32.add (local.get $s) (i32.const 8)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 4))))))
+
+  ;; d[j] = s[j] + 7 over four i32s per iteration, counting n down by four, returning the
+  ;; sum of the s[j]: each loaded value also feeds the sum, which the copy must compute
+  ;; from it, so the loop stays as it is.
+  (func (export "add_sum") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (local $sum i32) (local $x i32)
+    (loop $l
+      (i32.store (local.get $d) (i32.add (local.tee $x (i32.load (local.get $s))) (i32.const 7)))
+      (local.set $sum (i32.add (local.get $sum) (local.get $x)))
+      (i32.store offset=4 (local.get $d) (i32.add (local.tee $x (i32.load offset=4 (local.get $s))) (i32.const 7)))
+      (local.set $sum (i32.add (local.get $sum) (local.get $x)))
+      (i32.store offset=8 (local.get $d) (i32.add (local.tee $x (i32.load offset=8 (local.get $s))) (i32.const 7)))
+      (local.set $sum (i32.add (local.get $sum) (local.get $x)))
+      (i32.store offset=12 (local.get $d) (i32.add (local.tee $x (i32.load offset=12 (local.get $s))) (i32.const 7)))
+      (local.set $sum (i32.add (local.get $sum) (local.get $x)))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 4)))))
+    (local.get $sum))
+
+  ;; d[j] = s[j] + s[0] over two doubles per iteration (s[0] of the iteration: the first
+  ;; lane's value added to both lanes), counting n down by two.
+  (func (export "add_first") (param $d i32) (param $s i32) (param $n i32)
+    (local $x f64)
+    (loop $l
+      (f64.store (local.get $d) (f64.add (local.tee $x (f64.load (local.get $s))) (local.get $x)))
+      (f64.store offset=8 (local.get $d) (f64.add (f64.load offset=8 (local.get $s)) (local.get $x)))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 2))))))
+
+;; The i32 at p + 4j + 2 set to the one at p + 4j plus 1, four per iteration, counting n
+  ;; down by four: each lane reads two bytes the lane before wrote, through the same
+  ;; pointer, so the loop stays as it is.
+  (func (export "carry") (param $p i32) (param $n i32)
+    (loop $l
+      (i32.store offset=2 (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
+      (i32.store offset=6 (local.get $p) (i32.add (i32.load offset=4 (local.get $p)) (i32.const 1)))
+      (i32.store offset=10 (local.get $p) (i32.add (i32.load offset=8 (local.get $p)) (i32.const 1)))
+      (i32.store offset=14 (local.get $p) (i32.add (i32.load offset=12 (local.get $p)) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 4))))))
+
   (func (export "get") (param $p i32) (result i64) (i64.load (local.get $p)))
 
   ;; FNV-style hash of all of memory, eight bytes at a time.
@@ -160,6 +303,144 @@ impl Model {
             let x = u64::from_le_bytes(chunk.try_into().unwrap());
             (h ^ x).wrapping_mul(0x100000001b3)
         }) as i64
+    }
+
+    fn fill16(&mut self, p: usize, n: usize, k: u32) {
+        for i in 0..n {
+            let v = (i as u32).wrapping_mul(40503).wrapping_add(k) as u16;
+            self.bytes[p + 2 * i..p + 2 * i + 2].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    fn u16(&self, p: u32) -> Option<u16> {
+        let b = self.bytes.get(p as usize..p as usize + 2)?;
+        Some(u16::from_le_bytes(b.try_into().unwrap()))
+    }
+
+    /// Writes `v` at `p`; false when that traps.
+    fn set_u16(&mut self, p: u32, v: u16) -> bool {
+        let Some(b) = self.bytes.get_mut(p as usize..p as usize + 2) else {
+            return false;
+        };
+        b.copy_from_slice(&v.to_le_bytes());
+        true
+    }
+
+    /// `slide` as the wasm does it; false when it traps.
+    fn slide(&mut self, p: u32, mut n: u32, w: u32) -> bool {
+        let mut p = p.wrapping_sub(8);
+        loop {
+            for offset in [0, 6, 4, 2] {
+                let at = p.wrapping_add(offset);
+                let Some(m) = self.u16(at) else { return false };
+                let t = u32::from(m).wrapping_sub(w);
+                let v = if t > u32::from(m) { 0 } else { t };
+                if !self.set_u16(at, v as u16) {
+                    return false;
+                }
+            }
+            p = p.wrapping_sub(8);
+            n = n.wrapping_sub(4);
+            if n == 0 {
+                return true;
+            }
+        }
+    }
+
+    /// `add16`, `fold16` or `min16` as the wasm does them; false when they trap.
+    fn lanes16(&mut self, op: Op16, mut d: u32, mut s: u32, mut n: u32, k: u32) -> bool {
+        loop {
+            for offset in [0, 2, 4, 6] {
+                let Some(x) = self.u16(s.wrapping_add(offset)) else {
+                    return false;
+                };
+                let x = x as i16 as i32;
+                let k = k as i32;
+                let v = match op {
+                    Op16::Add => (x as u16 as i32).wrapping_add(k),
+                    Op16::Fold if x > k => x.wrapping_sub(k),
+                    Op16::Fold => x.wrapping_add(k),
+                    Op16::Min => x.min(k),
+                };
+                if !self.set_u16(d.wrapping_add(offset), v as u16) {
+                    return false;
+                }
+            }
+            d = d.wrapping_add(8);
+            s = s.wrapping_add(8);
+            n = n.wrapping_sub(4);
+            if n == 0 {
+                return true;
+            }
+        }
+    }
+
+    /// `add_first` as the wasm does it; false when it traps.
+    fn add_first(&mut self, mut d: u32, mut s: u32, mut n: u32) -> bool {
+        loop {
+            let mut first = 0.0;
+            for offset in [0, 8] {
+                let Some(x) = self.f64(s.wrapping_add(offset) as usize) else {
+                    return false;
+                };
+                if offset == 0 {
+                    first = x;
+                }
+                let at = d.wrapping_add(offset) as usize;
+                if at + 8 > PAGE {
+                    return false;
+                }
+                self.set_f64(at, x + first);
+            }
+            d = d.wrapping_add(16);
+            s = s.wrapping_add(16);
+            n = n.wrapping_sub(2);
+            if n == 0 {
+                return true;
+            }
+        }
+    }
+
+    /// `carry` as the wasm does it; false when it traps.
+    fn carry(&mut self, mut p: u32, mut n: u32) -> bool {
+        loop {
+            for offset in [0, 4, 8, 12] {
+                let Some(x) = self.i32(p.wrapping_add(offset) as usize) else {
+                    return false;
+                };
+                let at = p.wrapping_add(offset + 2) as usize;
+                let Some(out) = self.bytes.get_mut(at..at + 4) else {
+                    return false;
+                };
+                out.copy_from_slice(&x.wrapping_add(1).to_le_bytes());
+            }
+            p = p.wrapping_add(16);
+            n = n.wrapping_sub(4);
+            if n == 0 {
+                return true;
+            }
+        }
+    }
+
+    /// `add_sum` as the wasm does it: the sum, `None` when it traps.
+    fn add_sum(&mut self, mut d: u32, mut s: u32, mut n: u32) -> Option<u32> {
+        let mut sum = 0u32;
+        loop {
+            for offset in [0, 4, 8, 12] {
+                let x = self.i32(s.wrapping_add(offset) as usize)? as u32;
+                let at = d.wrapping_add(offset) as usize;
+                self.bytes
+                    .get_mut(at..at + 4)?
+                    .copy_from_slice(&x.wrapping_add(7).to_le_bytes());
+                sum = sum.wrapping_add(x);
+            }
+            d = d.wrapping_add(16);
+            s = s.wrapping_add(16);
+            n = n.wrapping_sub(4);
+            if n == 0 {
+                return Some(sum);
+            }
+        }
     }
 
     fn i32(&self, p: usize) -> Option<i32> {
@@ -298,6 +579,11 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
         model.fill(p, n, k);
         call(instance, "fill", &[i32(p as i32), i32(n as i32), f64(k)]);
     }
+    if let Run::Slide { .. } | Run::Lanes16 { .. } = run {
+        let (n, k) = (PAGE / 2, 0x1234);
+        model.fill16(0, n, k);
+        call(instance, "fill16", &[i32(0), i32(n as i32), i32(k as i32)]);
+    }
     // The name, the arguments, whether it completes and what it returns.
     let (name, args, completes, returns) = match run {
         Run::Axpy { a, c, b, n } => (
@@ -314,10 +600,39 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
         ),
         Run::AddRest { d, s, n } => returning("add_rest", model.add_rest(d, s, n), [d, s, n]),
         Run::CopyRest { d, s, n } => returning("copy_rest", model.copy_rest(d, s, n), [d, s, n]),
+        Run::AddSum { d, s, n } => returning("add_sum", model.add_sum(d, s, n), [d, s, n]),
+        Run::Carry { p, n } => (
+            "carry",
+            vec![i32(p as i32), i32(n as i32)],
+            model.carry(p, n),
+            None,
+        ),
+        Run::AddFirst { d, s, n } => (
+            "add_first",
+            vec![i32(d as i32), i32(s as i32), i32(n as i32)],
+            model.add_first(d, s, n),
+            None,
+        ),
         Run::Mix { d, s, end } => (
             "mix",
             vec![i32(d as i32), i32(s as i32), i32(end as i32)],
             model.mix(d, s, end),
+            None,
+        ),
+        Run::Slide { p, n, w } => (
+            "slide",
+            vec![i32(p as i32), i32(n as i32), i32(w as i32)],
+            model.slide(p, n, w),
+            None,
+        ),
+        Run::Lanes16 { op, d, s, n, k } => (
+            match op {
+                Op16::Add => "add16",
+                Op16::Fold => "fold16",
+                Op16::Min => "min16",
+            },
+            [d, s, n, k].iter().map(|&a| i32(a as i32)).collect(),
+            model.lanes16(op, d, s, n, k),
             None,
         ),
     };
@@ -358,11 +673,66 @@ fn returning(
 
 #[derive(Clone, Copy, Debug)]
 enum Run {
-    Axpy { a: f64, c: u32, b: u32, n: u32 },
-    Copy { d: u32, s: u32, n: u32 },
-    AddRest { d: u32, s: u32, n: u32 },
-    CopyRest { d: u32, s: u32, n: u32 },
-    Mix { d: u32, s: u32, end: u32 },
+    Axpy {
+        a: f64,
+        c: u32,
+        b: u32,
+        n: u32,
+    },
+    Copy {
+        d: u32,
+        s: u32,
+        n: u32,
+    },
+    AddRest {
+        d: u32,
+        s: u32,
+        n: u32,
+    },
+    CopyRest {
+        d: u32,
+        s: u32,
+        n: u32,
+    },
+    AddSum {
+        d: u32,
+        s: u32,
+        n: u32,
+    },
+    AddFirst {
+        d: u32,
+        s: u32,
+        n: u32,
+    },
+    Carry {
+        p: u32,
+        n: u32,
+    },
+    Mix {
+        d: u32,
+        s: u32,
+        end: u32,
+    },
+    Slide {
+        p: u32,
+        n: u32,
+        w: u32,
+    },
+    Lanes16 {
+        op: Op16,
+        d: u32,
+        s: u32,
+        n: u32,
+        k: u32,
+    },
+}
+
+/// The loops of 16-bit elements `Run::Lanes16` runs.
+#[derive(Clone, Copy, Debug)]
+enum Op16 {
+    Add,
+    Fold,
+    Min,
 }
 
 #[test]
@@ -383,11 +753,11 @@ fn axpy_with_arrays_apart_overlapping_or_the_same() {
 
 /// The vector copy of a loop that computes runs two iterations per pass, after one alone
 /// when their number is odd; that of a loop only moving data, one per pass: each number of
-/// iterations from one to seven, for each kind.
+/// iterations from one to seven (left to the loop) and from 15 to 20, for each kind.
 #[test]
 fn small_iteration_counts_odd_and_even() {
     let setup = [(0, 2048, 0.0), (16384, 64, 100.0)];
-    for iterations in 1..=7u32 {
+    for iterations in (1..=7u32).chain(15..=20) {
         let (n, end) = (2 * iterations, 16 * iterations);
         for run in [
             Run::Axpy {
@@ -409,12 +779,14 @@ fn small_iteration_counts_odd_and_even() {
 }
 
 /// Loops whose counter or pointers the code after them goes on from, with each count from
-/// one to nine, arrays apart or overlapping by one element either way, and running off the
-/// end of memory.
+/// one to nine and from 30 to 35, arrays apart or overlapping by one element either way, and running off the
+/// end of memory; and loops whose lanes are also used one by one (a sum of the elements
+/// loaded, the first lane added to every lane, each lane reading what the one before wrote),
+/// which stay as they are.
 #[test]
 fn values_used_after_the_loop() {
     let setup = [(0, 2048, 0.0), (16384, 64, 100.0)];
-    for n in 1..=9u32 {
+    for n in (1..=9u32).chain(30..=35) {
         for (label, d, s) in [
             ("apart", 16384, 8),
             ("s one element above d", 16384, 16392),
@@ -431,6 +803,20 @@ fn values_used_after_the_loop() {
                 Run::CopyRest { d, s, n },
             );
         }
+    }
+    for n in [4, 8, 64] {
+        check(
+            &format!("add and sum, {n}"),
+            &setup,
+            Run::AddSum { d: 16384, s: 8, n },
+        );
+        let run = Run::AddFirst { d: 16384, s: 8, n };
+        check(&format!("add the first, {n}"), &setup, run);
+        let run = Run::Carry {
+            p: 16384,
+            n: 16 * n,
+        };
+        check(&format!("carry, {n}"), &setup, run);
     }
     let (d, s, n) = (PAGE as u32 - 64, 0, 20);
     check("add off the end", &setup, Run::AddRest { d, s, n });
@@ -511,6 +897,79 @@ fn random_placements_counts_and_overlaps() {
             };
             let label = format!("mix {round} ({mode}): d {d}, s {s}, end {end}");
             check_on(&instance, &label, &setup, Run::Mix { d, s, end });
+        }
+    }
+}
+
+/// 16-bit elements in 32-bit lanes: zlib's hash slide (a select on an unsigned compare of
+/// values each used twice, from the top down) for numbers of iterations below and around the
+/// fewest the copy takes, windows from none to more than any element, and off the bottom of
+/// memory.
+#[test]
+fn sixteen_bit_slide() {
+    for iterations in [1, 2, 3, 14, 15, 16, 17, 18, 19, 64] {
+        for w in [0, 1, 0x1234, 0x8000, 0xffff, 0x1_0000, u32::MAX] {
+            let run = Run::Slide {
+                p: 20000,
+                n: 4 * iterations,
+                w,
+            };
+            check(&format!("{run:?}"), &[], run);
+        }
+    }
+    // From 64 bytes up, past zero: the first 32 entries slide, then the loop leaves memory.
+    check(
+        "off the bottom",
+        &[],
+        Run::Slide {
+            p: 64,
+            n: 160,
+            w: 7,
+        },
+    );
+    check(
+        "at the top",
+        &[],
+        Run::Slide {
+            p: PAGE as u32,
+            n: 64,
+            w: 7,
+        },
+    );
+    check(
+        "at an odd address",
+        &[],
+        Run::Slide {
+            p: 999,
+            n: 64,
+            w: 300,
+        },
+    );
+}
+
+/// 16-bit sums cut to 16 bits, signed selects and signed minimums, with arrays apart, the same, and
+/// overlapping by one to four lanes either way, and running off the end of memory.
+#[test]
+fn sixteen_bit_lanes_with_overlaps() {
+    for (label, d, s, n) in [
+        ("apart", 8192, 0, 64),
+        ("in place", 8192, 8192, 64),
+        ("s one lane above d", 8192, 8194, 64),
+        ("s one lane below d", 8192, 8190, 64),
+        ("s three lanes below d", 8192, 8186, 64),
+        ("s four lanes below d", 8192, 8184, 64),
+        ("odd addresses", 8193, 3001, 32),
+        ("off the end", PAGE as u32 - 40, 0, 64),
+        ("one iteration", 8192, 0, 4),
+        ("three iterations", 8192, 0, 12),
+        ("sixteen iterations", 8192, 0, 64),
+        ("seventeen iterations", 8192, 0, 68),
+    ] {
+        for k in [0, 1, 0x7fff, 0x1_2345, u32::MAX, 0xffff_8000] {
+            for op in [Op16::Add, Op16::Fold, Op16::Min] {
+                let run = Run::Lanes16 { op, d, s, n, k };
+                check(&format!("{label}: {run:?}"), &[], run);
+            }
         }
     }
 }
