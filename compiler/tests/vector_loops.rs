@@ -965,7 +965,8 @@ fn sixteen_bit_lanes_with_overlaps() {
         ("sixteen iterations", 8192, 0, 64),
         ("seventeen iterations", 8192, 0, 68),
     ] {
-        for k in [0, 1, 0x7fff, 0x1_2345, u32::MAX, 0xffff_8000] {
+        // Small, past 16 bits, negative as 16 bits and as 32.
+        for k in [1, 0x1_2345, 0x8000, 0xffff_8000] {
             for op in [Op16::Add, Op16::Fold, Op16::Min] {
                 let run = Run::Lanes16 { op, d, s, n, k };
                 check(&format!("{label}: {run:?}"), &[], run);
