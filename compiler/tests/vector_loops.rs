@@ -897,6 +897,28 @@ fn random_placements_counts_and_overlaps() {
             };
             let label = format!("mix {round} ({mode}): d {d}, s {s}, end {end}");
             check_on(&instance, &label, &setup, Run::Mix { d, s, end });
+
+            // 16-bit lanes: a count of 4 to 400 elements, arrays up to eight lanes apart
+            // (the slide, at an even or odd address, may run off the bottom of memory).
+            let n = 4 * (1 + next(100) as u32);
+            let d = (c & !1).min(PAGE as u32 - 16) | next(2) as u32;
+            let s = (d as i64 + 2 * (next(17) as i64 - 8)).clamp(0, PAGE as i64 - 2) as u32;
+            let k = next(0x2_0000) as u32;
+            let op = [Op16::Add, Op16::Fold, Op16::Min][next(3) as usize];
+            let run = Run::Lanes16 { op, d, s, n, k };
+            check_on(
+                &instance,
+                &format!("{round} ({mode}): {run:?}"),
+                &setup,
+                run,
+            );
+            let run = Run::Slide { p: d, n, w: k };
+            check_on(
+                &instance,
+                &format!("{round} ({mode}): {run:?}"),
+                &setup,
+                run,
+            );
         }
     }
 }
