@@ -326,121 +326,108 @@ impl Model {
         true
     }
 
-    /// `slide` as the wasm does it; false when it traps.
-    fn slide(&mut self, p: u32, mut n: u32, w: u32) -> bool {
-        let mut p = p.wrapping_sub(8);
+    /// A loop as the module's counted loops run it: `round(model, d, s)` (`None` when it
+    /// traps), then `d` and `s` step by `step` and `n` counts down by `lanes`, until `n` is
+    /// zero. False when a round traps.
+    fn counted(
+        &mut self,
+        (mut d, mut s, mut n): (u32, u32, u32),
+        (step, lanes): (u32, u32),
+        mut round: impl FnMut(&mut Model, u32, u32) -> Option<()>,
+    ) -> bool {
         loop {
-            for offset in [0, 6, 4, 2] {
-                let at = p.wrapping_add(offset);
-                let Some(m) = self.u16(at) else { return false };
-                let t = u32::from(m).wrapping_sub(w);
-                let v = if t > u32::from(m) { 0 } else { t };
-                if !self.set_u16(at, v as u16) {
-                    return false;
-                }
+            if round(self, d, s).is_none() {
+                return false;
             }
-            p = p.wrapping_sub(8);
-            n = n.wrapping_sub(4);
+            d = d.wrapping_add(step);
+            s = s.wrapping_add(step);
+            n = n.wrapping_sub(lanes);
             if n == 0 {
                 return true;
             }
         }
     }
 
+    fn set_i32(&mut self, p: u32, v: i32) -> Option<()> {
+        let p = p as usize;
+        self.bytes
+            .get_mut(p..p + 4)?
+            .copy_from_slice(&v.to_le_bytes());
+        Some(())
+    }
+
+    /// `slide` as the wasm does it (its pointer stepping down); false when it traps.
+    fn slide(&mut self, p: u32, n: u32, w: u32) -> bool {
+        let p = p.wrapping_sub(8);
+        self.counted((p, p, n), (8u32.wrapping_neg(), 4), |model, p, _| {
+            for offset in [0, 6, 4, 2] {
+                let at = p.wrapping_add(offset);
+                let m = u32::from(model.u16(at)?);
+                let t = m.wrapping_sub(w);
+                let v = if t > m { 0 } else { t };
+                model.set_u16(at, v as u16).then_some(())?;
+            }
+            Some(())
+        })
+    }
+
     /// `add16`, `fold16` or `min16` as the wasm does them; false when they trap.
-    fn lanes16(&mut self, op: Op16, mut d: u32, mut s: u32, mut n: u32, k: u32) -> bool {
-        loop {
+    fn lanes16(&mut self, op: Op16, d: u32, s: u32, n: u32, k: u32) -> bool {
+        let k = k as i32;
+        self.counted((d, s, n), (8, 4), |model, d, s| {
             for offset in [0, 2, 4, 6] {
-                let Some(x) = self.u16(s.wrapping_add(offset)) else {
-                    return false;
-                };
-                let x = x as i16 as i32;
-                let k = k as i32;
+                let x = model.u16(s.wrapping_add(offset))? as i16 as i32;
                 let v = match op {
                     Op16::Add => (x as u16 as i32).wrapping_add(k),
                     Op16::Fold if x > k => x.wrapping_sub(k),
                     Op16::Fold => x.wrapping_add(k),
                     Op16::Min => x.min(k),
                 };
-                if !self.set_u16(d.wrapping_add(offset), v as u16) {
-                    return false;
-                }
+                model
+                    .set_u16(d.wrapping_add(offset), v as u16)
+                    .then_some(())?;
             }
-            d = d.wrapping_add(8);
-            s = s.wrapping_add(8);
-            n = n.wrapping_sub(4);
-            if n == 0 {
-                return true;
-            }
-        }
+            Some(())
+        })
     }
 
     /// `add_first` as the wasm does it; false when it traps.
-    fn add_first(&mut self, mut d: u32, mut s: u32, mut n: u32) -> bool {
-        loop {
-            let mut first = 0.0;
+    fn add_first(&mut self, d: u32, s: u32, n: u32) -> bool {
+        self.counted((d, s, n), (16, 2), |model, d, s| {
+            let first = model.f64(s as usize)?;
             for offset in [0, 8] {
-                let Some(x) = self.f64(s.wrapping_add(offset) as usize) else {
-                    return false;
-                };
-                if offset == 0 {
-                    first = x;
-                }
+                let x = model.f64(s.wrapping_add(offset) as usize)?;
                 let at = d.wrapping_add(offset) as usize;
-                if at + 8 > PAGE {
-                    return false;
-                }
-                self.set_f64(at, x + first);
+                (at + 8 <= PAGE).then_some(())?;
+                model.set_f64(at, x + first);
             }
-            d = d.wrapping_add(16);
-            s = s.wrapping_add(16);
-            n = n.wrapping_sub(2);
-            if n == 0 {
-                return true;
-            }
-        }
+            Some(())
+        })
     }
 
     /// `carry` as the wasm does it; false when it traps.
-    fn carry(&mut self, mut p: u32, mut n: u32) -> bool {
-        loop {
+    fn carry(&mut self, p: u32, n: u32) -> bool {
+        self.counted((p, p, n), (16, 4), |model, p, _| {
             for offset in [0, 4, 8, 12] {
-                let Some(x) = self.i32(p.wrapping_add(offset) as usize) else {
-                    return false;
-                };
-                let at = p.wrapping_add(offset + 2) as usize;
-                let Some(out) = self.bytes.get_mut(at..at + 4) else {
-                    return false;
-                };
-                out.copy_from_slice(&x.wrapping_add(1).to_le_bytes());
+                let x = model.i32(p.wrapping_add(offset) as usize)?;
+                model.set_i32(p.wrapping_add(offset + 2), x.wrapping_add(1))?;
             }
-            p = p.wrapping_add(16);
-            n = n.wrapping_sub(4);
-            if n == 0 {
-                return true;
-            }
-        }
+            Some(())
+        })
     }
 
     /// `add_sum` as the wasm does it: the sum, `None` when it traps.
-    fn add_sum(&mut self, mut d: u32, mut s: u32, mut n: u32) -> Option<u32> {
+    fn add_sum(&mut self, d: u32, s: u32, n: u32) -> Option<u32> {
         let mut sum = 0u32;
-        loop {
+        let done = self.counted((d, s, n), (16, 4), |model, d, s| {
             for offset in [0, 4, 8, 12] {
-                let x = self.i32(s.wrapping_add(offset) as usize)? as u32;
-                let at = d.wrapping_add(offset) as usize;
-                self.bytes
-                    .get_mut(at..at + 4)?
-                    .copy_from_slice(&x.wrapping_add(7).to_le_bytes());
-                sum = sum.wrapping_add(x);
+                let x = model.i32(s.wrapping_add(offset) as usize)?;
+                model.set_i32(d.wrapping_add(offset), x.wrapping_add(7))?;
+                sum = sum.wrapping_add(x as u32);
             }
-            d = d.wrapping_add(16);
-            s = s.wrapping_add(16);
-            n = n.wrapping_sub(4);
-            if n == 0 {
-                return Some(sum);
-            }
-        }
+            Some(())
+        });
+        done.then_some(sum)
     }
 
     fn i32(&self, p: usize) -> Option<i32> {
