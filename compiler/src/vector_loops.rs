@@ -3,12 +3,14 @@
 //! A C compiler targeting wasm without SIMD still unrolls a loop like `c[j] += a * b[j]`:
 //! each iteration holds two (or four) copies of the body, on neighbouring elements. Natively
 //! the same loop is vectorised. This pass finds, in a loop of one block, stores of 2 × 64 or
-//! 4 × 32 bits to neighbouring addresses whose values are computed the same way, and builds a
-//! second copy of the loop in which each such set is one vector store of one vector
-//! computation (loads of neighbouring elements becoming one vector load, a value every copy
-//! shares becoming a splat). When the loop computes (not only moves data), the copy runs two
-//! iterations per pass, after one alone when their number is odd: the second iteration of a
-//! pass addresses memory from the first's addresses plus one step.
+//! 4 × 32 bits (or 4 × 16 bits of 32-bit values, `i32.store16`) to neighbouring addresses
+//! whose values are computed the same way, and builds a second copy of the loop in which each
+//! such set is one vector store of one vector computation (loads of neighbouring elements
+//! becoming one vector load, 16-bit ones widened to 32-bit lanes, a value every copy shares
+//! becoming a splat, a select on a compare of 32-bit lanes a vector compare and mask, a value
+//! used twice in a lane one node). When the loop computes (not only moves data), the copy
+//! runs two iterations per pass, after one alone when their number is odd: the second
+//! iteration of a pass addresses memory from the first's addresses plus one step.
 //!
 //! The copy runs only when a check before the loop proves it does exactly what the loop
 //! does; else the loop runs as it was. The check computes, from the values the loop starts
@@ -21,6 +23,11 @@
 //! - that the copies' addresses are neighbours (lane `i` at lane 0's address plus `i` lanes);
 //! - for each two accesses the copy runs in another order (one of them a store), that they
 //!   touch different bytes: in every iteration when both step alike, else over the loop.
+//!
+//! What holds between accesses through the same address operand is known when compiling:
+//! such lanes always neighbour, and two such accesses the copy reorders that overlap mean no
+//! copy; accesses through one operand share one range test. The count comes first, and fewer
+//! than [`MIN_ITERATIONS`] go to the loop without the rest of the check.
 //!
 //! Only loops with nothing else to observe qualify: no call, nothing that may trap but the
 //! linear-memory accesses the check covers, and no store but those. Values of the loop used
@@ -75,7 +82,7 @@ impl Memory0 {
 }
 
 /// The fewest iterations for which the copy runs: below, the check costs more than the copy
-/// saves (CoreMark's 8-by-8 matrices, two iterations of a loop of 16-bit elements unrolled
+/// saves (CoreMark's 9-by-9 matrices, two iterations of a loop of 16-bit elements unrolled
 /// four times, ran 17% more instructions in `matrix_test` with the copy taken).
 const MIN_ITERATIONS: i64 = 16;
 /// The most checks one loop's copy may need before it is not worth it.
