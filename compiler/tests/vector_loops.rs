@@ -579,49 +579,22 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
             model.axpy(a, c, b, n),
             None,
         ),
-        Run::Copy { d, s, n } => (
-            "copy",
-            vec![i32(d as i32), i32(s as i32), i32(n as i32)],
-            model.copy(d, s, n),
-            None,
-        ),
+        Run::Copy { d, s, n } => unsigned("copy", &[d, s, n], model.copy(d, s, n)),
         Run::AddRest { d, s, n } => returning("add_rest", model.add_rest(d, s, n), [d, s, n]),
         Run::CopyRest { d, s, n } => returning("copy_rest", model.copy_rest(d, s, n), [d, s, n]),
         Run::AddSum { d, s, n } => returning("add_sum", model.add_sum(d, s, n), [d, s, n]),
-        Run::Carry { p, n } => (
-            "carry",
-            vec![i32(p as i32), i32(n as i32)],
-            model.carry(p, n),
-            None,
-        ),
-        Run::AddFirst { d, s, n } => (
-            "add_first",
-            vec![i32(d as i32), i32(s as i32), i32(n as i32)],
-            model.add_first(d, s, n),
-            None,
-        ),
-        Run::Mix { d, s, end } => (
-            "mix",
-            vec![i32(d as i32), i32(s as i32), i32(end as i32)],
-            model.mix(d, s, end),
-            None,
-        ),
-        Run::Slide { p, n, w } => (
-            "slide",
-            vec![i32(p as i32), i32(n as i32), i32(w as i32)],
-            model.slide(p, n, w),
-            None,
-        ),
-        Run::Lanes16 { op, d, s, n, k } => (
-            match op {
+        Run::Carry { p, n } => unsigned("carry", &[p, n], model.carry(p, n)),
+        Run::AddFirst { d, s, n } => unsigned("add_first", &[d, s, n], model.add_first(d, s, n)),
+        Run::Mix { d, s, end } => unsigned("mix", &[d, s, end], model.mix(d, s, end)),
+        Run::Slide { p, n, w } => unsigned("slide", &[p, n, w], model.slide(p, n, w)),
+        Run::Lanes16 { op, d, s, n, k } => {
+            let name = match op {
                 Op16::Add => "add16",
                 Op16::Fold => "fold16",
                 Op16::Min => "min16",
-            },
-            [d, s, n, k].iter().map(|&a| i32(a as i32)).collect(),
-            model.lanes16(op, d, s, n, k),
-            None,
-        ),
+            };
+            unsigned(name, &[d, s, n, k], model.lanes16(op, d, s, n, k))
+        }
     };
     match completes {
         true => {
@@ -645,6 +618,17 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
         assert_eq!(got, want, "{label}: bytes at {p}");
     }
     panic!("{label}: hashes differ, bytes equal");
+}
+
+/// A call of a function of i32s that returns nothing: its name, arguments and whether it
+/// completes.
+fn unsigned(
+    name: &'static str,
+    args: &[u32],
+    completes: bool,
+) -> (&'static str, Vec<Val>, bool, Option<u32>) {
+    let args = args.iter().map(|&a| i32(a as i32)).collect();
+    (name, args, completes, None)
 }
 
 /// A call of a function of three i32s that returns one: its name, arguments, whether it
