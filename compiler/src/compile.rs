@@ -303,7 +303,8 @@ pub fn compile_ir(
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
     // function's narrow signed loads also taken masked are read unsigned and its narrow loads
-    // also taken wide are loaded wide (see `narrow_loads`), its parameters that are another
+    // also taken wide are loaded wide (see `narrow_loads`), its subtractions of constants
+    // become additions (see `sub_constants`), its parameters that are another
     // plus a constant are made in their blocks (see `offset_params`), its blocks make the integer constants they use (see
     // `block_constants`), a branch passes on the value it compared in place of an equal
     // constant (see `branch_values`), its loop-invariant values leave their loops (see
@@ -330,6 +331,7 @@ pub fn compile_ir(
                 crate::vector_loops::vectorise_loops(&mut context.func, memory0);
                 crate::byte_compares::widen_byte_compares(&mut context.func, memory0);
             }
+            crate::sub_constants::add_negated_constants(&mut context.func);
             crate::offset_params::derive_offset_params(&mut context.func);
             // No pass from here changes a branch: all see the same control flow.
             let shape = crate::shape::Shape::new(&context.func);

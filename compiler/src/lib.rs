@@ -36,6 +36,7 @@ mod shape;
 mod sibling_copies;
 mod stack_check;
 pub mod static_tables;
+mod sub_constants;
 #[cfg(test)]
 mod test_ir;
 pub mod trampolines;
