@@ -304,7 +304,8 @@ pub fn compile_ir(
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
     // function's narrow signed loads also taken masked are read unsigned and its narrow loads
     // also taken wide are loaded wide (see `narrow_loads`), its subtractions of constants
-    // become additions (see `sub_constants`), its parameters that are another
+    // become additions (see `sub_constants`), its `br_table`s of few destinations become
+    // compares (see `small_tables`), its parameters that are another
     // plus a constant are made in their blocks (see `offset_params`), its blocks make the integer constants they use (see
     // `block_constants`), a branch passes on the value it compared in place of an equal
     // constant (see `branch_values`), its loop-invariant values leave their loops (see
@@ -332,6 +333,7 @@ pub fn compile_ir(
                 crate::byte_compares::widen_byte_compares(&mut context.func, memory0);
             }
             crate::sub_constants::add_negated_constants(&mut context.func);
+            crate::small_tables::branch_small_tables(&mut context.func);
             crate::offset_params::derive_offset_params(&mut context.func);
             // No pass from here changes a branch: all see the same control flow.
             let shape = crate::shape::Shape::new(&context.func);

@@ -34,6 +34,7 @@ mod offset_params;
 mod schedule;
 mod shape;
 mod sibling_copies;
+mod small_tables;
 mod stack_check;
 pub mod static_tables;
 mod sub_constants;
