@@ -303,7 +303,8 @@ pub fn compile_ir(
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
     // function's narrow signed loads also taken masked are read unsigned and its narrow loads
-    // also taken wide are loaded wide (see `narrow_loads`), its subtractions of constants
+    // also taken wide are loaded wide (see `narrow_loads`), its tests of a difference or
+    // `xor` against zero compare the operands (see `zero_compares`), its subtractions of constants
     // become additions (see `sub_constants`), its `br_table`s of few destinations become
     // compares (see `small_tables`), its parameters that are another
     // plus a constant are made in their blocks (see `offset_params`), its blocks make the integer constants they use (see
@@ -332,6 +333,7 @@ pub fn compile_ir(
                 crate::vector_loops::vectorise_loops(&mut context.func, memory0);
                 crate::byte_compares::widen_byte_compares(&mut context.func, memory0);
             }
+            crate::zero_compares::compare_operands(&mut context.func);
             crate::sub_constants::add_negated_constants(&mut context.func);
             crate::small_tables::branch_small_tables(&mut context.func);
             crate::offset_params::derive_offset_params(&mut context.func);

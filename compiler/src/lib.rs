@@ -46,6 +46,7 @@ mod unwind;
 mod vector_loads;
 mod vector_loops;
 mod vmctx_uses;
+mod zero_compares;
 
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
