@@ -411,6 +411,7 @@ fn rewrite(func: &mut ir::Function, root: ir::Inst, read: &Read) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_ir::count;
     use cranelift_codegen::ir::{types::I32, types::I64, MemFlagsData};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
@@ -470,14 +471,6 @@ mod tests {
         b.ins().return_(&[acc.expect("bytes")]);
         crate::test_ir::finish(b);
         func
-    }
-
-    fn count(func: &ir::Function, opcode: Opcode) -> usize {
-        func.layout
-            .blocks()
-            .flat_map(|block| func.layout.block_insts(block))
-            .filter(|&inst| func.dfg.insts[inst].opcode() == opcode)
-            .count()
     }
 
     #[test]

@@ -151,6 +151,7 @@ fn compare_chain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_ir::count;
     use cranelift_codegen::ir::{types::I32, JumpTableData, Opcode};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
@@ -179,14 +180,6 @@ mod tests {
         }
         crate::test_ir::finish(b);
         func
-    }
-
-    fn count(func: &ir::Function, opcode: Opcode) -> usize {
-        func.layout
-            .blocks()
-            .flat_map(|block| func.layout.block_insts(block))
-            .filter(|&inst| func.dfg.insts[inst].opcode() == opcode)
-            .count()
     }
 
     #[test]

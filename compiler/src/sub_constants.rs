@@ -17,6 +17,8 @@
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{self, types, InstBuilder, InstructionData, Opcode, Value};
 
+use crate::narrow_masks::constant;
+
 /// Rewrites each `isub x, (iconst k)` of `func` on 32- or 64-bit integers as
 /// `iadd x, (iconst -k)`; returns how many it rewrote.
 pub fn add_negated_constants(func: &mut ir::Function) -> usize {
@@ -51,23 +53,9 @@ fn negation(func: &ir::Function, k: Value, ty: ir::Type) -> Option<i64> {
         // An `i32` immediate is kept as its 32 bits, zero-extended.
         types::I32 => Some(i64::from((k as u32).wrapping_neg())),
         types::I64 => {
-            let negated = k.wrapping_neg();
+            let negated = (k as i64).wrapping_neg();
             i32::try_from(negated).is_ok().then_some(negated)
         }
-        _ => None,
-    }
-}
-
-/// The immediate of the `iconst` that makes `v`, if one does.
-fn constant(func: &ir::Function, v: Value) -> Option<i64> {
-    let ir::ValueDef::Result(def, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    match func.dfg.insts[def] {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } => Some(imm.bits()),
         _ => None,
     }
 }
@@ -102,7 +90,7 @@ mod tests {
                     InstructionData::Binary {
                         opcode: Opcode::Iadd,
                         args: [_, k],
-                    } => added.extend(constant(func, k)),
+                    } => added.extend(constant(func, k).map(|k| k as i64)),
                     InstructionData::Binary {
                         opcode: Opcode::Isub,
                         ..

@@ -12,6 +12,15 @@ pub fn function(params: &[Type], returns: &[Type]) -> ir::Function {
     ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig)
 }
 
+/// How many instructions of `func` have `opcode`.
+pub fn count(func: &ir::Function, opcode: ir::Opcode) -> usize {
+    func.layout
+        .blocks()
+        .flat_map(|block| func.layout.block_insts(block))
+        .filter(|&inst| func.dfg.insts[inst].opcode() == opcode)
+        .count()
+}
+
 /// Starts the function `b` builds with its entry block, and returns the entry's parameters
 /// (the function's).
 pub fn enter(b: &mut FunctionBuilder) -> Vec<Value> {

@@ -13,12 +13,13 @@
 //! for no instruction saved) and is in the block that makes the value (so that `a` and `b`
 //! live no further than the block they were already used in). Integer scalars only.
 
-use std::collections::HashMap;
-
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{
     self, condcodes::IntCC, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef,
 };
+
+use crate::narrow_masks::constant;
 
 /// Rewrites the tests of `func` as above; returns how many it rewrote.
 pub fn compare_operands(func: &mut ir::Function) -> usize {
@@ -32,12 +33,12 @@ pub fn compare_operands(func: &mut ir::Function) -> usize {
                     opcode: Opcode::Icmp,
                     cond: cc @ (IntCC::Equal | IntCC::NotEqual),
                     args: [x, zero],
-                } if is_zero(cursor.func, zero) => (x, cc),
+                } if constant(cursor.func, zero) == Some(0) => (x, cc),
                 InstructionData::Brif { arg, .. } => (arg, IntCC::NotEqual),
                 _ => continue,
             };
             let tested = cursor.func.dfg.resolve_aliases(tested);
-            if uses.get(&tested) != Some(&1) {
+            if uses[tested] != 1 {
                 continue;
             }
             let Some((difference, a, b)) = operands(cursor.func, tested) else {
@@ -78,24 +79,13 @@ fn operands(func: &ir::Function, v: Value) -> Option<(Inst, Value, Value)> {
     }
 }
 
-/// Whether `v` is the constant 0.
-fn is_zero(func: &ir::Function, v: Value) -> bool {
-    let ValueDef::Result(def, _) = func.dfg.value_def(v) else {
-        return false;
-    };
-    matches!(
-        func.dfg.insts[def],
-        InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if imm.bits() == 0
-    )
-}
-
 /// How many times each value is used: as an operand or a branch argument.
-fn use_counts(func: &ir::Function) -> HashMap<Value, u32> {
-    let mut uses: HashMap<Value, u32> = HashMap::new();
+fn use_counts(func: &ir::Function) -> SecondaryMap<Value, u32> {
+    let mut uses: SecondaryMap<Value, u32> = SecondaryMap::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for v in func.dfg.inst_values(inst) {
-                *uses.entry(func.dfg.resolve_aliases(v)).or_default() += 1;
+                uses[func.dfg.resolve_aliases(v)] += 1;
             }
         }
     }
@@ -105,6 +95,7 @@ fn use_counts(func: &ir::Function) -> HashMap<Value, u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_ir::count;
     use cranelift_codegen::ir::types::{I32, I64};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
@@ -154,14 +145,6 @@ mod tests {
         }
         crate::test_ir::finish(b);
         func
-    }
-
-    fn count(func: &ir::Function, opcode: Opcode) -> usize {
-        func.layout
-            .blocks()
-            .flat_map(|block| func.layout.block_insts(block))
-            .filter(|&inst| func.dfg.insts[inst].opcode() == opcode)
-            .count()
     }
 
     /// The operands of the function's `icmp`, if it has one, as parameter indexes.
