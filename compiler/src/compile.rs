@@ -303,12 +303,12 @@ pub fn compile_ir(
     let mut ctrl_plane = Default::default();
     // With a separate ISA for lowering (the same without mid-end optimisation), the optimised
     // function's narrow signed loads also taken masked are read unsigned and its narrow loads
-    // also taken wide are loaded wide (see `narrow_loads`), its tests of a difference or
-    // `xor` against zero compare the operands (see `zero_compares`), its subtractions of constants
+    // also taken wide are loaded wide (see `narrow_loads`), its tests of a difference or `xor`
+    // against zero compare the operands (see `zero_compares`), its subtractions of constants
     // become additions (see `sub_constants`), its `br_table`s of few destinations become
-    // compares (see `small_tables`), its parameters that are another
-    // plus a constant are made in their blocks (see `offset_params`), its blocks make the integer constants they use (see
-    // `block_constants`), a branch passes on the value it compared in place of an equal
+    // compares (see `small_tables`), its parameters that are another plus a constant are made
+    // in their blocks (see `offset_params`), its blocks make the integer constants they use
+    // (see `block_constants`), a branch passes on the value it compared in place of an equal
     // constant (see `branch_values`), its loop-invariant values leave their loops (see
     // `hoist`), its pure instructions move closer to their operands or users (see
     // `schedule`), values read across crowded loops go to stack slots (see `loop_spills`) and
@@ -354,7 +354,7 @@ pub fn compile_ir(
     };
     let compiled = context
         .compile(isa, &mut ctrl_plane)
-        .map_err(|e| format!("{:?}", e.inner))?;
+        .map_err(|e| codegen_message(&e.inner))?;
     let unwind = compiled
         .create_unwind_info(isa)
         .map_err(|e| format!("unwind info: {e:?}"))?;
@@ -404,6 +404,19 @@ pub fn compile_ir(
         operators,
         inlined,
     })
+}
+
+/// What to tell the user of a function Cranelift could not compile: a function beyond its
+/// limits says so in words; a verifier error, always a bug of the compiler, keeps its detail.
+fn codegen_message(error: &cranelift_codegen::CodegenError) -> String {
+    use cranelift_codegen::CodegenError;
+    match error {
+        CodegenError::ImplLimitExceeded | CodegenError::CodeTooLarge => {
+            format!("the function is too large to compile ({error})")
+        }
+        CodegenError::Verifier(_) => format!("{error:?}"),
+        _ => error.to_string(),
+    }
 }
 
 /// Where the code of each wasm operator starts (see [`CompiledFunction::operators`]); code
@@ -539,6 +552,18 @@ fn vector_loop_memory(env: &ModuleEnv) -> Option<crate::vector_loops::Memory0> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_function_beyond_the_code_generators_limits_is_called_too_large() {
+        use cranelift_codegen::CodegenError;
+        for error in [CodegenError::ImplLimitExceeded, CodegenError::CodeTooLarge] {
+            let message = super::codegen_message(&error);
+            assert!(
+                message.starts_with("the function is too large to compile ("),
+                "{message}"
+            );
+        }
+    }
+
     use super::*;
 
     fn pool(threads: usize) -> rayon::ThreadPool {
