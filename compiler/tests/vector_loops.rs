@@ -10,7 +10,8 @@
 //! pointers the code after them goes on from (`add_rest`, vectorised, and `copy_rest`, which
 //! only moves data and stays as it is), loops whose lanes are also used one by one (left as
 //! they are), and 16-bit elements in 32-bit lanes (zlib's hash slide, sums cut to 16 bits,
-//! signed selects and minimums).
+//! signed selects and minimums), and loops counted by a counter stepping past a bound
+//! (C's `memcpy`, a loop counting up), including counters that wrap instead of meeting it.
 
 mod support;
 use support::*;
@@ -269,6 +270,68 @@ const MODULE: &str = r#"
 )
 "#;
 
+/// wasi-libc's memcpy loop: four i64s an iteration from s to d, n counting down by 32 while
+/// it stays past its bound (unsigned), `GO_ON` (of `$n`): `n > 15` ("copy32"), `n >= 16`
+/// ("copy32_ge") or `15 < n` ("copy32_bound_first"). Returns d + s + n, from which the code
+/// after the loop goes on.
+const COPY32: &str = r#"
+  (func (export "NAME") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (loop $l
+      (i64.store (local.get $d) (i64.load (local.get $s)))
+      (i64.store (i32.add (local.get $d) (i32.const 8))
+        (i64.load (i32.add (local.get $s) (i32.const 8))))
+      (i64.store (i32.add (local.get $d) (i32.const 16))
+        (i64.load (i32.add (local.get $s) (i32.const 16))))
+      (i64.store (i32.add (local.get $d) (i32.const 24))
+        (i64.load (i32.add (local.get $s) (i32.const 24))))
+      (local.set $d (i32.add (local.get $d) (i32.const 32)))
+      (local.set $s (i32.add (local.get $s) (i32.const 32)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 32)))
+      (br_if $l GO_ON))
+    (i32.add (i32.add (local.get $d) (local.get $s)) (local.get $n)))
+"#;
+
+/// d[i] += s[i] over four i32s an iteration, i counting up by 4 while `i < n` ("add_upto",
+/// `CC` `lt_u`) or `i <= n` ("add_upto_le", `le_u`); returns i.
+const ADD_UPTO: &str = r#"
+  (func (export "NAME") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (i32.store (local.get $d)
+        (i32.add (i32.load (local.get $d)) (i32.load (local.get $s))))
+      (i32.store offset=4 (local.get $d)
+        (i32.add (i32.load offset=4 (local.get $d)) (i32.load offset=4 (local.get $s))))
+      (i32.store offset=8 (local.get $d)
+        (i32.add (i32.load offset=8 (local.get $d)) (i32.load offset=8 (local.get $s))))
+      (i32.store offset=12 (local.get $d)
+        (i32.add (i32.load offset=12 (local.get $d)) (i32.load offset=12 (local.get $s))))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br_if $l (i32.CC (local.tee $i (i32.add (local.get $i) (i32.const 4)))
+                        (local.get $n))))
+    (local.get $i))
+"#;
+
+/// [`MODULE`] with the forms of [`COPY32`] and [`ADD_UPTO`].
+fn module() -> String {
+    let module = MODULE.trim_end().strip_suffix(')').expect("a module");
+    let mut text = module.to_string();
+    for (name, go_on) in [
+        ("copy32", "(i32.gt_u (local.get $n) (i32.const 15))"),
+        ("copy32_ge", "(i32.ge_u (local.get $n) (i32.const 16))"),
+        (
+            "copy32_bound_first",
+            "(i32.lt_u (i32.const 15) (local.get $n))",
+        ),
+    ] {
+        text += &COPY32.replace("NAME", name).replace("GO_ON", go_on);
+    }
+    for (name, cc) in [("add_upto", "lt_u"), ("add_upto_le", "le_u")] {
+        text += &ADD_UPTO.replace("NAME", name).replace("CC", cc);
+    }
+    text + ")"
+}
+
 const PAGE: usize = 65536;
 
 /// The memory as the module leaves it: `fill`'s doubles, then the scalar loop of `axpy`.
@@ -523,6 +586,50 @@ impl Model {
         Some(i)
     }
 
+    /// `copy32` (and its other forms, `go_on` their condition) as the wasm does it: what it
+    /// returns, `None` when it traps.
+    fn copy32(
+        &mut self,
+        mut d: u32,
+        mut s: u32,
+        mut n: u32,
+        go_on: fn(u32) -> bool,
+    ) -> Option<u32> {
+        loop {
+            for k in [0, 8, 16, 24] {
+                let from = s.wrapping_add(k) as usize;
+                let to = d.wrapping_add(k) as usize;
+                let bytes: [u8; 8] = self.bytes.get(from..from + 8)?.try_into().unwrap();
+                self.bytes.get_mut(to..to + 8)?.copy_from_slice(&bytes);
+            }
+            d = d.wrapping_add(32);
+            s = s.wrapping_add(32);
+            n = n.wrapping_sub(32);
+            if !go_on(n) {
+                return Some(d.wrapping_add(s).wrapping_add(n));
+            }
+        }
+    }
+
+    /// `add_upto` (`add_upto_le` when `inclusive`) as the wasm does it: what it returns,
+    /// `None` when it traps.
+    fn add_upto(&mut self, mut d: u32, mut s: u32, n: u32, inclusive: bool) -> Option<u32> {
+        let mut i = 0u32;
+        loop {
+            for k in [0, 4, 8, 12] {
+                let x = self.i32(d as usize + k)?;
+                let y = self.i32(s as usize + k)?;
+                self.set_i32(d + k as u32, x.wrapping_add(y))?;
+            }
+            d = d.wrapping_add(16);
+            s = s.wrapping_add(16);
+            i = i.wrapping_add(4);
+            if !(i < n || (inclusive && i == n)) {
+                return Some(i);
+            }
+        }
+    }
+
     fn mix(&mut self, d: u32, s: u32, end: u32) -> bool {
         let mut i = 0u32;
         loop {
@@ -547,7 +654,7 @@ impl Model {
 
 /// Runs `run` on a fresh instance and on the model, then compares all of memory.
 fn check(label: &str, setup: &[(usize, usize, f64)], run: Run) {
-    for (mode, instance) in instances_both_checks(MODULE) {
+    for (mode, instance) in instances_both_checks(&module()) {
         check_on(&instance, &format!("{label} ({mode})"), setup, run);
     }
 }
@@ -580,6 +687,18 @@ fn check_on(instance: &Instance, label: &str, setup: &[(usize, usize, f64)], run
             None,
         ),
         Run::Copy { d, s, n } => unsigned("copy", &[d, s, n], model.copy(d, s, n)),
+        Run::Copy32 { form, d, s, n } => {
+            let (name, go_on): (&str, fn(u32) -> bool) = match form {
+                Past::Above => ("copy32", |n| n > 15),
+                Past::AtLeast => ("copy32_ge", |n| n >= 16),
+                Past::BoundFirst => ("copy32_bound_first", |n| 15 < n),
+            };
+            returning(name, model.copy32(d, s, n, go_on), [d, s, n])
+        }
+        Run::AddUpto { inclusive, d, s, n } => {
+            let name = if inclusive { "add_upto_le" } else { "add_upto" };
+            returning(name, model.add_upto(d, s, n, inclusive), [d, s, n])
+        }
         Run::AddRest { d, s, n } => returning("add_rest", model.add_rest(d, s, n), [d, s, n]),
         Run::CopyRest { d, s, n } => returning("copy_rest", model.copy_rest(d, s, n), [d, s, n]),
         Run::AddSum { d, s, n } => returning("add_sum", model.add_sum(d, s, n), [d, s, n]),
@@ -642,8 +761,28 @@ fn returning(
     (name, args, returns.is_some(), returns)
 }
 
+/// The forms of `copy32`'s condition.
+#[derive(Clone, Copy, Debug)]
+enum Past {
+    Above,
+    AtLeast,
+    BoundFirst,
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Run {
+    Copy32 {
+        form: Past,
+        d: u32,
+        s: u32,
+        n: u32,
+    },
+    AddUpto {
+        inclusive: bool,
+        d: u32,
+        s: u32,
+        n: u32,
+    },
     Axpy {
         a: f64,
         c: u32,
@@ -839,7 +978,7 @@ fn random_placements_counts_and_overlaps() {
         seed % below
     };
     let setup = [(4096, 4096, 1.0)];
-    for (mode, instance) in instances_both_checks(MODULE) {
+    for (mode, instance) in instances_both_checks(&module()) {
         for round in 0..150 {
             let near = next(4) == 0;
             let c = match near {
@@ -963,6 +1102,53 @@ fn sixteen_bit_lanes_with_overlaps() {
             for op in [Op16::Add, Op16::Fold, Op16::Min] {
                 let run = Run::Lanes16 { op, d, s, n, k };
                 check(&format!("{label}: {run:?}"), &[], run);
+            }
+        }
+    }
+}
+
+/// Loops counted by a counter stepping past an invariant bound (C's `memcpy`, a copy loop
+/// whose pointers and count the code after it goes on from; and a loop counting up that
+/// computes): counts below, around and well above the fewest iterations the copy takes
+/// (16), counts whose counter wraps past zero instead of meeting the bound (the loop then
+/// runs on until it leaves memory, as the copy must not stop it sooner), arrays apart,
+/// overlapping by less than an iteration either way, the same, and running off the end of
+/// memory.
+#[test]
+fn counters_stepping_past_a_bound() {
+    let setup = [(0, 4096, 0.5)];
+    let counts = (0..=40u32)
+        .chain([480, 495, 496, 511, 512, 513, 527, 528, 543, 544, 559, 560])
+        .chain([1000, 1008, 1024, 4096, 4100, 4111, 4112, 4127]);
+    for (mode, instance) in instances_both_checks(&module()) {
+        for n in counts.clone() {
+            for (label, d, s) in [
+                ("apart", 16384, 0),
+                ("s 8 above d", 16384, 16392),
+                ("s 8 below d", 16384, 16376),
+                ("s 24 below d", 16384, 16360),
+                ("the same", 16384, 16384),
+                ("near the end", PAGE as u32 - 2048, 1024),
+            ] {
+                for form in [Past::Above, Past::AtLeast, Past::BoundFirst] {
+                    let run = Run::Copy32 { form, d, s, n };
+                    check_on(
+                        &instance,
+                        &format!("{label} ({mode}): {run:?}"),
+                        &setup,
+                        run,
+                    );
+                }
+                let n = n / 2;
+                for inclusive in [false, true] {
+                    let run = Run::AddUpto { inclusive, d, s, n };
+                    check_on(
+                        &instance,
+                        &format!("{label} ({mode}): {run:?}"),
+                        &setup,
+                        run,
+                    );
+                }
             }
         }
     }
