@@ -90,11 +90,11 @@ const MIN_ITERATIONS: i64 = 16;
 /// The most checks one loop's copy may need before it is not worth it.
 const MAX_CHECKS: usize = 48;
 /// The fewest bytes a loop that only moves data, and whose values are used after it, must
-/// store an iteration to be copied (two vector stores), in a function of at most
-/// [`SMALL_FUNCTION`] instructions.
+/// store an iteration to be copied (two vector stores), in a function that calls nothing
+/// and has at most [`SMALL_LEAF`] instructions.
 const WIDE_MOVE: u32 = 32;
 /// The most instructions a function may have for [`WIDE_MOVE`] to apply.
-const SMALL_FUNCTION: usize = 1000;
+const SMALL_LEAF: usize = 1000;
 /// The largest step, in bytes, an access may take per iteration.
 const MAX_STRIDE: i64 = 1 << 16;
 
@@ -111,17 +111,18 @@ pub fn vectorise_loops(func: &mut ir::Function, memory: &Memory0) -> usize {
     if headers.is_empty() {
         return 0;
     }
-    let insts: usize = func
-        .layout
-        .blocks()
-        .map(|b| func.layout.block_insts(b).count())
-        .sum();
-    let small = insts <= SMALL_FUNCTION;
+    let insts = || {
+        func.layout
+            .blocks()
+            .flat_map(|b| func.layout.block_insts(b))
+    };
+    let leaf = !insts().any(|i| func.dfg.insts[i].opcode().is_call());
+    let small_leaf = leaf && insts().count() <= SMALL_LEAF;
     let mut done = 0;
     // The graph, built when a loop first qualifies and again after each change.
     let mut cfg: Option<ControlFlowGraph> = None;
     for header in headers {
-        let Some(plan) = Plan::new(func, memory, header, small) else {
+        let Some(plan) = Plan::new(func, memory, header, small_leaf) else {
             continue;
         };
         let graph = cfg.get_or_insert_with(|| ControlFlowGraph::with_function(func));
@@ -271,8 +272,8 @@ struct Plan {
 }
 
 impl Plan {
-    /// `small`: the function has at most [`SMALL_FUNCTION`] instructions.
-    fn new(func: &ir::Function, memory: &Memory0, header: Block, small: bool) -> Option<Plan> {
+    /// `small_leaf`: the function calls nothing and has at most [`SMALL_LEAF`] instructions.
+    fn new(func: &ir::Function, memory: &Memory0, header: Block, small_leaf: bool) -> Option<Plan> {
         let term = func.layout.last_inst(header)?;
         let InstructionData::Brif {
             arg: cond, blocks, ..
@@ -365,14 +366,15 @@ impl Plan {
         // and the block its exit then needs moved the register allocator's choices in the
         // rest of the function: `strings_sort`'s `merge_sort`, whose short copy loops pass
         // on their counters, ran 9% more instructions (its merge loop, 3 more a round).
-        // A small function's loop moving at least [`WIDE_MOVE`] bytes an iteration is another
-        // matter: such a loop is a `memcpy`'s (wasi-libc's moves 32 bytes an iteration as four
-        // i64s, then goes on from its pointers and count), where the copy halves the
-        // accesses, and there is little else to allocate registers for. In a large function
-        // the same blocks cost more than they save: QuickJS's `JS_CallInternal`, whose loop
-        // setting a frame's variables to `undefined` (64 bytes an iteration) was copied, ran
-        // 2% longer (0.85 s against 0.83 s, medians of 9 runs of a script).
-        let wide = small && stored_bytes(&groups) >= WIDE_MOVE;
+        // A loop moving at least [`WIDE_MOVE`] bytes an iteration in a small function that
+        // calls nothing is another matter: such a loop is a `memcpy`'s (wasi-libc's moves 32
+        // bytes an iteration as four i64s, then goes on from its pointers and count), where
+        // the copy halves the accesses, and no value is kept across a call. Elsewhere the same
+        // blocks cost more than they save: QuickJS's `JS_CallInternal`, whose loop setting a
+        // frame's variables to `undefined` (64 bytes an iteration) was copied, ran 2% longer
+        // (0.85 s against 0.83 s, medians of 9 runs of a script), and `merge_sort` (small,
+        // but recursive) 3.4% more instructions.
+        let wide = small_leaf && stored_bytes(&groups) >= WIDE_MOVE;
         if live_out.iter().any(replaced) || (!live_out.is_empty() && !computes(&groups) && !wide) {
             return None;
         }
@@ -2230,8 +2232,8 @@ mod tests {
     /// i32 addresses stepping by 32), an i32 count `n` stepping by -32 while `n > 15`
     /// (`n cmp 15`, or `15 cmp n` when `bound_first`), and the three passed on to the exit,
     /// which returns their sum. `padding` instructions before the loop make the function
-    /// larger.
-    fn copy32(cc: IntCC, bound_first: bool, padding: usize) -> ir::Function {
+    /// larger; with `call`, the exit calls a function first.
+    fn copy32(cc: IntCC, bound_first: bool, padding: usize, call: bool) -> ir::Function {
         let [i32, i64] = [types::I32, types::I64];
         let (mut func, heap) = wasm_function(&[i32, i32, i32], &[i64]);
         let mut context = FunctionBuilderContext::new();
@@ -2269,6 +2271,16 @@ mod tests {
         b.switch_to_block(exit);
         let [d3, s3] = [0, 1].map(|_| b.append_block_param(exit, i64));
         let n3 = b.append_block_param(exit, i32);
+        if call {
+            let sig = b.import_signature(Signature::new(CallConv::SystemV));
+            let callee = b.import_function(ExtFuncData {
+                name: ExternalName::testcase("f"),
+                signature: sig,
+                colocated: true,
+                patchable: false,
+            });
+            b.ins().call(callee, &[]);
+        }
         let n3 = b.ins().uextend(i64, n3);
         let sum = b.ins().iadd(d3, s3);
         let sum = b.ins().iadd(sum, n3);
@@ -2284,7 +2296,7 @@ mod tests {
             (IntCC::UnsignedLessThan, true),
             (IntCC::UnsignedGreaterThanOrEqual, false),
         ] {
-            let mut func = copy32(cc, bound_first, 0);
+            let mut func = copy32(cc, bound_first, 0, false);
             assert_eq!(vectorise_loops(&mut func, &MEMORY), 1, "{}", func.display());
             let ops = vector_ops(&func);
             let stores = ops
@@ -2304,16 +2316,18 @@ mod tests {
             IntCC::SignedGreaterThan,
             IntCC::UnsignedLessThanOrEqual,
         ] {
-            let mut func = copy32(cc, false, 0);
+            let mut func = copy32(cc, false, 0, false);
             assert_eq!(vectorise_loops(&mut func, &MEMORY), 0, "{cc}");
         }
     }
 
     #[test]
-    fn a_large_functions_copy_loop_whose_values_are_used_after_it_is_left_alone() {
-        let mut func = copy32(IntCC::UnsignedGreaterThan, false, SMALL_FUNCTION);
-        assert_eq!(vectorise_loops(&mut func, &MEMORY), 0);
-        assert!(vector_ops(&func).is_empty());
+    fn a_large_or_calling_functions_copy_loop_whose_values_are_used_after_it_is_left_alone() {
+        for (padding, call) in [(SMALL_LEAF, false), (0, true)] {
+            let mut func = copy32(IntCC::UnsignedGreaterThan, false, padding, call);
+            assert_eq!(vectorise_loops(&mut func, &MEMORY), 0, "{padding} {call}");
+            assert!(vector_ops(&func).is_empty());
+        }
     }
 
     /// zlib's hash slide as the mid-end leaves it: a pointer that is a zero-extended i32
