@@ -36,8 +36,10 @@
 //! after it (a counter or pointer the code after an unrolled loop goes on from) reach their
 //! users through a block both the loop and its copy leave to, which takes them as
 //! parameters; a value the copy does not compute (a lane a vector replaces) may not be one
-//! of them. Memory 0 only, 32-bit with guard pages (the runtime's length read once: only a
-//! call can grow memory, and a memory shared with other threads only grows).
+//! of them, and a loop that only moves data has such values only in a small function that
+//! calls nothing, moving at least [`WIDE_MOVE`] bytes an iteration. Memory 0 only, 32-bit
+//! with guard pages (the runtime's length read once: only a call can grow memory, and a
+//! memory shared with other threads only grows).
 
 use std::collections::HashMap;
 
@@ -2016,6 +2018,18 @@ mod tests {
         Counter,
     }
 
+    /// A call of an outside function `f` of no arguments, at `b`'s position.
+    fn call_f(b: &mut FunctionBuilder) {
+        let sig = b.import_signature(Signature::new(CallConv::SystemV));
+        let callee = b.import_function(ExtFuncData {
+            name: ExternalName::testcase("f"),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        b.ins().call(callee, &[]);
+    }
+
     /// The loop the translation gives `c[j] += a * b[j]` unrolled twice (`c` and `b` zero-
     /// extended i32 addresses stepping by 16, an i32 count stepping by -2), with a call in
     /// it when `call`.
@@ -2062,14 +2076,7 @@ mod tests {
             sum = Some(s);
         }
         if call {
-            let sig = b.import_signature(Signature::new(CallConv::SystemV));
-            let callee = b.import_function(ExtFuncData {
-                name: ExternalName::testcase("f"),
-                signature: sig,
-                colocated: true,
-                patchable: false,
-            });
-            b.ins().call(callee, &[]);
+            call_f(&mut b);
         }
         let count = b.ins().ireduce(types::I32, n);
         let step = if after == After::Counter { 2 } else { -2 };
@@ -2272,14 +2279,7 @@ mod tests {
         let [d3, s3] = [0, 1].map(|_| b.append_block_param(exit, i64));
         let n3 = b.append_block_param(exit, i32);
         if call {
-            let sig = b.import_signature(Signature::new(CallConv::SystemV));
-            let callee = b.import_function(ExtFuncData {
-                name: ExternalName::testcase("f"),
-                signature: sig,
-                colocated: true,
-                patchable: false,
-            });
-            b.ins().call(callee, &[]);
+            call_f(&mut b);
         }
         let n3 = b.ins().uextend(i64, n3);
         let sum = b.ins().iadd(d3, s3);
