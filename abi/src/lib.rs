@@ -37,7 +37,7 @@ pub const MAX_WASM_PAGES: u64 = 65536;
 /// wrap around.
 pub const MEMORY32_MAX_BYTES: u64 = (1 << 32) - WASM_PAGE_SIZE;
 /// Version of this contract; the runtime refuses objects written against another one.
-pub const ABI_VERSION: u32 = 16;
+pub const ABI_VERSION: u32 = 17;
 /// Bytes of one value slot in the arrays trampolines and host adapters pass values through:
 /// wide enough for a `v128`; narrower values sit in the low bytes, little-endian.
 pub const VALUE_SLOT_SIZE: u32 = 16;

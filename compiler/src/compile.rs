@@ -352,6 +352,10 @@ pub fn compile_ir(
         }
         None => isa,
     };
+    // Every function, wasm's and the glue alike, so that callers and callees agree.
+    if isa.triple().architecture == target_lexicon::Architecture::X86_64 {
+        crate::stack_args::widen_stack_arguments(&mut context.func);
+    }
     let compiled = context
         .compile(isa, &mut ctrl_plane)
         .map_err(|e| codegen_message(&e.inner))?;

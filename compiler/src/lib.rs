@@ -35,6 +35,7 @@ mod schedule;
 mod shape;
 mod sibling_copies;
 mod small_tables;
+mod stack_args;
 mod stack_check;
 pub mod static_tables;
 mod sub_constants;

@@ -145,3 +145,155 @@ fn stays_unsigned(instance: &wasmaot_runtime::Instance) {
         5 + 6 + 7 + 8
     );
 }
+
+/// The parameters of `$mix` in `MANY`: seven i32s, the last five past the six integer
+/// registers x86-64 passes arguments in (after the one or two vmctx), among integers and
+/// floats of other types.
+const MANY_PARAMS: [&str; 12] = [
+    "i32", "i64", "f64", "i32", "i32", "i32", "i32", "i32", "f32", "i32", "i64", "i32",
+];
+
+/// `$mix` of `MANY_PARAMS` adds up each parameter (i32s zero-extended, floats truncated) times
+/// the next odd weight from 3; the `via_*` exports call it, and the host's `many`, with
+/// arguments made from their one i64 `x` ([`many_args`]), in every way of calling.
+fn many_module() -> String {
+    let params = MANY_PARAMS.join(" ");
+    let mut mix = String::new();
+    for (k, ty) in MANY_PARAMS.iter().enumerate() {
+        let widen = match *ty {
+            "i32" => "i64.extend_i32_u",
+            "i64" => "",
+            "f32" => "i64.trunc_f32_s",
+            _ => "i64.trunc_f64_s",
+        };
+        mix += &format!(" local.get {k} {widen} i64.const {} i64.mul", weight(k));
+        if k > 0 {
+            mix += " i64.add";
+        }
+    }
+    let args: String = MANY_PARAMS
+        .iter()
+        .enumerate()
+        .map(|(k, ty)| {
+            let rotated = format!("(i64.rotl (local.get $x) (i64.const {}))", 5 * k);
+            match *ty {
+                "i32" => format!(" (i32.wrap_i64 {rotated})"),
+                "i64" => format!(" {rotated}"),
+                "f32" => format!(" (f32.const {k}.25)"),
+                _ => format!(" (f64.const {k}.5)"),
+            }
+        })
+        .collect();
+    format!(
+        r#"(module
+  (type $m (func (param {params}) (result i64)))
+  (import "env" "many" (func $host (type $m)))
+  (table funcref (elem $mix))
+  (func $mix (export "mix") (type $m){mix})
+  (func (export "via_call") (param $x i64) (result i64) (call $mix{args}))
+  (func (export "via_table") (param $x i64) (result i64)
+    (call_indirect (type $m){args} (i32.const 0)))
+  (func (export "via_ref") (param $x i64) (result i64) (call_ref $m{args} (ref.func $mix)))
+  (func (export "via_tail") (param $x i64) (result i64) (return_call $mix{args}))
+  (func (export "via_tail_table") (param $x i64) (result i64)
+    (return_call_indirect (type $m){args} (i32.const 0)))
+  (func (export "via_host") (param $x i64) (result i64) (call $host{args}))
+  (elem declare func $mix)
+)"#
+    )
+}
+
+fn weight(k: usize) -> i64 {
+    3 + 2 * k as i64
+}
+
+/// The arguments the `via_*` exports of [`many_module`] pass for `x`.
+fn many_args(x: i64) -> Vec<Val> {
+    MANY_PARAMS
+        .iter()
+        .enumerate()
+        .map(|(k, ty)| {
+            let rotated = x.rotate_left(5 * k as u32);
+            match *ty {
+                "i32" => Val::I32(rotated as i32),
+                "i64" => Val::I64(rotated),
+                "f32" => f32(k as f32 + 0.25),
+                _ => f64(k as f64 + 0.5),
+            }
+        })
+        .collect()
+}
+
+/// What `$mix` returns for `args`.
+fn mix(args: &[Val]) -> i64 {
+    args.iter().enumerate().fold(0_i64, |sum, (k, arg)| {
+        let value = match arg {
+            Val::I32(v) => i64::from(*v as u32),
+            Val::I64(v) => *v,
+            Val::F32(bits) => f32::from_bits(*bits) as i64,
+            Val::F64(bits) => f64::from_bits(*bits) as i64,
+            other => panic!("not a parameter of $mix: {other:?}"),
+        };
+        sum.wrapping_add(value.wrapping_mul(weight(k)))
+    })
+}
+
+/// The host's `many`: [`mix`] of what it is given.
+fn host_many() -> Func {
+    let ty = |name: &str| match name {
+        "i32" => ValType::I32,
+        "i64" => ValType::I64,
+        "f32" => ValType::F32,
+        _ => ValType::F64,
+    };
+    with_store(|s| {
+        Func::new(
+            s,
+            FuncType {
+                params: MANY_PARAMS.iter().map(|t| ty(t)).collect(),
+                results: vec![ValType::I64],
+            },
+            |_, args, results| {
+                results[0] = Val::I64(mix(args));
+                Ok(())
+            },
+        )
+    })
+}
+
+#[test]
+fn arguments_past_the_registers_arrive_whole_in_every_way_of_calling() {
+    let wat = many_module();
+    for inline in [true, false] {
+        let options = Options {
+            inline,
+            ..Options::default()
+        };
+        let instance = new_instance(&load_with(&wat, &options), &[Extern::Func(host_many())])
+            .expect("instantiates");
+        for x in [
+            0,
+            1,
+            -1,
+            0x7fff_ffff_0000_0010,
+            i64::MIN,
+            0x0123_4567_89ab_cdef,
+        ] {
+            let expected = mix(&many_args(x));
+            for export in [
+                "via_call",
+                "via_table",
+                "via_ref",
+                "via_tail",
+                "via_tail_table",
+                "via_host",
+            ] {
+                let result = call1(&instance, export, &[i64(x)]).unwrap_i64();
+                assert_eq!(result, expected, "{export}({x:#x}), inline {inline}");
+            }
+            // From the host, through the trampoline.
+            let args = many_args(x);
+            assert_eq!(call1(&instance, "mix", &args).unwrap_i64(), expected);
+        }
+    }
+}
