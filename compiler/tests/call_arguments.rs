@@ -155,7 +155,8 @@ const MANY_PARAMS: [&str; 12] = [
 
 /// `$mix` of `MANY_PARAMS` adds up each parameter (i32s zero-extended, floats truncated) times
 /// the next odd weight from 3; the `via_*` exports call it, and the host's `many`, with
-/// arguments made from their one i64 `x` ([`many_args`]), in every way of calling.
+/// arguments made from their one i64 `x` ([`many_args`]), in every way of calling (inside a
+/// `try_table` too, where calls may unwind).
 fn many_module() -> String {
     let params = MANY_PARAMS.join(" ");
     let mut mix = String::new();
@@ -198,6 +199,15 @@ fn many_module() -> String {
   (func (export "via_tail_table") (param $x i64) (result i64)
     (return_call_indirect (type $m){args} (i32.const 0)))
   (func (export "via_host") (param $x i64) (result i64) (call $host{args}))
+  (func (export "via_try") (param $x i64) (result i64)
+    (block $caught
+      (return (try_table (result i64) (catch_all $caught) (call $mix{args}))))
+    (i64.const -1))
+  (func (export "via_try_table") (param $x i64) (result i64)
+    (block $caught
+      (return (try_table (result i64) (catch_all $caught)
+        (call_indirect (type $m){args} (i32.const 0)))))
+    (i64.const -1))
   (elem declare func $mix)
 )"#
     )
@@ -287,6 +297,8 @@ fn arguments_past_the_registers_arrive_whole_in_every_way_of_calling() {
                 "via_tail",
                 "via_tail_table",
                 "via_host",
+                "via_try",
+                "via_try_table",
             ] {
                 let result = call1(&instance, export, &[i64(x)]).unwrap_i64();
                 assert_eq!(result, expected, "{export}({x:#x}), inline {inline}");
