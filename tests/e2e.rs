@@ -1181,3 +1181,36 @@ fn a_host_function_failing_prints_the_wasm_frames_that_called_it() {
     assert!(frames[0].ends_with(" - log (func 1)"), "{stderr}");
     assert!(frames[1].ends_with(" - _start (func 2)"), "{stderr}");
 }
+
+#[test]
+fn i32_arguments_on_the_stack_are_stored_whole_on_x86_64() {
+    if !cfg!(target_arch = "x86_64") {
+        return; // aarch64 loads a stack argument at the width it was stored
+    }
+    // Function 0 passes eight i32s to function 1: with the two vmctx, the last four go on
+    // the stack. Stored in 4 bytes, they would be loaded in 8 by the callee, a load that
+    // cannot take its bytes from the pending store.
+    let args: String = (0..8)
+        .map(|k| format!("(i32.add (local.get 0) (i32.const {k}))"))
+        .collect();
+    let wat = format!(
+        "(module
+           (func (param i32) (result i32) (call 1 {args}))
+           (func (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+             (i32.add (local.get 0) (local.get 7))))"
+    );
+    let code = function_0_code("stack_arguments", &wat, &["--no-inline"]);
+    // The registers stored to the stack (`mov %SOURCE,OFFSET(%rsp)`).
+    let sources: Vec<&str> = code
+        .lines()
+        .filter(|l| l.contains("\tmov"))
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|operands| operands.starts_with('%') && operands.ends_with("(%rsp)"))
+        .filter_map(|operands| operands.split(',').next())
+        .collect();
+    assert!(sources.len() >= 4, "{code}");
+    for source in &sources {
+        let wide = source.starts_with("%r") && !source.ends_with('d');
+        assert!(wide, "a 32-bit store to the stack from {source}:\n{code}");
+    }
+}
