@@ -146,9 +146,9 @@ fn stays_unsigned(instance: &wasmaot_runtime::Instance) {
     );
 }
 
-/// The parameters of `$mix` in `MANY`: seven i32s, the last five past the six integer
-/// registers x86-64 passes arguments in (after the one or two vmctx), among integers and
-/// floats of other types.
+/// The parameters of `$mix` in [`many_module`]: seven i32s, the last five past the six integer
+/// registers x86-64 passes arguments in (after the two vmctx of a shared object, as here),
+/// among integers and floats of other types.
 const MANY_PARAMS: [&str; 12] = [
     "i32", "i64", "f64", "i32", "i32", "i32", "i32", "i32", "f32", "i32", "i64", "i32",
 ];
